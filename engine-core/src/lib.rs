@@ -1,0 +1,1 @@
+//! brokerx-engine: deterministic order books and matching.

@@ -1,0 +1,1 @@
+//! brokerx-ledger: an idempotent double-entry wallet ledger for any asset.
