@@ -1,0 +1,285 @@
+//! Resting orders: a slab of 64-byte records linked into per-level FIFO lists,
+//! and a paged direct index from `OrderId` (a dense sequence) to slab key.
+//!
+//! Invariants (checked by `Engine::check_invariants`): every slab entry is indexed
+//! exactly once under its own id, and is linked into exactly one level.
+
+use slab::Slab;
+
+use crate::types::{AccountId, Lots, OrderId, SelfTradePrevention, Side, Ticks, TimeInForce};
+
+/// End of a FIFO list.
+pub(crate) const NIL: u32 = u32::MAX;
+
+/// A live order resting in a book.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct RestingOrder {
+    pub id: OrderId,
+    pub account: AccountId,
+    pub price: Ticks,
+    pub remaining: Lots,
+    pub filled: Lots,
+    /// 0 when the order does not expire (not GTD).
+    pub expire_at: u64,
+    pub prev: u32,
+    pub next: u32,
+    pub version: u32,
+    pub instrument: u16,
+    pub side: Side,
+    pub flags: OrderFlags,
+}
+
+// The hot record fits one cache line.
+const _: () = assert!(std::mem::size_of::<RestingOrder>() <= 64);
+
+/// Time in force, STP mode, post-only and "has a client order id", packed in a byte.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct OrderFlags(u8);
+
+impl OrderFlags {
+    pub fn new(
+        tif: TimeInForce,
+        stp: SelfTradePrevention,
+        post_only: bool,
+        has_client_id: bool,
+    ) -> Self {
+        let t = match tif {
+            TimeInForce::Gtc => 0,
+            TimeInForce::Ioc => 1,
+            TimeInForce::Fok => 2,
+            TimeInForce::Gtd => 3,
+        };
+        let s = match stp {
+            SelfTradePrevention::None => 0,
+            SelfTradePrevention::CancelTaker => 1,
+            SelfTradePrevention::CancelMaker => 2,
+            SelfTradePrevention::CancelBoth => 3,
+            SelfTradePrevention::Decrement => 4,
+        };
+        OrderFlags(t | (s << 2) | (u8::from(post_only) << 5) | (u8::from(has_client_id) << 6))
+    }
+    pub fn tif(self) -> TimeInForce {
+        match self.0 & 3 {
+            0 => TimeInForce::Gtc,
+            1 => TimeInForce::Ioc,
+            2 => TimeInForce::Fok,
+            _ => TimeInForce::Gtd,
+        }
+    }
+    pub fn stp(self) -> SelfTradePrevention {
+        match (self.0 >> 2) & 7 {
+            1 => SelfTradePrevention::CancelTaker,
+            2 => SelfTradePrevention::CancelMaker,
+            3 => SelfTradePrevention::CancelBoth,
+            4 => SelfTradePrevention::Decrement,
+            _ => SelfTradePrevention::None,
+        }
+    }
+    pub fn post_only(self) -> bool {
+        self.0 & (1 << 5) != 0
+    }
+    pub fn has_client_id(self) -> bool {
+        self.0 & (1 << 6) != 0
+    }
+}
+
+const PAGE_BITS: u32 = 12;
+const PAGE_LEN: usize = 1 << PAGE_BITS;
+const EMPTY: u32 = u32::MAX;
+
+#[derive(Debug)]
+struct Page {
+    slots: Box<[u32; PAGE_LEN]>,
+    live: u32,
+}
+
+/// OrderId → slab key. Pages of 4,096 ids; a page whose orders are all gone is
+/// returned to a pool and reused, so memory follows the live set, and steady state
+/// allocates nothing.
+#[derive(Debug, Default)]
+pub(crate) struct OrderIndex {
+    pages: Vec<Option<Page>>,
+    pool: Vec<Page>,
+    len: usize,
+}
+
+impl OrderIndex {
+    pub fn with_capacity(orders: usize) -> Self {
+        let mut idx = OrderIndex {
+            pages: Vec::with_capacity(1 << 14),
+            pool: Vec::new(),
+            len: 0,
+        };
+        // A few spare pages so the allocation frontier can move without the allocator.
+        for _ in 0..(orders / PAGE_LEN).clamp(4, 64) {
+            idx.pool.push(Page {
+                slots: Box::new([EMPTY; PAGE_LEN]),
+                live: 0,
+            });
+        }
+        idx
+    }
+
+    #[inline]
+    pub fn get(&self, id: OrderId) -> Option<u32> {
+        let page = usize::try_from(id.0 >> PAGE_BITS).ok()?;
+        let slot = (id.0 as usize) & (PAGE_LEN - 1);
+        let key = *self.pages.get(page)?.as_ref()?.slots.get(slot)?;
+        (key != EMPTY).then_some(key)
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    #[inline]
+    pub fn insert(&mut self, id: OrderId, key: u32) {
+        let Ok(page_no) = usize::try_from(id.0 >> PAGE_BITS) else {
+            return;
+        };
+        let slot = (id.0 as usize) & (PAGE_LEN - 1);
+        if page_no >= self.pages.len() {
+            self.pages.resize_with(page_no + 1, || None);
+        }
+        let Some(entry) = self.pages.get_mut(page_no) else {
+            return;
+        };
+        let page = entry.get_or_insert_with(|| {
+            self.pool.pop().unwrap_or_else(|| Page {
+                slots: Box::new([EMPTY; PAGE_LEN]),
+                live: 0,
+            })
+        });
+        if let Some(s) = page.slots.get_mut(slot) {
+            debug_assert_eq!(*s, EMPTY, "invariant: an order id is indexed once");
+            *s = key;
+            page.live += 1;
+            self.len += 1;
+        }
+    }
+
+    #[inline]
+    pub fn remove(&mut self, id: OrderId) {
+        let Ok(page_no) = usize::try_from(id.0 >> PAGE_BITS) else {
+            return;
+        };
+        let slot = (id.0 as usize) & (PAGE_LEN - 1);
+        let Some(entry) = self.pages.get_mut(page_no) else {
+            return;
+        };
+        let Some(page) = entry.as_mut() else { return };
+        let Some(s) = page.slots.get_mut(slot) else {
+            return;
+        };
+        if *s == EMPTY {
+            return;
+        }
+        *s = EMPTY;
+        page.live -= 1;
+        self.len -= 1;
+        if page.live == 0 {
+            if let Some(p) = entry.take() {
+                self.pool.push(p);
+            }
+        }
+    }
+}
+
+/// The slab of resting orders plus the id index.
+#[derive(Debug, Default)]
+pub(crate) struct OrderStore {
+    pub slab: Slab<RestingOrder>,
+    pub index: OrderIndex,
+}
+
+impl OrderStore {
+    pub fn with_capacity(n: usize) -> Self {
+        OrderStore {
+            slab: Slab::with_capacity(n),
+            index: OrderIndex::with_capacity(n),
+        }
+    }
+
+    #[inline]
+    pub fn key_of(&self, id: OrderId) -> Option<u32> {
+        self.index.get(id)
+    }
+
+    #[inline]
+    pub fn get(&self, key: u32) -> Option<&RestingOrder> {
+        self.slab.get(key as usize)
+    }
+
+    #[inline]
+    pub fn get_mut(&mut self, key: u32) -> Option<&mut RestingOrder> {
+        self.slab.get_mut(key as usize)
+    }
+
+    /// Stores the order and indexes it. Capacity is checked by the caller.
+    #[inline]
+    pub fn insert(&mut self, order: RestingOrder) -> u32 {
+        let id = order.id;
+        let key = self.slab.insert(order) as u32;
+        self.index.insert(id, key);
+        key
+    }
+
+    #[inline]
+    pub fn remove(&mut self, key: u32) -> Option<RestingOrder> {
+        let o = self.slab.try_remove(key as usize)?;
+        self.index.remove(o.id);
+        Some(o)
+    }
+
+    pub fn len(&self) -> usize {
+        self.slab.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_recycles_pages_when_their_orders_are_gone() {
+        let mut idx = OrderIndex::with_capacity(0);
+        for i in 1..10_000u64 {
+            idx.insert(OrderId(i), i as u32);
+        }
+        assert_eq!(idx.get(OrderId(5000)), Some(5000));
+        for i in 1..10_000u64 {
+            idx.remove(OrderId(i));
+        }
+        assert_eq!(idx.len(), 0);
+        assert!(idx.pages.iter().all(Option::is_none));
+        assert!(idx.pool.len() >= 3);
+        assert_eq!(idx.get(OrderId(5000)), None);
+        assert_eq!(idx.get(OrderId(u64::MAX)), None);
+    }
+
+    #[test]
+    fn flags_round_trip() {
+        for tif in [
+            TimeInForce::Gtc,
+            TimeInForce::Ioc,
+            TimeInForce::Fok,
+            TimeInForce::Gtd,
+        ] {
+            for stp in [
+                SelfTradePrevention::None,
+                SelfTradePrevention::CancelTaker,
+                SelfTradePrevention::CancelMaker,
+                SelfTradePrevention::CancelBoth,
+                SelfTradePrevention::Decrement,
+            ] {
+                for po in [false, true] {
+                    let f = OrderFlags::new(tif, stp, po, !po);
+                    assert_eq!(
+                        (f.tif(), f.stp(), f.post_only(), f.has_client_id()),
+                        (tif, stp, po, !po)
+                    );
+                }
+            }
+        }
+    }
+}

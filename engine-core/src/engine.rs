@@ -1,0 +1,1171 @@
+//! The engine: every instrument's book, the resting-order store and the side
+//! tables, driven by one entry point, [`Engine::apply`].
+//!
+//! `apply` first validates the command against the current state (with every GTD
+//! order whose `expire_at ≤ ts` treated as already gone) and returns a
+//! [`CommandError`] without touching anything if it cannot be evaluated. Only then
+//! does it mutate: expire what is due at `ts`, execute the command, and number the
+//! events it appended with the gap-free sequence.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::book::orders::{OrderFlags, OrderStore, RestingOrder, NIL};
+use crate::book::{link_back, unlink, Book, Level};
+use crate::command::{Amend, Command, CommandKind, MassCancel, Place, SetTradingStatus};
+use crate::error::CommandError;
+use crate::event::{CancelReason, Event, EventKind, LevelView, RejectReason};
+use crate::hash::IdHashMap;
+use crate::instrument::{
+    validate_spec, Instrument, InstrumentSpec, TradingStatus, MAX_LOTS, MAX_TICKS,
+};
+use crate::types::{
+    AccountId, ClientOrderId, CorrelationId, InstrumentId, Lots, OrderId, OrderType,
+    SelfTradePrevention, Side, Ticks, TimeInForce, Timestamp, TradeId,
+};
+
+/// Limits and switches. Reaching a limit is a typed error, never unbounded growth.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EngineConfig {
+    /// Live (resting) orders across all books.
+    pub max_orders: usize,
+    /// Price levels per book side.
+    pub max_levels_per_side: usize,
+    /// Registered instruments (at most 65,536).
+    pub max_instruments: usize,
+    /// Emit `LevelChanged` and `BboChanged` events.
+    pub market_data: bool,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            max_orders: 10_000_000,
+            max_levels_per_side: 100_000,
+            max_instruments: 4_096,
+            market_data: true,
+        }
+    }
+}
+
+/// Quantity bookkeeping per instrument, in lots. Each fill counts for both sides, so
+/// `placed == filled + cancelled + expired + resting` always holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QtyCounters {
+    pub placed: i128,
+    pub filled: i128,
+    pub cancelled: i128,
+    pub expired: i128,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct InstrumentState {
+    pub instrument: Instrument,
+    pub book: Book,
+    pub counters: QtyCounters,
+}
+
+/// Indexes kept beside the slab: live client order ids and GTD deadlines.
+#[derive(Debug, Default)]
+pub(crate) struct SideTables {
+    pub client_ids: IdHashMap<(AccountId, ClientOrderId), OrderId>,
+    pub client_id_of: IdHashMap<OrderId, ClientOrderId>,
+    pub expiries: BTreeSet<(Timestamp, OrderId)>,
+    /// A lower bound on the earliest deadline (u64::MAX when none), so the hot
+    /// path pays one comparison.
+    pub next_expiry: u64,
+}
+
+impl SideTables {
+    pub(crate) fn add(&mut self, o: &RestingOrder, client_order_id: Option<ClientOrderId>) {
+        if let Some(c) = client_order_id {
+            self.client_ids.insert((o.account, c), o.id);
+            self.client_id_of.insert(o.id, c);
+        }
+        if o.expire_at != 0 {
+            self.expiries.insert((Timestamp(o.expire_at), o.id));
+            self.next_expiry = self.next_expiry.min(o.expire_at);
+        }
+    }
+
+    /// Forgets a dead order.
+    #[inline]
+    fn retire(&mut self, o: &RestingOrder) {
+        if o.flags.has_client_id() {
+            if let Some(c) = self.client_id_of.remove(&o.id) {
+                self.client_ids.remove(&(o.account, c));
+            }
+        }
+        if o.expire_at != 0 {
+            self.expiries.remove(&(Timestamp(o.expire_at), o.id));
+        }
+    }
+}
+
+/// Collects the events of one command; sequence numbers are assigned at the end.
+struct Sink<'a> {
+    out: &'a mut Vec<Event>,
+    ts: Timestamp,
+    correlation_id: CorrelationId,
+    market_data: bool,
+}
+
+impl Sink<'_> {
+    #[inline]
+    fn emit(&mut self, kind: EventKind) {
+        self.out.push(Event {
+            seq: 0,
+            ts: self.ts,
+            correlation_id: self.correlation_id,
+            kind,
+        });
+    }
+
+    #[inline]
+    fn level(&mut self, instrument: InstrumentId, side: Side, level: Option<&Level>, price: Ticks) {
+        if self.market_data {
+            let (qty, orders) = level.map_or((Lots(0), 0), |l| (Lots(l.qty), l.orders));
+            self.emit(EventKind::LevelChanged {
+                instrument,
+                side,
+                price,
+                qty,
+                orders,
+            });
+        }
+    }
+
+    #[inline]
+    fn bbo_before(&self, book: &Book) -> BboPair {
+        if self.market_data {
+            book.bbo()
+        } else {
+            (None, None)
+        }
+    }
+
+    #[inline]
+    fn bbo_after(&mut self, instrument: InstrumentId, book: &Book, before: BboPair) {
+        if self.market_data {
+            let now = book.bbo();
+            if now != before {
+                self.emit(EventKind::BboChanged {
+                    instrument,
+                    bid: now.0,
+                    ask: now.1,
+                });
+            }
+        }
+    }
+}
+
+type BboPair = (Option<LevelView>, Option<LevelView>);
+
+/// The incoming side of a match: a new order or an amended one that now crosses.
+struct Taker {
+    id: OrderId,
+    account: AccountId,
+    side: Side,
+    limit: Option<Ticks>,
+    remaining: i64,
+    filled: i64,
+    stp: SelfTradePrevention,
+    /// Self-trade prevention ended this order; its Cancelled event is already out
+    /// (`remaining == 0`) or due (`remaining > 0`).
+    stp_killed: bool,
+}
+
+/// A live order as seen from outside.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderView {
+    pub order_id: OrderId,
+    pub account: AccountId,
+    pub instrument: InstrumentId,
+    pub side: Side,
+    pub price: Ticks,
+    /// Total quantity: filled + remaining.
+    pub qty: Lots,
+    pub remaining: Lots,
+    pub filled: Lots,
+    pub version: u32,
+    pub time_in_force: TimeInForce,
+    pub post_only: bool,
+    pub expire_at: Option<Timestamp>,
+    pub client_order_id: Option<ClientOrderId>,
+}
+
+/// Best bid and offer of one instrument.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bbo {
+    pub bid: Option<LevelView>,
+    pub ask: Option<LevelView>,
+}
+
+/// The validated form of a command: what `apply` executes after expiry has run.
+enum Plan {
+    Register,
+    SetStatus(usize),
+    Place(usize),
+    Cancel(u32),
+    MassCancel,
+    Amend(u32),
+    ExpireDue,
+}
+
+/// Many instruments, one book each, price-time priority, as a pure state machine.
+#[derive(Debug)]
+pub struct Engine {
+    pub(crate) config: EngineConfig,
+    pub(crate) instruments: Vec<InstrumentState>,
+    pub(crate) symbols: BTreeMap<String, InstrumentId>,
+    pub(crate) orders: OrderStore,
+    pub(crate) tables: SideTables,
+    pub(crate) next_order_id: u64,
+    pub(crate) next_trade_id: u64,
+    pub(crate) last_seq: u64,
+    pub(crate) now: Timestamp,
+    /// Reused by mass cancels so they allocate nothing in steady state.
+    scratch: Vec<u32>,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Engine::new(EngineConfig::default())
+    }
+}
+
+impl Engine {
+    pub fn new(config: EngineConfig) -> Self {
+        Engine {
+            config,
+            instruments: Vec::new(),
+            symbols: BTreeMap::new(),
+            orders: OrderStore::with_capacity(config.max_orders.min(1 << 16)),
+            tables: SideTables {
+                next_expiry: u64::MAX,
+                ..SideTables::default()
+            },
+            next_order_id: 1,
+            next_trade_id: 1,
+            last_seq: 0,
+            now: Timestamp(0),
+            scratch: Vec::new(),
+        }
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// Applies one command, appending its events to `out` (which is not cleared).
+    ///
+    /// # Errors
+    /// A [`CommandError`] when the command cannot be evaluated; then nothing changed
+    /// and nothing was appended.
+    pub fn apply(&mut self, cmd: &Command, out: &mut Vec<Event>) -> Result<(), CommandError> {
+        let ts = cmd.ts;
+        if ts < self.now {
+            return Err(CommandError::TimeWentBackwards { ts, now: self.now });
+        }
+        let plan = self.validate(ts, &cmd.kind)?;
+
+        let start = out.len();
+        let mut sink = Sink {
+            out,
+            ts,
+            correlation_id: cmd.correlation_id,
+            market_data: self.config.market_data,
+        };
+        self.now = ts;
+        self.expire_due(ts, &mut sink);
+        match (&cmd.kind, plan) {
+            (CommandKind::RegisterInstrument(spec), Plan::Register) => {
+                self.exec_register(spec, &mut sink)
+            }
+            (CommandKind::SetTradingStatus(s), Plan::SetStatus(i)) => {
+                self.exec_set_status(i, s, &mut sink)
+            }
+            (CommandKind::Place(p), Plan::Place(i)) => self.exec_place(i, p, &mut sink),
+            (CommandKind::Cancel(_), Plan::Cancel(key)) => {
+                self.remove_resting(key, CancelReason::User, &mut sink)
+            }
+            (CommandKind::MassCancel(m), Plan::MassCancel) => self.exec_mass_cancel(m, &mut sink),
+            (CommandKind::Amend(a), Plan::Amend(key)) => self.exec_amend(key, a, &mut sink),
+            // ExpireDue's work was done by expire_due above.
+            _ => {}
+        }
+        for e in &mut out[start..] {
+            self.last_seq += 1;
+            e.seq = self.last_seq;
+        }
+        debug_assert!(
+            self.orders.len() == self.orders.index.len(),
+            "invariant: every resting order indexed once"
+        );
+        Ok(())
+    }
+
+    /// Expires every GTD order due at `now` (`Command::ExpireDue` with correlation id 0).
+    ///
+    /// # Errors
+    /// `time_went_backwards` if `now` is before the engine's time.
+    pub fn on_time(&mut self, now: Timestamp, out: &mut Vec<Event>) -> Result<(), CommandError> {
+        self.apply(
+            &Command {
+                ts: now,
+                correlation_id: CorrelationId(0),
+                kind: CommandKind::ExpireDue,
+            },
+            out,
+        )
+    }
+
+    /// When the host should next call [`Engine::on_time`]: the earliest GTD deadline.
+    pub fn next_deadline(&self) -> Option<Timestamp> {
+        self.tables.expiries.first().map(|(t, _)| *t)
+    }
+
+    // ---- validation: reads only -------------------------------------------------
+
+    /// Is the resting order at `key` still live at `ts` (not due to expire)?
+    #[inline]
+    fn live_key(&self, id: OrderId, ts: Timestamp) -> Option<(u32, &RestingOrder)> {
+        let key = self.orders.key_of(id)?;
+        let o = self.orders.get(key)?;
+        (o.expire_at == 0 || o.expire_at > ts.0).then_some((key, o))
+    }
+
+    fn instrument_index(&self, id: InstrumentId) -> Result<usize, CommandError> {
+        let i = id.0 as usize;
+        if i < self.instruments.len() {
+            Ok(i)
+        } else {
+            Err(CommandError::UnknownInstrument { instrument: id })
+        }
+    }
+
+    fn validate(&self, ts: Timestamp, kind: &CommandKind) -> Result<Plan, CommandError> {
+        match kind {
+            CommandKind::RegisterInstrument(spec) => {
+                validate_spec(spec)?;
+                if self.symbols.contains_key(&spec.symbol) {
+                    return Err(CommandError::DuplicateSymbol {
+                        symbol: spec.symbol.clone(),
+                    });
+                }
+                let max = self.config.max_instruments.min(1 << 16);
+                if self.instruments.len() >= max {
+                    return Err(CommandError::InstrumentCapacityReached { max });
+                }
+                Ok(Plan::Register)
+            }
+            CommandKind::SetTradingStatus(s) => {
+                Ok(Plan::SetStatus(self.instrument_index(s.instrument)?))
+            }
+            CommandKind::Place(p) => self.validate_place(ts, p).map(Plan::Place),
+            CommandKind::Cancel(c) => self
+                .validate_owned(ts, c.order_id, c.account)
+                .map(Plan::Cancel),
+            CommandKind::MassCancel(m) => {
+                if m.account.is_none() && m.instrument.is_none() {
+                    return Err(CommandError::MassCancelNeedsFilter);
+                }
+                if let Some(i) = m.instrument {
+                    self.instrument_index(i)?;
+                }
+                Ok(Plan::MassCancel)
+            }
+            CommandKind::Amend(a) => self.validate_amend(ts, a).map(Plan::Amend),
+            CommandKind::ExpireDue => Ok(Plan::ExpireDue),
+        }
+    }
+
+    fn validate_owned(
+        &self,
+        ts: Timestamp,
+        order_id: OrderId,
+        account: AccountId,
+    ) -> Result<u32, CommandError> {
+        let (key, o) = self
+            .live_key(order_id, ts)
+            .ok_or(CommandError::UnknownOrder { order_id })?;
+        if o.account != account {
+            return Err(CommandError::OrderNotOwned { order_id, account });
+        }
+        Ok(key)
+    }
+
+    fn validate_place(&self, ts: Timestamp, p: &Place) -> Result<usize, CommandError> {
+        let i = self.instrument_index(p.instrument)?;
+        let spec = &self.instruments[i].instrument.spec;
+        if p.qty.0 <= 0 {
+            return Err(CommandError::InvalidQuantity { qty: p.qty });
+        }
+        let price = match p.order_type {
+            OrderType::Limit(price) => {
+                if price.0 <= 0 || price.0 > MAX_TICKS {
+                    return Err(CommandError::InvalidPrice { price });
+                }
+                Some(price)
+            }
+            OrderType::Market => None,
+        };
+        if p.qty < spec.min_qty {
+            return Err(CommandError::QuantityBelowMin {
+                qty: p.qty,
+                min: spec.min_qty,
+            });
+        }
+        if p.qty > spec.max_qty {
+            return Err(CommandError::QuantityAboveMax {
+                qty: p.qty,
+                max: spec.max_qty,
+            });
+        }
+        let rests = matches!(p.time_in_force, TimeInForce::Gtc | TimeInForce::Gtd);
+        if price.is_none() && rests {
+            return Err(CommandError::MarketOrderTimeInForce);
+        }
+        if p.post_only && !(rests && price.is_some()) {
+            return Err(CommandError::PostOnlyTimeInForce);
+        }
+        match (p.time_in_force, p.expire_at) {
+            (TimeInForce::Gtd, None) => return Err(CommandError::ExpireAtRequired),
+            (TimeInForce::Gtd, Some(e)) if e <= ts => {
+                return Err(CommandError::ExpireAtNotInFuture { expire_at: e, ts })
+            }
+            (TimeInForce::Gtd, Some(_)) => {}
+            (_, Some(_)) => return Err(CommandError::ExpireAtNotAllowed),
+            (_, None) => {}
+        }
+        if let Some(c) = p.client_order_id {
+            if let Some(&id) = self.tables.client_ids.get(&(p.account, c)) {
+                if self.live_key(id, ts).is_some() {
+                    return Err(CommandError::DuplicateClientOrderId {
+                        account: p.account,
+                        client_order_id: c.as_str().to_owned(),
+                    });
+                }
+            }
+        }
+        if let (true, Some(price)) = (rests, price) {
+            self.check_capacity(i, p.side, price)?;
+        }
+        Ok(i)
+    }
+
+    /// Conservative: an order that may rest needs room for one more order and,
+    /// at a new price, one more level.
+    fn check_capacity(&self, i: usize, side: Side, price: Ticks) -> Result<(), CommandError> {
+        if self.orders.len() >= self.config.max_orders {
+            return Err(CommandError::OrderCapacityReached {
+                max: self.config.max_orders,
+            });
+        }
+        let ladder = self.instruments[i].book.side(side);
+        if ladder.levels.len() >= self.config.max_levels_per_side && ladder.find(price).is_err() {
+            return Err(CommandError::LevelCapacityReached {
+                max: self.config.max_levels_per_side,
+            });
+        }
+        Ok(())
+    }
+
+    fn validate_amend(&self, ts: Timestamp, a: &Amend) -> Result<u32, CommandError> {
+        let key = self.validate_owned(ts, a.order_id, a.account)?;
+        let o = self.orders.get(key).ok_or(CommandError::UnknownOrder {
+            order_id: a.order_id,
+        })?;
+        if let Some(expected) = a.expected_version {
+            if expected != o.version {
+                return Err(CommandError::StaleVersion {
+                    order_id: a.order_id,
+                    expected,
+                    current: o.version,
+                });
+            }
+        }
+        if a.new_price.is_none() && a.new_qty.is_none() {
+            return Err(CommandError::NothingToAmend);
+        }
+        let spec = &self.instruments[o.instrument as usize].instrument.spec;
+        if let Some(price) = a.new_price {
+            if price.0 <= 0 || price.0 > MAX_TICKS {
+                return Err(CommandError::InvalidPrice { price });
+            }
+        }
+        if let Some(q) = a.new_qty {
+            if q.0 <= 0 {
+                return Err(CommandError::InvalidQuantity { qty: q });
+            }
+            if q <= o.filled {
+                return Err(CommandError::AmendQtyAtOrBelowFilled {
+                    new_qty: q,
+                    filled: o.filled,
+                });
+            }
+            if q < spec.min_qty {
+                return Err(CommandError::QuantityBelowMin {
+                    qty: q,
+                    min: spec.min_qty,
+                });
+            }
+            if q > spec.max_qty || q.0 > MAX_LOTS {
+                return Err(CommandError::QuantityAboveMax {
+                    qty: q,
+                    max: spec.max_qty,
+                });
+            }
+        }
+        if let Some(price) = a.new_price {
+            if price != o.price {
+                let ladder = self.instruments[o.instrument as usize].book.side(o.side);
+                if ladder.levels.len() >= self.config.max_levels_per_side
+                    && ladder.find(price).is_err()
+                {
+                    return Err(CommandError::LevelCapacityReached {
+                        max: self.config.max_levels_per_side,
+                    });
+                }
+            }
+        }
+        Ok(key)
+    }
+
+    // ---- execution: validated, may mutate ---------------------------------------
+
+    fn exec_register(&mut self, spec: &InstrumentSpec, sink: &mut Sink<'_>) {
+        let id = InstrumentId(self.instruments.len() as u32);
+        self.symbols.insert(spec.symbol.clone(), id);
+        self.instruments.push(InstrumentState {
+            instrument: Instrument {
+                id,
+                spec: spec.clone(),
+            },
+            book: Book::new(),
+            counters: QtyCounters::default(),
+        });
+        sink.emit(EventKind::InstrumentRegistered { instrument: id });
+    }
+
+    fn exec_set_status(&mut self, i: usize, s: &SetTradingStatus, sink: &mut Sink<'_>) {
+        self.instruments[i].instrument.spec.status = s.status;
+        sink.emit(EventKind::TradingStatusChanged {
+            instrument: s.instrument,
+            status: s.status,
+        });
+        if s.cancel_resting {
+            let reason = match s.status {
+                TradingStatus::Halted => CancelReason::Halted,
+                TradingStatus::Closed => CancelReason::Closed,
+                TradingStatus::Open => CancelReason::MassCancel,
+            };
+            self.cancel_where(Some(i), None, reason, sink);
+        }
+    }
+
+    fn exec_mass_cancel(&mut self, m: &MassCancel, sink: &mut Sink<'_>) {
+        self.cancel_where(
+            m.instrument.map(|i| i.0 as usize),
+            m.account,
+            CancelReason::MassCancel,
+            sink,
+        );
+    }
+
+    /// Cancels in a fixed order: instrument, bids then asks, best level first, FIFO.
+    fn cancel_where(
+        &mut self,
+        only: Option<usize>,
+        account: Option<AccountId>,
+        reason: CancelReason,
+        sink: &mut Sink<'_>,
+    ) {
+        let range = match only {
+            Some(i) => i..i + 1,
+            None => 0..self.instruments.len(),
+        };
+        let mut keys = std::mem::take(&mut self.scratch);
+        for i in range {
+            keys.clear();
+            let Some(st) = self.instruments.get(i) else {
+                continue;
+            };
+            for ladder in [&st.book.bids, &st.book.asks] {
+                for level in ladder.iter_best_first() {
+                    let mut k = level.head;
+                    while let Some(o) = self.orders.get(k) {
+                        if account.is_none_or(|a| a == o.account) {
+                            keys.push(k);
+                        }
+                        k = o.next;
+                    }
+                }
+            }
+            for &k in &keys {
+                self.remove_resting(k, reason, sink);
+            }
+        }
+        keys.clear();
+        self.scratch = keys;
+    }
+
+    fn exec_place(&mut self, i: usize, p: &Place, sink: &mut Sink<'_>) {
+        let instrument = p.instrument;
+        let st = &self.instruments[i];
+        let reject = |reason| EventKind::Rejected {
+            account: p.account,
+            instrument,
+            order_id: None,
+            client_order_id: p.client_order_id,
+            reason,
+        };
+        match st.instrument.spec.status {
+            TradingStatus::Open => {}
+            TradingStatus::Halted => return sink.emit(reject(RejectReason::InstrumentHalted)),
+            TradingStatus::Closed => return sink.emit(reject(RejectReason::InstrumentClosed)),
+        }
+        let limit = match p.order_type {
+            OrderType::Limit(px) => Some(px),
+            OrderType::Market => None,
+        };
+        let opposite = st.book.side(p.side.opposite());
+        if p.post_only {
+            if let Some(best) = opposite.best() {
+                if opposite.crossed_by(limit, best.price) {
+                    return sink.emit(reject(RejectReason::PostOnlyWouldCross));
+                }
+            }
+        }
+
+        let order_id = OrderId(self.next_order_id);
+        self.next_order_id += 1;
+        sink.emit(EventKind::Accepted {
+            order_id,
+            account: p.account,
+            instrument,
+            side: p.side,
+            price: limit,
+            qty: p.qty,
+            time_in_force: p.time_in_force,
+            client_order_id: p.client_order_id,
+        });
+        let st = &mut self.instruments[i];
+        st.counters.placed += i128::from(p.qty.0);
+
+        if p.time_in_force == TimeInForce::Fok && !fok_fillable(st, &self.orders, p, limit) {
+            st.counters.cancelled += i128::from(p.qty.0);
+            return sink.emit(EventKind::Cancelled {
+                order_id,
+                account: p.account,
+                instrument,
+                qty: p.qty,
+                reason: CancelReason::FokUnfillable,
+            });
+        }
+
+        let before = sink.bbo_before(&st.book);
+        let mut taker = Taker {
+            id: order_id,
+            account: p.account,
+            side: p.side,
+            limit,
+            remaining: p.qty.0,
+            filled: 0,
+            stp: p.stp,
+            stp_killed: false,
+        };
+        self.match_taker(i, &mut taker, sink);
+        if taker.remaining > 0 {
+            let reason = if taker.stp_killed {
+                Some(CancelReason::SelfTradePrevention)
+            } else {
+                match p.time_in_force {
+                    TimeInForce::Gtc | TimeInForce::Gtd => None,
+                    TimeInForce::Ioc | TimeInForce::Fok if limit.is_none() => {
+                        Some(CancelReason::NoLiquidity)
+                    }
+                    TimeInForce::Ioc | TimeInForce::Fok => Some(CancelReason::IocRemainder),
+                }
+            };
+            match reason {
+                Some(reason) => {
+                    debug_assert!(
+                        p.time_in_force != TimeInForce::Fok || taker.stp_killed,
+                        "invariant: fok fills fully"
+                    );
+                    self.instruments[i].counters.cancelled += i128::from(taker.remaining);
+                    sink.emit(EventKind::Cancelled {
+                        order_id,
+                        account: p.account,
+                        instrument,
+                        qty: Lots(taker.remaining),
+                        reason,
+                    });
+                }
+                None => {
+                    let price = limit.unwrap_or_default();
+                    let flags = OrderFlags::new(
+                        p.time_in_force,
+                        p.stp,
+                        p.post_only,
+                        p.client_order_id.is_some(),
+                    );
+                    let order = RestingOrder {
+                        id: order_id,
+                        account: p.account,
+                        price,
+                        remaining: Lots(taker.remaining),
+                        filled: Lots(taker.filled),
+                        expire_at: p.expire_at.map_or(0, |t| t.0),
+                        prev: NIL,
+                        next: NIL,
+                        version: 0,
+                        instrument: i as u16,
+                        side: p.side,
+                        flags,
+                    };
+                    self.tables.add(&order, p.client_order_id);
+                    self.rest(i, order, sink);
+                }
+            }
+        }
+        let st = &self.instruments[i];
+        sink.bbo_after(instrument, &st.book, before);
+    }
+
+    /// Links `order` at the back of its level, creating the level if needed.
+    fn rest(&mut self, i: usize, order: RestingOrder, sink: &mut Sink<'_>) {
+        let (side, price, instrument) = (order.side, order.price, InstrumentId(i as u32));
+        let key = self.orders.insert(order);
+        let ladder = self.instruments[i].book.side_mut(side);
+        let at = match ladder.find(price) {
+            Ok(at) => at,
+            Err(at) => {
+                ladder.levels.insert(
+                    at,
+                    Level {
+                        price,
+                        qty: 0,
+                        orders: 0,
+                        head: NIL,
+                        tail: NIL,
+                    },
+                );
+                at
+            }
+        };
+        let level = &mut ladder.levels[at];
+        link_back(&mut self.orders.slab, level, key);
+        sink.level(instrument, side, Some(level), price);
+    }
+
+    /// Unlinks and frees the resting order at `key`; returns it.
+    fn take_resting(&mut self, key: u32, sink: &mut Sink<'_>) -> Option<RestingOrder> {
+        let o = *self.orders.get(key)?;
+        let i = o.instrument as usize;
+        let ladder = self.instruments.get_mut(i)?.book.side_mut(o.side);
+        if let Ok(at) = ladder.find(o.price) {
+            let level = &mut ladder.levels[at];
+            unlink(&mut self.orders.slab, level, key);
+            if level.orders == 0 {
+                ladder.levels.remove(at);
+                sink.level(InstrumentId(i as u32), o.side, None, o.price);
+            } else {
+                sink.level(InstrumentId(i as u32), o.side, Some(level), o.price);
+            }
+        }
+        self.orders.remove(key)
+    }
+
+    /// Removes a resting order for `reason` (cancel paths) and reports it.
+    fn remove_resting(&mut self, key: u32, reason: CancelReason, sink: &mut Sink<'_>) {
+        let Some(o) = self.orders.get(key) else {
+            return;
+        };
+        let i = o.instrument as usize;
+        let before = sink.bbo_before(&self.instruments[i].book);
+        let Some(o) = self.take_resting(key, sink) else {
+            return;
+        };
+        self.tables.retire(&o);
+        let st = &mut self.instruments[i];
+        st.counters.cancelled += i128::from(o.remaining.0);
+        sink.emit(EventKind::Cancelled {
+            order_id: o.id,
+            account: o.account,
+            instrument: InstrumentId(i as u32),
+            qty: o.remaining,
+            reason,
+        });
+        sink.bbo_after(InstrumentId(i as u32), &st.book, before);
+    }
+
+    /// Expires every order with `expire_at ≤ now`, earliest deadline first.
+    fn expire_due(&mut self, now: Timestamp, sink: &mut Sink<'_>) {
+        if now.0 < self.tables.next_expiry {
+            return;
+        }
+        while let Some(&(at, id)) = self.tables.expiries.first() {
+            if at > now {
+                break;
+            }
+            self.tables.expiries.pop_first();
+            let Some(key) = self.orders.key_of(id) else {
+                continue;
+            };
+            let Some(o) = self.orders.get(key) else {
+                continue;
+            };
+            let i = o.instrument as usize;
+            let before = sink.bbo_before(&self.instruments[i].book);
+            let Some(o) = self.take_resting(key, sink) else {
+                continue;
+            };
+            self.tables.retire(&o);
+            let st = &mut self.instruments[i];
+            st.counters.expired += i128::from(o.remaining.0);
+            sink.emit(EventKind::Expired {
+                order_id: o.id,
+                account: o.account,
+                instrument: InstrumentId(i as u32),
+                qty: o.remaining,
+            });
+            sink.bbo_after(InstrumentId(i as u32), &st.book, before);
+        }
+        self.tables.next_expiry = self.tables.expiries.first().map_or(u64::MAX, |(t, _)| t.0);
+    }
+
+    fn exec_amend(&mut self, key: u32, a: &Amend, sink: &mut Sink<'_>) {
+        let Some(&o) = self.orders.get(key) else {
+            return;
+        };
+        let i = o.instrument as usize;
+        let instrument = InstrumentId(i as u32);
+        let st = &self.instruments[i];
+        let reject = |reason| EventKind::Rejected {
+            account: o.account,
+            instrument,
+            order_id: Some(o.id),
+            client_order_id: None,
+            reason,
+        };
+        match st.instrument.spec.status {
+            TradingStatus::Open => {}
+            TradingStatus::Halted => return sink.emit(reject(RejectReason::InstrumentHalted)),
+            TradingStatus::Closed => return sink.emit(reject(RejectReason::InstrumentClosed)),
+        }
+        let new_price = a.new_price.unwrap_or(o.price);
+        let new_remaining = a.new_qty.map_or(o.remaining.0, |q| q.0 - o.filled.0);
+        let opposite = st.book.side(o.side.opposite());
+        if o.flags.post_only() && new_price != o.price {
+            if let Some(best) = opposite.best() {
+                if opposite.crossed_by(Some(new_price), best.price) {
+                    return sink.emit(reject(RejectReason::PostOnlyWouldCross));
+                }
+            }
+        }
+        let version = o.version.wrapping_add(1);
+        let before = sink.bbo_before(&st.book);
+
+        if new_price == o.price && new_remaining <= o.remaining.0 {
+            // Same price, same or less quantity: keeps its place in the queue.
+            let delta = o.remaining.0 - new_remaining;
+            let st = &mut self.instruments[i];
+            st.counters.cancelled += i128::from(delta);
+            if let Some(ord) = self.orders.get_mut(key) {
+                ord.remaining = Lots(new_remaining);
+                ord.version = version;
+            }
+            sink.emit(EventKind::Amended {
+                order_id: o.id,
+                account: o.account,
+                instrument,
+                version,
+                price: new_price,
+                qty: Lots(o.filled.0 + new_remaining),
+                remaining: Lots(new_remaining),
+                priority_kept: true,
+            });
+            let ladder = st.book.side_mut(o.side);
+            if let Ok(at) = ladder.find(o.price) {
+                let level = &mut ladder.levels[at];
+                level.qty -= delta;
+                if delta != 0 {
+                    sink.level(instrument, o.side, Some(level), o.price);
+                }
+            }
+            return sink.bbo_after(instrument, &st.book, before);
+        }
+
+        // Loses priority: leave the book, trade if it now crosses, rest at the back.
+        let Some(mut ord) = self.take_resting(key, sink) else {
+            return;
+        };
+        let st = &mut self.instruments[i];
+        if new_remaining >= ord.remaining.0 {
+            st.counters.placed += i128::from(new_remaining - ord.remaining.0);
+        } else {
+            st.counters.cancelled += i128::from(ord.remaining.0 - new_remaining);
+        }
+        sink.emit(EventKind::Amended {
+            order_id: o.id,
+            account: o.account,
+            instrument,
+            version,
+            price: new_price,
+            qty: Lots(o.filled.0 + new_remaining),
+            remaining: Lots(new_remaining),
+            priority_kept: false,
+        });
+        let mut taker = Taker {
+            id: o.id,
+            account: o.account,
+            side: o.side,
+            limit: Some(new_price),
+            remaining: new_remaining,
+            filled: o.filled.0,
+            stp: o.flags.stp(),
+            stp_killed: false,
+        };
+        self.match_taker(i, &mut taker, sink);
+        ord.price = new_price;
+        ord.remaining = Lots(taker.remaining);
+        ord.filled = Lots(taker.filled);
+        ord.version = version;
+        if taker.remaining > 0 && !taker.stp_killed {
+            self.rest(i, ord, sink);
+        } else {
+            if taker.remaining > 0 {
+                self.instruments[i].counters.cancelled += i128::from(taker.remaining);
+                sink.emit(EventKind::Cancelled {
+                    order_id: o.id,
+                    account: o.account,
+                    instrument,
+                    qty: Lots(taker.remaining),
+                    reason: CancelReason::SelfTradePrevention,
+                });
+            }
+            self.tables.retire(&ord);
+        }
+        sink.bbo_after(instrument, &self.instruments[i].book, before);
+    }
+
+    /// Matches `taker` against the opposite side at the makers' prices, best level
+    /// first, FIFO within a level, applying the taker's self-trade prevention.
+    fn match_taker(&mut self, i: usize, taker: &mut Taker, sink: &mut Sink<'_>) {
+        let instrument = InstrumentId(i as u32);
+        let Engine {
+            instruments,
+            orders,
+            tables,
+            next_trade_id,
+            ..
+        } = self;
+        let st = &mut instruments[i];
+        let counters = &mut st.counters;
+        let ladder = st.book.side_mut(taker.side.opposite());
+        let maker_side = ladder.side;
+        while taker.remaining > 0 && !taker.stp_killed {
+            let Some(level) = ladder.levels.last_mut() else {
+                break;
+            };
+            let crosses = match taker.limit {
+                None => true,
+                Some(l) => match taker.side {
+                    Side::Buy => l >= level.price,
+                    Side::Sell => l <= level.price,
+                },
+            };
+            if !crosses {
+                break;
+            }
+            let price = level.price;
+            let mut touched = false;
+            while taker.remaining > 0 && level.head != NIL {
+                let key = level.head;
+                let Some(maker) = orders.slab.get_mut(key as usize) else {
+                    break;
+                };
+                let self_trade =
+                    taker.stp != SelfTradePrevention::None && maker.account == taker.account;
+                let mut maker_done = None;
+                if self_trade {
+                    match taker.stp {
+                        SelfTradePrevention::CancelTaker => {
+                            taker.stp_killed = true;
+                            break;
+                        }
+                        SelfTradePrevention::CancelMaker | SelfTradePrevention::CancelBoth => {
+                            maker_done = Some(CancelReason::SelfTradePrevention);
+                            taker.stp_killed = taker.stp == SelfTradePrevention::CancelBoth;
+                        }
+                        _ => {
+                            // Decrement both by the smaller quantity, no trade.
+                            let d = maker.remaining.0.min(taker.remaining);
+                            maker.remaining.0 -= d;
+                            level.qty -= d;
+                            taker.remaining -= d;
+                            counters.cancelled += 2 * i128::from(d);
+                            touched = true;
+                            if maker.remaining.0 > 0 {
+                                sink.emit(EventKind::Reduced {
+                                    order_id: maker.id,
+                                    account: maker.account,
+                                    instrument,
+                                    qty: Lots(d),
+                                    remaining: maker.remaining,
+                                    reason: CancelReason::SelfTradePrevention,
+                                });
+                            } else {
+                                sink.emit(EventKind::Cancelled {
+                                    order_id: maker.id,
+                                    account: maker.account,
+                                    instrument,
+                                    qty: Lots(d),
+                                    reason: CancelReason::SelfTradePrevention,
+                                });
+                            }
+                            if taker.remaining > 0 {
+                                sink.emit(EventKind::Reduced {
+                                    order_id: taker.id,
+                                    account: taker.account,
+                                    instrument,
+                                    qty: Lots(d),
+                                    remaining: Lots(taker.remaining),
+                                    reason: CancelReason::SelfTradePrevention,
+                                });
+                            } else {
+                                taker.stp_killed = true;
+                                sink.emit(EventKind::Cancelled {
+                                    order_id: taker.id,
+                                    account: taker.account,
+                                    instrument,
+                                    qty: Lots(d),
+                                    reason: CancelReason::SelfTradePrevention,
+                                });
+                            }
+                        }
+                    }
+                } else {
+                    let q = maker.remaining.0.min(taker.remaining);
+                    maker.remaining.0 -= q;
+                    maker.filled.0 += q;
+                    level.qty -= q;
+                    taker.remaining -= q;
+                    taker.filled += q;
+                    counters.filled += 2 * i128::from(q);
+                    touched = true;
+                    let trade_id = TradeId(*next_trade_id);
+                    *next_trade_id += 1;
+                    sink.emit(EventKind::Trade {
+                        trade_id,
+                        instrument,
+                        price,
+                        qty: Lots(q),
+                        aggressor: taker.side,
+                        maker_order_id: maker.id,
+                        maker_account: maker.account,
+                        maker_remaining: maker.remaining,
+                        taker_order_id: taker.id,
+                        taker_account: taker.account,
+                        taker_remaining: Lots(taker.remaining),
+                    });
+                }
+                if maker_done.is_none() && maker.remaining.0 > 0 {
+                    break;
+                }
+                // The maker is done: pop it off the head of the level.
+                let cancelled_qty = maker.remaining;
+                let next = maker.next;
+                level.head = next;
+                level.qty -= cancelled_qty.0;
+                level.orders -= 1;
+                touched = true;
+                if next == NIL {
+                    level.tail = NIL;
+                } else if let Some(n) = orders.slab.get_mut(next as usize) {
+                    n.prev = NIL;
+                }
+                if let Some(gone) = orders.remove(key) {
+                    tables.retire(&gone);
+                    if let Some(reason) = maker_done {
+                        counters.cancelled += i128::from(cancelled_qty.0);
+                        sink.emit(EventKind::Cancelled {
+                            order_id: gone.id,
+                            account: gone.account,
+                            instrument,
+                            qty: cancelled_qty,
+                            reason,
+                        });
+                    }
+                }
+                if taker.stp_killed {
+                    break;
+                }
+            }
+            let (qty, count) = (level.qty, level.orders);
+            if count == 0 {
+                ladder.levels.pop();
+            }
+            if touched && sink.market_data {
+                sink.emit(EventKind::LevelChanged {
+                    instrument,
+                    side: maker_side,
+                    price,
+                    qty: Lots(qty),
+                    orders: count,
+                });
+            }
+            if count != 0 {
+                // Level still has orders: the taker is done (filled or stopped by STP).
+                break;
+            }
+        }
+    }
+}
+
+/// Would a FOK order fill completely right now? Mirrors `match_taker` without
+/// mutating: self-trades stop it (cancel-taker/both), are skipped (cancel-maker), or
+/// consume quantity without filling it (decrement).
+fn fok_fillable(
+    st: &InstrumentState,
+    orders: &OrderStore,
+    p: &Place,
+    limit: Option<Ticks>,
+) -> bool {
+    let ladder = st.book.side(p.side.opposite());
+    let mut need = p.qty.0;
+    for level in ladder.iter_best_first() {
+        if !ladder.crossed_by(limit, level.price) {
+            return false;
+        }
+        if p.stp == SelfTradePrevention::None {
+            need -= level.qty;
+            if need <= 0 {
+                return true;
+            }
+            continue;
+        }
+        let mut k = level.head;
+        while let Some(o) = orders.get(k) {
+            if o.account == p.account {
+                match p.stp {
+                    SelfTradePrevention::CancelTaker | SelfTradePrevention::CancelBoth => {
+                        return false
+                    }
+                    SelfTradePrevention::Decrement => return false,
+                    _ => {}
+                }
+            } else {
+                need -= o.remaining.0;
+                if need <= 0 {
+                    return true;
+                }
+            }
+            k = o.next;
+        }
+    }
+    false
+}

@@ -1,0 +1,157 @@
+//! Typed errors. A `CommandError` means the command could not be evaluated and
+//! changed nothing: no event, no sequence number, no state. Refusals that are part
+//! of trading (post-only would cross, instrument halted) are events instead
+//! ([`crate::event::RejectReason`]) because they are journaled and replayed.
+//!
+//! Every variant has a stable snake_case `code()` that the bindings expose.
+
+use rust_decimal::Decimal;
+use thiserror::Error;
+
+use crate::types::{AccountId, InstrumentId, Lots, OrderId, Ticks, Timestamp};
+
+/// A Decimal or string at the boundary that does not fit the instrument's grid.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum ConvertError {
+    #[error("price must be > 0, got {price}")]
+    InvalidPrice { price: Decimal },
+    #[error("quantity must be > 0, got {qty}")]
+    InvalidQuantity { qty: Decimal },
+    #[error("price {price} is not a multiple of tick size {tick_size}")]
+    OffTick { price: Decimal, tick_size: Decimal },
+    #[error("quantity {qty} is not a multiple of lot size {lot_size}")]
+    OffLot { qty: Decimal, lot_size: Decimal },
+    #[error("price {price} is outside the engine's range")]
+    PriceOutOfRange { price: Decimal },
+    #[error("quantity {qty} is outside the engine's range")]
+    QuantityOutOfRange { qty: Decimal },
+    #[error("client order id must be 1..=36 printable ASCII bytes, got {len} bytes")]
+    ClientOrderIdInvalid { len: usize },
+}
+
+impl ConvertError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ConvertError::InvalidPrice { .. } => "invalid_price",
+            ConvertError::InvalidQuantity { .. } => "invalid_quantity",
+            ConvertError::OffTick { .. } => "off_tick",
+            ConvertError::OffLot { .. } => "off_lot",
+            ConvertError::PriceOutOfRange { .. } => "price_out_of_range",
+            ConvertError::QuantityOutOfRange { .. } => "quantity_out_of_range",
+            ConvertError::ClientOrderIdInvalid { .. } => "client_order_id_invalid",
+        }
+    }
+}
+
+/// A command that cannot be evaluated. Checked in the order the variants' codes are
+/// listed in `docs/engine.md`, so the same first failure always wins.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum CommandError {
+    #[error("timestamp {ts} is before the engine's time {now}")]
+    TimeWentBackwards { ts: Timestamp, now: Timestamp },
+    #[error("unknown instrument {instrument}")]
+    UnknownInstrument { instrument: InstrumentId },
+    #[error("instrument symbol {symbol:?} is already registered")]
+    DuplicateSymbol { symbol: String },
+    #[error("invalid instrument spec: {why}")]
+    InvalidInstrumentSpec { why: &'static str },
+    #[error("quantity must be > 0 lots, got {qty}")]
+    InvalidQuantity { qty: Lots },
+    #[error("price must be 1..=2^53 ticks, got {price}")]
+    InvalidPrice { price: Ticks },
+    #[error("quantity {qty} lots is below the instrument minimum {min}")]
+    QuantityBelowMin { qty: Lots, min: Lots },
+    #[error("quantity {qty} lots is above the instrument maximum {max}")]
+    QuantityAboveMax { qty: Lots, max: Lots },
+    #[error("market orders must be ioc or fok")]
+    MarketOrderTimeInForce,
+    #[error("post-only orders must be limit gtc or gtd")]
+    PostOnlyTimeInForce,
+    #[error("gtd orders need expire_at")]
+    ExpireAtRequired,
+    #[error("expire_at is only allowed on gtd orders")]
+    ExpireAtNotAllowed,
+    #[error("expire_at {expire_at} is not after the command time {ts}")]
+    ExpireAtNotInFuture { expire_at: Timestamp, ts: Timestamp },
+    #[error("client order id {client_order_id:?} is already live for account {account}")]
+    DuplicateClientOrderId {
+        account: AccountId,
+        client_order_id: String,
+    },
+    #[error("order {order_id} is unknown or no longer live")]
+    UnknownOrder { order_id: OrderId },
+    #[error("order {order_id} does not belong to account {account}")]
+    OrderNotOwned {
+        order_id: OrderId,
+        account: AccountId,
+    },
+    #[error("amend needs a new price or a new quantity")]
+    NothingToAmend,
+    #[error("order {order_id} is at version {current}, amend expected {expected}")]
+    StaleVersion {
+        order_id: OrderId,
+        expected: u32,
+        current: u32,
+    },
+    #[error("new total quantity {new_qty} must exceed the filled quantity {filled}")]
+    AmendQtyAtOrBelowFilled { new_qty: Lots, filled: Lots },
+    #[error("mass cancel needs an account, an instrument or both")]
+    MassCancelNeedsFilter,
+    #[error("the engine holds its maximum of {max} live orders")]
+    OrderCapacityReached { max: usize },
+    #[error("the book side holds its maximum of {max} price levels")]
+    LevelCapacityReached { max: usize },
+    #[error("the engine holds its maximum of {max} instruments")]
+    InstrumentCapacityReached { max: usize },
+}
+
+impl CommandError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            CommandError::TimeWentBackwards { .. } => "time_went_backwards",
+            CommandError::UnknownInstrument { .. } => "unknown_instrument",
+            CommandError::DuplicateSymbol { .. } => "duplicate_symbol",
+            CommandError::InvalidInstrumentSpec { .. } => "invalid_instrument_spec",
+            CommandError::InvalidQuantity { .. } => "invalid_quantity",
+            CommandError::InvalidPrice { .. } => "invalid_price",
+            CommandError::QuantityBelowMin { .. } => "quantity_below_min",
+            CommandError::QuantityAboveMax { .. } => "quantity_above_max",
+            CommandError::MarketOrderTimeInForce => "market_order_time_in_force",
+            CommandError::PostOnlyTimeInForce => "post_only_time_in_force",
+            CommandError::ExpireAtRequired => "expire_at_required",
+            CommandError::ExpireAtNotAllowed => "expire_at_not_allowed",
+            CommandError::ExpireAtNotInFuture { .. } => "expire_at_not_in_future",
+            CommandError::DuplicateClientOrderId { .. } => "duplicate_client_order_id",
+            CommandError::UnknownOrder { .. } => "unknown_order",
+            CommandError::OrderNotOwned { .. } => "order_not_owned",
+            CommandError::NothingToAmend => "nothing_to_amend",
+            CommandError::StaleVersion { .. } => "stale_version",
+            CommandError::AmendQtyAtOrBelowFilled { .. } => "amend_qty_at_or_below_filled",
+            CommandError::MassCancelNeedsFilter => "mass_cancel_needs_filter",
+            CommandError::OrderCapacityReached { .. } => "order_capacity_reached",
+            CommandError::LevelCapacityReached { .. } => "level_capacity_reached",
+            CommandError::InstrumentCapacityReached { .. } => "instrument_capacity_reached",
+        }
+    }
+}
+
+/// A snapshot that cannot be restored.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum SnapshotError {
+    #[error("snapshot format version {found} is not supported (expected {expected})")]
+    UnsupportedVersion { found: u32, expected: u32 },
+    #[error("snapshot is inconsistent: {why}")]
+    Inconsistent { why: String },
+}
+
+impl SnapshotError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            SnapshotError::UnsupportedVersion { .. } => "snapshot_version_unsupported",
+            SnapshotError::Inconsistent { .. } => "snapshot_inconsistent",
+        }
+    }
+}

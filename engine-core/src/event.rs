@@ -1,0 +1,164 @@
+//! Events: everything the engine says. Each carries a gap-free sequence number
+//! (starting at 1), the command's timestamp and its correlation id.
+
+use serde::{Deserialize, Serialize};
+
+use crate::instrument::TradingStatus;
+use crate::types::{
+    AccountId, ClientOrderId, CorrelationId, InstrumentId, Lots, OrderId, Side, Ticks, TimeInForce,
+    Timestamp, TradeId,
+};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub seq: u64,
+    pub ts: Timestamp,
+    pub correlation_id: CorrelationId,
+    pub kind: EventKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventKind {
+    InstrumentRegistered {
+        instrument: InstrumentId,
+    },
+    TradingStatusChanged {
+        instrument: InstrumentId,
+        status: TradingStatus,
+    },
+    /// The order passed validation and got its id. `price` is `None` for market orders.
+    Accepted {
+        order_id: OrderId,
+        account: AccountId,
+        instrument: InstrumentId,
+        side: Side,
+        price: Option<Ticks>,
+        qty: Lots,
+        time_in_force: TimeInForce,
+        client_order_id: Option<ClientOrderId>,
+    },
+    /// A refusal that is part of trading. `order_id` is set for amends of live orders.
+    Rejected {
+        account: AccountId,
+        instrument: InstrumentId,
+        order_id: Option<OrderId>,
+        client_order_id: Option<ClientOrderId>,
+        reason: RejectReason,
+    },
+    /// One maker fill: the taker traded `qty` at the maker's price.
+    Trade {
+        trade_id: TradeId,
+        instrument: InstrumentId,
+        price: Ticks,
+        qty: Lots,
+        aggressor: Side,
+        maker_order_id: OrderId,
+        maker_account: AccountId,
+        maker_remaining: Lots,
+        taker_order_id: OrderId,
+        taker_account: AccountId,
+        taker_remaining: Lots,
+    },
+    /// The order is done; `qty` is the quantity that will never trade.
+    Cancelled {
+        order_id: OrderId,
+        account: AccountId,
+        instrument: InstrumentId,
+        qty: Lots,
+        reason: CancelReason,
+    },
+    /// Self-trade prevention (decrement) took `qty` off an order that stays live.
+    Reduced {
+        order_id: OrderId,
+        account: AccountId,
+        instrument: InstrumentId,
+        qty: Lots,
+        remaining: Lots,
+        reason: CancelReason,
+    },
+    Amended {
+        order_id: OrderId,
+        account: AccountId,
+        instrument: InstrumentId,
+        version: u32,
+        price: Ticks,
+        /// New total quantity (filled + remaining).
+        qty: Lots,
+        remaining: Lots,
+        /// False when the order went to the back of the queue (price change or increase).
+        priority_kept: bool,
+    },
+    /// A GTD order reached `expire_at`; `qty` never traded.
+    Expired {
+        order_id: OrderId,
+        account: AccountId,
+        instrument: InstrumentId,
+        qty: Lots,
+    },
+    /// L2: a price level's new total; `qty == 0 && orders == 0` means the level is gone.
+    LevelChanged {
+        instrument: InstrumentId,
+        side: Side,
+        price: Ticks,
+        qty: Lots,
+        orders: u32,
+    },
+    /// Top of book changed (price, total qty or order count of either best level).
+    BboChanged {
+        instrument: InstrumentId,
+        bid: Option<LevelView>,
+        ask: Option<LevelView>,
+    },
+}
+
+/// One price level as seen from outside.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LevelView {
+    pub price: Ticks,
+    pub qty: Lots,
+    pub orders: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RejectReason {
+    PostOnlyWouldCross,
+    InstrumentHalted,
+    InstrumentClosed,
+}
+
+impl RejectReason {
+    pub fn code(self) -> &'static str {
+        match self {
+            RejectReason::PostOnlyWouldCross => "post_only_would_cross",
+            RejectReason::InstrumentHalted => "instrument_halted",
+            RejectReason::InstrumentClosed => "instrument_closed",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CancelReason {
+    User,
+    IocRemainder,
+    FokUnfillable,
+    NoLiquidity,
+    SelfTradePrevention,
+    MassCancel,
+    Halted,
+    Closed,
+}
+
+impl CancelReason {
+    pub fn code(self) -> &'static str {
+        match self {
+            CancelReason::User => "user",
+            CancelReason::IocRemainder => "ioc_remainder",
+            CancelReason::FokUnfillable => "fok_unfillable",
+            CancelReason::NoLiquidity => "no_liquidity",
+            CancelReason::SelfTradePrevention => "stp",
+            CancelReason::MassCancel => "mass_cancel",
+            CancelReason::Halted => "halted",
+            CancelReason::Closed => "closed",
+        }
+    }
+}

@@ -1,0 +1,278 @@
+//! Instruments: the tick and lot grid, quantity bounds and trading status.
+//! This is the only place where `Decimal` prices and quantities become integer
+//! ticks and lots (exactly, or a typed error) and back (always exactly).
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ConvertError;
+use crate::types::{InstrumentId, Lots, Ticks};
+
+/// Whether an instrument accepts new orders.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TradingStatus {
+    /// Places, amends and cancels are accepted.
+    #[default]
+    Open,
+    /// Places and amends are rejected; cancels still work.
+    Halted,
+    /// As halted; the end of the session.
+    Closed,
+}
+
+impl TradingStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TradingStatus::Open => "open",
+            TradingStatus::Halted => "halted",
+            TradingStatus::Closed => "closed",
+        }
+    }
+}
+
+/// What a host supplies to register an instrument.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstrumentSpec {
+    pub symbol: String,
+    /// Smallest price increment, > 0.
+    pub tick_size: Decimal,
+    /// Smallest quantity increment, > 0.
+    pub lot_size: Decimal,
+    /// Smallest order quantity in lots (≥ 1).
+    pub min_qty: Lots,
+    /// Largest order quantity in lots.
+    pub max_qty: Lots,
+    pub status: TradingStatus,
+}
+
+impl InstrumentSpec {
+    /// A spec with min 1 lot, max 10^12 lots, status open.
+    pub fn new(symbol: impl Into<String>, tick_size: Decimal, lot_size: Decimal) -> Self {
+        InstrumentSpec {
+            symbol: symbol.into(),
+            tick_size,
+            lot_size,
+            min_qty: Lots(1),
+            max_qty: Lots(1_000_000_000_000),
+            status: TradingStatus::Open,
+        }
+    }
+}
+
+/// A registered instrument.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Instrument {
+    pub id: InstrumentId,
+    pub spec: InstrumentSpec,
+}
+
+/// Largest price in ticks and quantity in lots the engine accepts. Keeps
+/// `price × qty` (notional, in i128) and sums of quantities far from overflow.
+pub const MAX_TICKS: i64 = 1 << 53;
+pub const MAX_LOTS: i64 = 1 << 53;
+
+impl Instrument {
+    /// `price / tick_size`, exactly.
+    ///
+    /// # Errors
+    /// `invalid_price` if price ≤ 0, `off_tick` if not a whole number of ticks,
+    /// `price_out_of_range` if above [`MAX_TICKS`].
+    pub fn price_to_ticks(&self, price: Decimal) -> Result<Ticks, ConvertError> {
+        if price <= Decimal::ZERO {
+            return Err(ConvertError::InvalidPrice { price });
+        }
+        let n = to_units(price, self.spec.tick_size, MAX_TICKS)
+            .map_err(|e| e.into_price(price, self.spec.tick_size))?;
+        Ok(Ticks(n))
+    }
+
+    /// `qty / lot_size`, exactly.
+    ///
+    /// # Errors
+    /// `invalid_quantity` if qty ≤ 0, `off_lot` if not a whole number of lots,
+    /// `quantity_out_of_range` if above [`MAX_LOTS`].
+    pub fn qty_to_lots(&self, qty: Decimal) -> Result<Lots, ConvertError> {
+        if qty <= Decimal::ZERO {
+            return Err(ConvertError::InvalidQuantity { qty });
+        }
+        let n = to_units(qty, self.spec.lot_size, MAX_LOTS)
+            .map_err(|e| e.into_qty(qty, self.spec.lot_size))?;
+        Ok(Lots(n))
+    }
+
+    /// Exact: ticks × tick_size. Saturates only outside the engine's own range.
+    pub fn ticks_to_price(&self, ticks: Ticks) -> Decimal {
+        Decimal::from(ticks.0)
+            .checked_mul(self.spec.tick_size)
+            .unwrap_or(Decimal::MAX)
+            .normalize()
+    }
+
+    /// Exact: lots × lot_size.
+    pub fn lots_to_qty(&self, lots: Lots) -> Decimal {
+        Decimal::from(lots.0)
+            .checked_mul(self.spec.lot_size)
+            .unwrap_or(Decimal::MAX)
+            .normalize()
+    }
+}
+
+enum UnitsError {
+    OffGrid,
+    OutOfRange,
+}
+
+impl UnitsError {
+    fn into_price(self, price: Decimal, tick_size: Decimal) -> ConvertError {
+        match self {
+            UnitsError::OffGrid => ConvertError::OffTick { price, tick_size },
+            UnitsError::OutOfRange => ConvertError::PriceOutOfRange { price },
+        }
+    }
+    fn into_qty(self, qty: Decimal, lot_size: Decimal) -> ConvertError {
+        match self {
+            UnitsError::OffGrid => ConvertError::OffLot { qty, lot_size },
+            UnitsError::OutOfRange => ConvertError::QuantityOutOfRange { qty },
+        }
+    }
+}
+
+/// `value / step` as an integer in 1..=max, only when `step` divides `value` exactly.
+fn to_units(value: Decimal, step: Decimal, max: i64) -> Result<i64, UnitsError> {
+    let rem = value.checked_rem(step).ok_or(UnitsError::OutOfRange)?;
+    if !rem.is_zero() {
+        return Err(UnitsError::OffGrid);
+    }
+    let q = value.checked_div(step).ok_or(UnitsError::OutOfRange)?;
+    // Exact division of a multiple yields an integer value, possibly with trailing zeros.
+    let q = q.normalize();
+    if q.scale() != 0 {
+        return Err(UnitsError::OffGrid);
+    }
+    let n = i64::try_from(q.mantissa()).map_err(|_| UnitsError::OutOfRange)?;
+    if n < 1 || n > max {
+        return Err(UnitsError::OutOfRange);
+    }
+    Ok(n)
+}
+
+/// Validates a spec's grid: tick and lot > 0, 1 ≤ min ≤ max ≤ MAX_LOTS, symbol non-empty.
+pub(crate) fn validate_spec(spec: &InstrumentSpec) -> Result<(), crate::error::CommandError> {
+    use crate::error::CommandError;
+    if spec.symbol.is_empty() || spec.symbol.len() > 32 {
+        return Err(CommandError::InvalidInstrumentSpec {
+            why: "symbol must be 1..=32 bytes",
+        });
+    }
+    if spec.tick_size <= Decimal::ZERO {
+        return Err(CommandError::InvalidInstrumentSpec {
+            why: "tick_size must be > 0",
+        });
+    }
+    if spec.lot_size <= Decimal::ZERO {
+        return Err(CommandError::InvalidInstrumentSpec {
+            why: "lot_size must be > 0",
+        });
+    }
+    if spec.min_qty.0 < 1 || spec.max_qty < spec.min_qty || spec.max_qty.0 > MAX_LOTS {
+        return Err(CommandError::InvalidInstrumentSpec {
+            why: "need 1 <= min_qty <= max_qty <= 2^53 lots",
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::str::FromStr;
+
+    fn inst(tick: &str, lot: &str) -> Instrument {
+        Instrument {
+            id: InstrumentId(0),
+            spec: InstrumentSpec::new(
+                "X",
+                Decimal::from_str(tick).unwrap(),
+                Decimal::from_str(lot).unwrap(),
+            ),
+        }
+    }
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn on_tick_price_converts_exactly() {
+        let i = inst("0.05", "1");
+        assert_eq!(i.price_to_ticks(d("100.05")).unwrap(), Ticks(2001));
+        assert_eq!(i.price_to_ticks(d("100.0500")).unwrap(), Ticks(2001));
+        assert_eq!(i.ticks_to_price(Ticks(2001)), d("100.05"));
+    }
+
+    #[test]
+    fn off_tick_price_is_rejected_not_rounded() {
+        let i = inst("0.05", "1");
+        assert_eq!(
+            i.price_to_ticks(d("100.03")).unwrap_err().code(),
+            "off_tick"
+        );
+        assert_eq!(
+            i.price_to_ticks(d("100.051")).unwrap_err().code(),
+            "off_tick"
+        );
+    }
+
+    #[test]
+    fn non_positive_price_and_qty_are_rejected() {
+        let i = inst("0.01", "0.001");
+        assert_eq!(
+            i.price_to_ticks(d("0")).unwrap_err().code(),
+            "invalid_price"
+        );
+        assert_eq!(
+            i.price_to_ticks(d("-1")).unwrap_err().code(),
+            "invalid_price"
+        );
+        assert_eq!(
+            i.qty_to_lots(d("0")).unwrap_err().code(),
+            "invalid_quantity"
+        );
+        assert_eq!(
+            i.qty_to_lots(d("-0.001")).unwrap_err().code(),
+            "invalid_quantity"
+        );
+    }
+
+    #[test]
+    fn off_lot_and_huge_values_are_rejected() {
+        let i = inst("0.01", "0.001");
+        assert_eq!(i.qty_to_lots(d("1.0005")).unwrap_err().code(), "off_lot");
+        assert_eq!(i.qty_to_lots(d("1.5")).unwrap(), Lots(1500));
+        assert_eq!(
+            i.price_to_ticks(Decimal::MAX).unwrap_err().code(),
+            "price_out_of_range"
+        );
+        assert_eq!(
+            i.qty_to_lots(d("1e20")).unwrap_err().code(),
+            "quantity_out_of_range"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn ticks_round_trip_through_decimal(t in 1i64..MAX_TICKS, tick_mantissa in 1i64..10_000, tick_scale in 0u32..8) {
+            let i = Instrument { id: InstrumentId(0), spec: InstrumentSpec::new("X", Decimal::new(tick_mantissa, tick_scale), Decimal::ONE) };
+            let p = i.ticks_to_price(Ticks(t));
+            prop_assert_eq!(i.price_to_ticks(p).unwrap(), Ticks(t));
+        }
+
+        #[test]
+        fn lots_round_trip_through_decimal(l in 1i64..MAX_LOTS, lot_scale in 0u32..8) {
+            let i = Instrument { id: InstrumentId(0), spec: InstrumentSpec::new("X", Decimal::ONE, Decimal::new(1, lot_scale)) };
+            let q = i.lots_to_qty(Lots(l));
+            prop_assert_eq!(i.qty_to_lots(q).unwrap(), Lots(l));
+        }
+    }
+}
