@@ -35,6 +35,7 @@ pub mod hash;
 pub mod instrument;
 mod state;
 pub mod types;
+pub mod workload;
 
 pub use command::{Amend, Cancel, Command, CommandKind, MassCancel, Place, SetTradingStatus};
 pub use engine::{Bbo, Engine, EngineConfig, OrderView, QtyCounters};
