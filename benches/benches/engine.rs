@@ -8,10 +8,7 @@ use brokerx_engine::*;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
 fn warm(w: &Workload) -> Engine {
-    let mut e = Engine::new(EngineConfig {
-        market_data: false,
-        ..EngineConfig::default()
-    });
+    let mut e = Engine::new(EngineConfig { market_data: false, ..EngineConfig::default() });
     let mut out = Vec::new();
     for c in &w.commands[..w.measured_from] {
         out.clear();
@@ -29,12 +26,7 @@ fn bench(c: &mut Criterion, name: &str, w: &Workload) {
     g.sample_size(10);
     g.bench_function("replay", |b| {
         b.iter_batched(
-            || {
-                (
-                    Engine::restore(&snap).unwrap_or_default(),
-                    Vec::with_capacity(1 << 12),
-                )
-            },
+            || (Engine::restore(&snap).unwrap_or_default(), Vec::with_capacity(1 << 12)),
             |(mut e, mut out): (Engine, Vec<Event>)| {
                 for cmd in measured {
                     out.clear();
@@ -49,16 +41,8 @@ fn bench(c: &mut Criterion, name: &str, w: &Workload) {
 }
 
 fn engine(c: &mut Criterion) {
-    bench(
-        c,
-        "exchange_core_mix_100k",
-        &exchange_core_mix(42, 100_000, 1_000, 1_000),
-    );
-    bench(
-        c,
-        "deep_book_100k_resting",
-        &deep_book_mix(42, 100_000, 100_000, 2_000, 1_000),
-    );
+    bench(c, "exchange_core_mix_100k", &exchange_core_mix(42, 100_000, 1_000, 1_000));
+    bench(c, "deep_book_100k_resting", &deep_book_mix(42, 100_000, 100_000, 2_000, 1_000));
 }
 
 criterion_group!(benches, engine);

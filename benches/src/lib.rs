@@ -26,8 +26,7 @@ unsafe impl GlobalAlloc for CountingAlloc {
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         ALLOCS.fetch_add(1, Relaxed);
         if new_size >= layout.size() {
-            let live =
-                LIVE_BYTES.fetch_add(new_size - layout.size(), Relaxed) + new_size - layout.size();
+            let live = LIVE_BYTES.fetch_add(new_size - layout.size(), Relaxed) + new_size - layout.size();
             PEAK_BYTES.fetch_max(live, Relaxed);
         } else {
             LIVE_BYTES.fetch_sub(layout.size() - new_size, Relaxed);

@@ -44,6 +44,6 @@ pub use event::{CancelReason, Event, EventKind, LevelView, RejectReason};
 pub use instrument::{Instrument, InstrumentSpec, TradingStatus};
 pub use state::{EngineSnapshot, InstrumentSnapshot, OrderSnapshot};
 pub use types::{
-    AccountId, ClientOrderId, CorrelationId, InstrumentId, Lots, OrderId, OrderType,
-    SelfTradePrevention, Side, Ticks, TimeInForce, Timestamp, TradeId,
+    AccountId, ClientOrderId, CorrelationId, InstrumentId, Lots, OrderId, OrderType, SelfTradePrevention, Side, Ticks,
+    TimeInForce, Timestamp, TradeId,
 };

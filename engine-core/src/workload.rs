@@ -15,9 +15,7 @@ use crate::engine::{Engine, EngineConfig};
 use crate::event::{Event, EventKind};
 use crate::hash::IdHashMap;
 use crate::instrument::InstrumentSpec;
-use crate::types::{
-    AccountId, CorrelationId, InstrumentId, Lots, OrderId, Side, Ticks, TimeInForce, Timestamp,
-};
+use crate::types::{AccountId, CorrelationId, InstrumentId, Lots, OrderId, Side, Ticks, TimeInForce, Timestamp};
 
 /// splitmix64: small, fast, deterministic.
 #[derive(Clone, Debug)]
@@ -75,10 +73,7 @@ struct Shadow {
 impl Shadow {
     fn new(capacity: usize) -> Self {
         let mut s = Shadow {
-            engine: Engine::new(EngineConfig {
-                market_data: false,
-                ..EngineConfig::default()
-            }),
+            engine: Engine::new(EngineConfig { market_data: false, ..EngineConfig::default() }),
             events: Vec::new(),
             live: Vec::new(),
             pos: IdHashMap::default(),
@@ -92,11 +87,7 @@ impl Shadow {
 
     fn push(&mut self, kind: CommandKind) {
         self.ts += 1_000;
-        let cmd = Command {
-            ts: Timestamp(self.ts),
-            correlation_id: CorrelationId(self.commands.len() as u64),
-            kind,
-        };
+        let cmd = Command { ts: Timestamp(self.ts), correlation_id: CorrelationId(self.commands.len() as u64), kind };
         self.events.clear();
         if self.engine.apply(&cmd, &mut self.events).is_err() {
             return;
@@ -104,23 +95,12 @@ impl Shadow {
         self.commands.push(cmd);
         for e in &self.events {
             match e.kind {
-                EventKind::Accepted {
-                    order_id,
-                    side,
-                    price,
-                    qty,
-                    ..
-                } => {
+                EventKind::Accepted { order_id, side, price, qty, .. } => {
                     if let Some(p) = price {
                         self.side_of.insert(order_id, (side, p.0, qty.0));
                     }
                 }
-                EventKind::Amended {
-                    order_id,
-                    price,
-                    remaining,
-                    ..
-                } => {
+                EventKind::Amended { order_id, price, remaining, .. } => {
                     if let Some(v) = self.side_of.get_mut(&order_id) {
                         v.1 = price.0;
                         v.2 = remaining.0;
@@ -134,13 +114,9 @@ impl Shadow {
             .events
             .iter()
             .filter_map(|e| match e.kind {
-                EventKind::Accepted { order_id, .. } | EventKind::Amended { order_id, .. } => {
-                    Some(order_id)
-                }
+                EventKind::Accepted { order_id, .. } | EventKind::Amended { order_id, .. } => Some(order_id),
                 EventKind::Trade { maker_order_id, .. } => Some(maker_order_id),
-                EventKind::Cancelled { order_id, .. } | EventKind::Expired { order_id, .. } => {
-                    Some(order_id)
-                }
+                EventKind::Cancelled { order_id, .. } | EventKind::Expired { order_id, .. } => Some(order_id),
                 _ => None,
             })
             .collect();
@@ -196,11 +172,7 @@ pub fn exchange_core_mix(seed: u64, n: usize, resting: usize, accounts: u64) -> 
     let inst = InstrumentId(0);
     // Pre-fill both sides near the touch.
     while s.live.len() < resting {
-        let side = if rng.chance(500) {
-            Side::Buy
-        } else {
-            Side::Sell
-        };
+        let side = if rng.chance(500) { Side::Buy } else { Side::Sell };
         let (bid, ask) = s.touch();
         let price = match side {
             Side::Buy => bid - rng.range(0, 30),
@@ -220,11 +192,7 @@ pub fn exchange_core_mix(seed: u64, n: usize, resting: usize, accounts: u64) -> 
         let (bid, ask) = s.touch();
         let kind = if r < 90 || s.live.len() < resting / 2 {
             // New GTC near the touch; a controller keeps the book near `resting`.
-            let side = if rng.chance(500) {
-                Side::Buy
-            } else {
-                Side::Sell
-            };
+            let side = if rng.chance(500) { Side::Buy } else { Side::Sell };
             let price = match side {
                 Side::Buy => bid - rng.range(0, 20),
                 Side::Sell => ask + rng.range(0, 20),
@@ -237,34 +205,21 @@ pub fn exchange_core_mix(seed: u64, n: usize, resting: usize, accounts: u64) -> 
                 Lots(rng.range(1, 100)),
             ))
         } else if r < 120 {
-            let side = if rng.chance(500) {
-                Side::Buy
-            } else {
-                Side::Sell
-            };
+            let side = if rng.chance(500) { Side::Buy } else { Side::Sell };
             let price = match side {
                 Side::Buy => ask + rng.range(0, 2),
                 Side::Sell => (bid - rng.range(0, 2)).max(1),
             };
             CommandKind::Place(
-                Place::limit(
-                    account(&mut rng, accounts),
-                    inst,
-                    side,
-                    Ticks(price),
-                    Lots(rng.range(1, 60)),
-                )
-                .with_tif(TimeInForce::Ioc),
+                Place::limit(account(&mut rng, accounts), inst, side, Ticks(price), Lots(rng.range(1, 60)))
+                    .with_tif(TimeInForce::Ioc),
             )
         } else if r < 180 || s.live.len() > resting * 3 / 2 {
             let Some(id) = s.pick(&mut rng) else { continue };
             let Some(o) = s.engine.order(id) else {
                 continue;
             };
-            CommandKind::Cancel(Cancel {
-                account: o.account,
-                order_id: id,
-            })
+            CommandKind::Cancel(Cancel { account: o.account, order_id: id })
         } else if r < 940 {
             let Some(id) = s.pick(&mut rng) else { continue };
             let Some(o) = s.engine.order(id) else {
@@ -275,11 +230,7 @@ pub fn exchange_core_mix(seed: u64, n: usize, resting: usize, accounts: u64) -> 
                 Side::Buy => bid + 1 - rng.range(0, 20),
                 Side::Sell => ask - 1 + rng.range(0, 20),
             };
-            let new_price = if new_price == o.price.0 {
-                new_price + 1
-            } else {
-                new_price
-            };
+            let new_price = if new_price == o.price.0 { new_price + 1 } else { new_price };
             CommandKind::Amend(Amend {
                 account: o.account,
                 order_id: id,
@@ -306,11 +257,7 @@ pub fn exchange_core_mix(seed: u64, n: usize, resting: usize, accounts: u64) -> 
         };
         s.push(kind);
     }
-    Workload {
-        commands: s.commands,
-        measured_from,
-        accounts,
-    }
+    Workload { commands: s.commands, measured_from, accounts }
 }
 
 /// Deep book: pre-fill to `resting` orders spread over ±`spread` ticks, then `n`
@@ -325,11 +272,7 @@ pub fn deep_book_mix(seed: u64, n: usize, resting: usize, spread: i64, accounts:
         Side::Sell => mid + rng.range(1, spread),
     };
     while s.live.len() < resting {
-        let side = if rng.chance(500) {
-            Side::Buy
-        } else {
-            Side::Sell
-        };
+        let side = if rng.chance(500) { Side::Buy } else { Side::Sell };
         let price = passive(&mut rng, side);
         s.push(CommandKind::Place(Place::limit(
             account(&mut rng, accounts),
@@ -342,11 +285,7 @@ pub fn deep_book_mix(seed: u64, n: usize, resting: usize, spread: i64, accounts:
     let measured_from = s.commands.len();
     while s.commands.len() < measured_from + n {
         let r = rng.below(1000);
-        let side = if rng.chance(500) {
-            Side::Buy
-        } else {
-            Side::Sell
-        };
+        let side = if rng.chance(500) { Side::Buy } else { Side::Sell };
         let kind = if r < 500 {
             let price = passive(&mut rng, side);
             CommandKind::Place(Place::limit(
@@ -361,23 +300,11 @@ pub fn deep_book_mix(seed: u64, n: usize, resting: usize, spread: i64, accounts:
             let Some(o) = s.engine.order(id) else {
                 continue;
             };
-            CommandKind::Cancel(Cancel {
-                account: o.account,
-                order_id: id,
-            })
+            CommandKind::Cancel(Cancel { account: o.account, order_id: id })
         } else {
-            CommandKind::Place(Place::market(
-                account(&mut rng, accounts),
-                inst,
-                side,
-                Lots(rng.range(1, 100)),
-            ))
+            CommandKind::Place(Place::market(account(&mut rng, accounts), inst, side, Lots(rng.range(1, 100))))
         };
         s.push(kind);
     }
-    Workload {
-        commands: s.commands,
-        measured_from,
-        accounts,
-    }
+    Workload { commands: s.commands, measured_from, accounts }
 }

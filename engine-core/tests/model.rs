@@ -42,18 +42,11 @@ const INST: InstrumentId = InstrumentId(0);
 
 impl Model {
     fn new() -> Self {
-        Model {
-            next_id: 1,
-            next_trade: 1,
-            status: Some(TradingStatus::Open),
-            ..Model::default()
-        }
+        Model { next_id: 1, next_trade: 1, status: Some(TradingStatus::Open), ..Model::default() }
     }
 
     fn live(&self, id: u64, ts: u64) -> Option<usize> {
-        self.orders
-            .iter()
-            .position(|o| o.id == id && (o.expire_at == 0 || o.expire_at > ts))
+        self.orders.iter().position(|o| o.id == id && (o.expire_at == 0 || o.expire_at > ts))
     }
 
     fn apply(&mut self, ts: u64, kind: &CommandKind) -> Result<Out, &'static str> {
@@ -88,15 +81,10 @@ impl Model {
                 out.push(cancelled(&o, o.remaining, CancelReason::User));
             }
             CommandKind::Amend(a) => self.amend(a, &mut out),
-            CommandKind::MassCancel(m) => {
-                self.cancel_all(m.account.map(|a| a.0), CancelReason::MassCancel, &mut out)
-            }
+            CommandKind::MassCancel(m) => self.cancel_all(m.account.map(|a| a.0), CancelReason::MassCancel, &mut out),
             CommandKind::SetTradingStatus(s) => {
                 self.status = Some(s.status);
-                out.push(EventKind::TradingStatusChanged {
-                    instrument: INST,
-                    status: s.status,
-                });
+                out.push(EventKind::TradingStatusChanged { instrument: INST, status: s.status });
                 if s.cancel_resting {
                     let r = match s.status {
                         TradingStatus::Halted => CancelReason::Halted,
@@ -149,11 +137,11 @@ impl Model {
             _ => {}
         }
         if let Some(c) = p.client_order_id {
-            if self.orders.iter().any(|o| {
-                o.account == p.account.0
-                    && o.client == Some(c)
-                    && (o.expire_at == 0 || o.expire_at > ts)
-            }) {
+            if self
+                .orders
+                .iter()
+                .any(|o| o.account == p.account.0 && o.client == Some(c) && (o.expire_at == 0 || o.expire_at > ts))
+            {
                 return Err("duplicate_client_order_id");
             }
         }
@@ -187,12 +175,8 @@ impl Model {
     }
 
     fn expire(&mut self, ts: u64, out: &mut Out) {
-        let mut due: Vec<(u64, u64)> = self
-            .orders
-            .iter()
-            .filter(|o| o.expire_at != 0 && o.expire_at <= ts)
-            .map(|o| (o.expire_at, o.id))
-            .collect();
+        let mut due: Vec<(u64, u64)> =
+            self.orders.iter().filter(|o| o.expire_at != 0 && o.expire_at <= ts).map(|o| (o.expire_at, o.id)).collect();
         due.sort();
         for (_, id) in due {
             let i = self.orders.iter().position(|o| o.id == id).unwrap();
@@ -244,16 +228,7 @@ impl Model {
                 (Some(l), Side::Buy) => o.price <= l,
                 (Some(l), Side::Sell) => o.price >= l,
             })
-            .min_by_key(|(_, o)| {
-                (
-                    if o.side == Side::Sell {
-                        o.price
-                    } else {
-                        -o.price
-                    },
-                    o.seq,
-                )
-            })
+            .min_by_key(|(_, o)| (if o.side == Side::Sell { o.price } else { -o.price }, o.seq))
             .map(|(i, _)| i)
     }
 
@@ -272,16 +247,7 @@ impl Model {
                 (Some(l), Side::Sell) => o.price >= l,
             })
             .collect();
-        makers.sort_by_key(|o| {
-            (
-                if o.side == Side::Sell {
-                    o.price
-                } else {
-                    -o.price
-                },
-                o.seq,
-            )
-        });
+        makers.sort_by_key(|o| (if o.side == Side::Sell { o.price } else { -o.price }, o.seq));
         let mut need = t.remaining;
         for m in makers {
             if t.stp != SelfTradePrevention::None && m.account == t.account {
@@ -304,18 +270,13 @@ impl Model {
             let Some(i) = self.best_maker(t.side, limit) else {
                 return false;
             };
-            let self_trade =
-                t.stp != SelfTradePrevention::None && self.orders[i].account == t.account;
+            let self_trade = t.stp != SelfTradePrevention::None && self.orders[i].account == t.account;
             if self_trade {
                 match t.stp {
                     SelfTradePrevention::CancelTaker => return true,
                     SelfTradePrevention::CancelMaker | SelfTradePrevention::CancelBoth => {
                         let m = self.orders.remove(i);
-                        out.push(cancelled(
-                            &m,
-                            m.remaining,
-                            CancelReason::SelfTradePrevention,
-                        ));
+                        out.push(cancelled(&m, m.remaining, CancelReason::SelfTradePrevention));
                         if t.stp == SelfTradePrevention::CancelBoth {
                             return true;
                         }
@@ -401,12 +362,7 @@ impl Model {
             OrderType::Market => None,
         };
         if p.post_only && self.crosses(p.side, limit.unwrap()) {
-            return out.push(self.rejected(
-                p.account.0,
-                None,
-                p.client_order_id,
-                RejectReason::PostOnlyWouldCross,
-            ));
+            return out.push(self.rejected(p.account.0, None, p.client_order_id, RejectReason::PostOnlyWouldCross));
         }
         let mut t = MOrder {
             id: self.next_id,
@@ -467,12 +423,7 @@ impl Model {
         let new_price = a.new_price.map_or(o.price, |p| p.0);
         let new_remaining = a.new_qty.map_or(o.remaining, |q| q.0 - o.filled);
         if o.post_only && new_price != o.price && self.crosses(o.side, new_price) {
-            return out.push(self.rejected(
-                o.account,
-                Some(o.id),
-                None,
-                RejectReason::PostOnlyWouldCross,
-            ));
+            return out.push(self.rejected(o.account, Some(o.id), None, RejectReason::PostOnlyWouldCross));
         }
         let version = o.version + 1;
         let amended = |priority_kept| EventKind::Amended {
@@ -498,11 +449,7 @@ impl Model {
         let killed = self.run_match(&mut t, Some(new_price), out);
         if t.remaining > 0 {
             if killed {
-                out.push(cancelled(
-                    &t,
-                    t.remaining,
-                    CancelReason::SelfTradePrevention,
-                ));
+                out.push(cancelled(&t, t.remaining, CancelReason::SelfTradePrevention));
             } else {
                 self.arrival += 1;
                 t.seq = self.arrival;
@@ -613,18 +560,7 @@ fn arb_op() -> impl Strategy<Value = Op> {
 
 fn to_kind(op: &Op, ts: u64) -> CommandKind {
     match *op {
-        Op::Place {
-            account,
-            side,
-            market,
-            price,
-            qty,
-            tif,
-            ttl,
-            post_only,
-            stp,
-            client,
-        } => {
+        Op::Place { account, side, market, price, qty, tif, ttl, post_only, stp, client } => {
             let mut p = if market {
                 Place::market(AccountId(account), INST, side, Lots(qty)).with_tif(tif)
             } else {
@@ -638,27 +574,19 @@ fn to_kind(op: &Op, ts: u64) -> CommandKind {
             p.client_order_id = client.map(|c| ClientOrderId::new(&format!("c{c}")).unwrap());
             CommandKind::Place(p)
         }
-        Op::Cancel { account, id } => CommandKind::Cancel(Cancel {
-            account: AccountId(account),
-            order_id: OrderId(id),
-        }),
-        Op::Amend {
-            account,
-            id,
-            price,
-            qty,
-            version,
-        } => CommandKind::Amend(Amend {
+        Op::Cancel { account, id } => {
+            CommandKind::Cancel(Cancel { account: AccountId(account), order_id: OrderId(id) })
+        }
+        Op::Amend { account, id, price, qty, version } => CommandKind::Amend(Amend {
             account: AccountId(account),
             order_id: OrderId(id),
             new_price: price.map(Ticks),
             new_qty: qty.map(Lots),
             expected_version: version,
         }),
-        Op::MassCancel { account } => CommandKind::MassCancel(MassCancel {
-            account: account.map(AccountId),
-            instrument: Some(INST),
-        }),
+        Op::MassCancel { account } => {
+            CommandKind::MassCancel(MassCancel { account: account.map(AccountId), instrument: Some(INST) })
+        }
         Op::Status(s, cancel_resting) => CommandKind::SetTradingStatus(SetTradingStatus {
             instrument: INST,
             // Mostly open, so trading goes on.

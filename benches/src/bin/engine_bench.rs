@@ -22,10 +22,7 @@ struct Figures {
 }
 
 fn warm_engine(w: &Workload, market_data: bool) -> (Engine, Vec<Event>) {
-    let mut e = Engine::new(EngineConfig {
-        market_data,
-        ..EngineConfig::default()
-    });
+    let mut e = Engine::new(EngineConfig { market_data, ..EngineConfig::default() });
     let mut out = Vec::with_capacity(1 << 16);
     for c in &w.commands[..w.measured_from] {
         out.clear();
@@ -89,11 +86,7 @@ fn report(name: &str, w: &Workload, repeats: usize) {
 
 fn memory(n: usize) {
     let before = live_bytes();
-    let mut e = Engine::new(EngineConfig {
-        max_orders: n,
-        market_data: false,
-        ..EngineConfig::default()
-    });
+    let mut e = Engine::new(EngineConfig { max_orders: n, market_data: false, ..EngineConfig::default() });
     let mut out = Vec::new();
     let reg = Command {
         ts: Timestamp(1),

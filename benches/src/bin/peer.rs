@@ -66,17 +66,12 @@ fn fnv(text: &str) -> String {
 }
 
 fn main() {
-    let path = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "workload.csv".into());
+    let path = std::env::args().nth(1).unwrap_or_else(|| "workload.csv".into());
     let market_data = std::env::var("BROKERX_MARKET_DATA").is_ok_and(|v| v == "1");
     let ops = load(&path);
     let max_id = ops.iter().map(|(id, _)| *id).max().unwrap_or(0) as usize;
     let mut engine_id = vec![0u64; max_id + 1];
-    let mut e = Engine::new(EngineConfig {
-        market_data,
-        ..EngineConfig::default()
-    });
+    let mut e = Engine::new(EngineConfig { market_data, ..EngineConfig::default() });
     let mut out: Vec<Event> = Vec::with_capacity(4096);
     let _ = e.apply(
         &Command {
@@ -105,10 +100,7 @@ fn main() {
                 next_engine_id += 1;
                 CommandKind::Place(Place::market(acct, inst, side, Lots(qty)))
             }
-            Op::Cancel => CommandKind::Cancel(Cancel {
-                account: acct,
-                order_id: OrderId(engine_id[id as usize]),
-            }),
+            Op::Cancel => CommandKind::Cancel(Cancel { account: acct, order_id: OrderId(engine_id[id as usize]) }),
             Op::Reduce { qty } => {
                 let oid = OrderId(engine_id[id as usize]);
                 match e.order(oid) {
@@ -119,18 +111,11 @@ fn main() {
                         new_qty: Some(Lots(o.qty.0 - qty)),
                         expected_version: None,
                     }),
-                    _ => CommandKind::Cancel(Cancel {
-                        account: acct,
-                        order_id: oid,
-                    }),
+                    _ => CommandKind::Cancel(Cancel { account: acct, order_id: oid }),
                 }
             }
         };
-        let cmd = Command {
-            ts: Timestamp(1 + n as u64),
-            correlation_id: CorrelationId(n as u64),
-            kind,
-        };
+        let cmd = Command { ts: Timestamp(1 + n as u64), correlation_id: CorrelationId(n as u64), kind };
         // Unknown ids are no-ops in the workload contract: the engine's typed refusal is ignored.
         let _ = e.apply(&cmd, &mut out);
         for ev in &out {
