@@ -65,7 +65,6 @@ struct Shadow {
     events: Vec<Event>,
     live: Vec<OrderId>,
     pos: IdHashMap<OrderId, usize>,
-    side_of: IdHashMap<OrderId, (Side, i64, i64)>,
     commands: Vec<Command>,
     ts: u64,
 }
@@ -77,7 +76,6 @@ impl Shadow {
             events: Vec::new(),
             live: Vec::new(),
             pos: IdHashMap::default(),
-            side_of: IdHashMap::default(),
             commands: Vec::with_capacity(capacity),
             ts: 1_000_000_000,
         };
@@ -93,22 +91,6 @@ impl Shadow {
             return;
         }
         self.commands.push(cmd);
-        for e in &self.events {
-            match e.kind {
-                EventKind::Accepted { order_id, side, price, qty, .. } => {
-                    if let Some(p) = price {
-                        self.side_of.insert(order_id, (side, p.0, qty.0));
-                    }
-                }
-                EventKind::Amended { order_id, price, remaining, .. } => {
-                    if let Some(v) = self.side_of.get_mut(&order_id) {
-                        v.1 = price.0;
-                        v.2 = remaining.0;
-                    }
-                }
-                _ => {}
-            }
-        }
         // Resync the live set from the events' order ids (cheap: few per command).
         let touched: Vec<OrderId> = self
             .events
@@ -134,7 +116,6 @@ impl Shadow {
                             self.pos.insert(moved, i);
                         }
                     }
-                    self.side_of.remove(&id);
                 }
                 _ => {}
             }
