@@ -69,8 +69,45 @@ fn main() {
     let path = std::env::args().nth(1).unwrap_or_else(|| "workload.csv".into());
     let market_data = std::env::var("BROKERX_MARKET_DATA").is_ok_and(|v| v == "1");
     let ops = load(&path);
-    let max_id = ops.iter().map(|(id, _)| *id).max().unwrap_or(0) as usize;
+    // Profiling aid: BROKERX_REPEAT=n replays n times (fresh engine each) and reports the last.
+    let repeat: usize = std::env::var("BROKERX_REPEAT").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
+    for _ in 1..repeat {
+        replay(&ops, market_data);
+    }
+    let (e, secs, cpu, trades, volume) = replay(&ops, market_data);
+    let inst = InstrumentId(0);
+    let mut text = String::new();
+    for l in e.depth(inst, Side::Buy) {
+        text.push_str(&format!("B,{},{}\n", l.price.0, l.qty.0));
+    }
+    for l in e.depth(inst, Side::Sell) {
+        text.push_str(&format!("A,{},{}\n", l.price.0, l.qty.0));
+    }
+    println!(
+        "RESULT {{\"peer\":\"brokerx-engine\",\"version\":\"{}\",\"ops\":{},\"secs\":{secs:.6},\"ops_per_sec\":{:.1},\"cpu_secs\":{cpu:.6},\"trades\":{trades},\"volume\":{volume},\"checksum\":\"{}\",\"live_orders\":{}}}",
+        env!("CARGO_PKG_VERSION"),
+        ops.len(),
+        ops.len() as f64 / secs,
+        fnv(&text),
+        e.live_orders()
+    );
+}
+
+fn replay(ops: &[(u64, Op)], market_data: bool) -> (Engine, f64, f64, u64, u64) {
+    // The engine numbers accepted orders 1, 2, 3, ...; when the CSV numbers its new
+    // orders the same way (the shared generator does), ids map to themselves and the
+    // replay needs no lookup table.
+    let mut ordinal = 0u64;
+    let identity = ops.iter().all(|(id, op)| match op {
+        Op::Limit { .. } | Op::Market { .. } => {
+            ordinal += 1;
+            *id == ordinal
+        }
+        _ => true,
+    });
+    let max_id = if identity { 0 } else { ops.iter().map(|(id, _)| *id).max().unwrap_or(0) as usize };
     let mut engine_id = vec![0u64; max_id + 1];
+    let map = |engine_id: &[u64], id: u64| if identity { id } else { engine_id.get(id as usize).copied().unwrap_or(0) };
     let mut e = Engine::new(EngineConfig { market_data, ..EngineConfig::default() });
     let mut out: Vec<Event> = Vec::with_capacity(4096);
     let _ = e.apply(
@@ -90,19 +127,23 @@ fn main() {
         let kind = match op {
             Op::Limit { buy, price, qty } => {
                 let side = if buy { Side::Buy } else { Side::Sell };
-                engine_id[id as usize] = next_engine_id;
+                if !identity {
+                    engine_id[id as usize] = next_engine_id;
+                }
                 next_engine_id += 1;
                 CommandKind::Place(Place::limit(acct, inst, side, Ticks(price), Lots(qty)))
             }
             Op::Market { buy, qty } => {
                 let side = if buy { Side::Buy } else { Side::Sell };
-                engine_id[id as usize] = next_engine_id;
+                if !identity {
+                    engine_id[id as usize] = next_engine_id;
+                }
                 next_engine_id += 1;
                 CommandKind::Place(Place::market(acct, inst, side, Lots(qty)))
             }
-            Op::Cancel => CommandKind::Cancel(Cancel { account: acct, order_id: OrderId(engine_id[id as usize]) }),
+            Op::Cancel => CommandKind::Cancel(Cancel { account: acct, order_id: OrderId(map(&engine_id, id)) }),
             Op::Reduce { qty } => {
-                let oid = OrderId(engine_id[id as usize]);
+                let oid = OrderId(map(&engine_id, id));
                 match e.order(oid) {
                     Some(o) if qty < o.remaining.0 => CommandKind::Amend(Amend {
                         account: acct,
@@ -127,19 +168,5 @@ fn main() {
     }
     let secs = t0.elapsed().as_secs_f64();
     let cpu = cpu_secs() - cpu0;
-    let mut text = String::new();
-    for l in e.depth(inst, Side::Buy) {
-        text.push_str(&format!("B,{},{}\n", l.price.0, l.qty.0));
-    }
-    for l in e.depth(inst, Side::Sell) {
-        text.push_str(&format!("A,{},{}\n", l.price.0, l.qty.0));
-    }
-    println!(
-        "RESULT {{\"peer\":\"brokerx-engine\",\"version\":\"{}\",\"ops\":{},\"secs\":{secs:.6},\"ops_per_sec\":{:.1},\"cpu_secs\":{cpu:.6},\"trades\":{trades},\"volume\":{volume},\"checksum\":\"{}\",\"live_orders\":{}}}",
-        env!("CARGO_PKG_VERSION"),
-        ops.len(),
-        ops.len() as f64 / secs,
-        fnv(&text),
-        e.live_orders()
-    );
+    (e, secs, cpu, trades, volume)
 }
