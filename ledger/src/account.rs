@@ -125,6 +125,9 @@ impl AccountBalance {
 pub(crate) struct Account {
     pub(crate) spec: AccountSpec,
     pub(crate) balance: AccountBalance,
+    /// The newest journal entry touching this account (the head of its
+    /// entry chain, see `Ledger::entries_of`).
+    pub(crate) last_entry: u32,
 }
 
 /// Per-asset sums over all accounts. Double entry makes the debit and credit

@@ -74,6 +74,8 @@ pub struct IdHasher(u64);
 
 const K0: u64 = 0x243f_6a88_85a3_08d3;
 const K1: u64 = 0x1319_8a2e_0370_7344;
+const K2: u64 = 0xa409_3822_299f_31d0;
+const K3: u64 = 0x082e_fa98_ec4e_6c89;
 
 #[inline]
 fn fold_mul(a: u64, b: u64) -> u64 {
@@ -121,11 +123,19 @@ impl Hasher for IdHasher {
         self.0 = fold_mul(self.0 ^ i ^ K0, K1);
     }
 
+    /// Ids are hashed in blocks of 16: the bucket position comes from a mix
+    /// of `id >> 4` plus the low 4 bits, so monotone ids (counters,
+    /// time-based ids) land in neighbouring buckets and share cache lines
+    /// and pages, while arbitrary ids still spread over the whole table.
+    /// The top 7 bits (hashbrown's in-group tag) mix the whole id.
     #[inline]
     fn write_u128(&mut self, i: u128) {
         #[allow(clippy::cast_possible_truncation)]
         let (lo, hi) = (i as u64, (i >> 64) as u64);
-        self.0 = fold_mul(self.0 ^ lo ^ K0, hi ^ K1);
+        let block = fold_mul(((lo >> 4) | (hi << 60)) ^ self.0 ^ K0, (hi >> 4) ^ K1);
+        let tag = fold_mul(lo ^ K2, hi ^ K3);
+        const LOW: u64 = u64::MAX >> 7;
+        self.0 = (((block << 4) | (lo & 15)) & LOW) | (tag & !LOW);
     }
 
     #[inline]
@@ -168,7 +178,12 @@ mod tests {
             h.write_u128(v);
             h.finish()
         };
+        const LOW: u64 = u64::MAX >> 7;
         assert_eq!(hash(7), hash(7));
-        assert_ne!(hash(1) >> 57, hash(2) >> 57);
+        // Neighbours within a block of 16 sit in neighbouring buckets ...
+        assert_eq!(hash(17) & LOW, (hash(16) & LOW) + 1);
+        // ... but carry different tags, and blocks are spread apart.
+        assert_ne!(hash(16) >> 57, hash(17) >> 57);
+        assert!((hash(32) & LOW).abs_diff(hash(16) & LOW) > 1 << 20);
     }
 }

@@ -39,9 +39,15 @@ pub struct LedgerConfig {
     /// Most transfer ids (applied or remembered refusals) the ledger will
     /// hold; beyond it transfers get `ledger_full`. At most `u32::MAX`.
     pub transfers_max: u32,
-    /// Ids to reserve room for up front, so that `submit` does not rehash
-    /// while the ledger is below this size.
+    /// Ids (and journal entries) to reserve room for up front, so that
+    /// `submit` does not rehash or reallocate below this size.
     pub transfers_reserve: u32,
+    /// Holds (pending transfers) to reserve room for up front.
+    pub holds_reserve: u32,
+    /// Also touch every page of the reserved memory at creation, so the hot
+    /// path never takes a page fault below `transfers_reserve` (static
+    /// allocation in the spirit of TigerBeetle). Costs startup time.
+    pub prefault: bool,
 }
 
 impl Default for LedgerConfig {
@@ -52,6 +58,8 @@ impl Default for LedgerConfig {
             accounts_max: 1 << 24,
             transfers_max: u32::MAX - 1,
             transfers_reserve: 0,
+            holds_reserve: 0,
+            prefault: false,
         }
     }
 }
@@ -132,6 +140,7 @@ impl HoldView {
 }
 
 const NO_HOLD: u32 = u32::MAX;
+const NONE: u32 = u32::MAX;
 
 /// What the idempotency map knows about an id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,6 +149,57 @@ enum IdRecord {
     Applied { entry: u32, hold: u32 },
     /// Refused with a remembered status.
     Refused,
+}
+
+/// Map key: a transfer id as two `u64`s. Eight-byte alignment keeps a map
+/// slot (key + [`IdSlot`]) at 24 bytes instead of 32 for a `u128` key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct IdKey([u64; 2]);
+
+impl From<TransferId> for IdKey {
+    #[inline]
+    fn from(id: TransferId) -> Self {
+        // Splitting into halves is the point of the truncation.
+        #[allow(clippy::cast_possible_truncation)]
+        IdKey([id.0 as u64, (id.0 >> 64) as u64])
+    }
+}
+
+impl std::hash::Hash for IdKey {
+    #[inline]
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u128(u128::from(self.0[0]) | (u128::from(self.0[1]) << 64));
+    }
+}
+
+/// An [`IdRecord`] packed into 8 bytes: journal entry in the low half, hold
+/// in the high half; all ones means refused (no entry can be `u32::MAX`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct IdSlot(u64);
+
+impl IdSlot {
+    const REFUSED: IdSlot = IdSlot(u64::MAX);
+
+    #[inline]
+    fn pack(record: IdRecord) -> Self {
+        match record {
+            IdRecord::Applied { entry, hold } => IdSlot(u64::from(entry) | (u64::from(hold) << 32)),
+            IdRecord::Refused => Self::REFUSED,
+        }
+    }
+
+    #[inline]
+    fn unpack(self) -> IdRecord {
+        if self == Self::REFUSED {
+            IdRecord::Refused
+        } else {
+            #[allow(clippy::cast_possible_truncation)]
+            IdRecord::Applied {
+                entry: self.0 as u32,
+                hold: (self.0 >> 32) as u32,
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -151,9 +211,9 @@ struct DailyUsage {
 /// One step to take back when a linked chain fails.
 #[derive(Debug, Clone, Copy)]
 enum Undo {
-    Balance {
+    Account {
         account: u32,
-        balance: AccountBalance,
+        state: Account,
     },
     Totals {
         asset: u32,
@@ -165,8 +225,6 @@ enum Undo {
     },
     Applied {
         id: TransferId,
-        debit: u32,
-        credit: u32,
     },
     HoldCreated {
         hold: u32,
@@ -229,9 +287,11 @@ pub struct Ledger {
     asset_index: IdMap<AssetId, u32>,
     accounts: Vec<Account>,
     account_index: IdMap<AccountKey, u32>,
-    /// Journal entries touching each account, in journal order.
-    account_entries: Vec<Vec<u32>>,
-    ids: IdMap<TransferId, IdRecord>,
+    /// Per journal entry, the previous entry of each account it touches
+    /// (debit side, credit side): a singly linked list per account, newest
+    /// first, that costs nothing extra on the hot path.
+    entry_links: Vec<[u32; 2]>,
+    ids: IdMap<IdKey, IdSlot>,
     holds: Vec<Hold>,
     open_holds: Vec<u32>,
     deadlines: BTreeSet<(Timestamp, u32)>,
@@ -247,6 +307,31 @@ impl Ledger {
         let reserve = config.transfers_reserve as usize;
         let mut ids = IdMap::default();
         ids.reserve(reserve);
+        let mut journal = Vec::with_capacity(reserve);
+        let mut entry_links = Vec::with_capacity(reserve);
+        let holds_reserve = config.holds_reserve as usize;
+        if config.prefault {
+            // Writing within the reserved capacity never reallocates; the
+            // writes fault the pages in, `clear` keeps them.
+            journal.resize(
+                reserve,
+                JournalEntry {
+                    seq: 0,
+                    timestamp: Timestamp(0),
+                    event: JournalEvent::TransferRefused {
+                        id: TransferId(0),
+                        status: TransferStatus::LedgerFull,
+                    },
+                },
+            );
+            journal.clear();
+            entry_links.resize(reserve, [NONE, NONE]);
+            entry_links.clear();
+            for i in 0..reserve {
+                ids.insert(IdKey([i as u64, u64::MAX]), IdSlot::REFUSED);
+            }
+            ids.clear();
+        }
         Self {
             config,
             now: Timestamp(0),
@@ -255,13 +340,13 @@ impl Ledger {
             asset_index: IdMap::default(),
             accounts: Vec::new(),
             account_index: IdMap::default(),
-            account_entries: Vec::new(),
+            entry_links,
             ids,
-            holds: Vec::new(),
+            holds: Vec::with_capacity(holds_reserve),
             open_holds: Vec::new(),
             deadlines: BTreeSet::new(),
             daily: BTreeMap::new(),
-            journal: Vec::with_capacity(reserve),
+            journal,
             undo: Vec::new(),
         }
     }
@@ -289,15 +374,26 @@ impl Ledger {
         Ok(())
     }
 
-    fn push_entry(&mut self, event: JournalEvent) -> u32 {
+    /// Appends an entry touching up to two accounts (`NONE` for none) and
+    /// threads it onto their entry chains.
+    fn push_entry(&mut self, event: JournalEvent, first: u32, second: u32) -> u32 {
         let seq = self.journal.len();
+        // Capacity checks keep the journal below u32::MAX entries.
+        let entry = u32::try_from(seq).unwrap_or(NONE);
         self.journal.push(JournalEntry {
             seq: seq as u64,
             timestamp: self.now,
             event,
         });
-        // Capacity checks keep the journal below u32::MAX entries.
-        u32::try_from(seq).unwrap_or(u32::MAX)
+        let mut links = [NONE, NONE];
+        for (link, account) in links.iter_mut().zip([first, second]) {
+            if let Some(a) = self.accounts.get_mut(account as usize) {
+                *link = a.last_entry;
+                a.last_entry = entry;
+            }
+        }
+        self.entry_links.push(links);
+        entry
     }
 
     fn journal_has_room(&self) -> bool {
@@ -336,7 +432,7 @@ impl Ledger {
         self.asset_index.insert(spec.id, idx);
         self.assets.push(spec.clone());
         self.asset_totals.push(AssetTotals::default());
-        self.push_entry(JournalEvent::AssetCreated(spec));
+        self.push_entry(JournalEvent::AssetCreated(spec), NONE, NONE);
         Ok(())
     }
 
@@ -379,12 +475,12 @@ impl Ledger {
         self.accounts.push(Account {
             spec,
             balance: AccountBalance::default(),
+            last_entry: NONE,
         });
         if let Some(t) = self.asset_totals.get_mut(asset_idx as usize) {
             t.accounts = t.accounts.saturating_add(1);
         }
-        let entry = self.push_entry(JournalEvent::AccountCreated(spec));
-        self.account_entries.push(vec![entry]);
+        self.push_entry(JournalEvent::AccountCreated(spec), idx, NONE);
         Ok(())
     }
 
@@ -494,9 +590,9 @@ impl Ledger {
     fn rollback(&mut self, journal_len: usize) {
         while let Some(step) = self.undo.pop() {
             match step {
-                Undo::Balance { account, balance } => {
+                Undo::Account { account, state } => {
                     if let Some(a) = self.accounts.get_mut(account as usize) {
-                        a.balance = balance;
+                        *a = state;
                     }
                 }
                 Undo::Totals { asset, totals } => {
@@ -512,13 +608,8 @@ impl Ledger {
                         self.daily.remove(&key);
                     }
                 },
-                Undo::Applied { id, debit, credit } => {
-                    self.ids.remove(&id);
-                    for account in [debit, credit] {
-                        if let Some(list) = self.account_entries.get_mut(account as usize) {
-                            list.pop();
-                        }
-                    }
+                Undo::Applied { id } => {
+                    self.ids.remove(&IdKey::from(id));
                 }
                 Undo::HoldCreated { hold } => {
                     self.close_hold(hold);
@@ -535,6 +626,7 @@ impl Ledger {
             }
         }
         self.journal.truncate(journal_len);
+        self.entry_links.truncate(journal_len);
     }
 
     /// Adds a pending hold to the open list and deadline set.
@@ -592,8 +684,8 @@ impl Ledger {
         } else {
             Phase::Single
         };
-        if let Some(record) = self.ids.get(&t.id) {
-            return match *record {
+        if let Some(record) = self.id_get(t.id) {
+            return match record {
                 IdRecord::Applied { entry, .. } => self.compare_existing(entry, t),
                 IdRecord::Refused => TransferStatus::IdAlreadyFailed,
             };
@@ -603,10 +695,24 @@ impl Ledger {
             Phase::Post | Phase::Void => self.resolve(t, phase, in_chain),
         };
         if status.is_remembered() && !in_chain && self.has_room() {
-            self.ids.insert(t.id, IdRecord::Refused);
-            self.push_entry(JournalEvent::TransferRefused { id: t.id, status });
+            self.id_insert(t.id, IdRecord::Refused);
+            self.push_entry(
+                JournalEvent::TransferRefused { id: t.id, status },
+                NONE,
+                NONE,
+            );
         }
         status
+    }
+
+    #[inline]
+    fn id_get(&self, id: TransferId) -> Option<IdRecord> {
+        self.ids.get(&IdKey::from(id)).map(|s| s.unpack())
+    }
+
+    #[inline]
+    fn id_insert(&mut self, id: TransferId, record: IdRecord) {
+        self.ids.insert(IdKey::from(id), IdSlot::pack(record));
     }
 
     fn has_room(&self) -> bool {
@@ -742,13 +848,13 @@ impl Ledger {
 
         // Mutate.
         if in_chain {
-            self.undo.push(Undo::Balance {
+            self.undo.push(Undo::Account {
                 account: debit,
-                balance: db,
+                state: da,
             });
-            self.undo.push(Undo::Balance {
+            self.undo.push(Undo::Account {
                 account: credit,
-                balance: cb,
+                state: ca,
             });
             self.undo.push(Undo::Totals {
                 asset: asset_idx,
@@ -814,19 +920,18 @@ impl Ledger {
         in_chain: bool,
     ) {
         let id = transfer.id;
-        let entry = self.push_entry(JournalEvent::Transfer(TransferRecord {
-            transfer,
-            debit_from_pending,
-            credit_from_pending,
-        }));
-        self.ids.insert(id, IdRecord::Applied { entry, hold });
-        for account in [debit, credit] {
-            if let Some(list) = self.account_entries.get_mut(account as usize) {
-                list.push(entry);
-            }
-        }
+        let entry = self.push_entry(
+            JournalEvent::Transfer(TransferRecord {
+                transfer,
+                debit_from_pending,
+                credit_from_pending,
+            }),
+            debit,
+            credit,
+        );
+        self.id_insert(id, IdRecord::Applied { entry, hold });
         if in_chain {
-            self.undo.push(Undo::Applied { id, debit, credit });
+            self.undo.push(Undo::Applied { id });
         }
     }
 
@@ -917,12 +1022,12 @@ impl Ledger {
                 return S::AssetMismatch;
             }
         }
-        let hold_idx = match self.ids.get(&t.pending_id) {
+        let hold_idx = match self.id_get(t.pending_id) {
             None | Some(IdRecord::Refused) => return S::PendingTransferNotFound,
-            Some(IdRecord::Applied { hold, .. }) if *hold == NO_HOLD => {
+            Some(IdRecord::Applied { hold, .. }) if hold == NO_HOLD => {
                 return S::PendingTransferNotPending
             }
-            Some(IdRecord::Applied { hold, .. }) => *hold,
+            Some(IdRecord::Applied { hold, .. }) => hold,
         };
         let Some(hold) = self.holds.get(hold_idx as usize).copied() else {
             return S::PendingTransferNotFound;
@@ -974,13 +1079,13 @@ impl Ledger {
 
         // Mutate.
         if in_chain {
-            self.undo.push(Undo::Balance {
+            self.undo.push(Undo::Account {
                 account: hold.debit,
-                balance: da.balance,
+                state: da,
             });
-            self.undo.push(Undo::Balance {
+            self.undo.push(Undo::Account {
                 account: hold.credit,
-                balance: ca.balance,
+                state: ca,
             });
             self.undo.push(Undo::Totals {
                 asset: asset_idx,
@@ -1066,17 +1171,16 @@ impl Ledger {
             h.state = HoldState::Expired;
         }
         let (debit_account, credit_account) = debit_key;
-        let entry = self.push_entry(JournalEvent::HoldExpired {
-            pending_id: hold.id,
-            debit_account,
-            credit_account,
-            amount: hold.amount,
-        });
-        for account in [hold.debit, hold.credit] {
-            if let Some(list) = self.account_entries.get_mut(account as usize) {
-                list.push(entry);
-            }
-        }
+        self.push_entry(
+            JournalEvent::HoldExpired {
+                pending_id: hold.id,
+                debit_account,
+                credit_account,
+                amount: hold.amount,
+            },
+            hold.debit,
+            hold.credit,
+        );
     }
 
     /// Takes `amount` out of the pending columns; returns the account keys.
@@ -1181,9 +1285,9 @@ impl Ledger {
     /// The hold created by pending transfer `id`, in whatever state.
     #[must_use]
     pub fn hold(&self, id: TransferId) -> Option<HoldView> {
-        match self.ids.get(&id) {
-            Some(IdRecord::Applied { hold, .. }) if *hold != NO_HOLD => {
-                self.holds.get(*hold as usize).map(|h| self.hold_view(h))
+        match self.id_get(id) {
+            Some(IdRecord::Applied { hold, .. }) if hold != NO_HOLD => {
+                self.holds.get(hold as usize).map(|h| self.hold_view(h))
             }
             _ => None,
         }
@@ -1221,13 +1325,31 @@ impl Ledger {
 
     /// Journal entries touching `key` (its creation, transfers, expiries),
     /// in time order.
-    pub fn entries_of(&self, key: AccountKey) -> impl Iterator<Item = &JournalEntry> + '_ {
-        let list: &[u32] = self
+    #[must_use]
+    pub fn entries_of(&self, key: AccountKey) -> Vec<&JournalEntry> {
+        let mut found = Vec::new();
+        let Some(account) = self
             .account_index
             .get(&key)
-            .and_then(|i| self.account_entries.get(*i as usize))
-            .map_or(&[], Vec::as_slice);
-        list.iter().filter_map(|e| self.journal.get(*e as usize))
+            .and_then(|i| self.accounts.get(*i as usize))
+        else {
+            return found;
+        };
+        let mut next = account.last_entry;
+        while let (Some(entry), Some(links)) = (
+            self.journal.get(next as usize),
+            self.entry_links.get(next as usize),
+        ) {
+            found.push(entry);
+            let debit_side = match &entry.event {
+                JournalEvent::Transfer(rec) => rec.transfer.debit_account == key,
+                JournalEvent::HoldExpired { debit_account, .. } => *debit_account == key,
+                _ => true,
+            };
+            next = if debit_side { links[0] } else { links[1] };
+        }
+        found.reverse();
+        found
     }
 
     /// Per-asset totals.
@@ -1242,10 +1364,10 @@ impl Ledger {
     /// The applied transfer with this id, as recorded.
     #[must_use]
     pub fn transfer(&self, id: TransferId) -> Option<&TransferRecord> {
-        match self.ids.get(&id) {
+        match self.id_get(id) {
             Some(IdRecord::Applied { entry, .. }) => self
                 .journal
-                .get(*entry as usize)
+                .get(entry as usize)
                 .and_then(JournalEntry::transfer),
             _ => None,
         }
@@ -1300,8 +1422,8 @@ impl Ledger {
                 }
                 JournalEvent::HoldExpired { pending_id, .. } => {
                     ledger.now = e.timestamp;
-                    let hold_idx = match ledger.ids.get(pending_id) {
-                        Some(IdRecord::Applied { hold, .. }) if *hold != NO_HOLD => *hold,
+                    let hold_idx = match ledger.id_get(*pending_id) {
+                        Some(IdRecord::Applied { hold, .. }) if hold != NO_HOLD => hold,
                         _ => return Err(diverged("expired hold not found")),
                     };
                     let due = ledger.holds.get(hold_idx as usize).is_some_and(|h| {
@@ -1315,11 +1437,11 @@ impl Ledger {
                 }
                 JournalEvent::TransferRefused { id, status } => {
                     ledger.now = e.timestamp;
-                    if ledger.ids.contains_key(id) || !status.is_remembered() {
+                    if ledger.id_get(*id).is_some() || !status.is_remembered() {
                         return Err(diverged("refusal cannot be remembered"));
                     }
-                    ledger.ids.insert(*id, IdRecord::Refused);
-                    ledger.push_entry(e.event.clone());
+                    ledger.id_insert(*id, IdRecord::Refused);
+                    ledger.push_entry(e.event.clone(), NONE, NONE);
                 }
             }
             if ledger.journal.last() != Some(e) {
@@ -1414,7 +1536,7 @@ impl Ledger {
         let mut sums = vec![[0u128; 4]; n_assets];
         let mut counts = vec![0u32; n_assets];
         if self.account_index.len() != self.accounts.len()
-            || self.account_entries.len() != self.accounts.len()
+            || self.entry_links.len() != self.journal.len()
         {
             return Err(violation("account tables differ in length"));
         }
@@ -1489,8 +1611,8 @@ impl Ledger {
         let mut with_deadline = 0usize;
         for (i, h) in self.holds.iter().enumerate() {
             let idx = u32::try_from(i).map_err(|_| violation("too many holds"))?;
-            match self.ids.get(&h.id) {
-                Some(IdRecord::Applied { hold, .. }) if *hold == idx => {}
+            match self.id_get(h.id) {
+                Some(IdRecord::Applied { hold, .. }) if hold == idx => {}
                 _ => return Err(violation(format!("hold {:?} not indexed", h.id))),
             }
             if h.state != HoldState::Pending {
@@ -1539,14 +1661,14 @@ impl Ledger {
             }
             let id = match &e.event {
                 JournalEvent::Transfer(rec) => {
-                    match self.ids.get(&rec.transfer.id) {
-                        Some(IdRecord::Applied { entry, .. }) if *entry as usize == i => {}
+                    match self.id_get(rec.transfer.id) {
+                        Some(IdRecord::Applied { entry, .. }) if entry as usize == i => {}
                         _ => return Err(violation("transfer not indexed to its entry")),
                     }
                     rec.transfer.id
                 }
                 JournalEvent::TransferRefused { id, .. } => {
-                    if self.ids.get(id) != Some(&IdRecord::Refused) {
+                    if self.id_get(*id) != Some(IdRecord::Refused) {
                         return Err(violation("refusal not indexed"));
                     }
                     *id
