@@ -1482,13 +1482,13 @@ impl Ledger {
         Ok(ledger)
     }
 
-    /// A deterministic FNV-1a hash of the whole state: clock, assets,
-    /// accounts and balances, totals, holds and the journal. Equal ledgers
+    /// A deterministic FNV-1a hash of the whole state: assets, accounts and
+    /// balances, totals, holds and the journal (not the bare clock, which a
+    /// replay can only know up to the last entry's timestamp). Equal ledgers
     /// hash equal across processes and machines.
     #[must_use]
     pub fn state_hash(&self) -> u64 {
         let mut h = Fnv1a::new();
-        h.u64(self.now.0);
         h.u64(self.assets.len() as u64);
         for (spec, totals) in self.assets.iter().zip(&self.asset_totals) {
             h.u32(spec.id.0);
