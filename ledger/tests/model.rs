@@ -590,7 +590,15 @@ fn compare(model: &Model, ledger: &Ledger) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        cases: 512,
+        // Committed regressions live in ledger/proptest-regressions/ (cargo
+        // runs tests from the package root).
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::Direct("proptest-regressions/model.txt"),
+        )),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn ledger_agrees_with_naive_model(batches in arb_batches()) {
