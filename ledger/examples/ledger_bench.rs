@@ -119,6 +119,14 @@ fn pair_batches(rng: &mut Rng, next_id: &mut u128, batches: usize) -> Vec<Vec<Tr
         .collect()
 }
 
+/// Nanoseconds this thread has spent on a CPU (Linux schedstat), to tell
+/// the ledger's own speed apart from time lost to other processes on a
+/// shared machine. `None` where unavailable.
+fn on_cpu_ns() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    text.split_whitespace().next()?.parse().ok()
+}
+
 fn report(name: &str, hist: &Histogram<u64>, unit: &str) {
     println!(
         "  {name} latency ({unit}): p50 {} p90 {} p99 {} p99.9 {} max {}",
@@ -136,6 +144,7 @@ fn run_batches(name: &str, per_batch_items: usize, batches: &[Vec<Transfer>], it
     let mut out = Vec::with_capacity(BATCH);
     let mut hist = Histogram::<u64>::new(3).unwrap();
     let mut now = 2u64;
+    let cpu_start = on_cpu_ns();
     let start = Instant::now();
     for b in batches {
         now += 1;
@@ -145,14 +154,31 @@ fn run_batches(name: &str, per_batch_items: usize, batches: &[Vec<Transfer>], it
         debug_assert!(out.iter().all(|r| r.status == TransferStatus::Ok));
     }
     let secs = start.elapsed().as_secs_f64();
+    let cpu_secs = on_cpu_ns()
+        .zip(cpu_start)
+        .map(|(end, start)| (end - start) as f64 / 1e9);
     assert!(out.iter().all(|r| r.status == TransferStatus::Ok));
     let items = (per_batch_items * batches.len()) as f64;
     let rate = items / secs;
     println!(
-        "{name}: {} batches, {:.0} {item}/s ({:.1} ns per {item})",
+        "{name}: {} batches, wall {:.0} {item}/s ({:.1} ns per {item})",
         batches.len(),
         rate,
         secs * 1e9 / items
+    );
+    if let Some(cpu) = cpu_secs {
+        println!(
+            "  on-CPU {:.0} {item}/s ({:.1} ns per {item}); wall/on-CPU = {:.2}",
+            items / cpu,
+            cpu * 1e9 / items,
+            secs / cpu
+        );
+    }
+    let p50 = hist.value_at_quantile(0.5) as f64;
+    println!(
+        "  from the median batch: {:.0} {item}/s ({:.1} ns per {item})",
+        per_batch_items as f64 * 1e9 / p50,
+        p50 / per_batch_items as f64
     );
     report("batch", &hist, "ns per batch");
     l.check_invariants().unwrap();
@@ -174,11 +200,18 @@ fn main() {
     let warm = single_batches(&mut rng, &mut next_id, 20);
     run_batches("warm-up", BATCH, &warm, "transfer");
 
-    let singles = single_batches(&mut rng, &mut next_id, batches);
-    run_batches("single-phase", BATCH, &singles, "transfer");
-
-    let pairs = pair_batches(&mut rng, &mut next_id, batches);
-    run_batches("pending+post", BATCH / 2, &pairs, "pair");
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    if only.is_empty() || only == "single" {
+        let singles = single_batches(&mut rng, &mut next_id, batches);
+        run_batches("single-phase", BATCH, &singles, "transfer");
+    }
+    if only.is_empty() || only == "pairs" {
+        let pairs = pair_batches(&mut rng, &mut next_id, batches);
+        run_batches("pending+post", BATCH / 2, &pairs, "pair");
+    }
+    if !only.is_empty() && only != "retry" {
+        return;
+    }
 
     // Retries: a ledger with 1,000,000 applied ids, then one-transfer
     // submits of existing ids (each returns `exists`).
@@ -196,6 +229,7 @@ fn main() {
         })
         .collect();
     let mut hist = Histogram::<u64>::new(3).unwrap();
+    let cpu_start = on_cpu_ns();
     let start = Instant::now();
     for t in &retries {
         let t0 = Instant::now();
@@ -204,13 +238,46 @@ fn main() {
         hist.record(t0.elapsed().as_nanos() as u64).unwrap();
     }
     let secs = start.elapsed().as_secs_f64();
+    let cpu = on_cpu_ns().zip(cpu_start).map(|(e, s)| e - s);
     assert!(out.iter().all(|r| r.status == TransferStatus::Exists));
     println!(
-        "retry of existing id: {} retries, {:.1} ns per retry (mean, timer overhead included in percentiles)",
+        "retry of a random existing id (1M ids), one submit each: {} retries, wall {:.1} ns per retry (two timer reads included)",
         retries.len(),
         secs * 1e9 / retries.len() as f64
     );
+    if let Some(cpu) = cpu {
+        println!(
+            "  on-CPU {:.1} ns per retry",
+            cpu as f64 / retries.len() as f64
+        );
+    }
     report("retry", &hist, "ns");
+
+    // Retries of recent ids (the last batch applied), the usual case of a
+    // client retrying after a timeout.
+    let recent = fill.last().unwrap();
+    let mut hist = Histogram::<u64>::new(3).unwrap();
+    let cpu_start = on_cpu_ns();
+    let start = Instant::now();
+    let rounds = 100;
+    for _ in 0..rounds {
+        for t in recent {
+            let t0 = Instant::now();
+            l.submit(Timestamp(3), std::slice::from_ref(t), &mut out)
+                .unwrap();
+            hist.record(t0.elapsed().as_nanos() as u64).unwrap();
+        }
+    }
+    let n = (rounds * recent.len()) as f64;
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "retry of a recent id, one submit each: wall {:.1} ns per retry",
+        secs * 1e9 / n
+    );
+    if let Some(cpu) = on_cpu_ns().zip(cpu_start).map(|(e, s)| e - s) {
+        println!("  on-CPU {:.1} ns per retry", cpu as f64 / n);
+    }
+    report("recent retry", &hist, "ns");
 
     // Retries batched: 8,189 existing ids per submit.
     let start = Instant::now();

@@ -332,6 +332,24 @@ impl Ledger {
             }
             ids.clear();
         }
+        let mut holds = Vec::with_capacity(holds_reserve);
+        if config.prefault {
+            holds.resize(
+                holds_reserve,
+                Hold {
+                    id: TransferId(0),
+                    debit: NONE,
+                    credit: NONE,
+                    amount: Amount::ZERO,
+                    expires_at: None,
+                    state: HoldState::Pending,
+                    open_pos: 0,
+                    resolved_by: TransferId(0),
+                    posted_amount: Amount::ZERO,
+                },
+            );
+            holds.clear();
+        }
         Self {
             config,
             now: Timestamp(0),
@@ -342,7 +360,7 @@ impl Ledger {
             account_index: IdMap::default(),
             entry_links,
             ids,
-            holds: Vec::with_capacity(holds_reserve),
+            holds,
             open_holds: Vec::new(),
             deadlines: BTreeSet::new(),
             daily: BTreeMap::new(),
