@@ -33,6 +33,7 @@ pub mod error;
 pub mod event;
 pub mod hash;
 pub mod instrument;
+pub mod risk;
 mod state;
 pub mod types;
 pub mod workload;
