@@ -27,6 +27,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod book;
+pub mod broker;
 pub mod command;
 mod engine;
 pub mod error;

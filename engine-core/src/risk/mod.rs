@@ -15,7 +15,7 @@
 //! | 7 | `no_reference_price` | collar on, no last trade, no mid, nothing configured, fail-closed |
 //! | 8 | `price_outside_collar` | limit price further than ±collar from the reference |
 //! | 9 | `order_notional_limit` | fat finger: max notional (instrument, then account) |
-//! | 10 | `too_many_open_orders` | account's open orders at its maximum |
+//! | 10 | `too_many_open_orders` | account's open orders at its maximum (orders that can rest) |
 //! | 11 | `rate_limited` | submits+amends in the sliding window at the account's maximum |
 //! | 12 | `insufficient_funds` | available balance (holds included) below the required hold |
 
@@ -273,6 +273,8 @@ pub struct OrderIntent {
     pub qty: Lots,
     /// True for amends (they count against the throttle but not open orders).
     pub is_amend: bool,
+    /// False for IOC/FOK and market orders: they never rest, so they never add an open order.
+    pub may_rest: bool,
     /// For amends: the hold the order already has (it is given back first).
     pub existing_hold: u128,
 }
@@ -391,7 +393,7 @@ pub fn check(o: &OrderIntent, v: &RiskView<'_>) -> Result<Approval, RiskReject> 
         }
     }
     if let Some(max) = v.limits.max_open_orders {
-        if !o.is_amend && v.open_orders >= max {
+        if !o.is_amend && o.may_rest && v.open_orders >= max {
             return Err(reject(
                 RiskCode::TooManyOpenOrders,
                 ctx.with("open", v.open_orders.into()).with("max", max.into()),
@@ -445,7 +447,14 @@ mod tests {
     }
     const SCALE: UnitScale = UnitScale { base_per_lot: 1, quote_per_tick_lot: 1 };
     fn buy(p: i64, q: i64) -> OrderIntent {
-        OrderIntent { side: Side::Buy, limit: Some(Ticks(p)), qty: Lots(q), is_amend: false, existing_hold: 0 }
+        OrderIntent {
+            side: Side::Buy,
+            limit: Some(Ticks(p)),
+            qty: Lots(q),
+            is_amend: false,
+            may_rest: true,
+            existing_hold: 0,
+        }
     }
     fn code(r: Result<Approval, RiskReject>) -> &'static str {
         r.err().map_or("ok", |e| e.code.code())
@@ -491,6 +500,7 @@ mod tests {
             limit: Some(Ticks(10_000)),
             qty: Lots(q),
             is_amend: false,
+            may_rest: true,
             existing_hold: 0,
         };
         assert_eq!(code(check(&sell(6), &v)), "order_qty_limit");
@@ -526,7 +536,14 @@ mod tests {
         let risk = InstrumentRisk { collar_bps: Some(500), ..InstrumentRisk::default() };
         let limits = AccountLimits::default();
         let v = view(&risk, &limits, &SCALE);
-        let o = OrderIntent { side: Side::Buy, limit: None, qty: Lots(2), is_amend: false, existing_hold: 0 };
+        let o = OrderIntent {
+            side: Side::Buy,
+            limit: None,
+            qty: Lots(2),
+            is_amend: false,
+            may_rest: false,
+            existing_hold: 0,
+        };
         let a = check(&o, &v).unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!((a.hold_price, a.hold), (Some(Ticks(10_500)), 21_000));
     }
