@@ -1,1 +1,3 @@
 //! brokerx-engine: deterministic order books and matching.
+
+pub mod saga;
