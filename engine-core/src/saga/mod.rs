@@ -35,9 +35,13 @@ mod registry;
 #[cfg(test)]
 mod tests;
 
-pub use deposit::{DepositInput, DepositOutcome, DepositSaga, DepositSpec, DepositState};
+pub use deposit::{
+    payment_id, DepositFailure, DepositInput, DepositOutcome, DepositSaga, DepositSpec,
+    DepositState,
+};
 pub use order::{
-    FillRecord, OrderInput, OrderOutcome, OrderSaga, OrderSpec, OrderState, RejectReason, Side,
+    hold_id, order_id, CloseReason, Closure, FillRecord, Fills, OrderInput, OrderOutcome,
+    OrderSaga, OrderSpec, OrderState, RejectReason, Side,
 };
 pub use registry::{Saga, SagaInput, SagaRegistry};
 

@@ -890,6 +890,16 @@ impl OrderSaga {
         fills: Fills,
         out: &mut Vec<Action>,
     ) {
+        // Nothing left unfilled means filled, however the saga learned of it
+        // (e.g. a cancel answered after the last fill whose event was lost).
+        let closure = if closure.remaining.0 == 0 {
+            Closure {
+                reason: CloseReason::Filled,
+                remaining: closure.remaining,
+            }
+        } else {
+            closure
+        };
         self.state = OrderState::Settling {
             closure,
             fills,
