@@ -616,7 +616,7 @@ fn check_world(
     provider: &FakeProvider,
     initial_total: i128,
 ) {
-    for (id, saga) in registry.iter() {
+    for (id, saga) in registry.sorted() {
         assert!(
             saga.is_finished(),
             "seed {seed}: saga {} not terminal",

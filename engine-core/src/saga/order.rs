@@ -309,6 +309,11 @@ impl Fills {
             settlement: Some(settlement),
         };
         send_settlement(out, saga, spec, &record, &settlement);
+        // Most orders see a handful of fills: grow tightly at first so a
+        // saga with one fill does not carry room for four (memory budget).
+        if self.records.len() < 4 {
+            self.records.reserve_exact(1);
+        }
         self.records.insert(at.min(self.records.len()), record);
         self.filled = Lots(self.filled.0.saturating_add(qty.0));
     }

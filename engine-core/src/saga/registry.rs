@@ -1,17 +1,20 @@
 //! The saga registry: many sagas by correlation id, and their deadlines.
 //!
-//! Owns a `BTreeMap<SagaId, Saga>` and a deadline index
-//! `BTreeSet<(Timestamp, SagaId)>`. Invariants (checked by
-//! [`SagaRegistry::check_invariants`]):
-//! - the index holds exactly one entry per saga with a deadline, equal to
-//!   that saga's `next_deadline()`, and nothing else;
+//! Owns a hash map `SagaId → Saga` (fixed, seedless hasher) and a deadline
+//! min-heap of `(Timestamp, SagaId)` with lazy deletion. Invariants (checked
+//! by [`SagaRegistry::check_invariants`]):
+//! - every saga with a deadline has the entry `(next_deadline, id)` in the
+//!   heap; the top entry is always current, so `next_deadline()` is exact;
+//! - stale entries never outnumber current ones by more than 2× + 64;
 //! - the number of sagas never exceeds `config.sagas_max`.
 //!
-//! Iteration is always in (deadline, saga id) or saga id order, so the actions
-//! of `on_time` are deterministic. The deadline index is not serialized; it is
-//! rebuilt when a snapshot is loaded.
+//! The map's iteration order is never observable: `on_time` wakes sagas in
+//! (deadline, id) order, snapshots list sagas sorted by id. The deadline heap
+//! is not serialized; it is rebuilt when a snapshot is loaded.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -102,24 +105,105 @@ pub enum SagaInput {
     Deposit(DepositInput),
 }
 
+/// Hashes a [`SagaId`] with the splitmix64 finalizer: fixed (no random
+/// seed), so the map behaves the same on every run, and well mixed in all
+/// bits. The map's iteration order is never exposed: every output that lists
+/// sagas sorts them by id first.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SagaIdHasher(u64);
+
+impl Hasher for SagaIdHasher {
+    fn finish(&self) -> u64 {
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 ^= n;
+    }
+}
+
+type SagaMap = HashMap<SagaId, Saga, BuildHasherDefault<SagaIdHasher>>;
+
 /// Many sagas by correlation id, with a deadline index.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// The index is a min-heap of `(deadline, saga id)` with lazy deletion: a
+/// step that moves a saga's deadline pushes the new one and leaves the old
+/// entry to be discarded when it reaches the top (an entry is valid only if
+/// it equals the saga's current `next_deadline()`). The heap is rebuilt when
+/// stale entries outnumber valid ones, so it stays within 2× the live sagas.
+#[derive(Debug, Clone)]
 pub struct SagaRegistry {
     config: SagaConfig,
-    sagas: BTreeMap<SagaId, Saga>,
-    deadlines: BTreeSet<(Timestamp, SagaId)>,
+    sagas: SagaMap,
+    deadlines: BinaryHeap<Reverse<(Timestamp, SagaId)>>,
     live: usize,
+    with_deadline: usize,
 }
+
+/// Two registries are equal when they hold the same config and sagas; the
+/// heap's stale entries are an implementation detail.
+impl PartialEq for SagaRegistry {
+    fn eq(&self, other: &Self) -> bool {
+        self.config == other.config && self.sagas == other.sagas
+    }
+}
+
+impl Eq for SagaRegistry {}
 
 impl SagaRegistry {
     /// An empty registry.
     #[must_use]
     pub fn new(config: SagaConfig) -> Self {
-        Self {
+        Self::from_sagas(config, SagaMap::default())
+    }
+
+    fn from_sagas(config: SagaConfig, sagas: SagaMap) -> Self {
+        let mut registry = Self {
             config,
-            sagas: BTreeMap::new(),
-            deadlines: BTreeSet::new(),
+            sagas,
+            deadlines: BinaryHeap::new(),
             live: 0,
+            with_deadline: 0,
+        };
+        registry.live = registry.sagas.values().filter(|s| !s.is_finished()).count();
+        registry.rebuild_deadlines();
+        registry
+    }
+
+    fn rebuild_deadlines(&mut self) {
+        let entries: Vec<Reverse<(Timestamp, SagaId)>> = self
+            .sagas
+            .iter()
+            .filter_map(|(id, s)| s.next_deadline().map(|at| Reverse((at, *id))))
+            .collect();
+        self.with_deadline = entries.len();
+        self.deadlines = BinaryHeap::from(entries);
+    }
+
+    fn is_current(&self, at: Timestamp, id: SagaId) -> bool {
+        self.sagas.get(&id).and_then(Saga::next_deadline) == Some(at)
+    }
+
+    /// Drops stale entries from the top so `next_deadline` is exact, and
+    /// compacts the heap when stale entries outnumber valid ones.
+    fn tidy_deadlines(&mut self) {
+        if self.deadlines.len() > 2 * self.with_deadline + 64 {
+            self.rebuild_deadlines();
+        }
+        while let Some(Reverse((at, id))) = self.deadlines.peek().copied() {
+            if self.is_current(at, id) {
+                break;
+            }
+            self.deadlines.pop();
         }
     }
 
@@ -153,25 +237,33 @@ impl SagaRegistry {
         self.sagas.get(&id)
     }
 
-    /// All sagas in id order.
-    pub fn iter(&self) -> impl Iterator<Item = (&SagaId, &Saga)> {
-        self.sagas.iter()
+    /// All sagas, sorted by id (allocates; for audits and tests).
+    #[must_use]
+    pub fn sorted(&self) -> Vec<(SagaId, &Saga)> {
+        let mut all: Vec<(SagaId, &Saga)> = self.sagas.iter().map(|(id, s)| (*id, s)).collect();
+        all.sort_unstable_by_key(|(id, _)| *id);
+        all
     }
 
     /// The earliest deadline of any saga; the host calls [`Self::on_time`] then.
     #[must_use]
     pub fn next_deadline(&self) -> Option<Timestamp> {
-        self.deadlines.first().map(|(at, _)| *at)
+        self.deadlines.peek().map(|Reverse((at, _))| *at)
     }
 
-    /// Live sagas whose deadline passed at least `overdue_ns` ago, in
-    /// (deadline, id) order: the ones to alert on, so none is lost track of.
-    pub fn overdue(&self, now: Timestamp, overdue_ns: u64) -> impl Iterator<Item = SagaId> + '_ {
+    /// Live sagas whose deadline passed at least `overdue_ns` ago, sorted by
+    /// (deadline, id): the ones to alert on, so none is lost track of.
+    #[must_use]
+    pub fn overdue(&self, now: Timestamp, overdue_ns: u64) -> Vec<SagaId> {
         let limit = Timestamp(now.0.saturating_sub(overdue_ns));
-        self.deadlines
+        let mut late: Vec<(Timestamp, SagaId)> = self
+            .sagas
             .iter()
-            .take_while(move |(at, _)| *at <= limit)
-            .map(|(_, id)| *id)
+            .filter_map(|(id, s)| s.next_deadline().map(|at| (at, *id)))
+            .filter(|(at, _)| *at <= limit)
+            .collect();
+        late.sort_unstable();
+        late.into_iter().map(|(_, id)| id).collect()
     }
 
     /// Creates and starts an order saga.
@@ -222,7 +314,8 @@ impl SagaRegistry {
         }
         saga.advance(&self.config, now, start, out)?;
         if let Some(at) = saga.next_deadline() {
-            self.deadlines.insert((at, id));
+            self.deadlines.push(Reverse((at, id)));
+            self.with_deadline += 1;
         }
         if !saga.is_finished() {
             self.live += 1;
@@ -252,16 +345,19 @@ impl SagaRegistry {
         saga.advance(&self.config, now, input, out)?;
         let after = saga.next_deadline();
         let finished = saga.is_finished();
-        if before != after {
-            if let Some(at) = before {
-                self.deadlines.remove(&(at, id));
-            }
-            if let Some(at) = after {
-                self.deadlines.insert((at, id));
-            }
-        }
         if finished && !was_finished {
             self.live = self.live.saturating_sub(1);
+        }
+        if before != after {
+            match (before, after) {
+                (None, Some(_)) => self.with_deadline += 1,
+                (Some(_), None) => self.with_deadline = self.with_deadline.saturating_sub(1),
+                _ => {}
+            }
+            if let Some(at) = after {
+                self.deadlines.push(Reverse((at, id)));
+            }
+            self.tidy_deadlines();
         }
         Ok(())
     }
@@ -269,18 +365,24 @@ impl SagaRegistry {
     /// Feeds a `Timer` input to every saga whose deadline is `≤ now`, in
     /// (deadline, id) order; returns how many were woken.
     pub fn on_time(&mut self, now: Timestamp, out: &mut Vec<Action>) -> usize {
+        // Collect first: each saga is woken at most once per call, even if its
+        // new deadline is still ≤ now (a zero backoff), so this terminates.
+        let mut due: Vec<SagaId> = Vec::new();
+        while let Some(Reverse((at, id))) = self.deadlines.peek().copied() {
+            if at > now {
+                break;
+            }
+            self.deadlines.pop();
+            if self.is_current(at, id) && due.last() != Some(&id) {
+                due.push(id);
+            }
+        }
+        // Popped valid entries are re-pushed by `advance` when the deadline
+        // moves; one that does not move must stay indexed.
         let mut woken = 0;
-        // Each saga is woken at most once per call, even if its new deadline
-        // is still ≤ now (a zero backoff), so the loop always terminates.
-        let due: Vec<SagaId> = self
-            .deadlines
-            .iter()
-            .take_while(|(at, _)| *at <= now)
-            .map(|(_, id)| *id)
-            .collect();
         for id in due {
-            let timer = match self.sagas.get(&id) {
-                Some(saga) => saga.timer(),
+            let (timer, before) = match self.sagas.get(&id) {
+                Some(saga) => (saga.timer(), saga.next_deadline()),
                 None => continue,
             };
             // A timer is valid in every non-terminal state, and terminal
@@ -288,7 +390,12 @@ impl SagaRegistry {
             if self.advance(now, id, timer, out).is_ok() {
                 woken += 1;
             }
+            let after = self.sagas.get(&id).and_then(Saga::next_deadline);
+            if let (Some(at), true) = (after, after == before) {
+                self.deadlines.push(Reverse((at, id)));
+            }
         }
+        self.tidy_deadlines();
         woken
     }
 
@@ -327,15 +434,17 @@ impl SagaRegistry {
                 self.config.sagas_max
             ));
         }
+        let indexed: BTreeSet<(Timestamp, SagaId)> =
+            self.deadlines.iter().map(|Reverse(e)| *e).collect();
         let mut with_deadline = 0;
         let mut live = 0;
-        for (id, saga) in &self.sagas {
+        for (id, saga) in self.sorted() {
             if !saga.is_finished() {
                 live += 1;
             }
             if let Some(at) = saga.next_deadline() {
                 with_deadline += 1;
-                if !self.deadlines.contains(&(at, *id)) {
+                if !indexed.contains(&(at, id)) {
                     return Err(format!(
                         "invariant: saga {} deadline {} not indexed",
                         id.0, at.0
@@ -343,11 +452,18 @@ impl SagaRegistry {
                 }
             }
         }
-        if with_deadline != self.deadlines.len() {
+        if let Some(Reverse((at, id))) = self.deadlines.peek() {
+            if !self.is_current(*at, *id) {
+                return Err(format!(
+                    "invariant: stale deadline {} of saga {} on top",
+                    at.0, id.0
+                ));
+            }
+        }
+        if with_deadline != self.with_deadline {
             return Err(format!(
-                "invariant: {} indexed deadlines for {} sagas with a deadline",
-                self.deadlines.len(),
-                with_deadline
+                "invariant: with_deadline count {} != {}",
+                self.with_deadline, with_deadline
             ));
         }
         if live != self.live {
@@ -357,18 +473,29 @@ impl SagaRegistry {
     }
 }
 
+/// Serializes sagas sorted by id, so equal registries give equal bytes.
+struct SortedSagas<'a>(&'a SagaMap);
+
+impl Serialize for SortedSagas<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut all: Vec<(&SagaId, &Saga)> = self.0.iter().collect();
+        all.sort_unstable_by_key(|(id, _)| **id);
+        serializer.collect_seq(all)
+    }
+}
+
 #[derive(Serialize)]
 struct SnapshotRef<'a> {
     version: u16,
     config: &'a SagaConfig,
-    sagas: &'a BTreeMap<SagaId, Saga>,
+    sagas: SortedSagas<'a>,
 }
 
 #[derive(Deserialize)]
 struct Snapshot {
     version: u16,
     config: SagaConfig,
-    sagas: BTreeMap<SagaId, Saga>,
+    sagas: Vec<(SagaId, Saga)>,
 }
 
 impl Serialize for SagaRegistry {
@@ -376,7 +503,7 @@ impl Serialize for SagaRegistry {
         SnapshotRef {
             version: SAGA_STATE_VERSION,
             config: &self.config,
-            sagas: &self.sagas,
+            sagas: SortedSagas(&self.sagas),
         }
         .serialize(serializer)
     }
@@ -391,17 +518,15 @@ impl<'de> Deserialize<'de> for SagaRegistry {
                 expected: SAGA_STATE_VERSION,
             }));
         }
-        let deadlines = snapshot
-            .sagas
-            .iter()
-            .filter_map(|(id, s)| s.next_deadline().map(|at| (at, *id)))
-            .collect();
-        let live = snapshot.sagas.values().filter(|s| !s.is_finished()).count();
-        Ok(Self {
-            config: snapshot.config,
-            sagas: snapshot.sagas,
-            deadlines,
-            live,
-        })
+        let mut sagas = SagaMap::default();
+        sagas.reserve(snapshot.sagas.len());
+        for (id, saga) in snapshot.sagas {
+            if sagas.insert(id, saga).is_some() {
+                return Err(serde::de::Error::custom(SagaError::DuplicateSaga {
+                    saga: id.0,
+                }));
+            }
+        }
+        Ok(Self::from_sagas(snapshot.config, sagas))
     }
 }
