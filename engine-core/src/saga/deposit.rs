@@ -20,8 +20,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    send, AccountId, Action, Amount, CommandKind, IdempotencyId, Outcome, PaymentId, Retry,
-    SagaConfig, SagaError, SagaId, Step, Timestamp,
+    push_timer, send, AccountId, Action, Amount, CommandKind, IdempotencyId, Outcome, PaymentId,
+    Retry, SagaConfig, SagaError, SagaId, Step, Timestamp,
 };
 
 /// What the deposit saga was asked to do.
@@ -253,13 +253,12 @@ impl DepositSaga {
         out: &mut Vec<Action>,
     ) -> Result<(), SagaError> {
         let before = out.len();
+        let deadline_before = self.next_deadline();
         let result = self.step(config, now, input, out);
         if result.is_err() {
             out.truncate(before);
-        } else if out.len() > before {
-            if let Some(at) = self.next_deadline() {
-                out.push(Action::ScheduleTimer { saga: self.id, at });
-            }
+        } else {
+            push_timer(out, self.id, deadline_before, self.next_deadline(), before);
         }
         result
     }

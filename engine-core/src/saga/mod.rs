@@ -556,3 +556,20 @@ pub(crate) fn send(
         kind,
     }));
 }
+
+/// Pushes `ScheduleTimer` when the saga's deadline moved, or when it sent
+/// commands (whose replies the deadline waits for). `sent_from` is the length
+/// of `out` before the step.
+pub(crate) fn push_timer(
+    out: &mut Vec<Action>,
+    saga: SagaId,
+    before: Option<Timestamp>,
+    after: Option<Timestamp>,
+    sent_from: usize,
+) {
+    if let Some(at) = after {
+        if before != after || out.len() > sent_from {
+            out.push(Action::ScheduleTimer { saga, at });
+        }
+    }
+}

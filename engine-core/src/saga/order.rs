@@ -27,7 +27,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    send, AccountId, Action, Amount, ClientOrderId, CommandKind, HoldId, IdempotencyId,
+    push_timer, send, AccountId, Action, Amount, ClientOrderId, CommandKind, HoldId, IdempotencyId,
     InstrumentId, Lots, Outcome, Retry, SagaConfig, SagaError, SagaId, Step, Ticks, Timestamp,
     TradeId, ATTEMPT_MAX,
 };
@@ -713,15 +713,12 @@ impl OrderSaga {
         out: &mut Vec<Action>,
     ) -> Result<(), SagaError> {
         let before = out.len();
+        let deadline_before = self.next_deadline();
         let result = self.step(config, now, input, out);
         if result.is_err() {
             out.truncate(before);
-        } else if !self.is_finished() {
-            if let Some(at) = self.next_deadline() {
-                if out.len() > before {
-                    out.push(Action::ScheduleTimer { saga: self.id, at });
-                }
-            }
+        } else {
+            push_timer(out, self.id, deadline_before, self.next_deadline(), before);
         }
         result
     }

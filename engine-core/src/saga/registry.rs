@@ -33,6 +33,8 @@ pub enum Saga {
 }
 
 const _: () = assert!(std::mem::size_of::<Saga>() <= 512);
+// A registry entry as stored in the map.
+const _: () = assert!(std::mem::size_of::<(SagaId, Saga)>() <= 512);
 
 impl Saga {
     /// When it next needs a timer.

@@ -409,7 +409,14 @@ fn settlement_failure_retries_with_a_new_attempt_and_ignores_stale_failures() {
         trade: TradeId(1),
         idempotency_id: first,
     };
-    assert!(feed(&mut saga, 1_020, failed).is_empty());
+    // Nothing sent now; only the timer for the new attempt.
+    assert_eq!(
+        feed(&mut saga, 1_020, failed),
+        vec![Action::ScheduleTimer {
+            saga: SagaId(42),
+            at: Timestamp(1_120)
+        }]
+    );
     // A duplicate of the same failure does not bump the attempt twice.
     feed(&mut saga, 1_021, failed);
     let out = feed(&mut saga, 1_120, OrderInput::Timer);
@@ -602,4 +609,143 @@ fn saga_sizes_fit_the_budget() {
     assert!(std::mem::size_of::<OrderSaga>() <= 512);
     assert!(std::mem::size_of::<DepositSaga>() <= 512);
     assert!(std::mem::size_of::<Saga>() <= 512);
+}
+
+#[test]
+fn accepted_order_schedules_its_good_till_timer() {
+    let id = SagaId(42);
+    let mut saga = OrderSaga::new(id, spec()).unwrap();
+    feed(&mut saga, 1_000, OrderInput::Start);
+    feed(
+        &mut saga,
+        1_001,
+        OrderInput::FundsReserved { hold: hold_id(id) },
+    );
+    let out = feed(
+        &mut saga,
+        1_002,
+        OrderInput::OrderAccepted {
+            order: order_id(id),
+        },
+    );
+    assert_eq!(
+        out,
+        vec![Action::ScheduleTimer {
+            saga: id,
+            at: Timestamp(1_000_000)
+        }]
+    );
+}
+
+mod random_inputs {
+    //! Any sequence of inputs, valid or not: no panic, errors change nothing,
+    //! funds are released under one idempotency id at most once per step
+    //! entry, each trade is settled under one step sequence, and the saga
+    //! survives a serde round trip at every step.
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    fn input() -> impl Strategy<Value = (u64, OrderInput)> {
+        let id = SagaId(42);
+        let hold = prop_oneof![Just(hold_id(id)), Just(HoldId(1))];
+        let order = prop_oneof![4 => Just(order_id(id)), 1 => Just(ClientOrderId(1))];
+        let input = prop_oneof![
+            Just(OrderInput::Start),
+            hold.clone()
+                .prop_map(|hold| OrderInput::FundsReserved { hold }),
+            hold.clone()
+                .prop_map(|hold| OrderInput::FundsReservationFailed {
+                    hold,
+                    reason_code: 1
+                }),
+            order
+                .clone()
+                .prop_map(|order| OrderInput::OrderAccepted { order }),
+            order.clone().prop_map(|order| OrderInput::OrderRejected {
+                order,
+                reason_code: 2
+            }),
+            (order.clone(), 1_u64..6, 0_i64..5, 0_i64..120).prop_map(|(order, t, q, p)| {
+                OrderInput::Fill {
+                    order,
+                    trade: TradeId(t),
+                    qty: Lots(q),
+                    price: Ticks(p),
+                }
+            }),
+            (order.clone(), -1_i64..12).prop_map(|(order, r)| OrderInput::OrderCancelled {
+                order,
+                remaining: Lots(r)
+            }),
+            (order, -1_i64..12).prop_map(|(order, r)| OrderInput::OrderExpired {
+                order,
+                remaining: Lots(r)
+            }),
+            (1_u64..6).prop_map(|t| OrderInput::TradeSettled { trade: TradeId(t) }),
+            (1_u64..6, 0_u32..3).prop_map(|(t, a)| OrderInput::SettlementFailed {
+                trade: TradeId(t),
+                idempotency_id: IdempotencyId::derive(
+                    SagaId(42),
+                    Step::SettleTrade,
+                    (t % 3) as u32,
+                    a
+                ),
+            }),
+            hold.prop_map(|hold| OrderInput::FundsReleased { hold }),
+            Just(OrderInput::Timer),
+        ];
+        (0_u64..400, input)
+    }
+
+    proptest! {
+        #[test]
+        fn order_saga_never_panics_and_refusals_change_nothing(
+            inputs in proptest::collection::vec(input(), 1..80)
+        ) {
+            let mut saga = OrderSaga::new(SagaId(42), spec()).unwrap();
+            let mut now = 1_000;
+            let mut settle_sequence: BTreeMap<TradeId, u32> = BTreeMap::new();
+            let mut releases_started = 0;
+            for (dt, input) in inputs {
+                now += dt;
+                let before = saga.clone();
+                let mut out = Vec::new();
+                match saga.advance(&config(), Timestamp(now), input, &mut out) {
+                    Err(_) => {
+                        prop_assert_eq!(&saga, &before);
+                        prop_assert!(out.is_empty());
+                    }
+                    Ok(()) => {
+                        for c in commands(&out) {
+                            match c.kind {
+                                CommandKind::SettleTrade { trade, .. } => {
+                                    let seq = ((c.idempotency_id.0 >> 24) & 0xFFFF_FFFF) as u32;
+                                    let first = *settle_sequence.entry(trade).or_insert(seq);
+                                    prop_assert_eq!(first, seq, "trade settled under two steps");
+                                }
+                                CommandKind::ReleaseFunds { .. } if c.delivery == 0 => {
+                                    releases_started += 1;
+                                }
+                                _ => {}
+                            }
+                        }
+                    }
+                }
+                prop_assert!(releases_started <= 1, "release entered twice");
+                let json = serde_json::to_string(&saga).unwrap();
+                let back: OrderSaga = serde_json::from_str(&json).unwrap();
+                prop_assert_eq!(&back, &saga);
+                if let OrderState::PartiallyFilled { fills }
+                | OrderState::Cancelling { fills, .. }
+                | OrderState::Settling { fills, .. } = saga.state()
+                {
+                    prop_assert!(fills.filled() <= spec().qty);
+                    let sum: i64 = fills.records().iter().map(|r| r.qty.0).sum();
+                    prop_assert_eq!(sum, fills.filled().0);
+                    prop_assert!(fills.records().windows(2).all(|w| w[0].trade < w[1].trade));
+                }
+            }
+        }
+    }
 }
