@@ -749,3 +749,83 @@ mod random_inputs {
         }
     }
 }
+
+#[test]
+fn registry_lists_overdue_sagas_and_prunes_finished_ones() {
+    let mut reg = SagaRegistry::new(config());
+    let mut out = Vec::new();
+    reg.start_order(T0, SagaId(1), spec(), &mut out).unwrap();
+    reg.start_order(Timestamp(2_000), SagaId(2), spec(), &mut out)
+        .unwrap();
+    // Saga 1 waits until 1_100, saga 2 until 2_100.
+    assert_eq!(reg.overdue(Timestamp(1_600), 500), vec![SagaId(1)]);
+    assert_eq!(
+        reg.overdue(Timestamp(2_600), 500),
+        vec![SagaId(1), SagaId(2)]
+    );
+    assert_eq!(
+        reg.remove_finished(SagaId(1)).unwrap_err().code(),
+        "unexpected_input"
+    );
+    reg.advance(
+        T0,
+        SagaId(1),
+        SagaInput::Order(OrderInput::FundsReservationFailed {
+            hold: hold_id(SagaId(1)),
+            reason_code: 1,
+        }),
+        &mut out,
+    )
+    .unwrap();
+    assert_eq!(reg.live(), 1);
+    assert!(reg.remove_finished(SagaId(1)).is_ok());
+    assert_eq!(reg.next_deadline(), Some(Timestamp(2_100)));
+    reg.check_invariants().unwrap();
+}
+
+mod random_deposit_inputs {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn deposit_saga_credits_at_most_once_and_refusals_change_nothing(
+            inputs in proptest::collection::vec((0_u64..400, 0_u8..7), 1..60)
+        ) {
+            let mut saga = deposit();
+            let p = saga.payment();
+            let mut credits_started = 0;
+            let mut now = 0;
+            for (dt, k) in inputs {
+                now += dt;
+                let input = match k {
+                    0 => DepositInput::Start,
+                    1 => DepositInput::PaymentConfirmed { payment: p },
+                    2 => DepositInput::PaymentFailed { payment: p, reason_code: 1 },
+                    3 => DepositInput::PaymentCancelled { payment: p },
+                    4 => DepositInput::Credited { payment: p },
+                    5 => DepositInput::PaymentConfirmed { payment: PaymentId(3) },
+                    _ => DepositInput::Timer,
+                };
+                let before = saga.clone();
+                let mut out = Vec::new();
+                match saga.advance(&config(), Timestamp(now), input, &mut out) {
+                    Err(_) => {
+                        prop_assert_eq!(&saga, &before);
+                        prop_assert!(out.is_empty());
+                    }
+                    Ok(()) => {
+                        credits_started += commands(&out)
+                            .iter()
+                            .filter(|c| matches!(c.kind, CommandKind::CreditAccount { .. }) && c.delivery == 0)
+                            .count();
+                    }
+                }
+                prop_assert!(credits_started <= 1);
+                let json = serde_json::to_string(&saga).unwrap();
+                let back: DepositSaga = serde_json::from_str(&json).unwrap();
+                prop_assert_eq!(&back, &saga);
+            }
+        }
+    }
+}
