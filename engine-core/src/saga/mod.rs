@@ -43,7 +43,7 @@ pub use order::{
     hold_id, order_id, CloseReason, Closure, FillRecord, Fills, OrderInput, OrderOutcome,
     OrderSaga, OrderSpec, OrderState, RejectReason, Side,
 };
-pub use registry::{Saga, SagaInput, SagaRegistry};
+pub use registry::{Saga, SagaInput, SagaRegistry, SagaSnapshot};
 
 use serde::{Deserialize, Serialize};
 

@@ -98,6 +98,42 @@ impl Saga {
     }
 }
 
+/// One saga's serialized form with its state version, for hosts that store
+/// sagas one row at a time rather than a whole registry snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SagaSnapshot {
+    /// [`SAGA_STATE_VERSION`] at the time of writing.
+    pub version: u16,
+    /// The saga.
+    pub saga: Saga,
+}
+
+impl SagaSnapshot {
+    /// Wraps a saga with the current version.
+    #[must_use]
+    pub fn new(saga: Saga) -> Self {
+        Self {
+            version: SAGA_STATE_VERSION,
+            saga,
+        }
+    }
+
+    /// Unwraps, refusing other versions.
+    ///
+    /// # Errors
+    /// [`SagaError::UnsupportedVersion`].
+    pub fn into_saga(self) -> Result<Saga, SagaError> {
+        if self.version == SAGA_STATE_VERSION {
+            Ok(self.saga)
+        } else {
+            Err(SagaError::UnsupportedVersion {
+                found: self.version,
+                expected: SAGA_STATE_VERSION,
+            })
+        }
+    }
+}
+
 /// An input for any saga.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SagaInput {
