@@ -1,11 +1,11 @@
 //! The saga registry: many sagas by correlation id, and their deadlines.
 //!
-//! Owns a hash map `SagaId → Saga` (fixed, seedless hasher) and a deadline
-//! min-heap of `(Timestamp, SagaId)` with lazy deletion. Invariants (checked
-//! by [`SagaRegistry::check_invariants`]):
-//! - every saga with a deadline has the entry `(next_deadline, id)` in the
-//!   heap; the top entry is always current, so `next_deadline()` is exact;
-//! - stale entries never outnumber current ones by more than 2× + 64;
+//! Owns a hash map `SagaId → Saga` (fixed, seedless hasher) and a min-heap of
+//! `(Timestamp, SagaId)` deadline reminders. Invariants (checked by
+//! [`SagaRegistry::check_invariants`]):
+//! - every saga with a deadline `d` has an entry `(at, id)` with `at ≤ d`, so
+//!   no deadline is ever missed; the top entry always covers a live deadline;
+//! - the heap holds at most 2× + 64 entries per saga with a deadline;
 //! - the number of sagas never exceeds `config.sagas_max`.
 //!
 //! The map's iteration order is never observable: `on_time` wakes sagas in
@@ -13,7 +13,7 @@
 //! is not serialized; it is rebuilt when a snapshot is loaded.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -173,11 +173,15 @@ type SagaMap = HashMap<SagaId, Saga, BuildHasherDefault<SagaIdHasher>>;
 
 /// Many sagas by correlation id, with a deadline index.
 ///
-/// The index is a min-heap of `(deadline, saga id)` with lazy deletion: a
-/// step that moves a saga's deadline pushes the new one and leaves the old
-/// entry to be discarded when it reaches the top (an entry is valid only if
-/// it equals the saga's current `next_deadline()`). The heap is rebuilt when
-/// stale entries outnumber valid ones, so it stays within 2× the live sagas.
+/// The index is a min-heap of `(at, saga id)` *reminders*: every saga with a
+/// deadline `d` has at least one entry with `at ≤ d`. A step that moves a
+/// deadline later touches nothing (the old, earlier entry still covers it);
+/// only a deadline that moves earlier is pushed. When a reminder comes due,
+/// `on_time` fires the saga if its deadline really passed, or re-indexes it at
+/// its current deadline. So a saga costs about one heap operation per
+/// timeout period rather than per step. Entries of removed or finished
+/// sagas are dropped lazily; the heap is rebuilt exactly when it holds more
+/// than 2× + 64 entries per saga with a deadline.
 #[derive(Debug, Clone)]
 pub struct SagaRegistry {
     config: SagaConfig,
@@ -227,18 +231,24 @@ impl SagaRegistry {
         self.deadlines = BinaryHeap::from(entries);
     }
 
-    fn is_current(&self, at: Timestamp, id: SagaId) -> bool {
-        self.sagas.get(&id).and_then(Saga::next_deadline) == Some(at)
+    /// `true` if the entry still reminds of a deadline: its saga exists, has
+    /// a deadline, and the entry is not later than it (a later one is
+    /// redundant: an earlier entry for the same saga exists).
+    fn covers(&self, at: Timestamp, id: SagaId) -> bool {
+        self.sagas
+            .get(&id)
+            .and_then(Saga::next_deadline)
+            .is_some_and(|d| at <= d)
     }
 
-    /// Drops stale entries from the top so `next_deadline` is exact, and
-    /// compacts the heap when stale entries outnumber valid ones.
+    /// Drops useless entries from the top, and compacts the heap when it
+    /// grew past 2× + 64 entries per saga with a deadline.
     fn tidy_deadlines(&mut self) {
         if self.deadlines.len() > 2 * self.with_deadline + 64 {
             self.rebuild_deadlines();
         }
         while let Some(Reverse((at, id))) = self.deadlines.peek().copied() {
-            if self.is_current(at, id) {
+            if self.covers(at, id) {
                 break;
             }
             self.deadlines.pop();
@@ -283,7 +293,9 @@ impl SagaRegistry {
         all
     }
 
-    /// The earliest deadline of any saga; the host calls [`Self::on_time`] then.
+    /// When the host should call [`Self::on_time`]: never later than the
+    /// earliest saga deadline, possibly earlier if that saga's deadline was
+    /// postponed since (then `on_time` re-indexes it and wakes nobody).
     #[must_use]
     pub fn next_deadline(&self) -> Option<Timestamp> {
         self.deadlines.peek().map(|Reverse((at, _))| *at)
@@ -374,6 +386,28 @@ impl SagaRegistry {
         input: SagaInput,
         out: &mut Vec<Action>,
     ) -> Result<(), SagaError> {
+        let (before, after) = self.advance_saga(now, id, input, out)?;
+        if let Some(at) = after {
+            // A later deadline stays covered by the earlier entry.
+            if before.is_none_or(|b| at < b) {
+                self.deadlines.push(Reverse((at, id)));
+            }
+        }
+        if before != after {
+            self.tidy_deadlines();
+        }
+        Ok(())
+    }
+
+    /// Advances one saga and keeps the counters; returns its deadline before
+    /// and after. Leaves the heap to the caller.
+    fn advance_saga(
+        &mut self,
+        now: Timestamp,
+        id: SagaId,
+        input: SagaInput,
+        out: &mut Vec<Action>,
+    ) -> Result<(Option<Timestamp>, Option<Timestamp>), SagaError> {
         let saga = self
             .sagas
             .get_mut(&id)
@@ -382,54 +416,57 @@ impl SagaRegistry {
         let was_finished = saga.is_finished();
         saga.advance(&self.config, now, input, out)?;
         let after = saga.next_deadline();
-        let finished = saga.is_finished();
-        if finished && !was_finished {
+        if saga.is_finished() && !was_finished {
             self.live = self.live.saturating_sub(1);
         }
-        if before != after {
-            match (before, after) {
-                (None, Some(_)) => self.with_deadline += 1,
-                (Some(_), None) => self.with_deadline = self.with_deadline.saturating_sub(1),
-                _ => {}
-            }
-            if let Some(at) = after {
-                self.deadlines.push(Reverse((at, id)));
-            }
-            self.tidy_deadlines();
+        match (before, after) {
+            (None, Some(_)) => self.with_deadline += 1,
+            (Some(_), None) => self.with_deadline = self.with_deadline.saturating_sub(1),
+            _ => {}
         }
-        Ok(())
+        Ok((before, after))
     }
 
     /// Feeds a `Timer` input to every saga whose deadline is `≤ now`, in
     /// (deadline, id) order; returns how many were woken.
     pub fn on_time(&mut self, now: Timestamp, out: &mut Vec<Action>) -> usize {
-        // Collect first: each saga is woken at most once per call, even if its
-        // new deadline is still ≤ now (a zero backoff), so this terminates.
-        let mut due: Vec<SagaId> = Vec::new();
+        // Pop every reminder that came due and look at the saga's real
+        // deadline. Collecting first means each saga is woken at most once
+        // per call, even if its new deadline is still ≤ now.
+        let mut reminded: Vec<(Timestamp, SagaId)> = Vec::new();
         while let Some(Reverse((at, id))) = self.deadlines.peek().copied() {
             if at > now {
                 break;
             }
             self.deadlines.pop();
-            if self.is_current(at, id) && due.last() != Some(&id) {
-                due.push(id);
+            if let Some(deadline) = self.sagas.get(&id).and_then(Saga::next_deadline) {
+                reminded.push((deadline, id));
             }
         }
-        // Popped valid entries are re-pushed by `advance` when the deadline
-        // moves; one that does not move must stay indexed.
+        reminded.sort_unstable();
+        reminded.dedup();
         let mut woken = 0;
-        for id in due {
-            let (timer, before) = match self.sagas.get(&id) {
-                Some(saga) => (saga.timer(), saga.next_deadline()),
-                None => continue,
+        for (deadline, id) in reminded {
+            if deadline > now {
+                // Postponed since it was indexed: re-index, wake nobody.
+                self.deadlines.push(Reverse((deadline, id)));
+                continue;
+            }
+            let Some(timer) = self.sagas.get(&id).map(Saga::timer) else {
+                continue;
             };
             // A timer is valid in every non-terminal state, and terminal
-            // sagas have no deadline, so this cannot fail.
-            if self.advance(now, id, timer, out).is_ok() {
-                woken += 1;
-            }
-            let after = self.sagas.get(&id).and_then(Saga::next_deadline);
-            if let (Some(at), true) = (after, after == before) {
+            // sagas have no deadline, so this cannot fail; the saga keeps
+            // its deadline if it did.
+            let after = match self.advance_saga(now, id, timer, out) {
+                Ok((_, after)) => {
+                    woken += 1;
+                    after
+                }
+                Err(_) => Some(deadline),
+            };
+            // Its reminders up to `now` were popped: index the new deadline.
+            if let Some(at) = after {
                 self.deadlines.push(Reverse((at, id)));
             }
         }
@@ -455,9 +492,12 @@ impl SagaRegistry {
                 state: saga.state_name(),
             });
         }
-        self.sagas
+        let removed = self
+            .sagas
             .remove(&id)
-            .ok_or(SagaError::UnknownSaga { saga: id.0 })
+            .ok_or(SagaError::UnknownSaga { saga: id.0 })?;
+        self.tidy_deadlines();
+        Ok(removed)
     }
 
     /// Walks the whole registry and reports the first broken invariant.
@@ -472,8 +512,11 @@ impl SagaRegistry {
                 self.config.sagas_max
             ));
         }
-        let indexed: BTreeSet<(Timestamp, SagaId)> =
-            self.deadlines.iter().map(|Reverse(e)| *e).collect();
+        let mut earliest: BTreeMap<SagaId, Timestamp> = BTreeMap::new();
+        for Reverse((at, id)) in &self.deadlines {
+            let e = earliest.entry(*id).or_insert(*at);
+            *e = (*e).min(*at);
+        }
         let mut with_deadline = 0;
         let mut live = 0;
         for (id, saga) in self.sorted() {
@@ -482,18 +525,18 @@ impl SagaRegistry {
             }
             if let Some(at) = saga.next_deadline() {
                 with_deadline += 1;
-                if !indexed.contains(&(at, id)) {
+                if earliest.get(&id).is_none_or(|e| *e > at) {
                     return Err(format!(
-                        "invariant: saga {} deadline {} not indexed",
+                        "invariant: saga {} deadline {} not covered",
                         id.0, at.0
                     ));
                 }
             }
         }
         if let Some(Reverse((at, id))) = self.deadlines.peek() {
-            if !self.is_current(*at, *id) {
+            if !self.covers(*at, *id) {
                 return Err(format!(
-                    "invariant: stale deadline {} of saga {} on top",
+                    "invariant: useless entry {} of saga {} on top",
                     at.0, id.0
                 ));
             }
