@@ -754,3 +754,19 @@ proptest! {
         prop_assert_eq!(report.outcomes.len(), 20);
     }
 }
+
+/// Longer soak: `cargo test -p brokerx-engine --test saga_sim -- --ignored`.
+#[test]
+#[ignore = "soak test, minutes in debug builds"]
+fn soak_many_seeds_and_profiles() {
+    for seed in 1_000..1_300 {
+        let mut rng = Rng(seed);
+        let profile = NetworkProfile {
+            drop_percent: rng.below(45),
+            dup_percent: rng.below(45),
+            delay_max: rng.below(800),
+        };
+        let report = simulate(seed, 40, profile, seed % 2 == 0);
+        assert_eq!(report.outcomes.len(), 40);
+    }
+}
