@@ -139,6 +139,12 @@ impl HoldView {
     }
 }
 
+// Per-transfer memory is dominated by these; keep them from growing by
+// accident (see docs/performance.md for bytes per transfer).
+const _: () = assert!(std::mem::size_of::<JournalEntry>() <= 144);
+const _: () = assert!(std::mem::size_of::<(IdKey, IdSlot)>() == 24);
+const _: () = assert!(std::mem::size_of::<Hold>() <= 96);
+
 const NO_HOLD: u32 = u32::MAX;
 const NONE: u32 = u32::MAX;
 
