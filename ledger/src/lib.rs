@@ -19,8 +19,9 @@
 //! same ledger with the same [`Ledger::state_hash`]. Queries: balances,
 //! holds, entries per account, totals per asset.
 //!
-//! **What never happens.** A refused transfer changes no balance; a refused
-//! linked chain leaves no trace at all. Posted debits never differ from
+//! **What never happens.** A refused transfer changes no balance (a
+//! remembered refusal only records its id and a `TransferRefused` journal
+//! entry); a refused linked chain leaves no trace at all. Posted debits never differ from
 //! posted credits for an asset (nor pending from pending). An account
 //! flagged must-not-go-negative never has debits (posted + pending) above
 //! its posted credits. A hold is resolved at most once. A transfer id is

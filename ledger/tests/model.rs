@@ -565,6 +565,32 @@ fn arb_batches() -> impl Strategy<Value = Vec<(u64, Vec<Transfer>)>> {
     })
 }
 
+/// `entries_of` must equal a naive filter of the whole journal.
+fn check_entries_of(ledger: &Ledger) {
+    let keys: Vec<AccountKey> = ledger.account_keys().collect();
+    for key in keys {
+        let naive: Vec<u64> = ledger
+            .journal()
+            .iter()
+            .filter(|e| match &e.event {
+                JournalEvent::AccountCreated(spec) => spec.key == key,
+                JournalEvent::Transfer(r) => {
+                    r.transfer.debit_account == key || r.transfer.credit_account == key
+                }
+                JournalEvent::HoldExpired {
+                    debit_account,
+                    credit_account,
+                    ..
+                } => *debit_account == key || *credit_account == key,
+                _ => false,
+            })
+            .map(|e| e.seq)
+            .collect();
+        let got: Vec<u64> = ledger.entries_of(key).iter().map(|e| e.seq).collect();
+        assert_eq!(got, naive, "entries of {key:?}");
+    }
+}
+
 fn compare(model: &Model, ledger: &Ledger) {
     for (key, cols) in &model.cols {
         let b = ledger.balance(*key).unwrap();
@@ -615,7 +641,10 @@ proptest! {
             ledger.check_invariants().unwrap();
             model.check_conservation();
             compare(&model, &ledger);
+            check_entries_of(&ledger);
         }
+        let restored = Ledger::restore(&ledger.snapshot()).unwrap();
+        prop_assert_eq!(restored.state_hash(), ledger.state_hash());
         let replayed = Ledger::replay(ledger.config().clone(), ledger.journal()).unwrap();
         prop_assert_eq!(replayed.state_hash(), ledger.state_hash());
     }
