@@ -466,7 +466,18 @@ impl Ledger {
     /// [`LedgerError::TimeWentBackwards`], [`LedgerError::AssetNotFound`],
     /// [`LedgerError::AccountExists`], [`LedgerError::MaxBalanceOverflow`],
     /// [`LedgerError::AccountsMaxReached`]. The ledger is unchanged on error.
-    pub fn create_account(&mut self, now: Timestamp, spec: AccountSpec) -> Result<(), LedgerError> {
+    ///
+    /// A wallet (`must_not_go_negative`) created without a `max_balance`
+    /// gets the policy's wallet limit for its asset, if any; the journal
+    /// records the effective spec.
+    pub fn create_account(
+        &mut self,
+        now: Timestamp,
+        mut spec: AccountSpec,
+    ) -> Result<(), LedgerError> {
+        if spec.must_not_go_negative && spec.max_balance.is_none() {
+            spec.max_balance = self.config.policy.wallet_limit(spec.key.asset);
+        }
         if now < self.now {
             return Err(LedgerError::TimeWentBackwards {
                 now,

@@ -103,7 +103,7 @@ mod types;
 pub use account::{AccountBalance, AccountSpec, AssetSpec, AssetTotals};
 pub use journal::{JournalEntry, JournalEvent, TransferRecord};
 pub use ledger::{HoldState, HoldView, InvariantViolation, Ledger, LedgerConfig, LedgerSnapshot};
-pub use policy::{DailyLimit, LimitSide, Policy, TransferLimit};
+pub use policy::{DailyLimit, LimitSide, Policy, TransferLimit, WalletLimit};
 pub use status::{LedgerError, TransferResult, TransferStatus};
 pub use transfer::{Transfer, TransferCode, TransferFlags};
 pub use types::{

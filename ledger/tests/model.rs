@@ -18,6 +18,7 @@ const BTC: AssetId = AssetId(2);
 const DEPOSIT_LIMIT: u128 = 1_000;
 const DAILY_WITHDRAWAL: u128 = 1_500;
 const CAPPED_MAX: u128 = 5_000;
+const WALLET_MAX: u128 = 8_000;
 
 fn policy() -> Policy {
     Policy {
@@ -31,6 +32,10 @@ fn policy() -> Policy {
             asset: USD,
             side: LimitSide::Debit,
             max_per_day: Amount::from_minor(DAILY_WITHDRAWAL),
+        }],
+        wallet_limits: vec![WalletLimit {
+            asset: USD,
+            max_balance: Amount::from_minor(WALLET_MAX),
         }],
     }
 }
@@ -87,7 +92,17 @@ const MAX: u128 = i128::MAX as u128;
 
 impl Model {
     fn new() -> Self {
-        let specs: BTreeMap<_, _> = account_specs().into_iter().map(|s| (s.key, s)).collect();
+        // The policy's wallet limit is the default max balance of USD
+        // wallets created without one.
+        let specs: BTreeMap<_, _> = account_specs()
+            .into_iter()
+            .map(|mut s| {
+                if s.must_not_go_negative && s.max_balance.is_none() && s.key.asset == USD {
+                    s.max_balance = Some(Amount::from_minor(WALLET_MAX));
+                }
+                (s.key, s)
+            })
+            .collect();
         let cols = specs.keys().map(|k| (*k, [0; 4])).collect();
         Self {
             specs,
