@@ -572,6 +572,25 @@ impl Ledger {
         Ok(())
     }
 
+    /// [`Ledger::submit`] for a batch of one, without an output vector: for
+    /// deposits, withdrawals and single holds. A transfer flagged `linked`
+    /// gets `linked_event_chain_open`.
+    ///
+    /// # Errors
+    /// [`LedgerError::TimeWentBackwards`]; nothing is applied then.
+    pub fn submit_one(
+        &mut self,
+        now: Timestamp,
+        transfer: &Transfer,
+    ) -> Result<TransferStatus, LedgerError> {
+        self.advance_clock(now)?;
+        self.expire_due(now, None);
+        if transfer.is_linked() {
+            return Ok(TransferStatus::LinkedEventChainOpen);
+        }
+        Ok(self.apply_one(now, transfer, false))
+    }
+
     fn apply_chain(
         &mut self,
         now: Timestamp,

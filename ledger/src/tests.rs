@@ -161,6 +161,24 @@ fn repeated_deposit_with_same_key_returns_exists_and_changes_nothing() {
 }
 
 #[test]
+fn submit_one_matches_a_batch_of_one() {
+    let mut f = Fixture::new();
+    let t = Transfer::single(id(1), BANK, ALICE, amt(5), TransferCode::DEPOSIT);
+    assert_eq!(f.ledger.submit_one(Timestamp(20), &t), Ok(S::Ok));
+    assert_eq!(f.ledger.submit_one(Timestamp(20), &t), Ok(S::Exists));
+    assert_eq!(
+        f.ledger.submit_one(Timestamp(21), &t.linked()),
+        Ok(S::LinkedEventChainOpen)
+    );
+    assert_eq!(
+        f.ledger.submit_one(Timestamp(19), &t).unwrap_err().code(),
+        "time_went_backwards"
+    );
+    assert_eq!(f.available(ALICE), 5);
+    f.ledger.check_invariants().unwrap();
+}
+
+#[test]
 fn same_id_twice_in_one_batch_applies_once() {
     let mut f = Fixture::new();
     let t = Transfer::single(id(1), BANK, ALICE, amt(5), TransferCode::DEPOSIT);
