@@ -139,6 +139,12 @@ impl HoldView {
     }
 }
 
+// Per-transfer memory is dominated by these; keep them from growing by
+// accident (see docs/performance.md for bytes per transfer).
+const _: () = assert!(std::mem::size_of::<JournalEntry>() <= 144);
+const _: () = assert!(std::mem::size_of::<(IdKey, IdSlot)>() == 24);
+const _: () = assert!(std::mem::size_of::<Hold>() <= 96);
+
 const NO_HOLD: u32 = u32::MAX;
 const NONE: u32 = u32::MAX;
 
@@ -428,7 +434,14 @@ impl Ledger {
     /// [`LedgerError::TimeWentBackwards`], [`LedgerError::AssetNotFound`],
     /// [`LedgerError::AccountExists`], [`LedgerError::MaxBalanceOverflow`],
     /// [`LedgerError::AccountsMaxReached`]. The ledger is unchanged on error.
-    pub fn create_account(&mut self, now: Timestamp, spec: AccountSpec) -> Result<(), LedgerError> {
+    ///
+    /// A wallet (`must_not_go_negative`) created without a `max_balance`
+    /// gets the policy's wallet limit for its asset, if any; the journal
+    /// records the effective spec.
+    pub fn create_account(&mut self, now: Timestamp, mut spec: AccountSpec) -> Result<(), LedgerError> {
+        if spec.must_not_go_negative && spec.max_balance.is_none() {
+            spec.max_balance = self.config.policy.wallet_limit(spec.key.asset);
+        }
         if now < self.now {
             return Err(LedgerError::TimeWentBackwards { now, last: self.now });
         }
@@ -501,6 +514,21 @@ impl Ledger {
             start += chain.len();
         }
         Ok(())
+    }
+
+    /// [`Ledger::submit`] for a batch of one, without an output vector: for
+    /// deposits, withdrawals and single holds. A transfer flagged `linked`
+    /// gets `linked_event_chain_open`.
+    ///
+    /// # Errors
+    /// [`LedgerError::TimeWentBackwards`]; nothing is applied then.
+    pub fn submit_one(&mut self, now: Timestamp, transfer: &Transfer) -> Result<TransferStatus, LedgerError> {
+        self.advance_clock(now)?;
+        self.expire_due(now, None);
+        if transfer.is_linked() {
+            return Ok(TransferStatus::LinkedEventChainOpen);
+        }
+        Ok(self.apply_one(now, transfer, false))
     }
 
     fn apply_chain(&mut self, now: Timestamp, chain: &[Transfer], chain_open: bool, out: &mut Vec<TransferResult>) {
