@@ -55,7 +55,8 @@ impl Desk {
             }
         }
         if let Err(why) = self.broker.check_invariants() {
-            panic!("invariant broken: {why}");
+            eprintln!("invariant broken: {why}");
+            std::process::exit(1);
         }
     }
 }

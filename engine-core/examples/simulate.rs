@@ -31,8 +31,12 @@ fn main() {
     let mut ts = 1u64;
     let mut admin = |b: &mut Broker, kind| {
         ts += 1;
-        b.apply(&BrokerCommand { ts: Timestamp(ts), correlation_id: CorrelationId(0), kind }, &mut Vec::new())
-            .unwrap_or_else(|e| panic!("set-up refused: {e}"));
+        if let Err(e) =
+            b.apply(&BrokerCommand { ts: Timestamp(ts), correlation_id: CorrelationId(0), kind }, &mut Vec::new())
+        {
+            eprintln!("set-up refused: {e}");
+            std::process::exit(1);
+        }
     };
     admin(
         &mut broker,
@@ -129,7 +133,10 @@ fn main() {
         shares,
         clients * 50_000
     );
-    assert_eq!(cash + fees, i128::from(clients) * 500_000_000, "money must be conserved");
+    if cash + fees != i128::from(clients) * 500_000_000 {
+        eprintln!("MONEY NOT CONSERVED");
+        std::process::exit(1);
+    }
     if let Err(why) = broker.check_invariants() {
         println!("INVARIANT BROKEN: {why}");
         std::process::exit(1);
