@@ -1687,23 +1687,18 @@ impl Ledger {
             if e.seq != i as u64 {
                 return Err(violation("journal sequence gap"));
             }
-            let id = match &e.event {
-                JournalEvent::Transfer(rec) => {
-                    match self.id_get(rec.transfer.id) {
-                        Some(IdRecord::Applied { entry, .. }) if entry as usize == i => {}
-                        _ => return Err(violation("transfer not indexed to its entry")),
-                    }
-                    rec.transfer.id
-                }
+            match &e.event {
+                JournalEvent::Transfer(rec) => match self.id_get(rec.transfer.id) {
+                    Some(IdRecord::Applied { entry, .. }) if entry as usize == i => {}
+                    _ => return Err(violation("transfer not indexed to its entry")),
+                },
                 JournalEvent::TransferRefused { id, .. } => {
                     if self.id_get(*id) != Some(IdRecord::Refused) {
                         return Err(violation("refusal not indexed"));
                     }
-                    *id
                 }
                 _ => continue,
-            };
-            let _ = id;
+            }
             recorded += 1;
         }
         if recorded != self.ids.len() {
