@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::{Account, AccountBalance, AccountSpec, AssetSpec, AssetTotals};
 use crate::hash::{Fnv1a, IdMap};
+use crate::idtable::IdTable;
 use crate::journal::{JournalEntry, JournalEvent, TransferRecord};
 use crate::policy::{LimitSide, Policy};
 use crate::status::{LedgerError, TransferResult, TransferStatus};
@@ -142,7 +143,6 @@ impl HoldView {
 // Per-transfer memory is dominated by these; keep them from growing by
 // accident (see docs/performance.md for bytes per transfer).
 const _: () = assert!(std::mem::size_of::<JournalEntry>() <= 144);
-const _: () = assert!(std::mem::size_of::<(IdKey, IdSlot)>() == 24);
 const _: () = assert!(std::mem::size_of::<Hold>() <= 96);
 
 const NO_HOLD: u32 = u32::MAX;
@@ -155,27 +155,6 @@ enum IdRecord {
     Applied { entry: u32, hold: u32 },
     /// Refused with a remembered status.
     Refused,
-}
-
-/// Map key: a transfer id as two `u64`s. Eight-byte alignment keeps a map
-/// slot (key + [`IdSlot`]) at 24 bytes instead of 32 for a `u128` key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct IdKey([u64; 2]);
-
-impl From<TransferId> for IdKey {
-    #[inline]
-    fn from(id: TransferId) -> Self {
-        // Splitting into halves is the point of the truncation.
-        #[allow(clippy::cast_possible_truncation)]
-        IdKey([id.0 as u64, (id.0 >> 64) as u64])
-    }
-}
-
-impl std::hash::Hash for IdKey {
-    #[inline]
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        state.write_u128(u128::from(self.0[0]) | (u128::from(self.0[1]) << 64));
-    }
 }
 
 /// An [`IdRecord`] packed into 8 bytes: journal entry in the low half, hold
@@ -279,7 +258,7 @@ pub struct Ledger {
     /// (debit side, credit side): a singly linked list per account, newest
     /// first, that costs nothing extra on the hot path.
     entry_links: Vec<[u32; 2]>,
-    ids: IdMap<IdKey, IdSlot>,
+    ids: IdTable,
     holds: Vec<Hold>,
     open_holds: Vec<u32>,
     deadlines: BTreeSet<(Timestamp, u32)>,
@@ -293,8 +272,7 @@ impl Ledger {
     #[must_use]
     pub fn new(config: LedgerConfig) -> Self {
         let reserve = config.transfers_reserve as usize;
-        let mut ids = IdMap::default();
-        ids.reserve(reserve);
+        let ids = IdTable::with_capacity(reserve);
         let mut journal = Vec::with_capacity(reserve);
         let mut entry_links = Vec::with_capacity(reserve);
         let holds_reserve = config.holds_reserve as usize;
@@ -312,10 +290,6 @@ impl Ledger {
             journal.clear();
             entry_links.resize(reserve, [NONE, NONE]);
             entry_links.clear();
-            for i in 0..reserve {
-                ids.insert(IdKey([i as u64, u64::MAX]), IdSlot::REFUSED);
-            }
-            ids.clear();
         }
         let mut holds = Vec::with_capacity(holds_reserve);
         if config.prefault {
@@ -594,7 +568,7 @@ impl Ledger {
                     }
                 },
                 Undo::Applied { id } => {
-                    self.ids.remove(&IdKey::from(id));
+                    self.ids.remove(id.0);
                 }
                 Undo::HoldCreated { hold } => {
                     self.close_hold(hold);
@@ -684,12 +658,12 @@ impl Ledger {
 
     #[inline]
     fn id_get(&self, id: TransferId) -> Option<IdRecord> {
-        self.ids.get(&IdKey::from(id)).map(|s| s.unpack())
+        self.ids.get(id.0).map(|v| IdSlot(v).unpack())
     }
 
     #[inline]
     fn id_insert(&mut self, id: TransferId, record: IdRecord) {
-        self.ids.insert(IdKey::from(id), IdSlot::pack(record));
+        self.ids.insert(id.0, IdSlot::pack(record).0);
     }
 
     fn has_room(&self) -> bool {
@@ -1479,23 +1453,18 @@ impl Ledger {
             if e.seq != i as u64 {
                 return Err(violation("journal sequence gap"));
             }
-            let id = match &e.event {
-                JournalEvent::Transfer(rec) => {
-                    match self.id_get(rec.transfer.id) {
-                        Some(IdRecord::Applied { entry, .. }) if entry as usize == i => {}
-                        _ => return Err(violation("transfer not indexed to its entry")),
-                    }
-                    rec.transfer.id
-                }
+            match &e.event {
+                JournalEvent::Transfer(rec) => match self.id_get(rec.transfer.id) {
+                    Some(IdRecord::Applied { entry, .. }) if entry as usize == i => {}
+                    _ => return Err(violation("transfer not indexed to its entry")),
+                },
                 JournalEvent::TransferRefused { id, .. } => {
                     if self.id_get(*id) != Some(IdRecord::Refused) {
                         return Err(violation("refusal not indexed"));
                     }
-                    *id
                 }
                 _ => continue,
-            };
-            let _ = id;
+            }
             recorded += 1;
         }
         if recorded != self.ids.len() {

@@ -93,6 +93,7 @@
 
 mod account;
 pub mod hash;
+mod idtable;
 mod journal;
 mod ledger;
 mod policy;
