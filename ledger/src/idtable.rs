@@ -52,14 +52,8 @@ impl IdTable {
     /// A table that holds `capacity` ids without growing. Its slots are
     /// written (emptied) here, so its memory is faulted in at creation.
     pub(crate) fn with_capacity(capacity: usize) -> Self {
-        let slots = capacity
-            .saturating_mul(2)
-            .max(Self::MIN_SLOTS)
-            .next_power_of_two();
-        Self {
-            slots: vec![Slot::default(); slots],
-            len: 0,
-        }
+        let slots = capacity.saturating_mul(2).max(Self::MIN_SLOTS).next_power_of_two();
+        Self { slots: vec![Slot::default(); slots], len: 0 }
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -149,11 +143,7 @@ impl IdTable {
             }
             let home = self.home(next.id());
             // `next` may stay if its home lies cyclically in (hole, j].
-            let stays = if hole <= j {
-                hole < home && home <= j
-            } else {
-                hole < home || home <= j
-            };
+            let stays = if hole <= j { hole < home && home <= j } else { hole < home || home <= j };
             if stays {
                 continue;
             }

@@ -585,12 +585,7 @@ fn linked_chain_failure_rolls_back_everything_and_marks_the_rest() {
     // The failing chain alone leaves the state exactly as it was.
     assert_eq!(
         f.submit(&[a, h, b, c]),
-        vec![
-            S::LinkedEventFailed,
-            S::LinkedEventFailed,
-            S::InsufficientFunds,
-            S::LinkedEventFailed
-        ]
+        vec![S::LinkedEventFailed, S::LinkedEventFailed, S::InsufficientFunds, S::LinkedEventFailed]
     );
     assert_eq!(f.ledger.state_hash(), hash);
     assert_eq!(f.ledger.journal().len(), journal_len);
