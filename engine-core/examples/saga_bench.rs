@@ -1,4 +1,4 @@
-//! Saga figures for docs/performance-saga.md: nanoseconds per step (p50/p99
+//! Saga figures for docs/performance.md (Sagas): nanoseconds per step (p50/p99
 //! via an HDR histogram) and bytes per live saga with 1 million sagas.
 //!
 //! Run: `cargo run --release -p brokerx-engine --example saga_bench`
