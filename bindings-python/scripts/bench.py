@@ -36,7 +36,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Callable
+from typing import Callable, Literal
 
 import brokerx
 
@@ -48,7 +48,7 @@ ACCOUNTS = 100
 class Op:
     kind: str  # "limit" | "market" | "cancel" | "reduce"
     account: int
-    side: str
+    side: Literal["buy", "sell"]
     price: Decimal | None
     qty: Decimal
     order_id: int  # target for cancel/reduce (engine id)
@@ -74,7 +74,7 @@ def generate(n: int, seed: int) -> list[Op]:
             if i % 1024 == 0:
                 live = [o for o in live if e.order(o) is not None]
         if r < 0.5 or not live:
-            side = "buy" if rng.random() < 0.5 else "sell"
+            side: Literal["buy", "sell"] = "buy" if rng.random() < 0.5 else "sell"
             if rng.random() < p_cross:
                 off = rng.randint(0, 10)
                 ticks = mid + off if side == "buy" else mid - off
@@ -102,7 +102,9 @@ def generate(n: int, seed: int) -> list[Op]:
                 op = Op("reduce", target.account, target.side, None, target.qty - delta, target.order_id)
         evs = apply_engine(e, op)
         if op.kind == "limit":
-            oid = evs[0].order_id
+            acc = evs[0]
+            assert isinstance(acc, brokerx.Accepted)
+            oid = acc.order_id
             if e.order(oid) is not None:
                 live.append(oid)
         # Keep a few thousand resting orders, like exchange-core's benchmark.
@@ -140,7 +142,7 @@ class PyBook:
     """Price-time order book in plain Python: what a Django backend would write."""
 
     def __init__(self) -> None:
-        from sortedcontainers import SortedDict
+        from sortedcontainers import SortedDict  # type: ignore[import-untyped]
 
         self.bids: SortedDict = SortedDict(lambda p: -p)
         self.asks: SortedDict = SortedDict()
@@ -261,6 +263,7 @@ def main() -> int:
 
     n_pc = min(a.n, 500_000)
     prices = [TICK * (100_000 - 1 - (i % 50)) for i in range(1000)]
+    buy: Literal["buy", "sell"] = "buy"
     qty = Decimal(5)
 
     def per_call_place_cancel() -> float:
@@ -269,7 +272,7 @@ def main() -> int:
         place, cancel = e.place, e.cancel
         t0 = time.perf_counter()
         for i in range(n_pc):
-            place(1, 0, "buy", prices[i % 1000], qty)
+            place(1, 0, buy, prices[i % 1000], qty)
             cancel(1, i + 1)
         return time.perf_counter() - t0
 
@@ -282,7 +285,7 @@ def main() -> int:
         place, cancel = e.place, e.cancel
         t0 = time.perf_counter()
         for i in range(n_pc):
-            place(1, 0, "buy", prices[i % 1000], qty)
+            place(1, 0, buy, prices[i % 1000], qty)
             cancel(1, i + 1)
         return time.perf_counter() - t0
 

@@ -1,0 +1,574 @@
+"""Type stubs for the PyO3 extension ``brokerx._native`` (checked by ``mypy.stubtest``)."""
+
+import datetime
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from typing import Any, Literal, TypeAlias, final
+
+__version__: str
+__all__ = [
+    "BrokerXError",
+    "InvalidOrder",
+    "InvalidDecimal",
+    "StaleVersion",
+    "DuplicateClientOrderId",
+    "UnknownOrder",
+    "UnknownInstrument",
+    "InvalidInstrument",
+    "TimeWentBackwards",
+    "CapacityReached",
+    "SnapshotError",
+    "InvariantViolation",
+    "InsufficientFunds",
+    "IdempotencyConflict",
+    "Level",
+    "InstrumentRegistered",
+    "TradingStatusChanged",
+    "Accepted",
+    "Rejected",
+    "Trade",
+    "Cancelled",
+    "Reduced",
+    "Amended",
+    "Expired",
+    "LevelChanged",
+    "BboChanged",
+    "Place",
+    "Cancel",
+    "Amend",
+    "MassCancel",
+    "SetTradingStatus",
+    "RegisterInstrument",
+    "ExpireDue",
+    "Engine",
+    "EventBatch",
+    "Order",
+    "Instrument",
+    "command_from_dict",
+    "__version__",
+]
+
+_DecimalLike: TypeAlias = Decimal | str | int
+_Timestamp: TypeAlias = int | datetime.datetime
+_InstrumentRef: TypeAlias = int | str
+_SideName: TypeAlias = Literal["buy", "sell"]
+_TimeInForceName: TypeAlias = Literal["gtc", "ioc", "fok", "gtd"]
+_StpName: TypeAlias = Literal["none", "cancel_taker", "cancel_maker", "cancel_both", "decrement"]
+_StatusName: TypeAlias = Literal["open", "halted", "closed"]
+
+# ---- errors ---------------------------------------------------------------
+
+class BrokerXError(Exception):
+    code: str
+
+class InvalidOrder(BrokerXError): ...
+class InvalidDecimal(InvalidOrder): ...
+class StaleVersion(InvalidOrder): ...
+class DuplicateClientOrderId(InvalidOrder): ...
+class UnknownOrder(BrokerXError): ...
+class UnknownInstrument(BrokerXError): ...
+class InvalidInstrument(BrokerXError): ...
+class TimeWentBackwards(BrokerXError): ...
+class CapacityReached(BrokerXError): ...
+class SnapshotError(BrokerXError): ...
+class InvariantViolation(BrokerXError): ...
+class InsufficientFunds(BrokerXError): ...
+class IdempotencyConflict(BrokerXError): ...
+
+# ---- views ----------------------------------------------------------------
+
+@final
+class Level:
+    @property
+    def price(self) -> Decimal: ...
+    @property
+    def qty(self) -> Decimal: ...
+    @property
+    def orders(self) -> int: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class Order:
+    @property
+    def order_id(self) -> int: ...
+    @property
+    def account(self) -> int: ...
+    @property
+    def instrument(self) -> int: ...
+    @property
+    def side(self) -> _SideName: ...
+    @property
+    def price(self) -> Decimal: ...
+    @property
+    def qty(self) -> Decimal: ...
+    @property
+    def remaining(self) -> Decimal: ...
+    @property
+    def filled(self) -> Decimal: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def time_in_force(self) -> _TimeInForceName: ...
+    @property
+    def post_only(self) -> bool: ...
+    @property
+    def expire_at(self) -> int | None: ...
+    @property
+    def client_order_id(self) -> str | None: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class Instrument:
+    @property
+    def id(self) -> int: ...
+    @property
+    def symbol(self) -> str: ...
+    @property
+    def tick_size(self) -> Decimal: ...
+    @property
+    def lot_size(self) -> Decimal: ...
+    @property
+    def min_qty(self) -> Decimal: ...
+    @property
+    def max_qty(self) -> Decimal: ...
+    @property
+    def status(self) -> _StatusName: ...
+
+# ---- events ---------------------------------------------------------------
+
+class _EventBase:
+    @property
+    def seq(self) -> int: ...
+    @property
+    def ts(self) -> int: ...
+    @property
+    def correlation_id(self) -> int: ...
+    @property
+    def instrument(self) -> int: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class InstrumentRegistered(_EventBase):
+    __match_args__ = ("seq", "ts", "correlation_id", "instrument")
+
+@final
+class TradingStatusChanged(_EventBase):
+    __match_args__ = ("seq", "ts", "correlation_id", "instrument", "status")
+    @property
+    def status(self) -> _StatusName: ...
+
+@final
+class Accepted(_EventBase):
+    __match_args__ = (
+        "seq", "ts", "correlation_id", "instrument", "order_id", "account", "side", "price",
+        "qty", "time_in_force", "client_order_id",
+    )
+    @property
+    def order_id(self) -> int: ...
+    @property
+    def account(self) -> int: ...
+    @property
+    def side(self) -> _SideName: ...
+    @property
+    def price(self) -> Decimal | None: ...
+    @property
+    def qty(self) -> Decimal: ...
+    @property
+    def time_in_force(self) -> _TimeInForceName: ...
+    @property
+    def client_order_id(self) -> str | None: ...
+
+@final
+class Rejected(_EventBase):
+    __match_args__ = (
+        "seq", "ts", "correlation_id", "instrument", "account", "order_id", "client_order_id",
+        "reason",
+    )
+    @property
+    def account(self) -> int: ...
+    @property
+    def order_id(self) -> int | None: ...
+    @property
+    def client_order_id(self) -> str | None: ...
+    @property
+    def reason(self) -> Literal["post_only_would_cross", "instrument_halted", "instrument_closed"]: ...
+
+@final
+class Trade(_EventBase):
+    __match_args__ = (
+        "seq", "ts", "correlation_id", "instrument", "trade_id", "price", "qty", "aggressor",
+        "maker_order_id", "maker_account", "maker_remaining", "taker_order_id",
+        "taker_account", "taker_remaining",
+    )
+    @property
+    def trade_id(self) -> int: ...
+    @property
+    def price(self) -> Decimal: ...
+    @property
+    def qty(self) -> Decimal: ...
+    @property
+    def aggressor(self) -> _SideName: ...
+    @property
+    def maker_order_id(self) -> int: ...
+    @property
+    def maker_account(self) -> int: ...
+    @property
+    def maker_remaining(self) -> Decimal: ...
+    @property
+    def taker_order_id(self) -> int: ...
+    @property
+    def taker_account(self) -> int: ...
+    @property
+    def taker_remaining(self) -> Decimal: ...
+
+_CancelReasonName: TypeAlias = Literal[
+    "user", "ioc_remainder", "fok_unfillable", "no_liquidity", "stp", "mass_cancel", "halted",
+    "closed",
+]
+
+@final
+class Cancelled(_EventBase):
+    __match_args__ = ("seq", "ts", "correlation_id", "instrument", "order_id", "account", "qty", "reason")
+    @property
+    def order_id(self) -> int: ...
+    @property
+    def account(self) -> int: ...
+    @property
+    def qty(self) -> Decimal: ...
+    @property
+    def reason(self) -> _CancelReasonName: ...
+
+@final
+class Reduced(_EventBase):
+    __match_args__ = (
+        "seq", "ts", "correlation_id", "instrument", "order_id", "account", "qty", "remaining",
+        "reason",
+    )
+    @property
+    def order_id(self) -> int: ...
+    @property
+    def account(self) -> int: ...
+    @property
+    def qty(self) -> Decimal: ...
+    @property
+    def remaining(self) -> Decimal: ...
+    @property
+    def reason(self) -> _CancelReasonName: ...
+
+@final
+class Amended(_EventBase):
+    __match_args__ = (
+        "seq", "ts", "correlation_id", "instrument", "order_id", "account", "version", "price",
+        "qty", "remaining", "priority_kept",
+    )
+    @property
+    def order_id(self) -> int: ...
+    @property
+    def account(self) -> int: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def price(self) -> Decimal: ...
+    @property
+    def qty(self) -> Decimal: ...
+    @property
+    def remaining(self) -> Decimal: ...
+    @property
+    def priority_kept(self) -> bool: ...
+
+@final
+class Expired(_EventBase):
+    __match_args__ = ("seq", "ts", "correlation_id", "instrument", "order_id", "account", "qty")
+    @property
+    def order_id(self) -> int: ...
+    @property
+    def account(self) -> int: ...
+    @property
+    def qty(self) -> Decimal: ...
+
+@final
+class LevelChanged(_EventBase):
+    __match_args__ = ("seq", "ts", "correlation_id", "instrument", "side", "price", "qty", "orders")
+    @property
+    def side(self) -> _SideName: ...
+    @property
+    def price(self) -> Decimal: ...
+    @property
+    def qty(self) -> Decimal: ...
+    @property
+    def orders(self) -> int: ...
+
+@final
+class BboChanged(_EventBase):
+    __match_args__ = ("seq", "ts", "correlation_id", "instrument", "bid", "ask")
+    @property
+    def bid(self) -> Level | None: ...
+    @property
+    def ask(self) -> Level | None: ...
+
+_Event: TypeAlias = (
+    InstrumentRegistered | TradingStatusChanged | Accepted | Rejected | Trade | Cancelled
+    | Reduced | Amended | Expired | LevelChanged | BboChanged
+)
+
+# ---- commands -------------------------------------------------------------
+
+class _CommandBase:
+    @property
+    def ts(self) -> int | None: ...
+    @property
+    def correlation_id(self) -> int: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class Place(_CommandBase):
+    def __new__(
+        cls,
+        account: int,
+        instrument: _InstrumentRef,
+        side: _SideName,
+        price: _DecimalLike | None,
+        qty: _DecimalLike,
+        *,
+        time_in_force: _TimeInForceName | None = None,
+        expire_at: _Timestamp | None = None,
+        post_only: bool = False,
+        stp: _StpName = "none",
+        client_order_id: str | None = None,
+        ts: _Timestamp | None = None,
+        correlation_id: int = 0,
+    ) -> Place: ...
+    @property
+    def account(self) -> int: ...
+    @property
+    def instrument(self) -> _InstrumentRef: ...
+    @property
+    def side(self) -> _SideName: ...
+    @property
+    def price(self) -> Decimal | None: ...
+    @property
+    def qty(self) -> Decimal: ...
+    @property
+    def time_in_force(self) -> _TimeInForceName: ...
+    @property
+    def expire_at(self) -> int | None: ...
+    @property
+    def post_only(self) -> bool: ...
+    @property
+    def stp(self) -> _StpName: ...
+    @property
+    def client_order_id(self) -> str | None: ...
+
+@final
+class Cancel(_CommandBase):
+    def __new__(
+        cls, account: int, order_id: int, *, ts: _Timestamp | None = None, correlation_id: int = 0
+    ) -> Cancel: ...
+    @property
+    def account(self) -> int: ...
+    @property
+    def order_id(self) -> int: ...
+
+@final
+class Amend(_CommandBase):
+    def __new__(
+        cls,
+        account: int,
+        order_id: int,
+        *,
+        price: _DecimalLike | None = None,
+        qty: _DecimalLike | None = None,
+        expected_version: int | None = None,
+        ts: _Timestamp | None = None,
+        correlation_id: int = 0,
+    ) -> Amend: ...
+    @property
+    def account(self) -> int: ...
+    @property
+    def order_id(self) -> int: ...
+    @property
+    def price(self) -> Decimal | None: ...
+    @property
+    def qty(self) -> Decimal | None: ...
+    @property
+    def expected_version(self) -> int | None: ...
+
+@final
+class MassCancel(_CommandBase):
+    def __new__(
+        cls,
+        *,
+        account: int | None = None,
+        instrument: _InstrumentRef | None = None,
+        ts: _Timestamp | None = None,
+        correlation_id: int = 0,
+    ) -> MassCancel: ...
+    @property
+    def account(self) -> int | None: ...
+    @property
+    def instrument(self) -> _InstrumentRef | None: ...
+
+@final
+class SetTradingStatus(_CommandBase):
+    def __new__(
+        cls,
+        instrument: _InstrumentRef,
+        status: _StatusName,
+        *,
+        cancel_resting: bool = False,
+        ts: _Timestamp | None = None,
+        correlation_id: int = 0,
+    ) -> SetTradingStatus: ...
+    @property
+    def instrument(self) -> _InstrumentRef: ...
+    @property
+    def status(self) -> _StatusName: ...
+    @property
+    def cancel_resting(self) -> bool: ...
+
+@final
+class RegisterInstrument(_CommandBase):
+    def __new__(
+        cls,
+        symbol: str,
+        tick_size: _DecimalLike,
+        lot_size: _DecimalLike,
+        *,
+        min_qty: _DecimalLike | None = None,
+        max_qty: _DecimalLike | None = None,
+        status: _StatusName = "open",
+        ts: _Timestamp | None = None,
+        correlation_id: int = 0,
+    ) -> RegisterInstrument: ...
+    @property
+    def symbol(self) -> str: ...
+    @property
+    def tick_size(self) -> Decimal: ...
+    @property
+    def lot_size(self) -> Decimal: ...
+
+@final
+class ExpireDue(_CommandBase):
+    def __new__(cls, *, ts: _Timestamp | None = None, correlation_id: int = 0) -> ExpireDue: ...
+
+_Command: TypeAlias = Place | Cancel | Amend | MassCancel | SetTradingStatus | RegisterInstrument | ExpireDue
+
+def command_from_dict(data: dict[str, Any]) -> _Command: ...
+
+# ---- engine ---------------------------------------------------------------
+
+@final
+class EventBatch:
+    def __len__(self) -> int: ...
+    def __getitem__(self, index: int, /) -> _Event: ...
+    def __iter__(self) -> Iterator[_Event]: ...
+    @property
+    def errors(self) -> list[tuple[int, BrokerXError]]: ...
+    @property
+    def trade_count(self) -> int: ...
+    def to_list(self) -> list[_Event]: ...
+
+@final
+class Engine:
+    def __new__(
+        cls,
+        *,
+        max_orders: int | None = None,
+        max_levels_per_side: int | None = None,
+        max_instruments: int | None = None,
+        market_data: bool = True,
+    ) -> Engine: ...
+    def register_instrument(
+        self,
+        symbol: str,
+        tick_size: _DecimalLike,
+        lot_size: _DecimalLike,
+        *,
+        min_qty: _DecimalLike | None = None,
+        max_qty: _DecimalLike | None = None,
+        status: _StatusName = "open",
+        ts: _Timestamp | None = None,
+        correlation_id: int = 0,
+    ) -> list[_Event]: ...
+    def place(
+        self,
+        account: int,
+        instrument: _InstrumentRef,
+        side: _SideName,
+        price: _DecimalLike | None,
+        qty: _DecimalLike,
+        *,
+        time_in_force: _TimeInForceName | None = None,
+        expire_at: _Timestamp | None = None,
+        post_only: bool = False,
+        stp: _StpName = "none",
+        client_order_id: str | None = None,
+        ts: _Timestamp | None = None,
+        correlation_id: int = 0,
+    ) -> list[_Event]: ...
+    def cancel(
+        self, account: int, order_id: int, *, ts: _Timestamp | None = None, correlation_id: int = 0
+    ) -> list[_Event]: ...
+    def amend(
+        self,
+        account: int,
+        order_id: int,
+        *,
+        price: _DecimalLike | None = None,
+        qty: _DecimalLike | None = None,
+        expected_version: int | None = None,
+        ts: _Timestamp | None = None,
+        correlation_id: int = 0,
+    ) -> list[_Event]: ...
+    def mass_cancel(
+        self,
+        *,
+        account: int | None = None,
+        instrument: _InstrumentRef | None = None,
+        ts: _Timestamp | None = None,
+        correlation_id: int = 0,
+    ) -> list[_Event]: ...
+    def set_status(
+        self,
+        instrument: _InstrumentRef,
+        status: _StatusName,
+        *,
+        cancel_resting: bool = False,
+        ts: _Timestamp | None = None,
+        correlation_id: int = 0,
+    ) -> list[_Event]: ...
+    def halt(
+        self,
+        instrument: _InstrumentRef,
+        *,
+        cancel_resting: bool = False,
+        ts: _Timestamp | None = None,
+        correlation_id: int = 0,
+    ) -> list[_Event]: ...
+    def resume(
+        self, instrument: _InstrumentRef, *, ts: _Timestamp | None = None, correlation_id: int = 0
+    ) -> list[_Event]: ...
+    def on_time(self, now: _Timestamp) -> list[_Event]: ...
+    def next_deadline(self) -> int | None: ...
+    def submit(self, command: _Command) -> list[_Event]: ...
+    def submit_many(self, commands: Iterable[_Command]) -> EventBatch: ...
+    def bbo(self, instrument: _InstrumentRef) -> tuple[Level | None, Level | None]: ...
+    def depth(self, instrument: _InstrumentRef, side: _SideName, levels: int = 10) -> list[Level]: ...
+    def orders_at(
+        self, instrument: _InstrumentRef, side: _SideName, price: _DecimalLike
+    ) -> list[Order]: ...
+    def order(self, order_id: int) -> Order | None: ...
+    def instrument(self, instrument: _InstrumentRef) -> Instrument: ...
+    def instruments(self) -> list[Instrument]: ...
+    @property
+    def now(self) -> int: ...
+    @property
+    def last_seq(self) -> int: ...
+    @property
+    def live_orders(self) -> int: ...
+    def state_hash(self) -> int: ...
+    def check_invariants(self) -> None: ...
+    def snapshot(self) -> bytes: ...
+    @classmethod
+    def restore(cls, data: bytes) -> Engine: ...
+    def __reduce__(self) -> tuple[Any, tuple[bytes]]: ...
