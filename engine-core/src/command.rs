@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::instrument::{InstrumentSpec, TradingStatus};
 use crate::types::{
-    AccountId, ClientOrderId, CorrelationId, InstrumentId, Lots, OrderId, OrderType,
-    SelfTradePrevention, Side, Ticks, TimeInForce, Timestamp,
+    AccountId, ClientOrderId, CorrelationId, InstrumentId, Lots, OrderId, OrderType, SelfTradePrevention, Side, Ticks,
+    TimeInForce, Timestamp,
 };
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,13 +46,7 @@ pub struct Place {
 
 impl Place {
     /// A GTC limit order with no STP, no client id.
-    pub fn limit(
-        account: AccountId,
-        instrument: InstrumentId,
-        side: Side,
-        price: Ticks,
-        qty: Lots,
-    ) -> Self {
+    pub fn limit(account: AccountId, instrument: InstrumentId, side: Side, price: Ticks, qty: Lots) -> Self {
         Place {
             account,
             instrument,

@@ -17,12 +17,10 @@ use crate::command::{Amend, Command, CommandKind, MassCancel, Place, SetTradingS
 use crate::error::CommandError;
 use crate::event::{CancelReason, Event, EventKind, LevelView, RejectReason};
 use crate::hash::IdHashMap;
-use crate::instrument::{
-    validate_spec, Instrument, InstrumentSpec, TradingStatus, MAX_LOTS, MAX_TICKS,
-};
+use crate::instrument::{validate_spec, Instrument, InstrumentSpec, TradingStatus, MAX_LOTS, MAX_TICKS};
 use crate::types::{
-    AccountId, ClientOrderId, CorrelationId, InstrumentId, Lots, OrderId, OrderType,
-    SelfTradePrevention, Side, Ticks, TimeInForce, Timestamp, TradeId,
+    AccountId, ClientOrderId, CorrelationId, InstrumentId, Lots, OrderId, OrderType, SelfTradePrevention, Side, Ticks,
+    TimeInForce, Timestamp, TradeId,
 };
 
 /// Limits and switches. Reaching a limit is a typed error, never unbounded growth.
@@ -40,12 +38,7 @@ pub struct EngineConfig {
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        EngineConfig {
-            max_orders: 10_000_000,
-            max_levels_per_side: 100_000,
-            max_instruments: 4_096,
-            market_data: true,
-        }
+        EngineConfig { max_orders: 10_000_000, max_levels_per_side: 100_000, max_instruments: 4_096, market_data: true }
     }
 }
 
@@ -114,25 +107,14 @@ struct Sink<'a> {
 impl Sink<'_> {
     #[inline]
     fn emit(&mut self, kind: EventKind) {
-        self.out.push(Event {
-            seq: 0,
-            ts: self.ts,
-            correlation_id: self.correlation_id,
-            kind,
-        });
+        self.out.push(Event { seq: 0, ts: self.ts, correlation_id: self.correlation_id, kind });
     }
 
     #[inline]
     fn level(&mut self, instrument: InstrumentId, side: Side, level: Option<&Level>, price: Ticks) {
         if self.market_data {
             let (qty, orders) = level.map_or((Lots(0), 0), |l| (Lots(l.qty), l.orders));
-            self.emit(EventKind::LevelChanged {
-                instrument,
-                side,
-                price,
-                qty,
-                orders,
-            });
+            self.emit(EventKind::LevelChanged { instrument, side, price, qty, orders });
         }
     }
 
@@ -150,11 +132,7 @@ impl Sink<'_> {
         if self.market_data {
             let now = book.bbo();
             if now != before {
-                self.emit(EventKind::BboChanged {
-                    instrument,
-                    bid: now.0,
-                    ask: now.1,
-                });
+                self.emit(EventKind::BboChanged { instrument, bid: now.0, ask: now.1 });
             }
         }
     }
@@ -242,10 +220,7 @@ impl Engine {
             instruments: Vec::new(),
             symbols: BTreeMap::new(),
             orders: OrderStore::with_capacity(config.max_orders.min(1 << 16)),
-            tables: SideTables {
-                next_expiry: u64::MAX,
-                ..SideTables::default()
-            },
+            tables: SideTables { next_expiry: u64::MAX, ..SideTables::default() },
             next_order_id: 1,
             next_trade_id: 1,
             last_seq: 0,
@@ -271,25 +246,14 @@ impl Engine {
         let plan = self.validate(ts, &cmd.kind)?;
 
         let start = out.len();
-        let mut sink = Sink {
-            out,
-            ts,
-            correlation_id: cmd.correlation_id,
-            market_data: self.config.market_data,
-        };
+        let mut sink = Sink { out, ts, correlation_id: cmd.correlation_id, market_data: self.config.market_data };
         self.now = ts;
         self.expire_due(ts, &mut sink);
         match (&cmd.kind, plan) {
-            (CommandKind::RegisterInstrument(spec), Plan::Register) => {
-                self.exec_register(spec, &mut sink)
-            }
-            (CommandKind::SetTradingStatus(s), Plan::SetStatus(i)) => {
-                self.exec_set_status(i, s, &mut sink)
-            }
+            (CommandKind::RegisterInstrument(spec), Plan::Register) => self.exec_register(spec, &mut sink),
+            (CommandKind::SetTradingStatus(s), Plan::SetStatus(i)) => self.exec_set_status(i, s, &mut sink),
             (CommandKind::Place(p), Plan::Place(i)) => self.exec_place(i, p, &mut sink),
-            (CommandKind::Cancel(_), Plan::Cancel(key)) => {
-                self.remove_resting(key, CancelReason::User, &mut sink)
-            }
+            (CommandKind::Cancel(_), Plan::Cancel(key)) => self.remove_resting(key, CancelReason::User, &mut sink),
             (CommandKind::MassCancel(m), Plan::MassCancel) => self.exec_mass_cancel(m, &mut sink),
             (CommandKind::Amend(a), Plan::Amend(key)) => self.exec_amend(key, a, &mut sink),
             // ExpireDue's work was done by expire_due above.
@@ -299,10 +263,7 @@ impl Engine {
             self.last_seq += 1;
             e.seq = self.last_seq;
         }
-        debug_assert!(
-            self.orders.len() == self.orders.index.len(),
-            "invariant: every resting order indexed once"
-        );
+        debug_assert!(self.orders.len() == self.orders.index.len(), "invariant: every resting order indexed once");
         Ok(())
     }
 
@@ -311,14 +272,7 @@ impl Engine {
     /// # Errors
     /// `time_went_backwards` if `now` is before the engine's time.
     pub fn on_time(&mut self, now: Timestamp, out: &mut Vec<Event>) -> Result<(), CommandError> {
-        self.apply(
-            &Command {
-                ts: now,
-                correlation_id: CorrelationId(0),
-                kind: CommandKind::ExpireDue,
-            },
-            out,
-        )
+        self.apply(&Command { ts: now, correlation_id: CorrelationId(0), kind: CommandKind::ExpireDue }, out)
     }
 
     /// When the host should next call [`Engine::on_time`]: the earliest GTD deadline.
@@ -350,9 +304,7 @@ impl Engine {
             CommandKind::RegisterInstrument(spec) => {
                 validate_spec(spec)?;
                 if self.symbols.contains_key(&spec.symbol) {
-                    return Err(CommandError::DuplicateSymbol {
-                        symbol: spec.symbol.clone(),
-                    });
+                    return Err(CommandError::DuplicateSymbol { symbol: spec.symbol.clone() });
                 }
                 let max = self.config.max_instruments.min(1 << 16);
                 if self.instruments.len() >= max {
@@ -360,13 +312,9 @@ impl Engine {
                 }
                 Ok(Plan::Register)
             }
-            CommandKind::SetTradingStatus(s) => {
-                Ok(Plan::SetStatus(self.instrument_index(s.instrument)?))
-            }
+            CommandKind::SetTradingStatus(s) => Ok(Plan::SetStatus(self.instrument_index(s.instrument)?)),
             CommandKind::Place(p) => self.validate_place(ts, p).map(Plan::Place),
-            CommandKind::Cancel(c) => self
-                .validate_owned(ts, c.order_id, c.account)
-                .map(Plan::Cancel),
+            CommandKind::Cancel(c) => self.validate_owned(ts, c.order_id, c.account).map(Plan::Cancel),
             CommandKind::MassCancel(m) => {
                 if m.account.is_none() && m.instrument.is_none() {
                     return Err(CommandError::MassCancelNeedsFilter);
@@ -381,15 +329,8 @@ impl Engine {
         }
     }
 
-    fn validate_owned(
-        &self,
-        ts: Timestamp,
-        order_id: OrderId,
-        account: AccountId,
-    ) -> Result<u32, CommandError> {
-        let (key, o) = self
-            .live_key(order_id, ts)
-            .ok_or(CommandError::UnknownOrder { order_id })?;
+    fn validate_owned(&self, ts: Timestamp, order_id: OrderId, account: AccountId) -> Result<u32, CommandError> {
+        let (key, o) = self.live_key(order_id, ts).ok_or(CommandError::UnknownOrder { order_id })?;
         if o.account != account {
             return Err(CommandError::OrderNotOwned { order_id, account });
         }
@@ -412,16 +353,10 @@ impl Engine {
             OrderType::Market => None,
         };
         if p.qty < spec.min_qty {
-            return Err(CommandError::QuantityBelowMin {
-                qty: p.qty,
-                min: spec.min_qty,
-            });
+            return Err(CommandError::QuantityBelowMin { qty: p.qty, min: spec.min_qty });
         }
         if p.qty > spec.max_qty {
-            return Err(CommandError::QuantityAboveMax {
-                qty: p.qty,
-                max: spec.max_qty,
-            });
+            return Err(CommandError::QuantityAboveMax { qty: p.qty, max: spec.max_qty });
         }
         let rests = matches!(p.time_in_force, TimeInForce::Gtc | TimeInForce::Gtd);
         if price.is_none() && rests {
@@ -459,31 +394,21 @@ impl Engine {
     /// at a new price, one more level.
     fn check_capacity(&self, i: usize, side: Side, price: Ticks) -> Result<(), CommandError> {
         if self.orders.len() >= self.config.max_orders {
-            return Err(CommandError::OrderCapacityReached {
-                max: self.config.max_orders,
-            });
+            return Err(CommandError::OrderCapacityReached { max: self.config.max_orders });
         }
         let ladder = self.instruments[i].book.side(side);
-        if ladder.levels.len() >= self.config.max_levels_per_side && ladder.find(price).is_err() {
-            return Err(CommandError::LevelCapacityReached {
-                max: self.config.max_levels_per_side,
-            });
+        if ladder.len() >= self.config.max_levels_per_side && ladder.level_at(price).is_none() {
+            return Err(CommandError::LevelCapacityReached { max: self.config.max_levels_per_side });
         }
         Ok(())
     }
 
     fn validate_amend(&self, ts: Timestamp, a: &Amend) -> Result<u32, CommandError> {
         let key = self.validate_owned(ts, a.order_id, a.account)?;
-        let o = self.orders.get(key).ok_or(CommandError::UnknownOrder {
-            order_id: a.order_id,
-        })?;
+        let o = self.orders.get(key).ok_or(CommandError::UnknownOrder { order_id: a.order_id })?;
         if let Some(expected) = a.expected_version {
             if expected != o.version {
-                return Err(CommandError::StaleVersion {
-                    order_id: a.order_id,
-                    expected,
-                    current: o.version,
-                });
+                return Err(CommandError::StaleVersion { order_id: a.order_id, expected, current: o.version });
             }
         }
         if a.new_price.is_none() && a.new_qty.is_none() {
@@ -500,33 +425,21 @@ impl Engine {
                 return Err(CommandError::InvalidQuantity { qty: q });
             }
             if q <= o.filled {
-                return Err(CommandError::AmendQtyAtOrBelowFilled {
-                    new_qty: q,
-                    filled: o.filled,
-                });
+                return Err(CommandError::AmendQtyAtOrBelowFilled { new_qty: q, filled: o.filled });
             }
             if q < spec.min_qty {
-                return Err(CommandError::QuantityBelowMin {
-                    qty: q,
-                    min: spec.min_qty,
-                });
+                return Err(CommandError::QuantityBelowMin { qty: q, min: spec.min_qty });
             }
             if q > spec.max_qty || q.0 > MAX_LOTS {
-                return Err(CommandError::QuantityAboveMax {
-                    qty: q,
-                    max: spec.max_qty,
-                });
+                return Err(CommandError::QuantityAboveMax { qty: q, max: spec.max_qty });
             }
         }
         if let Some(price) = a.new_price {
-            if price != o.price {
-                let ladder = self.instruments[o.instrument as usize].book.side(o.side);
-                if ladder.levels.len() >= self.config.max_levels_per_side
-                    && ladder.find(price).is_err()
-                {
-                    return Err(CommandError::LevelCapacityReached {
-                        max: self.config.max_levels_per_side,
-                    });
+            let book = &self.instruments[o.instrument as usize].book;
+            if Some(price) != book.level(o.level).map(|l| l.price) {
+                let ladder = book.side(o.side);
+                if ladder.len() >= self.config.max_levels_per_side && ladder.level_at(price).is_none() {
+                    return Err(CommandError::LevelCapacityReached { max: self.config.max_levels_per_side });
                 }
             }
         }
@@ -539,10 +452,7 @@ impl Engine {
         let id = InstrumentId(self.instruments.len() as u32);
         self.symbols.insert(spec.symbol.clone(), id);
         self.instruments.push(InstrumentState {
-            instrument: Instrument {
-                id,
-                spec: spec.clone(),
-            },
+            instrument: Instrument { id, spec: spec.clone() },
             book: Book::new(),
             counters: QtyCounters::default(),
         });
@@ -551,10 +461,7 @@ impl Engine {
 
     fn exec_set_status(&mut self, i: usize, s: &SetTradingStatus, sink: &mut Sink<'_>) {
         self.instruments[i].instrument.spec.status = s.status;
-        sink.emit(EventKind::TradingStatusChanged {
-            instrument: s.instrument,
-            status: s.status,
-        });
+        sink.emit(EventKind::TradingStatusChanged { instrument: s.instrument, status: s.status });
         if s.cancel_resting {
             let reason = match s.status {
                 TradingStatus::Halted => CancelReason::Halted,
@@ -566,12 +473,7 @@ impl Engine {
     }
 
     fn exec_mass_cancel(&mut self, m: &MassCancel, sink: &mut Sink<'_>) {
-        self.cancel_where(
-            m.instrument.map(|i| i.0 as usize),
-            m.account,
-            CancelReason::MassCancel,
-            sink,
-        );
+        self.cancel_where(m.instrument.map(|i| i.0 as usize), m.account, CancelReason::MassCancel, sink);
     }
 
     /// Cancels in a fixed order: instrument, bids then asks, best level first, FIFO.
@@ -593,7 +495,7 @@ impl Engine {
                 continue;
             };
             for ladder in [&st.book.bids, &st.book.asks] {
-                for level in ladder.iter_best_first() {
+                for level in ladder.keys_best_first().filter_map(|lk| st.book.level(lk)) {
                     let mut k = level.head;
                     while let Some(o) = self.orders.get(k) {
                         if account.is_none_or(|a| a == o.account) {
@@ -632,8 +534,8 @@ impl Engine {
         };
         let opposite = st.book.side(p.side.opposite());
         if p.post_only {
-            if let Some(best) = opposite.best() {
-                if opposite.crossed_by(limit, best.price) {
+            if let Some(best) = opposite.best_price() {
+                if opposite.crossed_by(limit, best) {
                     return sink.emit(reject(RejectReason::PostOnlyWouldCross));
                 }
             }
@@ -683,9 +585,7 @@ impl Engine {
             } else {
                 match p.time_in_force {
                     TimeInForce::Gtc | TimeInForce::Gtd => None,
-                    TimeInForce::Ioc | TimeInForce::Fok if limit.is_none() => {
-                        Some(CancelReason::NoLiquidity)
-                    }
+                    TimeInForce::Ioc | TimeInForce::Fok if limit.is_none() => Some(CancelReason::NoLiquidity),
                     TimeInForce::Ioc | TimeInForce::Fok => Some(CancelReason::IocRemainder),
                 }
             };
@@ -706,28 +606,24 @@ impl Engine {
                 }
                 None => {
                     let price = limit.unwrap_or_default();
-                    let flags = OrderFlags::new(
-                        p.time_in_force,
-                        p.stp,
-                        p.post_only,
-                        p.client_order_id.is_some(),
-                    );
+                    let flags = OrderFlags::new(p.time_in_force, p.stp, p.post_only, p.client_order_id.is_some());
                     let order = RestingOrder {
                         id: order_id,
                         account: p.account,
-                        price,
                         remaining: Lots(taker.remaining),
                         filled: Lots(taker.filled),
                         expire_at: p.expire_at.map_or(0, |t| t.0),
                         prev: NIL,
                         next: NIL,
+                        level: NIL,
                         version: 0,
                         instrument: i as u16,
                         side: p.side,
                         flags,
                     };
                     self.tables.add(&order, p.client_order_id);
-                    self.rest(i, order, sink);
+                    let key = self.orders.insert(order);
+                    self.link_at(i, key, p.side, price, sink);
                 }
             }
         }
@@ -735,47 +631,30 @@ impl Engine {
         sink.bbo_after(instrument, &st.book, before);
     }
 
-    /// Links `order` at the back of its level, creating the level if needed.
-    fn rest(&mut self, i: usize, order: RestingOrder, sink: &mut Sink<'_>) {
-        let (side, price, instrument) = (order.side, order.price, InstrumentId(i as u32));
-        let key = self.orders.insert(order);
-        let ladder = self.instruments[i].book.side_mut(side);
-        let at = match ladder.find(price) {
-            Ok(at) => at,
-            Err(at) => {
-                ladder.levels.insert(
-                    at,
-                    Level {
-                        price,
-                        qty: 0,
-                        orders: 0,
-                        head: NIL,
-                        tail: NIL,
-                    },
-                );
-                at
-            }
-        };
-        let level = &mut ladder.levels[at];
-        link_back(&mut self.orders.slab, level, key);
-        sink.level(instrument, side, Some(level), price);
+    /// Links the stored order at `key` at the back of the level at `price`.
+    fn link_at(&mut self, i: usize, key: u32, side: Side, price: Ticks, sink: &mut Sink<'_>) {
+        let book = &mut self.instruments[i].book;
+        let lk = book.level_for(side, price);
+        link_back(&mut self.orders.slab, &mut book.levels, lk, key);
+        sink.level(InstrumentId(i as u32), side, book.level(lk), price);
+    }
+
+    /// Unlinks the resting order at `key` from its level (dropping the level if it
+    /// empties); the slab entry stays. Returns a copy of the order and its price.
+    fn unlink_resting(&mut self, key: u32, sink: &mut Sink<'_>) -> Option<(RestingOrder, Ticks)> {
+        let o = *self.orders.get(key)?;
+        let i = o.instrument as usize;
+        let book = &mut self.instruments.get_mut(i)?.book;
+        let price = book.level(o.level)?.price;
+        unlink(&mut self.orders.slab, &mut book.levels, key);
+        let gone = book.drop_if_empty(o.side, o.level);
+        sink.level(InstrumentId(i as u32), o.side, if gone { None } else { book.level(o.level) }, price);
+        Some((o, price))
     }
 
     /// Unlinks and frees the resting order at `key`; returns it.
     fn take_resting(&mut self, key: u32, sink: &mut Sink<'_>) -> Option<RestingOrder> {
-        let o = *self.orders.get(key)?;
-        let i = o.instrument as usize;
-        let ladder = self.instruments.get_mut(i)?.book.side_mut(o.side);
-        if let Ok(at) = ladder.find(o.price) {
-            let level = &mut ladder.levels[at];
-            unlink(&mut self.orders.slab, level, key);
-            if level.orders == 0 {
-                ladder.levels.remove(at);
-                sink.level(InstrumentId(i as u32), o.side, None, o.price);
-            } else {
-                sink.level(InstrumentId(i as u32), o.side, Some(level), o.price);
-            }
-        }
+        self.unlink_resting(key, sink)?;
         self.orders.remove(key)
     }
 
@@ -838,12 +717,11 @@ impl Engine {
     }
 
     fn exec_amend(&mut self, key: u32, a: &Amend, sink: &mut Sink<'_>) {
-        let Some(&o) = self.orders.get(key) else {
-            return;
-        };
+        let Some(&o) = self.orders.get(key) else { return };
         let i = o.instrument as usize;
         let instrument = InstrumentId(i as u32);
         let st = &self.instruments[i];
+        let Some(old_price) = st.book.level(o.level).map(|l| l.price) else { return };
         let reject = |reason| EventKind::Rejected {
             account: o.account,
             instrument,
@@ -856,20 +734,30 @@ impl Engine {
             TradingStatus::Halted => return sink.emit(reject(RejectReason::InstrumentHalted)),
             TradingStatus::Closed => return sink.emit(reject(RejectReason::InstrumentClosed)),
         }
-        let new_price = a.new_price.unwrap_or(o.price);
+        let new_price = a.new_price.unwrap_or(old_price);
         let new_remaining = a.new_qty.map_or(o.remaining.0, |q| q.0 - o.filled.0);
         let opposite = st.book.side(o.side.opposite());
-        if o.flags.post_only() && new_price != o.price {
-            if let Some(best) = opposite.best() {
-                if opposite.crossed_by(Some(new_price), best.price) {
+        if o.flags.post_only() && new_price != old_price {
+            if let Some(best) = opposite.best_price() {
+                if opposite.crossed_by(Some(new_price), best) {
                     return sink.emit(reject(RejectReason::PostOnlyWouldCross));
                 }
             }
         }
         let version = o.version.wrapping_add(1);
         let before = sink.bbo_before(&st.book);
+        let amended = |priority_kept| EventKind::Amended {
+            order_id: o.id,
+            account: o.account,
+            instrument,
+            version,
+            price: new_price,
+            qty: Lots(o.filled.0 + new_remaining),
+            remaining: Lots(new_remaining),
+            priority_kept,
+        };
 
-        if new_price == o.price && new_remaining <= o.remaining.0 {
+        if new_price == old_price && new_remaining <= o.remaining.0 {
             // Same price, same or less quantity: keeps its place in the queue.
             let delta = o.remaining.0 - new_remaining;
             let st = &mut self.instruments[i];
@@ -878,47 +766,28 @@ impl Engine {
                 ord.remaining = Lots(new_remaining);
                 ord.version = version;
             }
-            sink.emit(EventKind::Amended {
-                order_id: o.id,
-                account: o.account,
-                instrument,
-                version,
-                price: new_price,
-                qty: Lots(o.filled.0 + new_remaining),
-                remaining: Lots(new_remaining),
-                priority_kept: true,
-            });
-            let ladder = st.book.side_mut(o.side);
-            if let Ok(at) = ladder.find(o.price) {
-                let level = &mut ladder.levels[at];
+            sink.emit(amended(true));
+            if let Some(level) = st.book.levels.get_mut(o.level as usize) {
                 level.qty -= delta;
                 if delta != 0 {
-                    sink.level(instrument, o.side, Some(level), o.price);
+                    sink.level(instrument, o.side, Some(level), old_price);
                 }
             }
             return sink.bbo_after(instrument, &st.book, before);
         }
 
-        // Loses priority: leave the book, trade if it now crosses, rest at the back.
-        let Some(mut ord) = self.take_resting(key, sink) else {
+        // Loses priority: leave the level (keeping the slab slot), trade if it now
+        // crosses, then rest at the back of the new level.
+        if self.unlink_resting(key, sink).is_none() {
             return;
-        };
-        let st = &mut self.instruments[i];
-        if new_remaining >= ord.remaining.0 {
-            st.counters.placed += i128::from(new_remaining - ord.remaining.0);
-        } else {
-            st.counters.cancelled += i128::from(ord.remaining.0 - new_remaining);
         }
-        sink.emit(EventKind::Amended {
-            order_id: o.id,
-            account: o.account,
-            instrument,
-            version,
-            price: new_price,
-            qty: Lots(o.filled.0 + new_remaining),
-            remaining: Lots(new_remaining),
-            priority_kept: false,
-        });
+        let st = &mut self.instruments[i];
+        if new_remaining >= o.remaining.0 {
+            st.counters.placed += i128::from(new_remaining - o.remaining.0);
+        } else {
+            st.counters.cancelled += i128::from(o.remaining.0 - new_remaining);
+        }
+        sink.emit(amended(false));
         let mut taker = Taker {
             id: o.id,
             account: o.account,
@@ -930,12 +799,13 @@ impl Engine {
             stp_killed: false,
         };
         self.match_taker(i, &mut taker, sink);
-        ord.price = new_price;
-        ord.remaining = Lots(taker.remaining);
-        ord.filled = Lots(taker.filled);
-        ord.version = version;
         if taker.remaining > 0 && !taker.stp_killed {
-            self.rest(i, ord, sink);
+            if let Some(ord) = self.orders.get_mut(key) {
+                ord.remaining = Lots(taker.remaining);
+                ord.filled = Lots(taker.filled);
+                ord.version = version;
+            }
+            self.link_at(i, key, o.side, new_price, sink);
         } else {
             if taker.remaining > 0 {
                 self.instruments[i].counters.cancelled += i128::from(taker.remaining);
@@ -947,7 +817,9 @@ impl Engine {
                     reason: CancelReason::SelfTradePrevention,
                 });
             }
-            self.tables.retire(&ord);
+            if let Some(gone) = self.orders.remove(key) {
+                self.tables.retire(&gone);
+            }
         }
         sink.bbo_after(instrument, &self.instruments[i].book, before);
     }
@@ -956,21 +828,18 @@ impl Engine {
     /// first, FIFO within a level, applying the taker's self-trade prevention.
     fn match_taker(&mut self, i: usize, taker: &mut Taker, sink: &mut Sink<'_>) {
         let instrument = InstrumentId(i as u32);
-        let Engine {
-            instruments,
-            orders,
-            tables,
-            next_trade_id,
-            ..
-        } = self;
+        let Engine { instruments, orders, tables, next_trade_id, .. } = self;
         let st = &mut instruments[i];
         let counters = &mut st.counters;
-        let ladder = st.book.side_mut(taker.side.opposite());
+        let Book { bids, asks, levels } = &mut st.book;
+        let ladder = match taker.side {
+            Side::Buy => asks,
+            Side::Sell => bids,
+        };
         let maker_side = ladder.side;
         while taker.remaining > 0 && !taker.stp_killed {
-            let Some(level) = ladder.levels.last_mut() else {
-                break;
-            };
+            let Some(lk) = ladder.best() else { break };
+            let Some(level) = levels.get_mut(lk as usize) else { break };
             let crosses = match taker.limit {
                 None => true,
                 Some(l) => match taker.side {
@@ -988,8 +857,7 @@ impl Engine {
                 let Some(maker) = orders.slab.get_mut(key as usize) else {
                     break;
                 };
-                let self_trade =
-                    taker.stp != SelfTradePrevention::None && maker.account == taker.account;
+                let self_trade = taker.stp != SelfTradePrevention::None && maker.account == taker.account;
                 let mut maker_done = None;
                 if self_trade {
                     match taker.stp {
@@ -1107,7 +975,9 @@ impl Engine {
             }
             let (qty, count) = (level.qty, level.orders);
             if count == 0 {
-                ladder.levels.pop();
+                ladder.sorted.pop();
+                ladder.index.remove(&price.0);
+                levels.remove(lk as usize);
             }
             if touched && sink.market_data {
                 sink.emit(EventKind::LevelChanged {
@@ -1129,15 +999,10 @@ impl Engine {
 /// Would a FOK order fill completely right now? Mirrors `match_taker` without
 /// mutating: self-trades stop it (cancel-taker/both), are skipped (cancel-maker), or
 /// consume quantity without filling it (decrement).
-fn fok_fillable(
-    st: &InstrumentState,
-    orders: &OrderStore,
-    p: &Place,
-    limit: Option<Ticks>,
-) -> bool {
+fn fok_fillable(st: &InstrumentState, orders: &OrderStore, p: &Place, limit: Option<Ticks>) -> bool {
     let ladder = st.book.side(p.side.opposite());
     let mut need = p.qty.0;
-    for level in ladder.iter_best_first() {
+    for level in ladder.keys_best_first().filter_map(|k| st.book.level(k)) {
         if !ladder.crossed_by(limit, level.price) {
             return false;
         }
@@ -1152,9 +1017,7 @@ fn fok_fillable(
         while let Some(o) = orders.get(k) {
             if o.account == p.account {
                 match p.stp {
-                    SelfTradePrevention::CancelTaker | SelfTradePrevention::CancelBoth => {
-                        return false
-                    }
+                    SelfTradePrevention::CancelTaker | SelfTradePrevention::CancelBoth => return false,
                     SelfTradePrevention::Decrement => return false,
                     _ => {}
                 }

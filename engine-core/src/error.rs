@@ -76,25 +76,15 @@ pub enum CommandError {
     #[error("expire_at {expire_at} is not after the command time {ts}")]
     ExpireAtNotInFuture { expire_at: Timestamp, ts: Timestamp },
     #[error("client order id {client_order_id:?} is already live for account {account}")]
-    DuplicateClientOrderId {
-        account: AccountId,
-        client_order_id: String,
-    },
+    DuplicateClientOrderId { account: AccountId, client_order_id: String },
     #[error("order {order_id} is unknown or no longer live")]
     UnknownOrder { order_id: OrderId },
     #[error("order {order_id} does not belong to account {account}")]
-    OrderNotOwned {
-        order_id: OrderId,
-        account: AccountId,
-    },
+    OrderNotOwned { order_id: OrderId, account: AccountId },
     #[error("amend needs a new price or a new quantity")]
     NothingToAmend,
     #[error("order {order_id} is at version {current}, amend expected {expected}")]
-    StaleVersion {
-        order_id: OrderId,
-        expected: u32,
-        current: u32,
-    },
+    StaleVersion { order_id: OrderId, expected: u32, current: u32 },
     #[error("new total quantity {new_qty} must exceed the filled quantity {filled}")]
     AmendQtyAtOrBelowFilled { new_qty: Lots, filled: Lots },
     #[error("mass cancel needs an account, an instrument or both")]

@@ -5,8 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::instrument::TradingStatus;
 use crate::types::{
-    AccountId, ClientOrderId, CorrelationId, InstrumentId, Lots, OrderId, Side, Ticks, TimeInForce,
-    Timestamp, TradeId,
+    AccountId, ClientOrderId, CorrelationId, InstrumentId, Lots, OrderId, Side, Ticks, TimeInForce, Timestamp, TradeId,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

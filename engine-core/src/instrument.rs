@@ -81,8 +81,8 @@ impl Instrument {
         if price <= Decimal::ZERO {
             return Err(ConvertError::InvalidPrice { price });
         }
-        let n = to_units(price, self.spec.tick_size, MAX_TICKS)
-            .map_err(|e| e.into_price(price, self.spec.tick_size))?;
+        let n =
+            to_units(price, self.spec.tick_size, MAX_TICKS).map_err(|e| e.into_price(price, self.spec.tick_size))?;
         Ok(Ticks(n))
     }
 
@@ -95,25 +95,18 @@ impl Instrument {
         if qty <= Decimal::ZERO {
             return Err(ConvertError::InvalidQuantity { qty });
         }
-        let n = to_units(qty, self.spec.lot_size, MAX_LOTS)
-            .map_err(|e| e.into_qty(qty, self.spec.lot_size))?;
+        let n = to_units(qty, self.spec.lot_size, MAX_LOTS).map_err(|e| e.into_qty(qty, self.spec.lot_size))?;
         Ok(Lots(n))
     }
 
     /// Exact: ticks × tick_size. Saturates only outside the engine's own range.
     pub fn ticks_to_price(&self, ticks: Ticks) -> Decimal {
-        Decimal::from(ticks.0)
-            .checked_mul(self.spec.tick_size)
-            .unwrap_or(Decimal::MAX)
-            .normalize()
+        Decimal::from(ticks.0).checked_mul(self.spec.tick_size).unwrap_or(Decimal::MAX).normalize()
     }
 
     /// Exact: lots × lot_size.
     pub fn lots_to_qty(&self, lots: Lots) -> Decimal {
-        Decimal::from(lots.0)
-            .checked_mul(self.spec.lot_size)
-            .unwrap_or(Decimal::MAX)
-            .normalize()
+        Decimal::from(lots.0).checked_mul(self.spec.lot_size).unwrap_or(Decimal::MAX).normalize()
     }
 }
 
@@ -160,24 +153,16 @@ fn to_units(value: Decimal, step: Decimal, max: i64) -> Result<i64, UnitsError> 
 pub(crate) fn validate_spec(spec: &InstrumentSpec) -> Result<(), crate::error::CommandError> {
     use crate::error::CommandError;
     if spec.symbol.is_empty() || spec.symbol.len() > 32 {
-        return Err(CommandError::InvalidInstrumentSpec {
-            why: "symbol must be 1..=32 bytes",
-        });
+        return Err(CommandError::InvalidInstrumentSpec { why: "symbol must be 1..=32 bytes" });
     }
     if spec.tick_size <= Decimal::ZERO {
-        return Err(CommandError::InvalidInstrumentSpec {
-            why: "tick_size must be > 0",
-        });
+        return Err(CommandError::InvalidInstrumentSpec { why: "tick_size must be > 0" });
     }
     if spec.lot_size <= Decimal::ZERO {
-        return Err(CommandError::InvalidInstrumentSpec {
-            why: "lot_size must be > 0",
-        });
+        return Err(CommandError::InvalidInstrumentSpec { why: "lot_size must be > 0" });
     }
     if spec.min_qty.0 < 1 || spec.max_qty < spec.min_qty || spec.max_qty.0 > MAX_LOTS {
-        return Err(CommandError::InvalidInstrumentSpec {
-            why: "need 1 <= min_qty <= max_qty <= 2^53 lots",
-        });
+        return Err(CommandError::InvalidInstrumentSpec { why: "need 1 <= min_qty <= max_qty <= 2^53 lots" });
     }
     Ok(())
 }
@@ -192,11 +177,7 @@ mod tests {
     fn inst(tick: &str, lot: &str) -> Instrument {
         Instrument {
             id: InstrumentId(0),
-            spec: InstrumentSpec::new(
-                "X",
-                Decimal::from_str(tick).unwrap(),
-                Decimal::from_str(lot).unwrap(),
-            ),
+            spec: InstrumentSpec::new("X", Decimal::from_str(tick).unwrap(), Decimal::from_str(lot).unwrap()),
         }
     }
     fn d(s: &str) -> Decimal {
@@ -214,35 +195,17 @@ mod tests {
     #[test]
     fn off_tick_price_is_rejected_not_rounded() {
         let i = inst("0.05", "1");
-        assert_eq!(
-            i.price_to_ticks(d("100.03")).unwrap_err().code(),
-            "off_tick"
-        );
-        assert_eq!(
-            i.price_to_ticks(d("100.051")).unwrap_err().code(),
-            "off_tick"
-        );
+        assert_eq!(i.price_to_ticks(d("100.03")).unwrap_err().code(), "off_tick");
+        assert_eq!(i.price_to_ticks(d("100.051")).unwrap_err().code(), "off_tick");
     }
 
     #[test]
     fn non_positive_price_and_qty_are_rejected() {
         let i = inst("0.01", "0.001");
-        assert_eq!(
-            i.price_to_ticks(d("0")).unwrap_err().code(),
-            "invalid_price"
-        );
-        assert_eq!(
-            i.price_to_ticks(d("-1")).unwrap_err().code(),
-            "invalid_price"
-        );
-        assert_eq!(
-            i.qty_to_lots(d("0")).unwrap_err().code(),
-            "invalid_quantity"
-        );
-        assert_eq!(
-            i.qty_to_lots(d("-0.001")).unwrap_err().code(),
-            "invalid_quantity"
-        );
+        assert_eq!(i.price_to_ticks(d("0")).unwrap_err().code(), "invalid_price");
+        assert_eq!(i.price_to_ticks(d("-1")).unwrap_err().code(), "invalid_price");
+        assert_eq!(i.qty_to_lots(d("0")).unwrap_err().code(), "invalid_quantity");
+        assert_eq!(i.qty_to_lots(d("-0.001")).unwrap_err().code(), "invalid_quantity");
     }
 
     #[test]
@@ -250,14 +213,8 @@ mod tests {
         let i = inst("0.01", "0.001");
         assert_eq!(i.qty_to_lots(d("1.0005")).unwrap_err().code(), "off_lot");
         assert_eq!(i.qty_to_lots(d("1.5")).unwrap(), Lots(1500));
-        assert_eq!(
-            i.price_to_ticks(Decimal::MAX).unwrap_err().code(),
-            "price_out_of_range"
-        );
-        assert_eq!(
-            i.qty_to_lots(d("1e20")).unwrap_err().code(),
-            "quantity_out_of_range"
-        );
+        assert_eq!(i.price_to_ticks(Decimal::MAX).unwrap_err().code(), "price_out_of_range");
+        assert_eq!(i.qty_to_lots(d("1e20")).unwrap_err().code(), "quantity_out_of_range");
     }
 
     proptest! {

@@ -35,6 +35,7 @@ pub mod hash;
 pub mod instrument;
 mod state;
 pub mod types;
+pub mod workload;
 
 pub use command::{Amend, Cancel, Command, CommandKind, MassCancel, Place, SetTradingStatus};
 pub use engine::{Bbo, Engine, EngineConfig, OrderView, QtyCounters};
@@ -43,6 +44,6 @@ pub use event::{CancelReason, Event, EventKind, LevelView, RejectReason};
 pub use instrument::{Instrument, InstrumentSpec, TradingStatus};
 pub use state::{EngineSnapshot, InstrumentSnapshot, OrderSnapshot};
 pub use types::{
-    AccountId, ClientOrderId, CorrelationId, InstrumentId, Lots, OrderId, OrderType,
-    SelfTradePrevention, Side, Ticks, TimeInForce, Timestamp, TradeId,
+    AccountId, ClientOrderId, CorrelationId, InstrumentId, Lots, OrderId, OrderType, SelfTradePrevention, Side, Ticks,
+    TimeInForce, Timestamp, TradeId,
 };

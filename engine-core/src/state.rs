@@ -9,15 +9,14 @@
 use serde::{Deserialize, Serialize};
 
 use crate::book::orders::{OrderFlags, OrderStore, RestingOrder, NIL};
-use crate::book::{link_back, Book, Ladder, Level};
+use crate::book::{link_back, Book, Level};
 use crate::engine::{Bbo, Engine, EngineConfig, InstrumentState, OrderView, QtyCounters};
 use crate::error::SnapshotError;
 use crate::event::LevelView;
 use crate::hash::Fnv64;
 use crate::instrument::Instrument;
 use crate::types::{
-    AccountId, ClientOrderId, InstrumentId, Lots, OrderId, SelfTradePrevention, Side, Ticks,
-    TimeInForce, Timestamp,
+    AccountId, ClientOrderId, InstrumentId, Lots, OrderId, SelfTradePrevention, Side, Ticks, TimeInForce, Timestamp,
 };
 
 impl Engine {
@@ -63,29 +62,20 @@ impl Engine {
         self.instruments
             .get(id.0 as usize)
             .into_iter()
-            .flat_map(move |s| s.book.side(side).iter_best_first().map(Level::view))
+            .flat_map(move |s| s.book.side(side).keys_best_first().filter_map(|k| s.book.level(k)).map(Level::view))
     }
 
     /// The orders resting at one price, in time priority (L3).
-    pub fn orders_at(
-        &self,
-        id: InstrumentId,
-        side: Side,
-        price: Ticks,
-    ) -> impl Iterator<Item = OrderView> + '_ {
+    pub fn orders_at(&self, id: InstrumentId, side: Side, price: Ticks) -> impl Iterator<Item = OrderView> + '_ {
         let head = self
             .instruments
             .get(id.0 as usize)
             .and_then(|s| {
-                let ladder = s.book.side(side);
-                ladder.find(price).ok().map(|at| ladder.levels[at].head)
+                let lk = s.book.side(side).level_at(price)?;
+                s.book.level(lk).map(|l| l.head)
             })
             .unwrap_or(NIL);
-        FifoIter {
-            orders: &self.orders,
-            key: head,
-        }
-        .map(move |o| self.view(o))
+        FifoIter { orders: &self.orders, key: head }.map(move |o| self.view(o))
     }
 
     /// Status of a live order; `None` once it is filled, cancelled or expired
@@ -101,7 +91,7 @@ impl Engine {
             account: o.account,
             instrument: InstrumentId(u32::from(o.instrument)),
             side: o.side,
-            price: o.price,
+            price: self.price_of(o),
             qty: Lots(o.filled.0 + o.remaining.0),
             remaining: o.remaining,
             filled: o.filled,
@@ -109,24 +99,21 @@ impl Engine {
             time_in_force: o.flags.tif(),
             post_only: o.flags.post_only(),
             expire_at: (o.expire_at != 0).then_some(Timestamp(o.expire_at)),
-            client_order_id: if o.flags.has_client_id() {
-                self.tables.client_id_of.get(&o.id).copied()
-            } else {
-                None
-            },
+            client_order_id: if o.flags.has_client_id() { self.tables.client_id_of.get(&o.id).copied() } else { None },
         }
     }
 
-    /// Visits every resting order in canonical order.
-    fn for_each_canonical(&self, mut f: impl FnMut(&InstrumentState, &RestingOrder)) {
+    fn price_of(&self, o: &RestingOrder) -> Ticks {
+        self.instruments.get(o.instrument as usize).and_then(|s| s.book.level(o.level)).map_or(Ticks(0), |l| l.price)
+    }
+
+    /// Visits every resting order (with its price) in canonical order.
+    fn for_each_canonical(&self, mut f: impl FnMut(&InstrumentState, Ticks, &RestingOrder)) {
         for st in &self.instruments {
             for ladder in [&st.book.bids, &st.book.asks] {
-                for level in ladder.iter_best_first() {
-                    for o in (FifoIter {
-                        orders: &self.orders,
-                        key: level.head,
-                    }) {
-                        f(st, o);
+                for level in ladder.keys_best_first().filter_map(|k| st.book.level(k)) {
+                    for o in (FifoIter { orders: &self.orders, key: level.head }) {
+                        f(st, level.price, o);
                     }
                 }
             }
@@ -150,34 +137,43 @@ impl Engine {
                 return Err(format!("instrument {i} carries id {}", st.instrument.id));
             }
             let mut resting: i128 = 0;
+            if st.book.levels.len() != st.book.bids.len() + st.book.asks.len() {
+                return Err(format!(
+                    "instrument {i} has {} levels stored, {} in its ladders",
+                    st.book.levels.len(),
+                    st.book.bids.len() + st.book.asks.len()
+                ));
+            }
             for ladder in [&st.book.bids, &st.book.asks] {
-                for w in ladder.levels.windows(2) {
+                for w in ladder.sorted.windows(2) {
                     let ok = match ladder.side {
-                        Side::Buy => w[0].price < w[1].price,
-                        Side::Sell => w[0].price > w[1].price,
+                        Side::Buy => w[0].0 < w[1].0,
+                        Side::Sell => w[0].0 > w[1].0,
                     };
                     if !ok {
-                        return Err(format!(
-                            "instrument {i} {:?} levels out of order at {}",
-                            ladder.side, w[1].price
-                        ));
+                        return Err(format!("instrument {i} {:?} levels out of order at {}", ladder.side, w[1].0));
                     }
                 }
-                for level in &ladder.levels {
+                if ladder.index.len() != ladder.sorted.len() {
+                    return Err(format!("instrument {i} {:?} price index out of step", ladder.side));
+                }
+                for &(price, lk) in &ladder.sorted {
+                    if ladder.index.get(&price) != Some(&lk) {
+                        return Err(format!("instrument {i} price {price} not indexed to its level"));
+                    }
+                    let level = st.book.level(lk).ok_or_else(|| format!("level key {lk} is free"))?;
+                    if level.price.0 != price {
+                        return Err(format!("level {lk} holds price {} but is sorted at {price}", level.price));
+                    }
+                    let key_of_level = lk;
                     let (mut qty, mut n, mut prev) = (0i64, 0u32, NIL);
                     let mut k = level.head;
                     while k != NIL {
-                        let o = self
-                            .orders
-                            .get(k)
-                            .ok_or_else(|| format!("level {} links a free slot", level.price))?;
+                        let o = self.orders.get(k).ok_or_else(|| format!("level {} links a free slot", level.price))?;
                         if o.prev != prev {
                             return Err(format!("order {} has a broken prev link", o.id));
                         }
-                        if o.price != level.price
-                            || o.side != ladder.side
-                            || o.instrument as usize != i
-                        {
+                        if o.level != key_of_level || o.side != ladder.side || o.instrument as usize != i {
                             return Err(format!("order {} sits in the wrong level", o.id));
                         }
                         if o.remaining.0 <= 0 {
@@ -188,21 +184,13 @@ impl Engine {
                         }
                         if o.expire_at != 0 {
                             gtd += 1;
-                            if !self
-                                .tables
-                                .expiries
-                                .contains(&(Timestamp(o.expire_at), o.id))
-                            {
+                            if !self.tables.expiries.contains(&(Timestamp(o.expire_at), o.id)) {
                                 return Err(format!("gtd order {} has no deadline entry", o.id));
                             }
                         }
                         if o.flags.has_client_id() {
                             with_client_id += 1;
-                            let c = self
-                                .tables
-                                .client_id_of
-                                .get(&o.id)
-                                .ok_or("client id missing")?;
+                            let c = self.tables.client_id_of.get(&o.id).ok_or("client id missing")?;
                             if self.tables.client_ids.get(&(o.account, *c)) != Some(&o.id) {
                                 return Err(format!("client id of order {} not indexed", o.id));
                             }
@@ -231,12 +219,9 @@ impl Engine {
                     resting += i128::from(qty);
                 }
             }
-            if let (Some(b), Some(a)) = (st.book.bids.best(), st.book.asks.best()) {
-                if b.price >= a.price {
-                    return Err(format!(
-                        "instrument {i} is crossed at rest: bid {} >= ask {}",
-                        b.price, a.price
-                    ));
+            if let (Some(b), Some(a)) = (st.book.bids.best_price(), st.book.asks.best_price()) {
+                if b >= a {
+                    return Err(format!("instrument {i} is crossed at rest: bid {} >= ask {}", b, a));
                 }
             }
             let c = st.counters;
@@ -256,15 +241,9 @@ impl Engine {
             ));
         }
         if gtd != self.tables.expiries.len() {
-            return Err(format!(
-                "{} gtd orders but {} deadlines",
-                gtd,
-                self.tables.expiries.len()
-            ));
+            return Err(format!("{} gtd orders but {} deadlines", gtd, self.tables.expiries.len()));
         }
-        if with_client_id != self.tables.client_id_of.len()
-            || with_client_id != self.tables.client_ids.len()
-        {
+        if with_client_id != self.tables.client_id_of.len() || with_client_id != self.tables.client_ids.len() {
             return Err("client order id tables out of step".into());
         }
         Ok(())
@@ -287,21 +266,16 @@ impl Engine {
             h.i64(s.min_qty.0);
             h.i64(s.max_qty.0);
             h.str(s.status.as_str());
-            for c in [
-                st.counters.placed,
-                st.counters.filled,
-                st.counters.cancelled,
-                st.counters.expired,
-            ] {
+            for c in [st.counters.placed, st.counters.filled, st.counters.cancelled, st.counters.expired] {
                 h.i128(c);
             }
         }
-        self.for_each_canonical(|_, o| {
+        self.for_each_canonical(|_, price, o| {
             h.u64(o.id.0);
             h.u64(o.account.0);
             h.u64(u64::from(o.instrument));
             h.str(o.side.as_str());
-            h.i64(o.price.0);
+            h.i64(price.0);
             h.i64(o.remaining.0);
             h.i64(o.filled.0);
             h.u64(o.expire_at);
@@ -320,13 +294,13 @@ impl Engine {
     /// Everything needed to continue exactly where this engine is.
     pub fn snapshot(&self) -> EngineSnapshot {
         let mut orders = Vec::with_capacity(self.orders.len());
-        self.for_each_canonical(|_, o| {
+        self.for_each_canonical(|_, price, o| {
             orders.push(OrderSnapshot {
                 order_id: o.id,
                 account: o.account,
                 instrument: InstrumentId(u32::from(o.instrument)),
                 side: o.side,
-                price: o.price,
+                price,
                 remaining: o.remaining,
                 filled: o.filled,
                 expire_at: (o.expire_at != 0).then_some(Timestamp(o.expire_at)),
@@ -343,10 +317,7 @@ impl Engine {
             instruments: self
                 .instruments
                 .iter()
-                .map(|s| InstrumentSnapshot {
-                    instrument: s.instrument.clone(),
-                    counters: s.counters,
-                })
+                .map(|s| InstrumentSnapshot { instrument: s.instrument.clone(), counters: s.counters })
                 .collect(),
             orders,
             next_order_id: self.next_order_id,
@@ -371,23 +342,13 @@ impl Engine {
         }
         let bad = |why: String| SnapshotError::Inconsistent { why };
         let mut e = Engine::new(snap.config);
-        e.orders =
-            OrderStore::with_capacity(snap.orders.len().max(snap.config.max_orders.min(1 << 16)));
+        e.orders = OrderStore::with_capacity(snap.orders.len().max(snap.config.max_orders.min(1 << 16)));
         for (i, s) in snap.instruments.iter().enumerate() {
             if s.instrument.id.0 as usize != i || i >= 1 << 16 {
-                return Err(bad(format!(
-                    "instrument {i} carries id {}",
-                    s.instrument.id
-                )));
+                return Err(bad(format!("instrument {i} carries id {}", s.instrument.id)));
             }
-            if e.symbols
-                .insert(s.instrument.spec.symbol.clone(), s.instrument.id)
-                .is_some()
-            {
-                return Err(bad(format!(
-                    "duplicate symbol {}",
-                    s.instrument.spec.symbol
-                )));
+            if e.symbols.insert(s.instrument.spec.symbol.clone(), s.instrument.id).is_some() {
+                return Err(bad(format!("duplicate symbol {}", s.instrument.spec.symbol)));
             }
             e.instruments.push(InstrumentState {
                 instrument: s.instrument.clone(),
@@ -398,44 +359,27 @@ impl Engine {
         for o in &snap.orders {
             let i = o.instrument.0 as usize;
             if i >= e.instruments.len() {
-                return Err(bad(format!(
-                    "order {} on unknown instrument {}",
-                    o.order_id, o.instrument
-                )));
+                return Err(bad(format!("order {} on unknown instrument {}", o.order_id, o.instrument)));
             }
-            if o.order_id.0 == 0
-                || o.order_id.0 >= snap.next_order_id
-                || e.orders.key_of(o.order_id).is_some()
-            {
-                return Err(bad(format!(
-                    "order id {} is duplicated or out of range",
-                    o.order_id
-                )));
+            if o.order_id.0 == 0 || o.order_id.0 >= snap.next_order_id || e.orders.key_of(o.order_id).is_some() {
+                return Err(bad(format!("order id {} is duplicated or out of range", o.order_id)));
             }
             if o.remaining.0 <= 0 || o.filled.0 < 0 || o.price.0 <= 0 {
-                return Err(bad(format!(
-                    "order {} has impossible quantities",
-                    o.order_id
-                )));
+                return Err(bad(format!("order {} has impossible quantities", o.order_id)));
             }
             let ro = RestingOrder {
                 id: o.order_id,
                 account: o.account,
-                price: o.price,
                 remaining: o.remaining,
                 filled: o.filled,
                 expire_at: o.expire_at.map_or(0, |t| t.0),
                 prev: NIL,
                 next: NIL,
+                level: NIL,
                 version: o.version,
                 instrument: i as u16,
                 side: o.side,
-                flags: OrderFlags::new(
-                    o.time_in_force,
-                    o.stp,
-                    o.post_only,
-                    o.client_order_id.is_some(),
-                ),
+                flags: OrderFlags::new(o.time_in_force, o.stp, o.post_only, o.client_order_id.is_some()),
             };
             if let Some(c) = o.client_order_id {
                 if e.tables.client_ids.contains_key(&(o.account, c)) {
@@ -444,25 +388,9 @@ impl Engine {
             }
             e.tables.add(&ro, o.client_order_id);
             let key = e.orders.insert(ro);
-            let ladder: &mut Ladder = e.instruments[i].book.side_mut(o.side);
-            // Canonical order is best level first, so each new level is worse than the last.
-            let at = match ladder.find(o.price) {
-                Ok(at) => at,
-                Err(at) => {
-                    ladder.levels.insert(
-                        at,
-                        Level {
-                            price: o.price,
-                            qty: 0,
-                            orders: 0,
-                            head: NIL,
-                            tail: NIL,
-                        },
-                    );
-                    at
-                }
-            };
-            link_back(&mut e.orders.slab, &mut ladder.levels[at], key);
+            let book = &mut e.instruments[i].book;
+            let lk = book.level_for(o.side, o.price);
+            link_back(&mut e.orders.slab, &mut book.levels, lk, key);
         }
         e.next_order_id = snap.next_order_id;
         e.next_trade_id = snap.next_trade_id;

@@ -11,9 +11,7 @@ use Side::{Buy, Sell};
 fn crossing_limit_fills_at_resting_price() {
     let mut h = H::new();
     let maker = h.limit(1, Sell, 100, 10);
-    let evs = h
-        .place(Place::limit(AccountId(2), h.inst, Buy, Ticks(105), Lots(4)))
-        .unwrap();
+    let evs = h.place(Place::limit(AccountId(2), h.inst, Buy, Ticks(105), Lots(4))).unwrap();
     let taker = accepted_id(&evs);
     assert_eq!(trades(&evs), vec![(100, 4, maker.0, taker.0)]);
     assert_eq!(h.levels(Sell), vec![(100, 6, 1)]);
@@ -25,9 +23,7 @@ fn better_price_fills_before_earlier_order_at_worse_price() {
     let mut h = H::new();
     let worse = h.limit(1, Sell, 101, 5);
     let better = h.limit(1, Sell, 100, 5);
-    let evs = h
-        .place(Place::limit(AccountId(2), h.inst, Buy, Ticks(101), Lots(7)))
-        .unwrap();
+    let evs = h.place(Place::limit(AccountId(2), h.inst, Buy, Ticks(101), Lots(7))).unwrap();
     let t: Vec<_> = trades(&evs).iter().map(|t| (t.0, t.1, t.2)).collect();
     assert_eq!(t, vec![(100, 5, better.0), (101, 2, worse.0)]);
 }
@@ -37,9 +33,7 @@ fn earlier_order_at_same_price_fills_first() {
     let mut h = H::new();
     let a = h.limit(1, Buy, 50, 3);
     let b = h.limit(2, Buy, 50, 3);
-    let evs = h
-        .place(Place::limit(AccountId(3), h.inst, Sell, Ticks(50), Lots(4)))
-        .unwrap();
+    let evs = h.place(Place::limit(AccountId(3), h.inst, Sell, Ticks(50), Lots(4))).unwrap();
     let t: Vec<_> = trades(&evs).iter().map(|t| (t.1, t.2)).collect();
     assert_eq!(t, vec![(3, a.0), (1, b.0)]);
     assert_eq!(h.queue(Buy, 50), vec![b.0]);
@@ -50,12 +44,9 @@ fn partial_fill_keeps_maker_place_in_queue() {
     let mut h = H::new();
     let a = h.limit(1, Sell, 100, 10);
     let b = h.limit(2, Sell, 100, 10);
-    h.place(Place::limit(AccountId(3), h.inst, Buy, Ticks(100), Lots(4)))
-        .unwrap();
+    h.place(Place::limit(AccountId(3), h.inst, Buy, Ticks(100), Lots(4))).unwrap();
     assert_eq!(h.queue(Sell, 100), vec![a.0, b.0]);
-    let evs = h
-        .place(Place::limit(AccountId(3), h.inst, Buy, Ticks(100), Lots(7)))
-        .unwrap();
+    let evs = h.place(Place::limit(AccountId(3), h.inst, Buy, Ticks(100), Lots(7))).unwrap();
     let t: Vec<_> = trades(&evs).iter().map(|t| (t.1, t.2)).collect();
     assert_eq!(t, vec![(6, a.0), (1, b.0)]);
 }
@@ -67,21 +58,14 @@ fn unfilled_gtc_remainder_rests_at_its_limit() {
     let id = h.limit(2, Buy, 101, 5);
     assert_eq!(h.levels(Buy), vec![(101, 2, 1)]);
     let o = h.e.order(id).unwrap();
-    assert_eq!(
-        (o.filled.0, o.remaining.0, o.qty.0, o.version),
-        (3, 2, 5, 0)
-    );
+    assert_eq!((o.filled.0, o.remaining.0, o.qty.0, o.version), (3, 2, 5, 0));
 }
 
 #[test]
 fn ioc_remainder_is_cancelled_and_never_rests() {
     let mut h = H::new();
     h.limit(1, Sell, 100, 3);
-    let evs = h
-        .place(
-            Place::limit(AccountId(2), h.inst, Buy, Ticks(100), Lots(5)).with_tif(TimeInForce::Ioc),
-        )
-        .unwrap();
+    let evs = h.place(Place::limit(AccountId(2), h.inst, Buy, Ticks(100), Lots(5)).with_tif(TimeInForce::Ioc)).unwrap();
     let id = accepted_id(&evs);
     assert_eq!(trades(&evs).len(), 1);
     assert_eq!(cancels(&evs), vec![(id.0, 2, CancelReason::IocRemainder)]);
@@ -93,15 +77,8 @@ fn ioc_remainder_is_cancelled_and_never_rests() {
 fn ioc_that_crosses_nothing_is_cancelled_whole() {
     let mut h = H::new();
     h.limit(1, Sell, 100, 3);
-    let evs = h
-        .place(
-            Place::limit(AccountId(2), h.inst, Buy, Ticks(99), Lots(5)).with_tif(TimeInForce::Ioc),
-        )
-        .unwrap();
-    assert_eq!(
-        cancels(&evs),
-        vec![(accepted_id(&evs).0, 5, CancelReason::IocRemainder)]
-    );
+    let evs = h.place(Place::limit(AccountId(2), h.inst, Buy, Ticks(99), Lots(5)).with_tif(TimeInForce::Ioc)).unwrap();
+    assert_eq!(cancels(&evs), vec![(accepted_id(&evs).0, 5, CancelReason::IocRemainder)]);
     assert!(h.levels(Buy).is_empty());
 }
 
@@ -110,9 +87,7 @@ fn market_order_sweeps_levels_and_cancels_what_the_book_cannot_fill() {
     let mut h = H::new();
     h.limit(1, Sell, 100, 2);
     h.limit(1, Sell, 105, 2);
-    let evs = h
-        .place(Place::market(AccountId(2), h.inst, Buy, Lots(6)))
-        .unwrap();
+    let evs = h.place(Place::market(AccountId(2), h.inst, Buy, Lots(6))).unwrap();
     let id = accepted_id(&evs);
     let t: Vec<_> = trades(&evs).iter().map(|t| (t.0, t.1)).collect();
     assert_eq!(t, vec![(100, 2), (105, 2)]);
@@ -123,21 +98,14 @@ fn market_order_sweeps_levels_and_cancels_what_the_book_cannot_fill() {
 #[test]
 fn market_order_into_empty_book_is_cancelled_not_an_error() {
     let mut h = H::new();
-    let evs = h
-        .place(Place::market(AccountId(2), h.inst, Sell, Lots(6)))
-        .unwrap();
-    assert_eq!(
-        cancels(&evs),
-        vec![(accepted_id(&evs).0, 6, CancelReason::NoLiquidity)]
-    );
+    let evs = h.place(Place::market(AccountId(2), h.inst, Sell, Lots(6))).unwrap();
+    assert_eq!(cancels(&evs), vec![(accepted_id(&evs).0, 6, CancelReason::NoLiquidity)]);
 }
 
 #[test]
 fn market_order_with_gtc_is_refused() {
     let mut h = H::new();
-    let err = h
-        .place(Place::market(AccountId(2), h.inst, Sell, Lots(6)).with_tif(TimeInForce::Gtc))
-        .unwrap_err();
+    let err = h.place(Place::market(AccountId(2), h.inst, Sell, Lots(6)).with_tif(TimeInForce::Gtc)).unwrap_err();
     assert_eq!(err.code(), "market_order_time_in_force");
 }
 
@@ -146,11 +114,7 @@ fn fok_fills_completely_across_levels() {
     let mut h = H::new();
     h.limit(1, Sell, 100, 2);
     h.limit(1, Sell, 101, 3);
-    let evs = h
-        .place(
-            Place::limit(AccountId(2), h.inst, Buy, Ticks(101), Lots(5)).with_tif(TimeInForce::Fok),
-        )
-        .unwrap();
+    let evs = h.place(Place::limit(AccountId(2), h.inst, Buy, Ticks(101), Lots(5)).with_tif(TimeInForce::Fok)).unwrap();
     assert_eq!(trades(&evs).iter().map(|t| t.1).sum::<i64>(), 5);
     assert!(cancels(&evs).is_empty());
     assert!(h.levels(Sell).is_empty());
@@ -162,16 +126,9 @@ fn fok_that_cannot_fill_completely_does_nothing_but_cancel() {
     h.limit(1, Sell, 100, 2);
     h.limit(1, Sell, 102, 3);
     let before = h.levels(Sell);
-    let evs = h
-        .place(
-            Place::limit(AccountId(2), h.inst, Buy, Ticks(101), Lots(3)).with_tif(TimeInForce::Fok),
-        )
-        .unwrap();
+    let evs = h.place(Place::limit(AccountId(2), h.inst, Buy, Ticks(101), Lots(3)).with_tif(TimeInForce::Fok)).unwrap();
     assert!(trades(&evs).is_empty());
-    assert_eq!(
-        cancels(&evs),
-        vec![(accepted_id(&evs).0, 3, CancelReason::FokUnfillable)]
-    );
+    assert_eq!(cancels(&evs), vec![(accepted_id(&evs).0, 3, CancelReason::FokUnfillable)]);
     assert_eq!(evs.len(), 2, "accepted + cancelled only: {evs:?}");
     assert_eq!(h.levels(Sell), before);
 }
@@ -181,17 +138,8 @@ fn post_only_that_would_cross_is_rejected_and_changes_no_order() {
     let mut h = H::new();
     h.limit(1, Sell, 100, 2);
     let before = h.levels(Sell);
-    let evs = h
-        .place(Place::limit(AccountId(2), h.inst, Buy, Ticks(100), Lots(1)).with_post_only())
-        .unwrap();
-    assert!(matches!(
-        evs[..],
-        [EventKind::Rejected {
-            reason: RejectReason::PostOnlyWouldCross,
-            order_id: None,
-            ..
-        }]
-    ));
+    let evs = h.place(Place::limit(AccountId(2), h.inst, Buy, Ticks(100), Lots(1)).with_post_only()).unwrap();
+    assert!(matches!(evs[..], [EventKind::Rejected { reason: RejectReason::PostOnlyWouldCross, order_id: None, .. }]));
     assert_eq!(h.levels(Sell), before);
     assert!(h.levels(Buy).is_empty());
 }
@@ -200,19 +148,15 @@ fn post_only_that_would_cross_is_rejected_and_changes_no_order() {
 fn post_only_that_does_not_cross_rests() {
     let mut h = H::new();
     h.limit(1, Sell, 100, 2);
-    let id = accepted_id(
-        &h.place(Place::limit(AccountId(2), h.inst, Buy, Ticks(99), Lots(1)).with_post_only())
-            .unwrap(),
-    );
+    let id =
+        accepted_id(&h.place(Place::limit(AccountId(2), h.inst, Buy, Ticks(99), Lots(1)).with_post_only()).unwrap());
     assert!(h.e.order(id).unwrap().post_only);
 }
 
 #[test]
 fn post_only_with_ioc_is_refused() {
     let mut h = H::new();
-    let p = Place::limit(AccountId(2), h.inst, Buy, Ticks(99), Lots(1))
-        .with_post_only()
-        .with_tif(TimeInForce::Ioc);
+    let p = Place::limit(AccountId(2), h.inst, Buy, Ticks(99), Lots(1)).with_post_only().with_tif(TimeInForce::Ioc);
     assert_eq!(h.place(p).unwrap_err().code(), "post_only_time_in_force");
 }
 
@@ -220,9 +164,7 @@ fn post_only_with_ioc_is_refused() {
 fn self_trade_is_allowed_without_stp() {
     let mut h = H::new();
     h.limit(7, Sell, 100, 2);
-    let evs = h
-        .place(Place::limit(AccountId(7), h.inst, Buy, Ticks(100), Lots(2)))
-        .unwrap();
+    let evs = h.place(Place::limit(AccountId(7), h.inst, Buy, Ticks(100), Lots(2))).unwrap();
     assert_eq!(trades(&evs).len(), 1);
 }
 
@@ -231,15 +173,11 @@ fn stp_cancel_taker_cancels_incoming_and_keeps_resting() {
     let mut h = H::new();
     let other = h.limit(1, Sell, 100, 1);
     let own = h.limit(7, Sell, 100, 5);
-    let p = Place::limit(AccountId(7), h.inst, Buy, Ticks(100), Lots(4))
-        .with_stp(SelfTradePrevention::CancelTaker);
+    let p = Place::limit(AccountId(7), h.inst, Buy, Ticks(100), Lots(4)).with_stp(SelfTradePrevention::CancelTaker);
     let evs = h.place(p).unwrap();
     let id = accepted_id(&evs);
     assert_eq!(trades(&evs), vec![(100, 1, other.0, id.0)]);
-    assert_eq!(
-        cancels(&evs),
-        vec![(id.0, 3, CancelReason::SelfTradePrevention)]
-    );
+    assert_eq!(cancels(&evs), vec![(id.0, 3, CancelReason::SelfTradePrevention)]);
     assert_eq!(h.queue(Sell, 100), vec![own.0]);
     assert!(h.levels(Buy).is_empty());
 }
@@ -249,14 +187,10 @@ fn stp_cancel_maker_cancels_resting_and_keeps_matching() {
     let mut h = H::new();
     let own = h.limit(7, Sell, 100, 5);
     let other = h.limit(1, Sell, 100, 5);
-    let p = Place::limit(AccountId(7), h.inst, Buy, Ticks(100), Lots(4))
-        .with_stp(SelfTradePrevention::CancelMaker);
+    let p = Place::limit(AccountId(7), h.inst, Buy, Ticks(100), Lots(4)).with_stp(SelfTradePrevention::CancelMaker);
     let evs = h.place(p).unwrap();
     let id = accepted_id(&evs);
-    assert_eq!(
-        cancels(&evs),
-        vec![(own.0, 5, CancelReason::SelfTradePrevention)]
-    );
+    assert_eq!(cancels(&evs), vec![(own.0, 5, CancelReason::SelfTradePrevention)]);
     assert_eq!(trades(&evs), vec![(100, 4, other.0, id.0)]);
     assert_eq!(h.levels(Sell), vec![(100, 1, 1)]);
 }
@@ -266,17 +200,13 @@ fn stp_cancel_both_cancels_resting_and_incoming() {
     let mut h = H::new();
     let own = h.limit(7, Sell, 100, 5);
     h.limit(1, Sell, 100, 5);
-    let p = Place::limit(AccountId(7), h.inst, Buy, Ticks(100), Lots(4))
-        .with_stp(SelfTradePrevention::CancelBoth);
+    let p = Place::limit(AccountId(7), h.inst, Buy, Ticks(100), Lots(4)).with_stp(SelfTradePrevention::CancelBoth);
     let evs = h.place(p).unwrap();
     let id = accepted_id(&evs);
     assert!(trades(&evs).is_empty());
     assert_eq!(
         cancels(&evs),
-        vec![
-            (own.0, 5, CancelReason::SelfTradePrevention),
-            (id.0, 4, CancelReason::SelfTradePrevention)
-        ]
+        vec![(own.0, 5, CancelReason::SelfTradePrevention), (id.0, 4, CancelReason::SelfTradePrevention)]
     );
     assert_eq!(h.levels(Sell), vec![(100, 5, 1)]);
 }
@@ -285,16 +215,14 @@ fn stp_cancel_both_cancels_resting_and_incoming() {
 fn stp_decrement_reduces_both_without_a_trade() {
     let mut h = H::new();
     let own = h.limit(7, Sell, 100, 5);
-    let p = Place::limit(AccountId(7), h.inst, Buy, Ticks(100), Lots(3))
-        .with_stp(SelfTradePrevention::Decrement);
+    let p = Place::limit(AccountId(7), h.inst, Buy, Ticks(100), Lots(3)).with_stp(SelfTradePrevention::Decrement);
     let evs = h.place(p).unwrap();
     let id = accepted_id(&evs);
     assert!(trades(&evs).is_empty());
-    assert!(evs.iter().any(|k| matches!(k, EventKind::Reduced { order_id, qty: Lots(3), remaining: Lots(2), .. } if *order_id == own)));
-    assert_eq!(
-        cancels(&evs),
-        vec![(id.0, 3, CancelReason::SelfTradePrevention)]
-    );
+    assert!(evs.iter().any(
+        |k| matches!(k, EventKind::Reduced { order_id, qty: Lots(3), remaining: Lots(2), .. } if *order_id == own)
+    ));
+    assert_eq!(cancels(&evs), vec![(id.0, 3, CancelReason::SelfTradePrevention)]);
     assert_eq!(h.levels(Sell), vec![(100, 2, 1)]);
     assert_eq!(h.e.order(own).unwrap().remaining, Lots(2));
 }
@@ -316,10 +244,7 @@ fn cancel_of_another_accounts_order_is_refused_and_changes_nothing() {
     let (hash, seq) = (h.e.state_hash(), h.e.last_seq());
     assert_eq!(h.cancel(2, id).unwrap_err().code(), "order_not_owned");
     assert_eq!((h.e.state_hash(), h.e.last_seq()), (hash, seq));
-    assert_eq!(
-        h.cancel(1, OrderId(999)).unwrap_err().code(),
-        "unknown_order"
-    );
+    assert_eq!(h.cancel(1, OrderId(999)).unwrap_err().code(), "unknown_order");
 }
 
 #[test]
@@ -328,53 +253,20 @@ fn mass_cancel_by_account_leaves_other_accounts() {
     let a1 = h.limit(1, Buy, 99, 5);
     let b = h.limit(2, Buy, 99, 5);
     let a2 = h.limit(1, Sell, 105, 5);
-    let evs = h
-        .apply(CommandKind::MassCancel(MassCancel {
-            account: Some(AccountId(1)),
-            instrument: None,
-        }))
-        .unwrap();
-    assert_eq!(
-        cancels(&evs),
-        vec![
-            (a1.0, 5, CancelReason::MassCancel),
-            (a2.0, 5, CancelReason::MassCancel)
-        ]
-    );
+    let evs = h.apply(CommandKind::MassCancel(MassCancel { account: Some(AccountId(1)), instrument: None })).unwrap();
+    assert_eq!(cancels(&evs), vec![(a1.0, 5, CancelReason::MassCancel), (a2.0, 5, CancelReason::MassCancel)]);
     assert_eq!(h.queue(Buy, 99), vec![b.0]);
-    let err = h
-        .apply(CommandKind::MassCancel(MassCancel {
-            account: None,
-            instrument: None,
-        }))
-        .unwrap_err();
+    let err = h.apply(CommandKind::MassCancel(MassCancel { account: None, instrument: None })).unwrap_err();
     assert_eq!(err.code(), "mass_cancel_needs_filter");
 }
 
 #[test]
 fn mass_cancel_by_instrument_clears_only_that_book() {
     let mut h = H::new();
-    h.apply(CommandKind::RegisterInstrument(InstrumentSpec::new(
-        "OTHER",
-        d("1"),
-        d("1"),
-    )))
-    .unwrap();
+    h.apply(CommandKind::RegisterInstrument(InstrumentSpec::new("OTHER", d("1"), d("1")))).unwrap();
     h.limit(1, Buy, 99, 5);
-    let other = h
-        .place(Place::limit(
-            AccountId(1),
-            InstrumentId(1),
-            Buy,
-            Ticks(5),
-            Lots(1),
-        ))
-        .unwrap();
-    h.apply(CommandKind::MassCancel(MassCancel {
-        account: None,
-        instrument: Some(h.inst),
-    }))
-    .unwrap();
+    let other = h.place(Place::limit(AccountId(1), InstrumentId(1), Buy, Ticks(5), Lots(1))).unwrap();
+    h.apply(CommandKind::MassCancel(MassCancel { account: None, instrument: Some(h.inst) })).unwrap();
     assert!(h.levels(Buy).is_empty());
     assert!(h.e.order(accepted_id(&other)).is_some());
 }
@@ -385,15 +277,7 @@ fn amend_quantity_down_keeps_time_priority() {
     let a = h.limit(1, Buy, 99, 10);
     let b = h.limit(2, Buy, 99, 10);
     let evs = h.amend(1, a, None, Some(4), Some(0)).unwrap();
-    assert!(matches!(
-        evs[..],
-        [EventKind::Amended {
-            version: 1,
-            remaining: Lots(4),
-            priority_kept: true,
-            ..
-        }]
-    ));
+    assert!(matches!(evs[..], [EventKind::Amended { version: 1, remaining: Lots(4), priority_kept: true, .. }]));
     assert_eq!(h.queue(Buy, 99), vec![a.0, b.0]);
     assert_eq!(h.levels(Buy), vec![(99, 14, 2)]);
 }
@@ -404,13 +288,7 @@ fn amend_quantity_up_loses_time_priority() {
     let a = h.limit(1, Buy, 99, 10);
     let b = h.limit(2, Buy, 99, 10);
     let evs = h.amend(1, a, None, Some(12), None).unwrap();
-    assert!(matches!(
-        evs[..],
-        [EventKind::Amended {
-            priority_kept: false,
-            ..
-        }]
-    ));
+    assert!(matches!(evs[..], [EventKind::Amended { priority_kept: false, .. }]));
     assert_eq!(h.queue(Buy, 99), vec![b.0, a.0]);
     assert_eq!(h.levels(Buy), vec![(99, 22, 2)]);
 }
@@ -432,15 +310,9 @@ fn amend_that_crosses_trades_at_makers_prices() {
     let s2 = h.limit(1, Sell, 102, 3);
     let bid = h.limit(2, Buy, 99, 10);
     let evs = h.amend(2, bid, Some(102), None, Some(0)).unwrap();
-    assert_eq!(
-        trades(&evs),
-        vec![(101, 3, s1.0, bid.0), (102, 3, s2.0, bid.0)]
-    );
+    assert_eq!(trades(&evs), vec![(101, 3, s1.0, bid.0), (102, 3, s2.0, bid.0)]);
     let o = h.e.order(bid).unwrap();
-    assert_eq!(
-        (o.price.0, o.remaining.0, o.filled.0, o.version),
-        (102, 4, 6, 1)
-    );
+    assert_eq!((o.price.0, o.remaining.0, o.filled.0, o.version), (102, 4, 6, 1));
 }
 
 #[test]
@@ -460,43 +332,24 @@ fn amend_total_at_or_below_filled_is_refused() {
     let mut h = H::new();
     let a = h.limit(1, Buy, 99, 10);
     h.limit(2, Sell, 99, 4);
-    assert_eq!(
-        h.amend(1, a, None, Some(4), None).unwrap_err().code(),
-        "amend_qty_at_or_below_filled"
-    );
-    assert_eq!(
-        h.amend(1, a, None, Some(3), None).unwrap_err().code(),
-        "amend_qty_at_or_below_filled"
-    );
+    assert_eq!(h.amend(1, a, None, Some(4), None).unwrap_err().code(), "amend_qty_at_or_below_filled");
+    assert_eq!(h.amend(1, a, None, Some(3), None).unwrap_err().code(), "amend_qty_at_or_below_filled");
     let evs = h.amend(1, a, None, Some(5), None).unwrap();
-    assert!(matches!(
-        evs[..],
-        [EventKind::Amended {
-            qty: Lots(5),
-            remaining: Lots(1),
-            ..
-        }]
-    ));
-    assert_eq!(
-        h.amend(1, a, None, None, None).unwrap_err().code(),
-        "nothing_to_amend"
-    );
+    assert!(matches!(evs[..], [EventKind::Amended { qty: Lots(5), remaining: Lots(1), .. }]));
+    assert_eq!(h.amend(1, a, None, None, None).unwrap_err().code(), "nothing_to_amend");
 }
 
 #[test]
 fn gtd_order_expires_at_its_deadline() {
     let mut h = H::new();
-    let p = Place::limit(AccountId(1), h.inst, Buy, Ticks(99), Lots(5))
-        .with_expire_at(Timestamp(5_000));
+    let p = Place::limit(AccountId(1), h.inst, Buy, Ticks(99), Lots(5)).with_expire_at(Timestamp(5_000));
     let id = accepted_id(&h.place(p).unwrap());
     assert_eq!(h.e.next_deadline(), Some(Timestamp(5_000)));
     let mut out = Vec::new();
     h.e.on_time(Timestamp(4_999), &mut out).unwrap();
     assert!(out.is_empty());
     h.e.on_time(Timestamp(5_000), &mut out).unwrap();
-    assert!(out.iter().any(
-        |e| matches!(e.kind, EventKind::Expired { order_id, qty: Lots(5), .. } if order_id == id)
-    ));
+    assert!(out.iter().any(|e| matches!(e.kind, EventKind::Expired { order_id, qty: Lots(5), .. } if order_id == id)));
     assert_eq!(h.e.next_deadline(), None);
     h.e.check_invariants().unwrap();
 }
@@ -504,28 +357,19 @@ fn gtd_order_expires_at_its_deadline() {
 #[test]
 fn expired_order_never_trades_even_before_on_time_is_called() {
     let mut h = H::new();
-    let p = Place::limit(AccountId(1), h.inst, Sell, Ticks(100), Lots(5))
-        .with_expire_at(Timestamp(5_000));
+    let p = Place::limit(AccountId(1), h.inst, Sell, Ticks(100), Lots(5)).with_expire_at(Timestamp(5_000));
     let gtd = accepted_id(&h.place(p).unwrap());
     let later = h.limit(2, Sell, 101, 5);
-    let evs = h
-        .apply_at(
-            5_000,
-            CommandKind::Place(Place::limit(AccountId(3), h.inst, Buy, Ticks(101), Lots(5))),
-        )
-        .unwrap();
+    let evs =
+        h.apply_at(5_000, CommandKind::Place(Place::limit(AccountId(3), h.inst, Buy, Ticks(101), Lots(5)))).unwrap();
     assert!(matches!(evs[0], EventKind::Expired { order_id, .. } if order_id == gtd));
-    assert_eq!(
-        trades(&evs).iter().map(|t| (t.0, t.2)).collect::<Vec<_>>(),
-        vec![(101, later.0)]
-    );
+    assert_eq!(trades(&evs).iter().map(|t| (t.0, t.2)).collect::<Vec<_>>(), vec![(101, later.0)]);
 }
 
 #[test]
 fn gtd_needs_a_future_expire_at() {
     let mut h = H::new();
-    let mut p =
-        Place::limit(AccountId(1), h.inst, Buy, Ticks(99), Lots(5)).with_tif(TimeInForce::Gtd);
+    let mut p = Place::limit(AccountId(1), h.inst, Buy, Ticks(99), Lots(5)).with_tif(TimeInForce::Gtd);
     assert_eq!(h.place(p).unwrap_err().code(), "expire_at_required");
     p.expire_at = Some(Timestamp(1));
     assert_eq!(h.place(p).unwrap_err().code(), "expire_at_not_in_future");
@@ -546,24 +390,10 @@ fn halted_instrument_rejects_places_and_amends_but_accepts_cancels() {
         cancel_resting: false,
     }))
     .unwrap();
-    let evs = h
-        .place(Place::limit(AccountId(2), h.inst, Sell, Ticks(99), Lots(1)))
-        .unwrap();
-    assert!(matches!(
-        evs[..],
-        [EventKind::Rejected {
-            reason: RejectReason::InstrumentHalted,
-            ..
-        }]
-    ));
+    let evs = h.place(Place::limit(AccountId(2), h.inst, Sell, Ticks(99), Lots(1))).unwrap();
+    assert!(matches!(evs[..], [EventKind::Rejected { reason: RejectReason::InstrumentHalted, .. }]));
     let evs = h.amend(1, a, Some(97), None, None).unwrap();
-    assert!(matches!(
-        evs[..],
-        [EventKind::Rejected {
-            reason: RejectReason::InstrumentHalted,
-            ..
-        }]
-    ));
+    assert!(matches!(evs[..], [EventKind::Rejected { reason: RejectReason::InstrumentHalted, .. }]));
     assert_eq!(h.e.order(a).unwrap().price, Ticks(99));
     assert_eq!(cancels(&h.cancel(1, b).unwrap()).len(), 1);
     h.apply(CommandKind::SetTradingStatus(SetTradingStatus {
@@ -572,14 +402,7 @@ fn halted_instrument_rejects_places_and_amends_but_accepts_cancels() {
         cancel_resting: false,
     }))
     .unwrap();
-    assert_eq!(
-        trades(
-            &h.place(Place::limit(AccountId(2), h.inst, Sell, Ticks(99), Lots(1)))
-                .unwrap()
-        )
-        .len(),
-        1
-    );
+    assert_eq!(trades(&h.place(Place::limit(AccountId(2), h.inst, Sell, Ticks(99), Lots(1))).unwrap()).len(), 1);
 }
 
 #[test]
@@ -607,41 +430,18 @@ fn bad_inputs_are_refused_with_stable_codes_and_change_nothing() {
     let seq = h.e.last_seq();
     let i = h.inst;
     let cases: Vec<(Place, &str)> = vec![
-        (
-            Place::limit(AccountId(1), i, Buy, Ticks(99), Lots(0)),
-            "invalid_quantity",
-        ),
-        (
-            Place::limit(AccountId(1), i, Buy, Ticks(99), Lots(-3)),
-            "invalid_quantity",
-        ),
-        (
-            Place::limit(AccountId(1), i, Buy, Ticks(0), Lots(1)),
-            "invalid_price",
-        ),
-        (
-            Place::limit(AccountId(1), i, Buy, Ticks(-5), Lots(1)),
-            "invalid_price",
-        ),
-        (
-            Place::limit(AccountId(1), InstrumentId(42), Buy, Ticks(99), Lots(1)),
-            "unknown_instrument",
-        ),
-        (
-            Place::limit(AccountId(1), i, Buy, Ticks(99), Lots(2_000_000_000_000)),
-            "quantity_above_max",
-        ),
+        (Place::limit(AccountId(1), i, Buy, Ticks(99), Lots(0)), "invalid_quantity"),
+        (Place::limit(AccountId(1), i, Buy, Ticks(99), Lots(-3)), "invalid_quantity"),
+        (Place::limit(AccountId(1), i, Buy, Ticks(0), Lots(1)), "invalid_price"),
+        (Place::limit(AccountId(1), i, Buy, Ticks(-5), Lots(1)), "invalid_price"),
+        (Place::limit(AccountId(1), InstrumentId(42), Buy, Ticks(99), Lots(1)), "unknown_instrument"),
+        (Place::limit(AccountId(1), i, Buy, Ticks(99), Lots(2_000_000_000_000)), "quantity_above_max"),
     ];
     for (p, code) in cases {
         assert_eq!(h.place(p).unwrap_err().code(), code, "{p:?}");
         assert_eq!((h.e.state_hash(), h.e.last_seq()), (hash, seq));
     }
-    let err = h
-        .apply_at(
-            10,
-            CommandKind::Place(Place::limit(AccountId(1), i, Buy, Ticks(99), Lots(1))),
-        )
-        .unwrap_err();
+    let err = h.apply_at(10, CommandKind::Place(Place::limit(AccountId(1), i, Buy, Ticks(99), Lots(1)))).unwrap_err();
     assert_eq!(err.code(), "time_went_backwards");
     assert_eq!((h.e.state_hash(), h.e.last_seq()), (hash, seq));
 }
@@ -650,10 +450,7 @@ fn bad_inputs_are_refused_with_stable_codes_and_change_nothing() {
 fn off_tick_decimal_price_is_refused_at_the_boundary() {
     let h = H::new();
     let inst = h.e.instrument(h.inst).unwrap();
-    assert_eq!(
-        inst.price_to_ticks(d("10.005")).unwrap_err().code(),
-        "off_tick"
-    );
+    assert_eq!(inst.price_to_ticks(d("10.005")).unwrap_err().code(), "off_tick");
     assert_eq!(inst.price_to_ticks(d("10.05")).unwrap(), Ticks(1005));
     assert_eq!(inst.qty_to_lots(d("1.5")).unwrap_err().code(), "off_lot");
 }
@@ -683,59 +480,34 @@ fn quantity_bounds_of_the_instrument_are_enforced() {
     h.apply(CommandKind::RegisterInstrument(spec)).unwrap();
     let i = InstrumentId(1);
     assert_eq!(
-        h.place(Place::limit(AccountId(1), i, Buy, Ticks(5), Lots(9)))
-            .unwrap_err()
-            .code(),
+        h.place(Place::limit(AccountId(1), i, Buy, Ticks(5), Lots(9))).unwrap_err().code(),
         "quantity_below_min"
     );
     assert_eq!(
-        h.place(Place::limit(AccountId(1), i, Buy, Ticks(5), Lots(101)))
-            .unwrap_err()
-            .code(),
+        h.place(Place::limit(AccountId(1), i, Buy, Ticks(5), Lots(101))).unwrap_err().code(),
         "quantity_above_max"
     );
-    h.place(Place::limit(AccountId(1), i, Buy, Ticks(5), Lots(100)))
-        .unwrap();
+    h.place(Place::limit(AccountId(1), i, Buy, Ticks(5), Lots(100))).unwrap();
 }
 
 #[test]
 fn duplicate_symbol_and_bad_spec_are_refused() {
     let mut h = H::new();
-    let err = h
-        .apply(CommandKind::RegisterInstrument(InstrumentSpec::new(
-            "ACME",
-            d("1"),
-            d("1"),
-        )))
-        .unwrap_err();
+    let err = h.apply(CommandKind::RegisterInstrument(InstrumentSpec::new("ACME", d("1"), d("1")))).unwrap_err();
     assert_eq!(err.code(), "duplicate_symbol");
-    let err = h
-        .apply(CommandKind::RegisterInstrument(InstrumentSpec::new(
-            "Z",
-            d("0"),
-            d("1"),
-        )))
-        .unwrap_err();
+    let err = h.apply(CommandKind::RegisterInstrument(InstrumentSpec::new("Z", d("0"), d("1")))).unwrap_err();
     assert_eq!(err.code(), "invalid_instrument_spec");
 }
 
 #[test]
 fn order_capacity_is_a_typed_refusal() {
-    let mut h = H::with_config(EngineConfig {
-        max_orders: 2,
-        ..EngineConfig::default()
-    });
+    let mut h = H::with_config(EngineConfig { max_orders: 2, ..EngineConfig::default() });
     h.limit(1, Buy, 99, 1);
     h.limit(1, Buy, 98, 1);
-    let err = h
-        .place(Place::limit(AccountId(1), h.inst, Buy, Ticks(97), Lots(1)))
-        .unwrap_err();
+    let err = h.place(Place::limit(AccountId(1), h.inst, Buy, Ticks(97), Lots(1))).unwrap_err();
     assert_eq!(err.code(), "order_capacity_reached");
     // An IOC never rests, so it is still accepted.
-    h.place(
-        Place::limit(AccountId(1), h.inst, Sell, Ticks(99), Lots(1)).with_tif(TimeInForce::Ioc),
-    )
-    .unwrap();
+    h.place(Place::limit(AccountId(1), h.inst, Sell, Ticks(99), Lots(1)).with_tif(TimeInForce::Ioc)).unwrap();
 }
 
 #[test]
@@ -743,20 +515,12 @@ fn events_carry_gap_free_sequence_and_the_command_correlation_id() {
     let mut h = H::new();
     h.limit(1, Sell, 100, 2);
     h.limit(1, Sell, 101, 2);
-    h.place(Place::market(AccountId(2), h.inst, Buy, Lots(3)))
-        .unwrap();
+    h.place(Place::market(AccountId(2), h.inst, Buy, Lots(3))).unwrap();
     for (n, e) in h.events.iter().enumerate() {
         assert_eq!(e.seq, n as u64 + 1);
     }
     let last_corr = h.events.last().unwrap().correlation_id;
-    assert!(
-        h.events
-            .iter()
-            .rev()
-            .take_while(|e| e.correlation_id == last_corr)
-            .count()
-            >= 4
-    );
+    assert!(h.events.iter().rev().take_while(|e| e.correlation_id == last_corr).count() >= 4);
     assert_eq!(h.e.last_seq(), h.events.len() as u64);
 }
 
@@ -764,56 +528,26 @@ fn events_carry_gap_free_sequence_and_the_command_correlation_id() {
 fn market_data_reports_level_totals_and_top_of_book() {
     let mut h = H::new();
     h.limit(1, Buy, 99, 5);
-    let md: Vec<_> = h
-        .events
-        .iter()
-        .map(|e| e.kind)
-        .filter(is_market_data)
-        .collect();
+    let md: Vec<_> = h.events.iter().map(|e| e.kind).filter(is_market_data).collect();
     assert_eq!(
         md,
         vec![
-            EventKind::LevelChanged {
-                instrument: h.inst,
-                side: Buy,
-                price: Ticks(99),
-                qty: Lots(5),
-                orders: 1
-            },
+            EventKind::LevelChanged { instrument: h.inst, side: Buy, price: Ticks(99), qty: Lots(5), orders: 1 },
             EventKind::BboChanged {
                 instrument: h.inst,
-                bid: Some(LevelView {
-                    price: Ticks(99),
-                    qty: Lots(5),
-                    orders: 1
-                }),
+                bid: Some(LevelView { price: Ticks(99), qty: Lots(5), orders: 1 }),
                 ask: None
             },
         ]
     );
     let n = h.events.len();
-    h.place(Place::limit(AccountId(2), h.inst, Sell, Ticks(99), Lots(5)))
-        .unwrap();
-    let md: Vec<_> = h.events[n..]
-        .iter()
-        .map(|e| e.kind)
-        .filter(is_market_data)
-        .collect();
+    h.place(Place::limit(AccountId(2), h.inst, Sell, Ticks(99), Lots(5))).unwrap();
+    let md: Vec<_> = h.events[n..].iter().map(|e| e.kind).filter(is_market_data).collect();
     assert_eq!(
         md,
         vec![
-            EventKind::LevelChanged {
-                instrument: h.inst,
-                side: Buy,
-                price: Ticks(99),
-                qty: Lots(0),
-                orders: 0
-            },
-            EventKind::BboChanged {
-                instrument: h.inst,
-                bid: None,
-                ask: None
-            },
+            EventKind::LevelChanged { instrument: h.inst, side: Buy, price: Ticks(99), qty: Lots(0), orders: 0 },
+            EventKind::BboChanged { instrument: h.inst, bid: None, ask: None },
         ]
     );
 }
@@ -830,14 +564,8 @@ fn depth_and_level_queries_read_the_book_best_first() {
     assert_eq!(h.levels(Sell), vec![(102, 5, 1), (103, 4, 1)]);
     assert_eq!(h.e.depth(h.inst, Buy).take(1).count(), 1);
     let bbo = h.e.bbo(h.inst).unwrap();
-    assert_eq!(
-        (bbo.bid.unwrap().price.0, bbo.ask.unwrap().price.0),
-        (99, 102)
-    );
-    let l3: Vec<_> =
-        h.e.orders_at(h.inst, Buy, Ticks(99))
-            .map(|o| (o.account.0, o.remaining.0))
-            .collect();
+    assert_eq!((bbo.bid.unwrap().price.0, bbo.ask.unwrap().price.0), (99, 102));
+    let l3: Vec<_> = h.e.orders_at(h.inst, Buy, Ticks(99)).map(|o| (o.account.0, o.remaining.0)).collect();
     assert_eq!(l3, vec![(1, 2), (2, 3)]);
     assert_eq!(h.e.orders_at(h.inst, Buy, Ticks(50)).count(), 0);
 }
@@ -846,29 +574,19 @@ fn script(e: &mut Engine, out: &mut Vec<Event>, from: u64, n: u64) {
     // A small deterministic command stream (LCG) touching every command kind.
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15 ^ from;
     for k in from..from + n {
-        x = x
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         let r = x >> 33;
         let side = if r & 1 == 0 { Side::Buy } else { Side::Sell };
         let acct = AccountId(r % 5);
         let price = Ticks(95 + (r >> 3) as i64 % 10);
         let kind = match (r >> 8) % 6 {
-            0 | 1 => CommandKind::Place(Place::limit(
-                acct,
-                InstrumentId(0),
-                side,
-                price,
-                Lots(1 + (r >> 12) as i64 % 9),
-            )),
+            0 | 1 => {
+                CommandKind::Place(Place::limit(acct, InstrumentId(0), side, price, Lots(1 + (r >> 12) as i64 % 9)))
+            }
             2 => CommandKind::Place(
-                Place::limit(acct, InstrumentId(0), side, price, Lots(3))
-                    .with_expire_at(Timestamp(k * 10 + 50)),
+                Place::limit(acct, InstrumentId(0), side, price, Lots(3)).with_expire_at(Timestamp(k * 10 + 50)),
             ),
-            3 => CommandKind::Cancel(Cancel {
-                account: acct,
-                order_id: OrderId(1 + (r >> 16) % (k + 1)),
-            }),
+            3 => CommandKind::Cancel(Cancel { account: acct, order_id: OrderId(1 + (r >> 16) % (k + 1)) }),
             4 => CommandKind::Amend(Amend {
                 account: acct,
                 order_id: OrderId(1 + (r >> 16) % (k + 1)),
@@ -877,18 +595,10 @@ fn script(e: &mut Engine, out: &mut Vec<Event>, from: u64, n: u64) {
                 expected_version: None,
             }),
             _ => CommandKind::Place(
-                Place::market(acct, InstrumentId(0), side, Lots(4))
-                    .with_stp(SelfTradePrevention::CancelMaker),
+                Place::market(acct, InstrumentId(0), side, Lots(4)).with_stp(SelfTradePrevention::CancelMaker),
             ),
         };
-        let _ = e.apply(
-            &Command {
-                ts: Timestamp(k * 10),
-                correlation_id: CorrelationId(k),
-                kind,
-            },
-            out,
-        );
+        let _ = e.apply(&Command { ts: Timestamp(k * 10), correlation_id: CorrelationId(k), kind }, out);
     }
 }
 
@@ -913,16 +623,11 @@ fn replaying_the_same_commands_gives_identical_events_and_state_hash() {
     let (mut b, mut eb) = fresh();
     script(&mut a, &mut ea, 1, 2_000);
     script(&mut b, &mut eb, 1, 2_000);
-    assert_eq!(
-        serde_json::to_string(&ea).unwrap(),
-        serde_json::to_string(&eb).unwrap()
-    );
+    assert_eq!(serde_json::to_string(&ea).unwrap(), serde_json::to_string(&eb).unwrap());
     assert_eq!(a.state_hash(), b.state_hash());
     a.check_invariants().unwrap();
     assert!(ea.iter().any(|e| matches!(e.kind, EventKind::Trade { .. })));
-    assert!(ea
-        .iter()
-        .any(|e| matches!(e.kind, EventKind::Expired { .. })));
+    assert!(ea.iter().any(|e| matches!(e.kind, EventKind::Expired { .. })));
 }
 
 #[test]
@@ -950,14 +655,8 @@ fn inconsistent_snapshot_is_refused() {
     let mut snap = a.snapshot();
     assert!(!snap.orders.is_empty());
     snap.orders[0].instrument = InstrumentId(9);
-    assert_eq!(
-        Engine::restore(&snap).unwrap_err().code(),
-        "snapshot_inconsistent"
-    );
+    assert_eq!(Engine::restore(&snap).unwrap_err().code(), "snapshot_inconsistent");
     let mut snap = a.snapshot();
     snap.format_version = 99;
-    assert_eq!(
-        Engine::restore(&snap).unwrap_err().code(),
-        "snapshot_version_unsupported"
-    );
+    assert_eq!(Engine::restore(&snap).unwrap_err().code(), "snapshot_version_unsupported");
 }

@@ -1,16 +1,19 @@
-//! One order book per instrument: two price ladders, each a sorted `Vec` of levels
-//! with the best level last (so the touch is pushed and popped in O(1) and levels
-//! near it move few bytes), each level the head and tail of an intrusive FIFO list
-//! of slab keys.
+//! One order book per instrument. Price levels live in a slab (stable keys); each
+//! side keeps its level keys sorted worst → best (the touch is pushed and popped in
+//! O(1)) plus a price → level index, so resting at an existing price and unlinking
+//! an order (which carries its level key) never search. Each level is the head and
+//! tail of an intrusive FIFO list of order slab keys.
 //!
-//! Invariants: levels strictly ordered worst → best; no empty level; a level's
-//! `qty` and `orders` equal the sum and count of the orders linked into it.
+//! Invariants: `sorted` strictly ordered worst → best and in step with `index`; no
+//! empty level; a level's `qty` and `orders` equal the sum and count of the orders
+//! linked into it.
 
 pub(crate) mod orders;
 
 use slab::Slab;
 
 use crate::event::LevelView;
+use crate::hash::IdHashMap;
 use crate::types::{Lots, Side, Ticks};
 use orders::{RestingOrder, NIL};
 
@@ -25,41 +28,50 @@ pub(crate) struct Level {
 
 impl Level {
     pub fn view(&self) -> LevelView {
-        LevelView {
-            price: self.price,
-            qty: Lots(self.qty),
-            orders: self.orders,
-        }
+        LevelView { price: self.price, qty: Lots(self.qty), orders: self.orders }
     }
 }
 
-/// One side of a book; `levels` is sorted worst → best.
+/// One side of a book.
 #[derive(Clone, Debug)]
 pub(crate) struct Ladder {
     pub side: Side,
-    pub levels: Vec<Level>,
+    /// (price, level key), worst → best.
+    pub sorted: Vec<(i64, u32)>,
+    pub index: IdHashMap<i64, u32>,
 }
 
 impl Ladder {
     pub fn new(side: Side) -> Self {
-        Ladder {
-            side,
-            levels: Vec::with_capacity(256),
-        }
+        Ladder { side, sorted: Vec::with_capacity(256), index: IdHashMap::default() }
     }
 
     /// Sort key: larger is better.
     #[inline]
-    fn key(&self, price: Ticks) -> i64 {
+    fn key(&self, price: i64) -> i64 {
         match self.side {
-            Side::Buy => price.0,
-            Side::Sell => -price.0,
+            Side::Buy => price,
+            Side::Sell => -price,
         }
     }
 
     #[inline]
-    pub fn best(&self) -> Option<&Level> {
-        self.levels.last()
+    pub fn best(&self) -> Option<u32> {
+        self.sorted.last().map(|&(_, k)| k)
+    }
+
+    #[inline]
+    pub fn best_price(&self) -> Option<Ticks> {
+        self.sorted.last().map(|&(p, _)| Ticks(p))
+    }
+
+    pub fn len(&self) -> usize {
+        self.sorted.len()
+    }
+
+    #[inline]
+    pub fn level_at(&self, price: Ticks) -> Option<u32> {
+        self.index.get(&price.0).copied()
     }
 
     /// Would an order on the other side at `limit` (None = market) trade with `price` on this side?
@@ -68,23 +80,22 @@ impl Ladder {
         match limit {
             None => true,
             Some(l) => match self.side {
-                // Resting bids are hit by sells priced at or below them.
                 Side::Buy => l <= price,
                 Side::Sell => l >= price,
             },
         }
     }
 
-    /// Position of `price`, or where it would be inserted. Levels near the touch are
-    /// found by a short scan from the best end; the rest by binary search.
+    /// Position of `price` in `sorted`, or where it would go. Levels near the touch
+    /// are found by a short scan from the best end.
     #[inline]
-    pub fn find(&self, price: Ticks) -> Result<usize, usize> {
+    fn position(&self, price: i64) -> Result<usize, usize> {
         let k = self.key(price);
-        let n = self.levels.len();
-        let scan_floor = n.saturating_sub(8);
+        let n = self.sorted.len();
+        let floor = n.saturating_sub(4);
         let mut i = n;
-        while i > scan_floor {
-            let lk = self.key(self.levels[i - 1].price);
+        while i > floor {
+            let lk = self.key(self.sorted[i - 1].0);
             if lk == k {
                 return Ok(i - 1);
             }
@@ -93,12 +104,12 @@ impl Ladder {
             }
             i -= 1;
         }
-        let head = &self.levels[..scan_floor];
-        head.binary_search_by(|l| self.key(l.price).cmp(&k))
+        self.sorted[..floor].binary_search_by(|&(p, _)| self.key(p).cmp(&k))
     }
 
-    pub fn iter_best_first(&self) -> impl Iterator<Item = &Level> + '_ {
-        self.levels.iter().rev()
+    /// Level keys best first.
+    pub fn keys_best_first(&self) -> impl Iterator<Item = u32> + '_ {
+        self.sorted.iter().rev().map(|&(_, k)| k)
     }
 }
 
@@ -106,14 +117,12 @@ impl Ladder {
 pub(crate) struct Book {
     pub bids: Ladder,
     pub asks: Ladder,
+    pub levels: Slab<Level>,
 }
 
 impl Book {
     pub fn new() -> Self {
-        Book {
-            bids: Ladder::new(Side::Buy),
-            asks: Ladder::new(Side::Sell),
-        }
+        Book { bids: Ladder::new(Side::Buy), asks: Ladder::new(Side::Sell), levels: Slab::with_capacity(512) }
     }
 
     #[inline]
@@ -125,54 +134,95 @@ impl Book {
     }
 
     #[inline]
-    pub fn side_mut(&mut self, side: Side) -> &mut Ladder {
-        match side {
-            Side::Buy => &mut self.bids,
-            Side::Sell => &mut self.asks,
-        }
+    pub fn level(&self, key: u32) -> Option<&Level> {
+        self.levels.get(key as usize)
+    }
+
+    #[inline]
+    pub fn best_level(&self, side: Side) -> Option<&Level> {
+        self.side(side).best().and_then(|k| self.level(k))
     }
 
     pub fn bbo(&self) -> (Option<LevelView>, Option<LevelView>) {
-        (
-            self.bids.best().map(Level::view),
-            self.asks.best().map(Level::view),
-        )
+        (self.best_level(Side::Buy).map(Level::view), self.best_level(Side::Sell).map(Level::view))
+    }
+
+    /// The level at `price`, created (empty) if missing.
+    #[inline]
+    pub fn level_for(&mut self, side: Side, price: Ticks) -> u32 {
+        let ladder = match side {
+            Side::Buy => &mut self.bids,
+            Side::Sell => &mut self.asks,
+        };
+        if let Some(&k) = ladder.index.get(&price.0) {
+            return k;
+        }
+        let key = self.levels.insert(Level { price, qty: 0, orders: 0, head: NIL, tail: NIL }) as u32;
+        let at = match ladder.position(price.0) {
+            Ok(at) | Err(at) => at,
+        };
+        ladder.sorted.insert(at, (price.0, key));
+        ladder.index.insert(price.0, key);
+        key
+    }
+
+    /// Drops the level at `key` if it holds no order; true if it did.
+    #[inline]
+    pub fn drop_if_empty(&mut self, side: Side, key: u32) -> bool {
+        let Some(level) = self.levels.get(key as usize) else { return false };
+        if level.orders != 0 {
+            return false;
+        }
+        let price = level.price.0;
+        let ladder = match side {
+            Side::Buy => &mut self.bids,
+            Side::Sell => &mut self.asks,
+        };
+        if ladder.sorted.last().is_some_and(|&(_, k)| k == key) {
+            ladder.sorted.pop();
+        } else if let Ok(at) = ladder.position(price) {
+            ladder.sorted.remove(at);
+        }
+        ladder.index.remove(&price);
+        self.levels.remove(key as usize);
+        true
     }
 }
 
-/// Appends the order at `key` to the back of `level`.
+/// Appends the order at `key` to the back of level `lk`.
 #[inline]
-pub(crate) fn link_back(slab: &mut Slab<RestingOrder>, level: &mut Level, key: u32) {
+pub(crate) fn link_back(orders: &mut Slab<RestingOrder>, levels: &mut Slab<Level>, lk: u32, key: u32) {
+    let Some(level) = levels.get_mut(lk as usize) else { return };
     let tail = level.tail;
-    if let Some(o) = slab.get_mut(key as usize) {
+    if let Some(o) = orders.get_mut(key as usize) {
         o.prev = tail;
         o.next = NIL;
+        o.level = lk;
         level.qty += o.remaining.0;
     }
     if tail == NIL {
         level.head = key;
-    } else if let Some(t) = slab.get_mut(tail as usize) {
+    } else if let Some(t) = orders.get_mut(tail as usize) {
         t.next = key;
     }
     level.tail = key;
     level.orders += 1;
 }
 
-/// Removes the order at `key` from `level`'s list (the slab entry stays).
+/// Removes the order at `key` from its level's list (the slab entry stays).
 #[inline]
-pub(crate) fn unlink(slab: &mut Slab<RestingOrder>, level: &mut Level, key: u32) {
-    let Some(o) = slab.get(key as usize) else {
-        return;
-    };
-    let (prev, next, rem) = (o.prev, o.next, o.remaining.0);
+pub(crate) fn unlink(orders: &mut Slab<RestingOrder>, levels: &mut Slab<Level>, key: u32) {
+    let Some(o) = orders.get(key as usize) else { return };
+    let (prev, next, rem, lk) = (o.prev, o.next, o.remaining.0, o.level);
+    let Some(level) = levels.get_mut(lk as usize) else { return };
     if prev == NIL {
         level.head = next;
-    } else if let Some(p) = slab.get_mut(prev as usize) {
+    } else if let Some(p) = orders.get_mut(prev as usize) {
         p.next = next;
     }
     if next == NIL {
         level.tail = prev;
-    } else if let Some(n) = slab.get_mut(next as usize) {
+    } else if let Some(n) = orders.get_mut(next as usize) {
         n.prev = prev;
     }
     level.qty -= rem;

@@ -6,7 +6,7 @@
 
 use slab::Slab;
 
-use crate::types::{AccountId, Lots, OrderId, SelfTradePrevention, Side, Ticks, TimeInForce};
+use crate::types::{AccountId, Lots, OrderId, SelfTradePrevention, Side, TimeInForce};
 
 /// End of a FIFO list.
 pub(crate) const NIL: u32 = u32::MAX;
@@ -16,13 +16,15 @@ pub(crate) const NIL: u32 = u32::MAX;
 pub(crate) struct RestingOrder {
     pub id: OrderId,
     pub account: AccountId,
-    pub price: Ticks,
     pub remaining: Lots,
     pub filled: Lots,
     /// 0 when the order does not expire (not GTD).
     pub expire_at: u64,
     pub prev: u32,
     pub next: u32,
+    /// Key of the level (in the book's level slab) this order is linked into; the
+    /// level holds the price.
+    pub level: u32,
     pub version: u32,
     pub instrument: u16,
     pub side: Side,
@@ -37,12 +39,7 @@ const _: () = assert!(std::mem::size_of::<RestingOrder>() <= 64);
 pub(crate) struct OrderFlags(u8);
 
 impl OrderFlags {
-    pub fn new(
-        tif: TimeInForce,
-        stp: SelfTradePrevention,
-        post_only: bool,
-        has_client_id: bool,
-    ) -> Self {
+    pub fn new(tif: TimeInForce, stp: SelfTradePrevention, post_only: bool, has_client_id: bool) -> Self {
         let t = match tif {
             TimeInForce::Gtc => 0,
             TimeInForce::Ioc => 1,
@@ -105,17 +102,10 @@ pub(crate) struct OrderIndex {
 
 impl OrderIndex {
     pub fn with_capacity(orders: usize) -> Self {
-        let mut idx = OrderIndex {
-            pages: Vec::with_capacity(1 << 14),
-            pool: Vec::new(),
-            len: 0,
-        };
+        let mut idx = OrderIndex { pages: Vec::with_capacity(1 << 14), pool: Vec::new(), len: 0 };
         // A few spare pages so the allocation frontier can move without the allocator.
         for _ in 0..(orders / PAGE_LEN).clamp(4, 64) {
-            idx.pool.push(Page {
-                slots: Box::new([EMPTY; PAGE_LEN]),
-                live: 0,
-            });
+            idx.pool.push(Page { slots: Box::new([EMPTY; PAGE_LEN]), live: 0 });
         }
         idx
     }
@@ -145,10 +135,7 @@ impl OrderIndex {
             return;
         };
         let page = entry.get_or_insert_with(|| {
-            self.pool.pop().unwrap_or_else(|| Page {
-                slots: Box::new([EMPTY; PAGE_LEN]),
-                live: 0,
-            })
+            self.pool.pop().unwrap_or_else(|| Page { slots: Box::new([EMPTY; PAGE_LEN]), live: 0 })
         });
         if let Some(s) = page.slots.get_mut(slot) {
             debug_assert_eq!(*s, EMPTY, "invariant: an order id is indexed once");
@@ -194,10 +181,7 @@ pub(crate) struct OrderStore {
 
 impl OrderStore {
     pub fn with_capacity(n: usize) -> Self {
-        OrderStore {
-            slab: Slab::with_capacity(n),
-            index: OrderIndex::with_capacity(n),
-        }
+        OrderStore { slab: Slab::with_capacity(n), index: OrderIndex::with_capacity(n) }
     }
 
     #[inline]
@@ -259,12 +243,7 @@ mod tests {
 
     #[test]
     fn flags_round_trip() {
-        for tif in [
-            TimeInForce::Gtc,
-            TimeInForce::Ioc,
-            TimeInForce::Fok,
-            TimeInForce::Gtd,
-        ] {
+        for tif in [TimeInForce::Gtc, TimeInForce::Ioc, TimeInForce::Fok, TimeInForce::Gtd] {
             for stp in [
                 SelfTradePrevention::None,
                 SelfTradePrevention::CancelTaker,
@@ -274,10 +253,7 @@ mod tests {
             ] {
                 for po in [false, true] {
                     let f = OrderFlags::new(tif, stp, po, !po);
-                    assert_eq!(
-                        (f.tif(), f.stp(), f.post_only(), f.has_client_id()),
-                        (tif, stp, po, !po)
-                    );
+                    assert_eq!((f.tif(), f.stp(), f.post_only(), f.has_client_id()), (tif, stp, po, !po));
                 }
             }
         }

@@ -7,51 +7,35 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 /// A price in whole ticks of its instrument. Always > 0 for a priced order.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Ticks(pub i64);
 
 /// A quantity in whole lots of its instrument. Always > 0 for an order.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Lots(pub i64);
 
 /// Host-supplied time in nanoseconds since the Unix epoch. The engine never reads a clock.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Timestamp(pub u64);
 
 /// Engine-assigned order id: a dense sequence starting at 1, never reused.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct OrderId(pub u64);
 
 /// The host's account (client) id. Opaque to the engine.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct AccountId(pub u64);
 
 /// Dense instrument index assigned at registration (0, 1, 2, ...).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct InstrumentId(pub u32);
 
 /// Engine-assigned trade id: a dense sequence starting at 1.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct TradeId(pub u64);
 
 /// Host-supplied opaque id repeated on every event a command produces.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct CorrelationId(pub u64);
 
 macro_rules! display_inner {
@@ -63,16 +47,7 @@ macro_rules! display_inner {
         }
     )*};
 }
-display_inner!(
-    Ticks,
-    Lots,
-    Timestamp,
-    OrderId,
-    AccountId,
-    InstrumentId,
-    TradeId,
-    CorrelationId
-);
+display_inner!(Ticks, Lots, Timestamp, OrderId, AccountId, InstrumentId, TradeId, CorrelationId);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Side {
@@ -176,10 +151,7 @@ impl ClientOrderId {
         }
         let mut bytes = [0u8; Self::MAX_LEN];
         bytes[..b.len()].copy_from_slice(b);
-        Ok(ClientOrderId {
-            len: b.len() as u8,
-            bytes,
-        })
+        Ok(ClientOrderId { len: b.len() as u8, bytes })
     }
 
     pub fn as_str(&self) -> &str {

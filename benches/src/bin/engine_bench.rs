@@ -1,0 +1,136 @@
+//! Replays seeded workloads through the engine and prints throughput, latency
+//! percentiles, allocations per command and memory per resting order.
+//!
+//!     cargo run --release -p brokerx-benches --bin engine_bench [-- quick]
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use brokerx_benches::{allocs, live_bytes, percentiles, CountingAlloc};
+use brokerx_engine::workload::{deep_book_mix, exchange_core_mix, instrument_spec, Workload};
+use brokerx_engine::*;
+use hdrhistogram::Histogram;
+
+#[global_allocator]
+static GLOBAL: CountingAlloc = CountingAlloc;
+
+struct Figures {
+    ops_per_sec: f64,
+    allocs_per_cmd: f64,
+    latency: String,
+    events_per_cmd: f64,
+}
+
+fn warm_engine(w: &Workload, market_data: bool) -> (Engine, Vec<Event>) {
+    let mut e = Engine::new(EngineConfig { market_data, ..EngineConfig::default() });
+    let mut out = Vec::with_capacity(1 << 16);
+    for c in &w.commands[..w.measured_from] {
+        out.clear();
+        let _ = e.apply(c, &mut out);
+    }
+    (e, out)
+}
+
+fn run(w: &Workload, market_data: bool, repeats: usize) -> Figures {
+    let measured = &w.commands[w.measured_from..];
+    // Throughput: best of `repeats` whole replays (each from the same warm state).
+    let mut best = f64::MAX;
+    let mut allocs_per_cmd = 0.0;
+    let mut events = 0usize;
+    for _ in 0..repeats {
+        let (mut e, mut out) = warm_engine(w, market_data);
+        let a0 = allocs();
+        let t = Instant::now();
+        events = 0;
+        for c in measured {
+            out.clear();
+            let _ = black_box(e.apply(c, &mut out));
+            events += out.len();
+        }
+        let secs = t.elapsed().as_secs_f64();
+        allocs_per_cmd = (allocs() - a0) as f64 / measured.len() as f64;
+        best = best.min(secs);
+        debug_assert!(e.check_invariants().is_ok());
+    }
+    // Latency: one more replay timing each command.
+    let (mut e, mut out) = warm_engine(w, market_data);
+    let mut h = Histogram::<u64>::new_with_bounds(1, 10_000_000, 3)
+        .unwrap_or_else(|_| Histogram::new(3).unwrap_or_else(|_| unreachable!()));
+    for c in measured {
+        out.clear();
+        let t = Instant::now();
+        let _ = black_box(e.apply(c, &mut out));
+        let ns = t.elapsed().as_nanos() as u64;
+        let _ = h.record(ns.max(1));
+    }
+    Figures {
+        ops_per_sec: measured.len() as f64 / best,
+        allocs_per_cmd,
+        latency: percentiles(&h),
+        events_per_cmd: events as f64 / measured.len() as f64,
+    }
+}
+
+fn report(name: &str, w: &Workload, repeats: usize) {
+    for md in [false, true] {
+        let f = run(w, md, repeats);
+        println!(
+            "{name:<22} market_data={md:<5} {:>6.2} M cmds/s  {:.2} events/cmd  {:.4} allocs/cmd  latency {}",
+            f.ops_per_sec / 1e6,
+            f.events_per_cmd,
+            f.allocs_per_cmd,
+            f.latency
+        );
+    }
+}
+
+fn memory(n: usize) {
+    let before = live_bytes();
+    let mut e = Engine::new(EngineConfig { max_orders: n, market_data: false, ..EngineConfig::default() });
+    let mut out = Vec::new();
+    let reg = Command {
+        ts: Timestamp(1),
+        correlation_id: CorrelationId(0),
+        kind: CommandKind::RegisterInstrument(instrument_spec()),
+    };
+    let _ = e.apply(&reg, &mut out);
+    // Bids on 10,000 levels below the asks: nothing crosses, everything rests.
+    for k in 0..n {
+        out.clear();
+        let side = if k % 2 == 0 { Side::Buy } else { Side::Sell };
+        let price = match side {
+            Side::Buy => 1_000_000 - (k % 10_000) as i64,
+            Side::Sell => 1_000_001 + (k % 10_000) as i64,
+        };
+        let cmd = Command {
+            ts: Timestamp(2 + k as u64),
+            correlation_id: CorrelationId(k as u64),
+            kind: CommandKind::Place(Place::limit(
+                AccountId(k as u64 % 1000),
+                InstrumentId(0),
+                side,
+                Ticks(price),
+                Lots(10),
+            )),
+        };
+        let _ = e.apply(&cmd, &mut out);
+    }
+    let bytes = live_bytes() - before;
+    println!(
+        "memory: {} resting orders use {:.1} MiB ({:.1} bytes/order, heap bytes by counting allocator)",
+        e.live_orders(),
+        bytes as f64 / (1 << 20) as f64,
+        bytes as f64 / e.live_orders().max(1) as f64
+    );
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "quick");
+    let (n, repeats) = if quick { (200_000, 1) } else { (2_000_000, 3) };
+    println!("engine_bench: seed 42, {n} measured commands per workload, best of {repeats} replays; single thread");
+    let w = exchange_core_mix(42, n, 1_000, 1_000);
+    report("exchange-core mix", &w, repeats);
+    let w = deep_book_mix(42, n, 100_000, 2_000, 1_000);
+    report("deep book (100k)", &w, repeats);
+    memory(if quick { 1_000_000 } else { 10_000_000 });
+}

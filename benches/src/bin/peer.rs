@@ -1,0 +1,172 @@
+//! BrokerX Engine as a peer in `../shared/peers/run_all.sh`: reads the shared CSV
+//! (`op,id,side,price,qty`), times only the replay, prints one `RESULT {...}` line.
+//!
+//!     EXTRA_PEERS='brokerx|target/release/peer {CSV}' bash ../shared/peers/run_all.sh
+//!
+//! REDUCE is an amend of the total quantity down (keeps time priority), or a
+//! cancel when it takes everything. Market data events are off unless
+//! `BROKERX_MARKET_DATA=1`.
+
+use std::time::Instant;
+
+use brokerx_engine::workload::instrument_spec;
+use brokerx_engine::*;
+
+#[derive(Clone, Copy)]
+enum Op {
+    Limit { buy: bool, price: i64, qty: i64 },
+    Market { buy: bool, qty: i64 },
+    Cancel,
+    Reduce { qty: i64 },
+}
+
+fn load(path: &str) -> Vec<(u64, Op)> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| {
+        eprintln!("cannot read {path}: {e}");
+        std::process::exit(2)
+    });
+    let mut ops = Vec::with_capacity(1_100_000);
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        if f.len() < 5 {
+            continue;
+        }
+        let id: u64 = f[1].parse().unwrap_or(0);
+        let buy = f[2] == "B";
+        let price: i64 = f[3].parse().unwrap_or(0);
+        let qty: i64 = f[4].parse().unwrap_or(0);
+        let op = match f[0] {
+            "NEW_LIMIT" => Op::Limit { buy, price, qty },
+            "NEW_MARKET" => Op::Market { buy, qty },
+            "CANCEL" => Op::Cancel,
+            "REDUCE" => Op::Reduce { qty },
+            _ => continue,
+        };
+        ops.push((id, op));
+    }
+    ops
+}
+
+fn cpu_secs() -> f64 {
+    // /proc/self/stat fields 14 and 15: utime and stime in clock ticks (100 Hz).
+    let s = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let rest = s.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let t = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (t(11) + t(12)) / 100.0
+}
+
+fn fnv(text: &str) -> String {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    format!("{h:016x}")
+}
+
+fn main() {
+    let path = std::env::args().nth(1).unwrap_or_else(|| "workload.csv".into());
+    let market_data = std::env::var("BROKERX_MARKET_DATA").is_ok_and(|v| v == "1");
+    let ops = load(&path);
+    // Profiling aid: BROKERX_REPEAT=n replays n times (fresh engine each) and reports the last.
+    let repeat: usize = std::env::var("BROKERX_REPEAT").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
+    for _ in 1..repeat {
+        replay(&ops, market_data);
+    }
+    let (e, secs, cpu, trades, volume) = replay(&ops, market_data);
+    let inst = InstrumentId(0);
+    let mut text = String::new();
+    for l in e.depth(inst, Side::Buy) {
+        text.push_str(&format!("B,{},{}\n", l.price.0, l.qty.0));
+    }
+    for l in e.depth(inst, Side::Sell) {
+        text.push_str(&format!("A,{},{}\n", l.price.0, l.qty.0));
+    }
+    println!(
+        "RESULT {{\"peer\":\"brokerx-engine\",\"version\":\"{}\",\"ops\":{},\"secs\":{secs:.6},\"ops_per_sec\":{:.1},\"cpu_secs\":{cpu:.6},\"trades\":{trades},\"volume\":{volume},\"checksum\":\"{}\",\"live_orders\":{}}}",
+        env!("CARGO_PKG_VERSION"),
+        ops.len(),
+        ops.len() as f64 / secs,
+        fnv(&text),
+        e.live_orders()
+    );
+}
+
+fn replay(ops: &[(u64, Op)], market_data: bool) -> (Engine, f64, f64, u64, u64) {
+    // The engine numbers accepted orders 1, 2, 3, ...; when the CSV numbers its new
+    // orders the same way (the shared generator does), ids map to themselves and the
+    // replay needs no lookup table.
+    let mut ordinal = 0u64;
+    let identity = ops.iter().all(|(id, op)| match op {
+        Op::Limit { .. } | Op::Market { .. } => {
+            ordinal += 1;
+            *id == ordinal
+        }
+        _ => true,
+    });
+    let max_id = if identity { 0 } else { ops.iter().map(|(id, _)| *id).max().unwrap_or(0) as usize };
+    let mut engine_id = vec![0u64; max_id + 1];
+    let map = |engine_id: &[u64], id: u64| if identity { id } else { engine_id.get(id as usize).copied().unwrap_or(0) };
+    let mut e = Engine::new(EngineConfig { market_data, ..EngineConfig::default() });
+    let mut out: Vec<Event> = Vec::with_capacity(4096);
+    let _ = e.apply(
+        &Command {
+            ts: Timestamp(0),
+            correlation_id: CorrelationId(0),
+            kind: CommandKind::RegisterInstrument(instrument_spec()),
+        },
+        &mut out,
+    );
+    let inst = InstrumentId(0);
+    let acct = AccountId(1);
+    let (mut trades, mut volume, mut next_engine_id) = (0u64, 0u64, 1u64);
+    let (cpu0, t0) = (cpu_secs(), Instant::now());
+    for (n, &(id, op)) in ops.iter().enumerate() {
+        out.clear();
+        let kind = match op {
+            Op::Limit { buy, price, qty } => {
+                let side = if buy { Side::Buy } else { Side::Sell };
+                if !identity {
+                    engine_id[id as usize] = next_engine_id;
+                }
+                next_engine_id += 1;
+                CommandKind::Place(Place::limit(acct, inst, side, Ticks(price), Lots(qty)))
+            }
+            Op::Market { buy, qty } => {
+                let side = if buy { Side::Buy } else { Side::Sell };
+                if !identity {
+                    engine_id[id as usize] = next_engine_id;
+                }
+                next_engine_id += 1;
+                CommandKind::Place(Place::market(acct, inst, side, Lots(qty)))
+            }
+            Op::Cancel => CommandKind::Cancel(Cancel { account: acct, order_id: OrderId(map(&engine_id, id)) }),
+            Op::Reduce { qty } => {
+                let oid = OrderId(map(&engine_id, id));
+                match e.order(oid) {
+                    Some(o) if qty < o.remaining.0 => CommandKind::Amend(Amend {
+                        account: acct,
+                        order_id: oid,
+                        new_price: None,
+                        new_qty: Some(Lots(o.qty.0 - qty)),
+                        expected_version: None,
+                    }),
+                    _ => CommandKind::Cancel(Cancel { account: acct, order_id: oid }),
+                }
+            }
+        };
+        let cmd = Command { ts: Timestamp(1 + n as u64), correlation_id: CorrelationId(n as u64), kind };
+        // Unknown ids are no-ops in the workload contract: the engine's typed refusal is ignored.
+        let _ = e.apply(&cmd, &mut out);
+        for ev in &out {
+            if let EventKind::Trade { qty, .. } = ev.kind {
+                trades += 1;
+                volume += qty.0 as u64;
+            }
+        }
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    let cpu = cpu_secs() - cpu0;
+    (e, secs, cpu, trades, volume)
+}

@@ -1,0 +1,639 @@
+//! The engine against a naive reference book on random command streams: the same
+//! trading events (market data aside), the same refusals, the same L2 depth, and
+//! invariants after every command.
+//!
+//! The reference keeps every order in one `Vec` and finds the best maker by a full
+//! scan (price, then arrival), so it is slow and obviously right.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+use brokerx_engine::*;
+use common::d;
+use proptest::prelude::*;
+
+#[derive(Clone, Debug)]
+struct MOrder {
+    id: u64,
+    account: u64,
+    side: Side,
+    price: i64,
+    remaining: i64,
+    filled: i64,
+    version: u32,
+    seq: u64,
+    post_only: bool,
+    stp: SelfTradePrevention,
+    expire_at: u64,
+    client: Option<ClientOrderId>,
+}
+
+#[derive(Default)]
+struct Model {
+    orders: Vec<MOrder>,
+    now: u64,
+    next_id: u64,
+    next_trade: u64,
+    arrival: u64,
+    status: Option<TradingStatus>,
+}
+
+type Out = Vec<EventKind>;
+const INST: InstrumentId = InstrumentId(0);
+
+impl Model {
+    fn new() -> Self {
+        Model { next_id: 1, next_trade: 1, status: Some(TradingStatus::Open), ..Model::default() }
+    }
+
+    fn live(&self, id: u64, ts: u64) -> Option<usize> {
+        self.orders.iter().position(|o| o.id == id && (o.expire_at == 0 || o.expire_at > ts))
+    }
+
+    fn apply(&mut self, ts: u64, kind: &CommandKind) -> Result<Out, &'static str> {
+        if ts < self.now {
+            return Err("time_went_backwards");
+        }
+        match kind {
+            CommandKind::Place(p) => self.validate_place(ts, p)?,
+            CommandKind::Cancel(c) => {
+                self.owned(ts, c.order_id.0, c.account.0)?;
+            }
+            CommandKind::Amend(a) => self.validate_amend(ts, a)?,
+            CommandKind::MassCancel(m) => {
+                if m.account.is_none() && m.instrument.is_none() {
+                    return Err("mass_cancel_needs_filter");
+                }
+                if m.instrument.is_some_and(|i| i != INST) {
+                    return Err("unknown_instrument");
+                }
+            }
+            CommandKind::SetTradingStatus(_) | CommandKind::ExpireDue => {}
+            CommandKind::RegisterInstrument(_) => unreachable!(),
+        }
+        self.now = ts;
+        let mut out = Vec::new();
+        self.expire(ts, &mut out);
+        match kind {
+            CommandKind::Place(p) => self.place(p, &mut out),
+            CommandKind::Cancel(c) => {
+                let i = self.live(c.order_id.0, ts).unwrap();
+                let o = self.orders.remove(i);
+                out.push(cancelled(&o, o.remaining, CancelReason::User));
+            }
+            CommandKind::Amend(a) => self.amend(a, &mut out),
+            CommandKind::MassCancel(m) => self.cancel_all(m.account.map(|a| a.0), CancelReason::MassCancel, &mut out),
+            CommandKind::SetTradingStatus(s) => {
+                self.status = Some(s.status);
+                out.push(EventKind::TradingStatusChanged { instrument: INST, status: s.status });
+                if s.cancel_resting {
+                    let r = match s.status {
+                        TradingStatus::Halted => CancelReason::Halted,
+                        TradingStatus::Closed => CancelReason::Closed,
+                        TradingStatus::Open => CancelReason::MassCancel,
+                    };
+                    self.cancel_all(None, r, &mut out);
+                }
+            }
+            _ => {}
+        }
+        Ok(out)
+    }
+
+    fn owned(&self, ts: u64, id: u64, account: u64) -> Result<usize, &'static str> {
+        let i = self.live(id, ts).ok_or("unknown_order")?;
+        if self.orders[i].account != account {
+            return Err("order_not_owned");
+        }
+        Ok(i)
+    }
+
+    fn validate_place(&self, ts: u64, p: &Place) -> Result<(), &'static str> {
+        if p.instrument != INST {
+            return Err("unknown_instrument");
+        }
+        if p.qty.0 <= 0 {
+            return Err("invalid_quantity");
+        }
+        let limit = match p.order_type {
+            OrderType::Limit(t) if t.0 <= 0 || t.0 > 1 << 53 => return Err("invalid_price"),
+            OrderType::Limit(t) => Some(t.0),
+            OrderType::Market => None,
+        };
+        if p.qty.0 > 1_000_000_000_000 {
+            return Err("quantity_above_max");
+        }
+        let rests = matches!(p.time_in_force, TimeInForce::Gtc | TimeInForce::Gtd);
+        if limit.is_none() && rests {
+            return Err("market_order_time_in_force");
+        }
+        if p.post_only && !(rests && limit.is_some()) {
+            return Err("post_only_time_in_force");
+        }
+        match (p.time_in_force, p.expire_at) {
+            (TimeInForce::Gtd, None) => return Err("expire_at_required"),
+            (TimeInForce::Gtd, Some(e)) if e.0 <= ts => return Err("expire_at_not_in_future"),
+            (TimeInForce::Gtd, Some(_)) => {}
+            (_, Some(_)) => return Err("expire_at_not_allowed"),
+            _ => {}
+        }
+        if let Some(c) = p.client_order_id {
+            if self
+                .orders
+                .iter()
+                .any(|o| o.account == p.account.0 && o.client == Some(c) && (o.expire_at == 0 || o.expire_at > ts))
+            {
+                return Err("duplicate_client_order_id");
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_amend(&self, ts: u64, a: &Amend) -> Result<(), &'static str> {
+        let i = self.owned(ts, a.order_id.0, a.account.0)?;
+        let o = &self.orders[i];
+        if a.expected_version.is_some_and(|v| v != o.version) {
+            return Err("stale_version");
+        }
+        if a.new_price.is_none() && a.new_qty.is_none() {
+            return Err("nothing_to_amend");
+        }
+        if a.new_price.is_some_and(|p| p.0 <= 0 || p.0 > 1 << 53) {
+            return Err("invalid_price");
+        }
+        if let Some(q) = a.new_qty {
+            if q.0 <= 0 {
+                return Err("invalid_quantity");
+            }
+            if q.0 <= o.filled {
+                return Err("amend_qty_at_or_below_filled");
+            }
+            if q.0 > 1_000_000_000_000 {
+                return Err("quantity_above_max");
+            }
+        }
+        Ok(())
+    }
+
+    fn expire(&mut self, ts: u64, out: &mut Out) {
+        let mut due: Vec<(u64, u64)> =
+            self.orders.iter().filter(|o| o.expire_at != 0 && o.expire_at <= ts).map(|o| (o.expire_at, o.id)).collect();
+        due.sort();
+        for (_, id) in due {
+            let i = self.orders.iter().position(|o| o.id == id).unwrap();
+            let o = self.orders.remove(i);
+            out.push(EventKind::Expired {
+                order_id: OrderId(o.id),
+                account: AccountId(o.account),
+                instrument: INST,
+                qty: Lots(o.remaining),
+            });
+        }
+    }
+
+    /// Live orders in canonical order: bids best first, then asks best first, FIFO.
+    fn canonical(&self) -> Vec<usize> {
+        let mut idx: Vec<usize> = (0..self.orders.len()).collect();
+        idx.sort_by_key(|&i| {
+            let o = &self.orders[i];
+            match o.side {
+                Side::Buy => (0, -o.price, o.seq),
+                Side::Sell => (1, o.price, o.seq),
+            }
+        });
+        idx
+    }
+
+    fn cancel_all(&mut self, account: Option<u64>, reason: CancelReason, out: &mut Out) {
+        let ids: Vec<u64> = self
+            .canonical()
+            .into_iter()
+            .map(|i| &self.orders[i])
+            .filter(|o| account.is_none_or(|a| a == o.account))
+            .map(|o| o.id)
+            .collect();
+        for id in ids {
+            let i = self.orders.iter().position(|o| o.id == id).unwrap();
+            let o = self.orders.remove(i);
+            out.push(cancelled(&o, o.remaining, reason));
+        }
+    }
+
+    fn best_maker(&self, side: Side, limit: Option<i64>) -> Option<usize> {
+        self.orders
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| o.side != side)
+            .filter(|(_, o)| match (limit, side) {
+                (None, _) => true,
+                (Some(l), Side::Buy) => o.price <= l,
+                (Some(l), Side::Sell) => o.price >= l,
+            })
+            .min_by_key(|(_, o)| (if o.side == Side::Sell { o.price } else { -o.price }, o.seq))
+            .map(|(i, _)| i)
+    }
+
+    fn crosses(&self, side: Side, limit: i64) -> bool {
+        self.best_maker(side, Some(limit)).is_some()
+    }
+
+    fn fok_fillable(&self, t: &MOrder, limit: Option<i64>) -> bool {
+        let mut makers: Vec<&MOrder> = self
+            .orders
+            .iter()
+            .filter(|o| o.side != t.side)
+            .filter(|o| match (limit, t.side) {
+                (None, _) => true,
+                (Some(l), Side::Buy) => o.price <= l,
+                (Some(l), Side::Sell) => o.price >= l,
+            })
+            .collect();
+        makers.sort_by_key(|o| (if o.side == Side::Sell { o.price } else { -o.price }, o.seq));
+        let mut need = t.remaining;
+        for m in makers {
+            if t.stp != SelfTradePrevention::None && m.account == t.account {
+                if t.stp != SelfTradePrevention::CancelMaker {
+                    return false;
+                }
+                continue;
+            }
+            need -= m.remaining;
+            if need <= 0 {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Returns true if STP killed the taker.
+    fn run_match(&mut self, t: &mut MOrder, limit: Option<i64>, out: &mut Out) -> bool {
+        while t.remaining > 0 {
+            let Some(i) = self.best_maker(t.side, limit) else {
+                return false;
+            };
+            let self_trade = t.stp != SelfTradePrevention::None && self.orders[i].account == t.account;
+            if self_trade {
+                match t.stp {
+                    SelfTradePrevention::CancelTaker => return true,
+                    SelfTradePrevention::CancelMaker | SelfTradePrevention::CancelBoth => {
+                        let m = self.orders.remove(i);
+                        out.push(cancelled(&m, m.remaining, CancelReason::SelfTradePrevention));
+                        if t.stp == SelfTradePrevention::CancelBoth {
+                            return true;
+                        }
+                    }
+                    _ => {
+                        let dq = self.orders[i].remaining.min(t.remaining);
+                        self.orders[i].remaining -= dq;
+                        t.remaining -= dq;
+                        let m = self.orders[i].clone();
+                        if m.remaining > 0 {
+                            out.push(reduced(&m, dq));
+                        } else {
+                            self.orders.remove(i);
+                            out.push(cancelled(&m, dq, CancelReason::SelfTradePrevention));
+                        }
+                        if t.remaining > 0 {
+                            out.push(reduced(t, dq));
+                        } else {
+                            out.push(cancelled(t, dq, CancelReason::SelfTradePrevention));
+                            return true;
+                        }
+                    }
+                }
+                continue;
+            }
+            let m = &mut self.orders[i];
+            let q = m.remaining.min(t.remaining);
+            m.remaining -= q;
+            m.filled += q;
+            t.remaining -= q;
+            t.filled += q;
+            out.push(EventKind::Trade {
+                trade_id: TradeId(self.next_trade),
+                instrument: INST,
+                price: Ticks(m.price),
+                qty: Lots(q),
+                aggressor: t.side,
+                maker_order_id: OrderId(m.id),
+                maker_account: AccountId(m.account),
+                maker_remaining: Lots(m.remaining),
+                taker_order_id: OrderId(t.id),
+                taker_account: AccountId(t.account),
+                taker_remaining: Lots(t.remaining),
+            });
+            self.next_trade += 1;
+            if m.remaining == 0 {
+                self.orders.remove(i);
+            }
+        }
+        false
+    }
+
+    fn rejected(
+        &self,
+        account: u64,
+        order_id: Option<u64>,
+        client: Option<ClientOrderId>,
+        r: RejectReason,
+    ) -> EventKind {
+        EventKind::Rejected {
+            account: AccountId(account),
+            instrument: INST,
+            order_id: order_id.map(OrderId),
+            client_order_id: client,
+            reason: r,
+        }
+    }
+
+    fn halted(&self) -> Option<RejectReason> {
+        match self.status {
+            Some(TradingStatus::Halted) => Some(RejectReason::InstrumentHalted),
+            Some(TradingStatus::Closed) => Some(RejectReason::InstrumentClosed),
+            _ => None,
+        }
+    }
+
+    fn place(&mut self, p: &Place, out: &mut Out) {
+        if let Some(r) = self.halted() {
+            return out.push(self.rejected(p.account.0, None, p.client_order_id, r));
+        }
+        let limit = match p.order_type {
+            OrderType::Limit(t) => Some(t.0),
+            OrderType::Market => None,
+        };
+        if p.post_only && self.crosses(p.side, limit.unwrap()) {
+            return out.push(self.rejected(p.account.0, None, p.client_order_id, RejectReason::PostOnlyWouldCross));
+        }
+        let mut t = MOrder {
+            id: self.next_id,
+            account: p.account.0,
+            side: p.side,
+            price: limit.unwrap_or(0),
+            remaining: p.qty.0,
+            filled: 0,
+            version: 0,
+            seq: 0,
+            post_only: p.post_only,
+            stp: p.stp,
+            expire_at: p.expire_at.map_or(0, |t| t.0),
+            client: p.client_order_id,
+        };
+        self.next_id += 1;
+        out.push(EventKind::Accepted {
+            order_id: OrderId(t.id),
+            account: p.account,
+            instrument: INST,
+            side: p.side,
+            price: limit.map(Ticks),
+            qty: p.qty,
+            time_in_force: p.time_in_force,
+            client_order_id: p.client_order_id,
+        });
+        if p.time_in_force == TimeInForce::Fok && !self.fok_fillable(&t, limit) {
+            return out.push(cancelled(&t, t.remaining, CancelReason::FokUnfillable));
+        }
+        let killed = self.run_match(&mut t, limit, out);
+        if t.remaining > 0 {
+            let reason = if killed {
+                Some(CancelReason::SelfTradePrevention)
+            } else {
+                match p.time_in_force {
+                    TimeInForce::Gtc | TimeInForce::Gtd => None,
+                    _ if limit.is_none() => Some(CancelReason::NoLiquidity),
+                    _ => Some(CancelReason::IocRemainder),
+                }
+            };
+            match reason {
+                Some(r) => out.push(cancelled(&t, t.remaining, r)),
+                None => {
+                    self.arrival += 1;
+                    t.seq = self.arrival;
+                    self.orders.push(t);
+                }
+            }
+        }
+    }
+
+    fn amend(&mut self, a: &Amend, out: &mut Out) {
+        let i = self.live(a.order_id.0, self.now).unwrap();
+        let o = self.orders[i].clone();
+        if let Some(r) = self.halted() {
+            return out.push(self.rejected(o.account, Some(o.id), None, r));
+        }
+        let new_price = a.new_price.map_or(o.price, |p| p.0);
+        let new_remaining = a.new_qty.map_or(o.remaining, |q| q.0 - o.filled);
+        if o.post_only && new_price != o.price && self.crosses(o.side, new_price) {
+            return out.push(self.rejected(o.account, Some(o.id), None, RejectReason::PostOnlyWouldCross));
+        }
+        let version = o.version + 1;
+        let amended = |priority_kept| EventKind::Amended {
+            order_id: OrderId(o.id),
+            account: AccountId(o.account),
+            instrument: INST,
+            version,
+            price: Ticks(new_price),
+            qty: Lots(o.filled + new_remaining),
+            remaining: Lots(new_remaining),
+            priority_kept,
+        };
+        if new_price == o.price && new_remaining <= o.remaining {
+            self.orders[i].remaining = new_remaining;
+            self.orders[i].version = version;
+            return out.push(amended(true));
+        }
+        let mut t = self.orders.remove(i);
+        out.push(amended(false));
+        t.price = new_price;
+        t.remaining = new_remaining;
+        t.version = version;
+        let killed = self.run_match(&mut t, Some(new_price), out);
+        if t.remaining > 0 {
+            if killed {
+                out.push(cancelled(&t, t.remaining, CancelReason::SelfTradePrevention));
+            } else {
+                self.arrival += 1;
+                t.seq = self.arrival;
+                self.orders.push(t);
+            }
+        }
+    }
+
+    fn depth(&self, side: Side) -> Vec<(i64, i64, u32)> {
+        let mut levels: std::collections::BTreeMap<i64, (i64, u32)> = Default::default();
+        for o in self.orders.iter().filter(|o| o.side == side) {
+            let e = levels.entry(o.price).or_default();
+            e.0 += o.remaining;
+            e.1 += 1;
+        }
+        let v: Vec<_> = levels.into_iter().map(|(p, (q, n))| (p, q, n)).collect();
+        if side == Side::Buy {
+            v.into_iter().rev().collect()
+        } else {
+            v
+        }
+    }
+}
+
+fn cancelled(o: &MOrder, qty: i64, reason: CancelReason) -> EventKind {
+    EventKind::Cancelled {
+        order_id: OrderId(o.id),
+        account: AccountId(o.account),
+        instrument: INST,
+        qty: Lots(qty),
+        reason,
+    }
+}
+
+fn reduced(o: &MOrder, qty: i64) -> EventKind {
+    EventKind::Reduced {
+        order_id: OrderId(o.id),
+        account: AccountId(o.account),
+        instrument: INST,
+        qty: Lots(qty),
+        remaining: Lots(o.remaining),
+        reason: CancelReason::SelfTradePrevention,
+    }
+}
+
+// ---- random command streams ----------------------------------------------------
+
+fn arb_side() -> impl Strategy<Value = Side> {
+    prop_oneof![Just(Side::Buy), Just(Side::Sell)]
+}
+fn arb_stp() -> impl Strategy<Value = SelfTradePrevention> {
+    prop_oneof![
+        4 => Just(SelfTradePrevention::None),
+        1 => Just(SelfTradePrevention::CancelTaker),
+        1 => Just(SelfTradePrevention::CancelMaker),
+        1 => Just(SelfTradePrevention::CancelBoth),
+        1 => Just(SelfTradePrevention::Decrement),
+    ]
+}
+fn arb_tif() -> impl Strategy<Value = TimeInForce> {
+    prop_oneof![4 => Just(TimeInForce::Gtc), 1 => Just(TimeInForce::Ioc), 1 => Just(TimeInForce::Fok), 1 => Just(TimeInForce::Gtd)]
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    Place {
+        account: u64,
+        side: Side,
+        market: bool,
+        price: i64,
+        qty: i64,
+        tif: TimeInForce,
+        ttl: u64,
+        post_only: bool,
+        stp: SelfTradePrevention,
+        client: Option<u8>,
+    },
+    Cancel {
+        account: u64,
+        id: u64,
+    },
+    Amend {
+        account: u64,
+        id: u64,
+        price: Option<i64>,
+        qty: Option<i64>,
+        version: Option<u32>,
+    },
+    MassCancel {
+        account: Option<u64>,
+    },
+    Status(u8, bool),
+    Tick,
+}
+
+fn arb_op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        10 => (0u64..3, arb_side(), prop::bool::weighted(0.1), 95i64..106, -1i64..12, arb_tif(), 1u64..30, prop::bool::weighted(0.15), arb_stp(), prop::option::weighted(0.2, 0u8..4))
+            .prop_map(|(account, side, market, price, qty, tif, ttl, post_only, stp, client)| Op::Place { account, side, market, price, qty, tif, ttl, post_only, stp, client }),
+        3 => (0u64..3, 0u64..40).prop_map(|(account, id)| Op::Cancel { account, id }),
+        4 => (0u64..3, 0u64..40, prop::option::of(94i64..107), prop::option::of(-1i64..15), prop::option::of(0u32..3))
+            .prop_map(|(account, id, price, qty, version)| Op::Amend { account, id, price, qty, version }),
+        1 => prop::option::of(0u64..3).prop_map(|account| Op::MassCancel { account }),
+        1 => (0u8..6, prop::bool::ANY).prop_map(|(s, c)| Op::Status(s, c)),
+        1 => Just(Op::Tick),
+    ]
+}
+
+fn to_kind(op: &Op, ts: u64) -> CommandKind {
+    match *op {
+        Op::Place { account, side, market, price, qty, tif, ttl, post_only, stp, client } => {
+            let mut p = if market {
+                Place::market(AccountId(account), INST, side, Lots(qty)).with_tif(tif)
+            } else {
+                Place::limit(AccountId(account), INST, side, Ticks(price), Lots(qty)).with_tif(tif)
+            };
+            if tif == TimeInForce::Gtd {
+                p.expire_at = Some(Timestamp(ts + ttl));
+            }
+            p.post_only = post_only;
+            p.stp = stp;
+            p.client_order_id = client.map(|c| ClientOrderId::new(&format!("c{c}")).unwrap());
+            CommandKind::Place(p)
+        }
+        Op::Cancel { account, id } => {
+            CommandKind::Cancel(Cancel { account: AccountId(account), order_id: OrderId(id) })
+        }
+        Op::Amend { account, id, price, qty, version } => CommandKind::Amend(Amend {
+            account: AccountId(account),
+            order_id: OrderId(id),
+            new_price: price.map(Ticks),
+            new_qty: qty.map(Lots),
+            expected_version: version,
+        }),
+        Op::MassCancel { account } => {
+            CommandKind::MassCancel(MassCancel { account: account.map(AccountId), instrument: Some(INST) })
+        }
+        Op::Status(s, cancel_resting) => CommandKind::SetTradingStatus(SetTradingStatus {
+            instrument: INST,
+            // Mostly open, so trading goes on.
+            status: match s {
+                0 => TradingStatus::Halted,
+                1 => TradingStatus::Closed,
+                _ => TradingStatus::Open,
+            },
+            cancel_resting,
+        }),
+        Op::Tick => CommandKind::ExpireDue,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn engine_agrees_with_the_reference_book(ops in prop::collection::vec((arb_op(), 0u64..4, prop::bool::weighted(0.03)), 1..120)) {
+        let mut e = Engine::default();
+        let mut events = Vec::new();
+        e.apply(&Command { ts: Timestamp(0), correlation_id: CorrelationId(0), kind: CommandKind::RegisterInstrument(InstrumentSpec::new("M", d("1"), d("1"))) }, &mut events).unwrap();
+        let mut m = Model::new();
+        let mut ts = 1u64;
+        for (n, (op, dt, backwards)) in ops.iter().enumerate() {
+            let t = if *backwards { ts.saturating_sub(2) } else { ts + dt };
+            let kind = to_kind(op, t);
+            events.clear();
+            let got = e.apply(&Command { ts: Timestamp(t), correlation_id: CorrelationId(n as u64 + 1), kind: kind.clone() }, &mut events);
+            let want = m.apply(t, &kind);
+            match (got, want) {
+                (Ok(()), Ok(want)) => {
+                    let got: Vec<EventKind> = events.iter().map(|e| e.kind).filter(|k| !common::is_market_data(k)).collect();
+                    prop_assert_eq!(got, want, "op {} {:?}", n, op);
+                    ts = t;
+                }
+                (Err(g), Err(w)) => prop_assert_eq!(g.code(), w, "op {} {:?}", n, op),
+                (g, w) => prop_assert!(false, "op {n} {op:?}: engine {g:?}, model {w:?}"),
+            }
+            e.check_invariants().map_err(TestCaseError::fail)?;
+            let depth = |s| e.depth(INST, s).map(|l| (l.price.0, l.qty.0, l.orders)).collect::<Vec<_>>();
+            prop_assert_eq!(depth(Side::Buy), m.depth(Side::Buy));
+            prop_assert_eq!(depth(Side::Sell), m.depth(Side::Sell));
+            for (k, ev) in events.iter().enumerate() {
+                prop_assert_eq!(ev.correlation_id, CorrelationId(n as u64 + 1));
+                if k > 0 { prop_assert_eq!(ev.seq, events[k - 1].seq + 1); }
+            }
+        }
+    }
+}
