@@ -7,10 +7,9 @@
 //! form for a journal; replaying the same commands rebuilds the same state.
 
 use brokerx_engine::{
-    Amend as RAmend, Cancel as RCancel, ClientOrderId, Command, CommandKind, CorrelationId,
-    Engine, Instrument, InstrumentId, InstrumentSpec, Lots, MassCancel as RMassCancel, OrderId,
-    OrderType, Place as RPlace, SelfTradePrevention, SetTradingStatus as RSetStatus, Side, Ticks,
-    TimeInForce, Timestamp, TradingStatus,
+    Amend as RAmend, Cancel as RCancel, ClientOrderId, Command, CommandKind, CorrelationId, Engine, Instrument,
+    InstrumentId, InstrumentSpec, Lots, MassCancel as RMassCancel, OrderId, OrderType, Place as RPlace,
+    SelfTradePrevention, SetTradingStatus as RSetStatus, Side, Ticks, TimeInForce, Timestamp, TradingStatus,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -18,8 +17,8 @@ use pyo3::types::{PyDict, PyInt, PyString};
 use rust_decimal::Decimal;
 
 use crate::convert::{
-    client_order_id_from, decimal_to_py, parse_decimal, side_from, status_from, stp_from,
-    tif_from, to_decimal, to_decimal_opt, to_ts_opt, Kind,
+    client_order_id_from, decimal_to_py, parse_decimal, side_from, status_from, stp_from, tif_from, to_decimal,
+    to_decimal_opt, to_ts_opt, Kind,
 };
 use crate::errors::BindError;
 
@@ -41,21 +40,17 @@ impl InstrRef {
                 .map(InstrRef::Id)
                 .map_err(|_| PyValueError::new_err("instrument id must be 0..2^32"));
         }
-        Err(PyTypeError::new_err(
-            "instrument must be an int id or a str symbol",
-        ))
+        Err(PyTypeError::new_err("instrument must be an int id or a str symbol"))
     }
 
     pub fn resolve<'e>(&self, e: &'e Engine) -> Result<&'e Instrument, BindError> {
         match self {
             InstrRef::Id(i) => e.instrument(InstrumentId(*i)).ok_or(BindError::Command(
-                brokerx_engine::CommandError::UnknownInstrument {
-                    instrument: InstrumentId(*i),
-                },
+                brokerx_engine::CommandError::UnknownInstrument { instrument: InstrumentId(*i) },
             )),
-            InstrRef::Symbol(s) => e.instrument_by_symbol(s).ok_or_else(|| {
-                BindError::other("unknown_instrument", format!("unknown instrument {s:?}"))
-            }),
+            InstrRef::Symbol(s) => e
+                .instrument_by_symbol(s)
+                .ok_or_else(|| BindError::other("unknown_instrument", format!("unknown instrument {s:?}"))),
         }
     }
 
@@ -127,14 +122,7 @@ impl PendingCmd {
     pub fn resolve(&self, e: &Engine) -> Result<Command, BindError> {
         let ts = Timestamp(self.ts.unwrap_or(e.now().0));
         let kind = match &self.kind {
-            Pending::Register {
-                symbol,
-                tick_size,
-                lot_size,
-                min_qty,
-                max_qty,
-                status,
-            } => {
+            Pending::Register { symbol, tick_size, lot_size, min_qty, max_qty, status } => {
                 let mut spec = InstrumentSpec::new(symbol.clone(), *tick_size, *lot_size);
                 spec.status = *status;
                 if min_qty.is_some() || max_qty.is_some() {
@@ -144,10 +132,7 @@ impl PendingCmd {
                             "invalid instrument spec: lot_size must be > 0",
                         ));
                     }
-                    let grid = Instrument {
-                        id: InstrumentId(0),
-                        spec: spec.clone(),
-                    };
+                    let grid = Instrument { id: InstrumentId(0), spec: spec.clone() };
                     if let Some(q) = min_qty {
                         spec.min_qty = grid.qty_to_lots(*q)?;
                     }
@@ -157,11 +142,7 @@ impl PendingCmd {
                 }
                 CommandKind::RegisterInstrument(spec)
             }
-            Pending::SetStatus {
-                instrument,
-                status,
-                cancel_resting,
-            } => CommandKind::SetTradingStatus(RSetStatus {
+            Pending::SetStatus { instrument, status, cancel_resting } => CommandKind::SetTradingStatus(RSetStatus {
                 instrument: instrument.resolve(e)?.id,
                 status: *status,
                 cancel_resting: *cancel_resting,
@@ -200,28 +181,17 @@ impl PendingCmd {
                 account: brokerx_engine::AccountId(*account),
                 order_id: OrderId(*order_id),
             }),
-            Pending::MassCancel {
-                account,
-                instrument,
-            } => CommandKind::MassCancel(RMassCancel {
+            Pending::MassCancel { account, instrument } => CommandKind::MassCancel(RMassCancel {
                 account: account.map(brokerx_engine::AccountId),
                 instrument: match instrument {
                     Some(i) => Some(i.resolve(e)?.id),
                     None => None,
                 },
             }),
-            Pending::Amend {
-                account,
-                order_id,
-                new_price,
-                new_qty,
-                expected_version,
-            } => {
+            Pending::Amend { account, order_id, new_price, new_qty, expected_version } => {
                 // The order's instrument gives the grid. For an unknown order any
                 // value will do: the engine refuses it with `unknown_order`.
-                let inst = e
-                    .order(OrderId(*order_id))
-                    .and_then(|o| e.instrument(o.instrument));
+                let inst = e.order(OrderId(*order_id)).and_then(|o| e.instrument(o.instrument));
                 let (new_price, new_qty) = match inst {
                     Some(inst) => (
                         new_price.map(|p| inst.price_to_ticks(p)).transpose()?,
@@ -239,11 +209,7 @@ impl PendingCmd {
             }
             Pending::ExpireDue => CommandKind::ExpireDue,
         };
-        Ok(Command {
-            ts,
-            correlation_id: CorrelationId(self.correlation_id),
-            kind,
-        })
+        Ok(Command { ts, correlation_id: CorrelationId(self.correlation_id), kind })
     }
 }
 
@@ -279,11 +245,7 @@ pub fn place_pending(
         time_in_force,
         expire_at,
         post_only,
-        stp: if stp == "none" {
-            SelfTradePrevention::None
-        } else {
-            stp_from(stp)?
-        },
+        stp: if stp == "none" { SelfTradePrevention::None } else { stp_from(stp)? },
         client_order_id: client_order_id_from(py, client_order_id)?,
     })
 }
@@ -359,13 +321,7 @@ impl Place {
             stp,
             client_order_id,
         )?;
-        Ok(Place {
-            cmd: PendingCmd {
-                ts: to_ts_opt(ts)?,
-                correlation_id,
-                kind,
-            },
-        })
+        Ok(Place { cmd: PendingCmd { ts: to_ts_opt(ts)?, correlation_id, kind } })
     }
     #[getter]
     fn ts(&self) -> Option<u64> {
@@ -438,9 +394,7 @@ impl Place {
     #[getter]
     fn client_order_id(&self) -> Option<String> {
         match &self.cmd.kind {
-            Pending::Place {
-                client_order_id, ..
-            } => client_order_id.map(|c| c.as_str().to_owned()),
+            Pending::Place { client_order_id, .. } => client_order_id.map(|c| c.as_str().to_owned()),
             _ => None,
         }
     }
@@ -456,18 +410,9 @@ impl Place {
 impl Cancel {
     #[new]
     #[pyo3(signature = (account, order_id, *, ts=None, correlation_id=0))]
-    fn new(
-        account: u64,
-        order_id: u64,
-        ts: Option<&Bound<'_, PyAny>>,
-        correlation_id: u64,
-    ) -> PyResult<Self> {
+    fn new(account: u64, order_id: u64, ts: Option<&Bound<'_, PyAny>>, correlation_id: u64) -> PyResult<Self> {
         Ok(Cancel {
-            cmd: PendingCmd {
-                ts: to_ts_opt(ts)?,
-                correlation_id,
-                kind: Pending::Cancel { account, order_id },
-            },
+            cmd: PendingCmd { ts: to_ts_opt(ts)?, correlation_id, kind: Pending::Cancel { account, order_id } },
         })
     }
     #[getter]
@@ -566,9 +511,7 @@ impl Amend {
     #[getter]
     fn expected_version(&self) -> Option<u32> {
         match &self.cmd.kind {
-            Pending::Amend {
-                expected_version, ..
-            } => *expected_version,
+            Pending::Amend { expected_version, .. } => *expected_version,
             _ => None,
         }
     }
@@ -595,14 +538,7 @@ impl MassCancel {
             _ => None,
         };
         Ok(MassCancel {
-            cmd: PendingCmd {
-                ts: to_ts_opt(ts)?,
-                correlation_id,
-                kind: Pending::MassCancel {
-                    account,
-                    instrument,
-                },
-            },
+            cmd: PendingCmd { ts: to_ts_opt(ts)?, correlation_id, kind: Pending::MassCancel { account, instrument } },
         })
     }
     #[getter]
@@ -623,10 +559,7 @@ impl MassCancel {
     #[getter]
     fn instrument<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         match &self.cmd.kind {
-            Pending::MassCancel {
-                instrument: Some(i),
-                ..
-            } => i.to_py(py),
+            Pending::MassCancel { instrument: Some(i), .. } => i.to_py(py),
             _ => Ok(py.None().into_bound(py)),
         }
     }
@@ -685,13 +618,7 @@ impl SetTradingStatus {
     }
     #[getter]
     fn cancel_resting(&self) -> bool {
-        matches!(
-            &self.cmd.kind,
-            Pending::SetStatus {
-                cancel_resting: true,
-                ..
-            }
-        )
+        matches!(&self.cmd.kind, Pending::SetStatus { cancel_resting: true, .. })
     }
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         to_dict(py, &self.cmd)
@@ -773,13 +700,7 @@ impl ExpireDue {
     #[new]
     #[pyo3(signature = (*, ts=None, correlation_id=0))]
     fn new(ts: Option<&Bound<'_, PyAny>>, correlation_id: u64) -> PyResult<Self> {
-        Ok(ExpireDue {
-            cmd: PendingCmd {
-                ts: to_ts_opt(ts)?,
-                correlation_id,
-                kind: Pending::ExpireDue,
-            },
-        })
+        Ok(ExpireDue { cmd: PendingCmd { ts: to_ts_opt(ts)?, correlation_id, kind: Pending::ExpireDue } })
     }
     #[getter]
     fn ts(&self) -> Option<u64> {
@@ -820,22 +741,11 @@ fn instr_json(i: &InstrRef) -> serde_json::Value {
 pub fn to_json(c: &PendingCmd) -> serde_json::Value {
     use serde_json::json;
     let mut v = match &c.kind {
-        Pending::Register {
-            symbol,
-            tick_size,
-            lot_size,
-            min_qty,
-            max_qty,
-            status,
-        } => json!({
+        Pending::Register { symbol, tick_size, lot_size, min_qty, max_qty, status } => json!({
             "symbol": symbol, "tick_size": tick_size.to_string(), "lot_size": lot_size.to_string(),
             "min_qty": dec_str(*min_qty), "max_qty": dec_str(*max_qty), "status": status.as_str(),
         }),
-        Pending::SetStatus {
-            instrument,
-            status,
-            cancel_resting,
-        } => json!({
+        Pending::SetStatus { instrument, status, cancel_resting } => json!({
             "instrument": instr_json(instrument), "status": status.as_str(), "cancel_resting": cancel_resting,
         }),
         Pending::Place {
@@ -856,17 +766,10 @@ pub fn to_json(c: &PendingCmd) -> serde_json::Value {
             "client_order_id": client_order_id.map(|c| c.as_str().to_owned()),
         }),
         Pending::Cancel { account, order_id } => json!({"account": account, "order_id": order_id}),
-        Pending::MassCancel {
-            account,
-            instrument,
-        } => json!({"account": account, "instrument": instrument.as_ref().map(instr_json)}),
-        Pending::Amend {
-            account,
-            order_id,
-            new_price,
-            new_qty,
-            expected_version,
-        } => json!({
+        Pending::MassCancel { account, instrument } => {
+            json!({"account": account, "instrument": instrument.as_ref().map(instr_json)})
+        }
+        Pending::Amend { account, order_id, new_price, new_qty, expected_version } => json!({
             "account": account, "order_id": order_id, "price": dec_str(*new_price),
             "qty": dec_str(*new_qty), "expected_version": expected_version,
         }),
@@ -933,9 +836,7 @@ pub fn from_json(v: &serde_json::Value) -> Result<PendingCmd, BindError> {
     let instr = |k: &str| -> Option<InstrRef> {
         match m.get(k) {
             Some(serde_json::Value::String(s)) => Some(InstrRef::Symbol(s.clone())),
-            Some(serde_json::Value::Number(n)) => {
-                n.as_u64().and_then(|n| u32::try_from(n).ok()).map(InstrRef::Id)
-            }
+            Some(serde_json::Value::Number(n)) => n.as_u64().and_then(|n| u32::try_from(n).ok()).map(InstrRef::Id),
             _ => None,
         }
     };
@@ -969,14 +870,8 @@ pub fn from_json(v: &serde_json::Value) -> Result<PendingCmd, BindError> {
                 None => None,
             },
         },
-        "Cancel" => Pending::Cancel {
-            account: req_u("account")?,
-            order_id: req_u("order_id")?,
-        },
-        "MassCancel" => Pending::MassCancel {
-            account: u("account"),
-            instrument: instr("instrument"),
-        },
+        "Cancel" => Pending::Cancel { account: req_u("account")?, order_id: req_u("order_id")? },
+        "MassCancel" => Pending::MassCancel { account: u("account"), instrument: instr("instrument") },
         "Amend" => Pending::Amend {
             account: req_u("account")?,
             order_id: req_u("order_id")?,
@@ -987,11 +882,7 @@ pub fn from_json(v: &serde_json::Value) -> Result<PendingCmd, BindError> {
         "ExpireDue" => Pending::ExpireDue,
         other => return Err(bad(other)),
     };
-    Ok(PendingCmd {
-        ts: u("ts"),
-        correlation_id: u("correlation_id").unwrap_or(0),
-        kind,
-    })
+    Ok(PendingCmd { ts: u("ts"), correlation_id: u("correlation_id").unwrap_or(0), kind })
 }
 
 /// Wraps a `PendingCmd` in its Python class.
@@ -1016,15 +907,7 @@ pub fn pending_from_py(obj: &Bound<'_, PyAny>) -> PyResult<PendingCmd> {
             }
         )*};
     }
-    try_cast!(
-        Place,
-        Cancel,
-        Amend,
-        MassCancel,
-        SetTradingStatus,
-        RegisterInstrument,
-        ExpireDue
-    );
+    try_cast!(Place, Cancel, Amend, MassCancel, SetTradingStatus, RegisterInstrument, ExpireDue);
     Err(PyTypeError::new_err(format!(
         "expected a brokerx command (Place, Cancel, Amend, ...), got {}",
         obj.get_type().name()?

@@ -60,29 +60,18 @@ pub fn to_decimal(obj: &Bound<'_, PyAny>, kind: Kind) -> PyResult<Decimal> {
         return parse_decimal(s.to_str()?, kind).map_err(|e| e.into_pyerr(py));
     }
     if obj.is_instance_of::<PyBool>() {
-        return Err(PyTypeError::new_err(
-            "bool is not a decimal; pass decimal.Decimal or str",
-        ));
+        return Err(PyTypeError::new_err("bool is not a decimal; pass decimal.Decimal or str"));
     }
     if obj.is_instance_of::<PyFloat>() {
-        return Err(PyTypeError::new_err(
-            "float is refused: money is never a float; pass decimal.Decimal or str",
-        ));
+        return Err(PyTypeError::new_err("float is refused: money is never a float; pass decimal.Decimal or str"));
     }
     if obj.is_instance_of::<PyInt>() {
         return match obj.extract::<i64>() {
             Ok(n) => Ok(Decimal::from(n)),
-            Err(_) => Err(new_error(
-                py,
-                kind.out_of_range(),
-                format!("{} is outside the engine's range", obj.str()?),
-            )),
+            Err(_) => Err(new_error(py, kind.out_of_range(), format!("{} is outside the engine's range", obj.str()?))),
         };
     }
-    Err(PyTypeError::new_err(format!(
-        "expected decimal.Decimal, str or int, got {}",
-        obj.get_type().name()?
-    )))
+    Err(PyTypeError::new_err(format!("expected decimal.Decimal, str or int, got {}", obj.get_type().name()?)))
 }
 
 /// Optional variant: `None` stays `None`.
@@ -103,10 +92,7 @@ pub fn parse_decimal(s: &str, kind: Kind) -> Result<Decimal, BindError> {
     let t = s.trim_start_matches(['+', '-']);
     let lower = t.to_ascii_lowercase();
     if lower.starts_with("nan") || lower.starts_with("snan") || lower.starts_with("inf") {
-        return Err(BindError::other(
-            "invalid_decimal",
-            format!("{s:?} is not a finite number"),
-        ));
+        return Err(BindError::other("invalid_decimal", format!("{s:?} is not a finite number")));
     }
     let (mantissa, exp) = match t.find(['e', 'E']) {
         Some(i) => match t[i + 1..].parse::<i64>() {
@@ -157,15 +143,9 @@ pub fn parse_decimal(s: &str, kind: Kind) -> Result<Decimal, BindError> {
         }
     }
     if scale > 28 {
-        Err(BindError::other(
-            kind.off_grid(),
-            format!("{s} has more decimal places than any tick or lot size"),
-        ))
+        Err(BindError::other(kind.off_grid(), format!("{s} has more decimal places than any tick or lot size")))
     } else {
-        Err(BindError::other(
-            kind.out_of_range(),
-            format!("{s} is outside the engine's range"),
-        ))
+        Err(BindError::other(kind.out_of_range(), format!("{s} is outside the engine's range")))
     }
 }
 
@@ -182,9 +162,7 @@ pub fn decimal_to_py(py: Python<'_>, d: Decimal) -> PyResult<Bound<'_, PyAny>> {
 pub fn to_ts(obj: &Bound<'_, PyAny>) -> PyResult<u64> {
     let py = obj.py();
     if obj.is_instance_of::<PyInt>() && !obj.is_instance_of::<PyBool>() {
-        return obj
-            .extract::<u64>()
-            .map_err(|_| PyValueError::new_err("timestamp must be 0..2^64 nanoseconds"));
+        return obj.extract::<u64>().map_err(|_| PyValueError::new_err("timestamp must be 0..2^64 nanoseconds"));
     }
     let dt = DATETIME_TYPE.import(py, "datetime", "datetime")?;
     if obj.is_instance(dt)? {
@@ -201,20 +179,13 @@ pub fn to_ts(obj: &Bound<'_, PyAny>) -> PyResult<u64> {
         let days: i64 = delta.getattr("days")?.extract()?;
         let secs: i64 = delta.getattr("seconds")?.extract()?;
         let micros: i64 = delta.getattr("microseconds")?.extract()?;
-        let ns = (i128::from(days) * 86_400 + i128::from(secs)) * 1_000_000_000
-            + i128::from(micros) * 1_000;
-        return u64::try_from(ns)
-            .map_err(|_| PyValueError::new_err("datetime is before the Unix epoch"));
+        let ns = (i128::from(days) * 86_400 + i128::from(secs)) * 1_000_000_000 + i128::from(micros) * 1_000;
+        return u64::try_from(ns).map_err(|_| PyValueError::new_err("datetime is before the Unix epoch"));
     }
     if obj.is_instance_of::<PyFloat>() {
-        return Err(PyTypeError::new_err(
-            "float timestamps are refused; pass int nanoseconds or an aware datetime",
-        ));
+        return Err(PyTypeError::new_err("float timestamps are refused; pass int nanoseconds or an aware datetime"));
     }
-    Err(PyTypeError::new_err(format!(
-        "expected int nanoseconds or datetime, got {}",
-        obj.get_type().name()?
-    )))
+    Err(PyTypeError::new_err(format!("expected int nanoseconds or datetime, got {}", obj.get_type().name()?)))
 }
 
 pub fn to_ts_opt(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u64>> {
@@ -254,11 +225,7 @@ pub fn stp_from(s: &str) -> PyResult<SelfTradePrevention> {
         "cancel_maker" => Ok(SelfTradePrevention::CancelMaker),
         "cancel_both" => Ok(SelfTradePrevention::CancelBoth),
         "decrement" => Ok(SelfTradePrevention::Decrement),
-        _ => Err(bad_choice(
-            "stp",
-            s,
-            "'none', 'cancel_taker', 'cancel_maker', 'cancel_both', 'decrement'",
-        )),
+        _ => Err(bad_choice("stp", s, "'none', 'cancel_taker', 'cancel_maker', 'cancel_both', 'decrement'")),
     }
 }
 
@@ -274,8 +241,6 @@ pub fn status_from(s: &str) -> PyResult<TradingStatus> {
 pub fn client_order_id_from(py: Python<'_>, s: Option<&str>) -> PyResult<Option<ClientOrderId>> {
     match s {
         None => Ok(None),
-        Some(s) => ClientOrderId::new(s)
-            .map(Some)
-            .map_err(|e| BindError::from(e).into_pyerr(py)),
+        Some(s) => ClientOrderId::new(s).map(Some).map_err(|e| BindError::from(e).into_pyerr(py)),
     }
 }

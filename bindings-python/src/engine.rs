@@ -10,17 +10,14 @@
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
 use brokerx_engine::{
-    Engine as REngine, EngineConfig, EngineSnapshot, Event, InstrumentId, OrderId, OrderView,
-    Timestamp,
+    Engine as REngine, EngineConfig, EngineSnapshot, Event, InstrumentId, OrderId, OrderView, Timestamp,
 };
 use pyo3::exceptions::PyIndexError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyTuple, PyType};
 
 use crate::commands::{pending_from_py, place_pending, InstrRef, Pending, PendingCmd};
-use crate::convert::{
-    decimal_to_py, side_from, status_from, to_decimal, to_decimal_opt, to_ts, to_ts_opt, Kind,
-};
+use crate::convert::{decimal_to_py, side_from, status_from, to_decimal, to_decimal_opt, to_ts, to_ts_opt, Kind};
 use crate::errors::{new_error, BindError};
 use crate::events::{event_to_py, events_to_list, Level, Scale};
 
@@ -36,17 +33,8 @@ struct Inner {
 
 impl Inner {
     fn new(engine: REngine) -> Self {
-        let scales = engine
-            .instruments()
-            .map(|i| Scale {
-                tick: i.spec.tick_size,
-                lot: i.spec.lot_size,
-            })
-            .collect();
-        Inner {
-            engine,
-            scales: Arc::new(scales),
-        }
+        let scales = engine.instruments().map(|i| Scale { tick: i.spec.tick_size, lot: i.spec.lot_size }).collect();
+        Inner { engine, scales: Arc::new(scales) }
     }
 
     /// Resolves and applies one command; keeps `scales` in step with registrations.
@@ -64,10 +52,7 @@ impl Inner {
         if n != self.scales.len() {
             let v = Arc::make_mut(&mut self.scales);
             for i in self.engine.instruments().skip(v.len()) {
-                v.push(Scale {
-                    tick: i.spec.tick_size,
-                    lot: i.spec.lot_size,
-                });
+                v.push(Scale { tick: i.spec.tick_size, lot: i.spec.lot_size });
             }
         }
     }
@@ -137,9 +122,7 @@ impl Engine {
             max_instruments: max_instruments.unwrap_or(d.max_instruments),
             market_data,
         };
-        Engine {
-            inner: Mutex::new(Inner::new(REngine::new(config))),
-        }
+        Engine { inner: Mutex::new(Inner::new(REngine::new(config))) }
     }
 
     /// Registers an instrument; its id is `InstrumentRegistered.instrument`.
@@ -205,11 +188,7 @@ impl Engine {
             stp,
             client_order_id,
         )?;
-        let cmd = PendingCmd {
-            ts: to_ts_opt(ts)?,
-            correlation_id,
-            kind,
-        };
+        let cmd = PendingCmd { ts: to_ts_opt(ts)?, correlation_id, kind };
         self.run(py, &cmd)
     }
 
@@ -223,11 +202,7 @@ impl Engine {
         ts: Option<&Bound<'py, PyAny>>,
         correlation_id: u64,
     ) -> PyResult<Bound<'py, PyList>> {
-        let cmd = PendingCmd {
-            ts: to_ts_opt(ts)?,
-            correlation_id,
-            kind: Pending::Cancel { account, order_id },
-        };
+        let cmd = PendingCmd { ts: to_ts_opt(ts)?, correlation_id, kind: Pending::Cancel { account, order_id } };
         self.run(py, &cmd)
     }
 
@@ -274,14 +249,7 @@ impl Engine {
             Some(i) if !i.is_none() => Some(InstrRef::from_py(i)?),
             _ => None,
         };
-        let cmd = PendingCmd {
-            ts: to_ts_opt(ts)?,
-            correlation_id,
-            kind: Pending::MassCancel {
-                account,
-                instrument,
-            },
-        };
+        let cmd = PendingCmd { ts: to_ts_opt(ts)?, correlation_id, kind: Pending::MassCancel { account, instrument } };
         self.run(py, &cmd)
     }
 
@@ -334,16 +302,8 @@ impl Engine {
     }
 
     /// Expires every GTD order due at `now`.
-    fn on_time<'py>(
-        &self,
-        py: Python<'py>,
-        now: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyList>> {
-        let cmd = PendingCmd {
-            ts: Some(to_ts(now)?),
-            correlation_id: 0,
-            kind: Pending::ExpireDue,
-        };
+    fn on_time<'py>(&self, py: Python<'py>, now: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+        let cmd = PendingCmd { ts: Some(to_ts(now)?), correlation_id: 0, kind: Pending::ExpireDue };
         self.run(py, &cmd)
     }
 
@@ -353,11 +313,7 @@ impl Engine {
     }
 
     /// Applies one command object.
-    fn submit<'py>(
-        &self,
-        py: Python<'py>,
-        command: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyList>> {
+    fn submit<'py>(&self, py: Python<'py>, command: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
         let cmd = pending_from_py(command)?;
         self.run(py, &cmd)
     }
@@ -366,10 +322,7 @@ impl Engine {
     /// does not stop the batch: its `(index, exception)` is in `errors`. Large
     /// batches run with the GIL released. Events are converted lazily.
     fn submit_many(&self, py: Python<'_>, commands: &Bound<'_, PyAny>) -> PyResult<EventBatch> {
-        let cmds: Vec<PendingCmd> = commands
-            .try_iter()?
-            .map(|c| pending_from_py(&c?))
-            .collect::<PyResult<_>>()?;
+        let cmds: Vec<PendingCmd> = commands.try_iter()?.map(|c| pending_from_py(&c?)).collect::<PyResult<_>>()?;
         let work = |inner: &mut Inner| {
             let mut events = Vec::with_capacity(cmds.len() * 3);
             let mut errors = Vec::new();
@@ -400,54 +353,32 @@ impl Engine {
                     .map(|t| t.into_any().unbind())
             })
             .collect::<PyResult<Vec<_>>>()?;
-        Ok(EventBatch {
-            events,
-            scales,
-            errors,
-        })
+        Ok(EventBatch { events, scales, errors })
     }
 
     /// Best bid and ask as `(bid, ask)`, each a `Level` or None. Reads two levels.
-    fn bbo(
-        &self,
-        py: Python<'_>,
-        instrument: &Bound<'_, PyAny>,
-    ) -> PyResult<(Option<Level>, Option<Level>)> {
+    fn bbo(&self, py: Python<'_>, instrument: &Bound<'_, PyAny>) -> PyResult<(Option<Level>, Option<Level>)> {
         let id = self.instrument_id(py, instrument)?;
         let g = self.lock(py);
         let scale = g.scales.get(id as usize).copied();
         let bbo = g.engine.bbo(InstrumentId(id));
         drop(g);
         match (bbo, scale) {
-            (Some(b), Some(s)) => Ok((
-                b.bid.map(|l| Level::new(l, s)),
-                b.ask.map(|l| Level::new(l, s)),
-            )),
+            (Some(b), Some(s)) => Ok((b.bid.map(|l| Level::new(l, s)), b.ask.map(|l| Level::new(l, s)))),
             _ => Ok((None, None)),
         }
     }
 
     /// The best `levels` price levels of one side, best first. Copies only those.
     #[pyo3(signature = (instrument, side, levels=10))]
-    fn depth(
-        &self,
-        py: Python<'_>,
-        instrument: &Bound<'_, PyAny>,
-        side: &str,
-        levels: usize,
-    ) -> PyResult<Vec<Level>> {
+    fn depth(&self, py: Python<'_>, instrument: &Bound<'_, PyAny>, side: &str, levels: usize) -> PyResult<Vec<Level>> {
         let side = side_from(side)?;
         let id = self.instrument_id(py, instrument)?;
         let g = self.lock(py);
         let Some(scale) = g.scales.get(id as usize).copied() else {
             return Ok(Vec::new());
         };
-        let v: Vec<Level> = g
-            .engine
-            .depth(InstrumentId(id), side)
-            .take(levels)
-            .map(|l| Level::new(l, scale))
-            .collect();
+        let v: Vec<Level> = g.engine.depth(InstrumentId(id), side).take(levels).map(|l| Level::new(l, scale)).collect();
         Ok(v)
     }
 
@@ -466,10 +397,7 @@ impl Engine {
         let Some(inst) = g.engine.instrument(InstrumentId(id)) else {
             return Ok(Vec::new());
         };
-        let scale = Scale {
-            tick: inst.spec.tick_size,
-            lot: inst.spec.lot_size,
-        };
+        let scale = Scale { tick: inst.spec.tick_size, lot: inst.spec.lot_size };
         let ticks = match inst.price_to_ticks(price) {
             Ok(t) => t,
             Err(e) => {
@@ -477,10 +405,7 @@ impl Engine {
                 return Err(BindError::from(e).into_pyerr(py));
             }
         };
-        Ok(g.engine
-            .orders_at(InstrumentId(id), side, ticks)
-            .map(|v| Order { view: v, scale })
-            .collect())
+        Ok(g.engine.orders_at(InstrumentId(id), side, ticks).map(|v| Order { view: v, scale }).collect())
     }
 
     /// A live order, or None once it is filled, cancelled or expired.
@@ -502,11 +427,7 @@ impl Engine {
 
     /// Every registered instrument, by id.
     fn instruments(&self, py: Python<'_>) -> Vec<Instrument> {
-        self.lock(py)
-            .engine
-            .instruments()
-            .map(|i| Instrument { inner: i.clone() })
-            .collect()
+        self.lock(py).engine.instruments().map(|i| Instrument { inner: i.clone() }).collect()
     }
 
     /// The engine's time (ns): the timestamp of the last command.
@@ -541,8 +462,7 @@ impl Engine {
     /// The whole state as bytes (JSON of the engine's snapshot, versioned).
     fn snapshot<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
         let snap = self.lock(py).engine.snapshot();
-        let bytes = serde_json::to_vec(&snap)
-            .map_err(|e| new_error(py, "snapshot_undecodable", e.to_string()))?;
+        let bytes = serde_json::to_vec(&snap).map_err(|e| new_error(py, "snapshot_undecodable", e.to_string()))?;
         Ok(PyBytes::new(py, &bytes))
     }
 
@@ -550,17 +470,10 @@ impl Engine {
     /// from never having snapshotted.
     #[classmethod]
     fn restore(_cls: &Bound<'_, PyType>, py: Python<'_>, data: &[u8]) -> PyResult<Engine> {
-        let snap: EngineSnapshot = serde_json::from_slice(data).map_err(|e| {
-            new_error(
-                py,
-                "snapshot_undecodable",
-                format!("snapshot bytes do not decode: {e}"),
-            )
-        })?;
+        let snap: EngineSnapshot = serde_json::from_slice(data)
+            .map_err(|e| new_error(py, "snapshot_undecodable", format!("snapshot bytes do not decode: {e}")))?;
         let engine = REngine::restore(&snap).map_err(|e| BindError::from(e).into_pyerr(py))?;
-        Ok(Engine {
-            inner: Mutex::new(Inner::new(engine)),
-        })
+        Ok(Engine { inner: Mutex::new(Inner::new(engine)) })
     }
 
     fn __reduce__<'py>(
@@ -618,21 +531,14 @@ impl EventBatch {
     /// Number of `Trade` events, without converting anything.
     #[getter]
     fn trade_count(&self) -> usize {
-        self.events
-            .iter()
-            .filter(|e| matches!(e.kind, brokerx_engine::EventKind::Trade { .. }))
-            .count()
+        self.events.iter().filter(|e| matches!(e.kind, brokerx_engine::EventKind::Trade { .. })).count()
     }
     /// Every event as a Python object.
     fn to_list<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         events_to_list(py, &self.events, &self.scales)
     }
     fn __repr__(&self) -> String {
-        format!(
-            "EventBatch(events={}, errors={})",
-            self.events.len(),
-            self.errors.len()
-        )
+        format!("EventBatch(events={}, errors={})", self.events.len(), self.errors.len())
     }
 }
 

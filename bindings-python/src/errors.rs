@@ -26,12 +26,7 @@ create_exception!(
     InvalidOrder,
     "A decimal value that is not a finite number (NaN, Infinity, unparsable text)."
 );
-create_exception!(
-    brokerx,
-    StaleVersion,
-    InvalidOrder,
-    "An amend named a version the order is no longer at."
-);
+create_exception!(brokerx, StaleVersion, InvalidOrder, "An amend named a version the order is no longer at.");
 create_exception!(
     brokerx,
     DuplicateClientOrderId,
@@ -44,36 +39,21 @@ create_exception!(
     BrokerXError,
     "The order is unknown, no longer live, or belongs to another account."
 );
-create_exception!(
-    brokerx,
-    UnknownInstrument,
-    BrokerXError,
-    "No instrument with that id or symbol."
-);
+create_exception!(brokerx, UnknownInstrument, BrokerXError, "No instrument with that id or symbol.");
 create_exception!(
     brokerx,
     InvalidInstrument,
     BrokerXError,
     "The instrument spec is invalid or its symbol is already registered."
 );
-create_exception!(
-    brokerx,
-    TimeWentBackwards,
-    BrokerXError,
-    "A command's timestamp is before the engine's time."
-);
+create_exception!(brokerx, TimeWentBackwards, BrokerXError, "A command's timestamp is before the engine's time.");
 create_exception!(
     brokerx,
     CapacityReached,
     BrokerXError,
     "A configured limit (orders, levels, instruments) is reached."
 );
-create_exception!(
-    brokerx,
-    SnapshotError,
-    BrokerXError,
-    "A snapshot could not be decoded or restored."
-);
+create_exception!(brokerx, SnapshotError, BrokerXError, "A snapshot could not be decoded or restored.");
 create_exception!(
     brokerx,
     InvariantViolation,
@@ -125,10 +105,7 @@ impl From<EngineSnapshotError> for BindError {
 
 impl BindError {
     pub fn other(code: &'static str, message: impl Into<String>) -> Self {
-        BindError::Other {
-            code,
-            message: message.into(),
-        }
+        BindError::Other { code, message: message.into() }
     }
 
     pub fn code(&self) -> &'static str {
@@ -204,28 +181,29 @@ pub fn new_error(py: Python<'_>, code: &'static str, message: String) -> PyErr {
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     macro_rules! add {
-        ($($t:ident),*) => {$(
+        ($($t:ident = $code:literal),* $(,)?) => {$(
             let t = py.get_type::<$t>();
-            // Class-level default so `except BrokerXError as e: e.code` always works.
-            t.setattr("code", "")?;
+            // Class-level default, so an exception raised from Python code (a host
+            // raising `IdempotencyConflict(...)`) still has a meaningful `.code`.
+            t.setattr("code", $code)?;
             m.add(stringify!($t), t)?;
         )*};
     }
     add!(
-        BrokerXError,
-        InvalidOrder,
-        InvalidDecimal,
-        StaleVersion,
-        DuplicateClientOrderId,
-        UnknownOrder,
-        UnknownInstrument,
-        InvalidInstrument,
-        TimeWentBackwards,
-        CapacityReached,
-        SnapshotError,
-        InvariantViolation,
-        InsufficientFunds,
-        IdempotencyConflict
+        BrokerXError = "brokerx_error",
+        InvalidOrder = "invalid_order",
+        InvalidDecimal = "invalid_decimal",
+        StaleVersion = "stale_version",
+        DuplicateClientOrderId = "duplicate_client_order_id",
+        UnknownOrder = "unknown_order",
+        UnknownInstrument = "unknown_instrument",
+        InvalidInstrument = "invalid_instrument_spec",
+        TimeWentBackwards = "time_went_backwards",
+        CapacityReached = "capacity_reached",
+        SnapshotError = "snapshot_undecodable",
+        InvariantViolation = "invariant_violated",
+        InsufficientFunds = "insufficient_funds",
+        IdempotencyConflict = "idempotency_conflict",
     );
     Ok(())
 }

@@ -21,16 +21,10 @@ pub struct Scale {
 
 impl Scale {
     pub fn price(&self, t: Ticks) -> Decimal {
-        Decimal::from(t.0)
-            .checked_mul(self.tick)
-            .unwrap_or(Decimal::MAX)
-            .normalize()
+        Decimal::from(t.0).checked_mul(self.tick).unwrap_or(Decimal::MAX).normalize()
     }
     pub fn qty(&self, l: Lots) -> Decimal {
-        Decimal::from(l.0)
-            .checked_mul(self.lot)
-            .unwrap_or(Decimal::MAX)
-            .normalize()
+        Decimal::from(l.0).checked_mul(self.lot).unwrap_or(Decimal::MAX).normalize()
     }
 }
 
@@ -282,11 +276,7 @@ event_class!(Amended {
     remaining: Qty,
     priority_kept: bool,
 });
-event_class!(Expired {
-    order_id: u64,
-    account: u64,
-    qty: Qty,
-});
+event_class!(Expired { order_id: u64, account: u64, qty: Qty });
 event_class!(LevelChanged {
     side: &'static str,
     price: Px,
@@ -318,13 +308,7 @@ pub fn event_instrument(k: &EventKind) -> u32 {
 /// One engine event → its Python class. `scales` is indexed by instrument id.
 pub fn event_to_py<'py>(py: Python<'py>, e: &Event, scales: &[Scale]) -> PyResult<Bound<'py, PyAny>> {
     let instrument = event_instrument(&e.kind);
-    let scale = scales
-        .get(instrument as usize)
-        .copied()
-        .unwrap_or(Scale {
-            tick: Decimal::ONE,
-            lot: Decimal::ONE,
-        });
+    let scale = scales.get(instrument as usize).copied().unwrap_or(Scale { tick: Decimal::ONE, lot: Decimal::ONE });
     let (seq, ts, correlation_id) = (e.seq, e.ts.0, e.correlation_id.0);
     macro_rules! mk {
         ($name:ident { $($f:ident : $v:expr),* $(,)? }) => {
@@ -336,31 +320,18 @@ pub fn event_to_py<'py>(py: Python<'py>, e: &Event, scales: &[Scale]) -> PyResul
         EventKind::TradingStatusChanged { status, .. } => {
             mk!(TradingStatusChanged { status: status.as_str() })
         }
-        EventKind::Accepted {
-            order_id,
-            account,
-            side,
-            price,
-            qty,
-            time_in_force,
-            client_order_id,
-            ..
-        } => mk!(Accepted {
-            order_id: order_id.0,
-            account: account.0,
-            side: side.as_str(),
-            price: price.map(Px),
-            qty: Qty(qty),
-            time_in_force: time_in_force.as_str(),
-            client_order_id: client_order_id,
-        }),
-        EventKind::Rejected {
-            account,
-            order_id,
-            client_order_id,
-            reason,
-            ..
-        } => mk!(Rejected {
+        EventKind::Accepted { order_id, account, side, price, qty, time_in_force, client_order_id, .. } => {
+            mk!(Accepted {
+                order_id: order_id.0,
+                account: account.0,
+                side: side.as_str(),
+                price: price.map(Px),
+                qty: Qty(qty),
+                time_in_force: time_in_force.as_str(),
+                client_order_id: client_order_id,
+            })
+        }
+        EventKind::Rejected { account, order_id, client_order_id, reason, .. } => mk!(Rejected {
             account: account.0,
             order_id: order_id.map(|o| o.0),
             client_order_id: client_order_id,
@@ -390,42 +361,17 @@ pub fn event_to_py<'py>(py: Python<'py>, e: &Event, scales: &[Scale]) -> PyResul
             taker_account: taker_account.0,
             taker_remaining: Qty(taker_remaining),
         }),
-        EventKind::Cancelled {
-            order_id,
-            account,
-            qty,
-            reason,
-            ..
-        } => mk!(Cancelled {
-            order_id: order_id.0,
-            account: account.0,
-            qty: Qty(qty),
-            reason: reason.code(),
-        }),
-        EventKind::Reduced {
-            order_id,
-            account,
-            qty,
-            remaining,
-            reason,
-            ..
-        } => mk!(Reduced {
+        EventKind::Cancelled { order_id, account, qty, reason, .. } => {
+            mk!(Cancelled { order_id: order_id.0, account: account.0, qty: Qty(qty), reason: reason.code() })
+        }
+        EventKind::Reduced { order_id, account, qty, remaining, reason, .. } => mk!(Reduced {
             order_id: order_id.0,
             account: account.0,
             qty: Qty(qty),
             remaining: Qty(remaining),
             reason: reason.code(),
         }),
-        EventKind::Amended {
-            order_id,
-            account,
-            version,
-            price,
-            qty,
-            remaining,
-            priority_kept,
-            ..
-        } => mk!(Amended {
+        EventKind::Amended { order_id, account, version, price, qty, remaining, priority_kept, .. } => mk!(Amended {
             order_id: order_id.0,
             account: account.0,
             version: version,
@@ -434,41 +380,18 @@ pub fn event_to_py<'py>(py: Python<'py>, e: &Event, scales: &[Scale]) -> PyResul
             remaining: Qty(remaining),
             priority_kept: priority_kept,
         }),
-        EventKind::Expired {
-            order_id,
-            account,
-            qty,
-            ..
-        } => mk!(Expired {
-            order_id: order_id.0,
-            account: account.0,
-            qty: Qty(qty),
-        }),
-        EventKind::LevelChanged {
-            side,
-            price,
-            qty,
-            orders,
-            ..
-        } => mk!(LevelChanged {
-            side: side.as_str(),
-            price: Px(price),
-            qty: Qty(qty),
-            orders: orders,
-        }),
+        EventKind::Expired { order_id, account, qty, .. } => {
+            mk!(Expired { order_id: order_id.0, account: account.0, qty: Qty(qty) })
+        }
+        EventKind::LevelChanged { side, price, qty, orders, .. } => {
+            mk!(LevelChanged { side: side.as_str(), price: Px(price), qty: Qty(qty), orders: orders })
+        }
         EventKind::BboChanged { bid, ask, .. } => mk!(BboChanged { bid: bid, ask: ask }),
     }
 }
 
-pub fn events_to_list<'py>(
-    py: Python<'py>,
-    events: &[Event],
-    scales: &[Scale],
-) -> PyResult<Bound<'py, PyList>> {
-    let items = events
-        .iter()
-        .map(|e| event_to_py(py, e, scales))
-        .collect::<PyResult<Vec<_>>>()?;
+pub fn events_to_list<'py>(py: Python<'py>, events: &[Event], scales: &[Scale]) -> PyResult<Bound<'py, PyList>> {
+    let items = events.iter().map(|e| event_to_py(py, e, scales)).collect::<PyResult<Vec<_>>>()?;
     PyList::new(py, items)
 }
 

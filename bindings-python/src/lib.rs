@@ -17,14 +17,10 @@ mod events;
 
 /// Parses a command's `to_dict()` form back into its command object.
 #[pyfunction]
-fn command_from_dict<'py>(
-    py: Python<'py>,
-    data: &Bound<'py, PyAny>,
-) -> PyResult<Bound<'py, PyAny>> {
+fn command_from_dict<'py>(py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     let json = py.import("json")?.call_method1("dumps", (data,))?;
-    let v: serde_json::Value = serde_json::from_str(json.extract::<&str>()?).map_err(|e| {
-        errors::new_error(py, "invalid_argument", format!("bad command dict: {e}"))
-    })?;
+    let v: serde_json::Value = serde_json::from_str(json.extract::<&str>()?)
+        .map_err(|e| errors::new_error(py, "invalid_argument", format!("bad command dict: {e}")))?;
     let cmd = commands::from_json(&v).map_err(|e| e.into_pyerr(py))?;
     commands::pending_to_py(py, cmd)
 }

@@ -1,0 +1,39 @@
+"""Settings for the example brokerage: SQLite by default, no static files, JSON API only."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "example-only-not-secret")
+DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"
+ALLOWED_HOSTS = ["*"]
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "trading",
+]
+MIDDLEWARE = [
+    "django.middleware.common.CommonMiddleware",
+]
+ROOT_URLCONF = "brokerage.urls"
+WSGI_APPLICATION = "brokerage.wsgi.application"
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("BROKERAGE_DB", str(BASE_DIR / "db.sqlite3")),
+    }
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+USE_TZ = True
+TIME_ZONE = "UTC"
+
+# Instruments the brokerage lists. Registered once, through the journal, so a
+# rebuild registers them again in the same order with the same ids.
+BROKERX_INSTRUMENTS = [
+    {"symbol": "BTC-USD", "tick_size": "0.01", "lot_size": "0.0001", "base": "BTC", "quote": "USD"},
+    {"symbol": "ETH-USD", "tick_size": "0.01", "lot_size": "0.001", "base": "ETH", "quote": "USD"},
+]
