@@ -900,10 +900,17 @@ pub fn pending_to_py(py: Python<'_>, cmd: PendingCmd) -> PyResult<Bound<'_, PyAn
 
 /// Extracts the Rust command from any command object.
 pub fn pending_from_py(obj: &Bound<'_, PyAny>) -> PyResult<PendingCmd> {
+    pending_ref(obj).cloned()
+}
+
+/// Borrows the Rust command inside any command object. Command classes are
+/// frozen (immutable) and `Sync`, so the reference may be read without the GIL
+/// for as long as `obj` is alive.
+pub fn pending_ref<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<&'a PendingCmd> {
     macro_rules! try_cast {
         ($($t:ty),*) => {$(
             if let Ok(c) = obj.cast_exact::<$t>() {
-                return Ok(c.get().cmd.clone());
+                return Ok(&c.get().cmd);
             }
         )*};
     }

@@ -16,7 +16,7 @@ use pyo3::exceptions::PyIndexError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyTuple, PyType};
 
-use crate::commands::{pending_from_py, place_pending, InstrRef, Pending, PendingCmd};
+use crate::commands::{pending_from_py, pending_ref, place_pending, InstrRef, Pending, PendingCmd};
 use crate::convert::{decimal_to_py, side_from, status_from, to_decimal, to_decimal_opt, to_ts, to_ts_opt, Kind};
 use crate::errors::{new_error, BindError};
 use crate::events::{event_to_py, events_to_list, Level, Scale};
@@ -322,7 +322,11 @@ impl Engine {
     /// does not stop the batch: its `(index, exception)` is in `errors`. Large
     /// batches run with the GIL released. Events are converted lazily.
     fn submit_many(&self, py: Python<'_>, commands: &Bound<'_, PyAny>) -> PyResult<EventBatch> {
-        let cmds: Vec<PendingCmd> = commands.try_iter()?.map(|c| pending_from_py(&c?)).collect::<PyResult<_>>()?;
+        // Hold the command objects (strong references) and borrow their frozen
+        // Rust payloads: nothing is copied, and the payloads can be read with the
+        // GIL released while `objs` keeps them alive.
+        let objs: Vec<Bound<'_, PyAny>> = commands.try_iter()?.collect::<PyResult<_>>()?;
+        let cmds: Vec<&PendingCmd> = objs.iter().map(pending_ref).collect::<PyResult<_>>()?;
         let work = |inner: &mut Inner| {
             let mut events = Vec::with_capacity(cmds.len() * 3);
             let mut errors = Vec::new();
