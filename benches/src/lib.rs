@@ -8,13 +8,23 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 pub struct CountingAlloc;
 
 pub static ALLOCS: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    // Const-initialised, so reading it never allocates (safe inside the allocator).
+    static THREAD_ALLOCS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+fn count_one() {
+    ALLOCS.fetch_add(1, Relaxed);
+    let _ = THREAD_ALLOCS.try_with(|c| c.set(c.get() + 1));
+}
 pub static LIVE_BYTES: AtomicUsize = AtomicUsize::new(0);
 pub static PEAK_BYTES: AtomicUsize = AtomicUsize::new(0);
 
 // SAFETY: delegates every call to the system allocator unchanged; only counts.
 unsafe impl GlobalAlloc for CountingAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Relaxed);
+        count_one();
         let live = LIVE_BYTES.fetch_add(layout.size(), Relaxed) + layout.size();
         PEAK_BYTES.fetch_max(live, Relaxed);
         unsafe { System.alloc(layout) }
@@ -24,7 +34,7 @@ unsafe impl GlobalAlloc for CountingAlloc {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Relaxed);
+        count_one();
         if new_size >= layout.size() {
             let live = LIVE_BYTES.fetch_add(new_size - layout.size(), Relaxed) + new_size - layout.size();
             PEAK_BYTES.fetch_max(live, Relaxed);
@@ -35,8 +45,9 @@ unsafe impl GlobalAlloc for CountingAlloc {
     }
 }
 
+/// Allocations (and reallocations) made by the calling thread so far.
 pub fn allocs() -> u64 {
-    ALLOCS.load(Relaxed)
+    THREAD_ALLOCS.try_with(|c| c.get()).unwrap_or(0)
 }
 
 pub fn live_bytes() -> usize {

@@ -1,7 +1,7 @@
 //! Replays seeded workloads through the engine and prints throughput, latency
 //! percentiles, allocations per command and memory per resting order.
 //!
-//!     cargo run --release -p brokerx-benches --bin engine_bench [-- quick]
+//!     cargo run --release -p brokerx-benches --bin engine_bench [-- quick] [exchange] [deep] [memory]
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -128,9 +128,16 @@ fn main() {
     let quick = std::env::args().any(|a| a == "quick");
     let (n, repeats) = if quick { (200_000, 1) } else { (2_000_000, 3) };
     println!("engine_bench: seed 42, {n} measured commands per workload, best of {repeats} replays; single thread");
-    let w = exchange_core_mix(42, n, 1_000, 1_000);
-    report("exchange-core mix", &w, repeats);
-    let w = deep_book_mix(42, n, 100_000, 2_000, 1_000);
-    report("deep book (100k)", &w, repeats);
-    memory(if quick { 1_000_000 } else { 10_000_000 });
+    let only = |name: &str| !std::env::args().skip(1).any(|a| ["exchange", "deep", "memory"].contains(&a.as_str())) || std::env::args().any(|a| a == name);
+    if only("exchange") {
+        let w = exchange_core_mix(42, n, 1_000, 1_000);
+        report("exchange-core mix", &w, repeats);
+    }
+    if only("deep") {
+        let w = deep_book_mix(42, n, 100_000, 2_000, 1_000);
+        report("deep book (100k)", &w, repeats);
+    }
+    if only("memory") {
+        memory(if quick { 1_000_000 } else { 10_000_000 });
+    }
 }
