@@ -68,6 +68,19 @@ create_exception!(
 );
 create_exception!(
     brokerx,
+    InvalidAmount,
+    BrokerXError,
+    "A ledger amount that does not fit its asset (negative, too many decimals, too large)."
+);
+create_exception!(brokerx, InvalidAccount, BrokerXError, "An asset or account that cannot be created or is not there.");
+create_exception!(
+    brokerx,
+    TransferRefused,
+    BrokerXError,
+    "A ledger transfer was refused; `.code` is the ledger's status code."
+);
+create_exception!(
+    brokerx,
     IdempotencyConflict,
     BrokerXError,
     "An idempotency key was reused with a different request."
@@ -161,14 +174,28 @@ pub fn new_error(py: Python<'_>, code: &'static str, message: String) -> PyErr {
         "unknown_instrument" => UnknownInstrument::new_err(message),
         "duplicate_symbol" | "invalid_instrument_spec" => InvalidInstrument::new_err(message),
         "time_went_backwards" => TimeWentBackwards::new_err(message),
-        "order_capacity_reached" | "level_capacity_reached" | "instrument_capacity_reached" => {
-            CapacityReached::new_err(message)
-        }
-        "snapshot_version_unsupported" | "snapshot_inconsistent" | "snapshot_undecodable" => {
-            SnapshotError::new_err(message)
-        }
+        "order_capacity_reached"
+        | "level_capacity_reached"
+        | "instrument_capacity_reached"
+        | "accounts_max_reached"
+        | "assets_max_reached" => CapacityReached::new_err(message),
+        "snapshot_version_unsupported"
+        | "snapshot_inconsistent"
+        | "snapshot_undecodable"
+        | "replay_diverged"
+        | "snapshot_hash_mismatch" => SnapshotError::new_err(message),
         "invariant_violated" => InvariantViolation::new_err(message),
         "insufficient_funds" => InsufficientFunds::new_err(message),
+        "scale_exceeds_asset" | "negative_amount" | "amount_overflow" | "scale_too_large" => {
+            InvalidAmount::new_err(message)
+        }
+        "asset_exists"
+        | "account_exists"
+        | "asset_id_must_not_be_zero"
+        | "asset_scale_too_large"
+        | "asset_not_found"
+        | "max_balance_overflow" => InvalidAccount::new_err(message),
+        "transfer_refused" => TransferRefused::new_err(message),
         "idempotency_conflict" => IdempotencyConflict::new_err(message),
         _ => BrokerXError::new_err(message),
     };
@@ -204,6 +231,9 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         InvariantViolation = "invariant_violated",
         InsufficientFunds = "insufficient_funds",
         IdempotencyConflict = "idempotency_conflict",
+        InvalidAmount = "invalid_amount",
+        InvalidAccount = "invalid_account",
+        TransferRefused = "transfer_refused",
     );
     Ok(())
 }

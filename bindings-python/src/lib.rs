@@ -14,6 +14,7 @@ mod convert;
 mod engine;
 mod errors;
 mod events;
+mod ledger;
 
 /// Parses a command's `to_dict()` form back into its command object.
 #[pyfunction]
@@ -31,6 +32,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     events::register(m)?;
     commands::register(m)?;
     engine::register(m)?;
+    ledger::register(m)?;
     m.add_function(wrap_pyfunction!(command_from_dict, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -1,6 +1,7 @@
 """BrokerX Engine for Python: deterministic order books and matching.
 
-A thin wrapper over the Rust core (``brokerx._native``): every call converts its
+A thin wrapper over the Rust core (``brokerx._native``): the order-book
+:class:`Engine` and the double-entry wallet :class:`Ledger`: every call converts its
 arguments, runs the engine and converts the result back. Prices and quantities
 are :class:`decimal.Decimal` (or ``str``) in and ``Decimal`` out; ``float`` is
 refused with :class:`TypeError`. Timestamps are ``int`` nanoseconds since the
@@ -16,6 +17,14 @@ from __future__ import annotations
 from typing import Union
 
 from ._native import (
+    Balance,
+    Hold,
+    InvalidAccount,
+    InvalidAmount,
+    Ledger,
+    Transfer,
+    TransferRefused,
+    TransferResult,
     Accepted,
     Amend,
     Amended,
@@ -84,6 +93,14 @@ Command = Union[
 ]
 
 __all__ = [
+    "Balance",
+    "Hold",
+    "InvalidAccount",
+    "InvalidAmount",
+    "Ledger",
+    "Transfer",
+    "TransferRefused",
+    "TransferResult",
     "Accepted",
     "Amend",
     "Amended",
