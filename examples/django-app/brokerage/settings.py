@@ -31,6 +31,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
 TIME_ZONE = "UTC"
 
+# Ledger assets (id, code, decimal places). USD carries 6 places so that any
+# price × quantity on the instruments' grids (0.01 × 0.0001) settles exactly.
+BROKERX_ASSETS = [
+    {"id": 1, "code": "USD", "scale": 6},
+    {"id": 2, "code": "BTC", "scale": 8},
+    {"id": 3, "code": "ETH", "scale": 8},
+]
+
 # Instruments the brokerage lists. Registered once, through the journal, so a
 # rebuild registers them again in the same order with the same ids.
 BROKERX_INSTRUMENTS = [

@@ -46,9 +46,10 @@ class BrokerageTests(TestCase):
         with host.Locked() as h:
             return {
                 "hash": h.engine.state_hash(),
+                "ledger_hash": h.ledger.state_hash(),
                 "bids": [lv.to_dict() for lv in h.engine.depth("BTC-USD", "buy", 100)],
                 "asks": [lv.to_dict() for lv in h.engine.depth("BTC-USD", "sell", 100)],
-                "balances": dict(h.balances),
+                "balances": {a: h.balances_of(a) for a in (1, 2, 3)},
                 "next_corr": h.next_correlation_id,
             }
 
@@ -59,7 +60,7 @@ class BrokerageTests(TestCase):
         s2, b2 = self.deposit(1, "USD", "1000.50", "k-1")
         self.assertEqual((s1, s2), (201, 201))
         self.assertEqual(b1, b2)
-        self.assertEqual(self.call("get", "balances", 1)[1]["balances"], {"USD": "1000.50"})
+        self.assertEqual(self.balances(1), {"USD": Decimal("1000.50")})
         self.assertEqual(JournalEntry.objects.filter(kind="deposit").count(), 1)
 
     def test_reusing_a_key_for_another_request_is_a_conflict(self) -> None:
@@ -74,6 +75,10 @@ class BrokerageTests(TestCase):
         for amount in ("-1", "0", "NaN", "abc"):
             status, body = self.deposit(1, "USD", amount, f"k-{amount}")
             self.assertEqual((status, body["error"]), (400, "invalid_amount"))
+        status, body = self.deposit(1, "USD", "0.0000001", "k-scale")  # finer than the asset's 6 places
+        self.assertEqual((status, body["error"]), (400, "scale_exceeds_asset"))
+        status, body = self.deposit(1, "DOGE", "1", "k-doge")
+        self.assertEqual((status, body["error"]), (400, "unknown_asset"))
 
     # ---- orders ----------------------------------------------------------
 
@@ -167,8 +172,9 @@ class BrokerageTests(TestCase):
         self.assertEqual(before, after)
         with host.Locked() as h:
             h.engine.check_invariants()
+            h.ledger.check_invariants()
             db = {(b.account, b.asset): b.amount for b in Balance.objects.all()}
-            self.assertEqual(db, {k: v for k, v in h.balances.items()})
+            self.assertEqual(db, {(a, code): v for a in (1, 2) for code, v in h.balances_of(a).items()})
 
         # and it keeps working: the next order id continues the sequence
         _, placed = self.place(1, "sell", "31000", "0.1")

@@ -41,7 +41,7 @@ def status_for(exc: brokerx.BrokerXError) -> int:
         return 404
     if isinstance(exc, (brokerx.StaleVersion, brokerx.DuplicateClientOrderId, brokerx.IdempotencyConflict)):
         return 409
-    if isinstance(exc, brokerx.InvalidOrder):
+    if isinstance(exc, (brokerx.InvalidOrder, brokerx.InvalidAmount)):
         return 400
     return 422
 
@@ -129,8 +129,11 @@ def deposit(request: HttpRequest) -> HttpResponse:
         return JsonResponse(seen.response, status=seen.status, headers={"Idempotent-Replayed": "true"})
 
     def make(h: host.Host) -> tuple[str, dict[str, Any]]:
+        if asset not in h.assets:
+            raise BadRequest("unknown_asset", f"unknown asset {asset!r}")
         return JournalEntry.KIND_DEPOSIT, {
             "type": "Deposit", "account": account, "asset": asset, "amount": str(amount),
+            "transfer_id": host.deposit_transfer_id(account, key),
             "ts": h.clock(), "correlation_id": h.correlation_id(),
         }
 
