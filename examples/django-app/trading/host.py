@@ -89,9 +89,10 @@ class Host:
 
     def setup_assets(self, ts: int) -> None:
         for a in settings.BROKERX_ASSETS:
-            self.ledger.create_asset(a["id"], a["code"], a["scale"], ts=ts)
-            self.ledger.create_account(BANK, a["id"], system=True, ts=ts)
-            self.assets[a["code"]] = a["id"]
+            asset_id, code, scale = int(a["id"]), str(a["code"]), int(a["scale"])
+            self.ledger.create_asset(asset_id, code, scale, ts=ts)
+            self.ledger.create_account(BANK, asset_id, system=True, ts=ts)
+            self.assets[code] = asset_id
 
     def ensure_account(self, owner: int, asset: int, ts: int) -> None:
         if self.ledger.balance(owner, asset) is None:
