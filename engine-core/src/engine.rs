@@ -267,6 +267,22 @@ impl Engine {
         Ok(())
     }
 
+    /// Validates `cmd` exactly as [`Engine::apply`] would, without changing anything.
+    ///
+    /// # Errors
+    /// The [`CommandError`] `apply` would return.
+    pub fn check(&self, cmd: &Command) -> Result<(), CommandError> {
+        if cmd.ts < self.now {
+            return Err(CommandError::TimeWentBackwards { ts: cmd.ts, now: self.now });
+        }
+        self.validate(cmd.ts, &cmd.kind).map(|_| ())
+    }
+
+    /// The id the next accepted order will get.
+    pub fn next_order_id(&self) -> OrderId {
+        OrderId(self.next_order_id)
+    }
+
     /// Expires every GTD order due at `now` (`Command::ExpireDue` with correlation id 0).
     ///
     /// # Errors

@@ -27,12 +27,14 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod book;
+pub mod broker;
 pub mod command;
 mod engine;
 pub mod error;
 pub mod event;
 pub mod hash;
 pub mod instrument;
+pub mod risk;
 mod state;
 pub mod types;
 pub mod workload;

@@ -10,8 +10,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use brokerx_ledger::{
-    AccountKey, AccountSpec, Amount, AssetId, AssetSpec, Ledger, LedgerConfig, Timestamp, Transfer,
-    TransferCode, TransferId,
+    AccountKey, AccountSpec, Amount, AssetId, AssetSpec, Ledger, LedgerConfig, Timestamp, Transfer, TransferCode,
+    TransferId,
 };
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
@@ -42,18 +42,9 @@ fn ledger() -> Ledger {
         prefault: true,
         ..LedgerConfig::default()
     });
-    l.create_asset(
-        Timestamp(1),
-        AssetSpec {
-            id: USD,
-            code: "USD".into(),
-            scale: 2,
-        },
-    )
-    .unwrap();
+    l.create_asset(Timestamp(1), AssetSpec { id: USD, code: "USD".into(), scale: 2 }).unwrap();
     for owner in 1..=ACCOUNTS {
-        l.create_account(Timestamp(1), AccountSpec::system(key(owner)))
-            .unwrap();
+        l.create_account(Timestamp(1), AccountSpec::system(key(owner))).unwrap();
     }
     l
 }
@@ -100,12 +91,7 @@ fn fill_pairs(batch: &mut Vec<Transfer>, rng: &mut Rng, next_id: &mut u128) {
     }
 }
 
-fn run(
-    c: &mut Criterion,
-    name: &str,
-    elements: u64,
-    fill: fn(&mut Vec<Transfer>, &mut Rng, &mut u128),
-) {
+fn run(c: &mut Criterion, name: &str, elements: u64, fill: fn(&mut Vec<Transfer>, &mut Rng, &mut u128)) {
     let mut group = c.benchmark_group("ledger");
     group.throughput(Throughput::Elements(elements));
     group.sample_size(20);
@@ -125,8 +111,7 @@ fn run(
                 fill(&mut batch, &mut rng, &mut next_id);
                 now += 1;
                 let start = Instant::now();
-                l.submit(Timestamp(now), black_box(&batch), &mut out)
-                    .unwrap();
+                l.submit(Timestamp(now), black_box(&batch), &mut out).unwrap();
                 total += start.elapsed();
                 black_box(&out);
             }
@@ -141,12 +126,7 @@ fn single_phase(c: &mut Criterion) {
 }
 
 fn pending_post_pairs(c: &mut Criterion) {
-    run(
-        c,
-        "pending_post_pairs_batch_8189",
-        (BATCH / 2) as u64,
-        fill_pairs,
-    );
+    run(c, "pending_post_pairs_batch_8189", (BATCH / 2) as u64, fill_pairs);
 }
 
 fn retry_existing(c: &mut Criterion) {
@@ -165,12 +145,7 @@ fn retry_existing(c: &mut Criterion) {
     c.bench_function("ledger/retry_existing_id", |b| {
         b.iter(|| {
             i = (i + 7_919) % applied.len();
-            l.submit(
-                Timestamp(3),
-                black_box(std::slice::from_ref(&applied[i])),
-                &mut out,
-            )
-            .unwrap();
+            l.submit(Timestamp(3), black_box(std::slice::from_ref(&applied[i])), &mut out).unwrap();
             black_box(&out);
         });
     });

@@ -13,8 +13,8 @@
 #![allow(clippy::cast_precision_loss, clippy::float_arithmetic)]
 
 use brokerx_ledger::{
-    AccountKey, AccountSpec, Amount, AssetId, AssetSpec, Ledger, LedgerConfig, Timestamp, Transfer,
-    TransferCode, TransferId, TransferStatus,
+    AccountKey, AccountSpec, Amount, AssetId, AssetSpec, Ledger, LedgerConfig, Timestamp, Transfer, TransferCode,
+    TransferId, TransferStatus,
 };
 use hdrhistogram::Histogram;
 use std::time::Instant;
@@ -47,19 +47,10 @@ fn ledger(reserve: u32) -> Ledger {
         prefault: std::env::var("BENCH_NO_PREFAULT").is_err(),
         ..LedgerConfig::default()
     });
-    l.create_asset(
-        Timestamp(1),
-        AssetSpec {
-            id: USD,
-            code: "USD".into(),
-            scale: 2,
-        },
-    )
-    .unwrap();
+    l.create_asset(Timestamp(1), AssetSpec { id: USD, code: "USD".into(), scale: 2 }).unwrap();
     for owner in 1..=ACCOUNTS {
         // System accounts (may go negative) so random flows never run dry.
-        l.create_account(Timestamp(1), AccountSpec::system(key(owner)))
-            .unwrap();
+        l.create_account(Timestamp(1), AccountSpec::system(key(owner))).unwrap();
     }
     l
 }
@@ -154,18 +145,11 @@ fn run_batches(name: &str, per_batch_items: usize, batches: &[Vec<Transfer>], it
         debug_assert!(out.iter().all(|r| r.status == TransferStatus::Ok));
     }
     let secs = start.elapsed().as_secs_f64();
-    let cpu_secs = on_cpu_ns()
-        .zip(cpu_start)
-        .map(|(end, start)| (end - start) as f64 / 1e9);
+    let cpu_secs = on_cpu_ns().zip(cpu_start).map(|(end, start)| (end - start) as f64 / 1e9);
     assert!(out.iter().all(|r| r.status == TransferStatus::Ok));
     let items = (per_batch_items * batches.len()) as f64;
     let rate = items / secs;
-    println!(
-        "{name}: {} batches, wall {:.0} {item}/s ({:.1} ns per {item})",
-        batches.len(),
-        rate,
-        secs * 1e9 / items
-    );
+    println!("{name}: {} batches, wall {:.0} {item}/s ({:.1} ns per {item})", batches.len(), rate, secs * 1e9 / items);
     if let Some(cpu) = cpu_secs {
         println!(
             "  on-CPU {:.0} {item}/s ({:.1} ns per {item}); wall/on-CPU = {:.2}",
@@ -186,13 +170,8 @@ fn run_batches(name: &str, per_batch_items: usize, batches: &[Vec<Transfer>], it
 }
 
 fn main() {
-    let batches: usize = std::env::var("BENCH_BATCHES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(500);
-    println!(
-        "brokerx-ledger bench: {batches} batches of {BATCH} transfers, {ACCOUNTS} accounts, single thread"
-    );
+    let batches: usize = std::env::var("BENCH_BATCHES").ok().and_then(|v| v.parse().ok()).unwrap_or(500);
+    println!("brokerx-ledger bench: {batches} batches of {BATCH} transfers, {ACCOUNTS} accounts, single thread");
     let mut rng = Rng(0x5eed);
     let mut next_id = 0u128;
 
@@ -233,8 +212,7 @@ fn main() {
     let start = Instant::now();
     for t in &retries {
         let t0 = Instant::now();
-        l.submit(Timestamp(3), std::slice::from_ref(t), &mut out)
-            .unwrap();
+        l.submit(Timestamp(3), std::slice::from_ref(t), &mut out).unwrap();
         hist.record(t0.elapsed().as_nanos() as u64).unwrap();
     }
     let secs = start.elapsed().as_secs_f64();
@@ -246,10 +224,7 @@ fn main() {
         secs * 1e9 / retries.len() as f64
     );
     if let Some(cpu) = cpu {
-        println!(
-            "  on-CPU {:.1} ns per retry",
-            cpu as f64 / retries.len() as f64
-        );
+        println!("  on-CPU {:.1} ns per retry", cpu as f64 / retries.len() as f64);
     }
     report("retry", &hist, "ns");
 
@@ -263,17 +238,13 @@ fn main() {
     for _ in 0..rounds {
         for t in recent {
             let t0 = Instant::now();
-            l.submit(Timestamp(3), std::slice::from_ref(t), &mut out)
-                .unwrap();
+            l.submit(Timestamp(3), std::slice::from_ref(t), &mut out).unwrap();
             hist.record(t0.elapsed().as_nanos() as u64).unwrap();
         }
     }
     let n = (rounds * recent.len()) as f64;
     let secs = start.elapsed().as_secs_f64();
-    println!(
-        "retry of a recent id, one submit each: wall {:.1} ns per retry",
-        secs * 1e9 / n
-    );
+    println!("retry of a recent id, one submit each: wall {:.1} ns per retry", secs * 1e9 / n);
     if let Some(cpu) = on_cpu_ns().zip(cpu_start).map(|(e, s)| e - s) {
         println!("  on-CPU {:.1} ns per retry", cpu as f64 / n);
     }
@@ -285,8 +256,5 @@ fn main() {
         l.submit(Timestamp(3), chunk, &mut out).unwrap();
     }
     let secs = start.elapsed().as_secs_f64();
-    println!(
-        "retry of existing id, batched: {:.1} ns per retry",
-        secs * 1e9 / retries.len() as f64
-    );
+    println!("retry of existing id, batched: {:.1} ns per retry", secs * 1e9 / retries.len() as f64);
 }

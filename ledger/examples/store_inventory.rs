@@ -12,8 +12,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use brokerx_ledger::{
-    AccountKey, AccountSpec, Amount, AssetId, AssetSpec, JournalEvent, Ledger, LedgerConfig,
-    LedgerError, Timestamp, Transfer, TransferCode, TransferId, TransferStatus,
+    AccountKey, AccountSpec, Amount, AssetId, AssetSpec, JournalEvent, Ledger, LedgerConfig, LedgerError, Timestamp,
+    Transfer, TransferCode, TransferId, TransferStatus,
 };
 
 const SUPPLIER: u64 = 1;
@@ -45,9 +45,7 @@ impl Shop {
     }
 
     fn submit(&mut self, now: u64, batch: &[Transfer]) -> Vec<TransferStatus> {
-        self.ledger
-            .submit(Timestamp(now), batch, &mut self.out)
-            .unwrap();
+        self.ledger.submit(Timestamp(now), batch, &mut self.out).unwrap();
         self.ledger.check_invariants().unwrap();
         self.out.iter().map(|r| r.status).collect()
     }
@@ -58,32 +56,16 @@ impl Shop {
 }
 
 fn main() -> Result<(), LedgerError> {
-    let mut shop = Shop {
-        ledger: Ledger::new(LedgerConfig::default()),
-        next_id: 0,
-        out: Vec::new(),
-    };
+    let mut shop = Shop { ledger: Ledger::new(LedgerConfig::default()), next_id: 0, out: Vec::new() };
     let t0 = Timestamp(0);
     for (id, code) in PRODUCTS {
-        shop.ledger.create_asset(
-            t0,
-            AssetSpec {
-                id: AssetId(id),
-                code: code.into(),
-                scale: 0,
-            },
-        )?;
-        shop.ledger
-            .create_account(t0, AccountSpec::system(at(SUPPLIER, id)))?;
-        shop.ledger
-            .create_account(t0, AccountSpec::system(at(CUSTOMERS, id)))?;
-        shop.ledger
-            .create_account(t0, AccountSpec::wallet(at(WAREHOUSE, id)))?;
+        shop.ledger.create_asset(t0, AssetSpec { id: AssetId(id), code: code.into(), scale: 0 })?;
+        shop.ledger.create_account(t0, AccountSpec::system(at(SUPPLIER, id)))?;
+        shop.ledger.create_account(t0, AccountSpec::system(at(CUSTOMERS, id)))?;
+        shop.ledger.create_account(t0, AccountSpec::wallet(at(WAREHOUSE, id)))?;
         for (store, _) in STORES {
-            shop.ledger.create_account(
-                t0,
-                AccountSpec::wallet(at(store, id)).with_max_balance(units(SHELF_CAPACITY)),
-            )?;
+            shop.ledger
+                .create_account(t0, AccountSpec::wallet(at(store, id)).with_max_balance(units(SHELF_CAPACITY)))?;
         }
     }
 
@@ -118,36 +100,17 @@ fn main() -> Result<(), LedgerError> {
             );
         }
         if let Some(last) = delivery.last_mut() {
-            *last = Transfer {
-                flags: last.flags.without_linked(),
-                ..*last
-            };
+            *last = Transfer { flags: last.flags.without_linked(), ..*last };
         }
         println!("replenish {name}: {:?}", shop.submit(2, &delivery));
     }
 
     // An over-delivery that would exceed shelf capacity fails as a whole.
     let too_much = [
-        Transfer::single(
-            shop.id(),
-            at(WAREHOUSE, 1),
-            at(10, 1),
-            units(5),
-            TransferCode::REPLENISHMENT,
-        )
-        .linked(),
-        Transfer::single(
-            shop.id(),
-            at(WAREHOUSE, 2),
-            at(10, 2),
-            units(25),
-            TransferCode::REPLENISHMENT,
-        ),
+        Transfer::single(shop.id(), at(WAREHOUSE, 1), at(10, 1), units(5), TransferCode::REPLENISHMENT).linked(),
+        Transfer::single(shop.id(), at(WAREHOUSE, 2), at(10, 2), units(25), TransferCode::REPLENISHMENT),
     ];
-    println!(
-        "over-delivery to North (mugs over capacity): {:?}",
-        shop.submit(3, &too_much)
-    );
+    println!("over-delivery to North (mugs over capacity): {:?}", shop.submit(3, &too_much));
 
     // 3. Purchases at the till (single-phase sales).
     let sales: [(u64, u32, u128); 6] = [
@@ -160,37 +123,18 @@ fn main() -> Result<(), LedgerError> {
     ];
     for (store, product, qty) in sales {
         let id = shop.id();
-        let sale = Transfer::single(
-            id,
-            at(store, product),
-            at(CUSTOMERS, product),
-            units(qty),
-            TransferCode::SALE,
-        );
+        let sale = Transfer::single(id, at(store, product), at(CUSTOMERS, product), units(qty), TransferCode::SALE);
         let status = shop.submit(4, &[sale])[0];
-        let note = if status == TransferStatus::InsufficientFunds {
-            " (out of stock)"
-        } else {
-            ""
-        };
+        let note = if status == TransferStatus::InsufficientFunds { " (out of stock)" } else { "" };
         println!("sale store {store} product {product} x{qty}: {status}{note}");
     }
 
     // 4. Click-and-collect: reserve 2 kettles at South for 30 minutes.
     let reservation = shop.id();
-    let hold = Transfer::pending(
-        reservation,
-        at(11, 3),
-        at(CUSTOMERS, 3),
-        units(2),
-        TransferCode::SALE,
-        30 * MINUTE_NS,
-    );
+    let hold =
+        Transfer::pending(reservation, at(11, 3), at(CUSTOMERS, 3), units(2), TransferCode::SALE, 30 * MINUTE_NS);
     println!("reserve 2 kettles at South: {:?}", shop.submit(5, &[hold]));
-    println!(
-        "South kettles available while reserved: {}",
-        shop.stock(11, 3)
-    );
+    println!("South kettles available while reserved: {}", shop.stock(11, 3));
     // The customer collects only one: post 1, the other goes back on the shelf.
     let pickup = shop.id();
     let collect = Transfer::post(pickup, reservation, units(1), TransferCode::SALE);
@@ -198,14 +142,7 @@ fn main() -> Result<(), LedgerError> {
 
     // Another reservation is never collected and expires.
     let lapsed = shop.id();
-    let hold = Transfer::pending(
-        lapsed,
-        at(10, 2),
-        at(CUSTOMERS, 2),
-        units(3),
-        TransferCode::SALE,
-        30 * MINUTE_NS,
-    );
+    let hold = Transfer::pending(lapsed, at(10, 2), at(CUSTOMERS, 2), units(3), TransferCode::SALE, 30 * MINUTE_NS);
     shop.submit(7, &[hold]);
     let mut expired = Vec::new();
     let deadline = shop.ledger.next_deadline().unwrap();
@@ -215,10 +152,7 @@ fn main() -> Result<(), LedgerError> {
     // 5. Report per store: units sold (posted SALE transfers out of the
     // store's account) and stock on hand, from the journal.
     println!();
-    println!(
-        "{:<8} {:<12} {:>6} {:>9}",
-        "store", "product", "sold", "on hand"
-    );
+    println!("{:<8} {:<12} {:>6} {:>9}", "store", "product", "sold", "on hand");
     for (store, name) in STORES {
         for (product, code) in PRODUCTS {
             let sold: u128 = shop
@@ -229,30 +163,18 @@ fn main() -> Result<(), LedgerError> {
                     JournalEvent::Transfer(r)
                         if r.transfer.code == TransferCode::SALE
                             && r.transfer.debit_account == at(store, product)
-                            && !r
-                                .transfer
-                                .flags
-                                .contains(brokerx_ledger::TransferFlags::PENDING) =>
+                            && !r.transfer.flags.contains(brokerx_ledger::TransferFlags::PENDING) =>
                     {
                         Some(r.transfer.amount.minor())
                     }
                     _ => None,
                 })
                 .sum();
-            println!(
-                "{:<8} {:<12} {:>6} {:>9}",
-                name,
-                code,
-                sold,
-                shop.stock(store, product)
-            );
+            println!("{:<8} {:<12} {:>6} {:>9}", name, code, sold, shop.stock(store, product));
         }
     }
     for (product, code) in PRODUCTS {
-        println!(
-            "warehouse {code}: {} on hand",
-            shop.stock(WAREHOUSE, product)
-        );
+        println!("warehouse {code}: {} on hand", shop.stock(WAREHOUSE, product));
     }
     shop.ledger.check_invariants().unwrap();
     Ok(())

@@ -59,22 +59,14 @@ impl AccountSpec {
     /// A user wallet: must not go negative, no max balance.
     #[must_use]
     pub const fn wallet(key: AccountKey) -> Self {
-        Self {
-            key,
-            must_not_go_negative: true,
-            max_balance: None,
-        }
+        Self { key, must_not_go_negative: true, max_balance: None }
     }
 
     /// A system account that may go negative (the bank, a fee sink, a
     /// warehouse's supplier).
     #[must_use]
     pub const fn system(key: AccountKey) -> Self {
-        Self {
-            key,
-            must_not_go_negative: false,
-            max_balance: None,
-        }
+        Self { key, must_not_go_negative: false, max_balance: None }
     }
 
     /// The same spec with a max balance.

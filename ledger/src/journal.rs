@@ -132,12 +132,7 @@ impl JournalEntry {
                 h.u8(u8::from(rec.debit_from_pending));
                 h.u8(u8::from(rec.credit_from_pending));
             }
-            JournalEvent::HoldExpired {
-                pending_id,
-                debit_account,
-                credit_account,
-                amount,
-            } => {
+            JournalEvent::HoldExpired { pending_id, debit_account, credit_account, amount } => {
                 h.u8(4);
                 h.u128(pending_id.0);
                 hash_key(h, *debit_account);

@@ -194,10 +194,7 @@ impl IdSlot {
             IdRecord::Refused
         } else {
             #[allow(clippy::cast_possible_truncation)]
-            IdRecord::Applied {
-                entry: self.0 as u32,
-                hold: (self.0 >> 32) as u32,
-            }
+            IdRecord::Applied { entry: self.0 as u32, hold: (self.0 >> 32) as u32 }
         }
     }
 }
@@ -211,27 +208,12 @@ struct DailyUsage {
 /// One step to take back when a linked chain fails.
 #[derive(Debug, Clone, Copy)]
 enum Undo {
-    Account {
-        account: u32,
-        state: Account,
-    },
-    Totals {
-        asset: u32,
-        totals: AssetTotals,
-    },
-    Daily {
-        key: (u32, u16),
-        prev: Option<DailyUsage>,
-    },
-    Applied {
-        id: TransferId,
-    },
-    HoldCreated {
-        hold: u32,
-    },
-    HoldResolved {
-        hold: u32,
-    },
+    Account { account: u32, state: Account },
+    Totals { asset: u32, totals: AssetTotals },
+    Daily { key: (u32, u16), prev: Option<DailyUsage> },
+    Applied { id: TransferId },
+    HoldCreated { hold: u32 },
+    HoldResolved { hold: u32 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -318,10 +300,7 @@ impl Ledger {
                 JournalEntry {
                     seq: 0,
                     timestamp: Timestamp(0),
-                    event: JournalEvent::TransferRefused {
-                        id: TransferId(0),
-                        status: TransferStatus::LedgerFull,
-                    },
+                    event: JournalEvent::TransferRefused { id: TransferId(0), status: TransferStatus::LedgerFull },
                 },
             );
             journal.clear();
@@ -383,10 +362,7 @@ impl Ledger {
 
     fn advance_clock(&mut self, now: Timestamp) -> Result<(), LedgerError> {
         if now < self.now {
-            return Err(LedgerError::TimeWentBackwards {
-                now,
-                last: self.now,
-            });
+            return Err(LedgerError::TimeWentBackwards { now, last: self.now });
         }
         self.now = now;
         Ok(())
@@ -398,11 +374,7 @@ impl Ledger {
         let seq = self.journal.len();
         // Capacity checks keep the journal below u32::MAX entries.
         let entry = u32::try_from(seq).unwrap_or(NONE);
-        self.journal.push(JournalEntry {
-            seq: seq as u64,
-            timestamp: self.now,
-            event,
-        });
+        self.journal.push(JournalEntry { seq: seq as u64, timestamp: self.now, event });
         let mut links = [NONE, NONE];
         for (link, account) in links.iter_mut().zip([first, second]) {
             if let Some(a) = self.accounts.get_mut(account as usize) {
@@ -426,10 +398,7 @@ impl Ledger {
     /// [`LedgerError::AssetsMaxReached`]. The ledger is unchanged on error.
     pub fn create_asset(&mut self, now: Timestamp, spec: AssetSpec) -> Result<(), LedgerError> {
         if now < self.now {
-            return Err(LedgerError::TimeWentBackwards {
-                now,
-                last: self.now,
-            });
+            return Err(LedgerError::TimeWentBackwards { now, last: self.now });
         }
         if spec.id.0 == 0 {
             return Err(LedgerError::AssetIdMustNotBeZero);
@@ -445,8 +414,7 @@ impl Ledger {
             return Err(LedgerError::AssetsMaxReached { assets_max });
         }
         self.advance_clock(now)?;
-        let idx = u32::try_from(self.assets.len())
-            .map_err(|_| LedgerError::AssetsMaxReached { assets_max })?;
+        let idx = u32::try_from(self.assets.len()).map_err(|_| LedgerError::AssetsMaxReached { assets_max })?;
         self.asset_index.insert(spec.id, idx);
         self.assets.push(spec.clone());
         self.asset_totals.push(AssetTotals::default());
@@ -462,24 +430,17 @@ impl Ledger {
     /// [`LedgerError::AccountsMaxReached`]. The ledger is unchanged on error.
     pub fn create_account(&mut self, now: Timestamp, spec: AccountSpec) -> Result<(), LedgerError> {
         if now < self.now {
-            return Err(LedgerError::TimeWentBackwards {
-                now,
-                last: self.now,
-            });
+            return Err(LedgerError::TimeWentBackwards { now, last: self.now });
         }
         let Some(&asset_idx) = self.asset_index.get(&spec.key.asset) else {
-            return Err(LedgerError::AssetNotFound {
-                asset: spec.key.asset,
-            });
+            return Err(LedgerError::AssetNotFound { asset: spec.key.asset });
         };
         if self.account_index.contains_key(&spec.key) {
             return Err(LedgerError::AccountExists { key: spec.key });
         }
         if let Some(max) = spec.max_balance {
             if max > Amount::MAX {
-                return Err(LedgerError::MaxBalanceOverflow {
-                    max_balance: max.minor(),
-                });
+                return Err(LedgerError::MaxBalanceOverflow { max_balance: max.minor() });
             }
         }
         let accounts_max = self.config.accounts_max;
@@ -487,14 +448,9 @@ impl Ledger {
             return Err(LedgerError::AccountsMaxReached { accounts_max });
         }
         self.advance_clock(now)?;
-        let idx = u32::try_from(self.accounts.len())
-            .map_err(|_| LedgerError::AccountsMaxReached { accounts_max })?;
+        let idx = u32::try_from(self.accounts.len()).map_err(|_| LedgerError::AccountsMaxReached { accounts_max })?;
         self.account_index.insert(spec.key, idx);
-        self.accounts.push(Account {
-            spec,
-            balance: AccountBalance::default(),
-            last_entry: NONE,
-        });
+        self.accounts.push(Account { spec, balance: AccountBalance::default(), last_entry: NONE });
         if let Some(t) = self.asset_totals.get_mut(asset_idx as usize) {
             t.accounts = t.accounts.saturating_add(1);
         }
@@ -529,10 +485,7 @@ impl Ledger {
             let Some(first) = batch.get(start) else { break };
             if !first.is_linked() {
                 let status = self.apply_one(now, first, false);
-                out.push(TransferResult {
-                    id: first.id,
-                    status,
-                });
+                out.push(TransferResult { id: first.id, status });
                 start += 1;
                 continue;
             }
@@ -543,25 +496,14 @@ impl Ledger {
                 end += 1;
             }
             let chain_open = end >= batch.len();
-            let chain = if chain_open {
-                batch.get(start..)
-            } else {
-                batch.get(start..=end)
-            }
-            .unwrap_or(&[]);
+            let chain = if chain_open { batch.get(start..) } else { batch.get(start..=end) }.unwrap_or(&[]);
             self.apply_chain(now, chain, chain_open, out);
             start += chain.len();
         }
         Ok(())
     }
 
-    fn apply_chain(
-        &mut self,
-        now: Timestamp,
-        chain: &[Transfer],
-        chain_open: bool,
-        out: &mut Vec<TransferResult>,
-    ) {
+    fn apply_chain(&mut self, now: Timestamp, chain: &[Transfer], chain_open: bool, out: &mut Vec<TransferResult>) {
         let base = out.len();
         if chain_open {
             for (i, t) in chain.iter().enumerate() {
@@ -594,10 +536,7 @@ impl Ledger {
             if i == failed_at {
                 continue;
             }
-            let result = TransferResult {
-                id: t.id,
-                status: TransferStatus::LinkedEventFailed,
-            };
+            let result = TransferResult { id: t.id, status: TransferStatus::LinkedEventFailed };
             match out.get_mut(base + i) {
                 Some(slot) => *slot = result,
                 None => out.push(result),
@@ -682,14 +621,10 @@ impl Ledger {
         if t.id.0 == 0 {
             return TransferStatus::IdMustNotBeZero;
         }
-        let phase_bits = [
-            TransferFlags::PENDING,
-            TransferFlags::POST_PENDING,
-            TransferFlags::VOID_PENDING,
-        ]
-        .iter()
-        .filter(|f| t.flags.contains(**f))
-        .count();
+        let phase_bits = [TransferFlags::PENDING, TransferFlags::POST_PENDING, TransferFlags::VOID_PENDING]
+            .iter()
+            .filter(|f| t.flags.contains(**f))
+            .count();
         if phase_bits > 1 {
             return TransferStatus::FlagsAreMutuallyExclusive;
         }
@@ -714,11 +649,7 @@ impl Ledger {
         };
         if status.is_remembered() && !in_chain && self.has_room() {
             self.id_insert(t.id, IdRecord::Refused);
-            self.push_entry(
-                JournalEvent::TransferRefused { id: t.id, status },
-                NONE,
-                NONE,
-            );
+            self.push_entry(JournalEvent::TransferRefused { id: t.id, status }, NONE, NONE);
         }
         status
     }
@@ -738,11 +669,7 @@ impl Ledger {
     }
 
     fn compare_existing(&self, entry: u32, t: &Transfer) -> TransferStatus {
-        let Some(rec) = self
-            .journal
-            .get(entry as usize)
-            .and_then(JournalEntry::transfer)
-        else {
+        let Some(rec) = self.journal.get(entry as usize).and_then(JournalEntry::transfer) else {
             return TransferStatus::IdAlreadyFailed;
         };
         let old = rec.as_submitted();
@@ -768,13 +695,7 @@ impl Ledger {
     }
 
     /// Single-phase or pending: validate everything, then mutate.
-    fn create(
-        &mut self,
-        now: Timestamp,
-        t: &Transfer,
-        phase: Phase,
-        in_chain: bool,
-    ) -> TransferStatus {
+    fn create(&mut self, now: Timestamp, t: &Transfer, phase: Phase, in_chain: bool) -> TransferStatus {
         use TransferStatus as S;
         if t.pending_id.0 != 0 {
             return S::PendingIdMustBeZero;
@@ -840,22 +761,14 @@ impl Ledger {
         // except through saturation, which only makes the checks stricter.
         let db = da.balance;
         if da.spec.must_not_go_negative {
-            let debits = db
-                .debits_posted
-                .minor()
-                .saturating_add(db.debits_pending.minor())
-                .saturating_add(amount);
+            let debits = db.debits_posted.minor().saturating_add(db.debits_pending.minor()).saturating_add(amount);
             if debits > db.credits_posted.minor() {
                 return S::InsufficientFunds;
             }
         }
         let cb = ca.balance;
         if let Some(max) = ca.spec.max_balance {
-            let credits = cb
-                .credits_posted
-                .minor()
-                .saturating_add(cb.credits_pending.minor())
-                .saturating_add(amount);
+            let credits = cb.credits_posted.minor().saturating_add(cb.credits_pending.minor()).saturating_add(amount);
             if credits > cb.debits_posted.minor().saturating_add(max.minor()) {
                 return S::ExceedsMaxBalance;
             }
@@ -866,18 +779,9 @@ impl Ledger {
 
         // Mutate.
         if in_chain {
-            self.undo.push(Undo::Account {
-                account: debit,
-                state: da,
-            });
-            self.undo.push(Undo::Account {
-                account: credit,
-                state: ca,
-            });
-            self.undo.push(Undo::Totals {
-                asset: asset_idx,
-                totals,
-            });
+            self.undo.push(Undo::Account { account: debit, state: da });
+            self.undo.push(Undo::Account { account: credit, state: ca });
+            self.undo.push(Undo::Totals { asset: asset_idx, totals });
         }
         if has_daily {
             self.daily_record(now, t, debit, credit, in_chain);
@@ -901,8 +805,7 @@ impl Ledger {
         }
         let hold = if phase == Phase::Pending {
             let hold = u32::try_from(self.holds.len()).unwrap_or(NO_HOLD);
-            let expires_at =
-                (t.timeout_ns != 0).then(|| Timestamp(now.0.saturating_add(t.timeout_ns)));
+            let expires_at = (t.timeout_ns != 0).then(|| Timestamp(now.0.saturating_add(t.timeout_ns)));
             self.holds.push(Hold {
                 id: t.id,
                 debit,
@@ -939,11 +842,7 @@ impl Ledger {
     ) {
         let id = transfer.id;
         let entry = self.push_entry(
-            JournalEvent::Transfer(TransferRecord {
-                transfer,
-                debit_from_pending,
-                credit_from_pending,
-            }),
+            JournalEvent::Transfer(TransferRecord { transfer, debit_from_pending, credit_from_pending }),
             debit,
             credit,
         );
@@ -980,14 +879,7 @@ impl Ledger {
         false
     }
 
-    fn daily_record(
-        &mut self,
-        now: Timestamp,
-        t: &Transfer,
-        debit: u32,
-        credit: u32,
-        in_chain: bool,
-    ) {
+    fn daily_record(&mut self, now: Timestamp, t: &Transfer, debit: u32, credit: u32, in_chain: bool) {
         let day = now.day();
         for (rule_idx, rule) in self.config.policy.daily_limits.iter().enumerate() {
             if rule.code != t.code || rule.asset != t.debit_account.asset {
@@ -1042,18 +934,15 @@ impl Ledger {
         }
         let hold_idx = match self.id_get(t.pending_id) {
             None | Some(IdRecord::Refused) => return S::PendingTransferNotFound,
-            Some(IdRecord::Applied { hold, .. }) if hold == NO_HOLD => {
-                return S::PendingTransferNotPending
-            }
+            Some(IdRecord::Applied { hold, .. }) if hold == NO_HOLD => return S::PendingTransferNotPending,
             Some(IdRecord::Applied { hold, .. }) => hold,
         };
         let Some(hold) = self.holds.get(hold_idx as usize).copied() else {
             return S::PendingTransferNotFound;
         };
-        let (Some(da), Some(ca)) = (
-            self.accounts.get(hold.debit as usize).copied(),
-            self.accounts.get(hold.credit as usize).copied(),
-        ) else {
+        let (Some(da), Some(ca)) =
+            (self.accounts.get(hold.debit as usize).copied(), self.accounts.get(hold.credit as usize).copied())
+        else {
             return S::PendingTransferNotFound;
         };
         if debit_set && t.debit_account != da.spec.key {
@@ -1068,11 +957,7 @@ impl Ledger {
             HoldState::Voided => return S::PendingTransferAlreadyVoided,
             HoldState::Expired => return S::PendingTransferExpired,
         }
-        let posted = if phase == Phase::Post {
-            t.amount
-        } else {
-            Amount::ZERO
-        };
+        let posted = if phase == Phase::Post { t.amount } else { Amount::ZERO };
         if posted > hold.amount {
             return S::PostAmountExceedsPending;
         }
@@ -1087,44 +972,26 @@ impl Ledger {
             Some(p) if p <= Amount::MAX => new_totals.posted = p,
             _ => return S::OverflowPosted,
         }
-        new_totals.pending = totals
-            .pending
-            .checked_sub(hold.amount)
-            .unwrap_or(Amount::ZERO);
+        new_totals.pending = totals.pending.checked_sub(hold.amount).unwrap_or(Amount::ZERO);
         if !self.has_room() {
             return S::LedgerFull;
         }
 
         // Mutate.
         if in_chain {
-            self.undo.push(Undo::Account {
-                account: hold.debit,
-                state: da,
-            });
-            self.undo.push(Undo::Account {
-                account: hold.credit,
-                state: ca,
-            });
-            self.undo.push(Undo::Totals {
-                asset: asset_idx,
-                totals,
-            });
+            self.undo.push(Undo::Account { account: hold.debit, state: da });
+            self.undo.push(Undo::Account { account: hold.credit, state: ca });
+            self.undo.push(Undo::Totals { asset: asset_idx, totals });
             self.undo.push(Undo::HoldResolved { hold: hold_idx });
         }
         let release = |b: &mut AccountBalance| {
-            b.debits_pending = b
-                .debits_pending
-                .checked_sub(hold.amount)
-                .unwrap_or(Amount::ZERO);
+            b.debits_pending = b.debits_pending.checked_sub(hold.amount).unwrap_or(Amount::ZERO);
         };
         let mut db = da.balance;
         release(&mut db);
         db.debits_posted = Amount::from_minor(db.debits_posted.minor() + posted.minor());
         let mut cb = ca.balance;
-        cb.credits_pending = cb
-            .credits_pending
-            .checked_sub(hold.amount)
-            .unwrap_or(Amount::ZERO);
+        cb.credits_pending = cb.credits_pending.checked_sub(hold.amount).unwrap_or(Amount::ZERO);
         cb.credits_posted = Amount::from_minor(cb.credits_posted.minor() + posted.minor());
         if let Some(a) = self.accounts.get_mut(hold.debit as usize) {
             a.balance = db;
@@ -1137,26 +1004,14 @@ impl Ledger {
         }
         self.close_hold(hold_idx);
         if let Some(h) = self.holds.get_mut(hold_idx as usize) {
-            h.state = if phase == Phase::Post {
-                HoldState::Posted
-            } else {
-                HoldState::Voided
-            };
+            h.state = if phase == Phase::Post { HoldState::Posted } else { HoldState::Voided };
             h.resolved_by = t.id;
             h.posted_amount = posted;
         }
         let mut record = *t;
         record.debit_account = da.spec.key;
         record.credit_account = ca.spec.key;
-        self.record_applied(
-            record,
-            !debit_set,
-            !credit_set,
-            hold.debit,
-            hold.credit,
-            NO_HOLD,
-            in_chain,
-        );
+        self.record_applied(record, !debit_set, !credit_set, hold.debit, hold.credit, NO_HOLD, in_chain);
         S::Ok
     }
 
@@ -1168,9 +1023,7 @@ impl Ledger {
                 break;
             }
             self.expire_hold(hold_idx);
-            if let (Some(list), Some(h)) =
-                (expired.as_deref_mut(), self.holds.get(hold_idx as usize))
-            {
+            if let (Some(list), Some(h)) = (expired.as_deref_mut(), self.holds.get(hold_idx as usize)) {
                 list.push(h.id);
             }
         }
@@ -1190,39 +1043,21 @@ impl Ledger {
         }
         let (debit_account, credit_account) = debit_key;
         self.push_entry(
-            JournalEvent::HoldExpired {
-                pending_id: hold.id,
-                debit_account,
-                credit_account,
-                amount: hold.amount,
-            },
+            JournalEvent::HoldExpired { pending_id: hold.id, debit_account, credit_account, amount: hold.amount },
             hold.debit,
             hold.credit,
         );
     }
 
     /// Takes `amount` out of the pending columns; returns the account keys.
-    fn release_pending(
-        &mut self,
-        debit: u32,
-        credit: u32,
-        amount: Amount,
-    ) -> (AccountKey, AccountKey) {
+    fn release_pending(&mut self, debit: u32, credit: u32, amount: Amount) -> (AccountKey, AccountKey) {
         let mut keys = (AccountKey::UNSET, AccountKey::UNSET);
         if let Some(a) = self.accounts.get_mut(debit as usize) {
-            a.balance.debits_pending = a
-                .balance
-                .debits_pending
-                .checked_sub(amount)
-                .unwrap_or(Amount::ZERO);
+            a.balance.debits_pending = a.balance.debits_pending.checked_sub(amount).unwrap_or(Amount::ZERO);
             keys.0 = a.spec.key;
         }
         if let Some(a) = self.accounts.get_mut(credit as usize) {
-            a.balance.credits_pending = a
-                .balance
-                .credits_pending
-                .checked_sub(amount)
-                .unwrap_or(Amount::ZERO);
+            a.balance.credits_pending = a.balance.credits_pending.checked_sub(amount).unwrap_or(Amount::ZERO);
             keys.1 = a.spec.key;
         }
         if let Some(&asset_idx) = self.asset_index.get(&keys.0.asset) {
@@ -1238,11 +1073,7 @@ impl Ledger {
     ///
     /// # Errors
     /// [`LedgerError::TimeWentBackwards`]; nothing changes then.
-    pub fn on_time(
-        &mut self,
-        now: Timestamp,
-        expired: &mut Vec<TransferId>,
-    ) -> Result<(), LedgerError> {
+    pub fn on_time(&mut self, now: Timestamp, expired: &mut Vec<TransferId>) -> Result<(), LedgerError> {
         self.advance_clock(now)?;
         self.expire_due(now, Some(expired));
         Ok(())
@@ -1259,35 +1090,23 @@ impl Ledger {
     /// An asset's spec.
     #[must_use]
     pub fn asset(&self, asset: AssetId) -> Option<&AssetSpec> {
-        self.asset_index
-            .get(&asset)
-            .and_then(|i| self.assets.get(*i as usize))
+        self.asset_index.get(&asset).and_then(|i| self.assets.get(*i as usize))
     }
 
     /// An account's spec.
     #[must_use]
     pub fn account(&self, key: AccountKey) -> Option<&AccountSpec> {
-        self.account_index
-            .get(&key)
-            .and_then(|i| self.accounts.get(*i as usize))
-            .map(|a| &a.spec)
+        self.account_index.get(&key).and_then(|i| self.accounts.get(*i as usize)).map(|a| &a.spec)
     }
 
     /// An account's balance columns.
     #[must_use]
     pub fn balance(&self, key: AccountKey) -> Option<AccountBalance> {
-        self.account_index
-            .get(&key)
-            .and_then(|i| self.accounts.get(*i as usize))
-            .map(|a| a.balance)
+        self.account_index.get(&key).and_then(|i| self.accounts.get(*i as usize)).map(|a| a.balance)
     }
 
     fn hold_view(&self, h: &Hold) -> HoldView {
-        let key = |i: u32| {
-            self.accounts
-                .get(i as usize)
-                .map_or(AccountKey::UNSET, |a| a.spec.key)
-        };
+        let key = |i: u32| self.accounts.get(i as usize).map_or(AccountKey::UNSET, |a| a.spec.key);
         HoldView {
             id: h.id,
             debit_account: key(h.debit),
@@ -1328,17 +1147,10 @@ impl Ledger {
             .open_holds
             .iter()
             .copied()
-            .filter(|h| {
-                self.holds
-                    .get(*h as usize)
-                    .is_some_and(|h| h.debit == idx || h.credit == idx)
-            })
+            .filter(|h| self.holds.get(*h as usize).is_some_and(|h| h.debit == idx || h.credit == idx))
             .collect();
         found.sort_unstable();
-        found
-            .into_iter()
-            .filter_map(|h| self.holds.get(h as usize).map(|h| self.hold_view(h)))
-            .collect()
+        found.into_iter().filter_map(|h| self.holds.get(h as usize).map(|h| self.hold_view(h))).collect()
     }
 
     /// Journal entries touching `key` (its creation, transfers, expiries),
@@ -1346,18 +1158,11 @@ impl Ledger {
     #[must_use]
     pub fn entries_of(&self, key: AccountKey) -> Vec<&JournalEntry> {
         let mut found = Vec::new();
-        let Some(account) = self
-            .account_index
-            .get(&key)
-            .and_then(|i| self.accounts.get(*i as usize))
-        else {
+        let Some(account) = self.account_index.get(&key).and_then(|i| self.accounts.get(*i as usize)) else {
             return found;
         };
         let mut next = account.last_entry;
-        while let (Some(entry), Some(links)) = (
-            self.journal.get(next as usize),
-            self.entry_links.get(next as usize),
-        ) {
+        while let (Some(entry), Some(links)) = (self.journal.get(next as usize), self.entry_links.get(next as usize)) {
             found.push(entry);
             let debit_side = match &entry.event {
                 JournalEvent::Transfer(rec) => rec.transfer.debit_account == key,
@@ -1373,20 +1178,14 @@ impl Ledger {
     /// Per-asset totals.
     #[must_use]
     pub fn totals(&self, asset: AssetId) -> Option<AssetTotals> {
-        self.asset_index
-            .get(&asset)
-            .and_then(|i| self.asset_totals.get(*i as usize))
-            .copied()
+        self.asset_index.get(&asset).and_then(|i| self.asset_totals.get(*i as usize)).copied()
     }
 
     /// The applied transfer with this id, as recorded.
     #[must_use]
     pub fn transfer(&self, id: TransferId) -> Option<&TransferRecord> {
         match self.id_get(id) {
-            Some(IdRecord::Applied { entry, .. }) => self
-                .journal
-                .get(entry as usize)
-                .and_then(JournalEntry::transfer),
+            Some(IdRecord::Applied { entry, .. }) => self.journal.get(entry as usize).and_then(JournalEntry::transfer),
             _ => None,
         }
     }
@@ -1427,9 +1226,7 @@ impl Ledger {
                 return Err(diverged("timestamp went backwards"));
             }
             match &e.event {
-                JournalEvent::AssetCreated(spec) => {
-                    ledger.create_asset(e.timestamp, spec.clone())?
-                }
+                JournalEvent::AssetCreated(spec) => ledger.create_asset(e.timestamp, spec.clone())?,
                 JournalEvent::AccountCreated(spec) => ledger.create_account(e.timestamp, *spec)?,
                 JournalEvent::Transfer(rec) => {
                     ledger.now = e.timestamp;
@@ -1445,8 +1242,7 @@ impl Ledger {
                         _ => return Err(diverged("expired hold not found")),
                     };
                     let due = ledger.holds.get(hold_idx as usize).is_some_and(|h| {
-                        h.state == HoldState::Pending
-                            && h.expires_at.is_some_and(|at| at <= e.timestamp)
+                        h.state == HoldState::Pending && h.expires_at.is_some_and(|at| at <= e.timestamp)
                     });
                     if !due {
                         return Err(diverged("hold was not due to expire"));
@@ -1492,10 +1288,7 @@ impl Ledger {
         ledger.advance_clock(snapshot.now)?;
         let actual = ledger.state_hash();
         if actual != snapshot.state_hash {
-            return Err(LedgerError::SnapshotHashMismatch {
-                expected: snapshot.state_hash,
-                actual,
-            });
+            return Err(LedgerError::SnapshotHashMismatch { expected: snapshot.state_hash, actual });
         }
         Ok(ledger)
     }
@@ -1553,9 +1346,7 @@ impl Ledger {
         }
         let mut sums = vec![[0u128; 4]; n_assets];
         let mut counts = vec![0u32; n_assets];
-        if self.account_index.len() != self.accounts.len()
-            || self.entry_links.len() != self.journal.len()
-        {
+        if self.account_index.len() != self.accounts.len() || self.entry_links.len() != self.journal.len() {
             return Err(violation("account tables differ in length"));
         }
         for (i, a) in self.accounts.iter().enumerate() {
@@ -1570,16 +1361,9 @@ impl Ledger {
             let Some(s) = sums.get_mut(ai as usize) else {
                 return Err(violation("asset index out of range"));
             };
-            let cols = [
-                b.debits_posted,
-                b.credits_posted,
-                b.debits_pending,
-                b.credits_pending,
-            ];
+            let cols = [b.debits_posted, b.credits_posted, b.debits_pending, b.credits_pending];
             for (sum, col) in s.iter_mut().zip(cols) {
-                *sum = sum
-                    .checked_add(col.minor())
-                    .ok_or_else(|| violation("column sum overflows"))?;
+                *sum = sum.checked_add(col.minor()).ok_or_else(|| violation("column sum overflows"))?;
             }
             if let Some(c) = counts.get_mut(ai as usize) {
                 *c += 1;
@@ -1590,9 +1374,7 @@ impl Ledger {
                 return Err(violation(format!("account {key:?} went negative: {b:?}")));
             }
             if let Some(max) = a.spec.max_balance {
-                if b.credits_posted.minor() + b.credits_pending.minor()
-                    > b.debits_posted.minor() + max.minor()
-                {
+                if b.credits_posted.minor() + b.credits_pending.minor() > b.debits_posted.minor() + max.minor() {
                     return Err(violation(format!("account {key:?} exceeds max balance")));
                 }
             }
@@ -1646,10 +1428,7 @@ impl Ledger {
                     return Err(violation(format!("hold {:?} missing its deadline", h.id)));
                 }
             }
-            for (list, account) in [
-                (&mut pending_debits, h.debit),
-                (&mut pending_credits, h.credit),
-            ] {
+            for (list, account) in [(&mut pending_debits, h.debit), (&mut pending_credits, h.credit)] {
                 let Some(slot) = list.get_mut(account as usize) else {
                     return Err(violation("hold account out of range"));
                 };
@@ -1657,18 +1436,13 @@ impl Ledger {
             }
         }
         if open != self.open_holds.len() || with_deadline != self.deadlines.len() {
-            return Err(violation(
-                "open hold list or deadline set has extra entries",
-            ));
+            return Err(violation("open hold list or deadline set has extra entries"));
         }
         for (i, a) in self.accounts.iter().enumerate() {
             if pending_debits.get(i).copied() != Some(a.balance.debits_pending.minor())
                 || pending_credits.get(i).copied() != Some(a.balance.credits_pending.minor())
             {
-                return Err(violation(format!(
-                    "account {:?}: pending columns differ from open holds",
-                    a.spec.key
-                )));
+                return Err(violation(format!("account {:?}: pending columns differ from open holds", a.spec.key)));
             }
         }
         // Idempotency map ↔ journal.

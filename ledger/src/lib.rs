@@ -105,9 +105,7 @@ pub use ledger::{HoldState, HoldView, InvariantViolation, Ledger, LedgerConfig, 
 pub use policy::{DailyLimit, LimitSide, Policy, TransferLimit};
 pub use status::{LedgerError, TransferResult, TransferStatus};
 pub use transfer::{Transfer, TransferCode, TransferFlags};
-pub use types::{
-    AccountKey, Amount, AssetId, ConvertError, OwnerId, Timestamp, TransferId, ASSET_SCALE_MAX,
-};
+pub use types::{AccountKey, Amount, AssetId, ConvertError, OwnerId, Timestamp, TransferId, ASSET_SCALE_MAX};
 
 #[cfg(test)]
 mod tests;

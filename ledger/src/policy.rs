@@ -60,9 +60,6 @@ impl Policy {
     /// The per-transfer limit for `code` in `asset`, if any.
     #[must_use]
     pub fn transfer_limit(&self, code: TransferCode, asset: AssetId) -> Option<Amount> {
-        self.transfer_limits
-            .iter()
-            .find(|l| l.code == code && l.asset == asset)
-            .map(|l| l.max_amount)
+        self.transfer_limits.iter().find(|l| l.code == code && l.asset == asset).map(|l| l.max_amount)
     }
 }

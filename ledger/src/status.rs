@@ -193,12 +193,8 @@ impl TransferStatus {
             Self::CreditAccountNotFound => "credit_account_not_found",
             Self::PendingTransferNotFound => "pending_transfer_not_found",
             Self::PendingTransferNotPending => "pending_transfer_not_pending",
-            Self::PendingTransferHasDifferentDebitAccount => {
-                "pending_transfer_has_different_debit_account"
-            }
-            Self::PendingTransferHasDifferentCreditAccount => {
-                "pending_transfer_has_different_credit_account"
-            }
+            Self::PendingTransferHasDifferentDebitAccount => "pending_transfer_has_different_debit_account",
+            Self::PendingTransferHasDifferentCreditAccount => "pending_transfer_has_different_credit_account",
             Self::PendingTransferAlreadyPosted => "pending_transfer_already_posted",
             Self::PendingTransferAlreadyVoided => "pending_transfer_already_voided",
             Self::PendingTransferExpired => "pending_transfer_expired",

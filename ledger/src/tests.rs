@@ -30,49 +30,22 @@ struct Fixture {
 
 impl Fixture {
     fn with_policy(policy: Policy) -> Self {
-        Self::with_config(LedgerConfig {
-            policy,
-            ..LedgerConfig::default()
-        })
+        Self::with_config(LedgerConfig { policy, ..LedgerConfig::default() })
     }
 
     fn with_config(config: LedgerConfig) -> Self {
         let mut ledger = Ledger::new(config);
         let t = Timestamp(1);
         for (asset, code, scale) in [(USD, "USD", 2), (BTC, "BTC", 8), (SHARES, "ACME", 0)] {
-            ledger
-                .create_asset(
-                    t,
-                    AssetSpec {
-                        id: asset,
-                        code: code.into(),
-                        scale,
-                    },
-                )
-                .unwrap();
+            ledger.create_asset(t, AssetSpec { id: asset, code: code.into(), scale }).unwrap();
         }
         ledger.create_account(t, AccountSpec::system(BANK)).unwrap();
-        ledger
-            .create_account(t, AccountSpec::wallet(ALICE))
-            .unwrap();
+        ledger.create_account(t, AccountSpec::wallet(ALICE)).unwrap();
         ledger.create_account(t, AccountSpec::wallet(BOB)).unwrap();
-        ledger
-            .create_account(
-                t,
-                AccountSpec::wallet(CAROL_CAPPED).with_max_balance(amt(10_000)),
-            )
-            .unwrap();
-        ledger
-            .create_account(t, AccountSpec::wallet(ALICE_BTC))
-            .unwrap();
-        ledger
-            .create_account(t, AccountSpec::system(BTC_BANK))
-            .unwrap();
-        Self {
-            ledger,
-            now: 10,
-            out: Vec::new(),
-        }
+        ledger.create_account(t, AccountSpec::wallet(CAROL_CAPPED).with_max_balance(amt(10_000))).unwrap();
+        ledger.create_account(t, AccountSpec::wallet(ALICE_BTC)).unwrap();
+        ledger.create_account(t, AccountSpec::system(BTC_BANK)).unwrap();
+        Self { ledger, now: 10, out: Vec::new() }
     }
 
     fn new() -> Self {
@@ -83,26 +56,19 @@ impl Fixture {
     /// balances alone.
     fn submit(&mut self, batch: &[Transfer]) -> Vec<TransferStatus> {
         self.now += 1;
-        let before: Vec<_> = self
-            .ledger
-            .account_keys()
-            .map(|k| self.ledger.balance(k))
-            .collect();
-        self.ledger
-            .submit(Timestamp(self.now), batch, &mut self.out)
-            .unwrap();
+        let before: Vec<_> = self.ledger.account_keys().map(|k| self.ledger.balance(k)).collect();
+        self.ledger.submit(Timestamp(self.now), batch, &mut self.out).unwrap();
         self.ledger.check_invariants().unwrap();
         let statuses: Vec<_> = self.out.iter().map(|r| r.status).collect();
         assert_eq!(statuses.len(), batch.len());
-        let expired_now = self.ledger.journal().iter().rev().any(|e| {
-            e.timestamp.0 == self.now && matches!(e.event, JournalEvent::HoldExpired { .. })
-        });
+        let expired_now = self
+            .ledger
+            .journal()
+            .iter()
+            .rev()
+            .any(|e| e.timestamp.0 == self.now && matches!(e.event, JournalEvent::HoldExpired { .. }));
         if !expired_now && statuses.iter().all(|s| *s != TransferStatus::Ok) {
-            let after: Vec<_> = self
-                .ledger
-                .account_keys()
-                .map(|k| self.ledger.balance(k))
-                .collect();
+            let after: Vec<_> = self.ledger.account_keys().map(|k| self.ledger.balance(k)).collect();
             assert_eq!(before, after, "a batch with no ok changed balances");
         }
         statuses
@@ -113,13 +79,7 @@ impl Fixture {
     }
 
     fn deposit(&mut self, n: u128, to: AccountKey, amount: u128) -> TransferStatus {
-        self.one(Transfer::single(
-            id(n),
-            BANK,
-            to,
-            amt(amount),
-            TransferCode::DEPOSIT,
-        ))
+        self.one(Transfer::single(id(n), BANK, to, amt(amount), TransferCode::DEPOSIT))
     }
 
     fn available(&self, key: AccountKey) -> i128 {
@@ -171,66 +131,17 @@ fn same_id_twice_in_one_batch_applies_once() {
 #[test]
 fn same_id_with_each_different_field_returns_its_own_exists_status() {
     let mut f = Fixture::new();
-    let base = Transfer::pending(id(1), BANK, ALICE, amt(5), TransferCode::DEPOSIT, 1_000)
-        .with_user_data(77);
+    let base = Transfer::pending(id(1), BANK, ALICE, amt(5), TransferCode::DEPOSIT, 1_000).with_user_data(77);
     assert_eq!(f.one(base), S::Ok);
     let cases: [(Transfer, TransferStatus); 8] = [
-        (
-            Transfer {
-                flags: TransferFlags::NONE,
-                ..base
-            },
-            S::ExistsWithDifferentFlags,
-        ),
-        (
-            Transfer {
-                pending_id: id(9),
-                ..base
-            },
-            S::ExistsWithDifferentPendingId,
-        ),
-        (
-            Transfer {
-                timeout_ns: 5,
-                ..base
-            },
-            S::ExistsWithDifferentTimeout,
-        ),
-        (
-            Transfer {
-                debit_account: BOB,
-                ..base
-            },
-            S::ExistsWithDifferentDebitAccount,
-        ),
-        (
-            Transfer {
-                credit_account: BOB,
-                ..base
-            },
-            S::ExistsWithDifferentCreditAccount,
-        ),
-        (
-            Transfer {
-                amount: amt(6),
-                ..base
-            },
-            S::ExistsWithDifferentAmount,
-        ),
-        (
-            Transfer {
-                user_data: 78,
-                ..base
-            },
-            S::ExistsWithDifferentUserData,
-        ),
-        (
-            Transfer {
-                code: TransferCode::FEE,
-                ..base
-            },
-            S::ExistsWithDifferentCode,
-        ),
+        (Transfer { flags: TransferFlags::NONE, ..base }, S::ExistsWithDifferentFlags),
+        (Transfer { pending_id: id(9), ..base }, S::ExistsWithDifferentPendingId),
+        (Transfer { timeout_ns: 5, ..base }, S::ExistsWithDifferentTimeout),
+        (Transfer { debit_account: BOB, ..base }, S::ExistsWithDifferentDebitAccount),
+        (Transfer { credit_account: BOB, ..base }, S::ExistsWithDifferentCreditAccount),
+        (Transfer { amount: amt(6), ..base }, S::ExistsWithDifferentAmount),
+        (Transfer { user_data: 78, ..base }, S::ExistsWithDifferentUserData),
+        (Transfer { code: TransferCode::FEE, ..base }, S::ExistsWithDifferentCode),
     ];
     for (t, expected) in cases {
         assert_eq!(f.one(t), expected, "{expected}");
@@ -251,21 +162,11 @@ fn exists_is_checked_before_validation() {
 fn post_retried_with_unset_accounts_returns_exists() {
     let mut f = Fixture::new();
     f.deposit(1, ALICE, 100);
-    f.one(Transfer::pending(
-        id(2),
-        ALICE,
-        BOB,
-        amt(50),
-        TransferCode::ORDER_HOLD,
-        0,
-    ));
+    f.one(Transfer::pending(id(2), ALICE, BOB, amt(50), TransferCode::ORDER_HOLD, 0));
     let post = Transfer::post(id(3), id(2), amt(20), TransferCode::TRADE_SETTLEMENT);
     assert_eq!(f.one(post), S::Ok);
     assert_eq!(f.one(post), S::Exists);
-    let explicit = Transfer {
-        debit_account: ALICE,
-        ..post
-    };
+    let explicit = Transfer { debit_account: ALICE, ..post };
     assert_eq!(f.one(explicit), S::ExistsWithDifferentDebitAccount);
 }
 
@@ -278,10 +179,7 @@ fn insufficient_funds_is_remembered_and_retry_returns_id_already_failed() {
     // Funds are there now, but the id failed: no success by surprise.
     assert_eq!(f.one(t), S::IdAlreadyFailed);
     assert_eq!(f.available(ALICE), 100);
-    assert!(matches!(
-        f.ledger.journal().last().map(|e| &e.event),
-        Some(JournalEvent::Transfer(_))
-    ));
+    assert!(matches!(f.ledger.journal().last().map(|e| &e.event), Some(JournalEvent::Transfer(_))));
 }
 
 #[test]
@@ -385,11 +283,7 @@ fn cross_asset_transfer_is_refused() {
 #[test]
 fn deposit_above_per_transfer_limit_is_refused() {
     let mut f = Fixture::with_policy(Policy {
-        transfer_limits: vec![TransferLimit {
-            code: TransferCode::DEPOSIT,
-            asset: USD,
-            max_amount: amt(100_000),
-        }],
+        transfer_limits: vec![TransferLimit { code: TransferCode::DEPOSIT, asset: USD, max_amount: amt(100_000) }],
         daily_limits: vec![],
     });
     assert_eq!(f.deposit(1, ALICE, 100_001), S::ExceedsTransferLimit);
@@ -447,14 +341,7 @@ fn held_funds_are_not_available_for_another_hold() {
 fn wallet_cannot_exceed_max_balance_including_pending_credits() {
     let mut f = Fixture::new();
     assert_eq!(f.deposit(1, CAROL_CAPPED, 9_000), S::Ok);
-    let hold = Transfer::pending(
-        id(2),
-        BANK,
-        CAROL_CAPPED,
-        amt(900),
-        TransferCode::DEPOSIT,
-        0,
-    );
+    let hold = Transfer::pending(id(2), BANK, CAROL_CAPPED, amt(900), TransferCode::DEPOSIT, 0);
     assert_eq!(f.one(hold), S::Ok);
     assert_eq!(f.deposit(3, CAROL_CAPPED, 101), S::ExceedsMaxBalance);
     assert_eq!(f.deposit(4, CAROL_CAPPED, 100), S::Ok);
@@ -472,8 +359,7 @@ fn daily_withdrawal_limit_resets_next_day() {
         }],
     });
     f.deposit(1, ALICE, 1_000);
-    let w =
-        |n: u128, a: u128| Transfer::single(id(n), ALICE, BANK, amt(a), TransferCode::WITHDRAWAL);
+    let w = |n: u128, a: u128| Transfer::single(id(n), ALICE, BANK, amt(a), TransferCode::WITHDRAWAL);
     assert_eq!(f.one(w(2, 60)), S::Ok);
     assert_eq!(f.one(w(3, 41)), S::ExceedsDailyLimit);
     assert_eq!(f.one(w(4, 40)), S::Ok);
@@ -505,10 +391,7 @@ fn posted_total_overflow_is_refused() {
 
 #[test]
 fn ledger_full_is_refused_without_change() {
-    let mut f = Fixture::with_config(LedgerConfig {
-        transfers_max: 2,
-        ..LedgerConfig::default()
-    });
+    let mut f = Fixture::with_config(LedgerConfig { transfers_max: 2, ..LedgerConfig::default() });
     assert_eq!(f.deposit(1, ALICE, 1), S::Ok);
     assert_eq!(f.deposit(2, ALICE, 1), S::Ok);
     assert_eq!(f.deposit(3, ALICE, 1), S::LedgerFull);
@@ -520,14 +403,7 @@ fn ledger_full_is_refused_without_change() {
 
 fn funded_hold(f: &mut Fixture, amount: u128, timeout_ns: u64) {
     f.deposit(1, ALICE, 1_000);
-    let hold = Transfer::pending(
-        id(10),
-        ALICE,
-        BOB,
-        amt(amount),
-        TransferCode::ORDER_HOLD,
-        timeout_ns,
-    );
+    let hold = Transfer::pending(id(10), ALICE, BOB, amt(amount), TransferCode::ORDER_HOLD, timeout_ns);
     assert_eq!(f.one(hold), S::Ok);
 }
 
@@ -598,9 +474,7 @@ fn hold_expires_at_its_deadline_through_on_time() {
     let deadline = f.ledger.next_deadline().unwrap();
     assert_eq!(deadline, Timestamp(f.now + 1_000));
     let mut expired = Vec::new();
-    f.ledger
-        .on_time(Timestamp(deadline.0 - 1), &mut expired)
-        .unwrap();
+    f.ledger.on_time(Timestamp(deadline.0 - 1), &mut expired).unwrap();
     assert!(expired.is_empty());
     f.ledger.on_time(deadline, &mut expired).unwrap();
     assert_eq!(expired, vec![id(10)]);
@@ -609,10 +483,7 @@ fn hold_expires_at_its_deadline_through_on_time() {
     f.now = deadline.0;
     let post = Transfer::post(id(11), id(10), amt(1), TransferCode::TRADE_SETTLEMENT);
     assert_eq!(f.one(post), S::PendingTransferExpired);
-    assert!(matches!(
-        f.ledger.entries_of(ALICE).last().map(|e| &e.event),
-        Some(JournalEvent::HoldExpired { .. })
-    ));
+    assert!(matches!(f.ledger.entries_of(ALICE).last().map(|e| &e.event), Some(JournalEvent::HoldExpired { .. })));
 }
 
 #[test]
@@ -667,13 +538,7 @@ fn linked_chain_applies_all_together() {
     let mut f = Fixture::new();
     f.deposit(1, ALICE, 100);
     let a = Transfer::single(id(2), ALICE, BOB, amt(60), TransferCode::TRADE_SETTLEMENT).linked();
-    let b = Transfer::single(
-        id(3),
-        BOB,
-        CAROL_CAPPED,
-        amt(60),
-        TransferCode::TRADE_SETTLEMENT,
-    );
+    let b = Transfer::single(id(3), BOB, CAROL_CAPPED, amt(60), TransferCode::TRADE_SETTLEMENT);
     assert_eq!(f.submit(&[a, b]), vec![S::Ok, S::Ok]);
     assert_eq!(f.available(CAROL_CAPPED), 60);
 }
@@ -685,27 +550,13 @@ fn linked_chain_failure_rolls_back_everything_and_marks_the_rest() {
     let hash = f.ledger.state_hash();
     let journal_len = f.ledger.journal().len();
     let a = Transfer::single(id(2), ALICE, BOB, amt(60), TransferCode::TRADE_SETTLEMENT).linked();
-    let h = Transfer::pending(
-        id(3),
-        BOB,
-        CAROL_CAPPED,
-        amt(10),
-        TransferCode::ORDER_HOLD,
-        50,
-    )
-    .linked();
+    let h = Transfer::pending(id(3), BOB, CAROL_CAPPED, amt(10), TransferCode::ORDER_HOLD, 50).linked();
     let b = Transfer::single(id(4), ALICE, BOB, amt(41), TransferCode::TRADE_SETTLEMENT).linked();
     let c = Transfer::single(id(5), BANK, BOB, amt(1), TransferCode::DEPOSIT);
     let after = Transfer::single(id(6), BANK, BOB, amt(1), TransferCode::DEPOSIT);
     assert_eq!(
         f.submit(&[a, h, b, c, after]),
-        vec![
-            S::LinkedEventFailed,
-            S::LinkedEventFailed,
-            S::InsufficientFunds,
-            S::LinkedEventFailed,
-            S::Ok
-        ]
+        vec![S::LinkedEventFailed, S::LinkedEventFailed, S::InsufficientFunds, S::LinkedEventFailed, S::Ok]
     );
     assert_eq!(f.available(ALICE), 100);
     assert_eq!(f.available(BOB), 1);
@@ -723,10 +574,7 @@ fn linked_chain_left_open_at_batch_end_fails() {
     let mut f = Fixture::new();
     let a = Transfer::single(id(1), BANK, ALICE, amt(1), TransferCode::DEPOSIT).linked();
     let b = Transfer::single(id(2), BANK, ALICE, amt(1), TransferCode::DEPOSIT).linked();
-    assert_eq!(
-        f.submit(&[a, b]),
-        vec![S::LinkedEventFailed, S::LinkedEventChainOpen]
-    );
+    assert_eq!(f.submit(&[a, b]), vec![S::LinkedEventFailed, S::LinkedEventChainOpen]);
     assert_eq!(f.available(ALICE), 0);
 }
 
@@ -752,43 +600,15 @@ fn trade_settlement_chain_posts_holds_renews_remainder_and_charges_fee() {
         f.ledger.create_account(t, spec).unwrap();
     }
     f.deposit(1, buyer_cash, 10_000);
-    f.one(Transfer::single(
-        id(2),
-        share_bank,
-        seller_shares,
-        amt(50),
-        TransferCode::DEPOSIT,
-    ));
+    f.one(Transfer::single(id(2), share_bank, seller_shares, amt(50), TransferCode::DEPOSIT));
     // Order acceptance: holds.
-    let cash_hold = Transfer::pending(
-        id(100),
-        buyer_cash,
-        seller_cash,
-        amt(5_000),
-        TransferCode::ORDER_HOLD,
-        0,
-    );
-    let share_hold = Transfer::pending(
-        id(200),
-        seller_shares,
-        buyer_shares,
-        amt(20),
-        TransferCode::ORDER_HOLD,
-        0,
-    );
+    let cash_hold = Transfer::pending(id(100), buyer_cash, seller_cash, amt(5_000), TransferCode::ORDER_HOLD, 0);
+    let share_hold = Transfer::pending(id(200), seller_shares, buyer_shares, amt(20), TransferCode::ORDER_HOLD, 0);
     assert_eq!(f.submit(&[cash_hold, share_hold]), vec![S::Ok, S::Ok]);
     // Fill 10 shares at 2.00 = 2,000 cents, fee 10 cents.
     let settle = [
         Transfer::post(id(101), id(100), amt(2_000), TransferCode::TRADE_SETTLEMENT).linked(),
-        Transfer::pending(
-            id(102),
-            buyer_cash,
-            seller_cash,
-            amt(3_000),
-            TransferCode::ORDER_HOLD,
-            0,
-        )
-        .linked(),
+        Transfer::pending(id(102), buyer_cash, seller_cash, amt(3_000), TransferCode::ORDER_HOLD, 0).linked(),
         Transfer::post(id(201), id(200), amt(10), TransferCode::TRADE_SETTLEMENT).linked(),
         Transfer::single(id(300), buyer_cash, fees, amt(10), TransferCode::FEE),
     ];
@@ -811,10 +631,7 @@ fn time_going_backwards_is_a_typed_error_and_changes_nothing() {
     f.deposit(1, ALICE, 5);
     let hash = f.ledger.state_hash();
     let t = Transfer::single(id(2), BANK, ALICE, amt(1), TransferCode::DEPOSIT);
-    let err = f
-        .ledger
-        .submit(Timestamp(f.now - 1), &[t], &mut f.out)
-        .unwrap_err();
+    let err = f.ledger.submit(Timestamp(f.now - 1), &[t], &mut f.out).unwrap_err();
     assert_eq!(err.code(), "time_went_backwards");
     assert!(f.out.is_empty());
     let err = f.ledger.on_time(Timestamp(2), &mut Vec::new()).unwrap_err();
@@ -824,78 +641,26 @@ fn time_going_backwards_is_a_typed_error_and_changes_nothing() {
 
 #[test]
 fn setup_errors_have_stable_codes() {
-    let mut l = Ledger::new(LedgerConfig {
-        accounts_max: 1,
-        assets_max: 1,
-        ..LedgerConfig::default()
-    });
+    let mut l = Ledger::new(LedgerConfig { accounts_max: 1, assets_max: 1, ..LedgerConfig::default() });
     let t = Timestamp(1);
-    let usd = AssetSpec {
-        id: USD,
-        code: "USD".into(),
-        scale: 2,
-    };
-    let zero = AssetSpec {
-        id: AssetId(0),
-        ..usd.clone()
-    };
-    assert_eq!(
-        l.create_asset(t, zero).unwrap_err().code(),
-        "asset_id_must_not_be_zero"
-    );
-    let wide = AssetSpec {
-        scale: 29,
-        ..usd.clone()
-    };
-    assert_eq!(
-        l.create_asset(t, wide).unwrap_err().code(),
-        "asset_scale_too_large"
-    );
+    let usd = AssetSpec { id: USD, code: "USD".into(), scale: 2 };
+    let zero = AssetSpec { id: AssetId(0), ..usd.clone() };
+    assert_eq!(l.create_asset(t, zero).unwrap_err().code(), "asset_id_must_not_be_zero");
+    let wide = AssetSpec { scale: 29, ..usd.clone() };
+    assert_eq!(l.create_asset(t, wide).unwrap_err().code(), "asset_scale_too_large");
     l.create_asset(t, usd.clone()).unwrap();
     assert_eq!(l.create_asset(t, usd).unwrap_err().code(), "asset_exists");
-    let btc = AssetSpec {
-        id: BTC,
-        code: "BTC".into(),
-        scale: 8,
-    };
+    let btc = AssetSpec { id: BTC, code: "BTC".into(), scale: 8 };
+    assert_eq!(l.create_asset(t, btc).unwrap_err().code(), "assets_max_reached");
+    assert_eq!(l.create_account(t, AccountSpec::wallet(ALICE_BTC)).unwrap_err().code(), "asset_not_found");
     assert_eq!(
-        l.create_asset(t, btc).unwrap_err().code(),
-        "assets_max_reached"
-    );
-    assert_eq!(
-        l.create_account(t, AccountSpec::wallet(ALICE_BTC))
-            .unwrap_err()
-            .code(),
-        "asset_not_found"
-    );
-    assert_eq!(
-        l.create_account(
-            t,
-            AccountSpec::wallet(ALICE).with_max_balance(amt(u128::MAX))
-        )
-        .unwrap_err()
-        .code(),
+        l.create_account(t, AccountSpec::wallet(ALICE).with_max_balance(amt(u128::MAX))).unwrap_err().code(),
         "max_balance_overflow"
     );
     l.create_account(t, AccountSpec::wallet(ALICE)).unwrap();
-    assert_eq!(
-        l.create_account(t, AccountSpec::wallet(ALICE))
-            .unwrap_err()
-            .code(),
-        "account_exists"
-    );
-    assert_eq!(
-        l.create_account(t, AccountSpec::wallet(BOB))
-            .unwrap_err()
-            .code(),
-        "accounts_max_reached"
-    );
-    assert_eq!(
-        l.create_account(Timestamp(0), AccountSpec::wallet(BOB))
-            .unwrap_err()
-            .code(),
-        "time_went_backwards"
-    );
+    assert_eq!(l.create_account(t, AccountSpec::wallet(ALICE)).unwrap_err().code(), "account_exists");
+    assert_eq!(l.create_account(t, AccountSpec::wallet(BOB)).unwrap_err().code(), "accounts_max_reached");
+    assert_eq!(l.create_account(Timestamp(0), AccountSpec::wallet(BOB)).unwrap_err().code(), "time_went_backwards");
     l.check_invariants().unwrap();
 }
 
@@ -907,41 +672,17 @@ fn busy_fixture() -> Fixture {
     f.deposit(2, BOB, 500);
     funded_hold_at(&mut f, 10, 300, 100);
     funded_hold_at(&mut f, 11, 200, 0);
-    f.one(Transfer::post(
-        id(12),
-        id(11),
-        amt(50),
-        TransferCode::TRADE_SETTLEMENT,
-    ));
-    f.one(Transfer::single(
-        id(13),
-        ALICE,
-        BOB,
-        amt(10_000),
-        TransferCode::TRADE_SETTLEMENT,
-    ));
+    f.one(Transfer::post(id(12), id(11), amt(50), TransferCode::TRADE_SETTLEMENT));
+    f.one(Transfer::single(id(13), ALICE, BOB, amt(10_000), TransferCode::TRADE_SETTLEMENT));
     f.now += 1_000;
     let a = Transfer::single(id(14), BOB, ALICE, amt(5), TransferCode::TRADE_SETTLEMENT).linked();
-    let b = Transfer::single(
-        id(15),
-        ALICE,
-        CAROL_CAPPED,
-        amt(5),
-        TransferCode::TRADE_SETTLEMENT,
-    );
+    let b = Transfer::single(id(15), ALICE, CAROL_CAPPED, amt(5), TransferCode::TRADE_SETTLEMENT);
     f.submit(&[a, b]);
     f
 }
 
 fn funded_hold_at(f: &mut Fixture, n: u128, amount: u128, timeout_ns: u64) {
-    let hold = Transfer::pending(
-        id(n),
-        ALICE,
-        BOB,
-        amt(amount),
-        TransferCode::ORDER_HOLD,
-        timeout_ns,
-    );
+    let hold = Transfer::pending(id(n), ALICE, BOB, amt(amount), TransferCode::ORDER_HOLD, timeout_ns);
     assert_eq!(f.one(hold), S::Ok);
 }
 
@@ -958,12 +699,10 @@ fn replay_of_journal_reproduces_state_hash() {
 fn replay_of_tampered_journal_diverges() {
     let f = busy_fixture();
     let mut journal = f.ledger.journal().to_vec();
-    let Some(JournalEvent::Transfer(rec)) =
-        journal.iter_mut().rev().find_map(|e| match &mut e.event {
-            ev @ JournalEvent::Transfer(_) => Some(ev),
-            _ => None,
-        })
-    else {
+    let Some(JournalEvent::Transfer(rec)) = journal.iter_mut().rev().find_map(|e| match &mut e.event {
+        ev @ JournalEvent::Transfer(_) => Some(ev),
+        _ => None,
+    }) else {
         panic!("no transfer in journal");
     };
     rec.transfer.amount = amt(1_000_000);
@@ -981,10 +720,7 @@ fn snapshot_round_trips_through_json() {
     assert_eq!(restored.state_hash(), f.ledger.state_hash());
     let mut bad = back.clone();
     bad.state_hash ^= 1;
-    assert_eq!(
-        Ledger::restore(&bad).unwrap_err().code(),
-        "snapshot_hash_mismatch"
-    );
+    assert_eq!(Ledger::restore(&bad).unwrap_err().code(), "snapshot_hash_mismatch");
 }
 
 #[test]
@@ -996,14 +732,10 @@ fn entries_of_account_are_in_time_order_and_only_its_own() {
     for e in &entries {
         let touches = match &e.event {
             JournalEvent::AccountCreated(spec) => spec.key == ALICE,
-            JournalEvent::Transfer(r) => {
-                r.transfer.debit_account == ALICE || r.transfer.credit_account == ALICE
+            JournalEvent::Transfer(r) => r.transfer.debit_account == ALICE || r.transfer.credit_account == ALICE,
+            JournalEvent::HoldExpired { debit_account, credit_account, .. } => {
+                *debit_account == ALICE || *credit_account == ALICE
             }
-            JournalEvent::HoldExpired {
-                debit_account,
-                credit_account,
-                ..
-            } => *debit_account == ALICE || *credit_account == ALICE,
             _ => false,
         };
         assert!(touches, "{e:?}");
@@ -1013,9 +745,7 @@ fn entries_of_account_are_in_time_order_and_only_its_own() {
         .journal()
         .iter()
         .filter(|e| match &e.event {
-            JournalEvent::Transfer(r) => {
-                r.transfer.debit_account == ALICE || r.transfer.credit_account == ALICE
-            }
+            JournalEvent::Transfer(r) => r.transfer.debit_account == ALICE || r.transfer.credit_account == ALICE,
             JournalEvent::HoldExpired { debit_account, .. } => *debit_account == ALICE,
             JournalEvent::AccountCreated(spec) => spec.key == ALICE,
             _ => false,
@@ -1032,10 +762,7 @@ fn decimal_boundary_uses_asset_scale() {
     let d = rust_decimal::Decimal::new(12_345, 2);
     assert_eq!(usd.amount_from_decimal(d).unwrap(), amt(12_345));
     let shares = f.ledger.asset(SHARES).unwrap();
-    assert_eq!(
-        shares.amount_from_decimal(d).unwrap_err().code(),
-        "scale_exceeds_asset"
-    );
+    assert_eq!(shares.amount_from_decimal(d).unwrap_err().code(), "scale_exceeds_asset");
     assert_eq!(usd.amount_to_decimal(amt(5)).unwrap().to_string(), "0.05");
 }
 

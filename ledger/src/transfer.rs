@@ -152,12 +152,7 @@ impl Transfer {
     /// Settles `amount` of the hold `pending_id` (the remainder is
     /// released). The accounts are taken from the hold.
     #[must_use]
-    pub const fn post(
-        id: TransferId,
-        pending_id: TransferId,
-        amount: Amount,
-        code: TransferCode,
-    ) -> Self {
+    pub const fn post(id: TransferId, pending_id: TransferId, amount: Amount, code: TransferCode) -> Self {
         Self {
             id,
             debit_account: AccountKey::UNSET,

@@ -33,18 +33,12 @@ pub struct AccountKey {
 impl AccountKey {
     /// "Not set": used by post/void transfers to take the account from the
     /// pending transfer they resolve. Asset `0` can never be created.
-    pub const UNSET: AccountKey = AccountKey {
-        owner: OwnerId(0),
-        asset: AssetId(0),
-    };
+    pub const UNSET: AccountKey = AccountKey { owner: OwnerId(0), asset: AssetId(0) };
 
     /// Builds a key from raw owner and asset numbers.
     #[must_use]
     pub const fn new(owner: u64, asset: u32) -> Self {
-        Self {
-            owner: OwnerId(owner),
-            asset: AssetId(asset),
-        }
+        Self { owner: OwnerId(owner), asset: AssetId(asset) }
     }
 
     /// Whether this key is [`AccountKey::UNSET`].
@@ -62,9 +56,7 @@ pub struct TransferId(pub u128);
 
 /// Nanoseconds since an epoch chosen by the host. The ledger never reads a
 /// clock; time only moves when the host passes a later value in.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 pub struct Timestamp(pub u64);
 
 impl Timestamp {
@@ -84,9 +76,7 @@ impl Timestamp {
 /// Never negative: direction is given by the debit and credit accounts of a
 /// transfer. The ledger keeps every per-asset total at or below
 /// [`Amount::MAX`] (`i128::MAX`), so every balance also fits an `i128`.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 pub struct Amount(u128);
 
 impl Amount {
@@ -154,16 +144,11 @@ impl Amount {
         let normalized = value.normalize();
         let value_scale = normalized.scale();
         if value_scale > u32::from(scale) {
-            return Err(ConvertError::ScaleExceedsAsset {
-                value,
-                asset_scale: scale,
-            });
+            return Err(ConvertError::ScaleExceedsAsset { value, asset_scale: scale });
         }
         let mantissa = normalized.mantissa().unsigned_abs();
         let shift = u32::from(scale) - value_scale;
-        let factor = 10u128
-            .checked_pow(shift)
-            .ok_or(ConvertError::AmountOverflow { value })?;
+        let factor = 10u128.checked_pow(shift).ok_or(ConvertError::AmountOverflow { value })?;
         let minor = mantissa
             .checked_mul(factor)
             .filter(|m| *m <= Amount::MAX.0)
@@ -182,14 +167,9 @@ impl Amount {
         if scale > ASSET_SCALE_MAX {
             return Err(ConvertError::ScaleTooLarge { scale });
         }
-        let signed = i128::try_from(self.0).map_err(|_| ConvertError::MinorUnitsOverflow {
-            minor_units: self.0,
-        })?;
-        Decimal::try_from_i128_with_scale(signed, u32::from(scale)).map_err(|_| {
-            ConvertError::MinorUnitsOverflow {
-                minor_units: self.0,
-            }
-        })
+        let signed = i128::try_from(self.0).map_err(|_| ConvertError::MinorUnitsOverflow { minor_units: self.0 })?;
+        Decimal::try_from_i128_with_scale(signed, u32::from(scale))
+            .map_err(|_| ConvertError::MinorUnitsOverflow { minor_units: self.0 })
     }
 }
 
@@ -273,40 +253,25 @@ mod tests {
     fn decimal_with_too_many_places_is_refused_not_rounded() {
         let err = Amount::from_decimal(dec("1.505"), 2).unwrap_err();
         assert_eq!(err.code(), "scale_exceeds_asset");
-        assert_eq!(
-            Amount::from_decimal(dec("0.5"), 0).unwrap_err().code(),
-            "scale_exceeds_asset"
-        );
+        assert_eq!(Amount::from_decimal(dec("0.5"), 0).unwrap_err().code(), "scale_exceeds_asset");
     }
 
     #[test]
     fn negative_decimal_is_refused() {
-        assert_eq!(
-            Amount::from_decimal(dec("-0.01"), 2).unwrap_err().code(),
-            "negative_amount"
-        );
+        assert_eq!(Amount::from_decimal(dec("-0.01"), 2).unwrap_err().code(), "negative_amount");
     }
 
     #[test]
     fn decimal_too_large_for_scale_overflows() {
         let big = Decimal::MAX;
-        assert_eq!(
-            Amount::from_decimal(big, 28).unwrap_err().code(),
-            "amount_overflow"
-        );
-        assert_eq!(
-            Amount::from_decimal(dec("1"), 29).unwrap_err().code(),
-            "scale_too_large"
-        );
+        assert_eq!(Amount::from_decimal(big, 28).unwrap_err().code(), "amount_overflow");
+        assert_eq!(Amount::from_decimal(dec("1"), 29).unwrap_err().code(), "scale_too_large");
     }
 
     #[test]
     fn minor_units_round_trip_to_decimal() {
         let d = Amount::from_minor(150).to_decimal(2).unwrap();
         assert_eq!(d.to_string(), "1.50");
-        assert_eq!(
-            Amount::MAX.to_decimal(2).unwrap_err().code(),
-            "amount_overflow"
-        );
+        assert_eq!(Amount::MAX.to_decimal(2).unwrap_err().code(), "amount_overflow");
     }
 }

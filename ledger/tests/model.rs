@@ -43,10 +43,7 @@ fn account_specs() -> Vec<AccountSpec> {
         for owner in 1..=3 {
             specs.push(AccountSpec::wallet(AccountKey::new(owner, asset.0)));
         }
-        specs.push(
-            AccountSpec::wallet(AccountKey::new(4, asset.0))
-                .with_max_balance(Amount::from_minor(CAPPED_MAX)),
-        );
+        specs.push(AccountSpec::wallet(AccountKey::new(4, asset.0)).with_max_balance(Amount::from_minor(CAPPED_MAX)));
         specs.push(AccountSpec::system(AccountKey::new(100, asset.0)));
     }
     specs
@@ -157,11 +154,7 @@ impl Model {
             if let Some(f) = failed {
                 *self = saved;
                 for k in 0..=(end - i) {
-                    out.push(if k == f {
-                        statuses[f]
-                    } else {
-                        TransferStatus::LinkedEventFailed
-                    });
+                    out.push(if k == f { statuses[f] } else { TransferStatus::LinkedEventFailed });
                 }
             } else {
                 out.extend(statuses);
@@ -293,8 +286,7 @@ impl Model {
             c[3] += posted;
             *self.pending_total.get_mut(&asset).unwrap() -= h.amount;
             *self.posted_total.entry(asset).or_default() += posted;
-            self.holds.get_mut(&t.pending_id).unwrap().state =
-                if post { MState::Posted } else { MState::Voided };
+            self.holds.get_mut(&t.pending_id).unwrap().state = if post { MState::Posted } else { MState::Voided };
             self.applied.insert(t.id, *t);
             return S::Ok;
         }
@@ -336,10 +328,7 @@ impl Model {
                 Some((d, u)) if *d == day => *u,
                 _ => 0,
             };
-            if used
-                .checked_add(amount)
-                .is_none_or(|v| v > DAILY_WITHDRAWAL)
-            {
+            if used.checked_add(amount).is_none_or(|v| v > DAILY_WITHDRAWAL) {
                 return S::ExceedsDailyLimit;
             }
         }
@@ -411,20 +400,9 @@ impl Model {
 }
 
 fn new_ledger() -> Ledger {
-    let mut l = Ledger::new(LedgerConfig {
-        policy: policy(),
-        ..LedgerConfig::default()
-    });
+    let mut l = Ledger::new(LedgerConfig { policy: policy(), ..LedgerConfig::default() });
     for (asset, scale) in [(USD, 2), (BTC, 8)] {
-        l.create_asset(
-            Timestamp(0),
-            AssetSpec {
-                id: asset,
-                code: format!("A{}", asset.0),
-                scale,
-            },
-        )
-        .unwrap();
+        l.create_asset(Timestamp(0), AssetSpec { id: asset, code: format!("A{}", asset.0), scale }).unwrap();
     }
     for spec in account_specs() {
         l.create_account(Timestamp(0), spec).unwrap();
@@ -492,48 +470,43 @@ fn arb_transfer() -> impl Strategy<Value = Transfer> {
         0u128..3,
         prop::bool::weighted(0.8),
     )
-        .prop_map(
-            |(id, (d, c), amount, pid, timeout, code, kind, linked, ud, unset)| {
-                let mut t = match kind {
-                    0..=7 => Transfer::single(TransferId(id), d, c, amount, code),
-                    8..=12 => Transfer::pending(TransferId(id), d, c, amount, code, timeout),
-                    13..=16 => Transfer::post(TransferId(id), TransferId(pid), amount, code),
-                    17..=18 => Transfer::void(TransferId(id), TransferId(pid), code),
-                    _ => {
-                        let mut t = Transfer::single(TransferId(id), d, c, amount, code);
-                        t.flags = TransferFlags(0b0110 | (u16::from(amount.minor() % 2 == 0) << 3));
-                        t.pending_id = TransferId(pid);
-                        t.timeout_ns = timeout;
-                        t
-                    }
-                };
-                if kind >= 13 && !unset {
-                    t.debit_account = d;
-                    t.credit_account = c;
-                }
-                if kind < 8 && timeout % 7 == 3 {
-                    t.timeout_ns = timeout;
-                }
-                if kind < 8 && pid % 17 == 5 {
+        .prop_map(|(id, (d, c), amount, pid, timeout, code, kind, linked, ud, unset)| {
+            let mut t = match kind {
+                0..=7 => Transfer::single(TransferId(id), d, c, amount, code),
+                8..=12 => Transfer::pending(TransferId(id), d, c, amount, code, timeout),
+                13..=16 => Transfer::post(TransferId(id), TransferId(pid), amount, code),
+                17..=18 => Transfer::void(TransferId(id), TransferId(pid), code),
+                _ => {
+                    let mut t = Transfer::single(TransferId(id), d, c, amount, code);
+                    t.flags = TransferFlags(0b0110 | (u16::from(amount.minor() % 2 == 0) << 3));
                     t.pending_id = TransferId(pid);
+                    t.timeout_ns = timeout;
+                    t
                 }
-                t.user_data = ud;
-                if linked {
-                    t = t.linked();
-                }
-                t
-            },
-        )
+            };
+            if kind >= 13 && !unset {
+                t.debit_account = d;
+                t.credit_account = c;
+            }
+            if kind < 8 && timeout % 7 == 3 {
+                t.timeout_ns = timeout;
+            }
+            if kind < 8 && pid % 17 == 5 {
+                t.pending_id = TransferId(pid);
+            }
+            t.user_data = ud;
+            if linked {
+                t = t.linked();
+            }
+            t
+        })
 }
 
 /// Batches with realistic ids: mostly fresh ids from a counter, some
 /// retries of recent ids, posts/voids mostly naming a recent id.
 fn arb_batches() -> impl Strategy<Value = Vec<(u64, Vec<Transfer>)>> {
     prop::collection::vec(
-        (
-            prop_oneof![3 => 0u64..6, 1 => Just(Timestamp::NANOS_PER_DAY)],
-            prop::collection::vec(arb_transfer(), 1..16),
-        ),
+        (prop_oneof![3 => 0u64..6, 1 => Just(Timestamp::NANOS_PER_DAY)], prop::collection::vec(arb_transfer(), 1..16)),
         1..40,
     )
     .prop_map(|mut batches| {
@@ -568,12 +541,8 @@ fn arb_batches() -> impl Strategy<Value = Vec<(u64, Vec<Transfer>)>> {
 fn compare(model: &Model, ledger: &Ledger) {
     for (key, cols) in &model.cols {
         let b = ledger.balance(*key).unwrap();
-        let got = [
-            b.debits_pending.minor(),
-            b.debits_posted.minor(),
-            b.credits_pending.minor(),
-            b.credits_posted.minor(),
-        ];
+        let got =
+            [b.debits_pending.minor(), b.debits_posted.minor(), b.credits_pending.minor(), b.credits_posted.minor()];
         assert_eq!(&got, cols, "balance of {key:?}");
     }
     for (id, h) in &model.holds {

@@ -38,8 +38,7 @@ impl Runner {
     }
 
     fn num<T: std::str::FromStr>(&self, s: &str) -> T {
-        s.parse()
-            .unwrap_or_else(|_| self.fail(format!("not a number: {s}")))
+        s.parse().unwrap_or_else(|_| self.fail(format!("not a number: {s}")))
     }
 
     fn amount(&self, s: &str) -> Amount {
@@ -138,11 +137,7 @@ impl Runner {
         let _ = self.ledger();
         match cmd {
             "transfer_limit" | "daily_limit" => {
-                if self
-                    .ledger
-                    .as_ref()
-                    .is_some_and(|l| !l.journal().is_empty())
-                {
+                if self.ledger.as_ref().is_some_and(|l| !l.journal().is_empty()) {
                     self.fail("policy lines must come before anything else");
                 }
                 if cmd == "transfer_limit" {
@@ -168,11 +163,8 @@ impl Runner {
             }
             "time" => self.now = self.num(args[0]),
             "asset" => {
-                let spec = AssetSpec {
-                    id: AssetId(self.num(args[0])),
-                    code: args[1].to_string(),
-                    scale: self.num(args[2]),
-                };
+                let spec =
+                    AssetSpec { id: AssetId(self.num(args[0])), code: args[1].to_string(), scale: self.num(args[2]) };
                 let now = Timestamp(self.now);
                 let r = self.ledger().create_asset(now, spec);
                 self.last_error = r.err().map(|e| e.code().to_string());
@@ -218,26 +210,18 @@ impl Runner {
             "expect_error" => {
                 let want = args.first().copied();
                 if self.last_error.as_deref() != want {
-                    self.fail(format!(
-                        "expected error {want:?}, got {:?}",
-                        self.last_error
-                    ));
+                    self.fail(format!("expected error {want:?}, got {:?}", self.last_error));
                 }
             }
             "expect_expired" => {
                 let want: Vec<TransferId> = args.iter().map(|a| TransferId(self.num(a))).collect();
                 if want != self.last_expired {
-                    self.fail(format!(
-                        "expected expired {want:?}, got {:?}",
-                        self.last_expired
-                    ));
+                    self.fail(format!("expected expired {want:?}, got {:?}", self.last_expired));
                 }
             }
             "expect_balance" => {
                 let key = self.key(args[0]);
-                let Some(b) = self.ledger().balance(key) else {
-                    self.fail(format!("no account {key:?}"))
-                };
+                let Some(b) = self.ledger().balance(key) else { self.fail(format!("no account {key:?}")) };
                 for (k, v) in self.kv(args) {
                     let got: i128 = match k {
                         "posted" => b.posted(),
@@ -256,9 +240,7 @@ impl Runner {
             }
             "expect_hold" => {
                 let id = TransferId(self.num(args[0]));
-                let Some(h) = self.ledger().hold(id) else {
-                    self.fail(format!("no hold {id:?}"))
-                };
+                let Some(h) = self.ledger().hold(id) else { self.fail(format!("no hold {id:?}")) };
                 for (k, v) in self.kv(args) {
                     let ok = match k {
                         "state" => format!("{:?}", h.state).to_lowercase() == v,
@@ -287,9 +269,7 @@ impl Runner {
             }
             "expect_totals" => {
                 let asset = AssetId(self.num(args[0]));
-                let Some(t) = self.ledger().totals(asset) else {
-                    self.fail(format!("no asset {asset:?}"))
-                };
+                let Some(t) = self.ledger().totals(asset) else { self.fail(format!("no asset {asset:?}")) };
                 for (k, v) in self.kv(args) {
                     let got = match k {
                         "posted" => t.posted,

@@ -128,7 +128,10 @@ fn main() {
     let quick = std::env::args().any(|a| a == "quick");
     let (n, repeats) = if quick { (200_000, 1) } else { (2_000_000, 3) };
     println!("engine_bench: seed 42, {n} measured commands per workload, best of {repeats} replays; single thread");
-    let only = |name: &str| !std::env::args().skip(1).any(|a| ["exchange", "deep", "memory"].contains(&a.as_str())) || std::env::args().any(|a| a == name);
+    let only = |name: &str| {
+        !std::env::args().skip(1).any(|a| ["exchange", "deep", "memory"].contains(&a.as_str()))
+            || std::env::args().any(|a| a == name)
+    };
     if only("exchange") {
         let w = exchange_core_mix(42, n, 1_000, 1_000);
         report("exchange-core mix", &w, repeats);

@@ -1,0 +1,1287 @@
+//! The Broker: engine + pre-trade risk + ledger in one deterministic state machine.
+//!
+//! `Place` → risk check → a ledger hold (a pending transfer from the client's
+//! wallet to the asset's escrow account) → the engine. Each fill settles as one
+//! linked ledger batch: the buyer's cash hold is posted for notional + fee, the
+//! seller's share hold for the quantity, new holds cover what is still working,
+//! escrow pays the seller (less fee) and the buyer, and fees go to the fee account.
+//! A buy filled below its limit has the price improvement released by the partial
+//! post. Cancel, IOC remainder, expiry and engine rejection void the hold; an amend
+//! resizes it first (and is refused if the client cannot afford it). Market orders
+//! are protected: they enter the book as IOC/FOK limits at the collar's bound.
+//!
+//! Invariants (`check_invariants`, called after every command in tests): every live
+//! order has exactly one hold, sized to its remaining worst-case cost; no hold
+//! without a live order; escrow holds nothing posted; per asset all balances sum to
+//! zero (the ledger's double entry); no wallet is negative.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use brokerx_ledger::{
+    AccountKey, AccountSpec, Amount, AssetId, AssetSpec, Ledger, LedgerConfig, LedgerError, LedgerSnapshot, OwnerId,
+    Timestamp as LedgerTs, Transfer, TransferCode, TransferId, TransferResult, TransferStatus,
+};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::command::{Amend, Cancel, Command, CommandKind, MassCancel, Place, SetTradingStatus};
+use crate::engine::{Engine, EngineConfig};
+use crate::error::CommandError;
+use crate::event::{Event, EventKind};
+use crate::hash::{Fnv64, IdHashMap};
+use crate::instrument::{InstrumentSpec, TradingStatus};
+use crate::risk::{self, AccountLimits, Approval, InstrumentRisk, OrderIntent, RiskReject, RiskView, UnitScale};
+use crate::state::EngineSnapshot;
+use crate::types::{
+    AccountId, CorrelationId, InstrumentId, Lots, OrderId, OrderType, Side, Ticks, TimeInForce, Timestamp, TradeId,
+};
+
+/// The external bank / payment provider (may go negative).
+pub const EXTERNAL_OWNER: u64 = u64::MAX;
+/// Where fees accumulate.
+pub const FEES_OWNER: u64 = u64::MAX - 1;
+/// The counterparty of every hold and the hub of every settlement.
+pub const ESCROW_OWNER: u64 = u64::MAX - 2;
+/// Client account ids at or above this are reserved.
+pub const RESERVED_OWNERS_FROM: u64 = u64::MAX - 15;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrokerConfig {
+    pub engine: EngineConfig,
+    pub ledger: LedgerConfig,
+}
+
+/// A market: an engine instrument plus the assets it exchanges and its risk limits.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarketSpec {
+    pub instrument: InstrumentSpec,
+    /// What is bought (shares, coins).
+    pub base: AssetId,
+    /// What it is paid with (cash).
+    pub quote: AssetId,
+    pub risk: InstrumentRisk,
+}
+
+/// A deposit or withdrawal, idempotent by `key` (e.g. a UUID from an
+/// `Idempotency-Key` header).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Funds {
+    pub account: AccountId,
+    pub asset: AssetId,
+    /// Minor units, > 0.
+    pub amount: u128,
+    pub key: u128,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrokerCommand {
+    pub ts: Timestamp,
+    pub correlation_id: CorrelationId,
+    pub kind: BrokerCommandKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BrokerCommandKind {
+    CreateAsset {
+        spec: AssetSpec,
+        wallet_max_balance: Option<u128>,
+    },
+    RegisterMarket(MarketSpec),
+    Deposit(Funds),
+    Withdraw(Funds),
+    Place(Place),
+    Cancel(Cancel),
+    Amend(Amend),
+    MassCancel(MassCancel),
+    SetTradingStatus(SetTradingStatus),
+    SetInstrumentRisk {
+        instrument: InstrumentId,
+        risk: InstrumentRisk,
+    },
+    SetAccountLimits {
+        account: AccountId,
+        limits: AccountLimits,
+    },
+    /// The kill switch: disabling refuses new orders and amends and cancels every open order.
+    SetAccountEnabled {
+        account: AccountId,
+        enabled: bool,
+    },
+    RestrictInstrument {
+        account: AccountId,
+        instrument: InstrumentId,
+        restricted: bool,
+    },
+    ExpireDue,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrokerEvent {
+    pub seq: u64,
+    pub ts: Timestamp,
+    pub correlation_id: CorrelationId,
+    pub kind: BrokerEventKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FundsDirection {
+    Deposit,
+    Withdrawal,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PostingKind {
+    Single,
+    Hold,
+    Post,
+    Void,
+}
+
+/// One applied ledger transfer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Posting {
+    pub transfer_id: TransferId,
+    pub kind: PostingKind,
+    pub code: TransferCode,
+    pub debit: AccountKey,
+    pub credit: AccountKey,
+    pub amount: u128,
+    pub order_id: Option<OrderId>,
+    pub trade_id: Option<TradeId>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BrokerEventKind {
+    /// An engine event (its own sequence replaced by the Broker's).
+    Order(EventKind),
+    Posting(Posting),
+    /// Pre-trade risk refused a place (`order_id` None) or an amend.
+    OrderRejected {
+        account: AccountId,
+        instrument: InstrumentId,
+        order_id: Option<OrderId>,
+        reject: RiskReject,
+    },
+    FundsMoved {
+        key: u128,
+        direction: FundsDirection,
+        account: AccountId,
+        asset: AssetId,
+        amount: u128,
+        status: TransferStatus,
+        /// A repeat of an earlier request with the same key and payload.
+        replayed: bool,
+    },
+    AssetCreated {
+        asset: AssetId,
+    },
+    MarketRegistered {
+        instrument: InstrumentId,
+        base: AssetId,
+        quote: AssetId,
+    },
+    InstrumentRiskChanged {
+        instrument: InstrumentId,
+        risk: InstrumentRisk,
+    },
+    AccountLimitsChanged {
+        account: AccountId,
+        limits: AccountLimits,
+    },
+    AccountEnabledChanged {
+        account: AccountId,
+        enabled: bool,
+    },
+    RestrictionChanged {
+        account: AccountId,
+        instrument: InstrumentId,
+        restricted: bool,
+    },
+    /// A settlement batch the ledger refused. Never expected; an alarm, journaled.
+    SettlementFailed {
+        trade_id: TradeId,
+        status: TransferStatus,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum BrokerError {
+    #[error(transparent)]
+    Command(#[from] CommandError),
+    #[error("ledger: {0}")]
+    Ledger(LedgerError),
+    #[error("timestamp {ts} is before the broker's time {now}")]
+    TimeWentBackwards { ts: Timestamp, now: Timestamp },
+    #[error("unknown asset {asset:?}")]
+    UnknownAsset { asset: AssetId },
+    #[error("account {account} is reserved for the broker's own books")]
+    ReservedAccount { account: AccountId },
+    #[error("amount must be > 0")]
+    InvalidAmount,
+    #[error("idempotency key {key:#x} was used with a different request")]
+    IdempotencyConflict { key: u128 },
+    #[error("invalid market: {why}")]
+    InvalidMarket { why: &'static str },
+    #[error("snapshot is inconsistent: {why}")]
+    Snapshot { why: String },
+}
+
+impl BrokerError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            BrokerError::Command(e) => e.code(),
+            BrokerError::Ledger(e) => e.code(),
+            BrokerError::TimeWentBackwards { .. } => "time_went_backwards",
+            BrokerError::UnknownAsset { .. } => "unknown_asset",
+            BrokerError::ReservedAccount { .. } => "reserved_account",
+            BrokerError::InvalidAmount => "invalid_amount",
+            BrokerError::IdempotencyConflict { .. } => "idempotency_conflict",
+            BrokerError::InvalidMarket { .. } => "invalid_market",
+            BrokerError::Snapshot { .. } => "snapshot_inconsistent",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct Market {
+    base: AssetId,
+    quote: AssetId,
+    scale: UnitScale,
+    risk: InstrumentRisk,
+    last_trade: Option<Ticks>,
+}
+
+/// The hold behind one live order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct OrderFunds {
+    account: AccountId,
+    instrument: InstrumentId,
+    side: Side,
+    hold_id: TransferId,
+    hold: u128,
+    /// Price the hold was sized at (buys).
+    hold_price: Ticks,
+    remaining: Lots,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct AccountState {
+    limits: AccountLimits,
+    disabled: bool,
+    open_orders: u32,
+    recent: VecDeque<u64>,
+    restricted: BTreeSet<InstrumentId>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct FundsRecord {
+    direction: FundsDirection,
+    funds: Funds,
+    status: TransferStatus,
+}
+
+/// Everything needed to continue exactly where a Broker is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrokerSnapshot {
+    pub format_version: u32,
+    pub engine: EngineSnapshot,
+    pub ledger: LedgerSnapshot,
+    markets: Vec<Market>,
+    wallet_max: BTreeMap<AssetId, u128>,
+    funds: Vec<(OrderId, OrderFunds)>,
+    accounts: BTreeMap<AccountId, AccountState>,
+    funds_keys: Vec<(u128, FundsRecord)>,
+    next_transfer: u64,
+    last_seq: u64,
+    now: Timestamp,
+}
+
+#[derive(Debug)]
+pub struct Broker {
+    engine: Engine,
+    ledger: Ledger,
+    markets: Vec<Market>,
+    wallet_max: BTreeMap<AssetId, u128>,
+    funds: IdHashMap<OrderId, OrderFunds>,
+    accounts: BTreeMap<AccountId, AccountState>,
+    funds_keys: IdHashMap<u128, FundsRecord>,
+    next_transfer: u64,
+    last_seq: u64,
+    now: Timestamp,
+    // Reused buffers: steady state allocates nothing for them.
+    engine_events: Vec<Event>,
+    batch: Vec<Transfer>,
+    results: Vec<TransferResult>,
+}
+
+/// Collects events for one command; numbered at the end.
+struct Out<'a> {
+    events: &'a mut Vec<BrokerEvent>,
+    ts: Timestamp,
+    correlation_id: CorrelationId,
+}
+
+impl Out<'_> {
+    fn emit(&mut self, kind: BrokerEventKind) {
+        self.events.push(BrokerEvent { seq: 0, ts: self.ts, correlation_id: self.correlation_id, kind });
+    }
+}
+
+fn wallet(account: AccountId, asset: AssetId) -> AccountKey {
+    AccountKey { owner: OwnerId(account.0), asset }
+}
+fn system(owner: u64, asset: AssetId) -> AccountKey {
+    AccountKey { owner: OwnerId(owner), asset }
+}
+
+/// Exact `value × 10^scale` as an integer, or None.
+fn minor_units(value: Decimal, scale: u8) -> Option<u128> {
+    let v = value.checked_mul(Decimal::from(10u64.checked_pow(u32::from(scale))?))?.normalize();
+    if v.scale() != 0 || v <= Decimal::ZERO {
+        return None;
+    }
+    u128::try_from(v.mantissa()).ok()
+}
+
+impl Broker {
+    pub fn new(config: BrokerConfig) -> Self {
+        Broker {
+            engine: Engine::new(config.engine),
+            ledger: Ledger::new(config.ledger),
+            markets: Vec::new(),
+            wallet_max: BTreeMap::new(),
+            funds: IdHashMap::default(),
+            accounts: BTreeMap::new(),
+            funds_keys: IdHashMap::default(),
+            next_transfer: 1,
+            last_seq: 0,
+            now: Timestamp(0),
+            engine_events: Vec::with_capacity(256),
+            batch: Vec::with_capacity(16),
+            results: Vec::with_capacity(16),
+        }
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+    pub fn now(&self) -> Timestamp {
+        self.now
+    }
+    pub fn last_seq(&self) -> u64 {
+        self.last_seq
+    }
+
+    /// Available balance of a client's wallet (0 if it has none).
+    pub fn available(&self, account: AccountId, asset: AssetId) -> i128 {
+        self.ledger.balance(wallet(account, asset)).map_or(0, |b| b.available())
+    }
+
+    /// Posted balance of a client's wallet (holds not subtracted).
+    pub fn balance(&self, account: AccountId, asset: AssetId) -> i128 {
+        self.ledger.balance(wallet(account, asset)).map_or(0, |b| b.posted())
+    }
+
+    /// The hold behind a live order: (transfer id, amount).
+    pub fn hold_of(&self, order: OrderId) -> Option<(TransferId, u128)> {
+        self.funds.get(&order).map(|f| (f.hold_id, f.hold))
+    }
+
+    /// When the host should next call `apply` with `ExpireDue`.
+    pub fn next_deadline(&self) -> Option<Timestamp> {
+        self.engine.next_deadline()
+    }
+
+    fn next_id(&mut self) -> TransferId {
+        let id = TransferId((1u128 << 64) | u128::from(self.next_transfer));
+        self.next_transfer += 1;
+        id
+    }
+
+    /// Applies one command, appending its events to `out`.
+    ///
+    /// # Errors
+    /// A [`BrokerError`] when the command cannot be evaluated; nothing changed.
+    pub fn apply(&mut self, cmd: &BrokerCommand, out: &mut Vec<BrokerEvent>) -> Result<(), BrokerError> {
+        if cmd.ts < self.now {
+            return Err(BrokerError::TimeWentBackwards { ts: cmd.ts, now: self.now });
+        }
+        self.validate(cmd)?;
+        let start = out.len();
+        let mut o = Out { events: out, ts: cmd.ts, correlation_id: cmd.correlation_id };
+        self.now = cmd.ts;
+        let ecmd = |kind| Command { ts: cmd.ts, correlation_id: cmd.correlation_id, kind };
+        match &cmd.kind {
+            BrokerCommandKind::CreateAsset { spec, wallet_max_balance } => {
+                self.exec_create_asset(spec, *wallet_max_balance, &mut o)?
+            }
+            BrokerCommandKind::RegisterMarket(m) => self.exec_register(cmd, m, &mut o)?,
+            BrokerCommandKind::Deposit(f) => self.exec_funds(FundsDirection::Deposit, f, &mut o),
+            BrokerCommandKind::Withdraw(f) => self.exec_funds(FundsDirection::Withdrawal, f, &mut o),
+            BrokerCommandKind::Place(p) => self.exec_place(cmd, p, &mut o),
+            BrokerCommandKind::Amend(a) => self.exec_amend(cmd, a, &mut o),
+            BrokerCommandKind::Cancel(c) => self.run_engine(&ecmd(CommandKind::Cancel(*c)), &mut o),
+            BrokerCommandKind::MassCancel(m) => self.run_engine(&ecmd(CommandKind::MassCancel(*m)), &mut o),
+            BrokerCommandKind::SetTradingStatus(s) => self.run_engine(&ecmd(CommandKind::SetTradingStatus(*s)), &mut o),
+            BrokerCommandKind::ExpireDue => self.run_engine(&ecmd(CommandKind::ExpireDue), &mut o),
+            BrokerCommandKind::SetInstrumentRisk { instrument, risk } => {
+                if let Some(m) = self.markets.get_mut(instrument.0 as usize) {
+                    m.risk = *risk;
+                }
+                o.emit(BrokerEventKind::InstrumentRiskChanged { instrument: *instrument, risk: *risk });
+            }
+            BrokerCommandKind::SetAccountLimits { account, limits } => {
+                self.accounts.entry(*account).or_default().limits = *limits;
+                o.emit(BrokerEventKind::AccountLimitsChanged { account: *account, limits: *limits });
+            }
+            BrokerCommandKind::SetAccountEnabled { account, enabled } => {
+                self.accounts.entry(*account).or_default().disabled = !enabled;
+                o.emit(BrokerEventKind::AccountEnabledChanged { account: *account, enabled: *enabled });
+                if !enabled {
+                    let mc = MassCancel { account: Some(*account), instrument: None };
+                    self.run_engine(&ecmd(CommandKind::MassCancel(mc)), &mut o);
+                }
+            }
+            BrokerCommandKind::RestrictInstrument { account, instrument, restricted } => {
+                let st = self.accounts.entry(*account).or_default();
+                if *restricted {
+                    st.restricted.insert(*instrument);
+                } else {
+                    st.restricted.remove(instrument);
+                }
+                o.emit(BrokerEventKind::RestrictionChanged {
+                    account: *account,
+                    instrument: *instrument,
+                    restricted: *restricted,
+                });
+            }
+        }
+        for e in &mut out[start..] {
+            self.last_seq += 1;
+            e.seq = self.last_seq;
+        }
+        Ok(())
+    }
+
+    /// Everything that can refuse a command with an error, before any change.
+    fn validate(&self, cmd: &BrokerCommand) -> Result<(), BrokerError> {
+        let ecmd = |kind| Command { ts: cmd.ts, correlation_id: cmd.correlation_id, kind };
+        let client = |a: AccountId| {
+            if a.0 >= RESERVED_OWNERS_FROM {
+                Err(BrokerError::ReservedAccount { account: a })
+            } else {
+                Ok(())
+            }
+        };
+        match &cmd.kind {
+            BrokerCommandKind::CreateAsset { spec, .. } => {
+                if self.ledger.asset(spec.id).is_some() || spec.id.0 == 0 {
+                    return Err(BrokerError::Ledger(LedgerError::AssetExists { asset: spec.id }));
+                }
+                Ok(())
+            }
+            BrokerCommandKind::RegisterMarket(m) => {
+                for a in [m.base, m.quote] {
+                    if self.ledger.asset(a).is_none() {
+                        return Err(BrokerError::UnknownAsset { asset: a });
+                    }
+                }
+                if m.base == m.quote {
+                    return Err(BrokerError::InvalidMarket { why: "base and quote must differ" });
+                }
+                self.scale_of(m)?;
+                self.engine.check(&ecmd(CommandKind::RegisterInstrument(m.instrument.clone())))?;
+                Ok(())
+            }
+            BrokerCommandKind::Deposit(f) | BrokerCommandKind::Withdraw(f) => {
+                client(f.account)?;
+                if f.amount == 0 {
+                    return Err(BrokerError::InvalidAmount);
+                }
+                if self.ledger.asset(f.asset).is_none() {
+                    return Err(BrokerError::UnknownAsset { asset: f.asset });
+                }
+                let direction = match cmd.kind {
+                    BrokerCommandKind::Deposit(_) => FundsDirection::Deposit,
+                    _ => FundsDirection::Withdrawal,
+                };
+                if let Some(r) = self.funds_keys.get(&f.key) {
+                    if r.funds != *f || r.direction != direction {
+                        return Err(BrokerError::IdempotencyConflict { key: f.key });
+                    }
+                }
+                Ok(())
+            }
+            BrokerCommandKind::Place(p) => {
+                client(p.account)?;
+                Ok(self.engine.check(&ecmd(CommandKind::Place(*p)))?)
+            }
+            BrokerCommandKind::Amend(a) => Ok(self.engine.check(&ecmd(CommandKind::Amend(*a)))?),
+            BrokerCommandKind::Cancel(c) => Ok(self.engine.check(&ecmd(CommandKind::Cancel(*c)))?),
+            BrokerCommandKind::MassCancel(m) => Ok(self.engine.check(&ecmd(CommandKind::MassCancel(*m)))?),
+            BrokerCommandKind::SetTradingStatus(s) => {
+                Ok(self.engine.check(&ecmd(CommandKind::SetTradingStatus(*s)))?)
+            }
+            BrokerCommandKind::SetInstrumentRisk { instrument, .. } => {
+                if self.markets.get(instrument.0 as usize).is_none() {
+                    return Err(CommandError::UnknownInstrument { instrument: *instrument }.into());
+                }
+                Ok(())
+            }
+            BrokerCommandKind::RestrictInstrument { account, instrument, .. } => {
+                client(*account)?;
+                if self.markets.get(instrument.0 as usize).is_none() {
+                    return Err(CommandError::UnknownInstrument { instrument: *instrument }.into());
+                }
+                Ok(())
+            }
+            BrokerCommandKind::SetAccountLimits { account, .. }
+            | BrokerCommandKind::SetAccountEnabled { account, .. } => client(*account),
+            BrokerCommandKind::ExpireDue => Ok(()),
+        }
+    }
+
+    fn scale_of(&self, m: &MarketSpec) -> Result<UnitScale, BrokerError> {
+        let base = self.ledger.asset(m.base).ok_or(BrokerError::UnknownAsset { asset: m.base })?;
+        let quote = self.ledger.asset(m.quote).ok_or(BrokerError::UnknownAsset { asset: m.quote })?;
+        let base_per_lot = minor_units(m.instrument.lot_size, base.scale)
+            .ok_or(BrokerError::InvalidMarket { why: "lot size is not a whole number of base minor units" })?;
+        let tick_lot = m.instrument.tick_size.checked_mul(m.instrument.lot_size);
+        let quote_per_tick_lot = tick_lot
+            .and_then(|v| minor_units(v, quote.scale))
+            .ok_or(BrokerError::InvalidMarket { why: "tick × lot is not a whole number of quote minor units" })?;
+        Ok(UnitScale { base_per_lot, quote_per_tick_lot })
+    }
+
+    fn exec_create_asset(&mut self, spec: &AssetSpec, max: Option<u128>, o: &mut Out<'_>) -> Result<(), BrokerError> {
+        let now = LedgerTs(o.ts.0);
+        self.ledger.create_asset(now, spec.clone()).map_err(BrokerError::Ledger)?;
+        for owner in [EXTERNAL_OWNER, FEES_OWNER, ESCROW_OWNER] {
+            self.ledger
+                .create_account(now, AccountSpec::system(system(owner, spec.id)))
+                .map_err(BrokerError::Ledger)?;
+        }
+        if let Some(m) = max {
+            self.wallet_max.insert(spec.id, m);
+        }
+        o.emit(BrokerEventKind::AssetCreated { asset: spec.id });
+        Ok(())
+    }
+
+    fn exec_register(&mut self, cmd: &BrokerCommand, m: &MarketSpec, o: &mut Out<'_>) -> Result<(), BrokerError> {
+        let scale = self.scale_of(m)?;
+        let ecmd = Command {
+            ts: cmd.ts,
+            correlation_id: cmd.correlation_id,
+            kind: CommandKind::RegisterInstrument(m.instrument.clone()),
+        };
+        self.run_engine(&ecmd, o);
+        let instrument = InstrumentId(self.markets.len() as u32);
+        self.markets.push(Market { base: m.base, quote: m.quote, scale, risk: m.risk, last_trade: None });
+        o.emit(BrokerEventKind::MarketRegistered { instrument, base: m.base, quote: m.quote });
+        Ok(())
+    }
+
+    /// Creates a client wallet if it does not exist yet.
+    fn ensure_wallet(&mut self, account: AccountId, asset: AssetId) {
+        let key = wallet(account, asset);
+        if self.ledger.account(key).is_none() {
+            let mut spec = AccountSpec::wallet(key);
+            if let Some(&m) = self.wallet_max.get(&asset) {
+                spec = spec.with_max_balance(Amount::from_minor(m));
+            }
+            let _ = self.ledger.create_account(LedgerTs(self.now.0), spec);
+        }
+    }
+
+    fn exec_funds(&mut self, direction: FundsDirection, f: &Funds, o: &mut Out<'_>) {
+        if let Some(r) = self.funds_keys.get(&f.key) {
+            // Same key, same request (validated): the original answer, changing nothing.
+            return o.emit(BrokerEventKind::FundsMoved {
+                key: f.key,
+                direction,
+                account: f.account,
+                asset: f.asset,
+                amount: f.amount,
+                status: r.status,
+                replayed: true,
+            });
+        }
+        self.ensure_wallet(f.account, f.asset);
+        let (debit, credit, code) = match direction {
+            FundsDirection::Deposit => {
+                (system(EXTERNAL_OWNER, f.asset), wallet(f.account, f.asset), TransferCode::DEPOSIT)
+            }
+            FundsDirection::Withdrawal => {
+                (wallet(f.account, f.asset), system(EXTERNAL_OWNER, f.asset), TransferCode::WITHDRAWAL)
+            }
+        };
+        let id = self.next_id();
+        let t = Transfer::single(id, debit, credit, Amount::from_minor(f.amount), code).with_user_data(f.key);
+        let status = self.submit_one(t, None, None, PostingKind::Single, o);
+        self.funds_keys.insert(f.key, FundsRecord { direction, funds: *f, status });
+        o.emit(BrokerEventKind::FundsMoved {
+            key: f.key,
+            direction,
+            account: f.account,
+            asset: f.asset,
+            amount: f.amount,
+            status,
+            replayed: false,
+        });
+    }
+
+    /// Submits one transfer; on success emits its posting.
+    fn submit_one(
+        &mut self,
+        t: Transfer,
+        order_id: Option<OrderId>,
+        trade_id: Option<TradeId>,
+        kind: PostingKind,
+        o: &mut Out<'_>,
+    ) -> TransferStatus {
+        self.batch.clear();
+        self.batch.push(t);
+        self.submit_batch(order_id, trade_id, o, |_| kind)
+    }
+
+    /// Submits `self.batch` (a linked chain or singles); emits a posting per applied
+    /// transfer. Returns the first non-ok status, or ok.
+    fn submit_batch(
+        &mut self,
+        order_id: Option<OrderId>,
+        trade_id: Option<TradeId>,
+        o: &mut Out<'_>,
+        kind_of: impl Fn(&Transfer) -> PostingKind,
+    ) -> TransferStatus {
+        let mut results = std::mem::take(&mut self.results);
+        let status = match self.ledger.submit(LedgerTs(self.now.0), &self.batch, &mut results) {
+            Err(_) => TransferStatus::LinkedEventFailed,
+            Ok(()) => {
+                let mut first_bad = TransferStatus::Ok;
+                for (t, r) in self.batch.iter().zip(&results) {
+                    if r.status == TransferStatus::Ok {
+                        let (debit, credit) = match self.ledger.transfer(t.id) {
+                            Some(rec) => (rec.transfer.debit_account, rec.transfer.credit_account),
+                            None => (t.debit_account, t.credit_account),
+                        };
+                        // A void reports the amount it released.
+                        let amount = if t.flags.contains(brokerx_ledger::TransferFlags::VOID_PENDING) {
+                            self.ledger.hold(t.pending_id).map_or(0, |h| h.amount.minor())
+                        } else {
+                            t.amount.minor()
+                        };
+                        o.emit(BrokerEventKind::Posting(Posting {
+                            transfer_id: t.id,
+                            kind: kind_of(t),
+                            code: t.code,
+                            debit,
+                            credit,
+                            amount,
+                            order_id,
+                            trade_id,
+                        }));
+                    } else if first_bad == TransferStatus::Ok {
+                        first_bad = r.status;
+                    }
+                }
+                first_bad
+            }
+        };
+        self.results = results;
+        status
+    }
+
+    fn market(&self, i: InstrumentId) -> Option<Market> {
+        self.markets.get(i.0 as usize).copied()
+    }
+
+    /// Runs the risk checks for a place or amend.
+    fn risk_check(
+        &mut self,
+        ts: Timestamp,
+        account: AccountId,
+        i: InstrumentId,
+        intent: &OrderIntent,
+    ) -> Result<Approval, RiskReject> {
+        let market = self.market(i).unwrap_or(Market {
+            base: AssetId(0),
+            quote: AssetId(0),
+            scale: UnitScale { base_per_lot: 1, quote_per_tick_lot: 1 },
+            risk: InstrumentRisk::default(),
+            last_trade: None,
+        });
+        let spec = self.engine.instrument(i).map(|x| x.spec.clone());
+        let (open, min_qty, max_qty) =
+            spec.map_or((false, Lots(1), Lots(0)), |s| (s.status == TradingStatus::Open, s.min_qty, s.max_qty));
+        let bbo = self.engine.bbo(i).unwrap_or_default();
+        let asset = if intent.side == Side::Buy { market.quote } else { market.base };
+        let available = self.available(account, asset);
+        let st = self.accounts.entry(account).or_default();
+        // Sliding window over the command timestamps.
+        if let Some(t) = st.limits.throttle {
+            while st.recent.front().is_some_and(|&x| x.saturating_add(t.window_ns) <= ts.0) {
+                st.recent.pop_front();
+            }
+        }
+        let view = RiskView {
+            instrument_open: open,
+            risk: &market.risk,
+            min_qty,
+            max_qty,
+            scale: &market.scale,
+            account_enabled: !st.disabled,
+            restricted: st.restricted.contains(&i),
+            limits: &st.limits,
+            open_orders: st.open_orders,
+            recent_commands: st.recent.len() as u32,
+            last_trade: market.last_trade,
+            best_bid: bbo.bid.map(|l| l.price),
+            best_ask: bbo.ask.map(|l| l.price),
+            available,
+        };
+        let result = risk::check(intent, &view);
+        if let Some(t) = st.limits.throttle {
+            if result.is_ok() {
+                st.recent.push_back(ts.0);
+                while st.recent.len() > t.max_commands as usize {
+                    st.recent.pop_front();
+                }
+            }
+        }
+        result
+    }
+
+    fn exec_place(&mut self, cmd: &BrokerCommand, p: &Place, o: &mut Out<'_>) {
+        // Expiries due now run first, so their holds are free for this order.
+        self.run_engine(&Command { ts: cmd.ts, correlation_id: cmd.correlation_id, kind: CommandKind::ExpireDue }, o);
+        let intent = OrderIntent {
+            side: p.side,
+            limit: match p.order_type {
+                OrderType::Limit(px) => Some(px),
+                OrderType::Market => None,
+            },
+            qty: p.qty,
+            is_amend: false,
+            may_rest: matches!(p.time_in_force, TimeInForce::Gtc | TimeInForce::Gtd),
+            existing_hold: 0,
+        };
+        let approval = match self.risk_check(cmd.ts, p.account, p.instrument, &intent) {
+            Ok(a) => a,
+            Err(reject) => {
+                return o.emit(BrokerEventKind::OrderRejected {
+                    account: p.account,
+                    instrument: p.instrument,
+                    order_id: None,
+                    reject,
+                })
+            }
+        };
+        let Some(market) = self.market(p.instrument) else { return };
+        let order_id = self.engine.next_order_id();
+        let asset = if p.side == Side::Buy { market.quote } else { market.base };
+        let hold_id = self.next_id();
+        let hold = Transfer::pending(
+            hold_id,
+            wallet(p.account, asset),
+            system(ESCROW_OWNER, asset),
+            Amount::from_minor(approval.hold),
+            TransferCode::ORDER_HOLD,
+            0,
+        )
+        .with_user_data(u128::from(order_id.0));
+        let status = self.submit_one(hold, Some(order_id), None, PostingKind::Hold, o);
+        if status != TransferStatus::Ok {
+            let reject = RiskReject {
+                code: risk::RiskCode::InsufficientFunds,
+                context: risk::RiskContext::default().with("required", approval.hold as i128),
+            };
+            return o.emit(BrokerEventKind::OrderRejected {
+                account: p.account,
+                instrument: p.instrument,
+                order_id: None,
+                reject,
+            });
+        }
+        self.funds.insert(
+            order_id,
+            OrderFunds {
+                account: p.account,
+                instrument: p.instrument,
+                side: p.side,
+                hold_id,
+                hold: approval.hold,
+                hold_price: approval.hold_price.unwrap_or_default(),
+                remaining: p.qty,
+            },
+        );
+        // Protect market orders: they enter as IOC/FOK limits at the hold's price.
+        let mut place = *p;
+        if let (OrderType::Market, Some(px)) = (p.order_type, approval.hold_price) {
+            place.order_type = OrderType::Limit(px);
+        }
+        self.run_engine(
+            &Command { ts: cmd.ts, correlation_id: cmd.correlation_id, kind: CommandKind::Place(place) },
+            o,
+        );
+        if self.engine.next_order_id() == order_id {
+            // The engine refused it as a trading outcome (halted, post-only): release.
+            self.release(order_id, o);
+        }
+    }
+
+    fn exec_amend(&mut self, cmd: &BrokerCommand, a: &Amend, o: &mut Out<'_>) {
+        self.run_engine(&Command { ts: cmd.ts, correlation_id: cmd.correlation_id, kind: CommandKind::ExpireDue }, o);
+        let (Some(view), Some(f)) = (self.engine.order(a.order_id), self.funds.get(&a.order_id).copied()) else {
+            return;
+        };
+        let price = a.new_price.unwrap_or(view.price);
+        let remaining = a.new_qty.map_or(view.remaining, |q| Lots(q.0 - view.filled.0));
+        let intent = OrderIntent {
+            side: f.side,
+            limit: Some(price),
+            qty: remaining,
+            is_amend: true,
+            may_rest: true,
+            existing_hold: f.hold,
+        };
+        let approval = match self.risk_check(cmd.ts, f.account, f.instrument, &intent) {
+            Ok(ap) => ap,
+            Err(reject) => {
+                return o.emit(BrokerEventKind::OrderRejected {
+                    account: f.account,
+                    instrument: f.instrument,
+                    order_id: Some(a.order_id),
+                    reject,
+                })
+            }
+        };
+        let resized = approval.hold != f.hold || price != f.hold_price;
+        if resized && !self.rehold(a.order_id, approval.hold, price, remaining, o) {
+            let reject = RiskReject {
+                code: risk::RiskCode::InsufficientFunds,
+                context: risk::RiskContext::default().with("required", approval.hold as i128),
+            };
+            return o.emit(BrokerEventKind::OrderRejected {
+                account: f.account,
+                instrument: f.instrument,
+                order_id: Some(a.order_id),
+                reject,
+            });
+        }
+        let before = o.events.len();
+        self.run_engine(&Command { ts: cmd.ts, correlation_id: cmd.correlation_id, kind: CommandKind::Amend(*a) }, o);
+        let refused =
+            o.events[before..].iter().any(|e| matches!(e.kind, BrokerEventKind::Order(EventKind::Rejected { .. })));
+        if refused && resized {
+            // Put the hold back as it was.
+            let _ = self.rehold(a.order_id, f.hold, f.hold_price, f.remaining, o);
+        }
+    }
+
+    /// Replaces an order's hold by one of `amount` (void + pending, linked).
+    fn rehold(&mut self, order_id: OrderId, amount: u128, price: Ticks, remaining: Lots, o: &mut Out<'_>) -> bool {
+        let Some(f) = self.funds.get(&order_id).copied() else { return false };
+        let Some(m) = self.market(f.instrument) else { return false };
+        let asset = if f.side == Side::Buy { m.quote } else { m.base };
+        let (void_id, new_id) = (self.next_id(), self.next_id());
+        self.batch.clear();
+        self.batch.push(Transfer::void(void_id, f.hold_id, TransferCode::ORDER_HOLD).linked());
+        self.batch.push(
+            Transfer::pending(
+                new_id,
+                wallet(f.account, asset),
+                system(ESCROW_OWNER, asset),
+                Amount::from_minor(amount),
+                TransferCode::ORDER_HOLD,
+                0,
+            )
+            .with_user_data(u128::from(order_id.0)),
+        );
+        let ok = self.submit_batch(Some(order_id), None, o, |t| {
+            if t.id == void_id {
+                PostingKind::Void
+            } else {
+                PostingKind::Hold
+            }
+        }) == TransferStatus::Ok;
+        if ok {
+            if let Some(r) = self.funds.get_mut(&order_id) {
+                r.hold_id = new_id;
+                r.hold = amount;
+                r.hold_price = price;
+                r.remaining = remaining;
+            }
+        }
+        ok
+    }
+
+    /// Voids a finished order's hold and forgets it.
+    fn release(&mut self, order_id: OrderId, o: &mut Out<'_>) {
+        let Some(f) = self.funds.remove(&order_id) else { return };
+        let id = self.next_id();
+        let _ = self.submit_one(
+            Transfer::void(id, f.hold_id, TransferCode::ORDER_HOLD),
+            Some(order_id),
+            None,
+            PostingKind::Void,
+            o,
+        );
+    }
+
+    /// Applies an engine command and settles what its events say.
+    fn run_engine(&mut self, cmd: &Command, o: &mut Out<'_>) {
+        let mut events = std::mem::take(&mut self.engine_events);
+        events.clear();
+        if self.engine.apply(cmd, &mut events).is_ok() {
+            for e in &events {
+                o.emit(BrokerEventKind::Order(e.kind));
+                self.on_engine_event(&e.kind, o);
+            }
+        }
+        self.engine_events = events;
+    }
+
+    fn on_engine_event(&mut self, kind: &EventKind, o: &mut Out<'_>) {
+        match *kind {
+            EventKind::Accepted { account, .. } => {
+                self.accounts.entry(account).or_default().open_orders += 1;
+            }
+            EventKind::Cancelled { order_id, .. } | EventKind::Expired { order_id, .. } => self.finish(order_id, o),
+            EventKind::Reduced { order_id, remaining, .. } => self.resize_to(order_id, remaining, o),
+            EventKind::Amended { order_id, remaining, priority_kept: true, .. } => {
+                self.resize_to(order_id, remaining, o)
+            }
+            EventKind::Amended { order_id, remaining, .. } => {
+                if let Some(f) = self.funds.get_mut(&order_id) {
+                    f.remaining = remaining;
+                }
+            }
+            EventKind::Trade {
+                trade_id,
+                instrument,
+                price,
+                qty,
+                aggressor,
+                maker_order_id,
+                maker_remaining,
+                taker_order_id,
+                taker_remaining,
+                ..
+            } => {
+                if let Some(m) = self.markets.get_mut(instrument.0 as usize) {
+                    m.last_trade = Some(price);
+                }
+                let (buyer, seller, buyer_left, seller_left) = match aggressor {
+                    Side::Buy => (taker_order_id, maker_order_id, taker_remaining, maker_remaining),
+                    Side::Sell => (maker_order_id, taker_order_id, maker_remaining, taker_remaining),
+                };
+                self.settle(trade_id, instrument, price, qty, aggressor, (buyer, buyer_left), (seller, seller_left), o);
+                for (id, left) in [(buyer, buyer_left), (seller, seller_left)] {
+                    if left.0 == 0 {
+                        // Fully filled: the post released any remainder.
+                        if let Some(f) = self.funds.remove(&id) {
+                            if let Some(st) = self.accounts.get_mut(&f.account) {
+                                st.open_orders = st.open_orders.saturating_sub(1);
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn finish(&mut self, order_id: OrderId, o: &mut Out<'_>) {
+        if let Some(f) = self.funds.get(&order_id) {
+            if let Some(st) = self.accounts.get_mut(&f.account) {
+                st.open_orders = st.open_orders.saturating_sub(1);
+            }
+        }
+        self.release(order_id, o);
+    }
+
+    /// The order's remaining quantity shrank without a trade: shrink its hold.
+    fn resize_to(&mut self, order_id: OrderId, remaining: Lots, o: &mut Out<'_>) {
+        let Some(f) = self.funds.get(&order_id).copied() else { return };
+        let Some(m) = self.market(f.instrument) else { return };
+        let need = match f.side {
+            Side::Buy => risk::buy_hold(&m.scale, &m.risk, f.hold_price, remaining),
+            Side::Sell => m.scale.base(remaining),
+        }
+        .unwrap_or(f.hold);
+        if need != f.hold {
+            let _ = self.rehold(order_id, need, f.hold_price, remaining, o);
+        } else if let Some(r) = self.funds.get_mut(&order_id) {
+            r.remaining = remaining;
+        }
+    }
+
+    /// Settles one trade as a single linked ledger batch.
+    #[allow(clippy::too_many_arguments)]
+    fn settle(
+        &mut self,
+        trade_id: TradeId,
+        instrument: InstrumentId,
+        price: Ticks,
+        qty: Lots,
+        aggressor: Side,
+        (buyer, buyer_left): (OrderId, Lots),
+        (seller, seller_left): (OrderId, Lots),
+        o: &mut Out<'_>,
+    ) {
+        let (Some(m), Some(b), Some(s)) =
+            (self.market(instrument), self.funds.get(&buyer).copied(), self.funds.get(&seller).copied())
+        else {
+            return o
+                .emit(BrokerEventKind::SettlementFailed { trade_id, status: TransferStatus::PendingTransferNotFound });
+        };
+        let notional = m.scale.notional(price, qty).unwrap_or(0);
+        let base = m.scale.base(qty).unwrap_or(0);
+        let (buyer_bps, seller_bps) = match aggressor {
+            Side::Buy => (m.risk.taker_fee_bps, m.risk.maker_fee_bps),
+            Side::Sell => (m.risk.maker_fee_bps, m.risk.taker_fee_bps),
+        };
+        let (buyer_fee, seller_fee) = (risk::fee(notional, buyer_bps), risk::fee(notional, seller_bps).min(notional));
+        let buyer_rehold =
+            (buyer_left.0 > 0).then(|| risk::buy_hold(&m.scale, &m.risk, b.hold_price, buyer_left).unwrap_or(0));
+        let seller_rehold = (seller_left.0 > 0).then(|| m.scale.base(seller_left).unwrap_or(0));
+        self.ensure_wallet(b.account, m.base);
+        self.ensure_wallet(s.account, m.quote);
+
+        let escrow_q = system(ESCROW_OWNER, m.quote);
+        let escrow_b = system(ESCROW_OWNER, m.base);
+        let mut ids = [TransferId(0); 7];
+        for id in &mut ids {
+            *id = self.next_id();
+        }
+        let code = TransferCode::TRADE_SETTLEMENT;
+        let data = u128::from(trade_id.0);
+        self.batch.clear();
+        self.batch.push(
+            Transfer::post(ids[0], b.hold_id, Amount::from_minor(notional + buyer_fee), code).with_user_data(data),
+        );
+        if let Some(h) = buyer_rehold {
+            self.batch.push(
+                Transfer::pending(
+                    ids[1],
+                    wallet(b.account, m.quote),
+                    escrow_q,
+                    Amount::from_minor(h),
+                    TransferCode::ORDER_HOLD,
+                    0,
+                )
+                .with_user_data(u128::from(buyer.0)),
+            );
+        }
+        self.batch.push(Transfer::post(ids[2], s.hold_id, Amount::from_minor(base), code).with_user_data(data));
+        if let Some(h) = seller_rehold {
+            self.batch.push(
+                Transfer::pending(
+                    ids[3],
+                    wallet(s.account, m.base),
+                    escrow_b,
+                    Amount::from_minor(h),
+                    TransferCode::ORDER_HOLD,
+                    0,
+                )
+                .with_user_data(u128::from(seller.0)),
+            );
+        }
+        if notional > seller_fee {
+            self.batch.push(
+                Transfer::single(
+                    ids[4],
+                    escrow_q,
+                    wallet(s.account, m.quote),
+                    Amount::from_minor(notional - seller_fee),
+                    code,
+                )
+                .with_user_data(data),
+            );
+        }
+        self.batch.push(
+            Transfer::single(ids[5], escrow_b, wallet(b.account, m.base), Amount::from_minor(base), code)
+                .with_user_data(data),
+        );
+        if buyer_fee + seller_fee > 0 {
+            self.batch.push(
+                Transfer::single(
+                    ids[6],
+                    escrow_q,
+                    system(FEES_OWNER, m.quote),
+                    Amount::from_minor(buyer_fee + seller_fee),
+                    TransferCode::FEE,
+                )
+                .with_user_data(data),
+            );
+        }
+        let n = self.batch.len();
+        for t in self.batch.iter_mut().take(n - 1) {
+            *t = t.linked();
+        }
+        let status = self.submit_batch(None, Some(trade_id), o, |t| {
+            if t.flags.contains(brokerx_ledger::TransferFlags::POST_PENDING) {
+                PostingKind::Post
+            } else if t.flags.contains(brokerx_ledger::TransferFlags::PENDING) {
+                PostingKind::Hold
+            } else {
+                PostingKind::Single
+            }
+        });
+        if status != TransferStatus::Ok {
+            debug_assert!(false, "invariant: settlement never fails ({status:?})");
+            return o.emit(BrokerEventKind::SettlementFailed { trade_id, status });
+        }
+        if let (Some(h), Some(r)) = (buyer_rehold, self.funds.get_mut(&buyer)) {
+            r.hold_id = ids[1];
+            r.hold = h;
+            r.remaining = buyer_left;
+        }
+        if let (Some(h), Some(r)) = (seller_rehold, self.funds.get_mut(&seller)) {
+            r.hold_id = ids[3];
+            r.hold = h;
+            r.remaining = seller_left;
+        }
+    }
+
+    /// The Broker's invariants, on top of the engine's and the ledger's.
+    ///
+    /// # Errors
+    /// A description of the first violation.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        self.engine.check_invariants()?;
+        self.ledger.check_invariants().map_err(|v| format!("ledger: {v:?}"))?;
+        if self.funds.len() != self.engine.live_orders() {
+            return Err(format!("{} holds for {} live orders", self.funds.len(), self.engine.live_orders()));
+        }
+        let mut held: BTreeMap<AssetId, u128> = BTreeMap::new();
+        let mut ids: Vec<&OrderId> = self.funds.keys().collect();
+        ids.sort();
+        for id in ids {
+            let f = &self.funds[id];
+            let o = self.engine.order(*id).ok_or_else(|| format!("hold for order {id} which is not live"))?;
+            if o.remaining != f.remaining {
+                return Err(format!("order {id}: hold sized for {} lots, order has {}", f.remaining, o.remaining));
+            }
+            let m = self.market(f.instrument).ok_or("hold on unknown market")?;
+            let want = match f.side {
+                Side::Buy => risk::buy_hold(&m.scale, &m.risk, f.hold_price, o.remaining),
+                Side::Sell => m.scale.base(o.remaining),
+            };
+            if want != Some(f.hold) {
+                return Err(format!("order {id}: hold {} but worst case {:?}", f.hold, want));
+            }
+            let pending = self.ledger.pending_amount(f.hold_id).map(|a| a.minor());
+            if pending != Some(f.hold) {
+                return Err(format!("order {id}: ledger holds {pending:?}, expected {}", f.hold));
+            }
+            *held.entry(if f.side == Side::Buy { m.quote } else { m.base }).or_default() += f.hold;
+        }
+        for (asset, _) in self
+            .wallet_max
+            .iter()
+            .map(|(a, m)| (*a, *m))
+            .chain(self.markets.iter().flat_map(|m| [(m.base, 0), (m.quote, 0)]))
+        {
+            let Some(b) = self.ledger.balance(system(ESCROW_OWNER, asset)) else { continue };
+            if b.posted() != 0 {
+                return Err(format!("escrow of asset {asset:?} holds {} posted", b.posted()));
+            }
+            let pending = b.credits_pending.minor();
+            if pending != held.get(&asset).copied().unwrap_or(0) {
+                return Err(format!(
+                    "escrow of asset {asset:?} has {pending} pending, orders hold {:?}",
+                    held.get(&asset)
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// FNV-1a over the engine's and ledger's hashes and the Broker's own state.
+    pub fn state_hash(&self) -> u64 {
+        let mut h = Fnv64::default();
+        h.u64(self.engine.state_hash());
+        h.u64(self.ledger.state_hash());
+        h.u64(self.next_transfer);
+        h.u64(self.last_seq);
+        h.u64(self.now.0);
+        let snap = self.snapshot_parts();
+        for (id, f) in &snap.0 {
+            h.u64(id.0);
+            h.u64(f.account.0);
+            h.i128(f.hold_id.0 as i128);
+            h.i128(f.hold as i128);
+            h.i64(f.hold_price.0);
+            h.i64(f.remaining.0);
+        }
+        for (k, r) in &snap.1 {
+            h.i128(*k as i128);
+            h.str(r.status.code());
+        }
+        for (a, st) in &self.accounts {
+            h.u64(a.0);
+            h.u64(u64::from(st.disabled));
+            h.u64(u64::from(st.open_orders));
+            h.u64(st.recent.len() as u64);
+            h.u64(st.restricted.len() as u64);
+        }
+        for m in &self.markets {
+            h.i64(m.last_trade.map_or(0, |t| t.0));
+        }
+        h.finish()
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn snapshot_parts(&self) -> (Vec<(OrderId, OrderFunds)>, Vec<(u128, FundsRecord)>) {
+        let mut funds: Vec<_> = self.funds.iter().map(|(k, v)| (*k, *v)).collect();
+        funds.sort_by_key(|(k, _)| *k);
+        let mut keys: Vec<_> = self.funds_keys.iter().map(|(k, v)| (*k, *v)).collect();
+        keys.sort_by_key(|(k, _)| *k);
+        (funds, keys)
+    }
+
+    pub fn snapshot(&self) -> BrokerSnapshot {
+        let (funds, funds_keys) = self.snapshot_parts();
+        BrokerSnapshot {
+            format_version: 1,
+            engine: self.engine.snapshot(),
+            ledger: self.ledger.snapshot(),
+            markets: self.markets.clone(),
+            wallet_max: self.wallet_max.clone(),
+            funds,
+            accounts: self.accounts.clone(),
+            funds_keys,
+            next_transfer: self.next_transfer,
+            last_seq: self.last_seq,
+            now: self.now,
+        }
+    }
+
+    /// # Errors
+    /// `snapshot_inconsistent` if any part fails to restore or the result breaks an invariant.
+    pub fn restore(s: &BrokerSnapshot) -> Result<Broker, BrokerError> {
+        let bad = |why: String| BrokerError::Snapshot { why };
+        let engine = Engine::restore(&s.engine).map_err(|e| bad(e.to_string()))?;
+        let ledger = Ledger::restore(&s.ledger).map_err(|e| bad(e.to_string()))?;
+        let mut b = Broker::new(BrokerConfig { engine: *engine.config(), ledger: s.ledger.config.clone() });
+        b.engine = engine;
+        b.ledger = ledger;
+        b.markets = s.markets.clone();
+        b.wallet_max = s.wallet_max.clone();
+        b.funds = s.funds.iter().copied().collect();
+        b.accounts = s.accounts.clone();
+        b.funds_keys = s.funds_keys.iter().copied().collect();
+        b.next_transfer = s.next_transfer;
+        b.last_seq = s.last_seq;
+        b.now = s.now;
+        b.check_invariants().map_err(bad)?;
+        Ok(b)
+    }
+}

@@ -1,0 +1,560 @@
+//! Pre-trade risk checks: pure functions from an order and a read-only view of
+//! the world to either the holds the order needs or a typed refusal. Nothing is
+//! mutated here; the Broker applies the outcome.
+//!
+//! Checks run in this order and the first failure wins (codes are stable):
+//!
+//! | # | code | context |
+//! |---|------|---------|
+//! | 1 | `instrument_halted` | instrument state halted (or the engine's status is not open) |
+//! | 2 | `reduce_only` | instrument is reducing: only sells (which reduce a long position) are allowed |
+//! | 3 | `account_disabled` | kill switch on for the account |
+//! | 4 | `instrument_restricted` | the account may not trade this instrument |
+//! | 5 | `quantity_below_min`, `quantity_above_max` | instrument min/max order qty |
+//! | 6 | `order_qty_limit` | fat finger: max order qty (instrument, then account) |
+//! | 7 | `no_reference_price` | collar on, no last trade, no mid, nothing configured, fail-closed |
+//! | 8 | `price_outside_collar` | limit price further than ±collar from the reference |
+//! | 9 | `order_notional_limit` | fat finger: max notional (instrument, then account) |
+//! | 10 | `too_many_open_orders` | account's open orders at its maximum (orders that can rest) |
+//! | 11 | `rate_limited` | submits+amends in the sliding window at the account's maximum |
+//! | 12 | `insufficient_funds` | available balance (holds included) below the required hold |
+
+use serde::{Deserialize, Serialize};
+
+use crate::types::{Lots, Side, Ticks};
+
+/// An instrument's risk state (apart from the engine's trading status).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RiskState {
+    #[default]
+    Active,
+    /// Only orders that reduce a position (sells, in a cash account) are accepted.
+    Reducing,
+    /// Everything but cancels is refused.
+    Halted,
+}
+
+/// Per-instrument limits. Amounts are quote-asset minor units.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstrumentRisk {
+    pub state: RiskState,
+    pub max_order_qty: Option<Lots>,
+    pub max_order_notional: Option<u128>,
+    /// Limit prices must lie within ±`collar_bps` of the reference; market orders
+    /// get that bound as their protection price. `None` switches the collar off
+    /// (then market buys need `reference_price` or a book to price their hold).
+    pub collar_bps: Option<u32>,
+    /// Used when there is no last trade and no two-sided book.
+    pub reference_price: Option<Ticks>,
+    /// With no reference at all: refuse (true) or skip the collar (false).
+    pub fail_closed: bool,
+    pub maker_fee_bps: u32,
+    pub taker_fee_bps: u32,
+}
+
+impl Default for InstrumentRisk {
+    fn default() -> Self {
+        InstrumentRisk {
+            state: RiskState::Active,
+            max_order_qty: None,
+            max_order_notional: None,
+            collar_bps: Some(1_000),
+            reference_price: None,
+            fail_closed: true,
+            maker_fee_bps: 0,
+            taker_fee_bps: 0,
+        }
+    }
+}
+
+/// Per-account limits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountLimits {
+    pub max_order_qty: Option<Lots>,
+    pub max_order_notional: Option<u128>,
+    pub max_open_orders: Option<u32>,
+    /// At most `max_commands` submits and amends in any `window_ns`.
+    pub throttle: Option<Throttle>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Throttle {
+    pub max_commands: u32,
+    pub window_ns: u64,
+}
+
+/// The name in a `key=value` fact of a refusal.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RiskKey {
+    #[default]
+    Qty,
+    Min,
+    Max,
+    Price,
+    Low,
+    High,
+    Reference,
+    Notional,
+    Open,
+    Commands,
+    WindowNs,
+    Required,
+    Available,
+}
+
+impl RiskKey {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RiskKey::Qty => "qty",
+            RiskKey::Min => "min",
+            RiskKey::Max => "max",
+            RiskKey::Price => "price",
+            RiskKey::Low => "low",
+            RiskKey::High => "high",
+            RiskKey::Reference => "reference",
+            RiskKey::Notional => "notional",
+            RiskKey::Open => "open",
+            RiskKey::Commands => "commands",
+            RiskKey::WindowNs => "window_ns",
+            RiskKey::Required => "required",
+            RiskKey::Available => "available",
+        }
+    }
+
+    fn parse(s: &str) -> RiskKey {
+        match s {
+            "min" => RiskKey::Min,
+            "max" => RiskKey::Max,
+            "price" => RiskKey::Price,
+            "low" => RiskKey::Low,
+            "high" => RiskKey::High,
+            "reference" => RiskKey::Reference,
+            "notional" => RiskKey::Notional,
+            "open" => RiskKey::Open,
+            "commands" => RiskKey::Commands,
+            "window_ns" => RiskKey::WindowNs,
+            "required" => RiskKey::Required,
+            "available" => RiskKey::Available,
+            _ => RiskKey::Qty,
+        }
+    }
+}
+
+/// Up to four `key=value` facts about a refusal; allocation-free.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RiskContext {
+    pub len: u8,
+    pub keys: [RiskKey; 4],
+    pub values: [i128; 4],
+}
+
+impl RiskContext {
+    pub fn with(mut self, key: &'static str, value: i128) -> Self {
+        let key = RiskKey::parse(key);
+        if let (Some(k), Some(v)) = (self.keys.get_mut(self.len as usize), self.values.get_mut(self.len as usize)) {
+            *k = key;
+            *v = value;
+            self.len += 1;
+        }
+        self
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, i128)> + '_ {
+        self.keys.iter().map(|k| k.as_str()).zip(self.values.iter().copied()).take(self.len as usize)
+    }
+
+    /// The value of `key`, if the refusal carries it.
+    pub fn get(&self, key: &str) -> Option<i128> {
+        self.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+}
+
+impl std::fmt::Display for RiskContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, (k, v)) in self.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            write!(f, "{k}={v}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A refusal with its stable code and context.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RiskReject {
+    pub code: RiskCode,
+    pub context: RiskContext,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RiskCode {
+    InstrumentHalted,
+    ReduceOnly,
+    AccountDisabled,
+    InstrumentRestricted,
+    QuantityBelowMin,
+    QuantityAboveMax,
+    OrderQtyLimit,
+    NoReferencePrice,
+    PriceOutsideCollar,
+    OrderNotionalLimit,
+    TooManyOpenOrders,
+    RateLimited,
+    InsufficientFunds,
+}
+
+impl RiskCode {
+    pub fn code(self) -> &'static str {
+        match self {
+            RiskCode::InstrumentHalted => "instrument_halted",
+            RiskCode::ReduceOnly => "reduce_only",
+            RiskCode::AccountDisabled => "account_disabled",
+            RiskCode::InstrumentRestricted => "instrument_restricted",
+            RiskCode::QuantityBelowMin => "quantity_below_min",
+            RiskCode::QuantityAboveMax => "quantity_above_max",
+            RiskCode::OrderQtyLimit => "order_qty_limit",
+            RiskCode::NoReferencePrice => "no_reference_price",
+            RiskCode::PriceOutsideCollar => "price_outside_collar",
+            RiskCode::OrderNotionalLimit => "order_notional_limit",
+            RiskCode::TooManyOpenOrders => "too_many_open_orders",
+            RiskCode::RateLimited => "rate_limited",
+            RiskCode::InsufficientFunds => "insufficient_funds",
+        }
+    }
+}
+
+fn reject(code: RiskCode, context: RiskContext) -> RiskReject {
+    RiskReject { code, context }
+}
+
+/// How an instrument's integer units map to ledger minor units, fixed at
+/// registration (exact, or the market is refused).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitScale {
+    /// Base-asset minor units per lot.
+    pub base_per_lot: u128,
+    /// Quote-asset minor units per (tick × lot).
+    pub quote_per_tick_lot: u128,
+}
+
+impl UnitScale {
+    /// Quote minor units of `qty` at `price` (checked).
+    pub fn notional(&self, price: Ticks, qty: Lots) -> Option<u128> {
+        let p = u128::try_from(price.0).ok()?;
+        let q = u128::try_from(qty.0).ok()?;
+        p.checked_mul(q)?.checked_mul(self.quote_per_tick_lot)
+    }
+
+    pub fn base(&self, qty: Lots) -> Option<u128> {
+        u128::try_from(qty.0).ok()?.checked_mul(self.base_per_lot)
+    }
+}
+
+/// Fee in quote minor units, rounded up (never in the payer's favour by a fraction).
+pub fn fee(notional: u128, bps: u32) -> u128 {
+    let num = notional.saturating_mul(u128::from(bps));
+    num / 10_000 + u128::from(num % 10_000 != 0)
+}
+
+/// What a buy must hold per unit of quantity: the worst price, plus the larger fee.
+pub fn buy_hold(scale: &UnitScale, risk: &InstrumentRisk, price: Ticks, qty: Lots) -> Option<u128> {
+    let n = scale.notional(price, qty)?;
+    n.checked_add(fee(n, risk.maker_fee_bps.max(risk.taker_fee_bps)))
+}
+
+/// The order as risk sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct OrderIntent {
+    pub side: Side,
+    /// `None` for market orders.
+    pub limit: Option<Ticks>,
+    pub qty: Lots,
+    /// True for amends (they count against the throttle but not open orders).
+    pub is_amend: bool,
+    /// False for IOC/FOK and market orders: they never rest, so they never add an open order.
+    pub may_rest: bool,
+    /// For amends: the hold the order already has (it is given back first).
+    pub existing_hold: u128,
+}
+
+/// Everything the checks read.
+#[derive(Clone, Copy, Debug)]
+pub struct RiskView<'a> {
+    pub instrument_open: bool,
+    pub risk: &'a InstrumentRisk,
+    pub min_qty: Lots,
+    pub max_qty: Lots,
+    pub scale: &'a UnitScale,
+    pub account_enabled: bool,
+    pub restricted: bool,
+    pub limits: &'a AccountLimits,
+    pub open_orders: u32,
+    /// Submits/amends already inside the throttle window (including none older).
+    pub recent_commands: u32,
+    pub last_trade: Option<Ticks>,
+    pub best_bid: Option<Ticks>,
+    pub best_ask: Option<Ticks>,
+    /// Available balance of the asset the order must hold (quote for buys, base for sells).
+    pub available: i128,
+}
+
+/// What an accepted order must hold, and at which price a market order is protected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Approval {
+    /// Amount to hold in the quote (buy) or base (sell) asset.
+    pub hold: u128,
+    /// The price the hold was computed at (limit, or the market order's protection).
+    pub hold_price: Option<Ticks>,
+}
+
+/// Runs every check in the documented order.
+///
+/// # Errors
+/// The first failing check as a [`RiskReject`].
+pub fn check(o: &OrderIntent, v: &RiskView<'_>) -> Result<Approval, RiskReject> {
+    let ctx = RiskContext::default();
+    if !v.instrument_open || v.risk.state == RiskState::Halted {
+        return Err(reject(RiskCode::InstrumentHalted, ctx));
+    }
+    if v.risk.state == RiskState::Reducing && o.side == Side::Buy {
+        return Err(reject(RiskCode::ReduceOnly, ctx));
+    }
+    if !v.account_enabled {
+        return Err(reject(RiskCode::AccountDisabled, ctx));
+    }
+    if v.restricted {
+        return Err(reject(RiskCode::InstrumentRestricted, ctx));
+    }
+    if o.qty < v.min_qty {
+        return Err(reject(
+            RiskCode::QuantityBelowMin,
+            ctx.with("qty", o.qty.0.into()).with("min", v.min_qty.0.into()),
+        ));
+    }
+    if o.qty > v.max_qty {
+        return Err(reject(
+            RiskCode::QuantityAboveMax,
+            ctx.with("qty", o.qty.0.into()).with("max", v.max_qty.0.into()),
+        ));
+    }
+    for max in [v.risk.max_order_qty, v.limits.max_order_qty].into_iter().flatten() {
+        if o.qty > max {
+            return Err(reject(RiskCode::OrderQtyLimit, ctx.with("qty", o.qty.0.into()).with("max", max.0.into())));
+        }
+    }
+
+    // Reference: last trade, else mid, else configured.
+    let mid = match (v.best_bid, v.best_ask) {
+        (Some(b), Some(a)) => Some(Ticks(b.0 + (a.0 - b.0) / 2)),
+        _ => None,
+    };
+    let reference = v.last_trade.or(mid).or(v.risk.reference_price);
+    let mut hold_price = o.limit;
+    if let Some(bps) = v.risk.collar_bps {
+        match reference {
+            None if v.risk.fail_closed => return Err(reject(RiskCode::NoReferencePrice, ctx)),
+            None => {}
+            Some(r) => {
+                let band = i64::try_from(i128::from(r.0) * i128::from(bps) / 10_000).unwrap_or(i64::MAX);
+                let (lo, hi) = (Ticks(r.0.saturating_sub(band).max(1)), Ticks(r.0.saturating_add(band)));
+                match o.limit {
+                    Some(p) if p < lo || p > hi => {
+                        return Err(reject(
+                            RiskCode::PriceOutsideCollar,
+                            ctx.with("price", p.0.into())
+                                .with("low", lo.0.into())
+                                .with("high", hi.0.into())
+                                .with("reference", r.0.into()),
+                        ))
+                    }
+                    Some(_) => {}
+                    // Market orders trade no worse than the collar.
+                    None => hold_price = Some(if o.side == Side::Buy { hi } else { lo }),
+                }
+            }
+        }
+    }
+    if hold_price.is_none() && o.side == Side::Buy {
+        // No collar: price a market buy's hold at the worst visible price.
+        hold_price = reference.or(v.best_ask);
+        if hold_price.is_none() {
+            return Err(reject(RiskCode::NoReferencePrice, ctx));
+        }
+    }
+    let notional = hold_price.and_then(|p| v.scale.notional(p, o.qty)).unwrap_or(0);
+    for max in [v.risk.max_order_notional, v.limits.max_order_notional].into_iter().flatten() {
+        if notional > max {
+            return Err(reject(
+                RiskCode::OrderNotionalLimit,
+                ctx.with("notional", notional as i128).with("max", max as i128),
+            ));
+        }
+    }
+    if let Some(max) = v.limits.max_open_orders {
+        if !o.is_amend && o.may_rest && v.open_orders >= max {
+            return Err(reject(
+                RiskCode::TooManyOpenOrders,
+                ctx.with("open", v.open_orders.into()).with("max", max.into()),
+            ));
+        }
+    }
+    if let Some(t) = v.limits.throttle {
+        if v.recent_commands >= t.max_commands {
+            return Err(reject(
+                RiskCode::RateLimited,
+                ctx.with("commands", v.recent_commands.into())
+                    .with("max", t.max_commands.into())
+                    .with("window_ns", t.window_ns.into()),
+            ));
+        }
+    }
+    let hold = match o.side {
+        Side::Buy => hold_price.and_then(|p| buy_hold(v.scale, v.risk, p, o.qty)),
+        Side::Sell => v.scale.base(o.qty),
+    }
+    .unwrap_or(u128::MAX);
+    let need = i128::try_from(hold).unwrap_or(i128::MAX);
+    let have = v.available.saturating_add(i128::try_from(o.existing_hold).unwrap_or(0));
+    if need > have {
+        return Err(reject(RiskCode::InsufficientFunds, ctx.with("required", need).with("available", have)));
+    }
+    Ok(Approval { hold, hold_price })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view<'a>(risk: &'a InstrumentRisk, limits: &'a AccountLimits, scale: &'a UnitScale) -> RiskView<'a> {
+        RiskView {
+            instrument_open: true,
+            risk,
+            min_qty: Lots(1),
+            max_qty: Lots(1_000_000),
+            scale,
+            account_enabled: true,
+            restricted: false,
+            limits,
+            open_orders: 0,
+            recent_commands: 0,
+            last_trade: Some(Ticks(10_000)),
+            best_bid: None,
+            best_ask: None,
+            available: 1_000_000_000,
+        }
+    }
+    const SCALE: UnitScale = UnitScale { base_per_lot: 1, quote_per_tick_lot: 1 };
+    fn buy(p: i64, q: i64) -> OrderIntent {
+        OrderIntent {
+            side: Side::Buy,
+            limit: Some(Ticks(p)),
+            qty: Lots(q),
+            is_amend: false,
+            may_rest: true,
+            existing_hold: 0,
+        }
+    }
+    fn code(r: Result<Approval, RiskReject>) -> &'static str {
+        r.err().map_or("ok", |e| e.code.code())
+    }
+
+    #[test]
+    fn buy_holds_notional_plus_the_larger_fee_rounded_up() {
+        let risk = InstrumentRisk { maker_fee_bps: 10, taker_fee_bps: 25, ..InstrumentRisk::default() };
+        let limits = AccountLimits::default();
+        let a = check(&buy(10_000, 3), &view(&risk, &limits, &SCALE)).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(a.hold, 30_000 + 75);
+        assert_eq!(fee(1, 1), 1);
+        assert_eq!(fee(20_000, 5), 10);
+    }
+
+    #[test]
+    fn each_check_has_its_own_code_in_documented_order() {
+        let mut risk = InstrumentRisk::default();
+        let mut limits = AccountLimits::default();
+        let mut v = view(&risk, &limits, &SCALE);
+        v.instrument_open = false;
+        v.account_enabled = false;
+        assert_eq!(code(check(&buy(10_000, 1), &v)), "instrument_halted");
+        v.instrument_open = true;
+        assert_eq!(code(check(&buy(10_000, 1), &v)), "account_disabled");
+        v.account_enabled = true;
+        v.restricted = true;
+        assert_eq!(code(check(&buy(10_000, 1), &v)), "instrument_restricted");
+        v.restricted = false;
+        assert_eq!(code(check(&buy(10_000, 0), &v)), "quantity_below_min");
+        assert_eq!(code(check(&buy(12_000, 1), &v)), "price_outside_collar");
+        assert_eq!(code(check(&buy(11_000, 1), &v)), "ok");
+        v.available = 10_999;
+        assert_eq!(code(check(&buy(11_000, 1), &v)), "insufficient_funds");
+        risk.state = RiskState::Reducing;
+        risk.max_order_qty = Some(Lots(5));
+        limits.max_open_orders = Some(2);
+        limits.throttle = Some(Throttle { max_commands: 3, window_ns: 1_000 });
+        let mut v = view(&risk, &limits, &SCALE);
+        assert_eq!(code(check(&buy(10_000, 1), &v)), "reduce_only");
+        let sell = |q| OrderIntent {
+            side: Side::Sell,
+            limit: Some(Ticks(10_000)),
+            qty: Lots(q),
+            is_amend: false,
+            may_rest: true,
+            existing_hold: 0,
+        };
+        assert_eq!(code(check(&sell(6), &v)), "order_qty_limit");
+        v.open_orders = 2;
+        assert_eq!(code(check(&sell(1), &v)), "too_many_open_orders");
+        v.open_orders = 0;
+        v.recent_commands = 3;
+        assert_eq!(code(check(&sell(1), &v)), "rate_limited");
+        v.recent_commands = 0;
+        v.available = 0;
+        assert_eq!(code(check(&sell(1), &v)), "insufficient_funds");
+    }
+
+    #[test]
+    fn no_reference_fails_closed_or_skips_the_collar() {
+        let mut risk = InstrumentRisk::default();
+        let limits = AccountLimits::default();
+        let mut v = view(&risk, &limits, &SCALE);
+        v.last_trade = None;
+        assert_eq!(code(check(&buy(10_000, 1), &v)), "no_reference_price");
+        v.best_bid = Some(Ticks(9_000));
+        v.best_ask = Some(Ticks(9_100));
+        assert_eq!(code(check(&buy(9_900, 1), &v)), "ok"); // mid 9050, band ±905
+        assert_eq!(code(check(&buy(10_000, 1), &v)), "price_outside_collar");
+        risk.fail_closed = false;
+        let mut v = view(&risk, &limits, &SCALE);
+        v.last_trade = None;
+        assert_eq!(code(check(&buy(99_999, 1), &v)), "ok");
+    }
+
+    #[test]
+    fn market_buy_is_held_at_its_protection_price() {
+        let risk = InstrumentRisk { collar_bps: Some(500), ..InstrumentRisk::default() };
+        let limits = AccountLimits::default();
+        let v = view(&risk, &limits, &SCALE);
+        let o = OrderIntent {
+            side: Side::Buy,
+            limit: None,
+            qty: Lots(2),
+            is_amend: false,
+            may_rest: false,
+            existing_hold: 0,
+        };
+        let a = check(&o, &v).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!((a.hold_price, a.hold), (Some(Ticks(10_500)), 21_000));
+    }
+
+    #[test]
+    fn notional_limits_apply_per_instrument_and_per_account() {
+        let risk = InstrumentRisk { max_order_notional: Some(50_000), ..InstrumentRisk::default() };
+        let limits = AccountLimits { max_order_notional: Some(20_000), ..AccountLimits::default() };
+        let v = view(&risk, &limits, &SCALE);
+        assert_eq!(code(check(&buy(10_000, 6), &v)), "order_notional_limit");
+        assert_eq!(code(check(&buy(10_000, 3), &v)), "order_notional_limit");
+        assert_eq!(code(check(&buy(10_000, 2), &v)), "ok");
+    }
+}

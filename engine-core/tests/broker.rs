@@ -1,0 +1,527 @@
+//! The Broker end to end: funds, holds, settlement, risk, kill switch, and its
+//! invariants after every command (random streams too), replay and snapshots.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+use brokerx_engine::broker::*;
+use brokerx_engine::risk::*;
+use brokerx_engine::*;
+use brokerx_ledger::{AssetId, AssetSpec, Policy, TransferCode, TransferLimit, TransferStatus};
+use common::d;
+use proptest::prelude::*;
+
+const USD: AssetId = AssetId(1);
+const ACME: AssetId = AssetId(2);
+const M: InstrumentId = InstrumentId(0);
+
+struct B {
+    b: Broker,
+    events: Vec<BrokerEvent>,
+    ts: u64,
+    corr: u64,
+}
+
+impl B {
+    fn with(config: BrokerConfig, risk: InstrumentRisk) -> B {
+        let mut h = B { b: Broker::new(config), events: Vec::new(), ts: 0, corr: 0 };
+        h.run(BrokerCommandKind::CreateAsset {
+            spec: AssetSpec { id: USD, code: "USD".into(), scale: 2 },
+            wallet_max_balance: None,
+        })
+        .unwrap();
+        h.run(BrokerCommandKind::CreateAsset {
+            spec: AssetSpec { id: ACME, code: "ACME".into(), scale: 0 },
+            wallet_max_balance: None,
+        })
+        .unwrap();
+        // tick 0.01 USD, lot 1 share: one tick·lot is one cent.
+        h.run(BrokerCommandKind::RegisterMarket(MarketSpec {
+            instrument: InstrumentSpec::new("ACME/USD", d("0.01"), d("1")),
+            base: ACME,
+            quote: USD,
+            risk,
+        }))
+        .unwrap();
+        h
+    }
+    fn new() -> B {
+        B::with(
+            BrokerConfig::default(),
+            InstrumentRisk {
+                collar_bps: Some(2_000),
+                reference_price: Some(Ticks(10_000)),
+                ..InstrumentRisk::default()
+            },
+        )
+    }
+    fn run(&mut self, kind: BrokerCommandKind) -> Result<Vec<BrokerEventKind>, BrokerError> {
+        self.ts += 10;
+        self.corr += 1;
+        let start = self.events.len();
+        let r = self.b.apply(
+            &BrokerCommand { ts: Timestamp(self.ts), correlation_id: CorrelationId(self.corr), kind },
+            &mut self.events,
+        );
+        self.b.check_invariants().unwrap_or_else(|e| panic!("invariant after command {}: {e}", self.corr));
+        r?;
+        Ok(self.events[start..].iter().map(|e| e.kind).collect())
+    }
+    fn deposit(&mut self, account: u64, asset: AssetId, amount: u128, key: u128) -> Vec<BrokerEventKind> {
+        self.run(BrokerCommandKind::Deposit(Funds { account: AccountId(account), asset, amount, key })).unwrap()
+    }
+    fn place(&mut self, p: Place) -> Vec<BrokerEventKind> {
+        self.run(BrokerCommandKind::Place(p)).unwrap()
+    }
+    fn limit(&mut self, account: u64, side: Side, price: i64, qty: i64) -> Vec<BrokerEventKind> {
+        self.place(Place::limit(AccountId(account), M, side, Ticks(price), Lots(qty)))
+    }
+    fn cash(&self, account: u64) -> (i128, i128) {
+        (self.b.balance(AccountId(account), USD), self.b.available(AccountId(account), USD))
+    }
+    fn shares(&self, account: u64) -> (i128, i128) {
+        (self.b.balance(AccountId(account), ACME), self.b.available(AccountId(account), ACME))
+    }
+}
+
+fn order_id(evs: &[BrokerEventKind]) -> OrderId {
+    evs.iter()
+        .find_map(|e| match e {
+            BrokerEventKind::Order(EventKind::Accepted { order_id, .. }) => Some(*order_id),
+            _ => None,
+        })
+        .expect("accepted")
+}
+fn rejected(evs: &[BrokerEventKind]) -> Option<&'static str> {
+    evs.iter().find_map(|e| match e {
+        BrokerEventKind::OrderRejected { reject, .. } => Some(reject.code.code()),
+        _ => None,
+    })
+}
+fn funds_status(evs: &[BrokerEventKind]) -> (TransferStatus, bool) {
+    evs.iter()
+        .find_map(|e| match e {
+            BrokerEventKind::FundsMoved { status, replayed, .. } => Some((*status, *replayed)),
+            _ => None,
+        })
+        .unwrap()
+}
+
+#[test]
+fn repeated_deposit_key_returns_the_original_result_and_moves_nothing() {
+    let mut h = B::new();
+    assert_eq!(funds_status(&h.deposit(1, USD, 50_000, 77)), (TransferStatus::Ok, false));
+    assert_eq!(funds_status(&h.deposit(1, USD, 50_000, 77)), (TransferStatus::Ok, true));
+    assert_eq!(h.cash(1), (50_000, 50_000));
+    let err = h
+        .run(BrokerCommandKind::Deposit(Funds { account: AccountId(1), asset: USD, amount: 60_000, key: 77 }))
+        .unwrap_err();
+    assert_eq!(err.code(), "idempotency_conflict");
+    let err = h
+        .run(BrokerCommandKind::Withdraw(Funds { account: AccountId(1), asset: USD, amount: 50_000, key: 77 }))
+        .unwrap_err();
+    assert_eq!(err.code(), "idempotency_conflict");
+    assert_eq!(h.cash(1), (50_000, 50_000));
+}
+
+#[test]
+fn withdrawal_beyond_balance_fails_and_its_key_remembers_the_failure() {
+    let mut h = B::new();
+    h.deposit(1, USD, 1_000, 1);
+    let w = Funds { account: AccountId(1), asset: USD, amount: 5_000, key: 2 };
+    let evs = h.run(BrokerCommandKind::Withdraw(w)).unwrap();
+    assert_eq!(funds_status(&evs).0, TransferStatus::InsufficientFunds);
+    h.deposit(1, USD, 10_000, 3);
+    // Same key again: the remembered failure, not a surprise success.
+    let evs = h.run(BrokerCommandKind::Withdraw(w)).unwrap();
+    assert_eq!(funds_status(&evs), (TransferStatus::InsufficientFunds, true));
+    assert_eq!(h.cash(1).0, 11_000);
+}
+
+#[test]
+fn deposit_and_wallet_limits_are_policy() {
+    let mut config = BrokerConfig::default();
+    config.ledger.policy = Policy {
+        transfer_limits: vec![TransferLimit {
+            code: TransferCode::DEPOSIT,
+            asset: USD,
+            max_amount: brokerx_ledger::Amount::from_minor(100_000),
+        }],
+        ..Policy::default()
+    };
+    let mut h = B::with(config, InstrumentRisk::default());
+    h.run(BrokerCommandKind::CreateAsset {
+        spec: AssetSpec { id: AssetId(3), code: "EUR".into(), scale: 2 },
+        wallet_max_balance: Some(1_000_000),
+    })
+    .unwrap();
+    assert_eq!(funds_status(&h.deposit(1, USD, 100_001, 1)).0, TransferStatus::ExceedsTransferLimit);
+    assert_eq!(funds_status(&h.deposit(1, USD, 100_000, 2)).0, TransferStatus::Ok);
+    for k in 0..10 {
+        assert_eq!(funds_status(&h.deposit(1, AssetId(3), 100_000, 10 + k)).0, TransferStatus::Ok);
+    }
+    assert_eq!(funds_status(&h.deposit(1, AssetId(3), 1, 99)).0, TransferStatus::ExceedsMaxBalance);
+}
+
+#[test]
+fn buy_order_holds_cash_and_cancel_releases_it() {
+    let mut h = B::new();
+    h.deposit(1, USD, 100_000, 1);
+    let id = order_id(&h.limit(1, Side::Buy, 10_000, 3)); // 3 × $100.00
+    assert_eq!(h.cash(1), (100_000, 70_000));
+    assert_eq!(h.b.hold_of(id).unwrap().1, 30_000);
+    h.run(BrokerCommandKind::Cancel(Cancel { account: AccountId(1), order_id: id })).unwrap();
+    assert_eq!(h.cash(1), (100_000, 100_000));
+    assert!(h.b.hold_of(id).is_none());
+}
+
+#[test]
+fn unaffordable_order_is_rejected_before_the_book() {
+    let mut h = B::new();
+    h.deposit(1, USD, 29_999, 1);
+    let evs = h.limit(1, Side::Buy, 10_000, 3);
+    assert_eq!(rejected(&evs), Some("insufficient_funds"));
+    assert_eq!(h.b.engine().live_orders(), 0);
+    let evs = h.limit(2, Side::Sell, 10_000, 1);
+    assert_eq!(rejected(&evs), Some("insufficient_funds"));
+}
+
+#[test]
+fn a_fill_moves_cash_and_shares_exactly_once_with_fees() {
+    let risk = InstrumentRisk {
+        maker_fee_bps: 10,
+        taker_fee_bps: 20,
+        reference_price: Some(Ticks(10_000)),
+        ..InstrumentRisk::default()
+    };
+    let mut h = B::with(BrokerConfig::default(), risk);
+    h.deposit(1, USD, 1_000_000, 1);
+    h.deposit(2, ACME, 10, 2);
+    let sell = order_id(&h.limit(2, Side::Sell, 9_900, 10));
+    // Buyer bids 100.00 for 4; trades at the maker's 99.00 (price improvement).
+    let evs = h.limit(1, Side::Buy, 10_000, 4);
+    let buy = order_id(&evs);
+    let notional = 4 * 9_900;
+    let (buyer_fee, seller_fee) = (fee(notional, 20), fee(notional, 10));
+    assert_eq!(
+        h.cash(1),
+        (1_000_000 - notional as i128 - buyer_fee as i128, 1_000_000 - notional as i128 - buyer_fee as i128)
+    );
+    assert_eq!(h.shares(1), (4, 4));
+    assert_eq!(h.cash(2), (notional as i128 - seller_fee as i128, notional as i128 - seller_fee as i128));
+    assert_eq!(h.shares(2), (6, 0)); // 6 still held by the working sell
+    assert_eq!(h.b.hold_of(sell).unwrap().1, 6);
+    assert!(h.b.hold_of(buy).is_none());
+    let fees = h.b.ledger().balance(brokerx_ledger::AccountKey::new(FEES_OWNER, USD.0)).unwrap();
+    assert_eq!(fees.posted(), (buyer_fee + seller_fee) as i128);
+    let settlement_posts =
+        evs.iter().filter(|e| matches!(e, BrokerEventKind::Posting(p) if p.kind == PostingKind::Post)).count();
+    assert_eq!(settlement_posts, 2);
+}
+
+#[test]
+fn partial_fill_keeps_a_hold_sized_to_the_remainder() {
+    let mut h = B::new();
+    h.deposit(1, USD, 1_000_000, 1);
+    h.deposit(2, ACME, 3, 2);
+    let buy = order_id(&h.limit(1, Side::Buy, 10_000, 10));
+    h.limit(2, Side::Sell, 10_000, 3);
+    assert_eq!(h.b.hold_of(buy).unwrap().1, 7 * 10_000);
+    assert_eq!(h.cash(1), (1_000_000 - 30_000, 1_000_000 - 100_000));
+}
+
+#[test]
+fn ioc_remainder_releases_its_hold() {
+    let mut h = B::new();
+    h.deposit(1, USD, 1_000_000, 1);
+    h.deposit(2, ACME, 3, 2);
+    h.limit(2, Side::Sell, 10_000, 3);
+    h.place(Place::limit(AccountId(1), M, Side::Buy, Ticks(10_000), Lots(5)).with_tif(TimeInForce::Ioc));
+    assert_eq!(h.cash(1), (1_000_000 - 30_000, 1_000_000 - 30_000));
+}
+
+#[test]
+fn market_buy_is_protected_by_the_collar() {
+    let mut h = B::new(); // collar 20% around reference 100.00 → protection 120.00
+    h.deposit(1, USD, 1_000_000, 1);
+    h.deposit(2, ACME, 10, 2);
+    h.limit(2, Side::Sell, 11_000, 2);
+    h.limit(2, Side::Sell, 13_000, 2); // above the protection price
+    let evs = h.place(Place::market(AccountId(1), M, Side::Buy, Lots(4)));
+    let trades: Vec<i64> = evs
+        .iter()
+        .filter_map(|e| match e {
+            BrokerEventKind::Order(EventKind::Trade { price, .. }) => Some(price.0),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(trades, vec![11_000]);
+    assert_eq!(h.cash(1).1, 1_000_000 - 22_000);
+}
+
+#[test]
+fn amend_up_needs_the_funds_and_amend_down_releases_them() {
+    let mut h = B::new();
+    h.deposit(1, USD, 50_000, 1);
+    let id = order_id(&h.limit(1, Side::Buy, 10_000, 3));
+    let evs = h
+        .run(BrokerCommandKind::Amend(Amend {
+            account: AccountId(1),
+            order_id: id,
+            new_price: None,
+            new_qty: Some(Lots(6)),
+            expected_version: Some(0),
+        }))
+        .unwrap();
+    assert_eq!(rejected(&evs), Some("insufficient_funds"));
+    assert_eq!(h.b.engine().order(id).unwrap().qty, Lots(3));
+    h.run(BrokerCommandKind::Amend(Amend {
+        account: AccountId(1),
+        order_id: id,
+        new_price: None,
+        new_qty: Some(Lots(1)),
+        expected_version: Some(0),
+    }))
+    .unwrap();
+    assert_eq!(h.cash(1).1, 40_000);
+    h.run(BrokerCommandKind::Amend(Amend {
+        account: AccountId(1),
+        order_id: id,
+        new_price: Some(Ticks(11_000)),
+        new_qty: Some(Lots(4)),
+        expected_version: Some(1),
+    }))
+    .unwrap();
+    assert_eq!(h.cash(1).1, 50_000 - 44_000);
+    let err = h
+        .run(BrokerCommandKind::Amend(Amend {
+            account: AccountId(1),
+            order_id: id,
+            new_price: None,
+            new_qty: Some(Lots(2)),
+            expected_version: Some(0),
+        }))
+        .unwrap_err();
+    assert_eq!(err.code(), "stale_version");
+}
+
+#[test]
+fn kill_switch_cancels_open_orders_and_refuses_new_ones() {
+    let mut h = B::new();
+    h.deposit(1, USD, 100_000, 1);
+    h.limit(1, Side::Buy, 10_000, 1);
+    h.limit(1, Side::Buy, 9_900, 1);
+    let evs = h.run(BrokerCommandKind::SetAccountEnabled { account: AccountId(1), enabled: false }).unwrap();
+    assert_eq!(evs.iter().filter(|e| matches!(e, BrokerEventKind::Order(EventKind::Cancelled { .. }))).count(), 2);
+    assert_eq!(h.cash(1).1, 100_000);
+    assert_eq!(rejected(&h.limit(1, Side::Buy, 10_000, 1)), Some("account_disabled"));
+    h.run(BrokerCommandKind::SetAccountEnabled { account: AccountId(1), enabled: true }).unwrap();
+    assert_eq!(rejected(&h.limit(1, Side::Buy, 10_000, 1)), None);
+}
+
+#[test]
+fn restrictions_limits_and_throttle_are_commands_with_audit_events() {
+    let mut h = B::new();
+    h.deposit(1, USD, 1_000_000, 1);
+    let evs = h
+        .run(BrokerCommandKind::RestrictInstrument { account: AccountId(1), instrument: M, restricted: true })
+        .unwrap();
+    assert!(matches!(evs[..], [BrokerEventKind::RestrictionChanged { restricted: true, .. }]));
+    assert_eq!(rejected(&h.limit(1, Side::Buy, 10_000, 1)), Some("instrument_restricted"));
+    h.run(BrokerCommandKind::RestrictInstrument { account: AccountId(1), instrument: M, restricted: false }).unwrap();
+    let limits = AccountLimits {
+        max_open_orders: Some(2),
+        throttle: Some(Throttle { max_commands: 3, window_ns: 1_000 }),
+        ..AccountLimits::default()
+    };
+    h.run(BrokerCommandKind::SetAccountLimits { account: AccountId(1), limits }).unwrap();
+    assert_eq!(rejected(&h.limit(1, Side::Buy, 10_000, 1)), None);
+    assert_eq!(rejected(&h.limit(1, Side::Buy, 10_000, 1)), None);
+    assert_eq!(rejected(&h.limit(1, Side::Buy, 10_000, 1)), Some("too_many_open_orders"));
+    let evs = h.place(Place::limit(AccountId(1), M, Side::Buy, Ticks(10_000), Lots(1)).with_tif(TimeInForce::Ioc));
+    assert_eq!(rejected(&evs), None);
+    let evs = h.place(Place::limit(AccountId(1), M, Side::Buy, Ticks(10_000), Lots(1)).with_tif(TimeInForce::Ioc));
+    assert_eq!(rejected(&evs), Some("rate_limited"));
+    h.ts += 2_000; // the window slides
+    let evs = h.place(Place::limit(AccountId(1), M, Side::Buy, Ticks(10_000), Lots(1)).with_tif(TimeInForce::Ioc));
+    assert_eq!(rejected(&evs), None);
+    let evs = h.limit(1, Side::Buy, 13_000, 1);
+    assert_eq!(rejected(&evs), Some("price_outside_collar"));
+}
+
+#[test]
+fn gtd_expiry_releases_the_hold() {
+    let mut h = B::new();
+    h.deposit(1, USD, 100_000, 1);
+    h.place(Place::limit(AccountId(1), M, Side::Buy, Ticks(10_000), Lots(2)).with_expire_at(Timestamp(h.ts + 100)));
+    assert_eq!(h.cash(1).1, 80_000);
+    assert!(h.b.next_deadline().is_some());
+    h.ts += 200;
+    h.run(BrokerCommandKind::ExpireDue).unwrap();
+    assert_eq!(h.cash(1).1, 100_000);
+}
+
+#[test]
+fn halted_market_refuses_orders_with_a_risk_code() {
+    let mut h = B::new();
+    h.deposit(1, USD, 100_000, 1);
+    h.run(BrokerCommandKind::SetTradingStatus(SetTradingStatus {
+        instrument: M,
+        status: TradingStatus::Halted,
+        cancel_resting: false,
+    }))
+    .unwrap();
+    assert_eq!(rejected(&h.limit(1, Side::Buy, 10_000, 1)), Some("instrument_halted"));
+    assert_eq!(h.cash(1).1, 100_000);
+}
+
+#[test]
+fn reserved_accounts_and_bad_amounts_are_errors() {
+    let mut h = B::new();
+    let err = h
+        .run(BrokerCommandKind::Deposit(Funds { account: AccountId(ESCROW_OWNER), asset: USD, amount: 1, key: 1 }))
+        .unwrap_err();
+    assert_eq!(err.code(), "reserved_account");
+    let err =
+        h.run(BrokerCommandKind::Deposit(Funds { account: AccountId(1), asset: USD, amount: 0, key: 1 })).unwrap_err();
+    assert_eq!(err.code(), "invalid_amount");
+    let err = h
+        .run(BrokerCommandKind::Deposit(Funds { account: AccountId(1), asset: AssetId(9), amount: 1, key: 1 }))
+        .unwrap_err();
+    assert_eq!(err.code(), "unknown_asset");
+    let err = h.run(BrokerCommandKind::Place(Place::limit(AccountId(1), M, Side::Buy, Ticks(0), Lots(1)))).unwrap_err();
+    assert_eq!(err.code(), "invalid_price");
+}
+
+// ---- random streams: invariants after every command, replay, snapshots -----------
+
+#[derive(Clone, Debug)]
+enum Op {
+    Deposit(u64, bool, u32),
+    Withdraw(u64, bool, u32),
+    Place { account: u64, side: bool, price: i64, qty: i64, tif: u8, market: bool, stp: bool },
+    Cancel(u64, u64),
+    Amend { account: u64, id: u64, price: Option<i64>, qty: Option<i64> },
+    Disable(u64, bool),
+    Expire,
+}
+
+fn arb_op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        2 => (0u64..4, any::<bool>(), 1u32..200_000).prop_map(|(a, cash, x)| Op::Deposit(a, cash, x)),
+        1 => (0u64..4, any::<bool>(), 1u32..50_000).prop_map(|(a, cash, x)| Op::Withdraw(a, cash, x)),
+        8 => (0u64..4, any::<bool>(), 9_500i64..10_500, 1i64..8, 0u8..4, prop::bool::weighted(0.1), prop::bool::weighted(0.2))
+            .prop_map(|(account, side, price, qty, tif, market, stp)| Op::Place { account, side, price, qty, tif, market, stp }),
+        2 => (0u64..4, 1u64..40).prop_map(|(a, id)| Op::Cancel(a, id)),
+        3 => (0u64..4, 1u64..40, prop::option::of(9_500i64..10_500), prop::option::of(1i64..10)).prop_map(|(account, id, price, qty)| Op::Amend { account, id, price, qty }),
+        1 => (0u64..4, any::<bool>()).prop_map(|(a, e)| Op::Disable(a, e)),
+        1 => Just(Op::Expire),
+    ]
+}
+
+fn to_kind(op: &Op, key: u128, ts: u64) -> BrokerCommandKind {
+    match *op {
+        Op::Deposit(a, cash, x) => BrokerCommandKind::Deposit(Funds {
+            account: AccountId(a),
+            asset: if cash { USD } else { ACME },
+            amount: u128::from(if cash { x } else { x % 20 + 1 }),
+            key,
+        }),
+        Op::Withdraw(a, cash, x) => BrokerCommandKind::Withdraw(Funds {
+            account: AccountId(a),
+            asset: if cash { USD } else { ACME },
+            amount: u128::from(if cash { x } else { x % 10 + 1 }),
+            key,
+        }),
+        Op::Place { account, side, price, qty, tif, market, stp } => {
+            let side = if side { Side::Buy } else { Side::Sell };
+            let mut p = if market {
+                Place::market(AccountId(account), M, side, Lots(qty))
+            } else {
+                Place::limit(AccountId(account), M, side, Ticks(price), Lots(qty))
+            };
+            if !market {
+                match tif {
+                    0 => p.time_in_force = TimeInForce::Ioc,
+                    1 => p = p.with_expire_at(Timestamp(ts + 35)),
+                    _ => {}
+                }
+            }
+            if stp {
+                p.stp = SelfTradePrevention::Decrement;
+            }
+            BrokerCommandKind::Place(p)
+        }
+        Op::Cancel(a, id) => BrokerCommandKind::Cancel(Cancel { account: AccountId(a), order_id: OrderId(id) }),
+        Op::Amend { account, id, price, qty } => BrokerCommandKind::Amend(Amend {
+            account: AccountId(account),
+            order_id: OrderId(id),
+            new_price: price.map(Ticks),
+            new_qty: qty.map(Lots),
+            expected_version: None,
+        }),
+        Op::Disable(a, e) => BrokerCommandKind::SetAccountEnabled { account: AccountId(a), enabled: e },
+        Op::Expire => BrokerCommandKind::ExpireDue,
+    }
+}
+
+fn setup() -> (Broker, Vec<BrokerCommand>) {
+    let risk = InstrumentRisk {
+        maker_fee_bps: 5,
+        taker_fee_bps: 15,
+        reference_price: Some(Ticks(10_000)),
+        ..InstrumentRisk::default()
+    };
+    let h = B::with(BrokerConfig::default(), risk);
+    (h.b, Vec::new())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_streams_keep_every_invariant_and_replay_exactly(ops in prop::collection::vec(arb_op(), 1..150)) {
+        let (mut b, _) = setup();
+        let mut log = Vec::new();
+        let mut out = Vec::new();
+        let mut snap = None;
+        for (n, op) in ops.iter().enumerate() {
+            if n == ops.len() / 2 {
+                snap = Some((b.snapshot(), log.len(), out.len()));
+            }
+            let ts = 1_000 + 10 * n as u64;
+            let cmd = BrokerCommand { ts: Timestamp(ts), correlation_id: CorrelationId(n as u64 + 100), kind: to_kind(op, n as u128 % 7, ts) };
+            let hash = b.state_hash();
+            let len = out.len();
+            match b.apply(&cmd, &mut out) {
+                Ok(()) => log.push(cmd),
+                Err(e) => {
+                    prop_assert_eq!(b.state_hash(), hash, "refused {:?} changed state", e);
+                    prop_assert_eq!(out.len(), len);
+                }
+            }
+            b.check_invariants().map_err(|e| TestCaseError::fail(format!("after op {n} {op:?}: {e}")))?;
+            let failed = out.iter().any(|e| matches!(e.kind, BrokerEventKind::SettlementFailed { .. }));
+            prop_assert!(!failed, "a settlement failed");
+        }
+        for (k, e) in out.iter().enumerate() {
+            prop_assert_eq!(e.seq, k as u64 + 1 + 4); // 4 set-up events before
+        }
+        let (mut r, _) = setup();
+        let mut rout = Vec::new();
+        for c in &log {
+            r.apply(c, &mut rout).unwrap();
+        }
+        prop_assert_eq!(&rout, &out);
+        prop_assert_eq!(r.state_hash(), b.state_hash());
+        if let Some((s, at_log, at_out)) = snap {
+            let json = serde_json::to_string(&s).unwrap();
+            let mut c = Broker::restore(&serde_json::from_str(&json).unwrap()).unwrap();
+            let mut cout = Vec::new();
+            for cmd in &log[at_log..] {
+                c.apply(cmd, &mut cout).unwrap();
+            }
+            prop_assert_eq!(&cout[..], &out[at_out..]);
+            prop_assert_eq!(c.state_hash(), b.state_hash());
+        }
+    }
+}
