@@ -88,7 +88,8 @@ class Host:
     # ---- replay and projections -------------------------------------------
 
     def setup_assets(self, ts: int) -> None:
-        for a in settings.BROKERX_ASSETS:
+        specs: list[dict[str, Any]] = settings.BROKERX_ASSETS
+        for a in specs:
             asset_id, code, scale = int(a["id"]), str(a["code"]), int(a["scale"])
             self.ledger.create_asset(asset_id, code, scale, ts=ts)
             self.ledger.create_account(BANK, asset_id, system=True, ts=ts)
