@@ -9,6 +9,7 @@
 
 use pyo3::prelude::*;
 
+mod broker;
 mod commands;
 mod convert;
 mod engine;
@@ -33,6 +34,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     commands::register(m)?;
     engine::register(m)?;
     ledger::register(m)?;
+    broker::register(m)?;
     m.add_function(wrap_pyfunction!(command_from_dict, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -1,7 +1,8 @@
 """BrokerX Engine for Python: deterministic order books and matching.
 
 A thin wrapper over the Rust core (``brokerx._native``): the order-book
-:class:`Engine` and the double-entry wallet :class:`Ledger`: every call converts its
+:class:`Engine`, the double-entry wallet :class:`Ledger`, and the :class:`Broker`
+(engine + pre-trade risk + ledger holds and settlement): every call converts its
 arguments, runs the engine and converts the result back. Prices and quantities
 are :class:`decimal.Decimal` (or ``str``) in and ``Decimal`` out; ``float`` is
 refused with :class:`TypeError`. Timestamps are ``int`` nanoseconds since the
@@ -17,6 +18,18 @@ from __future__ import annotations
 from typing import Union
 
 from ._native import (
+    AccountEnabledChanged,
+    AccountLimitsChanged,
+    AssetCreated,
+    Broker,
+    FundsMoved,
+    InstrumentRisk,
+    InstrumentRiskChanged,
+    MarketRegistered,
+    Posting,
+    RestrictionChanged,
+    RiskRejected,
+    SettlementFailed,
     Balance,
     Hold,
     InvalidAccount,
@@ -81,6 +94,21 @@ Event = Union[
     BboChanged,
 ]
 
+#: Any event a :class:`Broker` emits: the order events above plus its own.
+BrokerEvent = Union[
+    Event,
+    Posting,
+    RiskRejected,
+    FundsMoved,
+    AssetCreated,
+    MarketRegistered,
+    InstrumentRiskChanged,
+    AccountLimitsChanged,
+    AccountEnabledChanged,
+    RestrictionChanged,
+    SettlementFailed,
+]
+
 #: Any command object accepted by :meth:`Engine.submit` / :meth:`Engine.submit_many`.
 Command = Union[
     RegisterInstrument,
@@ -93,6 +121,19 @@ Command = Union[
 ]
 
 __all__ = [
+    "AccountEnabledChanged",
+    "AccountLimitsChanged",
+    "AssetCreated",
+    "Broker",
+    "FundsMoved",
+    "InstrumentRisk",
+    "InstrumentRiskChanged",
+    "MarketRegistered",
+    "Posting",
+    "RestrictionChanged",
+    "RiskRejected",
+    "SettlementFailed",
+    "BrokerEvent",
     "Balance",
     "Hold",
     "InvalidAccount",

@@ -1,6 +1,7 @@
 """Type stubs for the PyO3 extension ``brokerx._native`` (checked by ``mypy.stubtest``)."""
 
 import datetime
+import uuid
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any, Literal, TypeAlias, final
@@ -52,6 +53,18 @@ __all__ = [
     "TransferResult",
     "Balance",
     "Hold",
+    "Broker",
+    "InstrumentRisk",
+    "Posting",
+    "RiskRejected",
+    "FundsMoved",
+    "AssetCreated",
+    "MarketRegistered",
+    "InstrumentRiskChanged",
+    "AccountLimitsChanged",
+    "AccountEnabledChanged",
+    "RestrictionChanged",
+    "SettlementFailed",
     "command_from_dict",
     "__version__",
 ]
@@ -780,4 +793,271 @@ class Ledger:
     def snapshot(self) -> bytes: ...
     @classmethod
     def restore(cls, data: bytes) -> Ledger: ...
+    def __reduce__(self) -> tuple[Any, tuple[bytes]]: ...
+
+# ---- broker ---------------------------------------------------------------
+
+class _BrokerEventBase:
+    @property
+    def seq(self) -> int: ...
+    @property
+    def ts(self) -> int: ...
+    @property
+    def correlation_id(self) -> int: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class Posting(_BrokerEventBase):
+    @property
+    def transfer_id(self) -> int: ...
+    @property
+    def kind(self) -> Literal["single", "hold", "post", "void"]: ...
+    @property
+    def code(self) -> int: ...
+    @property
+    def debit(self) -> _AccountKey: ...
+    @property
+    def credit(self) -> _AccountKey: ...
+    @property
+    def amount(self) -> Decimal: ...
+    @property
+    def order_id(self) -> int | None: ...
+    @property
+    def trade_id(self) -> int | None: ...
+
+@final
+class RiskRejected(_BrokerEventBase):
+    @property
+    def account(self) -> int: ...
+    @property
+    def instrument(self) -> int: ...
+    @property
+    def order_id(self) -> int | None: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def context(self) -> dict[str, int]: ...
+
+@final
+class FundsMoved(_BrokerEventBase):
+    @property
+    def key(self) -> int: ...
+    @property
+    def direction(self) -> Literal["deposit", "withdrawal"]: ...
+    @property
+    def account(self) -> int: ...
+    @property
+    def asset(self) -> int: ...
+    @property
+    def amount(self) -> Decimal: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def replayed(self) -> bool: ...
+
+@final
+class AssetCreated(_BrokerEventBase):
+    @property
+    def asset(self) -> int: ...
+
+@final
+class MarketRegistered(_BrokerEventBase):
+    @property
+    def instrument(self) -> int: ...
+    @property
+    def base(self) -> int: ...
+    @property
+    def quote(self) -> int: ...
+
+@final
+class InstrumentRiskChanged(_BrokerEventBase):
+    @property
+    def instrument(self) -> int: ...
+
+@final
+class AccountLimitsChanged(_BrokerEventBase):
+    @property
+    def account(self) -> int: ...
+
+@final
+class AccountEnabledChanged(_BrokerEventBase):
+    @property
+    def account(self) -> int: ...
+    @property
+    def enabled(self) -> bool: ...
+
+@final
+class RestrictionChanged(_BrokerEventBase):
+    @property
+    def account(self) -> int: ...
+    @property
+    def instrument(self) -> int: ...
+    @property
+    def restricted(self) -> bool: ...
+
+@final
+class SettlementFailed(_BrokerEventBase):
+    @property
+    def trade_id(self) -> int: ...
+    @property
+    def status(self) -> str: ...
+
+_BrokerEvent: TypeAlias = (
+    _Event | Posting | RiskRejected | FundsMoved | AssetCreated | MarketRegistered | InstrumentRiskChanged
+    | AccountLimitsChanged | AccountEnabledChanged | RestrictionChanged | SettlementFailed
+)
+
+@final
+class InstrumentRisk:
+    def __new__(
+        cls,
+        *,
+        state: Literal["active", "reducing", "halted"] = "active",
+        max_order_qty: _DecimalLike | None = None,
+        max_order_notional: _DecimalLike | None = None,
+        collar_bps: int | None = ...,
+        reference_price: _DecimalLike | None = None,
+        fail_closed: bool = True,
+        maker_fee_bps: int = 0,
+        taker_fee_bps: int = 0,
+    ) -> InstrumentRisk: ...
+    @property
+    def state(self) -> Literal["active", "reducing", "halted"]: ...
+    @property
+    def collar_bps(self) -> int | None: ...
+    @property
+    def maker_fee_bps(self) -> int: ...
+    @property
+    def taker_fee_bps(self) -> int: ...
+
+_Key: TypeAlias = int | str | uuid.UUID
+
+@final
+class Broker:
+    def __new__(
+        cls,
+        *,
+        max_orders: int | None = None,
+        max_levels_per_side: int | None = None,
+        max_instruments: int | None = None,
+        market_data: bool = True,
+    ) -> Broker: ...
+    def create_asset(
+        self,
+        asset: int,
+        code: str,
+        scale: int,
+        *,
+        wallet_max_balance: _DecimalLike | None = None,
+        ts: _Timestamp | None = None,
+        correlation_id: int = 0,
+    ) -> list[_BrokerEvent]: ...
+    def register_market(
+        self,
+        symbol: str,
+        tick_size: _DecimalLike,
+        lot_size: _DecimalLike,
+        base: int,
+        quote: int,
+        *,
+        min_qty: _DecimalLike | None = None,
+        max_qty: _DecimalLike | None = None,
+        risk: InstrumentRisk | None = None,
+        ts: _Timestamp | None = None,
+        correlation_id: int = 0,
+    ) -> list[_BrokerEvent]: ...
+    def deposit(
+        self, account: int, asset: int, amount: _DecimalLike, key: _Key, *, ts: _Timestamp | None = None,
+        correlation_id: int = 0,
+    ) -> list[_BrokerEvent]: ...
+    def withdraw(
+        self, account: int, asset: int, amount: _DecimalLike, key: _Key, *, ts: _Timestamp | None = None,
+        correlation_id: int = 0,
+    ) -> list[_BrokerEvent]: ...
+    def place(
+        self,
+        account: int,
+        instrument: _InstrumentRef,
+        side: _SideName,
+        price: _DecimalLike | None,
+        qty: _DecimalLike,
+        *,
+        time_in_force: _TimeInForceName | None = None,
+        expire_at: _Timestamp | None = None,
+        post_only: bool = False,
+        stp: _StpName = "none",
+        client_order_id: str | None = None,
+        ts: _Timestamp | None = None,
+        correlation_id: int = 0,
+    ) -> list[_BrokerEvent]: ...
+    def cancel(
+        self, account: int, order_id: int, *, ts: _Timestamp | None = None, correlation_id: int = 0
+    ) -> list[_BrokerEvent]: ...
+    def amend(
+        self,
+        account: int,
+        order_id: int,
+        *,
+        price: _DecimalLike | None = None,
+        qty: _DecimalLike | None = None,
+        expected_version: int | None = None,
+        ts: _Timestamp | None = None,
+        correlation_id: int = 0,
+    ) -> list[_BrokerEvent]: ...
+    def mass_cancel(
+        self,
+        *,
+        account: int | None = None,
+        instrument: _InstrumentRef | None = None,
+        ts: _Timestamp | None = None,
+        correlation_id: int = 0,
+    ) -> list[_BrokerEvent]: ...
+    def set_status(
+        self,
+        instrument: _InstrumentRef,
+        status: _StatusName,
+        *,
+        cancel_resting: bool = False,
+        ts: _Timestamp | None = None,
+        correlation_id: int = 0,
+    ) -> list[_BrokerEvent]: ...
+    def set_instrument_risk(
+        self, instrument: _InstrumentRef, risk: InstrumentRisk, *, ts: _Timestamp | None = None,
+        correlation_id: int = 0,
+    ) -> list[_BrokerEvent]: ...
+    def set_account_limits(
+        self,
+        account: int,
+        *,
+        max_order_qty: int | None = None,
+        max_order_notional: int | None = None,
+        max_open_orders: int | None = None,
+        throttle: tuple[int, int] | None = None,
+        ts: _Timestamp | None = None,
+        correlation_id: int = 0,
+    ) -> list[_BrokerEvent]: ...
+    def set_account_enabled(
+        self, account: int, enabled: bool, *, ts: _Timestamp | None = None, correlation_id: int = 0
+    ) -> list[_BrokerEvent]: ...
+    def restrict_instrument(
+        self, account: int, instrument: _InstrumentRef, restricted: bool = True, *, ts: _Timestamp | None = None,
+        correlation_id: int = 0,
+    ) -> list[_BrokerEvent]: ...
+    def on_time(self, now: _Timestamp) -> list[_BrokerEvent]: ...
+    def next_deadline(self) -> int | None: ...
+    @property
+    def now(self) -> int: ...
+    @property
+    def last_seq(self) -> int: ...
+    def available(self, account: int, asset: int) -> Decimal: ...
+    def balance(self, account: int, asset: int) -> Decimal: ...
+    def hold_of(self, order_id: int) -> tuple[int, Decimal] | None: ...
+    def bbo(self, instrument: _InstrumentRef) -> tuple[Level | None, Level | None]: ...
+    def depth(self, instrument: _InstrumentRef, side: _SideName, levels: int = 10) -> list[Level]: ...
+    def order(self, order_id: int) -> dict[str, Any] | None: ...
+    def state_hash(self) -> int: ...
+    def check_invariants(self) -> None: ...
+    def snapshot(self) -> bytes: ...
+    @classmethod
+    def restore(cls, data: bytes) -> Broker: ...
     def __reduce__(self) -> tuple[Any, tuple[bytes]]: ...
