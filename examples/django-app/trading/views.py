@@ -2,8 +2,8 @@
 for real authentication). Request bodies are parsed with ``parse_float=Decimal``,
 so JSON numbers never become floats; decimal strings work too.
 
-Engine errors map to HTTP by exception class; the body always carries the
-engine's stable ``code``.
+brokerx errors map to HTTP by exception class; the body always carries the
+stable ``code``. Refusals that are part of trading (risk, post-only) are events.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def plain(d: Decimal) -> str:
     return format(d.normalize(), "f")
 
 
-def events_json(events: list[brokerx.Event]) -> list[dict[str, Any]]:
+def events_json(events: list[brokerx.BrokerEvent]) -> list[dict[str, Any]]:
     return [e.to_dict() for e in events]
 
 
@@ -128,14 +128,11 @@ def deposit(request: HttpRequest) -> HttpResponse:
             raise brokerx.IdempotencyConflict("idempotency key reused with a different request")
         return JsonResponse(seen.response, status=seen.status, headers={"Idempotent-Replayed": "true"})
 
-    def make(h: host.Host) -> tuple[str, dict[str, Any]]:
+    def make(h: host.Host) -> host.Operation:
         if asset not in h.assets:
             raise BadRequest("unknown_asset", f"unknown asset {asset!r}")
-        return JournalEntry.KIND_DEPOSIT, {
-            "type": "Deposit", "account": account, "asset": asset, "amount": str(amount),
-            "transfer_id": host.deposit_transfer_id(account, key),
-            "ts": h.clock(), "correlation_id": h.correlation_id(),
-        }
+        # The Broker is idempotent by key too; scope the header's key to the account.
+        return h.operation("deposit", account=account, asset=h.assets[asset], amount=str(amount), key=f"{account}:{key}")
 
     # Check, apply, journal and remember the key under the engine lock, in one
     # transaction: a concurrent retry in this process waits and then replays.
@@ -146,13 +143,13 @@ def deposit(request: HttpRequest) -> HttpResponse:
         try:
             with transaction.atomic():
                 entry, _ = host.submit(make)
-                balance = h.balances_of(account).get(asset, Decimal(0))
+                balance = h.broker.balance(account, h.assets[asset])
                 response = {"journal_id": entry.id, "asset": asset, "amount": str(amount), "balance": str(balance)}
                 IdempotencyKey.objects.create(
                     account=account, key=key, fingerprint=fingerprint, status=201, response=response
                 )
         except BaseException:
-            host.shutdown()  # in-memory balances may be ahead of the rolled-back journal
+            host.shutdown()  # the in-memory Broker may be ahead of the rolled-back journal
             raise
     return JsonResponse(response, status=201)
 
@@ -167,25 +164,28 @@ def orders(request: HttpRequest) -> HttpResponse:
     data = body(request)
     price = data.get("price")
 
-    def make(h: host.Host) -> tuple[str, dict[str, Any]]:
-        cmd = brokerx.Place(
-            account,
-            str(data.get("symbol", "")),
-            data.get("side", ""),
-            None if price is None else money(price),
-            money(data.get("qty")),
-            time_in_force=data.get("time_in_force"),
-            post_only=bool(data.get("post_only", False)),
-            client_order_id=data.get("client_order_id"),
-            ts=h.clock(),
-            correlation_id=h.correlation_id(),
-        )
-        return JournalEntry.KIND_COMMAND, cmd.to_dict()
+    # Validate the shape here (the Broker validates everything else) so that only
+    # well-formed operations reach the journal.
+    side = data.get("side", "")
+    if side not in ("buy", "sell"):
+        raise BadRequest("invalid_argument", f"side must be 'buy' or 'sell', got {side!r}")
+    args = {
+        "account": account,
+        "symbol": str(data.get("symbol", "")),
+        "side": side,
+        "price": None if price is None else str(money(price)),
+        "qty": str(money(data.get("qty"))),
+        "time_in_force": data.get("time_in_force"),
+        "post_only": bool(data.get("post_only", False)),
+        "client_order_id": data.get("client_order_id"),
+    }
+
+    def make(h: host.Host) -> host.Operation:
+        return h.operation("place", **args)
 
     entry, events = host.submit(make)
-    first = events[0]
-    order_id = first.order_id if isinstance(first, brokerx.Accepted) else None
-    status = 201 if order_id is not None else 200  # a Rejected event is part of trading, and journaled
+    order_id = next((e.order_id for e in events if isinstance(e, brokerx.Accepted)), None)
+    status = 201 if order_id is not None else 200  # a refusal (risk, post-only) is an event, and journaled
     return JsonResponse({"order_id": order_id, "journal_id": entry.id, "events": events_json(events)}, status=status)
 
 
@@ -195,15 +195,17 @@ def order(request: HttpRequest, order_id: int) -> HttpResponse:
     account = account_of(request)
     if request.method == "GET":
         with host.Locked() as h:
-            o = h.engine.order(order_id)
-        if o is None or o.account != account:
+            o = h.broker.order(order_id)
+            hold = h.broker.hold_of(order_id)
+        if o is None or o["account"] != account:
             raise BadRequest("unknown_order", f"order {order_id} is unknown or no longer live", 404)
-        return JsonResponse(o.to_dict())
+        out = {k: (str(v) if isinstance(v, Decimal) else v) for k, v in o.items()}
+        out["hold"] = None if hold is None else str(hold[1])
+        return JsonResponse(out)
     if request.method == "DELETE":
 
-        def make_cancel(h: host.Host) -> tuple[str, dict[str, Any]]:
-            cmd = brokerx.Cancel(account, order_id, ts=h.clock(), correlation_id=h.correlation_id())
-            return JournalEntry.KIND_COMMAND, cmd.to_dict()
+        def make_cancel(h: host.Host) -> host.Operation:
+            return h.operation("cancel", account=account, order_id=order_id)
 
         entry, events = host.submit(make_cancel)
         return JsonResponse({"journal_id": entry.id, "events": events_json(events)})
@@ -213,17 +215,16 @@ def order(request: HttpRequest, order_id: int) -> HttpResponse:
         raise BadRequest("version_required", "an amend needs the order's current version")
     price, qty = data.get("price"), data.get("qty")
 
-    def make_amend(h: host.Host) -> tuple[str, dict[str, Any]]:
-        cmd = brokerx.Amend(
-            account,
-            order_id,
-            price=None if price is None else money(price),
-            qty=None if qty is None else money(qty),
-            expected_version=int(data["version"]),
-            ts=h.clock(),
-            correlation_id=h.correlation_id(),
-        )
-        return JournalEntry.KIND_COMMAND, cmd.to_dict()
+    amend_args = {
+        "account": account,
+        "order_id": order_id,
+        "price": None if price is None else str(money(price)),
+        "qty": None if qty is None else str(money(qty)),
+        "expected_version": int(data["version"]),
+    }
+
+    def make_amend(h: host.Host) -> host.Operation:
+        return h.operation("amend", **amend_args)
 
     entry, events = host.submit(make_amend)
     return JsonResponse({"journal_id": entry.id, "events": events_json(events)})
@@ -237,8 +238,8 @@ def order(request: HttpRequest, order_id: int) -> HttpResponse:
 def book(request: HttpRequest, symbol: str) -> HttpResponse:
     levels = int(request.GET.get("depth", "10"))
     with host.Locked() as h:
-        bids = h.engine.depth(symbol, "buy", levels)
-        asks = h.engine.depth(symbol, "sell", levels)
+        bids = h.broker.depth(symbol, "buy", levels)
+        asks = h.broker.depth(symbol, "sell", levels)
     return JsonResponse({"symbol": symbol, "bids": [lv.to_dict() for lv in bids], "asks": [lv.to_dict() for lv in asks]})
 
 
@@ -263,4 +264,7 @@ def balances(request: HttpRequest) -> HttpResponse:
     account = account_of(request)
     with host.Locked() as h:
         mine = h.balances_of(account)
-    return JsonResponse({"account": account, "balances": {a: str(v) for a, v in mine.items()}})
+    return JsonResponse({
+        "account": account,
+        "balances": {a: {k: str(v) for k, v in cols.items()} for a, cols in mine.items()},
+    })
