@@ -16,6 +16,8 @@ Figures:
   (the L2/BBO feed is a separate switch, ``Engine(market_data=...)``); also
   reported with it on.
 * ``per-call (mix)``: the same mix, one Python call per command.
+* ``Broker per-call place/cancel``: the same through ``brokerx.Broker``: each place
+  is risk-checked and holds funds in the ledger, each cancel voids the hold.
 * ``pure Python (mix)``: the same mix through a price-time order book written
   the way a Django backend would (``sortedcontainers.SortedDict`` of price →
   ``deque`` of orders, ``Decimal`` prices), per call.
@@ -305,6 +307,22 @@ def main() -> int:
 
     dt = best_of(a.repeat, per_call_place_cancel_md)
     results["per-call place/cancel (market data on)"] = (2 * n_pc / dt[0], 2 * n_pc / dt[1])
+
+    def broker_place_cancel() -> tuple[float, float]:
+        b = brokerx.Broker(market_data=False)
+        b.create_asset(1, "USD", 2)
+        b.create_asset(2, "BENCH", 0)
+        b.register_market("BENCH", TICK, "1", 2, 1, risk=brokerx.InstrumentRisk(collar_bps=None))
+        b.deposit(1, 1, "1000000000", 1)
+        place, cancel = b.place, b.cancel
+        sw = Stopwatch()
+        for i in range(n_pc):
+            place(1, 0, buy, prices[i % 1000], qty)
+            cancel(1, i + 1)
+        return sw.stop()
+
+    dt = best_of(a.repeat, broker_place_cancel)
+    results["Broker per-call place/cancel (risk + hold + void)"] = (2 * n_pc / dt[0], 2 * n_pc / dt[1])
 
     try:
         import sortedcontainers  # noqa: F401
