@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from decimal import Decimal
+from typing import Literal
 
 import brokerx
 
@@ -54,3 +56,38 @@ def test_events_and_views_outlive_the_engine() -> None:
     batch = e.submit_many([brokerx.Place(1, 0, "buy", "1", 1)] * 300)
     del e
     assert len(batch) > 300 and isinstance(batch[0], brokerx.Accepted)
+
+
+def test_broker_and_ledger_shared_by_threads_stay_consistent() -> None:
+    b = brokerx.Broker()
+    b.create_asset(1, "USD", 2)
+    b.create_asset(2, "ACME", 0)
+    b.register_market("ACME/USD", "0.01", "1", 2, 1, risk=brokerx.InstrumentRisk(collar_bps=None))
+    led = brokerx.Ledger()
+    led.create_asset(1, "USD", 2)
+    led.create_account(0, 1, system=True)
+    errors: list[BaseException] = []
+
+    def trader(account: int) -> None:
+        try:
+            b.deposit(account, 1, "100000", f"dep-{account}")
+            b.deposit(account, 2, "1000", f"stock-{account}")
+            led.create_account(account, 1)
+            for i in range(500):
+                side: Literal["buy", "sell"] = "buy" if (i + account) % 2 else "sell"
+                b.place(account, 0, side, f"{100 + i % 3}", 1)
+                led.submit([brokerx.Transfer.single(account * 10_000 + i + 1, (0, 1), (account, 1), "0.01")])
+        except BaseException as err:  # pragma: no cover
+            errors.append(err)
+
+    threads = [threading.Thread(target=trader, args=(a,)) for a in (1, 2, 3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    b.check_invariants()
+    led.check_invariants()
+    for a in (1, 2, 3):
+        bal = led.balance(a, 1)
+        assert bal is not None and bal.posted == Decimal("5.00")
