@@ -26,6 +26,9 @@ use rust_decimal::Decimal;
 use crate::convert::{decimal_to_py, to_decimal_opt, to_ts, to_ts_opt, Kind};
 use crate::errors::new_error;
 
+/// `(posted, pending, accounts)` of an asset, amounts as `decimal.Decimal`.
+type Totals = (Py<PyAny>, Py<PyAny>, u32);
+
 fn ledger_err(py: Python<'_>, e: &LedgerError) -> PyErr {
     new_error(py, e.code(), e.to_string())
 }
@@ -735,7 +738,7 @@ impl Ledger {
     }
 
     /// `(posted, pending, accounts)` of an asset, or None.
-    fn totals(&self, py: Python<'_>, asset: u32) -> PyResult<Option<(Py<PyAny>, Py<PyAny>, u32)>> {
+    fn totals(&self, py: Python<'_>, asset: u32) -> PyResult<Option<Totals>> {
         let g = self.lock(py);
         let (Some(t), Some(spec)) = (g.totals(AssetId(asset)), g.asset(AssetId(asset)).cloned()) else {
             return Ok(None);
