@@ -7,7 +7,7 @@
 //! `FundsMoved` and the configuration events. Risk refusals and funds refusals
 //! are events, as in Rust. Same locking rule as `Engine`.
 
-use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+use std::sync::{Mutex, MutexGuard, TryLockError};
 
 use brokerx_engine::broker::{
     Broker as RBroker, BrokerCommand, BrokerCommandKind, BrokerConfig, BrokerError, BrokerEvent, BrokerEventKind,
@@ -24,7 +24,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyType};
 use rust_decimal::Decimal;
 
-use crate::commands::{place_pending, InstrRef, Pending, PendingCmd};
+use crate::commands::{pending_ref, place_pending, InstrRef, Pending, PendingCmd};
 use crate::convert::{decimal_to_py, status_from, to_decimal, to_decimal_opt, to_ts, to_ts_opt, Kind};
 use crate::errors::{new_error, BindError};
 use crate::events::{event_to_py, Field, Level, Scale};
@@ -559,7 +559,7 @@ impl Broker {
         let (res, scales, assets) = {
             let mut g = self.lock(py);
             let res = resolve(&g.broker, &cmd).and_then(|c| g.broker.apply(&c, &mut out).map_err(broker_err));
-            let scales = Arc::new(Scales::of(&g.broker));
+            let scales = Scales::of(&g.broker);
             let mut assets: Vec<(u32, u8)> = Vec::new();
             for e in &out {
                 for a in assets_of(&e.kind) {
@@ -885,6 +885,56 @@ impl Broker {
     ) -> PyResult<Bound<'py, PyList>> {
         let kind = BPending::Restrict { account, instrument: InstrRef::from_py(instrument)?, restricted };
         self.run(py, Broker::cmd(ts, correlation_id, kind)?)
+    }
+
+    /// Applies order command objects (`Place`, `Cancel`, `Amend`, `MassCancel`,
+    /// `SetTradingStatus`, `ExpireDue`) in order; from 256 commands with the GIL
+    /// released. Returns `(events, errors)`: a failing command is reported as
+    /// `(index, exception)` and changed nothing.
+    #[allow(clippy::type_complexity)]
+    fn submit_many<'py>(
+        &self,
+        py: Python<'py>,
+        commands: &Bound<'py, PyAny>,
+    ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
+        let objs: Vec<Bound<'_, PyAny>> = commands.try_iter()?.collect::<PyResult<_>>()?;
+        let cmds: Vec<&PendingCmd> = objs.iter().map(pending_ref).collect::<PyResult<_>>()?;
+        let work = |g: &mut Inner| {
+            let mut out = Vec::with_capacity(cmds.len() * 4);
+            let mut errors = Vec::new();
+            for (i, c) in cmds.iter().enumerate() {
+                let cmd = BCmd { ts: c.ts, correlation_id: c.correlation_id, kind: BPending::Order((*c).clone()) };
+                if let Err(e) = resolve(&g.broker, &cmd).and_then(|c| g.broker.apply(&c, &mut out).map_err(broker_err))
+                {
+                    errors.push((i, e));
+                }
+            }
+            let scales = Scales::of(&g.broker);
+            let mut assets: Vec<(u32, u8)> = Vec::new();
+            for e in &out {
+                for a in assets_of(&e.kind) {
+                    if !assets.iter().any(|(id, _)| *id == a.0) {
+                        assets.push((a.0, scales.asset_scale(&g.broker, a)));
+                    }
+                }
+            }
+            (out, errors, scales, assets)
+        };
+        let (out, errors, scales, assets) = if cmds.len() >= 256 {
+            py.detach(|| {
+                let mut g = match self.inner.lock() {
+                    Ok(g) => g,
+                    Err(p) => p.into_inner(),
+                };
+                work(&mut g)
+            })
+        } else {
+            let mut g = self.lock(py);
+            work(&mut g)
+        };
+        let events = out.iter().map(|e| broker_event_to_py(py, e, &scales, &assets)).collect::<PyResult<Vec<_>>>()?;
+        let errors = errors.into_iter().map(|(i, e)| (i, e.into_pyerr(py).into_value(py))).collect::<Vec<_>>();
+        Ok((PyList::new(py, events)?, PyList::new(py, errors)?))
     }
 
     /// Expires due GTD orders (releasing their holds).

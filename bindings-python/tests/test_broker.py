@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 import uuid
+from typing import Literal
 from decimal import Decimal
 
 import pytest
@@ -127,3 +128,27 @@ def test_snapshot_restore_and_pickle(brk: brokerx.Broker) -> None:
     assert a == b
     with pytest.raises(brokerx.SnapshotError):
         brokerx.Broker.restore(b"nope")
+
+
+def test_submit_many_equals_per_call(brk: brokerx.Broker) -> None:
+    twin = brokerx.Broker.restore(brk.snapshot())
+    cmds: list[brokerx.Command] = []
+    for i in range(300):  # >= 256: runs with the GIL released
+        side: Literal["buy", "sell"] = "buy" if i % 2 else "sell"
+        cmds.append(brokerx.Place(BUYER if side == "buy" else SELLER, 0, side, f"{99 + i % 3}", 1, ts=10 + i))
+    cmds.append(brokerx.Cancel(BUYER, 10_000, ts=1_000))
+    singles: list[brokerx.BrokerEvent] = []
+    for c in cmds:
+        try:
+            if isinstance(c, brokerx.Place):
+                p = c.price
+                singles += twin.place(c.account, c.instrument, c.side, p, c.qty, ts=c.ts)
+            elif isinstance(c, brokerx.Cancel):
+                singles += twin.cancel(c.account, c.order_id, ts=c.ts)
+        except brokerx.BrokerXError:
+            pass
+    events, errors = brk.submit_many(cmds)
+    assert events == singles
+    assert [(i, e.code) for i, e in errors] == [(300, "unknown_order")]
+    assert brk.state_hash() == twin.state_hash()
+    brk.check_invariants()
