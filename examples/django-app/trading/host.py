@@ -32,7 +32,7 @@ import brokerx
 from django.conf import settings
 from django.db import transaction
 
-from .models import Balance, JournalEntry, TradeRecord
+from .models import Balance, JournalEntry, Snapshot, TradeRecord
 
 #: Ledger owner ids at or above this belong to the Broker's own books.
 RESERVED_OWNERS_FROM = (1 << 64) - 16
@@ -78,6 +78,8 @@ class Host:
     assets: dict[str, int] = field(default_factory=dict)  # code -> ledger asset id
     symbols: dict[int, str] = field(default_factory=dict)  # instrument id -> symbol
     next_correlation_id: int = 1
+    #: Journal entries replayed at start-up (after the snapshot, if any).
+    replayed: int = 0
 
     def clock(self) -> int:
         """Host time in ns, never behind the Broker's (it refuses time going back)."""
@@ -155,18 +157,32 @@ _host: Host | None = None
 
 
 def _build() -> Host:
-    """Replays the journal into a fresh Broker; lists assets and markets on first boot."""
-    host = Host(broker=brokerx.Broker())
+    """Restores the latest snapshot (if any) and replays the journal after it;
+    lists assets and markets on first boot."""
+    snap = Snapshot.objects.order_by("-id").first()
+    after = 0
+    if snap is not None:
+        host = Host(broker=brokerx.Broker.restore(bytes(snap.data)))
+        after = snap.journal_id
+        last = JournalEntry.objects.filter(id__lte=after).order_by("-correlation_id").first()
+        host.next_correlation_id = (last.correlation_id + 1) if last is not None else 1
+    else:
+        host = Host(broker=brokerx.Broker())
     specs: list[dict[str, Any]] = settings.BROKERX_ASSETS
+    markets: list[dict[str, Any]] = settings.BROKERX_INSTRUMENTS
     host.assets = {str(a["code"]): int(a["id"]) for a in specs}
-    for op, corr in JournalEntry.objects.order_by("id").values_list("command", "correlation_id"):
-        host.observe(apply_operation(host.broker, op))
+    first_boot = not JournalEntry.objects.exists()
+    if not first_boot:
+        host.symbols = {i: str(m["symbol"]) for i, m in enumerate(markets)}
+    host.replayed = 0
+    for op, corr in JournalEntry.objects.filter(id__gt=after).order_by("id").values_list("command", "correlation_id"):
+        apply_operation(host.broker, op)
         host.next_correlation_id = max(host.next_correlation_id, corr + 1)
-    if not host.symbols:
+        host.replayed += 1
+    if first_boot:
         with transaction.atomic():
             for a in specs:
                 host.journal(host.operation("create_asset", asset=int(a["id"]), code=str(a["code"]), scale=int(a["scale"])))
-            markets: list[dict[str, Any]] = settings.BROKERX_INSTRUMENTS
             for m in markets:
                 host.journal(host.operation(
                     "register_market", symbol=m["symbol"], tick_size=m["tick_size"], lot_size=m["lot_size"],
@@ -210,6 +226,18 @@ def submit(make: Callable[[Host], Operation]) -> tuple[JournalEntry, list[broker
             # not commit: rebuild from the journal, which does not hold it.
             _host = None
             raise
+
+
+def take_snapshot() -> Snapshot:
+    """Stores the Broker's state as of the last journal entry (under the lock, so
+    no operation is half-journaled)."""
+    with Locked() as host:
+        last = JournalEntry.objects.order_by("-id").first()
+        return Snapshot.objects.create(
+            journal_id=last.id if last is not None else 0,
+            state_hash=str(host.broker.state_hash()),
+            data=host.broker.snapshot(),
+        )
 
 
 def shutdown() -> None:

@@ -63,3 +63,18 @@ class TradeRecord(models.Model):
 
     class Meta:
         ordering = ["trade_id"]
+
+
+
+class Snapshot(models.Model):
+    """The Broker's state after journal entry ``journal_id``: start-up restores the
+    latest one and replays only the entries after it."""
+
+    id = models.BigAutoField(primary_key=True)
+    journal_id = models.BigIntegerField()
+    state_hash = models.CharField(max_length=20)
+    data = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]

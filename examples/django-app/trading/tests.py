@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 from decimal import Decimal
 from typing import Any
 
 import brokerx
+from django.core.management import call_command
 from django.test import Client, TestCase
 
 from . import host
@@ -194,6 +196,24 @@ class BrokerageTests(TestCase):
         # and it keeps working: the next order id continues the sequence
         _, placed = self.place(2, "buy", "29000", "0.01")
         self.assertEqual(placed["order_id"], big["order_id"] + 1)
+
+    def test_restart_from_a_snapshot_replays_only_the_tail(self) -> None:
+        self.deposit(1, "BTC", "5", "a")
+        self.deposit(2, "USD", "1000000", "b")
+        self.place(1, "sell", "30000", "1")
+        snap = host.take_snapshot()
+        self.place(2, "buy", "30000", "0.4")
+        self.place(1, "sell", "30010", "1")
+        before = self.snapshot_state()
+        host.shutdown()
+        after = self.snapshot_state()
+        self.assertEqual(before, after)
+        with host.Locked() as h:
+            self.assertEqual(h.replayed, 2)
+        self.assertGreater(snap.journal_id, 0)
+        call_command("snapshot", stdout=io.StringIO())
+        host.shutdown()
+        self.assertEqual(self.snapshot_state(), before)
 
     def test_failed_transaction_rebuilds_the_engine_from_the_journal(self) -> None:
         self.deposit(1, "BTC", "5", "a")
