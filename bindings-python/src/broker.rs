@@ -42,7 +42,7 @@ fn money(minor: i128, scale: u8) -> Option<Decimal> {
 }
 
 /// A money field of a Broker event: minor units plus the asset's scale.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Money {
     minor: u128,
     scale: u8,
@@ -62,7 +62,7 @@ impl Field for Money {
 }
 
 /// A ledger account `(owner, asset)`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Acct(AccountKey);
 
 impl Field for Acct {
@@ -78,7 +78,7 @@ impl Field for u128 {
 }
 
 /// `key=value` facts of a refusal, as a dict of ints.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Facts(Vec<(&'static str, i128)>);
 
 impl Field for Facts {
@@ -93,8 +93,8 @@ impl Field for Facts {
 
 macro_rules! broker_event_class {
     ($name:ident { $($field:ident : $ty:ty),* $(,)? }) => {
-        #[pyclass(frozen, eq, module = "brokerx._native")]
-        #[derive(Clone, Debug, PartialEq)]
+        #[pyclass(frozen, eq, hash, module = "brokerx._native")]
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
         pub struct $name {
             seq: u64,
             ts: u64,

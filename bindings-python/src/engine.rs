@@ -674,7 +674,7 @@ impl Instrument {
     fn max_qty<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         decimal_to_py(py, self.inner.lots_to_qty(self.inner.spec.max_qty))
     }
-    /// Status at registration (the live status is in `TradingStatusChanged` events).
+    /// The current trading status: `open`, `halted` or `closed`.
     #[getter]
     fn status(&self) -> &'static str {
         self.inner.spec.status.as_str()

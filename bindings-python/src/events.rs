@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 use crate::convert::decimal_to_py;
 
 /// The grid of one instrument: what turns ticks and lots into Decimals.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Scale {
     pub tick: Decimal,
     pub lot: Decimal,
@@ -54,10 +54,10 @@ impl Field for &'static str {
 }
 
 /// A price in ticks, read as a Decimal.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Px(pub Ticks);
 /// A quantity in lots, read as a Decimal.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Qty(pub Lots);
 
 impl Field for Px {
@@ -114,8 +114,8 @@ impl Field for Option<LevelView> {
 }
 
 /// One price level: total quantity and order count at a price.
-#[pyclass(frozen, eq, module = "brokerx._native")]
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[pyclass(frozen, eq, hash, module = "brokerx._native")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Level {
     view: LevelView,
     scale: Scale,
@@ -161,8 +161,8 @@ impl Level {
 
 macro_rules! event_class {
     ($name:ident { $($field:ident : $ty:ty),* $(,)? }) => {
-        #[pyclass(frozen, eq, module = "brokerx._native")]
-        #[derive(Clone, Debug, PartialEq)]
+        #[pyclass(frozen, eq, hash, module = "brokerx._native")]
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
         pub struct $name {
             seq: u64,
             ts: u64,

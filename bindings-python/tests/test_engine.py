@@ -177,6 +177,7 @@ def test_halt_rejects_places_and_resume_reopens(eng: brokerx.Engine) -> None:
     oid = accepted_id(eng.place(1, 0, "buy", "99", 5))
     (s,) = trading(eng.halt("ACME"))
     assert isinstance(s, brokerx.TradingStatusChanged) and s.status == "halted"
+    assert eng.instrument("ACME").status == "halted"
     (r,) = trading(eng.place(1, 0, "buy", "99", 1))
     assert isinstance(r, brokerx.Rejected) and r.reason == "instrument_halted"
     (r,) = trading(eng.amend(1, oid, qty="4"))
@@ -307,6 +308,11 @@ def test_events_are_frozen_typed_and_comparable(eng: brokerx.Engine) -> None:
         a.extra = 1  # type: ignore[attr-defined]
     assert a == evs[0]
     assert a != evs[1]
+    twin = brokerx.Engine()
+    twin.register_instrument("ACME", "0.01", "1", ts=1_000)
+    same = twin.place(1, 0, "sell", "100.10", 3, ts=2_000)
+    assert same == evs and same[0] is not a and hash(same[0]) == hash(a)  # equal values, equal hashes
+    assert len({a, same[0], evs[1]}) == 2
     assert repr(a).startswith("Accepted(seq=2, ts=2000")
     assert a.to_dict() == {
         "type": "Accepted", "seq": 2, "ts": 2_000, "correlation_id": 0, "instrument": 0,
