@@ -721,9 +721,9 @@ impl Broker {
             risk: InstrumentRisk::default(),
             last_trade: None,
         });
-        let spec = self.engine.instrument(i).map(|x| x.spec.clone());
+        let spec = self.engine.instrument(i).map(|x| (x.spec.status, x.spec.min_qty, x.spec.max_qty));
         let (open, min_qty, max_qty) =
-            spec.map_or((false, Lots(1), Lots(0)), |s| (s.status == TradingStatus::Open, s.min_qty, s.max_qty));
+            spec.map_or((false, Lots(1), Lots(0)), |(status, min, max)| (status == TradingStatus::Open, min, max));
         let bbo = self.engine.bbo(i).unwrap_or_default();
         let asset = if intent.side == Side::Buy { market.quote } else { market.base };
         let available = self.available(account, asset);
@@ -764,7 +764,7 @@ impl Broker {
 
     fn exec_place(&mut self, cmd: &BrokerCommand, p: &Place, o: &mut Out<'_>) {
         // Expiries due now run first, so their holds are free for this order.
-        self.run_engine(&Command { ts: cmd.ts, correlation_id: cmd.correlation_id, kind: CommandKind::ExpireDue }, o);
+        self.expire_due(cmd, o);
         let intent = OrderIntent {
             side: p.side,
             limit: match p.order_type {
@@ -840,8 +840,17 @@ impl Broker {
         }
     }
 
+    fn expire_due(&mut self, cmd: &BrokerCommand, o: &mut Out<'_>) {
+        if self.engine.next_deadline().is_some_and(|d| d <= cmd.ts) {
+            self.run_engine(
+                &Command { ts: cmd.ts, correlation_id: cmd.correlation_id, kind: CommandKind::ExpireDue },
+                o,
+            );
+        }
+    }
+
     fn exec_amend(&mut self, cmd: &BrokerCommand, a: &Amend, o: &mut Out<'_>) {
-        self.run_engine(&Command { ts: cmd.ts, correlation_id: cmd.correlation_id, kind: CommandKind::ExpireDue }, o);
+        self.expire_due(cmd, o);
         let (Some(view), Some(f)) = (self.engine.order(a.order_id), self.funds.get(&a.order_id).copied()) else {
             return;
         };
@@ -866,7 +875,8 @@ impl Broker {
                 })
             }
         };
-        let resized = approval.hold != f.hold || price != f.hold_price;
+        // A sell's hold is its quantity, whatever the price.
+        let resized = approval.hold != f.hold || (f.side == Side::Buy && price != f.hold_price);
         if resized && !self.rehold(a.order_id, approval.hold, price, remaining, o) {
             let reject = RiskReject {
                 code: risk::RiskCode::InsufficientFunds,

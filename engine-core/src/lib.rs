@@ -35,6 +35,7 @@ pub mod event;
 pub mod hash;
 pub mod instrument;
 pub mod risk;
+pub mod saga;
 mod state;
 pub mod types;
 pub mod workload;

@@ -100,7 +100,7 @@ fuzz_target!(|ops: Vec<Op>| {
                 asset: AssetId(1),
                 max_amount: Amount::from_minor(LIMIT),
             }],
-            daily_limits: vec![],
+            ..Policy::default()
         },
         transfers_max: 200,
         ..LedgerConfig::default()

@@ -130,18 +130,31 @@ impl Hasher for IdHasher {
     /// The top 7 bits (hashbrown's in-group tag) mix the whole id.
     #[inline]
     fn write_u128(&mut self, i: u128) {
-        #[allow(clippy::cast_possible_truncation)]
-        let (lo, hi) = (i as u64, (i >> 64) as u64);
-        let block = fold_mul(((lo >> 4) | (hi << 60)) ^ self.0 ^ K0, (hi >> 4) ^ K1);
-        let tag = fold_mul(lo ^ K2, hi ^ K3);
-        const LOW: u64 = u64::MAX >> 7;
-        self.0 = (((block << 4) | (lo & 15)) & LOW) | (tag & !LOW);
+        self.0 = block_hash(i, self.0);
     }
 
     #[inline]
     fn write_usize(&mut self, i: usize) {
         self.write_u64(i as u64);
     }
+}
+
+#[inline]
+fn block_hash(i: u128, state: u64) -> u64 {
+    const LOW: u64 = u64::MAX >> 7;
+    #[allow(clippy::cast_possible_truncation)]
+    let (lo, hi) = (i as u64, (i >> 64) as u64);
+    let block = fold_mul(((lo >> 4) | (hi << 60)) ^ state ^ K0, (hi >> 4) ^ K1);
+    let tag = fold_mul(lo ^ K2, hi ^ K3);
+    (((block << 4) | (lo & 15)) & LOW) | (tag & !LOW)
+}
+
+/// The position hash of a transfer id: ids in the same block of 16 get
+/// neighbouring positions (see [`IdHasher`]'s `write_u128`).
+#[inline]
+#[must_use]
+pub fn id_position_hash(id: u128) -> u64 {
+    block_hash(id, 0)
 }
 
 /// [`BuildHasher`] for [`IdHasher`]; seedless and deterministic.

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::{Account, AccountBalance, AccountSpec, AssetSpec, AssetTotals};
 use crate::hash::{Fnv1a, IdMap};
+use crate::idtable::IdTable;
 use crate::journal::{JournalEntry, JournalEvent, TransferRecord};
 use crate::policy::{LimitSide, Policy};
 use crate::status::{LedgerError, TransferResult, TransferStatus};
@@ -139,6 +140,11 @@ impl HoldView {
     }
 }
 
+// Per-transfer memory is dominated by these; keep them from growing by
+// accident (see docs/performance.md for bytes per transfer).
+const _: () = assert!(std::mem::size_of::<JournalEntry>() <= 144);
+const _: () = assert!(std::mem::size_of::<Hold>() <= 96);
+
 const NO_HOLD: u32 = u32::MAX;
 const NONE: u32 = u32::MAX;
 
@@ -149,27 +155,6 @@ enum IdRecord {
     Applied { entry: u32, hold: u32 },
     /// Refused with a remembered status.
     Refused,
-}
-
-/// Map key: a transfer id as two `u64`s. Eight-byte alignment keeps a map
-/// slot (key + [`IdSlot`]) at 24 bytes instead of 32 for a `u128` key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct IdKey([u64; 2]);
-
-impl From<TransferId> for IdKey {
-    #[inline]
-    fn from(id: TransferId) -> Self {
-        // Splitting into halves is the point of the truncation.
-        #[allow(clippy::cast_possible_truncation)]
-        IdKey([id.0 as u64, (id.0 >> 64) as u64])
-    }
-}
-
-impl std::hash::Hash for IdKey {
-    #[inline]
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        state.write_u128(u128::from(self.0[0]) | (u128::from(self.0[1]) << 64));
-    }
 }
 
 /// An [`IdRecord`] packed into 8 bytes: journal entry in the low half, hold
@@ -273,7 +258,7 @@ pub struct Ledger {
     /// (debit side, credit side): a singly linked list per account, newest
     /// first, that costs nothing extra on the hot path.
     entry_links: Vec<[u32; 2]>,
-    ids: IdMap<IdKey, IdSlot>,
+    ids: IdTable,
     holds: Vec<Hold>,
     open_holds: Vec<u32>,
     deadlines: BTreeSet<(Timestamp, u32)>,
@@ -287,8 +272,7 @@ impl Ledger {
     #[must_use]
     pub fn new(config: LedgerConfig) -> Self {
         let reserve = config.transfers_reserve as usize;
-        let mut ids = IdMap::default();
-        ids.reserve(reserve);
+        let ids = IdTable::with_capacity(reserve);
         let mut journal = Vec::with_capacity(reserve);
         let mut entry_links = Vec::with_capacity(reserve);
         let holds_reserve = config.holds_reserve as usize;
@@ -306,10 +290,6 @@ impl Ledger {
             journal.clear();
             entry_links.resize(reserve, [NONE, NONE]);
             entry_links.clear();
-            for i in 0..reserve {
-                ids.insert(IdKey([i as u64, u64::MAX]), IdSlot::REFUSED);
-            }
-            ids.clear();
         }
         let mut holds = Vec::with_capacity(holds_reserve);
         if config.prefault {
@@ -428,7 +408,14 @@ impl Ledger {
     /// [`LedgerError::TimeWentBackwards`], [`LedgerError::AssetNotFound`],
     /// [`LedgerError::AccountExists`], [`LedgerError::MaxBalanceOverflow`],
     /// [`LedgerError::AccountsMaxReached`]. The ledger is unchanged on error.
-    pub fn create_account(&mut self, now: Timestamp, spec: AccountSpec) -> Result<(), LedgerError> {
+    ///
+    /// A wallet (`must_not_go_negative`) created without a `max_balance`
+    /// gets the policy's wallet limit for its asset, if any; the journal
+    /// records the effective spec.
+    pub fn create_account(&mut self, now: Timestamp, mut spec: AccountSpec) -> Result<(), LedgerError> {
+        if spec.must_not_go_negative && spec.max_balance.is_none() {
+            spec.max_balance = self.config.policy.wallet_limit(spec.key.asset);
+        }
         if now < self.now {
             return Err(LedgerError::TimeWentBackwards { now, last: self.now });
         }
@@ -503,6 +490,21 @@ impl Ledger {
         Ok(())
     }
 
+    /// [`Ledger::submit`] for a batch of one, without an output vector: for
+    /// deposits, withdrawals and single holds. A transfer flagged `linked`
+    /// gets `linked_event_chain_open`.
+    ///
+    /// # Errors
+    /// [`LedgerError::TimeWentBackwards`]; nothing is applied then.
+    pub fn submit_one(&mut self, now: Timestamp, transfer: &Transfer) -> Result<TransferStatus, LedgerError> {
+        self.advance_clock(now)?;
+        self.expire_due(now, None);
+        if transfer.is_linked() {
+            return Ok(TransferStatus::LinkedEventChainOpen);
+        }
+        Ok(self.apply_one(now, transfer, false))
+    }
+
     fn apply_chain(&mut self, now: Timestamp, chain: &[Transfer], chain_open: bool, out: &mut Vec<TransferResult>) {
         let base = out.len();
         if chain_open {
@@ -566,7 +568,7 @@ impl Ledger {
                     }
                 },
                 Undo::Applied { id } => {
-                    self.ids.remove(&IdKey::from(id));
+                    self.ids.remove(id.0);
                 }
                 Undo::HoldCreated { hold } => {
                     self.close_hold(hold);
@@ -656,12 +658,12 @@ impl Ledger {
 
     #[inline]
     fn id_get(&self, id: TransferId) -> Option<IdRecord> {
-        self.ids.get(&IdKey::from(id)).map(|s| s.unpack())
+        self.ids.get(id.0).map(|v| IdSlot(v).unpack())
     }
 
     #[inline]
     fn id_insert(&mut self, id: TransferId, record: IdRecord) {
-        self.ids.insert(IdKey::from(id), IdSlot::pack(record));
+        self.ids.insert(id.0, IdSlot::pack(record).0);
     }
 
     fn has_room(&self) -> bool {
@@ -1451,23 +1453,18 @@ impl Ledger {
             if e.seq != i as u64 {
                 return Err(violation("journal sequence gap"));
             }
-            let id = match &e.event {
-                JournalEvent::Transfer(rec) => {
-                    match self.id_get(rec.transfer.id) {
-                        Some(IdRecord::Applied { entry, .. }) if entry as usize == i => {}
-                        _ => return Err(violation("transfer not indexed to its entry")),
-                    }
-                    rec.transfer.id
-                }
+            match &e.event {
+                JournalEvent::Transfer(rec) => match self.id_get(rec.transfer.id) {
+                    Some(IdRecord::Applied { entry, .. }) if entry as usize == i => {}
+                    _ => return Err(violation("transfer not indexed to its entry")),
+                },
                 JournalEvent::TransferRefused { id, .. } => {
                     if self.id_get(*id) != Some(IdRecord::Refused) {
                         return Err(violation("refusal not indexed"));
                     }
-                    *id
                 }
                 _ => continue,
-            };
-            let _ = id;
+            }
             recorded += 1;
         }
         if recorded != self.ids.len() {

@@ -19,8 +19,9 @@
 //! same ledger with the same [`Ledger::state_hash`]. Queries: balances,
 //! holds, entries per account, totals per asset.
 //!
-//! **What never happens.** A refused transfer changes no balance; a refused
-//! linked chain leaves no trace at all. Posted debits never differ from
+//! **What never happens.** A refused transfer changes no balance (a
+//! remembered refusal only records its id and a `TransferRefused` journal
+//! entry); a refused linked chain leaves no trace at all. Posted debits never differ from
 //! posted credits for an asset (nor pending from pending). An account
 //! flagged must-not-go-negative never has debits (posted + pending) above
 //! its posted credits. A hold is resolved at most once. A transfer id is
@@ -92,6 +93,7 @@
 
 mod account;
 pub mod hash;
+mod idtable;
 mod journal;
 mod ledger;
 mod policy;
@@ -102,7 +104,7 @@ mod types;
 pub use account::{AccountBalance, AccountSpec, AssetSpec, AssetTotals};
 pub use journal::{JournalEntry, JournalEvent, TransferRecord};
 pub use ledger::{HoldState, HoldView, InvariantViolation, Ledger, LedgerConfig, LedgerSnapshot};
-pub use policy::{DailyLimit, LimitSide, Policy, TransferLimit};
+pub use policy::{DailyLimit, LimitSide, Policy, TransferLimit, WalletLimit};
 pub use status::{LedgerError, TransferResult, TransferStatus};
 pub use transfer::{Transfer, TransferCode, TransferFlags};
 pub use types::{AccountKey, Amount, AssetId, ConvertError, OwnerId, Timestamp, TransferId, ASSET_SCALE_MAX};

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 /// [`TransferStatus::IdAlreadyFailed`] and can never succeed later by
 /// surprise (outside linked chains, which leave no trace when they fail).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum TransferStatus {
     /// Applied.
@@ -372,6 +373,11 @@ mod tests {
         for s in TransferStatus::ALL {
             assert!(seen.insert(s.code()), "duplicate code {}", s.code());
             assert_eq!(TransferStatus::from_code(s.code()), Some(s));
+        }
+        for s in TransferStatus::ALL {
+            // Serialized form (journal JSON, bindings) is the stable code.
+            let json = serde_json::to_string(&s).unwrap();
+            assert_eq!(json, format!("\"{}\"", s.code()));
         }
         assert_eq!(TransferStatus::Ok.ordinal(), 0);
         assert_eq!(TransferStatus::LedgerFull.ordinal(), 41);

@@ -115,9 +115,19 @@ fn repeated_deposit_with_same_key_returns_exists_and_changes_nothing() {
     assert_eq!(f.deposit(1, ALICE, 500), S::Exists);
     assert_eq!(f.available(ALICE), 500);
     assert_eq!(f.ledger.journal().len(), journal_len);
-    // Only the clock moved.
-    assert_ne!(f.ledger.state_hash(), 0);
-    let _ = hash;
+    assert_eq!(f.ledger.state_hash(), hash);
+}
+
+#[test]
+fn submit_one_matches_a_batch_of_one() {
+    let mut f = Fixture::new();
+    let t = Transfer::single(id(1), BANK, ALICE, amt(5), TransferCode::DEPOSIT);
+    assert_eq!(f.ledger.submit_one(Timestamp(20), &t), Ok(S::Ok));
+    assert_eq!(f.ledger.submit_one(Timestamp(20), &t), Ok(S::Exists));
+    assert_eq!(f.ledger.submit_one(Timestamp(21), &t.linked()), Ok(S::LinkedEventChainOpen));
+    assert_eq!(f.ledger.submit_one(Timestamp(19), &t).unwrap_err().code(), "time_went_backwards");
+    assert_eq!(f.available(ALICE), 5);
+    f.ledger.check_invariants().unwrap();
 }
 
 #[test]
@@ -284,7 +294,7 @@ fn cross_asset_transfer_is_refused() {
 fn deposit_above_per_transfer_limit_is_refused() {
     let mut f = Fixture::with_policy(Policy {
         transfer_limits: vec![TransferLimit { code: TransferCode::DEPOSIT, asset: USD, max_amount: amt(100_000) }],
-        daily_limits: vec![],
+        ..Policy::default()
     });
     assert_eq!(f.deposit(1, ALICE, 100_001), S::ExceedsTransferLimit);
     assert_eq!(f.deposit(2, ALICE, 100_000), S::Ok);
@@ -357,6 +367,7 @@ fn daily_withdrawal_limit_resets_next_day() {
             side: LimitSide::Debit,
             max_per_day: amt(100),
         }],
+        ..Policy::default()
     });
     f.deposit(1, ALICE, 1_000);
     let w = |n: u128, a: u128| Transfer::single(id(n), ALICE, BANK, amt(a), TransferCode::WITHDRAWAL);
@@ -397,6 +408,23 @@ fn ledger_full_is_refused_without_change() {
     assert_eq!(f.deposit(3, ALICE, 1), S::LedgerFull);
     assert_eq!(f.deposit(1, ALICE, 1), S::Exists);
     assert_eq!(f.available(ALICE), 2);
+}
+
+#[test]
+fn policy_wallet_limit_is_the_default_max_balance_of_new_wallets() {
+    let mut f = Fixture::with_policy(Policy {
+        wallet_limits: vec![WalletLimit { asset: USD, max_balance: amt(1_000_000) }],
+        ..Policy::default()
+    });
+    // Wallets created by the fixture got the default; CAROL keeps her own.
+    assert_eq!(f.ledger.account(ALICE).unwrap().max_balance, Some(amt(1_000_000)));
+    assert_eq!(f.ledger.account(CAROL_CAPPED).unwrap().max_balance, Some(amt(10_000)));
+    assert_eq!(f.ledger.account(BANK).unwrap().max_balance, None);
+    assert_eq!(f.ledger.account(ALICE_BTC).unwrap().max_balance, None);
+    assert_eq!(f.deposit(1, ALICE, 1_000_000), S::Ok);
+    assert_eq!(f.deposit(2, ALICE, 1), S::ExceedsMaxBalance);
+    let replayed = Ledger::replay(f.ledger.config().clone(), f.ledger.journal()).unwrap();
+    assert_eq!(replayed.state_hash(), f.ledger.state_hash());
 }
 
 // ---- holds ----
@@ -554,6 +582,14 @@ fn linked_chain_failure_rolls_back_everything_and_marks_the_rest() {
     let b = Transfer::single(id(4), ALICE, BOB, amt(41), TransferCode::TRADE_SETTLEMENT).linked();
     let c = Transfer::single(id(5), BANK, BOB, amt(1), TransferCode::DEPOSIT);
     let after = Transfer::single(id(6), BANK, BOB, amt(1), TransferCode::DEPOSIT);
+    // The failing chain alone leaves the state exactly as it was.
+    assert_eq!(
+        f.submit(&[a, h, b, c]),
+        vec![S::LinkedEventFailed, S::LinkedEventFailed, S::InsufficientFunds, S::LinkedEventFailed]
+    );
+    assert_eq!(f.ledger.state_hash(), hash);
+    assert_eq!(f.ledger.journal().len(), journal_len);
+    // Followed by an independent transfer in the same batch.
     assert_eq!(
         f.submit(&[a, h, b, c, after]),
         vec![S::LinkedEventFailed, S::LinkedEventFailed, S::InsufficientFunds, S::LinkedEventFailed, S::Ok]
@@ -566,7 +602,6 @@ fn linked_chain_failure_rolls_back_everything_and_marks_the_rest() {
     // Failed chains are not remembered: the whole chain may be retried.
     f.deposit(7, ALICE, 1);
     assert_eq!(f.submit(&[a, h, b, c]), vec![S::Ok; 4]);
-    let _ = hash;
 }
 
 #[test]

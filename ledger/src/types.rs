@@ -12,6 +12,9 @@ use serde::{Deserialize, Serialize};
 /// [`Decimal`]'s own scale.
 pub const ASSET_SCALE_MAX: u8 = 28;
 
+/// The largest mantissa a [`Decimal`] holds (2^96 − 1).
+const DECIMAL_MANTISSA_MAX: u128 = (1u128 << 96) - 1;
+
 /// Identifies an asset (a currency, a security, a product). `0` is reserved
 /// and means "not set".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -132,7 +135,9 @@ impl Amount {
     /// - [`ConvertError::NegativeAmount`] for a value below zero;
     /// - [`ConvertError::ScaleExceedsAsset`] if the value has more significant
     ///   decimal places than `scale`;
-    /// - [`ConvertError::AmountOverflow`] if the result exceeds [`Amount::MAX`];
+    /// - [`ConvertError::AmountOverflow`] if the result in minor units does
+    ///   not fit a decimal's 96-bit mantissa (so it could not be reported
+    ///   back exactly);
     /// - [`ConvertError::ScaleTooLarge`] if `scale` exceeds [`ASSET_SCALE_MAX`].
     pub fn from_decimal(value: Decimal, scale: u8) -> Result<Amount, ConvertError> {
         if scale > ASSET_SCALE_MAX {
@@ -149,9 +154,11 @@ impl Amount {
         let mantissa = normalized.mantissa().unsigned_abs();
         let shift = u32::from(scale) - value_scale;
         let factor = 10u128.checked_pow(shift).ok_or(ConvertError::AmountOverflow { value })?;
+        // Also refuse what could not be turned back into a decimal (a
+        // 96-bit mantissa), so every accepted amount can be reported.
         let minor = mantissa
             .checked_mul(factor)
-            .filter(|m| *m <= Amount::MAX.0)
+            .filter(|m| *m <= DECIMAL_MANTISSA_MAX)
             .ok_or(ConvertError::AmountOverflow { value })?;
         Ok(Amount(minor))
     }
@@ -266,6 +273,43 @@ mod tests {
         let big = Decimal::MAX;
         assert_eq!(Amount::from_decimal(big, 28).unwrap_err().code(), "amount_overflow");
         assert_eq!(Amount::from_decimal(dec("1"), 29).unwrap_err().code(), "scale_too_large");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn decimal_round_trips_through_minor_units(
+            mantissa in 0i64..=i64::MAX,
+            value_scale in 0u32..=12,
+            asset_scale in 0u8..=18,
+        ) {
+            let value = Decimal::new(mantissa, value_scale);
+            match Amount::from_decimal(value, asset_scale) {
+                Ok(minor) => {
+                    let back = minor.to_decimal(asset_scale).unwrap();
+                    proptest::prop_assert_eq!(back, value);
+                    proptest::prop_assert_eq!(back.scale(), u32::from(asset_scale));
+                }
+                Err(ConvertError::ScaleExceedsAsset { .. }) => {
+                    // Refused only when the value really has more places.
+                    proptest::prop_assert!(value.normalize().scale() > u32::from(asset_scale));
+                }
+                Err(ConvertError::AmountOverflow { .. }) => {
+                    // Refused only when the minor units pass 96 bits.
+                    let shift = u32::from(asset_scale) - value.normalize().scale();
+                    let minor = u128::try_from(value.normalize().mantissa()).unwrap()
+                        .checked_mul(10u128.pow(shift));
+                    proptest::prop_assert!(minor.is_none_or(|m| m >= 1u128 << 96));
+                }
+                Err(e) => proptest::prop_assert!(false, "unexpected {e}"),
+            }
+        }
+
+        #[test]
+        fn minor_units_round_trip_through_decimal(minor in 0u64..=u64::MAX, scale in 0u8..=8) {
+            let amount = Amount::from_minor(u128::from(minor));
+            let d = amount.to_decimal(scale).unwrap();
+            proptest::prop_assert_eq!(Amount::from_decimal(d, scale).unwrap(), amount);
+        }
     }
 
     #[test]

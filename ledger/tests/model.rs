@@ -18,6 +18,7 @@ const BTC: AssetId = AssetId(2);
 const DEPOSIT_LIMIT: u128 = 1_000;
 const DAILY_WITHDRAWAL: u128 = 1_500;
 const CAPPED_MAX: u128 = 5_000;
+const WALLET_MAX: u128 = 8_000;
 
 fn policy() -> Policy {
     Policy {
@@ -32,6 +33,7 @@ fn policy() -> Policy {
             side: LimitSide::Debit,
             max_per_day: Amount::from_minor(DAILY_WITHDRAWAL),
         }],
+        wallet_limits: vec![WalletLimit { asset: USD, max_balance: Amount::from_minor(WALLET_MAX) }],
     }
 }
 
@@ -84,7 +86,17 @@ const MAX: u128 = i128::MAX as u128;
 
 impl Model {
     fn new() -> Self {
-        let specs: BTreeMap<_, _> = account_specs().into_iter().map(|s| (s.key, s)).collect();
+        // The policy's wallet limit is the default max balance of USD
+        // wallets created without one.
+        let specs: BTreeMap<_, _> = account_specs()
+            .into_iter()
+            .map(|mut s| {
+                if s.must_not_go_negative && s.max_balance.is_none() && s.key.asset == USD {
+                    s.max_balance = Some(Amount::from_minor(WALLET_MAX));
+                }
+                (s.key, s)
+            })
+            .collect();
         let cols = specs.keys().map(|k| (*k, [0; 4])).collect();
         Self {
             specs,
@@ -538,6 +550,28 @@ fn arb_batches() -> impl Strategy<Value = Vec<(u64, Vec<Transfer>)>> {
     })
 }
 
+/// `entries_of` must equal a naive filter of the whole journal.
+fn check_entries_of(ledger: &Ledger) {
+    let keys: Vec<AccountKey> = ledger.account_keys().collect();
+    for key in keys {
+        let naive: Vec<u64> = ledger
+            .journal()
+            .iter()
+            .filter(|e| match &e.event {
+                JournalEvent::AccountCreated(spec) => spec.key == key,
+                JournalEvent::Transfer(r) => r.transfer.debit_account == key || r.transfer.credit_account == key,
+                JournalEvent::HoldExpired { debit_account, credit_account, .. } => {
+                    *debit_account == key || *credit_account == key
+                }
+                _ => false,
+            })
+            .map(|e| e.seq)
+            .collect();
+        let got: Vec<u64> = ledger.entries_of(key).iter().map(|e| e.seq).collect();
+        assert_eq!(got, naive, "entries of {key:?}");
+    }
+}
+
 fn compare(model: &Model, ledger: &Ledger) {
     for (key, cols) in &model.cols {
         let b = ledger.balance(*key).unwrap();
@@ -584,7 +618,10 @@ proptest! {
             ledger.check_invariants().unwrap();
             model.check_conservation();
             compare(&model, &ledger);
+            check_entries_of(&ledger);
         }
+        let restored = Ledger::restore(&ledger.snapshot()).unwrap();
+        prop_assert_eq!(restored.state_hash(), ledger.state_hash());
         let replayed = Ledger::replay(ledger.config().clone(), ledger.journal()).unwrap();
         prop_assert_eq!(replayed.state_hash(), ledger.state_hash());
     }

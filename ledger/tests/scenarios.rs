@@ -136,11 +136,16 @@ impl Runner {
         }
         let _ = self.ledger();
         match cmd {
-            "transfer_limit" | "daily_limit" => {
+            "transfer_limit" | "daily_limit" | "wallet_limit" => {
                 if self.ledger.as_ref().is_some_and(|l| !l.journal().is_empty()) {
                     self.fail("policy lines must come before anything else");
                 }
-                if cmd == "transfer_limit" {
+                if cmd == "wallet_limit" {
+                    self.config
+                        .policy
+                        .wallet_limits
+                        .push(WalletLimit { asset: AssetId(self.num(args[0])), max_balance: self.amount(args[1]) });
+                } else if cmd == "transfer_limit" {
                     self.config.policy.transfer_limits.push(TransferLimit {
                         code: TransferCode(self.num(args[0])),
                         asset: AssetId(self.num(args[1])),

@@ -1,0 +1,161 @@
+//! The full path: risk + hold + match + settle, on the exchange-core-style mix with
+//! 1,000 funded accounts. Prints commands/s, latency percentiles, allocations per
+//! command, and the Broker's memory per live order.
+//!
+//!     cargo run --release -p brokerx-benches --bin broker_bench [-- quick]
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use brokerx_benches::{allocs, percentiles, CountingAlloc};
+use brokerx_engine::broker::*;
+use brokerx_engine::risk::InstrumentRisk;
+use brokerx_engine::workload::{exchange_core_mix, instrument_spec};
+use brokerx_engine::*;
+use brokerx_ledger::{AssetId, AssetSpec, LedgerConfig};
+use hdrhistogram::Histogram;
+
+#[global_allocator]
+static GLOBAL: CountingAlloc = CountingAlloc;
+
+const USD: AssetId = AssetId(1);
+const BX: AssetId = AssetId(2);
+
+fn setup(accounts: u64, commands: usize) -> (Broker, Vec<BrokerEvent>) {
+    let ledger = LedgerConfig {
+        transfers_reserve: (commands * 8).min(u32::MAX as usize) as u32,
+        holds_reserve: 1 << 20,
+        prefault: true,
+        ..LedgerConfig::default()
+    };
+    let mut b =
+        Broker::new(BrokerConfig { engine: EngineConfig { market_data: false, ..EngineConfig::default() }, ledger });
+    let mut out = Vec::new();
+    let mut ts = 1u64;
+    let mut run = |b: &mut Broker, kind| {
+        ts += 1;
+        b.apply(&BrokerCommand { ts: Timestamp(ts), correlation_id: CorrelationId(0), kind }, &mut out)
+            .unwrap_or_else(|e| panic!("setup: {e}"));
+    };
+    run(
+        &mut b,
+        BrokerCommandKind::CreateAsset {
+            spec: AssetSpec { id: USD, code: "USD".into(), scale: 2 },
+            wallet_max_balance: None,
+        },
+    );
+    run(
+        &mut b,
+        BrokerCommandKind::CreateAsset {
+            spec: AssetSpec { id: BX, code: "BX".into(), scale: 0 },
+            wallet_max_balance: None,
+        },
+    );
+    let risk = InstrumentRisk {
+        collar_bps: Some(5_000),
+        reference_price: Some(Ticks(100_000)),
+        maker_fee_bps: 1,
+        taker_fee_bps: 2,
+        ..InstrumentRisk::default()
+    };
+    run(
+        &mut b,
+        BrokerCommandKind::RegisterMarket(MarketSpec { instrument: instrument_spec(), base: BX, quote: USD, risk }),
+    );
+    for a in 1..=accounts {
+        run(
+            &mut b,
+            BrokerCommandKind::Deposit(Funds {
+                account: AccountId(a),
+                asset: USD,
+                amount: 1_000_000_000_000,
+                key: u128::from(a),
+            }),
+        );
+        run(
+            &mut b,
+            BrokerCommandKind::Deposit(Funds {
+                account: AccountId(a),
+                asset: BX,
+                amount: 100_000_000,
+                key: u128::from(a) << 32,
+            }),
+        );
+    }
+    out.clear();
+    (b, out)
+}
+
+fn broker_commands(cmds: &[Command], from_ts: u64) -> Vec<BrokerCommand> {
+    cmds.iter()
+        .filter_map(|c| {
+            let kind = match c.kind {
+                CommandKind::Place(p) => BrokerCommandKind::Place(p),
+                CommandKind::Cancel(x) => BrokerCommandKind::Cancel(x),
+                CommandKind::Amend(a) => BrokerCommandKind::Amend(a),
+                _ => return None,
+            };
+            Some(BrokerCommand { ts: Timestamp(from_ts + c.ts.0), correlation_id: c.correlation_id, kind })
+        })
+        .collect()
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "quick");
+    let (n, accounts) = if quick { (200_000, 1_000) } else { (2_000_000, 1_000) };
+    let w = exchange_core_mix(42, n, 1_000, accounts);
+    let warm = broker_commands(&w.commands[..w.measured_from], 1_000_000);
+    let measured = broker_commands(&w.commands[w.measured_from..], 1_000_000);
+    println!(
+        "broker_bench: seed 42, {} measured commands (exchange-core mix), {accounts} funded accounts; single thread",
+        measured.len()
+    );
+
+    let mut best = f64::MAX;
+    let mut stats = (0usize, 0usize, 0.0f64);
+    for _ in 0..if quick { 1 } else { 3 } {
+        let (mut b, mut out) = setup(accounts, w.commands.len());
+        for c in &warm {
+            out.clear();
+            let _ = b.apply(c, &mut out);
+        }
+        let a0 = allocs();
+        let (mut trades, mut rejects) = (0usize, 0usize);
+        let t = Instant::now();
+        for c in &measured {
+            out.clear();
+            let _ = black_box(b.apply(c, &mut out));
+            for e in &out {
+                match e.kind {
+                    BrokerEventKind::Order(EventKind::Trade { .. }) => trades += 1,
+                    BrokerEventKind::OrderRejected { .. } => rejects += 1,
+                    _ => {}
+                }
+            }
+        }
+        let secs = t.elapsed().as_secs_f64();
+        best = best.min(secs);
+        stats = (trades, rejects, (allocs() - a0) as f64 / measured.len() as f64);
+        assert!(b.check_invariants().is_ok(), "invariants after the run");
+    }
+    println!(
+        "full path: {:.2} M commands/s ({} trades settled, {} risk rejections, {:.3} allocs/cmd)",
+        measured.len() as f64 / best / 1e6,
+        stats.0,
+        stats.1,
+        stats.2
+    );
+    let (mut b, mut out) = setup(accounts, w.commands.len());
+    for c in &warm {
+        out.clear();
+        let _ = b.apply(c, &mut out);
+    }
+    let mut h = Histogram::<u64>::new_with_bounds(1, 100_000_000, 3).unwrap_or_else(|_| unreachable!());
+    for c in &measured {
+        out.clear();
+        let t = Instant::now();
+        let _ = black_box(b.apply(c, &mut out));
+        let _ = h.record((t.elapsed().as_nanos() as u64).max(1));
+    }
+    println!("latency per command: {}", percentiles(&h));
+}
