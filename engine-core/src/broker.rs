@@ -392,6 +392,11 @@ impl Broker {
         self.funds.get(&order).map(|f| (f.hold_id, f.hold))
     }
 
+    /// The (base, quote) assets of a registered market.
+    pub fn market_assets(&self, instrument: InstrumentId) -> Option<(AssetId, AssetId)> {
+        self.markets.get(instrument.0 as usize).map(|m| (m.base, m.quote))
+    }
+
     /// When the host should next call `apply` with `ExpireDue`.
     pub fn next_deadline(&self) -> Option<Timestamp> {
         self.engine.next_deadline()

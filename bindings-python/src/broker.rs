@@ -1,0 +1,1107 @@
+//! `brokerx.Broker` (engine + pre-trade risk + ledger) and its own event classes.
+//!
+//! Conversions only: order commands reuse the Engine's (`PendingCmd`), resolved on
+//! the Broker's engine; amounts are `Decimal` in the asset's units, converted with
+//! the asset's scale exactly or refused. Order events are the Engine's event
+//! classes (numbered by the Broker); the Broker adds `Posting`, `RiskRejected`,
+//! `FundsMoved` and the configuration events. Risk refusals and funds refusals
+//! are events, as in Rust. Same locking rule as `Engine`.
+
+use std::sync::{Mutex, MutexGuard, TryLockError};
+
+use brokerx_engine::broker::{
+    Broker as RBroker, BrokerCommand, BrokerCommandKind, BrokerConfig, BrokerError, BrokerEvent, BrokerEventKind,
+    BrokerSnapshot, Funds, FundsDirection, MarketSpec, PostingKind,
+};
+use brokerx_engine::risk::{AccountLimits as RAccountLimits, InstrumentRisk as RInstrumentRisk, RiskState, Throttle};
+use brokerx_engine::{
+    AccountId, Command, CommandKind, CorrelationId, EngineConfig, Event, Instrument, InstrumentId, InstrumentSpec,
+    Lots, OrderId, Timestamp,
+};
+use brokerx_ledger::{AccountKey, AssetId, AssetSpec};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyType};
+use rust_decimal::Decimal;
+
+use crate::commands::{pending_ref, place_pending, InstrRef, Pending, PendingCmd};
+use crate::convert::{decimal_to_py, status_from, to_decimal, to_decimal_opt, to_ts, to_ts_opt, Kind};
+use crate::errors::{new_error, BindError};
+use crate::events::{event_to_py, Field, Level, Scale};
+
+fn broker_err(e: BrokerError) -> BindError {
+    match e {
+        BrokerError::Command(c) => BindError::Command(c),
+        other => BindError::other(other.code(), other.to_string()),
+    }
+}
+
+/// Minor units of an asset → `Decimal` (exact; `None` if it does not fit).
+fn money(minor: i128, scale: u8) -> Option<Decimal> {
+    Decimal::try_from_i128_with_scale(minor, u32::from(scale)).ok()
+}
+
+/// A money field of a Broker event: minor units plus the asset's scale.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Money {
+    minor: u128,
+    scale: u8,
+}
+
+impl Field for Money {
+    fn py<'py>(&self, py: Python<'py>, _: &Scale) -> PyResult<Bound<'py, PyAny>> {
+        let d = i128::try_from(self.minor).ok().and_then(|m| money(m, self.scale));
+        match d {
+            Some(d) => decimal_to_py(py, d),
+            None => Err(new_error(py, "amount_overflow", format!("{} minor units do not fit a Decimal", self.minor))),
+        }
+    }
+    fn json<'py>(&self, py: Python<'py>, s: &Scale) -> PyResult<Bound<'py, PyAny>> {
+        Ok(self.py(py, s)?.str()?.into_any())
+    }
+}
+
+/// A ledger account `(owner, asset)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Acct(AccountKey);
+
+impl Field for Acct {
+    fn py<'py>(&self, py: Python<'py>, _: &Scale) -> PyResult<Bound<'py, PyAny>> {
+        Ok((self.0.owner.0, self.0.asset.0).into_pyobject(py)?.into_any())
+    }
+}
+
+impl Field for u128 {
+    fn py<'py>(&self, py: Python<'py>, _: &Scale) -> PyResult<Bound<'py, PyAny>> {
+        Ok(self.into_pyobject(py)?.into_any())
+    }
+}
+
+/// `key=value` facts of a refusal, as a dict of ints.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Facts(Vec<(&'static str, i128)>);
+
+impl Field for Facts {
+    fn py<'py>(&self, py: Python<'py>, _: &Scale) -> PyResult<Bound<'py, PyAny>> {
+        let d = PyDict::new(py);
+        for (k, v) in &self.0 {
+            d.set_item(*k, *v)?;
+        }
+        Ok(d.into_any())
+    }
+}
+
+macro_rules! broker_event_class {
+    ($name:ident { $($field:ident : $ty:ty),* $(,)? }) => {
+        #[pyclass(frozen, eq, hash, module = "brokerx._native")]
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        pub struct $name {
+            seq: u64,
+            ts: u64,
+            correlation_id: u64,
+            $($field: $ty,)*
+        }
+
+        #[pymethods]
+        impl $name {
+            #[getter]
+            fn seq(&self) -> u64 { self.seq }
+            #[getter]
+            fn ts(&self) -> u64 { self.ts }
+            #[getter]
+            fn correlation_id(&self) -> u64 { self.correlation_id }
+            $(
+                #[getter]
+                fn $field<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                    Field::py(&self.$field, py, &NO_SCALE)
+                }
+            )*
+            fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+                let d = PyDict::new(py);
+                d.set_item("type", stringify!($name))?;
+                d.set_item("seq", self.seq)?;
+                d.set_item("ts", self.ts)?;
+                d.set_item("correlation_id", self.correlation_id)?;
+                $( d.set_item(stringify!($field), Field::json(&self.$field, py, &NO_SCALE)?)?; )*
+                Ok(d)
+            }
+            #[allow(unused_variables, unused_mut)]
+            fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+                let mut s = format!("{}(seq={}, ts={}, correlation_id={}", stringify!($name), self.seq, self.ts, self.correlation_id);
+                $(
+                    s.push_str(concat!(", ", stringify!($field), "="));
+                    s.push_str(&Field::py(&self.$field, py, &NO_SCALE)?.repr()?.to_str()?);
+                )*
+                s.push(')');
+                Ok(s)
+            }
+        }
+    };
+}
+
+const NO_SCALE: Scale = Scale { tick: Decimal::ONE, lot: Decimal::ONE };
+
+broker_event_class!(Posting {
+    transfer_id: u128,
+    kind: &'static str,
+    code: u32,
+    debit: Acct,
+    credit: Acct,
+    amount: Money,
+    order_id: Option<u64>,
+    trade_id: Option<u64>,
+});
+broker_event_class!(RiskRejected {
+    account: u64,
+    instrument: u32,
+    order_id: Option<u64>,
+    reason: &'static str,
+    context: Facts,
+});
+broker_event_class!(FundsMoved {
+    key: u128,
+    direction: &'static str,
+    account: u64,
+    asset: u32,
+    amount: Money,
+    status: &'static str,
+    replayed: bool,
+});
+broker_event_class!(AssetCreated { asset: u32 });
+broker_event_class!(MarketRegistered { instrument: u32, base: u32, quote: u32 });
+broker_event_class!(InstrumentRiskChanged { instrument: u32 });
+broker_event_class!(AccountLimitsChanged { account: u64 });
+broker_event_class!(AccountEnabledChanged { account: u64, enabled: bool });
+broker_event_class!(RestrictionChanged { account: u64, instrument: u32, restricted: bool });
+broker_event_class!(SettlementFailed { trade_id: u64, status: &'static str });
+
+/// Everything a converted event needs: instrument grids and asset scales.
+#[derive(Clone, Debug, Default)]
+struct Scales {
+    instruments: Vec<Scale>,
+}
+
+impl Scales {
+    fn of(b: &RBroker) -> Self {
+        Scales {
+            instruments: b
+                .engine()
+                .instruments()
+                .map(|i| Scale { tick: i.spec.tick_size, lot: i.spec.lot_size })
+                .collect(),
+        }
+    }
+    fn asset_scale(&self, b: &RBroker, asset: AssetId) -> u8 {
+        b.ledger().asset(asset).map_or(0, |a| a.scale)
+    }
+}
+
+/// Converts one Broker event (pure data; the scales were copied under the lock).
+fn broker_event_to_py<'py>(
+    py: Python<'py>,
+    e: &BrokerEvent,
+    sc: &Scales,
+    asset_scales: &[(u32, u8)],
+) -> PyResult<Bound<'py, PyAny>> {
+    let (seq, ts, correlation_id) = (e.seq, e.ts.0, e.correlation_id.0);
+    let scale_of = |a: AssetId| asset_scales.iter().find(|(id, _)| *id == a.0).map_or(0, |(_, s)| *s);
+    macro_rules! mk {
+        ($name:ident { $($f:ident : $v:expr),* $(,)? }) => {
+            Ok(Bound::new(py, $name { seq, ts, correlation_id, $($f: $v,)* })?.into_any())
+        };
+    }
+    match e.kind {
+        BrokerEventKind::Order(kind) => {
+            event_to_py(py, &Event { seq, ts: e.ts, correlation_id: e.correlation_id, kind }, &sc.instruments)
+        }
+        BrokerEventKind::Posting(p) => mk!(Posting {
+            transfer_id: p.transfer_id.0,
+            kind: match p.kind {
+                PostingKind::Single => "single",
+                PostingKind::Hold => "hold",
+                PostingKind::Post => "post",
+                PostingKind::Void => "void",
+            },
+            code: u32::from(p.code.0),
+            debit: Acct(p.debit),
+            credit: Acct(p.credit),
+            amount: Money { minor: p.amount, scale: scale_of(p.debit.asset) },
+            order_id: p.order_id.map(|o| o.0),
+            trade_id: p.trade_id.map(|t| t.0),
+        }),
+        BrokerEventKind::OrderRejected { account, instrument, order_id, reject } => mk!(RiskRejected {
+            account: account.0,
+            instrument: instrument.0,
+            order_id: order_id.map(|o| o.0),
+            reason: reject.code.code(),
+            context: Facts(reject.context.iter().collect()),
+        }),
+        BrokerEventKind::FundsMoved { key, direction, account, asset, amount, status, replayed } => mk!(FundsMoved {
+            key: key,
+            direction: match direction {
+                FundsDirection::Deposit => "deposit",
+                FundsDirection::Withdrawal => "withdrawal",
+            },
+            account: account.0,
+            asset: asset.0,
+            amount: Money { minor: amount, scale: scale_of(asset) },
+            status: status.code(),
+            replayed: replayed,
+        }),
+        BrokerEventKind::AssetCreated { asset } => mk!(AssetCreated { asset: asset.0 }),
+        BrokerEventKind::MarketRegistered { instrument, base, quote } => {
+            mk!(MarketRegistered { instrument: instrument.0, base: base.0, quote: quote.0 })
+        }
+        BrokerEventKind::InstrumentRiskChanged { instrument, .. } => {
+            mk!(InstrumentRiskChanged { instrument: instrument.0 })
+        }
+        BrokerEventKind::AccountLimitsChanged { account, .. } => mk!(AccountLimitsChanged { account: account.0 }),
+        BrokerEventKind::AccountEnabledChanged { account, enabled } => {
+            mk!(AccountEnabledChanged { account: account.0, enabled: enabled })
+        }
+        BrokerEventKind::RestrictionChanged { account, instrument, restricted } => {
+            mk!(RestrictionChanged { account: account.0, instrument: instrument.0, restricted: restricted })
+        }
+        BrokerEventKind::SettlementFailed { trade_id, status } => {
+            mk!(SettlementFailed { trade_id: trade_id.0, status: status.code() })
+        }
+    }
+}
+
+/// Per-instrument risk settings. Quantities and prices are `Decimal` on the
+/// instrument's grid, `max_order_notional` is in the quote asset's units.
+#[pyclass(frozen, eq, module = "brokerx._native")]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstrumentRisk {
+    state: RiskState,
+    max_order_qty: Option<Decimal>,
+    max_order_notional: Option<Decimal>,
+    collar_bps: Option<u32>,
+    reference_price: Option<Decimal>,
+    fail_closed: bool,
+    maker_fee_bps: u32,
+    taker_fee_bps: u32,
+}
+
+impl InstrumentRisk {
+    fn resolve(&self, grid: &Instrument, quote_scale: u8) -> Result<RInstrumentRisk, BindError> {
+        let notional = match self.max_order_notional {
+            Some(d) => Some(
+                brokerx_ledger::Amount::from_decimal(d, quote_scale)
+                    .map_err(|e| BindError::other(e.code(), e.to_string()))?
+                    .minor(),
+            ),
+            None => None,
+        };
+        Ok(RInstrumentRisk {
+            state: self.state,
+            max_order_qty: self.max_order_qty.map(|q| grid.qty_to_lots(q)).transpose()?,
+            max_order_notional: notional,
+            collar_bps: self.collar_bps,
+            reference_price: self.reference_price.map(|p| grid.price_to_ticks(p)).transpose()?,
+            fail_closed: self.fail_closed,
+            maker_fee_bps: self.maker_fee_bps,
+            taker_fee_bps: self.taker_fee_bps,
+        })
+    }
+}
+
+#[pymethods]
+impl InstrumentRisk {
+    #[new]
+    #[pyo3(signature = (*, state="active", max_order_qty=None, max_order_notional=None, collar_bps=Some(1_000), reference_price=None, fail_closed=true, maker_fee_bps=0, taker_fee_bps=0))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        state: &str,
+        max_order_qty: Option<&Bound<'_, PyAny>>,
+        max_order_notional: Option<&Bound<'_, PyAny>>,
+        collar_bps: Option<u32>,
+        reference_price: Option<&Bound<'_, PyAny>>,
+        fail_closed: bool,
+        maker_fee_bps: u32,
+        taker_fee_bps: u32,
+    ) -> PyResult<Self> {
+        let state = match state {
+            "active" => RiskState::Active,
+            "reducing" => RiskState::Reducing,
+            "halted" => RiskState::Halted,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "state must be one of 'active', 'reducing', 'halted', got {other:?}"
+                )))
+            }
+        };
+        Ok(InstrumentRisk {
+            state,
+            max_order_qty: to_decimal_opt(max_order_qty, Kind::Qty)?,
+            max_order_notional: to_decimal_opt(max_order_notional, Kind::Qty)?,
+            collar_bps,
+            reference_price: to_decimal_opt(reference_price, Kind::Price)?,
+            fail_closed,
+            maker_fee_bps,
+            taker_fee_bps,
+        })
+    }
+    #[getter]
+    fn state(&self) -> &'static str {
+        match self.state {
+            RiskState::Active => "active",
+            RiskState::Reducing => "reducing",
+            RiskState::Halted => "halted",
+        }
+    }
+    #[getter]
+    fn collar_bps(&self) -> Option<u32> {
+        self.collar_bps
+    }
+    #[getter]
+    fn maker_fee_bps(&self) -> u32 {
+        self.maker_fee_bps
+    }
+    #[getter]
+    fn taker_fee_bps(&self) -> u32 {
+        self.taker_fee_bps
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "InstrumentRisk(state='{}', collar_bps={:?}, maker_fee_bps={}, taker_fee_bps={})",
+            self.state(),
+            self.collar_bps,
+            self.maker_fee_bps,
+            self.taker_fee_bps
+        )
+    }
+}
+
+/// A Broker command before its Decimals meet a grid or an asset scale.
+#[derive(Clone, Debug)]
+enum BPending {
+    Order(PendingCmd),
+    CreateAsset {
+        asset: u32,
+        code: String,
+        scale: u8,
+        wallet_max_balance: Option<Decimal>,
+    },
+    RegisterMarket {
+        spec: InstrumentSpec,
+        min_qty: Option<Decimal>,
+        max_qty: Option<Decimal>,
+        base: u32,
+        quote: u32,
+        risk: InstrumentRisk,
+    },
+    Funds {
+        deposit: bool,
+        account: u64,
+        asset: u32,
+        amount: Decimal,
+        key: u128,
+    },
+    SetRisk {
+        instrument: InstrRef,
+        risk: InstrumentRisk,
+    },
+    SetLimits {
+        account: u64,
+        limits: RAccountLimits,
+    },
+    SetEnabled {
+        account: u64,
+        enabled: bool,
+    },
+    Restrict {
+        account: u64,
+        instrument: InstrRef,
+        restricted: bool,
+    },
+}
+
+struct BCmd {
+    ts: Option<u64>,
+    correlation_id: u64,
+    kind: BPending,
+}
+
+fn resolve(b: &RBroker, c: &BCmd) -> Result<BrokerCommand, BindError> {
+    let ts = Timestamp(c.ts.unwrap_or(b.now().0));
+    let asset_scale = |a: u32| -> Result<u8, BindError> {
+        b.ledger()
+            .asset(AssetId(a))
+            .map(|s| s.scale)
+            .ok_or_else(|| BindError::other("unknown_asset", format!("unknown asset {a}")))
+    };
+    let kind = match &c.kind {
+        BPending::Order(p) => {
+            let Command { kind, .. } = p.resolve(b.engine())?;
+            match kind {
+                CommandKind::Place(x) => BrokerCommandKind::Place(x),
+                CommandKind::Cancel(x) => BrokerCommandKind::Cancel(x),
+                CommandKind::Amend(x) => BrokerCommandKind::Amend(x),
+                CommandKind::MassCancel(x) => BrokerCommandKind::MassCancel(x),
+                CommandKind::SetTradingStatus(x) => BrokerCommandKind::SetTradingStatus(x),
+                CommandKind::ExpireDue => BrokerCommandKind::ExpireDue,
+                _ => return Err(BindError::other("invalid_argument", "register markets with register_market()")),
+            }
+        }
+        BPending::CreateAsset { asset, code, scale, wallet_max_balance } => BrokerCommandKind::CreateAsset {
+            spec: AssetSpec { id: AssetId(*asset), code: code.clone(), scale: *scale },
+            wallet_max_balance: match wallet_max_balance {
+                Some(d) => Some(
+                    brokerx_ledger::Amount::from_decimal(*d, *scale)
+                        .map_err(|e| BindError::other(e.code(), e.to_string()))?
+                        .minor(),
+                ),
+                None => None,
+            },
+        },
+        BPending::RegisterMarket { spec, min_qty, max_qty, base, quote, risk } => {
+            let mut spec = spec.clone();
+            let grid = Instrument { id: InstrumentId(0), spec: spec.clone() };
+            let valid_lot = spec.lot_size > Decimal::ZERO;
+            if valid_lot {
+                if let Some(q) = min_qty {
+                    spec.min_qty = grid.qty_to_lots(*q)?;
+                }
+                if let Some(q) = max_qty {
+                    spec.max_qty = grid.qty_to_lots(*q)?;
+                }
+            }
+            let risk = if valid_lot && spec.tick_size > Decimal::ZERO {
+                risk.resolve(&grid, asset_scale(*quote)?)?
+            } else {
+                RInstrumentRisk::default()
+            };
+            BrokerCommandKind::RegisterMarket(MarketSpec {
+                instrument: spec,
+                base: AssetId(*base),
+                quote: AssetId(*quote),
+                risk,
+            })
+        }
+        BPending::Funds { deposit, account, asset, amount, key } => {
+            let scale = asset_scale(*asset)?;
+            let minor = brokerx_ledger::Amount::from_decimal(*amount, scale)
+                .map_err(|e| BindError::other(e.code(), e.to_string()))?
+                .minor();
+            let f = Funds { account: AccountId(*account), asset: AssetId(*asset), amount: minor, key: *key };
+            if *deposit {
+                BrokerCommandKind::Deposit(f)
+            } else {
+                BrokerCommandKind::Withdraw(f)
+            }
+        }
+        BPending::SetRisk { instrument, risk } => {
+            let inst = instrument.resolve(b.engine())?;
+            let quote = b.market_assets(inst.id).map_or(0, |(_, q)| q.0);
+            BrokerCommandKind::SetInstrumentRisk { instrument: inst.id, risk: risk.resolve(inst, asset_scale(quote)?)? }
+        }
+        BPending::SetLimits { account, limits } => {
+            BrokerCommandKind::SetAccountLimits { account: AccountId(*account), limits: *limits }
+        }
+        BPending::SetEnabled { account, enabled } => {
+            BrokerCommandKind::SetAccountEnabled { account: AccountId(*account), enabled: *enabled }
+        }
+        BPending::Restrict { account, instrument, restricted } => BrokerCommandKind::RestrictInstrument {
+            account: AccountId(*account),
+            instrument: instrument.resolve(b.engine())?.id,
+            restricted: *restricted,
+        },
+    };
+    Ok(BrokerCommand { ts, correlation_id: CorrelationId(c.correlation_id), kind })
+}
+
+/// An idempotency key: an `int` (0 < key < 2^128), a `uuid.UUID`, or a `str`
+/// (hashed with SHA-256 to 128 bits, so an `Idempotency-Key` header can be passed as is).
+fn key_from(obj: &Bound<'_, PyAny>) -> PyResult<u128> {
+    if let Ok(s) = obj.cast::<PyString>() {
+        let py = obj.py();
+        let digest = py.import("hashlib")?.call_method1("sha256", (s.to_str()?.as_bytes(),))?.call_method0("digest")?;
+        let bytes: Vec<u8> = digest.extract()?;
+        let mut k = [0u8; 16];
+        k.copy_from_slice(bytes.get(..16).unwrap_or(&[0; 16]));
+        return Ok(u128::from_be_bytes(k) | 1);
+    }
+    if let Ok(i) = obj.getattr("int") {
+        if obj.get_type().name()?.to_str()? == "UUID" {
+            return i.extract();
+        }
+    }
+    obj.extract::<u128>().map_err(|_| PyTypeError::new_err("key must be an int, a uuid.UUID or a str"))
+}
+
+#[derive(Debug)]
+struct Inner {
+    broker: RBroker,
+}
+
+/// The Broker: pre-trade risk, a ledger hold per order, matching, and linked
+/// settlement per fill, as one deterministic state machine.
+#[pyclass(frozen, module = "brokerx._native")]
+#[derive(Debug)]
+pub struct Broker {
+    inner: Mutex<Inner>,
+}
+
+impl Broker {
+    fn lock<'a>(&'a self, py: Python<'_>) -> MutexGuard<'a, Inner> {
+        loop {
+            match self.inner.try_lock() {
+                Ok(g) => return g,
+                Err(TryLockError::Poisoned(p)) => return p.into_inner(),
+                Err(TryLockError::WouldBlock) => py.detach(|| drop(self.inner.lock())),
+            }
+        }
+    }
+
+    fn run<'py>(&self, py: Python<'py>, cmd: BCmd) -> PyResult<Bound<'py, PyList>> {
+        let mut out = Vec::with_capacity(16);
+        let (res, scales, assets) = {
+            let mut g = self.lock(py);
+            let res = resolve(&g.broker, &cmd).and_then(|c| g.broker.apply(&c, &mut out).map_err(broker_err));
+            let scales = Scales::of(&g.broker);
+            let mut assets: Vec<(u32, u8)> = Vec::new();
+            for e in &out {
+                for a in assets_of(&e.kind) {
+                    if !assets.iter().any(|(id, _)| *id == a.0) {
+                        assets.push((a.0, scales.asset_scale(&g.broker, a)));
+                    }
+                }
+            }
+            (res, scales, assets)
+        };
+        res.map_err(|e| e.into_pyerr(py))?;
+        let items = out.iter().map(|e| broker_event_to_py(py, e, &scales, &assets)).collect::<PyResult<Vec<_>>>()?;
+        PyList::new(py, items)
+    }
+
+    fn order_cmd(ts: Option<&Bound<'_, PyAny>>, correlation_id: u64, kind: Pending) -> PyResult<BCmd> {
+        let ts = to_ts_opt(ts)?;
+        Ok(BCmd { ts, correlation_id, kind: BPending::Order(PendingCmd { ts, correlation_id, kind }) })
+    }
+
+    fn cmd(ts: Option<&Bound<'_, PyAny>>, correlation_id: u64, kind: BPending) -> PyResult<BCmd> {
+        Ok(BCmd { ts: to_ts_opt(ts)?, correlation_id, kind })
+    }
+}
+
+fn assets_of(k: &BrokerEventKind) -> Vec<AssetId> {
+    match k {
+        BrokerEventKind::Posting(p) => vec![p.debit.asset],
+        BrokerEventKind::FundsMoved { asset, .. } => vec![*asset],
+        _ => Vec::new(),
+    }
+}
+
+#[pymethods]
+impl Broker {
+    #[new]
+    #[pyo3(signature = (*, max_orders=None, max_levels_per_side=None, max_instruments=None, market_data=true))]
+    fn new(
+        max_orders: Option<usize>,
+        max_levels_per_side: Option<usize>,
+        max_instruments: Option<usize>,
+        market_data: bool,
+    ) -> Self {
+        let d = EngineConfig::default();
+        let engine = EngineConfig {
+            max_orders: max_orders.unwrap_or(d.max_orders),
+            max_levels_per_side: max_levels_per_side.unwrap_or(d.max_levels_per_side),
+            max_instruments: max_instruments.unwrap_or(d.max_instruments),
+            market_data,
+        };
+        Broker { inner: Mutex::new(Inner { broker: RBroker::new(BrokerConfig { engine, ..BrokerConfig::default() }) }) }
+    }
+
+    /// Creates a ledger asset (`scale` decimal places) with its escrow, fee and
+    /// external accounts.
+    #[pyo3(signature = (asset, code, scale, *, wallet_max_balance=None, ts=None, correlation_id=0))]
+    #[allow(clippy::too_many_arguments)]
+    fn create_asset<'py>(
+        &self,
+        py: Python<'py>,
+        asset: u32,
+        code: &str,
+        scale: u8,
+        wallet_max_balance: Option<&Bound<'py, PyAny>>,
+        ts: Option<&Bound<'py, PyAny>>,
+        correlation_id: u64,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let kind = BPending::CreateAsset {
+            asset,
+            code: code.to_owned(),
+            scale,
+            wallet_max_balance: to_decimal_opt(wallet_max_balance, Kind::Qty)?,
+        };
+        self.run(py, Broker::cmd(ts, correlation_id, kind)?)
+    }
+
+    /// Registers a market: an instrument trading `base` against `quote`.
+    #[pyo3(signature = (symbol, tick_size, lot_size, base, quote, *, min_qty=None, max_qty=None, risk=None, ts=None, correlation_id=0))]
+    #[allow(clippy::too_many_arguments)]
+    fn register_market<'py>(
+        &self,
+        py: Python<'py>,
+        symbol: &str,
+        tick_size: &Bound<'py, PyAny>,
+        lot_size: &Bound<'py, PyAny>,
+        base: u32,
+        quote: u32,
+        min_qty: Option<&Bound<'py, PyAny>>,
+        max_qty: Option<&Bound<'py, PyAny>>,
+        risk: Option<&Bound<'py, InstrumentRisk>>,
+        ts: Option<&Bound<'py, PyAny>>,
+        correlation_id: u64,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let spec = InstrumentSpec::new(symbol, to_decimal(tick_size, Kind::Price)?, to_decimal(lot_size, Kind::Qty)?);
+        let risk = match risk {
+            Some(r) => r.get().clone(),
+            None => InstrumentRisk::new("active", None, None, Some(1_000), None, true, 0, 0)?,
+        };
+        let kind = BPending::RegisterMarket {
+            spec,
+            min_qty: to_decimal_opt(min_qty, Kind::Qty)?,
+            max_qty: to_decimal_opt(max_qty, Kind::Qty)?,
+            base,
+            quote,
+            risk,
+        };
+        self.run(py, Broker::cmd(ts, correlation_id, kind)?)
+    }
+
+    /// Credits `amount` (asset units) to the account's wallet, idempotent by `key`
+    /// (int, uuid.UUID, or str such as an Idempotency-Key header). A repeat with
+    /// the same payload is `FundsMoved(replayed=True)`; a different payload raises
+    /// `IdempotencyConflict`.
+    #[pyo3(signature = (account, asset, amount, key, *, ts=None, correlation_id=0))]
+    #[allow(clippy::too_many_arguments)]
+    fn deposit<'py>(
+        &self,
+        py: Python<'py>,
+        account: u64,
+        asset: u32,
+        amount: &Bound<'py, PyAny>,
+        key: &Bound<'py, PyAny>,
+        ts: Option<&Bound<'py, PyAny>>,
+        correlation_id: u64,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let kind = BPending::Funds {
+            deposit: true,
+            account,
+            asset,
+            amount: to_decimal(amount, Kind::Qty)?,
+            key: key_from(key)?,
+        };
+        self.run(py, Broker::cmd(ts, correlation_id, kind)?)
+    }
+
+    /// Debits `amount` from the wallet (refused as an event if not available).
+    #[pyo3(signature = (account, asset, amount, key, *, ts=None, correlation_id=0))]
+    #[allow(clippy::too_many_arguments)]
+    fn withdraw<'py>(
+        &self,
+        py: Python<'py>,
+        account: u64,
+        asset: u32,
+        amount: &Bound<'py, PyAny>,
+        key: &Bound<'py, PyAny>,
+        ts: Option<&Bound<'py, PyAny>>,
+        correlation_id: u64,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let kind = BPending::Funds {
+            deposit: false,
+            account,
+            asset,
+            amount: to_decimal(amount, Kind::Qty)?,
+            key: key_from(key)?,
+        };
+        self.run(py, Broker::cmd(ts, correlation_id, kind)?)
+    }
+
+    /// As `Engine.place`, after risk checks and a funds hold.
+    #[pyo3(signature = (account, instrument, side, price, qty, *, time_in_force=None, expire_at=None, post_only=false, stp="none", client_order_id=None, ts=None, correlation_id=0))]
+    #[allow(clippy::too_many_arguments)]
+    fn place<'py>(
+        &self,
+        py: Python<'py>,
+        account: u64,
+        instrument: &Bound<'py, PyAny>,
+        side: &str,
+        price: Option<&Bound<'py, PyAny>>,
+        qty: &Bound<'py, PyAny>,
+        time_in_force: Option<&str>,
+        expire_at: Option<&Bound<'py, PyAny>>,
+        post_only: bool,
+        stp: &str,
+        client_order_id: Option<&str>,
+        ts: Option<&Bound<'py, PyAny>>,
+        correlation_id: u64,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let kind = place_pending(
+            py,
+            account,
+            instrument,
+            side,
+            price,
+            qty,
+            time_in_force,
+            expire_at,
+            post_only,
+            stp,
+            client_order_id,
+        )?;
+        self.run(py, Broker::order_cmd(ts, correlation_id, kind)?)
+    }
+
+    #[pyo3(signature = (account, order_id, *, ts=None, correlation_id=0))]
+    fn cancel<'py>(
+        &self,
+        py: Python<'py>,
+        account: u64,
+        order_id: u64,
+        ts: Option<&Bound<'py, PyAny>>,
+        correlation_id: u64,
+    ) -> PyResult<Bound<'py, PyList>> {
+        self.run(py, Broker::order_cmd(ts, correlation_id, Pending::Cancel { account, order_id })?)
+    }
+
+    #[pyo3(signature = (account, order_id, *, price=None, qty=None, expected_version=None, ts=None, correlation_id=0))]
+    #[allow(clippy::too_many_arguments)]
+    fn amend<'py>(
+        &self,
+        py: Python<'py>,
+        account: u64,
+        order_id: u64,
+        price: Option<&Bound<'py, PyAny>>,
+        qty: Option<&Bound<'py, PyAny>>,
+        expected_version: Option<u32>,
+        ts: Option<&Bound<'py, PyAny>>,
+        correlation_id: u64,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let kind = Pending::Amend {
+            account,
+            order_id,
+            new_price: to_decimal_opt(price, Kind::Price)?,
+            new_qty: to_decimal_opt(qty, Kind::Qty)?,
+            expected_version,
+        };
+        self.run(py, Broker::order_cmd(ts, correlation_id, kind)?)
+    }
+
+    #[pyo3(signature = (*, account=None, instrument=None, ts=None, correlation_id=0))]
+    fn mass_cancel<'py>(
+        &self,
+        py: Python<'py>,
+        account: Option<u64>,
+        instrument: Option<&Bound<'py, PyAny>>,
+        ts: Option<&Bound<'py, PyAny>>,
+        correlation_id: u64,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let instrument = match instrument {
+            Some(i) if !i.is_none() => Some(InstrRef::from_py(i)?),
+            _ => None,
+        };
+        self.run(py, Broker::order_cmd(ts, correlation_id, Pending::MassCancel { account, instrument })?)
+    }
+
+    #[pyo3(signature = (instrument, status, *, cancel_resting=false, ts=None, correlation_id=0))]
+    fn set_status<'py>(
+        &self,
+        py: Python<'py>,
+        instrument: &Bound<'py, PyAny>,
+        status: &str,
+        cancel_resting: bool,
+        ts: Option<&Bound<'py, PyAny>>,
+        correlation_id: u64,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let kind = Pending::SetStatus {
+            instrument: InstrRef::from_py(instrument)?,
+            status: status_from(status)?,
+            cancel_resting,
+        };
+        self.run(py, Broker::order_cmd(ts, correlation_id, kind)?)
+    }
+
+    /// Replaces an instrument's risk settings.
+    #[pyo3(signature = (instrument, risk, *, ts=None, correlation_id=0))]
+    fn set_instrument_risk<'py>(
+        &self,
+        py: Python<'py>,
+        instrument: &Bound<'py, PyAny>,
+        risk: &Bound<'py, InstrumentRisk>,
+        ts: Option<&Bound<'py, PyAny>>,
+        correlation_id: u64,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let kind = BPending::SetRisk { instrument: InstrRef::from_py(instrument)?, risk: risk.get().clone() };
+        self.run(py, Broker::cmd(ts, correlation_id, kind)?)
+    }
+
+    /// Per-account limits: `max_order_qty` in lots, `max_order_notional` in
+    /// quote minor units, `throttle=(max_commands, window_ns)`.
+    #[pyo3(signature = (account, *, max_order_qty=None, max_order_notional=None, max_open_orders=None, throttle=None, ts=None, correlation_id=0))]
+    #[allow(clippy::too_many_arguments)]
+    fn set_account_limits<'py>(
+        &self,
+        py: Python<'py>,
+        account: u64,
+        max_order_qty: Option<i64>,
+        max_order_notional: Option<u128>,
+        max_open_orders: Option<u32>,
+        throttle: Option<(u32, u64)>,
+        ts: Option<&Bound<'py, PyAny>>,
+        correlation_id: u64,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let limits = RAccountLimits {
+            max_order_qty: max_order_qty.map(Lots),
+            max_order_notional,
+            max_open_orders,
+            throttle: throttle.map(|(max_commands, window_ns)| Throttle { max_commands, window_ns }),
+        };
+        self.run(py, Broker::cmd(ts, correlation_id, BPending::SetLimits { account, limits })?)
+    }
+
+    /// The kill switch: disabling refuses new orders and cancels every open order.
+    #[pyo3(signature = (account, enabled, *, ts=None, correlation_id=0))]
+    fn set_account_enabled<'py>(
+        &self,
+        py: Python<'py>,
+        account: u64,
+        enabled: bool,
+        ts: Option<&Bound<'py, PyAny>>,
+        correlation_id: u64,
+    ) -> PyResult<Bound<'py, PyList>> {
+        self.run(py, Broker::cmd(ts, correlation_id, BPending::SetEnabled { account, enabled })?)
+    }
+
+    #[pyo3(signature = (account, instrument, restricted=true, *, ts=None, correlation_id=0))]
+    fn restrict_instrument<'py>(
+        &self,
+        py: Python<'py>,
+        account: u64,
+        instrument: &Bound<'py, PyAny>,
+        restricted: bool,
+        ts: Option<&Bound<'py, PyAny>>,
+        correlation_id: u64,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let kind = BPending::Restrict { account, instrument: InstrRef::from_py(instrument)?, restricted };
+        self.run(py, Broker::cmd(ts, correlation_id, kind)?)
+    }
+
+    /// Applies order command objects (`Place`, `Cancel`, `Amend`, `MassCancel`,
+    /// `SetTradingStatus`, `ExpireDue`) in order; from 256 commands with the GIL
+    /// released. Returns `(events, errors)`: a failing command is reported as
+    /// `(index, exception)` and changed nothing.
+    #[allow(clippy::type_complexity)]
+    fn submit_many<'py>(
+        &self,
+        py: Python<'py>,
+        commands: &Bound<'py, PyAny>,
+    ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
+        let objs: Vec<Bound<'_, PyAny>> = commands.try_iter()?.collect::<PyResult<_>>()?;
+        let cmds: Vec<&PendingCmd> = objs.iter().map(pending_ref).collect::<PyResult<_>>()?;
+        let work = |g: &mut Inner| {
+            let mut out = Vec::with_capacity(cmds.len() * 4);
+            let mut errors = Vec::new();
+            for (i, c) in cmds.iter().enumerate() {
+                let cmd = BCmd { ts: c.ts, correlation_id: c.correlation_id, kind: BPending::Order((*c).clone()) };
+                if let Err(e) = resolve(&g.broker, &cmd).and_then(|c| g.broker.apply(&c, &mut out).map_err(broker_err))
+                {
+                    errors.push((i, e));
+                }
+            }
+            let scales = Scales::of(&g.broker);
+            let mut assets: Vec<(u32, u8)> = Vec::new();
+            for e in &out {
+                for a in assets_of(&e.kind) {
+                    if !assets.iter().any(|(id, _)| *id == a.0) {
+                        assets.push((a.0, scales.asset_scale(&g.broker, a)));
+                    }
+                }
+            }
+            (out, errors, scales, assets)
+        };
+        let (out, errors, scales, assets) = if cmds.len() >= 256 {
+            py.detach(|| {
+                let mut g = match self.inner.lock() {
+                    Ok(g) => g,
+                    Err(p) => p.into_inner(),
+                };
+                work(&mut g)
+            })
+        } else {
+            let mut g = self.lock(py);
+            work(&mut g)
+        };
+        let events = out.iter().map(|e| broker_event_to_py(py, e, &scales, &assets)).collect::<PyResult<Vec<_>>>()?;
+        let errors = errors.into_iter().map(|(i, e)| (i, e.into_pyerr(py).into_value(py))).collect::<Vec<_>>();
+        Ok((PyList::new(py, events)?, PyList::new(py, errors)?))
+    }
+
+    /// Expires due GTD orders (releasing their holds).
+    fn on_time<'py>(&self, py: Python<'py>, now: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+        let ts = Some(to_ts(now)?);
+        let cmd = BCmd {
+            ts,
+            correlation_id: 0,
+            kind: BPending::Order(PendingCmd { ts, correlation_id: 0, kind: Pending::ExpireDue }),
+        };
+        self.run(py, cmd)
+    }
+
+    fn next_deadline(&self, py: Python<'_>) -> Option<u64> {
+        self.lock(py).broker.next_deadline().map(|t| t.0)
+    }
+
+    #[getter]
+    fn now(&self, py: Python<'_>) -> u64 {
+        self.lock(py).broker.now().0
+    }
+
+    #[getter]
+    fn last_seq(&self, py: Python<'_>) -> u64 {
+        self.lock(py).broker.last_seq()
+    }
+
+    /// What the account may still spend or sell (posted minus holds), in asset units.
+    fn available(&self, py: Python<'_>, account: u64, asset: u32) -> PyResult<Py<PyAny>> {
+        let (v, scale) = {
+            let g = self.lock(py);
+            (
+                g.broker.available(AccountId(account), AssetId(asset)),
+                g.broker.ledger().asset(AssetId(asset)).map(|a| a.scale),
+            )
+        };
+        self.amount(py, v, scale)
+    }
+
+    /// The wallet's posted balance (holds not subtracted), in asset units.
+    fn balance(&self, py: Python<'_>, account: u64, asset: u32) -> PyResult<Py<PyAny>> {
+        let (v, scale) = {
+            let g = self.lock(py);
+            (
+                g.broker.balance(AccountId(account), AssetId(asset)),
+                g.broker.ledger().asset(AssetId(asset)).map(|a| a.scale),
+            )
+        };
+        self.amount(py, v, scale)
+    }
+
+    /// The hold behind a live order: `(transfer_id, amount in the held asset)`.
+    fn hold_of(&self, py: Python<'_>, order_id: u64) -> PyResult<Option<(u128, Py<PyAny>)>> {
+        let (h, scale) = {
+            let g = self.lock(py);
+            let h = g.broker.hold_of(OrderId(order_id));
+            let scale = h
+                .and_then(|(id, _)| g.broker.ledger().hold(id))
+                .and_then(|v| g.broker.ledger().asset(v.debit_account.asset))
+                .map(|a| a.scale);
+            (h, scale)
+        };
+        match h {
+            Some((id, amount)) => {
+                Ok(Some((id.0, self.amount(py, i128::try_from(amount).unwrap_or(i128::MAX), scale)?)))
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn bbo(&self, py: Python<'_>, instrument: &Bound<'_, PyAny>) -> PyResult<(Option<Level>, Option<Level>)> {
+        let r = InstrRef::from_py(instrument)?;
+        let g = self.lock(py);
+        let inst = r.resolve(g.broker.engine()).map_err(|e| e.into_pyerr(py))?;
+        let scale = Scale { tick: inst.spec.tick_size, lot: inst.spec.lot_size };
+        let b = g.broker.engine().bbo(inst.id).unwrap_or_default();
+        Ok((b.bid.map(|l| Level::new(l, scale)), b.ask.map(|l| Level::new(l, scale))))
+    }
+
+    #[pyo3(signature = (instrument, side, levels=10))]
+    fn depth(&self, py: Python<'_>, instrument: &Bound<'_, PyAny>, side: &str, levels: usize) -> PyResult<Vec<Level>> {
+        let side = crate::convert::side_from(side)?;
+        let r = InstrRef::from_py(instrument)?;
+        let g = self.lock(py);
+        let inst = r.resolve(g.broker.engine()).map_err(|e| e.into_pyerr(py))?;
+        let scale = Scale { tick: inst.spec.tick_size, lot: inst.spec.lot_size };
+        Ok(g.broker.engine().depth(inst.id, side).take(levels).map(|l| Level::new(l, scale)).collect())
+    }
+
+    /// A live order's remaining quantity, version and price as a dict, or None.
+    fn order<'py>(&self, py: Python<'py>, order_id: u64) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let (v, scale) = {
+            let g = self.lock(py);
+            let Some(v) = g.broker.engine().order(OrderId(order_id)) else { return Ok(None) };
+            let i = g
+                .broker
+                .engine()
+                .instrument(v.instrument)
+                .map(|i| Scale { tick: i.spec.tick_size, lot: i.spec.lot_size });
+            (v, i.unwrap_or(NO_SCALE))
+        };
+        let d = PyDict::new(py);
+        d.set_item("order_id", v.order_id.0)?;
+        d.set_item("account", v.account.0)?;
+        d.set_item("instrument", v.instrument.0)?;
+        d.set_item("side", v.side.as_str())?;
+        d.set_item("price", decimal_to_py(py, scale.price(v.price))?)?;
+        d.set_item("qty", decimal_to_py(py, scale.qty(v.qty))?)?;
+        d.set_item("remaining", decimal_to_py(py, scale.qty(v.remaining))?)?;
+        d.set_item("filled", decimal_to_py(py, scale.qty(v.filled))?)?;
+        d.set_item("version", v.version)?;
+        Ok(Some(d))
+    }
+
+    fn state_hash(&self, py: Python<'_>) -> u64 {
+        self.lock(py).broker.state_hash()
+    }
+
+    fn check_invariants(&self, py: Python<'_>) -> PyResult<()> {
+        let r = self.lock(py).broker.check_invariants();
+        r.map_err(|why| new_error(py, "invariant_violated", why))
+    }
+
+    fn snapshot<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let snap = self.lock(py).broker.snapshot();
+        let bytes = serde_json::to_vec(&snap).map_err(|e| new_error(py, "snapshot_undecodable", e.to_string()))?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    #[classmethod]
+    fn restore(_cls: &Bound<'_, PyType>, py: Python<'_>, data: &[u8]) -> PyResult<Broker> {
+        let snap: BrokerSnapshot = serde_json::from_slice(data)
+            .map_err(|e| new_error(py, "snapshot_undecodable", format!("snapshot bytes do not decode: {e}")))?;
+        let b = RBroker::restore(&snap).map_err(|e| broker_err(e).into_pyerr(py))?;
+        Ok(Broker { inner: Mutex::new(Inner { broker: b }) })
+    }
+
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+        let restore = slf.get_type().getattr("restore")?;
+        Ok((restore, (slf.get().snapshot(py)?,)))
+    }
+}
+
+impl Broker {
+    fn amount(&self, py: Python<'_>, minor: i128, scale: Option<u8>) -> PyResult<Py<PyAny>> {
+        let scale = scale.ok_or_else(|| new_error(py, "unknown_asset", "unknown asset".to_owned()))?;
+        let d = money(minor, scale)
+            .ok_or_else(|| new_error(py, "amount_overflow", format!("{minor} minor units do not fit a Decimal")))?;
+        Ok(decimal_to_py(py, d)?.unbind())
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Broker>()?;
+    m.add_class::<InstrumentRisk>()?;
+    m.add_class::<Posting>()?;
+    m.add_class::<RiskRejected>()?;
+    m.add_class::<FundsMoved>()?;
+    m.add_class::<AssetCreated>()?;
+    m.add_class::<MarketRegistered>()?;
+    m.add_class::<InstrumentRiskChanged>()?;
+    m.add_class::<AccountLimitsChanged>()?;
+    m.add_class::<AccountEnabledChanged>()?;
+    m.add_class::<RestrictionChanged>()?;
+    m.add_class::<SettlementFailed>()?;
+    Ok(())
+}
