@@ -992,7 +992,7 @@ impl Engine {
             let (qty, count) = (level.qty, level.orders);
             if count == 0 {
                 ladder.sorted.pop();
-                ladder.index.remove(&price.0);
+                ladder.index_remove(price.0);
                 levels.remove(lk as usize);
             }
             if touched && sink.market_data {

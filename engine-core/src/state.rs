@@ -154,11 +154,11 @@ impl Engine {
                         return Err(format!("instrument {i} {:?} levels out of order at {}", ladder.side, w[1].0));
                     }
                 }
-                if ladder.index.len() != ladder.sorted.len() {
+                if ladder.indexed() != ladder.sorted.len() {
                     return Err(format!("instrument {i} {:?} price index out of step", ladder.side));
                 }
                 for &(price, lk) in &ladder.sorted {
-                    if ladder.index.get(&price) != Some(&lk) {
+                    if ladder.level_at(Ticks(price)) != Some(lk) {
                         return Err(format!("instrument {i} price {price} not indexed to its level"));
                     }
                     let level = st.book.level(lk).ok_or_else(|| format!("level key {lk} is free"))?;

@@ -509,6 +509,11 @@ fn arb_stp() -> impl Strategy<Value = SelfTradePrevention> {
         1 => Just(SelfTradePrevention::Decrement),
     ]
 }
+/// Mostly near the touch; sometimes far enough to leave the ladder's price window.
+fn arb_price() -> impl Strategy<Value = i64> {
+    prop_oneof![12 => 94i64..107, 1 => 9_000i64..9_003, 1 => 1i64..3]
+}
+
 fn arb_tif() -> impl Strategy<Value = TimeInForce> {
     prop_oneof![4 => Just(TimeInForce::Gtc), 1 => Just(TimeInForce::Ioc), 1 => Just(TimeInForce::Fok), 1 => Just(TimeInForce::Gtd)]
 }
@@ -547,10 +552,10 @@ enum Op {
 
 fn arb_op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        10 => (0u64..3, arb_side(), prop::bool::weighted(0.1), 95i64..106, -1i64..12, arb_tif(), 1u64..30, prop::bool::weighted(0.15), arb_stp(), prop::option::weighted(0.2, 0u8..4))
+        10 => (0u64..3, arb_side(), prop::bool::weighted(0.1), arb_price(), -1i64..12, arb_tif(), 1u64..30, prop::bool::weighted(0.15), arb_stp(), prop::option::weighted(0.2, 0u8..4))
             .prop_map(|(account, side, market, price, qty, tif, ttl, post_only, stp, client)| Op::Place { account, side, market, price, qty, tif, ttl, post_only, stp, client }),
         3 => (0u64..3, 0u64..40).prop_map(|(account, id)| Op::Cancel { account, id }),
-        4 => (0u64..3, 0u64..40, prop::option::of(94i64..107), prop::option::of(-1i64..15), prop::option::of(0u32..3))
+        4 => (0u64..3, 0u64..40, prop::option::of(arb_price()), prop::option::of(-1i64..15), prop::option::of(0u32..3))
             .prop_map(|(account, id, price, qty, version)| Op::Amend { account, id, price, qty, version }),
         1 => prop::option::of(0u64..3).prop_map(|account| Op::MassCancel { account }),
         1 => (0u8..6, prop::bool::ANY).prop_map(|(s, c)| Op::Status(s, c)),

@@ -660,3 +660,32 @@ fn inconsistent_snapshot_is_refused() {
     snap.format_version = 99;
     assert_eq!(Engine::restore(&snap).unwrap_err().code(), "snapshot_version_unsupported");
 }
+
+#[test]
+fn far_apart_prices_rest_match_and_cancel_in_price_order() {
+    // Prices far outside the ladder's direct-mapped window use its hash index; once
+    // the window is empty it moves to where trading is. Invariants run after every step.
+    let mut h = H::new();
+    let prices = [100, 50_000, 1, 9_000_000, (1 << 53) - 1, 101, 4_000_000, 2_500];
+    let ids: Vec<OrderId> = prices.iter().map(|&p| h.limit(1, Sell, p, 2)).collect();
+    let asks: Vec<i64> = h.levels(Sell).iter().map(|l| l.0).collect();
+    let mut sorted = prices.to_vec();
+    sorted.sort();
+    assert_eq!(asks, sorted);
+    let evs = h.place(Place::limit(AccountId(2), h.inst, Buy, Ticks(60_000), Lots(9))).unwrap();
+    let t: Vec<i64> = trades(&evs).iter().map(|t| t.0).collect();
+    assert_eq!(t, vec![1, 100, 101, 2_500, 50_000]);
+    // 50,000 keeps one lot; cancel it and the three far levels.
+    for k in [1, 3, 4, 6] {
+        h.cancel(1, ids[k]).unwrap();
+    }
+    assert!(h.levels(Sell).is_empty());
+    // The window re-centres far away; near prices then live in the hash index.
+    h.limit(1, Sell, 7_000_000, 1);
+    h.limit(1, Sell, 105, 1);
+    h.limit(1, Buy, 104, 1);
+    assert_eq!(h.levels(Sell).iter().map(|l| l.0).collect::<Vec<_>>(), vec![105, 7_000_000]);
+    let evs = h.place(Place::market(AccountId(2), h.inst, Buy, Lots(2))).unwrap();
+    assert_eq!(trades(&evs).iter().map(|t| t.0).collect::<Vec<_>>(), vec![105, 7_000_000]);
+    assert_eq!(h.levels(Buy), vec![(104, 1, 1)]);
+}

@@ -32,18 +32,34 @@ impl Level {
     }
 }
 
+/// Slots in a ladder's direct-mapped price window.
+const WINDOW: usize = 4_096;
+
 /// One side of a book.
 #[derive(Clone, Debug)]
 pub(crate) struct Ladder {
     pub side: Side,
     /// (price, level key), worst → best.
     pub sorted: Vec<(i64, u32)>,
+    /// Price → level key for prices inside `[window_base, window_base + WINDOW)`:
+    /// one array read instead of a hash probe for the prices that trade.
+    window: Vec<u32>,
+    window_base: i64,
+    window_levels: usize,
+    /// Price → level key for prices outside the window.
     pub index: IdHashMap<i64, u32>,
 }
 
 impl Ladder {
     pub fn new(side: Side) -> Self {
-        Ladder { side, sorted: Vec::with_capacity(256), index: IdHashMap::default() }
+        Ladder {
+            side,
+            sorted: Vec::with_capacity(256),
+            window: vec![NIL; WINDOW],
+            window_base: 0,
+            window_levels: 0,
+            index: IdHashMap::default(),
+        }
     }
 
     /// Sort key: larger is better.
@@ -70,8 +86,56 @@ impl Ladder {
     }
 
     #[inline]
+    fn slot(&self, price: i64) -> Option<usize> {
+        let off = price.wrapping_sub(self.window_base);
+        (0..WINDOW as i64).contains(&off).then_some(off as usize)
+    }
+
+    #[inline]
     pub fn level_at(&self, price: Ticks) -> Option<u32> {
-        self.index.get(&price.0).copied()
+        match self.slot(price.0) {
+            Some(i) => self.window.get(i).copied().filter(|&k| k != NIL),
+            None => self.index.get(&price.0).copied(),
+        }
+    }
+
+    /// Number of price → level entries (window and index); equals `len()`.
+    pub fn indexed(&self) -> usize {
+        self.window_levels + self.index.len()
+    }
+
+    fn index_insert(&mut self, price: i64, key: u32) {
+        if self.window_levels == 0 && self.slot(price).is_none() {
+            // An empty window moves to where trading is now.
+            self.window_base = price.saturating_sub(WINDOW as i64 / 2);
+        }
+        match self.slot(price) {
+            Some(i) => {
+                if let Some(w) = self.window.get_mut(i) {
+                    *w = key;
+                    self.window_levels += 1;
+                }
+            }
+            None => {
+                self.index.insert(price, key);
+            }
+        }
+    }
+
+    pub(crate) fn index_remove(&mut self, price: i64) {
+        match self.slot(price) {
+            Some(i) => {
+                if let Some(w) = self.window.get_mut(i) {
+                    if *w != NIL {
+                        *w = NIL;
+                        self.window_levels -= 1;
+                    }
+                }
+            }
+            None => {
+                self.index.remove(&price);
+            }
+        }
     }
 
     /// Would an order on the other side at `limit` (None = market) trade with `price` on this side?
@@ -154,7 +218,7 @@ impl Book {
             Side::Buy => &mut self.bids,
             Side::Sell => &mut self.asks,
         };
-        if let Some(&k) = ladder.index.get(&price.0) {
+        if let Some(k) = ladder.level_at(price) {
             return k;
         }
         let key = self.levels.insert(Level { price, qty: 0, orders: 0, head: NIL, tail: NIL }) as u32;
@@ -162,7 +226,7 @@ impl Book {
             Ok(at) | Err(at) => at,
         };
         ladder.sorted.insert(at, (price.0, key));
-        ladder.index.insert(price.0, key);
+        ladder.index_insert(price.0, key);
         key
     }
 
@@ -183,7 +247,7 @@ impl Book {
         } else if let Ok(at) = ladder.position(price) {
             ladder.sorted.remove(at);
         }
-        ladder.index.remove(&price);
+        ladder.index_remove(price);
         self.levels.remove(key as usize);
         true
     }
