@@ -106,8 +106,20 @@ impl Ladder {
 
     fn index_insert(&mut self, price: i64, key: u32) {
         if self.window_levels == 0 && self.slot(price).is_none() {
-            // An empty window moves to where trading is now.
-            self.window_base = price.saturating_sub(WINDOW as i64 / 2);
+            // An empty window moves to where trading is now, taking over any
+            // far levels that now fall inside it (a price is in one place only).
+            let base = price.saturating_sub(WINDOW as i64 / 2);
+            self.window_base = base;
+            let inside = |p: i64| (0..WINDOW as i64).contains(&p.wrapping_sub(base));
+            for (&p, &k) in &self.index {
+                if inside(p) {
+                    if let Some(w) = self.window.get_mut(p.wrapping_sub(base) as usize) {
+                        *w = k;
+                        self.window_levels += 1;
+                    }
+                }
+            }
+            self.index.retain(|&p, _| !inside(p));
         }
         match self.slot(price) {
             Some(i) => {
