@@ -586,6 +586,7 @@ fn config_from(
                 })
                 .collect(),
             daily_limits,
+            ..Policy::default()
         },
         assets_max: assets_max.unwrap_or(d.assets_max),
         accounts_max: accounts_max.unwrap_or(d.accounts_max),
