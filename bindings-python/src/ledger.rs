@@ -16,7 +16,7 @@ use brokerx_ledger::{
     AccountBalance, AccountKey, AccountSpec, Amount, AssetId, AssetSpec, DailyLimit, HoldState, HoldView, JournalEntry,
     Ledger as RLedger, LedgerConfig, LedgerError, LedgerSnapshot, LimitSide, OwnerId, Policy, Timestamp,
     Transfer as RTransfer, TransferCode, TransferFlags, TransferId, TransferLimit, TransferResult as RResult,
-    TransferStatus,
+    TransferStatus, WalletLimit,
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -555,6 +555,7 @@ fn config_from(
     transfers_max: Option<u32>,
     transfer_limits: Vec<(u16, u32, u128)>,
     daily_limits: Vec<(u16, u32, String, u128)>,
+    wallet_limits: Vec<(u32, u128)>,
 ) -> PyResult<LedgerConfig> {
     let d = LedgerConfig::default();
     let daily_limits = daily_limits
@@ -586,7 +587,10 @@ fn config_from(
                 })
                 .collect(),
             daily_limits,
-            ..Policy::default()
+            wallet_limits: wallet_limits
+                .into_iter()
+                .map(|(asset, max)| WalletLimit { asset: AssetId(asset), max_balance: Amount::from_minor(max) })
+                .collect(),
         },
         assets_max: assets_max.unwrap_or(d.assets_max),
         accounts_max: accounts_max.unwrap_or(d.accounts_max),
@@ -598,17 +602,20 @@ fn config_from(
 #[pymethods]
 impl Ledger {
     /// Limits are in minor units: `transfer_limits=[(code, asset, max)]`,
-    /// `daily_limits=[(code, asset, "debit" | "credit", max_per_day)]`.
+    /// `daily_limits=[(code, asset, "debit" | "credit", max_per_day)]`,
+    /// `wallet_limits=[(asset, max_balance)]` (the default for wallets in the asset).
     #[new]
-    #[pyo3(signature = (*, assets_max=None, accounts_max=None, transfers_max=None, transfer_limits=Vec::new(), daily_limits=Vec::new()))]
+    #[pyo3(signature = (*, assets_max=None, accounts_max=None, transfers_max=None, transfer_limits=Vec::new(), daily_limits=Vec::new(), wallet_limits=Vec::new()))]
     fn new(
         assets_max: Option<u32>,
         accounts_max: Option<u32>,
         transfers_max: Option<u32>,
         transfer_limits: Vec<(u16, u32, u128)>,
         daily_limits: Vec<(u16, u32, String, u128)>,
+        wallet_limits: Vec<(u32, u128)>,
     ) -> PyResult<Self> {
-        let config = config_from(assets_max, accounts_max, transfers_max, transfer_limits, daily_limits)?;
+        let config =
+            config_from(assets_max, accounts_max, transfers_max, transfer_limits, daily_limits, wallet_limits)?;
         Ok(Ledger { inner: Mutex::new(RLedger::new(config)) })
     }
 
@@ -782,7 +789,7 @@ impl Ledger {
     /// Rebuilds a ledger from `journal()` bytes, re-executing and checking
     /// every entry. The limits must be the ones the journal was written under.
     #[classmethod]
-    #[pyo3(signature = (journal, *, assets_max=None, accounts_max=None, transfers_max=None, transfer_limits=Vec::new(), daily_limits=Vec::new()))]
+    #[pyo3(signature = (journal, *, assets_max=None, accounts_max=None, transfers_max=None, transfer_limits=Vec::new(), daily_limits=Vec::new(), wallet_limits=Vec::new()))]
     #[allow(clippy::too_many_arguments)]
     fn replay(
         _cls: &Bound<'_, PyType>,
@@ -793,8 +800,10 @@ impl Ledger {
         transfers_max: Option<u32>,
         transfer_limits: Vec<(u16, u32, u128)>,
         daily_limits: Vec<(u16, u32, String, u128)>,
+        wallet_limits: Vec<(u32, u128)>,
     ) -> PyResult<Ledger> {
-        let config = config_from(assets_max, accounts_max, transfers_max, transfer_limits, daily_limits)?;
+        let config =
+            config_from(assets_max, accounts_max, transfers_max, transfer_limits, daily_limits, wallet_limits)?;
         let entries: Vec<JournalEntry> = serde_json::from_slice(journal)
             .map_err(|e| new_error(py, "snapshot_undecodable", format!("journal bytes do not decode: {e}")))?;
         let l = py.detach(|| RLedger::replay(config, &entries)).map_err(|e| ledger_err(py, &e))?;

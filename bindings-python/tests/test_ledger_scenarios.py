@@ -54,6 +54,7 @@ class Runner:
         self.name = name
         self.transfer_limits: list[tuple[int, int, int]] = []
         self.daily_limits: list[tuple[int, int, str, int]] = []
+        self.wallet_limits: list[tuple[int, int]] = []
         self.ledger: brokerx.Ledger | None = None
         self.now = 0
         self.batch: list[brokerx.Transfer] | None = None
@@ -64,7 +65,8 @@ class Runner:
 
     def led(self) -> brokerx.Ledger:
         if self.ledger is None:
-            self.ledger = brokerx.Ledger(transfer_limits=self.transfer_limits, daily_limits=self.daily_limits)  # type: ignore[arg-type]
+            self.ledger = brokerx.Ledger(transfer_limits=self.transfer_limits, daily_limits=self.daily_limits,  # type: ignore[arg-type]
+                                         wallet_limits=self.wallet_limits)
         return self.ledger
 
     def submit(self, batch: list[brokerx.Transfer]) -> None:
@@ -87,9 +89,11 @@ class Runner:
         if self.batch is not None and cmd != "end":
             self.batch.append(transfer(cmd, args))
             return
-        L = self.led() if cmd not in ("transfer_limit", "daily_limit") else None
+        L = self.led() if cmd not in ("transfer_limit", "daily_limit", "wallet_limit") else None
         if cmd == "transfer_limit":
             self.transfer_limits.append((int(args[0]), int(args[1]), amount(args[2])))
+        elif cmd == "wallet_limit":
+            self.wallet_limits.append((int(args[0]), amount(args[1])))
         elif cmd == "daily_limit":
             self.daily_limits.append((int(args[0]), int(args[1]), args[2], amount(args[3])))
         elif cmd == "time":
@@ -177,5 +181,6 @@ def test_ledger_scenario(path: Path) -> None:
     assert r.batch is None, "batch without end"
     assert r.checked > 0
     L = r.led()
-    replayed = brokerx.Ledger.replay(L.journal(), transfer_limits=r.transfer_limits, daily_limits=r.daily_limits)  # type: ignore[arg-type]
+    replayed = brokerx.Ledger.replay(L.journal(), transfer_limits=r.transfer_limits, daily_limits=r.daily_limits,  # type: ignore[arg-type]
+                                     wallet_limits=r.wallet_limits)
     assert replayed.state_hash() == L.state_hash()
