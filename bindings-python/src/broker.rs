@@ -26,6 +26,7 @@ use rust_decimal::Decimal;
 
 use crate::commands::{pending_ref, place_pending, InstrRef, Pending, PendingCmd};
 use crate::convert::{decimal_to_py, status_from, to_decimal, to_decimal_opt, to_ts, to_ts_opt, Kind};
+use crate::engine::Order;
 use crate::errors::{new_error, BindError};
 use crate::events::{event_to_py, Field, Level, Scale};
 
@@ -1024,29 +1025,21 @@ impl Broker {
         Ok(g.broker.engine().depth(inst.id, side).take(levels).map(|l| Level::new(l, scale)).collect())
     }
 
-    /// A live order's remaining quantity, version and price as a dict, or None.
-    fn order<'py>(&self, py: Python<'py>, order_id: u64) -> PyResult<Option<Bound<'py, PyDict>>> {
-        let (v, scale) = {
-            let g = self.lock(py);
-            let Some(v) = g.broker.engine().order(OrderId(order_id)) else { return Ok(None) };
-            let i = g
-                .broker
-                .engine()
-                .instrument(v.instrument)
-                .map(|i| Scale { tick: i.spec.tick_size, lot: i.spec.lot_size });
-            (v, i.unwrap_or(NO_SCALE))
-        };
-        let d = PyDict::new(py);
-        d.set_item("order_id", v.order_id.0)?;
-        d.set_item("account", v.account.0)?;
-        d.set_item("instrument", v.instrument.0)?;
-        d.set_item("side", v.side.as_str())?;
-        d.set_item("price", decimal_to_py(py, scale.price(v.price))?)?;
-        d.set_item("qty", decimal_to_py(py, scale.qty(v.qty))?)?;
-        d.set_item("remaining", decimal_to_py(py, scale.qty(v.remaining))?)?;
-        d.set_item("filled", decimal_to_py(py, scale.qty(v.filled))?)?;
-        d.set_item("version", v.version)?;
-        Ok(Some(d))
+    /// A live order, or None once it is filled, cancelled or expired.
+    fn order(&self, py: Python<'_>, order_id: u64) -> Option<Order> {
+        let g = self.lock(py);
+        let v = g.broker.engine().order(OrderId(order_id))?;
+        let i = g.broker.engine().instrument(v.instrument)?;
+        Some(Order::new(v, Scale { tick: i.spec.tick_size, lot: i.spec.lot_size }))
+    }
+
+    /// A market's instrument by id or symbol.
+    fn instrument(&self, py: Python<'_>, instrument: &Bound<'_, PyAny>) -> PyResult<crate::engine::Instrument> {
+        let r = InstrRef::from_py(instrument)?;
+        let g = self.lock(py);
+        let res = r.resolve(g.broker.engine()).map(|i| crate::engine::Instrument::new(i.clone()));
+        drop(g);
+        res.map_err(|e| e.into_pyerr(py))
     }
 
     fn state_hash(&self, py: Python<'_>) -> u64 {

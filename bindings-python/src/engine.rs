@@ -554,6 +554,12 @@ pub struct Order {
     scale: Scale,
 }
 
+impl Order {
+    pub(crate) fn new(view: OrderView, scale: Scale) -> Self {
+        Order { view, scale }
+    }
+}
+
 #[pymethods]
 impl Order {
     #[getter]
@@ -646,6 +652,12 @@ impl Order {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Instrument {
     inner: brokerx_engine::Instrument,
+}
+
+impl Instrument {
+    pub(crate) fn new(inner: brokerx_engine::Instrument) -> Self {
+        Instrument { inner }
+    }
 }
 
 #[pymethods]

@@ -81,6 +81,12 @@ create_exception!(
 );
 create_exception!(
     brokerx,
+    SagaError,
+    BrokerXError,
+    "A saga refused an input or spec (finished, unexpected, foreign, conflicting); it is unchanged."
+);
+create_exception!(
+    brokerx,
     IdempotencyConflict,
     BrokerXError,
     "An idempotency key was reused with a different request."
@@ -196,6 +202,19 @@ pub fn new_error(py: Python<'_>, code: &'static str, message: String) -> PyErr {
         | "asset_not_found"
         | "max_balance_overflow" => InvalidAccount::new_err(message),
         "transfer_refused" => TransferRefused::new_err(message),
+        "saga_finished"
+        | "unexpected_input"
+        | "foreign_reference"
+        | "conflicting_fill"
+        | "overfill"
+        | "price_beyond_limit"
+        | "invalid_value"
+        | "hold_too_small"
+        | "unknown_saga"
+        | "duplicate_saga"
+        | "wrong_saga_kind"
+        | "unsupported_version" => SagaError::new_err(message),
+        "registry_full" => CapacityReached::new_err(message),
         "idempotency_conflict" => IdempotencyConflict::new_err(message),
         _ => BrokerXError::new_err(message),
     };
@@ -234,6 +253,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         InvalidAmount = "invalid_amount",
         InvalidAccount = "invalid_account",
         TransferRefused = "transfer_refused",
+        SagaError = "saga_error",
     );
     Ok(())
 }

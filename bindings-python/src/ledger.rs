@@ -16,7 +16,7 @@ use brokerx_ledger::{
     AccountBalance, AccountKey, AccountSpec, Amount, AssetId, AssetSpec, DailyLimit, HoldState, HoldView, JournalEntry,
     Ledger as RLedger, LedgerConfig, LedgerError, LedgerSnapshot, LimitSide, OwnerId, Policy, Timestamp,
     Transfer as RTransfer, TransferCode, TransferFlags, TransferId, TransferLimit, TransferResult as RResult,
-    TransferStatus,
+    TransferStatus, WalletLimit,
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -589,10 +589,7 @@ fn config_from(
             daily_limits,
             wallet_limits: wallet_limits
                 .into_iter()
-                .map(|(asset, max)| brokerx_ledger::WalletLimit {
-                    asset: AssetId(asset),
-                    max_balance: Amount::from_minor(max),
-                })
+                .map(|(asset, max)| WalletLimit { asset: AssetId(asset), max_balance: Amount::from_minor(max) })
                 .collect(),
         },
         assets_max: assets_max.unwrap_or(d.assets_max),
@@ -606,7 +603,7 @@ fn config_from(
 impl Ledger {
     /// Limits are in minor units: `transfer_limits=[(code, asset, max)]`,
     /// `daily_limits=[(code, asset, "debit" | "credit", max_per_day)]`,
-    /// `wallet_limits=[(asset, max_balance)]` (default max balance of new wallets).
+    /// `wallet_limits=[(asset, max_balance)]` (the default for wallets in the asset).
     #[new]
     #[pyo3(signature = (*, assets_max=None, accounts_max=None, transfers_max=None, transfer_limits=Vec::new(), daily_limits=Vec::new(), wallet_limits=Vec::new()))]
     fn new(

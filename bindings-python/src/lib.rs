@@ -16,6 +16,7 @@ mod engine;
 mod errors;
 mod events;
 mod ledger;
+mod saga;
 
 /// Parses a command's `to_dict()` form back into its command object.
 #[pyfunction]
@@ -35,6 +36,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     engine::register(m)?;
     ledger::register(m)?;
     broker::register(m)?;
+    saga::register(m)?;
     m.add_function(wrap_pyfunction!(command_from_dict, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

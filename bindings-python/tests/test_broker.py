@@ -61,7 +61,8 @@ def test_a_buy_holds_funds_and_a_fill_settles(brk: brokerx.Broker) -> None:
     assert brk.balance(BUYER, ACME) == 3
     assert brk.balance(SELLER, USD) == Decimal("299.70")  # 300 less the 10 bps taker fee
     o = brk.order(1)
-    assert o is not None and o["remaining"] == 2
+    assert o is not None and o.remaining == 2 and o.filled == 3 and o.price == Decimal("100")
+    assert brk.instrument("ACME/USD").tick_size == Decimal("0.01")
     brk.check_invariants()
 
 

@@ -65,7 +65,8 @@ class Runner:
 
     def led(self) -> brokerx.Ledger:
         if self.ledger is None:
-            self.ledger = brokerx.Ledger(transfer_limits=self.transfer_limits, daily_limits=self.daily_limits, wallet_limits=self.wallet_limits)  # type: ignore[arg-type]
+            self.ledger = brokerx.Ledger(transfer_limits=self.transfer_limits, daily_limits=self.daily_limits,  # type: ignore[arg-type]
+                                         wallet_limits=self.wallet_limits)
         return self.ledger
 
     def submit(self, batch: list[brokerx.Transfer]) -> None:
@@ -180,5 +181,6 @@ def test_ledger_scenario(path: Path) -> None:
     assert r.batch is None, "batch without end"
     assert r.checked > 0
     L = r.led()
-    replayed = brokerx.Ledger.replay(L.journal(), transfer_limits=r.transfer_limits, daily_limits=r.daily_limits, wallet_limits=r.wallet_limits)  # type: ignore[arg-type]
+    replayed = brokerx.Ledger.replay(L.journal(), transfer_limits=r.transfer_limits, daily_limits=r.daily_limits,  # type: ignore[arg-type]
+                                     wallet_limits=r.wallet_limits)
     assert replayed.state_hash() == L.state_hash()

@@ -2,7 +2,8 @@
 
 A thin wrapper over the Rust core (``brokerx._native``): the order-book
 :class:`Engine`, the double-entry wallet :class:`Ledger`, and the :class:`Broker`
-(engine + pre-trade risk + ledger holds and settlement): every call converts its
+(engine + pre-trade risk + ledger holds and settlement), and the order/deposit sagas
+(:class:`SagaRegistry`) for deployments where ledger and engine are separate services: every call converts its
 arguments, runs the engine and converts the result back. Prices and quantities
 are :class:`decimal.Decimal` (or ``str``) in and ``Decimal`` out; ``float`` is
 refused with :class:`TypeError`. Timestamps are ``int`` nanoseconds since the
@@ -18,6 +19,8 @@ from __future__ import annotations
 from typing import Union
 
 from ._native import (
+    SagaError,
+    SagaRegistry,
     AccountEnabledChanged,
     AccountLimitsChanged,
     AssetCreated,
@@ -121,6 +124,8 @@ Command = Union[
 ]
 
 __all__ = [
+    "SagaError",
+    "SagaRegistry",
     "AccountEnabledChanged",
     "AccountLimitsChanged",
     "AssetCreated",

@@ -197,9 +197,9 @@ def order(request: HttpRequest, order_id: int) -> HttpResponse:
         with host.Locked() as h:
             o = h.broker.order(order_id)
             hold = h.broker.hold_of(order_id)
-        if o is None or o["account"] != account:
+        if o is None or o.account != account:
             raise BadRequest("unknown_order", f"order {order_id} is unknown or no longer live", 404)
-        out = {k: (str(v) if isinstance(v, Decimal) else v) for k, v in o.items()}
+        out = o.to_dict()
         out["hold"] = None if hold is None else str(hold[1])
         return JsonResponse(out)
     if request.method == "DELETE":

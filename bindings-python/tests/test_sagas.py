@@ -1,0 +1,69 @@
+"""The order and deposit sagas through Python: actions out, replies in."""
+
+from __future__ import annotations
+
+import pickle
+from typing import Any
+
+import pytest
+
+import brokerx
+
+
+def send(actions: list[dict[str, Any]], kind: str) -> dict[str, Any]:
+    """The fields of the one `Send` action of `kind` in `actions`."""
+    (cmd,) = [a["Send"]["kind"][kind] for a in actions if "Send" in a and kind in a["Send"]["kind"]]
+    return dict(cmd)
+
+
+def test_order_saga_happy_path() -> None:
+    r = brokerx.SagaRegistry(reply_timeout_ns=100)
+    acts = r.start_order(1_000, 7, account=1, instrument=0, side="buy", qty=10, limit_price=500,
+                         hold_amount=5_000, good_till=1_000_000)
+    hold = send(acts, "ReserveFunds")["hold"]
+    assert hold > 2**64  # 128-bit ids cross exactly
+    order = send(r.advance(1_001, 7, "funds_reserved", hold=hold), "PlaceOrder")["order"]
+    r.advance(1_002, 7, "order_accepted", order=order)
+    settle = send(r.advance(1_003, 7, "fill", order=order, trade=1, qty=10, price=490), "SettleTrade")
+    assert settle["amount"] == 4_900
+    send(r.advance(1_004, 7, "trade_settled", trade=1), "ReleaseFunds")
+    (done,) = r.advance(1_005, 7, "funds_released", hold=hold)
+    assert done["Complete"]["outcome"]["Order"]["Closed"]["filled"] == 10
+    assert r.state(7) == ("settled", True) and r.live == 0
+    with pytest.raises(brokerx.SagaError) as ei:
+        r.advance(1_006, 7, "timer")
+    assert ei.value.code == "saga_finished"
+    r.remove_finished(7)
+    assert len(r) == 0
+    r.check_invariants()
+
+
+def test_deposit_saga_redelivers_with_the_same_id_and_snapshots() -> None:
+    r = brokerx.SagaRegistry(reply_timeout_ns=100)
+    first = send(r.start_deposit(2_000, 9, account=1, amount=100), "RequestPayment")
+    assert r.next_deadline() == 2_100
+    again = r.on_time(2_100)
+    assert send(again, "RequestPayment") == first  # same payment id: the provider deduplicates
+    clone = pickle.loads(pickle.dumps(r))
+    assert isinstance(clone, brokerx.SagaRegistry) and clone.snapshot() == r.snapshot()
+    assert brokerx.SagaRegistry.restore(r.snapshot()).snapshot() == r.snapshot()
+    credit = send(r.advance(2_200, 9, "payment_confirmed", payment=first["payment"]), "CreditAccount")
+    assert credit["amount"] == 100
+
+
+def test_saga_errors_are_typed() -> None:
+    r = brokerx.SagaRegistry()
+    with pytest.raises(brokerx.SagaError) as ei:
+        r.advance(1, 99, "timer")
+    assert ei.value.code == "unknown_saga"
+    with pytest.raises(brokerx.SagaError) as ei:
+        r.start_order(1, 1, account=1, instrument=0, side="buy", qty=10, limit_price=500, hold_amount=1, good_till=9)
+    assert ei.value.code == "hold_too_small"
+    r.start_deposit(1, 2, account=1, amount=5)
+    with pytest.raises(brokerx.SagaError) as ei:
+        r.advance(2, 2, "fill", order=1, trade=1, qty=1, price=1)
+    assert ei.value.code == "unexpected_input"
+    with pytest.raises(ValueError):
+        r.start_order(1, 3, account=1, instrument=0, side="long", qty=1, limit_price=1, hold_amount=1, good_till=9)  # type: ignore[arg-type]
+    with pytest.raises(brokerx.SnapshotError):
+        brokerx.SagaRegistry.restore(b"{}")
