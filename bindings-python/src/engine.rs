@@ -14,7 +14,7 @@ use brokerx_engine::{
 };
 use pyo3::exceptions::PyIndexError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList, PyTuple, PyType};
+use pyo3::types::{PyBytes, PyList, PySlice, PyTuple, PyType};
 
 use crate::commands::{pending_from_py, pending_ref, place_pending, InstrRef, Pending, PendingCmd};
 use crate::convert::{decimal_to_py, side_from, status_from, to_decimal, to_decimal_opt, to_ts, to_ts_opt, Kind};
@@ -515,13 +515,27 @@ impl EventBatch {
     fn __len__(&self) -> usize {
         self.events.len()
     }
-    fn __getitem__<'py>(&self, py: Python<'py>, index: isize) -> PyResult<Bound<'py, PyAny>> {
+    /// One event by index, or a list of events for a slice.
+    fn __getitem__<'py>(&self, py: Python<'py>, index: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        if let Ok(slice) = index.cast::<PySlice>() {
+            let ind = slice.indices(self.events.len() as isize)?;
+            let mut items = Vec::with_capacity(ind.slicelength);
+            let mut i = ind.start;
+            for _ in 0..ind.slicelength {
+                if let Some(e) = usize::try_from(i).ok().and_then(|i| self.events.get(i)) {
+                    items.push(event_to_py(py, e, &self.scales)?);
+                }
+                i += ind.step;
+            }
+            return Ok(PyList::new(py, items)?.into_any());
+        }
+        let index: isize = index.extract()?;
         let n = self.events.len() as isize;
         let i = if index < 0 { index + n } else { index };
-        if i < 0 || i >= n {
-            return Err(PyIndexError::new_err("event index out of range"));
+        match usize::try_from(i).ok().and_then(|i| self.events.get(i)) {
+            Some(e) => event_to_py(py, e, &self.scales),
+            None => Err(PyIndexError::new_err("event index out of range")),
         }
-        event_to_py(py, &self.events[i as usize], &self.scales)
     }
     fn __iter__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
         let list = slf.get().to_list(slf.py())?;

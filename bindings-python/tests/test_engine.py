@@ -351,6 +351,7 @@ def test_submit_and_submit_many_equal_per_call(eng: brokerx.Engine) -> None:
     batch = other.submit_many(cmds)
     assert list(batch) == singles and batch.to_list() == singles
     assert batch[0] == singles[0] and batch[-1] == singles[-1]
+    assert batch[1:4] == singles[1:4] and batch[::-2] == singles[::-2] and batch[100:] == []
     with pytest.raises(IndexError):
         batch[len(batch)]
     assert [(i, e.code) for i, e in batch.errors] == [(3, "unknown_order")]

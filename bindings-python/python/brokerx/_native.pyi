@@ -4,7 +4,7 @@ import datetime
 import uuid
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
-from typing import Any, Literal, TypeAlias, final
+from typing import Any, Literal, TypeAlias, final, overload
 
 __version__: str
 __all__ = [
@@ -487,7 +487,10 @@ def command_from_dict(data: dict[str, Any]) -> _Command: ...
 @final
 class EventBatch:
     def __len__(self) -> int: ...
+    @overload
     def __getitem__(self, index: int, /) -> _Event: ...
+    @overload
+    def __getitem__(self, index: slice, /) -> list[_Event]: ...
     def __iter__(self) -> Iterator[_Event]: ...
     @property
     def errors(self) -> list[tuple[int, BrokerXError]]: ...
