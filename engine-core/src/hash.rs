@@ -1,80 +1,38 @@
-//! Deterministic hashing: FNV-1a for `state_hash()`, and a fast multiplicative
-//! `BuildHasher` for id-keyed maps. Neither has a random seed; no map's iteration
-//! order ever reaches an event, a snapshot or a hash.
+//! Deterministic hashing, shared with the ledger (`brokerx_ledger::hash`): its
+//! seedless id hasher for id-keyed maps, and its FNV-1a for `state_hash()`, here
+//! with the few field writers the engine's hash needs. No random seed anywhere; no
+//! map's iteration order ever reaches an event, a snapshot or a hash.
 
-use std::hash::{BuildHasherDefault, Hasher};
+use brokerx_ledger::hash::Fnv1a;
+
+pub use brokerx_ledger::hash::{BuildIdHasher, IdHasher};
+
+/// A `HashMap` keyed by ids with the deterministic fast hasher.
+pub type IdHashMap<K, V> = brokerx_ledger::hash::IdMap<K, V>;
 
 /// 64-bit FNV-1a over explicitly written fields (little-endian).
-#[derive(Clone, Copy, Debug)]
-pub struct Fnv64(u64);
-
-impl Default for Fnv64 {
-    fn default() -> Self {
-        Fnv64(0xcbf2_9ce4_8422_2325)
-    }
-}
+#[derive(Clone, Debug, Default)]
+pub struct Fnv64(Fnv1a);
 
 impl Fnv64 {
     pub fn bytes(&mut self, b: &[u8]) {
-        for &x in b {
-            self.0 ^= u64::from(x);
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
-        }
+        self.0.bytes(b);
     }
     pub fn u64(&mut self, v: u64) {
-        self.bytes(&v.to_le_bytes());
+        self.0.u64(v);
     }
     pub fn i64(&mut self, v: i64) {
-        self.bytes(&v.to_le_bytes());
+        self.0.bytes(&v.to_le_bytes());
     }
     pub fn i128(&mut self, v: i128) {
-        self.bytes(&v.to_le_bytes());
+        self.0.bytes(&v.to_le_bytes());
     }
+    /// Length-prefixed, so adjacent strings cannot run together.
     pub fn str(&mut self, s: &str) {
-        self.u64(s.len() as u64);
-        self.bytes(s.as_bytes());
+        self.0.u64(s.len() as u64);
+        self.0.bytes(s.as_bytes());
     }
     pub fn finish(&self) -> u64 {
-        self.0
+        self.0.finish()
     }
 }
-
-/// Fx-style hasher (rotate, xor, multiply) for small integer keys.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct IdHasher(u64);
-
-const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-impl Hasher for IdHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut buf = [0u8; 8];
-            buf[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(buf));
-        }
-    }
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.write_u64(u64::from(i));
-    }
-    #[inline]
-    fn write_u32(&mut self, i: u32) {
-        self.write_u64(u64::from(i));
-    }
-    #[inline]
-    fn write_u64(&mut self, i: u64) {
-        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(K);
-    }
-    #[inline]
-    fn write_usize(&mut self, i: usize) {
-        self.write_u64(i as u64);
-    }
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-pub type IdBuildHasher = BuildHasherDefault<IdHasher>;
-pub type IdHashMap<K, V> = std::collections::HashMap<K, V, IdBuildHasher>;

@@ -13,8 +13,7 @@
 //! is not serialized; it is rebuilt when a snapshot is loaded.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::{BTreeMap, BinaryHeap};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -133,33 +132,9 @@ pub enum SagaInput {
     Deposit(DepositInput),
 }
 
-/// Hashes a [`SagaId`] with the splitmix64 finalizer: fixed (no random
-/// seed), so the map behaves the same on every run, and well mixed in all
-/// bits. The map's iteration order is never exposed: every output that lists
-/// sagas sorts them by id first.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SagaIdHasher(u64);
-
-impl Hasher for SagaIdHasher {
-    fn finish(&self) -> u64 {
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 ^= n;
-    }
-}
-
-type SagaMap = HashMap<SagaId, Saga, BuildHasherDefault<SagaIdHasher>>;
+/// Sagas by id, with the crate's seedless id hasher. The map's iteration order is
+/// never exposed: every output that lists sagas sorts them by id first.
+type SagaMap = crate::hash::IdHashMap<SagaId, Saga>;
 
 /// Many sagas by correlation id, with a deadline index.
 ///
