@@ -536,6 +536,8 @@ enum Op {
         account: u64,
         id: u64,
     },
+    /// Cancel the n-th (mod count) live order, whoever owns it.
+    CancelLive(u16),
     Amend {
         account: u64,
         id: u64,
@@ -602,8 +604,80 @@ fn to_kind(op: &Op, ts: u64) -> CommandKind {
             },
             cancel_resting,
         }),
-        Op::Tick => CommandKind::ExpireDue,
+        Op::Tick | Op::CancelLive(_) => CommandKind::ExpireDue,
     }
+}
+
+/// Crowded levels: mostly one price per side, long queues, frequent cancels of
+/// live orders and priority-losing amends (long streams, so queue surgery in the
+/// middle of long levels is exercised, not just at the ends).
+fn arb_op_crowded() -> impl Strategy<Value = Op> {
+    // One account, so cancels and amends of live ids succeed; post-only, so
+    // orders pile up and only market orders take them.
+    let price = || prop_oneof![99i64..101, 101i64..103];
+    prop_oneof![
+        16 => (arb_side(), 0i64..8, 1i64..6)
+            // Mostly one level per side, so its queue grows long.
+            .prop_map(|(side, off, qty)| { let price = if side == Side::Buy { 100 - off / 7 } else { 101 + off / 7 }; Op::Place { account: 0, side, market: false, price, qty, tif: TimeInForce::Gtc, ttl: 1, post_only: true, stp: SelfTradePrevention::None, client: None } }),
+        1 => (arb_side(), 1i64..30)
+            .prop_map(|(side, qty)| Op::Place { account: 1, side, market: true, price: 0, qty, tif: TimeInForce::Ioc, ttl: 1, post_only: false, stp: SelfTradePrevention::None, client: None }),
+        14 => any::<u16>().prop_map(Op::CancelLive),
+        6 => (0u64..300, prop::option::of(price()), prop::option::of(1i64..9))
+            .prop_map(|(id, price, qty)| Op::Amend { account: 0, id, price, qty, version: None }),
+    ]
+}
+
+fn agrees_with_the_reference_book(ops: &[(Op, u64, bool)]) -> Result<(), TestCaseError> {
+    let mut e = Engine::default();
+    let mut events = Vec::new();
+    e.apply(
+        &Command {
+            ts: Timestamp(0),
+            correlation_id: CorrelationId(0),
+            kind: CommandKind::RegisterInstrument(InstrumentSpec::new("M", d("1"), d("1"))),
+        },
+        &mut events,
+    )
+    .unwrap();
+    let mut m = Model::new();
+    let mut ts = 1u64;
+    for (n, (op, dt, backwards)) in ops.iter().enumerate() {
+        let t = if *backwards { ts.saturating_sub(2) } else { ts + dt };
+        let kind = match *op {
+            Op::CancelLive(n) if !m.orders.is_empty() => {
+                let o = &m.orders[n as usize % m.orders.len()];
+                CommandKind::Cancel(Cancel { account: AccountId(o.account), order_id: OrderId(o.id) })
+            }
+            _ => to_kind(op, t),
+        };
+        events.clear();
+        let got = e.apply(
+            &Command { ts: Timestamp(t), correlation_id: CorrelationId(n as u64 + 1), kind: kind.clone() },
+            &mut events,
+        );
+        let want = m.apply(t, &kind);
+        match (got, want) {
+            (Ok(()), Ok(want)) => {
+                let got: Vec<EventKind> =
+                    events.iter().map(|e| e.kind).filter(|k| !common::is_market_data(k)).collect();
+                prop_assert_eq!(got, want, "op {} {:?}", n, op);
+                ts = t;
+            }
+            (Err(g), Err(w)) => prop_assert_eq!(g.code(), w, "op {} {:?}", n, op),
+            (g, w) => prop_assert!(false, "op {n} {op:?}: engine {g:?}, model {w:?}"),
+        }
+        e.check_invariants().map_err(TestCaseError::fail)?;
+        let depth = |s| e.depth(INST, s).map(|l| (l.price.0, l.qty.0, l.orders)).collect::<Vec<_>>();
+        prop_assert_eq!(depth(Side::Buy), m.depth(Side::Buy));
+        prop_assert_eq!(depth(Side::Sell), m.depth(Side::Sell));
+        for (k, ev) in events.iter().enumerate() {
+            prop_assert_eq!(ev.correlation_id, CorrelationId(n as u64 + 1));
+            if k > 0 {
+                prop_assert_eq!(ev.seq, events[k - 1].seq + 1);
+            }
+        }
+    }
+    Ok(())
 }
 
 proptest! {
@@ -611,34 +685,15 @@ proptest! {
 
     #[test]
     fn engine_agrees_with_the_reference_book(ops in prop::collection::vec((arb_op(), 0u64..4, prop::bool::weighted(0.03)), 1..120)) {
-        let mut e = Engine::default();
-        let mut events = Vec::new();
-        e.apply(&Command { ts: Timestamp(0), correlation_id: CorrelationId(0), kind: CommandKind::RegisterInstrument(InstrumentSpec::new("M", d("1"), d("1"))) }, &mut events).unwrap();
-        let mut m = Model::new();
-        let mut ts = 1u64;
-        for (n, (op, dt, backwards)) in ops.iter().enumerate() {
-            let t = if *backwards { ts.saturating_sub(2) } else { ts + dt };
-            let kind = to_kind(op, t);
-            events.clear();
-            let got = e.apply(&Command { ts: Timestamp(t), correlation_id: CorrelationId(n as u64 + 1), kind: kind.clone() }, &mut events);
-            let want = m.apply(t, &kind);
-            match (got, want) {
-                (Ok(()), Ok(want)) => {
-                    let got: Vec<EventKind> = events.iter().map(|e| e.kind).filter(|k| !common::is_market_data(k)).collect();
-                    prop_assert_eq!(got, want, "op {} {:?}", n, op);
-                    ts = t;
-                }
-                (Err(g), Err(w)) => prop_assert_eq!(g.code(), w, "op {} {:?}", n, op),
-                (g, w) => prop_assert!(false, "op {n} {op:?}: engine {g:?}, model {w:?}"),
-            }
-            e.check_invariants().map_err(TestCaseError::fail)?;
-            let depth = |s| e.depth(INST, s).map(|l| (l.price.0, l.qty.0, l.orders)).collect::<Vec<_>>();
-            prop_assert_eq!(depth(Side::Buy), m.depth(Side::Buy));
-            prop_assert_eq!(depth(Side::Sell), m.depth(Side::Sell));
-            for (k, ev) in events.iter().enumerate() {
-                prop_assert_eq!(ev.correlation_id, CorrelationId(n as u64 + 1));
-                if k > 0 { prop_assert_eq!(ev.seq, events[k - 1].seq + 1); }
-            }
-        }
+        agrees_with_the_reference_book(&ops)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn crowded_levels_agree_with_the_reference_book(ops in prop::collection::vec((arb_op_crowded(), 0u64..2, Just(false)), 400..900)) {
+        agrees_with_the_reference_book(&ops)?;
     }
 }

@@ -689,3 +689,40 @@ fn far_apart_prices_rest_match_and_cancel_in_price_order() {
     assert_eq!(trades(&evs).iter().map(|t| t.0).collect::<Vec<_>>(), vec![105, 7_000_000]);
     assert_eq!(h.levels(Buy), vec![(104, 1, 1)]);
 }
+
+#[test]
+fn heavy_cancelling_and_requeueing_keep_every_survivors_time_priority() {
+    // Cancels in the middle of a long level and priority-losing amends re-link
+    // orders; the survivors must keep their relative time priority throughout.
+    let mut h = H::new();
+    let ids: Vec<OrderId> = (0..120).map(|_| h.limit(1, Sell, 100, 1)).collect();
+    let mut expected: Vec<u64> = Vec::new();
+    for (n, id) in ids.iter().enumerate() {
+        if n % 6 != 0 {
+            h.cancel(1, *id).unwrap();
+        }
+    }
+    // Survivors: every sixth. Move two of them to the back (quantity up loses priority).
+    let survivors: Vec<u64> = ids.iter().step_by(6).map(|id| id.0).collect();
+    let (moved, kept): (Vec<u64>, Vec<u64>) = survivors.iter().partition(|&&id| id == ids[6].0 || id == ids[30].0);
+    expected.extend(&kept);
+    h.amend(1, ids[30], None, Some(2), None).unwrap();
+    h.amend(1, ids[6], None, Some(2), None).unwrap();
+    expected.extend([moved[1], moved[0]]);
+    // More arrivals, half of them cancelled again.
+    let late: Vec<u64> = (0..40).map(|_| h.limit(2, Sell, 100, 1).0).collect();
+    for (n, id) in late.iter().enumerate() {
+        if n % 2 == 1 {
+            h.cancel(2, OrderId(*id)).unwrap();
+        } else {
+            expected.push(*id);
+        }
+    }
+    assert_eq!(h.queue(Sell, 100), expected);
+    let total: i64 = expected.len() as i64 + 2;
+    assert_eq!(h.levels(Sell), vec![(100, total, expected.len() as u32)]);
+    let evs = h.place(Place::market(AccountId(3), h.inst, Buy, Lots(total))).unwrap();
+    let makers: Vec<u64> = trades(&evs).iter().map(|t| t.2).collect();
+    assert_eq!(makers, expected);
+    assert!(h.levels(Sell).is_empty());
+}
