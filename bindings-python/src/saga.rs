@@ -83,13 +83,14 @@ impl SagaRegistry {
     /// Retry policy: the wait after the n-th delivery is
     /// `min(reply_timeout_ns × backoff_factor^n, backoff_max_ns)`.
     #[new]
-    #[pyo3(signature = (*, reply_timeout_ns=None, backoff_factor=None, backoff_max_ns=None, forward_deliveries_max=None, sagas_max=None))]
+    #[pyo3(signature = (*, reply_timeout_ns=None, backoff_factor=None, backoff_max_ns=None, forward_deliveries_max=None, sagas_max=None, escalate_after_deliveries=None))]
     fn new(
         reply_timeout_ns: Option<u64>,
         backoff_factor: Option<u32>,
         backoff_max_ns: Option<u64>,
         forward_deliveries_max: Option<u32>,
         sagas_max: Option<usize>,
+        escalate_after_deliveries: Option<u32>,
     ) -> Self {
         let d = SagaConfig::default();
         let config = SagaConfig {
@@ -98,6 +99,7 @@ impl SagaRegistry {
             backoff_max_ns: backoff_max_ns.unwrap_or(d.backoff_max_ns),
             forward_deliveries_max: forward_deliveries_max.unwrap_or(d.forward_deliveries_max),
             sagas_max: sagas_max.unwrap_or(d.sagas_max),
+            escalate_after_deliveries: escalate_after_deliveries.unwrap_or(d.escalate_after_deliveries),
         };
         SagaRegistry { inner: Mutex::new(RRegistry::new(config)) }
     }
@@ -211,6 +213,12 @@ impl SagaRegistry {
     fn overdue(&self, py: Python<'_>, now: &Bound<'_, PyAny>, overdue_ns: u64) -> PyResult<Vec<u64>> {
         let now = Timestamp(to_ts(now)?);
         Ok(self.lock(py).overdue(now, overdue_ns).into_iter().map(|s| s.0).collect())
+    }
+
+    /// Live sagas handed to an operator, as `(saga_id, deliveries)` sorted by id:
+    /// a command of theirs went `escalate_after_deliveries` times unanswered.
+    fn stuck(&self, py: Python<'_>) -> Vec<(u64, u32)> {
+        self.lock(py).stuck().into_iter().map(|(id, n)| (id.0, n)).collect()
     }
 
     /// Removes a finished saga.

@@ -67,3 +67,19 @@ def test_saga_errors_are_typed() -> None:
         r.start_order(1, 3, account=1, instrument=0, side="long", qty=1, limit_price=1, hold_amount=1, good_till=9)  # type: ignore[arg-type]
     with pytest.raises(brokerx.SnapshotError):
         brokerx.SagaRegistry.restore(b"{}")
+
+
+def test_unanswered_payment_cancel_is_escalated_once_and_listed() -> None:
+    r = brokerx.SagaRegistry(reply_timeout_ns=100, backoff_max_ns=1_000, forward_deliveries_max=2,
+                             escalate_after_deliveries=4)
+    first = send(r.start_deposit(1_000, 5, account=1, amount=100), "RequestPayment")
+    escalations = []
+    for k in range(1, 30):
+        escalations += [a["Escalate"] for a in r.on_time(1_000 + k * 1_000) if "Escalate" in a]
+    (esc,) = escalations
+    assert esc["saga"] == 5 and esc["command"]["delivery"] == 3
+    assert "CancelPayment" in esc["command"]["kind"]
+    ((saga, deliveries),) = r.stuck()
+    assert saga == 5 and deliveries >= 4
+    r.advance(40_000, 5, "payment_cancelled", payment=first["payment"])
+    assert r.stuck() == []

@@ -370,6 +370,7 @@ fn config() -> SagaConfig {
         backoff_max_ns: 800,
         forward_deliveries_max: 4,
         sagas_max: 1_000,
+        escalate_after_deliveries: 6,
     }
 }
 
@@ -392,6 +393,7 @@ fn simulate(seed: u64, sagas: u64, profile: NetworkProfile, restart_every_step: 
     let mut provider = FakeProvider::default();
     let mut registry = SagaRegistry::new(config());
     let mut outcomes = BTreeMap::new();
+    let mut escalated = std::collections::BTreeSet::new();
     let mut trace_hash = 0xcbf2_9ce4_8422_2325_u64;
 
     // Start times, chosen up front.
@@ -475,6 +477,11 @@ fn simulate(seed: u64, sagas: u64, profile: NetworkProfile, restart_every_step: 
             match action {
                 Action::Send(cmd) => net.send(&mut rng, now, Message::ToService(cmd)),
                 Action::ScheduleTimer { .. } => {} // the host polls next_deadline()
+                Action::Escalate { saga, command } => {
+                    // Paged once per command, at exactly the configured delivery.
+                    assert_eq!(command.delivery + 1, config().escalate_after_deliveries, "seed {seed}");
+                    assert!(escalated.insert((saga, command.idempotency_id)), "seed {seed}: escalated twice");
+                }
                 Action::Complete { saga, outcome } => {
                     assert!(outcomes.insert(saga, outcome).is_none(), "seed {seed}: saga {} completed twice", saga.0);
                     // The host prunes some finished sagas right away.

@@ -227,6 +227,17 @@ impl DepositSaga {
         }
     }
 
+    /// Redeliveries (0 = first delivery) of the command this saga waits on.
+    #[must_use]
+    pub fn redeliveries(&self) -> u32 {
+        match self.state {
+            DepositState::PaymentRequested { retry }
+            | DepositState::CancellingPayment { retry }
+            | DepositState::Crediting { retry } => retry.delivery,
+            DepositState::Initiated | DepositState::Credited | DepositState::Failed { .. } => 0,
+        }
+    }
+
     /// Feeds one input; pushes the resulting actions onto `out`. Duplicate and
     /// late replies are acknowledged with `Ok(())` and no action.
     ///

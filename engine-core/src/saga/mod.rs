@@ -186,6 +186,15 @@ pub struct SagaConfig {
     pub forward_deliveries_max: u32,
     /// How many sagas a registry holds at most (finished ones included until removed).
     pub sagas_max: usize,
+    /// Deliveries of one command after which a registry hands its saga to an
+    /// operator: it pushes [`Action::Escalate`] once and lists the saga in
+    /// [`SagaRegistry::stuck`], while the saga keeps retrying. 0 = never.
+    #[serde(default = "default_escalate_after_deliveries")]
+    pub escalate_after_deliveries: u32,
+}
+
+const fn default_escalate_after_deliveries() -> u32 {
+    8
 }
 
 impl Default for SagaConfig {
@@ -196,6 +205,7 @@ impl Default for SagaConfig {
             backoff_max_ns: 60_000_000_000,
             forward_deliveries_max: 5,
             sagas_max: 2_000_000,
+            escalate_after_deliveries: default_escalate_after_deliveries(),
         }
     }
 }
@@ -368,6 +378,17 @@ pub enum Action {
         saga: SagaId,
         /// When.
         at: Timestamp,
+    },
+    /// Hand-off to an operator (pushed by a [`SagaRegistry`]): `command` has
+    /// now been delivered `escalate_after_deliveries` times without a reply,
+    /// so the receiving service is down or refusing it. The saga keeps
+    /// redelivering; once the cause is fixed (or the effect was done by hand),
+    /// the normal reply moves it on. Pushed once per command.
+    Escalate {
+        /// Which saga.
+        saga: SagaId,
+        /// The command that gets no reply (its latest delivery).
+        command: Command,
     },
     /// The saga reached a terminal state; it now refuses input.
     Complete {

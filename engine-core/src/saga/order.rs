@@ -209,6 +209,11 @@ impl Fills {
         self.records.iter().filter_map(|r| r.settlement.map(|s| s.deadline)).min()
     }
 
+    /// Most redeliveries of any settlement in flight.
+    fn redeliveries(&self) -> u32 {
+        self.records.iter().filter_map(|r| r.settlement.map(|s| s.delivery)).max().unwrap_or(0)
+    }
+
     /// Validates a fill; `Ok(None)` for a duplicate, `Ok(Some(index))` for
     /// where to insert a new one.
     fn check(
@@ -631,6 +636,23 @@ impl OrderSaga {
                     (false, d) => d,
                 }
             }
+        }
+    }
+
+    /// Most redeliveries (0 = first delivery) of any command this saga waits on.
+    #[must_use]
+    pub fn redeliveries(&self) -> u32 {
+        match &self.state {
+            OrderState::Requested
+            | OrderState::Working
+            | OrderState::Settled { .. }
+            | OrderState::Compensated { .. } => 0,
+            OrderState::ReservingFunds { retry }
+            | OrderState::PlacingOrder { retry }
+            | OrderState::Releasing { retry, .. } => retry.delivery,
+            OrderState::PartiallyFilled { fills } => fills.redeliveries(),
+            OrderState::Cancelling { fills, retry, .. } => fills.redeliveries().max(retry.delivery),
+            OrderState::Settling { fills, query, .. } => fills.redeliveries().max(query.delivery),
         }
     }
 

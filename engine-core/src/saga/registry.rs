@@ -45,6 +45,15 @@ impl Saga {
         }
     }
 
+    /// Most redeliveries of any command it waits on (0 = first delivery or none).
+    #[must_use]
+    pub fn redeliveries(&self) -> u32 {
+        match self {
+            Self::Order(s) => s.redeliveries(),
+            Self::Deposit(s) => s.redeliveries(),
+        }
+    }
+
     /// `true` in a terminal state.
     #[must_use]
     pub fn is_finished(&self) -> bool {
@@ -269,6 +278,26 @@ impl SagaRegistry {
         late.into_iter().map(|(_, id)| id).collect()
     }
 
+    /// Live sagas handed to an operator: some command of theirs was delivered
+    /// at least `escalate_after_deliveries` times without a reply. Sorted by
+    /// id, with that delivery count. Empty when escalation is off.
+    #[must_use]
+    pub fn stuck(&self) -> Vec<(SagaId, u32)> {
+        let at = self.config.escalate_after_deliveries;
+        if at == 0 {
+            return Vec::new();
+        }
+        let mut stuck: Vec<(SagaId, u32)> = self
+            .sagas
+            .iter()
+            .filter(|(_, s)| !s.is_finished())
+            .map(|(id, s)| (*id, s.redeliveries().saturating_add(1)))
+            .filter(|(_, deliveries)| *deliveries >= at)
+            .collect();
+        stuck.sort_unstable();
+        stuck
+    }
+
     /// Creates and starts an order saga.
     ///
     /// # Errors
@@ -362,7 +391,19 @@ impl SagaRegistry {
         let saga = self.sagas.get_mut(&id).ok_or(SagaError::UnknownSaga { saga: id.0 })?;
         let before = saga.next_deadline();
         let was_finished = saga.is_finished();
+        let sent_from = out.len();
         saga.advance(&self.config, now, input, out)?;
+        let escalate_at = self.config.escalate_after_deliveries;
+        if escalate_at > 0 {
+            // The escalate_at-th delivery of a command (delivery counts from 0).
+            for i in sent_from..out.len() {
+                if let Some(Action::Send(command)) = out.get(i).copied() {
+                    if command.delivery.saturating_add(1) == escalate_at {
+                        out.push(Action::Escalate { saga: id, command });
+                    }
+                }
+            }
+        }
         let after = saga.next_deadline();
         if saga.is_finished() && !was_finished {
             self.live = self.live.saturating_sub(1);

@@ -13,6 +13,7 @@ fn config() -> SagaConfig {
         backoff_max_ns: 1_000,
         forward_deliveries_max: 3,
         sagas_max: 16,
+        escalate_after_deliveries: 6,
     }
 }
 
@@ -545,4 +546,59 @@ mod random_deposit_inputs {
             }
         }
     }
+}
+
+#[test]
+fn unanswered_compensation_is_handed_to_an_operator_once_and_listed_until_answered() {
+    // The provider never answers: the payment request is abandoned after three
+    // deliveries, then CancelPayment is redelivered without limit. Its sixth
+    // delivery escalates, once; the saga keeps retrying and stays listed.
+    let mut reg = SagaRegistry::new(config());
+    let id = SagaId(9);
+    let mut out = Vec::new();
+    reg.start_deposit(T0, id, DepositSpec { account: AccountId(1), amount: Amount(500) }, &mut out).unwrap();
+    let mut escalations = Vec::new();
+    let mut now = T0.0;
+    for _ in 0..40 {
+        now += 1_000;
+        out.clear();
+        reg.on_time(Timestamp(now), &mut out);
+        for a in &out {
+            if let Action::Escalate { saga, command } = a {
+                escalations.push((*saga, *command));
+            }
+        }
+        reg.check_invariants().unwrap();
+    }
+    assert_eq!(escalations.len(), 1, "escalated once: {escalations:?}");
+    let (saga, command) = escalations[0];
+    assert_eq!(saga, id);
+    assert_eq!(command.delivery + 1, config().escalate_after_deliveries);
+    assert!(matches!(command.kind, CommandKind::CancelPayment { .. }), "{command:?}");
+    let stuck = reg.stuck();
+    assert_eq!(stuck.len(), 1);
+    assert_eq!(stuck[0].0, id);
+    assert!(stuck[0].1 > config().escalate_after_deliveries, "still retrying: {stuck:?}");
+    // The operator fixes the provider; its reply ends the saga and the listing.
+    out.clear();
+    reg.advance(
+        Timestamp(now),
+        id,
+        SagaInput::Deposit(DepositInput::PaymentCancelled { payment: payment_id(id) }),
+        &mut out,
+    )
+    .unwrap();
+    assert!(reg.get(id).unwrap().is_finished());
+    assert!(reg.stuck().is_empty());
+    // Escalation off: nothing is pushed or listed.
+    let mut off = config();
+    off.escalate_after_deliveries = 0;
+    let mut reg = SagaRegistry::new(off);
+    reg.start_deposit(T0, id, DepositSpec { account: AccountId(1), amount: Amount(500) }, &mut out).unwrap();
+    out.clear();
+    for k in 1..40 {
+        reg.on_time(Timestamp(T0.0 + k * 1_000), &mut out);
+    }
+    assert!(!out.iter().any(|a| matches!(a, Action::Escalate { .. })));
+    assert!(reg.stuck().is_empty());
 }
