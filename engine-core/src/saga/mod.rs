@@ -38,7 +38,7 @@ mod tests;
 pub use deposit::{payment_id, DepositFailure, DepositInput, DepositOutcome, DepositSaga, DepositSpec, DepositState};
 pub use order::{
     hold_id, order_id, CloseReason, Closure, FillRecord, Fills, OrderInput, OrderOutcome, OrderSaga, OrderSpec,
-    OrderState, RejectReason, Side,
+    OrderState, RejectReason,
 };
 pub use registry::{Saga, SagaInput, SagaRegistry, SagaSnapshot};
 
@@ -48,9 +48,10 @@ use serde::{Deserialize, Serialize};
 /// the serialized form of [`Saga`], [`OrderSaga`] or [`DepositSaga`].
 pub const SAGA_STATE_VERSION: u16 = 1;
 
-/// Nanoseconds since an epoch chosen by the host. The saga never reads a clock.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct Timestamp(pub u64);
+// The ids, quantities and time of the rest of the crate: a saga's account,
+// instrument, trade, lots, ticks and timestamps are the engine's and the
+// Broker's, so a host passes them across without conversion.
+pub use crate::types::{AccountId, InstrumentId, Lots, Side, Ticks, Timestamp, TradeId};
 
 impl Timestamp {
     /// `self + delta_ns`, saturating at the far future rather than wrapping.
@@ -64,29 +65,9 @@ impl Timestamp {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct SagaId(pub u64);
 
-/// Ledger account id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct AccountId(pub u64);
-
-/// Instrument id as known to the engine service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct InstrumentId(pub u32);
-
-/// Trade id as reported by the engine service in a fill.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct TradeId(pub u64);
-
 /// Money in minor units of the hold asset (cents, satoshi, ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Amount(pub i128);
-
-/// Quantity in lots.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct Lots(pub i64);
-
-/// Price in ticks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct Ticks(pub i64);
 
 /// Hold id, assigned by the saga (client-assigned ids, as in TigerBeetle), so a
 /// compensation can void a hold whose reservation reply was lost. Equal to the

@@ -28,18 +28,10 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     push_timer, send, AccountId, Action, Amount, ClientOrderId, CommandKind, HoldId, IdempotencyId, InstrumentId, Lots,
-    Outcome, Retry, SagaConfig, SagaError, SagaId, Step, Ticks, Timestamp, TradeId, ATTEMPT_MAX,
+    Outcome, Retry, SagaConfig, SagaError, SagaId, Side, Step, Ticks, Timestamp, TradeId, ATTEMPT_MAX,
 };
 
-/// Buy or sell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Side {
-    /// Pays `qty × price` minor units out of the hold per fill.
-    Buy,
-    /// Delivers `qty` units of the instrument out of the hold per fill.
-    Sell,
-}
-
+/// What a fill means for an order saga's hold, by side.
 impl Side {
     /// How much of the hold a fill consumes, `None` on overflow.
     fn hold_consumed(self, qty: Lots, price: Ticks) -> Option<i128> {
