@@ -20,7 +20,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    push_timer, send, AccountId, Action, Amount, CommandKind, IdempotencyId, Outcome, PaymentId, Retry, SagaConfig,
+    atomic_step, send, AccountId, Action, Amount, CommandKind, IdempotencyId, Outcome, PaymentId, Retry, SagaConfig,
     SagaError, SagaId, Step, Timestamp,
 };
 
@@ -253,15 +253,8 @@ impl DepositSaga {
         input: DepositInput,
         out: &mut Vec<Action>,
     ) -> Result<(), SagaError> {
-        let before = out.len();
-        let deadline_before = self.next_deadline();
-        let result = self.step(config, now, input, out);
-        if result.is_err() {
-            out.truncate(before);
-        } else {
-            push_timer(out, self.id, deadline_before, self.next_deadline(), before);
-        }
-        result
+        let id = self.id;
+        atomic_step(self, id, out, Self::next_deadline, |s, out| s.step(config, now, input, out))
     }
 
     fn unexpected(&self, input: &DepositInput) -> SagaError {

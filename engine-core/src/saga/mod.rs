@@ -528,10 +528,31 @@ pub(crate) fn send(out: &mut Vec<Action>, saga: SagaId, step: Step, sequence: u3
     }));
 }
 
+/// Runs one step of `saga` all or nothing: on error the actions it pushed are
+/// taken back (its state is unchanged by contract of `step`); on success a
+/// `ScheduleTimer` follows when its deadline moved or it sent commands.
+pub(crate) fn atomic_step<S>(
+    saga: &mut S,
+    id: SagaId,
+    out: &mut Vec<Action>,
+    deadline: fn(&S) -> Option<Timestamp>,
+    step: impl FnOnce(&mut S, &mut Vec<Action>) -> Result<(), SagaError>,
+) -> Result<(), SagaError> {
+    let before = out.len();
+    let deadline_before = deadline(saga);
+    let result = step(saga, out);
+    if result.is_err() {
+        out.truncate(before);
+    } else {
+        push_timer(out, id, deadline_before, deadline(saga), before);
+    }
+    result
+}
+
 /// Pushes `ScheduleTimer` when the saga's deadline moved, or when it sent
 /// commands (whose replies the deadline waits for). `sent_from` is the length
 /// of `out` before the step.
-pub(crate) fn push_timer(
+fn push_timer(
     out: &mut Vec<Action>,
     saga: SagaId,
     before: Option<Timestamp>,

@@ -27,8 +27,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    push_timer, send, AccountId, Action, Amount, ClientOrderId, CommandKind, HoldId, IdempotencyId, InstrumentId, Lots,
-    Outcome, Retry, SagaConfig, SagaError, SagaId, Side, Step, Ticks, Timestamp, TradeId, ATTEMPT_MAX,
+    atomic_step, send, AccountId, Action, Amount, ClientOrderId, CommandKind, HoldId, IdempotencyId, InstrumentId,
+    Lots, Outcome, Retry, SagaConfig, SagaError, SagaId, Side, Step, Ticks, Timestamp, TradeId, ATTEMPT_MAX,
 };
 
 /// What a fill means for an order saga's hold, by side.
@@ -667,15 +667,8 @@ impl OrderSaga {
         input: OrderInput,
         out: &mut Vec<Action>,
     ) -> Result<(), SagaError> {
-        let before = out.len();
-        let deadline_before = self.next_deadline();
-        let result = self.step(config, now, input, out);
-        if result.is_err() {
-            out.truncate(before);
-        } else {
-            push_timer(out, self.id, deadline_before, self.next_deadline(), before);
-        }
-        result
+        let id = self.id;
+        atomic_step(self, id, out, Self::next_deadline, |s, out| s.step(config, now, input, out))
     }
 
     fn unexpected(&self, input: &OrderInput) -> SagaError {
