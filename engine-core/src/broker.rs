@@ -329,6 +329,9 @@ impl Out<'_> {
     }
 }
 
+/// The Broker's transfer ids count up from here (`next_transfer` starts at 1).
+const FIRST_TRANSFER_ID: u128 = (1 << 64) | 1;
+
 fn wallet(account: AccountId, asset: AssetId) -> AccountKey {
     AccountKey { owner: OwnerId(account.0), asset }
 }
@@ -347,9 +350,12 @@ fn minor_units(value: Decimal, scale: u8) -> Option<u128> {
 
 impl Broker {
     pub fn new(config: BrokerConfig) -> Self {
+        let mut ledger = config.ledger;
+        // Every transfer id the Broker submits comes from `next_id`.
+        ledger.sequential_ids_from.get_or_insert(TransferId(FIRST_TRANSFER_ID));
         Broker {
             engine: Engine::new(config.engine),
-            ledger: Ledger::new(config.ledger),
+            ledger: Ledger::new(ledger),
             markets: Vec::new(),
             wallet_max: BTreeMap::new(),
             funds: IdHashMap::default(),
@@ -403,7 +409,7 @@ impl Broker {
     }
 
     fn next_id(&mut self) -> TransferId {
-        let id = TransferId((1u128 << 64) | u128::from(self.next_transfer));
+        let id = TransferId(FIRST_TRANSFER_ID - 1 + u128::from(self.next_transfer));
         self.next_transfer += 1;
         id
     }

@@ -411,8 +411,10 @@ impl Model {
     }
 }
 
-fn new_ledger() -> Ledger {
-    let mut l = Ledger::new(LedgerConfig { policy: policy(), ..LedgerConfig::default() });
+/// `sequential`: index the counter's ids (from 2 up) in the sequential run.
+fn new_ledger(sequential: bool) -> Ledger {
+    let sequential_ids_from = sequential.then_some(TransferId(2));
+    let mut l = Ledger::new(LedgerConfig { policy: policy(), sequential_ids_from, ..LedgerConfig::default() });
     for (asset, scale) in [(USD, 2), (BTC, 8)] {
         l.create_asset(Timestamp(0), AssetSpec { id: asset, code: format!("A{}", asset.0), scale }).unwrap();
     }
@@ -604,8 +606,8 @@ proptest! {
     })]
 
     #[test]
-    fn ledger_agrees_with_naive_model(batches in arb_batches()) {
-        let mut ledger = new_ledger();
+    fn ledger_agrees_with_naive_model(batches in arb_batches(), sequential in any::<bool>()) {
+        let mut ledger = new_ledger(sequential);
         let mut model = Model::new();
         let mut now = 1u64;
         let mut out = Vec::new();
