@@ -305,7 +305,7 @@ pub struct Broker {
     markets: Vec<Market>,
     wallet_max: BTreeMap<AssetId, u128>,
     funds: IdHashMap<OrderId, OrderFunds>,
-    accounts: BTreeMap<AccountId, AccountState>,
+    accounts: IdHashMap<AccountId, AccountState>,
     funds_keys: IdHashMap<u128, FundsRecord>,
     next_transfer: u64,
     last_seq: u64,
@@ -359,7 +359,7 @@ impl Broker {
             markets: Vec::new(),
             wallet_max: BTreeMap::new(),
             funds: IdHashMap::default(),
-            accounts: BTreeMap::new(),
+            accounts: IdHashMap::default(),
             funds_keys: IdHashMap::default(),
             next_transfer: 1,
             last_seq: 0,
@@ -1246,7 +1246,9 @@ impl Broker {
             h.i128(*k as i128);
             h.str(r.status.code());
         }
-        for (a, st) in &self.accounts {
+        let mut accounts: Vec<_> = self.accounts.iter().collect();
+        accounts.sort_unstable_by_key(|(a, _)| **a);
+        for (a, st) in accounts {
             h.u64(a.0);
             h.u64(u64::from(st.disabled));
             h.u64(u64::from(st.open_orders));
@@ -1277,7 +1279,7 @@ impl Broker {
             markets: self.markets.clone(),
             wallet_max: self.wallet_max.clone(),
             funds,
-            accounts: self.accounts.clone(),
+            accounts: self.accounts.iter().map(|(a, st)| (*a, st.clone())).collect(),
             funds_keys,
             next_transfer: self.next_transfer,
             last_seq: self.last_seq,
@@ -1297,7 +1299,7 @@ impl Broker {
         b.markets = s.markets.clone();
         b.wallet_max = s.wallet_max.clone();
         b.funds = s.funds.iter().copied().collect();
-        b.accounts = s.accounts.clone();
+        b.accounts = s.accounts.iter().map(|(a, st)| (*a, st.clone())).collect();
         b.funds_keys = s.funds_keys.iter().copied().collect();
         b.next_transfer = s.next_transfer;
         b.last_seq = s.last_seq;
