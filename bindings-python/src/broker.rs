@@ -222,6 +222,7 @@ fn broker_event_to_py<'py>(
                 PostingKind::Hold => "hold",
                 PostingKind::Post => "post",
                 PostingKind::Void => "void",
+                PostingKind::Resize => "resize",
             },
             code: u32::from(p.code.0),
             debit: Acct(p.debit),

@@ -69,12 +69,11 @@ impl Transfer {
         t.amount = match self.amount {
             AmountIn::Minor(m) => Amount::from_minor(m),
             AmountIn::Units(d) => {
-                let asset =
-                    if t.flags.contains(TransferFlags::POST_PENDING) || t.flags.contains(TransferFlags::VOID_PENDING) {
-                        l.hold(t.pending_id).map(|h| h.debit_account.asset)
-                    } else {
-                        Some(t.debit_account.asset)
-                    };
+                let asset = if t.pending_id.0 != 0 {
+                    l.hold(t.pending_id).map(|h| h.debit_account.asset)
+                } else {
+                    Some(t.debit_account.asset)
+                };
                 match asset.and_then(|a| l.asset(a)) {
                     Some(spec) => spec.amount_from_decimal(d).map_err(|e| (e.code(), e.to_string()))?,
                     // Unknown asset or hold: the ledger refuses the transfer for that
@@ -98,6 +97,8 @@ impl Transfer {
     const POST_PENDING: u16 = TransferFlags::POST_PENDING.0;
     #[classattr]
     const VOID_PENDING: u16 = TransferFlags::VOID_PENDING.0;
+    #[classattr]
+    const RESIZE_PENDING: u16 = TransferFlags::RESIZE_PENDING.0;
 
     /// Every field as the ledger sees it (`flags` from the class constants), for
     /// hosts that build transfers generically; prefer `single/pending/post/void`.
@@ -191,6 +192,27 @@ impl Transfer {
         linked: bool,
     ) -> PyResult<Self> {
         let mut t = RTransfer::post(TransferId(id), TransferId(pending_id), Amount::ZERO, TransferCode(code));
+        t.user_data = user_data;
+        if linked {
+            t = t.linked();
+        }
+        Ok(Transfer { t, amount: amount_in(amount, amount_minor)? })
+    }
+
+    /// Sets the hold `pending_id` to `amount` in place (growth needs the funds).
+    #[staticmethod]
+    #[pyo3(signature = (id, pending_id, amount=None, code=5, *, amount_minor=None, user_data=0, linked=false))]
+    #[allow(clippy::too_many_arguments)]
+    fn resize(
+        id: u128,
+        pending_id: u128,
+        amount: Option<&Bound<'_, PyAny>>,
+        code: u16,
+        amount_minor: Option<u128>,
+        user_data: u128,
+        linked: bool,
+    ) -> PyResult<Self> {
+        let mut t = RTransfer::resize(TransferId(id), TransferId(pending_id), Amount::ZERO, TransferCode(code));
         t.user_data = user_data;
         if linked {
             t = t.linked();
@@ -293,6 +315,8 @@ fn kind_of(t: &RTransfer) -> &'static str {
         "post"
     } else if t.flags.contains(TransferFlags::VOID_PENDING) {
         "void"
+    } else if t.flags.contains(TransferFlags::RESIZE_PENDING) {
+        "resize"
     } else {
         "single"
     }

@@ -71,6 +71,15 @@ def test_hold_post_void_and_expiry(led: brokerx.Ledger) -> None:
     h = led.hold(10)
     assert h is not None and (h.state, h.posted_amount, h.resolved_by) == ("posted", Decimal("15.00"), 11)
     led.submit([brokerx.Transfer.pending(12, (ALICE, USD), (BOB, USD), "5")])
+    # A resize keeps the hold (same id) and changes its amount; growth needs the funds.
+    grow = brokerx.Transfer.resize(20, 12, "7.5")
+    assert grow.kind == "resize" and grow.flags == brokerx.Transfer.RESIZE_PENDING
+    assert led.submit([grow])[0].ok
+    h = led.hold(12)
+    assert h is not None and (h.state, h.amount) == ("pending", Decimal("7.50"))
+    (r,) = led.submit([brokerx.Transfer.resize(21, 12, "1000")])
+    assert r.status == "insufficient_funds"
+    assert led.submit([brokerx.Transfer.resize(22, 12, "5")])[0].ok
     assert led.submit([brokerx.Transfer.void(13, 12)])[0].ok
     led.submit([brokerx.Transfer.pending(14, (ALICE, USD), (BOB, USD), "1", timeout_ns=5)], ts=20)
     assert led.on_time(25) == [14]

@@ -136,6 +136,9 @@ pub enum PostingKind {
     Hold,
     Post,
     Void,
+    /// An order's hold set to a new amount in place (amend, quantity reduced);
+    /// `amount` is the hold's new size.
+    Resize,
 }
 
 /// One applied ledger transfer.
@@ -905,35 +908,16 @@ impl Broker {
         }
     }
 
-    /// Replaces an order's hold by one of `amount` (void + pending, linked).
+    /// Sets an order's hold to `amount` in place (one ledger resize; the hold
+    /// keeps its id). False if the account cannot fund the growth.
     fn rehold(&mut self, order_id: OrderId, amount: u128, price: Ticks, remaining: Lots, o: &mut Out<'_>) -> bool {
         let Some(f) = self.funds.get(&order_id).copied() else { return false };
-        let Some(m) = self.market(f.instrument) else { return false };
-        let asset = if f.side == Side::Buy { m.quote } else { m.base };
-        let (void_id, new_id) = (self.next_id(), self.next_id());
-        self.batch.clear();
-        self.batch.push(Transfer::void(void_id, f.hold_id, TransferCode::ORDER_HOLD).linked());
-        self.batch.push(
-            Transfer::pending(
-                new_id,
-                wallet(f.account, asset),
-                system(ESCROW_OWNER, asset),
-                Amount::from_minor(amount),
-                TransferCode::ORDER_HOLD,
-                0,
-            )
-            .with_user_data(u128::from(order_id.0)),
-        );
-        let ok = self.submit_batch(Some(order_id), None, o, |t| {
-            if t.id == void_id {
-                PostingKind::Void
-            } else {
-                PostingKind::Hold
-            }
-        }) == TransferStatus::Ok;
+        let id = self.next_id();
+        let resize = Transfer::resize(id, f.hold_id, Amount::from_minor(amount), TransferCode::ORDER_HOLD)
+            .with_user_data(u128::from(order_id.0));
+        let ok = self.submit_one(resize, Some(order_id), None, PostingKind::Resize, o) == TransferStatus::Ok;
         if ok {
             if let Some(r) = self.funds.get_mut(&order_id) {
-                r.hold_id = new_id;
                 r.hold = amount;
                 r.hold_price = price;
                 r.remaining = remaining;

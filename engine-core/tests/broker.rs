@@ -283,15 +283,27 @@ fn amend_up_needs_the_funds_and_amend_down_releases_them() {
     }))
     .unwrap();
     assert_eq!(h.cash(1).1, 40_000);
-    h.run(BrokerCommandKind::Amend(Amend {
-        account: AccountId(1),
-        order_id: id,
-        new_price: Some(Ticks(11_000)),
-        new_qty: Some(Lots(4)),
-        expected_version: Some(1),
-    }))
-    .unwrap();
+    let (hold_id, _) = h.b.hold_of(id).unwrap();
+    let evs = h
+        .run(BrokerCommandKind::Amend(Amend {
+            account: AccountId(1),
+            order_id: id,
+            new_price: Some(Ticks(11_000)),
+            new_qty: Some(Lots(4)),
+            expected_version: Some(1),
+        }))
+        .unwrap();
     assert_eq!(h.cash(1).1, 50_000 - 44_000);
+    // The hold is resized in place: one posting, the same hold id.
+    let postings: Vec<_> = evs
+        .iter()
+        .filter_map(|e| match e {
+            BrokerEventKind::Posting(p) => Some((p.kind, p.amount)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(postings, vec![(PostingKind::Resize, 44_000)]);
+    assert_eq!(h.b.hold_of(id), Some((hold_id, 44_000)));
     let err = h
         .run(BrokerCommandKind::Amend(Amend {
             account: AccountId(1),

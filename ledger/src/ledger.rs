@@ -206,6 +206,7 @@ enum Undo {
     Applied { id: TransferId },
     HoldCreated { hold: u32 },
     HoldResolved { hold: u32 },
+    HoldResized { hold: u32, amount: Amount },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -214,6 +215,7 @@ enum Phase {
     Pending,
     Post,
     Void,
+    Resize,
 }
 
 /// A serializable snapshot: the config, the journal and the clock, plus the
@@ -581,6 +583,11 @@ impl Ledger {
                     self.close_hold(hold);
                     self.holds.pop();
                 }
+                Undo::HoldResized { hold, amount } => {
+                    if let Some(h) = self.holds.get_mut(hold as usize) {
+                        h.amount = amount;
+                    }
+                }
                 Undo::HoldResolved { hold } => {
                     if let Some(h) = self.holds.get_mut(hold as usize) {
                         h.state = HoldState::Pending;
@@ -630,10 +637,15 @@ impl Ledger {
         if t.id.0 == 0 {
             return TransferStatus::IdMustNotBeZero;
         }
-        let phase_bits = [TransferFlags::PENDING, TransferFlags::POST_PENDING, TransferFlags::VOID_PENDING]
-            .iter()
-            .filter(|f| t.flags.contains(**f))
-            .count();
+        let phase_bits = [
+            TransferFlags::PENDING,
+            TransferFlags::POST_PENDING,
+            TransferFlags::VOID_PENDING,
+            TransferFlags::RESIZE_PENDING,
+        ]
+        .iter()
+        .filter(|f| t.flags.contains(**f))
+        .count();
         if phase_bits > 1 {
             return TransferStatus::FlagsAreMutuallyExclusive;
         }
@@ -643,6 +655,8 @@ impl Ledger {
             Phase::Post
         } else if t.flags.contains(TransferFlags::VOID_PENDING) {
             Phase::Void
+        } else if t.flags.contains(TransferFlags::RESIZE_PENDING) {
+            Phase::Resize
         } else {
             Phase::Single
         };
@@ -654,7 +668,7 @@ impl Ledger {
         }
         let status = match phase {
             Phase::Single | Phase::Pending => self.create(now, t, phase, in_chain),
-            Phase::Post | Phase::Void => self.resolve(t, phase, in_chain),
+            Phase::Post | Phase::Void | Phase::Resize => self.resolve(now, t, phase, in_chain),
         };
         if status.is_remembered() && !in_chain && self.has_room() {
             self.id_insert(t.id, IdRecord::Refused);
@@ -910,8 +924,8 @@ impl Ledger {
         }
     }
 
-    /// Post or void: validate everything, then mutate.
-    fn resolve(&mut self, t: &Transfer, phase: Phase, in_chain: bool) -> TransferStatus {
+    /// Post, void or resize: validate everything, then mutate.
+    fn resolve(&mut self, now: Timestamp, t: &Transfer, phase: Phase, in_chain: bool) -> TransferStatus {
         use TransferStatus as S;
         if t.pending_id.0 == 0 {
             return S::PendingIdMustNotBeZero;
@@ -925,7 +939,7 @@ impl Ledger {
         if t.code.0 == 0 {
             return S::CodeMustNotBeZero;
         }
-        if phase == Phase::Post && t.amount.is_zero() {
+        if matches!(phase, Phase::Post | Phase::Resize) && t.amount.is_zero() {
             return S::AmountMustNotBeZero;
         }
         if phase == Phase::Void && !t.amount.is_zero() {
@@ -965,6 +979,9 @@ impl Ledger {
             HoldState::Posted => return S::PendingTransferAlreadyPosted,
             HoldState::Voided => return S::PendingTransferAlreadyVoided,
             HoldState::Expired => return S::PendingTransferExpired,
+        }
+        if phase == Phase::Resize {
+            return self.resize(now, t, hold_idx, hold, (da, ca), (debit_set, credit_set), in_chain);
         }
         let posted = if phase == Phase::Post { t.amount } else { Amount::ZERO };
         if posted > hold.amount {
@@ -1016,6 +1033,99 @@ impl Ledger {
             h.state = if phase == Phase::Post { HoldState::Posted } else { HoldState::Voided };
             h.resolved_by = t.id;
             h.posted_amount = posted;
+        }
+        let mut record = *t;
+        record.debit_account = da.spec.key;
+        record.credit_account = ca.spec.key;
+        self.record_applied(record, !debit_set, !credit_set, hold.debit, hold.credit, NO_HOLD, in_chain);
+        S::Ok
+    }
+
+    /// Resize of a pending hold (already found and checked by `resolve`):
+    /// growth is checked like a new hold of the difference (funds, max
+    /// balance, pending total, daily limits of the resize's code); shrinking
+    /// releases the difference. The hold keeps its id, timeout and place.
+    #[allow(clippy::too_many_arguments)]
+    fn resize(
+        &mut self,
+        now: Timestamp,
+        t: &Transfer,
+        hold_idx: u32,
+        hold: Hold,
+        (da, ca): (Account, Account),
+        (debit_set, credit_set): (bool, bool),
+        in_chain: bool,
+    ) -> TransferStatus {
+        use TransferStatus as S;
+        let Some(&asset_idx) = self.asset_index.get(&da.spec.key.asset) else {
+            return S::AssetNotFound;
+        };
+        let Some(totals) = self.asset_totals.get(asset_idx as usize).copied() else {
+            return S::AssetNotFound;
+        };
+        let (old, new) = (hold.amount.minor(), t.amount.minor());
+        let grow = new.saturating_sub(old);
+        let shrink = old.saturating_sub(new);
+        // The growth as a transfer of its own, for the daily-limit rules.
+        let growth = Transfer { amount: Amount::from_minor(grow), debit_account: da.spec.key, ..*t };
+        let has_daily = grow > 0 && !self.config.policy.daily_limits.is_empty();
+        let mut new_totals = totals;
+        if grow > 0 {
+            if has_daily && self.daily_exceeded(now, &growth, hold.debit, hold.credit) {
+                return S::ExceedsDailyLimit;
+            }
+            match totals.pending.checked_add(Amount::from_minor(grow)) {
+                Some(p) if p <= Amount::MAX => new_totals.pending = p,
+                _ => return S::OverflowPending,
+            }
+            let db = da.balance;
+            if da.spec.must_not_go_negative {
+                let debits = db.debits_posted.minor().saturating_add(db.debits_pending.minor()).saturating_add(grow);
+                if debits > db.credits_posted.minor() {
+                    return S::InsufficientFunds;
+                }
+            }
+            let cb = ca.balance;
+            if let Some(max) = ca.spec.max_balance {
+                let credits = cb.credits_posted.minor().saturating_add(cb.credits_pending.minor()).saturating_add(grow);
+                if credits > cb.debits_posted.minor().saturating_add(max.minor()) {
+                    return S::ExceedsMaxBalance;
+                }
+            }
+        } else {
+            new_totals.pending = totals.pending.checked_sub(Amount::from_minor(shrink)).unwrap_or(Amount::ZERO);
+        }
+        if !self.has_room() {
+            return S::LedgerFull;
+        }
+
+        // Mutate.
+        if in_chain {
+            self.undo.push(Undo::Account { account: hold.debit, state: da });
+            self.undo.push(Undo::Account { account: hold.credit, state: ca });
+            self.undo.push(Undo::Totals { asset: asset_idx, totals });
+            self.undo.push(Undo::HoldResized { hold: hold_idx, amount: hold.amount });
+        }
+        if has_daily {
+            self.daily_record(now, &growth, hold.debit, hold.credit, in_chain);
+        }
+        // Pending columns are ≤ Amount::MAX and the growth was checked
+        // against the asset's pending total, so these cannot overflow.
+        let adjust = |x: Amount| Amount::from_minor(x.minor().saturating_add(grow).saturating_sub(shrink));
+        let (mut db, mut cb) = (da.balance, ca.balance);
+        db.debits_pending = adjust(db.debits_pending);
+        cb.credits_pending = adjust(cb.credits_pending);
+        if let Some(a) = self.accounts.get_mut(hold.debit as usize) {
+            a.balance = db;
+        }
+        if let Some(a) = self.accounts.get_mut(hold.credit as usize) {
+            a.balance = cb;
+        }
+        if let Some(tot) = self.asset_totals.get_mut(asset_idx as usize) {
+            *tot = new_totals;
+        }
+        if let Some(h) = self.holds.get_mut(hold_idx as usize) {
+            h.amount = t.amount;
         }
         let mut record = *t;
         record.debit_account = da.spec.key;

@@ -465,6 +465,70 @@ fn partial_post_settles_part_and_releases_the_rest() {
 }
 
 #[test]
+fn resize_grows_and_shrinks_a_hold_in_place() {
+    let mut f = Fixture::new();
+    funded_hold(&mut f, 300, 0);
+    let entries = f.ledger.journal().len();
+    assert_eq!(f.one(Transfer::resize(id(11), id(10), amt(450), TransferCode::ORDER_HOLD)), S::Ok);
+    assert_eq!(f.available(ALICE), 550);
+    assert_eq!(f.ledger.pending_amount(id(10)), Some(amt(450)));
+    assert_eq!(f.one(Transfer::resize(id(12), id(10), amt(100), TransferCode::ORDER_HOLD)), S::Ok);
+    assert_eq!(f.available(ALICE), 900);
+    assert_eq!(f.ledger.balance(BOB).unwrap().credits_pending, amt(100));
+    // One journal entry per resize; the hold keeps its id and stays open.
+    assert_eq!(f.ledger.journal().len(), entries + 2);
+    assert_eq!(f.ledger.holds_of(ALICE).len(), 1);
+    // It is still an ordinary hold: post it.
+    assert_eq!(f.one(Transfer::post(id(13), id(10), amt(100), TransferCode::TRADE_SETTLEMENT)), S::Ok);
+    assert_eq!(f.available(BOB), 100);
+    assert_eq!(
+        f.one(Transfer::resize(id(14), id(10), amt(50), TransferCode::ORDER_HOLD)),
+        S::PendingTransferAlreadyPosted
+    );
+    let replayed = Ledger::replay(f.ledger.config().clone(), f.ledger.journal()).unwrap();
+    assert_eq!(replayed.state_hash(), f.ledger.state_hash());
+}
+
+#[test]
+fn resize_beyond_available_funds_is_refused_and_changes_nothing() {
+    let mut f = Fixture::new();
+    funded_hold(&mut f, 300, 0);
+    assert_eq!(f.one(Transfer::resize(id(11), id(10), amt(1_001), TransferCode::ORDER_HOLD)), S::InsufficientFunds);
+    assert_eq!(f.ledger.pending_amount(id(10)), Some(amt(300)));
+    assert_eq!(f.available(ALICE), 700);
+    // Remembered like any refusal that depends on state.
+    assert_eq!(f.one(Transfer::resize(id(11), id(10), amt(1_000), TransferCode::ORDER_HOLD)), S::IdAlreadyFailed);
+    assert_eq!(f.one(Transfer::resize(id(12), id(10), amt(1_000), TransferCode::ORDER_HOLD)), S::Ok);
+    assert_eq!(f.available(ALICE), 0);
+}
+
+#[test]
+fn resize_to_zero_or_of_a_non_hold_is_refused() {
+    let mut f = Fixture::new();
+    funded_hold(&mut f, 300, 0);
+    assert_eq!(f.one(Transfer::resize(id(11), id(10), Amount::ZERO, TransferCode::ORDER_HOLD)), S::AmountMustNotBeZero);
+    assert_eq!(f.one(Transfer::resize(id(12), id(1), amt(5), TransferCode::ORDER_HOLD)), S::PendingTransferNotPending);
+    assert_eq!(f.one(Transfer::resize(id(13), id(77), amt(5), TransferCode::ORDER_HOLD)), S::PendingTransferNotFound);
+    let mut both = Transfer::resize(id(14), id(10), amt(5), TransferCode::ORDER_HOLD);
+    both.flags = both.flags | TransferFlags::VOID_PENDING;
+    assert_eq!(f.one(both), S::FlagsAreMutuallyExclusive);
+}
+
+#[test]
+fn resize_in_a_failed_chain_is_rolled_back() {
+    let mut f = Fixture::new();
+    funded_hold(&mut f, 300, 0);
+    let batch = [
+        Transfer::resize(id(11), id(10), amt(600), TransferCode::ORDER_HOLD).linked(),
+        Transfer::single(id(12), ALICE, BOB, amt(500), TransferCode::TRADE_SETTLEMENT),
+    ];
+    assert_eq!(f.submit(&batch), vec![S::LinkedEventFailed, S::InsufficientFunds]);
+    assert_eq!(f.ledger.pending_amount(id(10)), Some(amt(300)));
+    assert_eq!(f.available(ALICE), 700);
+    assert_eq!(f.ledger.balance(BOB).unwrap().credits_pending, amt(300));
+}
+
+#[test]
 fn post_more_than_held_is_refused() {
     let mut f = Fixture::new();
     funded_hold(&mut f, 300, 0);

@@ -9,7 +9,7 @@ use crate::types::{AccountKey, Amount, TransferId};
 use serde::{Deserialize, Serialize};
 
 /// Flags of a transfer. At most one of `PENDING`, `POST_PENDING`,
-/// `VOID_PENDING` may be set.
+/// `VOID_PENDING`, `RESIZE_PENDING` may be set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct TransferFlags(pub u16);
 
@@ -25,6 +25,12 @@ impl TransferFlags {
     pub const POST_PENDING: TransferFlags = TransferFlags(1 << 2);
     /// Releases the hold `pending_id`.
     pub const VOID_PENDING: TransferFlags = TransferFlags(1 << 3);
+    /// Sets the hold `pending_id`'s amount to `amount` (non-zero); the hold
+    /// stays pending with the same id and timeout. Growth is checked like a
+    /// new hold of the difference. Not in TigerBeetle: it lets an order
+    /// amend resize its reservation in one journal entry instead of a void
+    /// and a new hold.
+    pub const RESIZE_PENDING: TransferFlags = TransferFlags(1 << 4);
 
     /// Whether all bits of `other` are set.
     #[must_use]
@@ -76,7 +82,7 @@ impl TransferCode {
 
 /// One transfer as submitted. Build with the constructors
 /// ([`Transfer::single`], [`Transfer::pending`], [`Transfer::post`],
-/// [`Transfer::void`]) and adjust fields as needed.
+/// [`Transfer::void`], [`Transfer::resize`]) and adjust fields as needed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Transfer {
     /// Unique, caller-chosen, non-zero.
@@ -178,6 +184,23 @@ impl Transfer {
             timeout_ns: 0,
             code,
             flags: TransferFlags::VOID_PENDING,
+            user_data: 0,
+        }
+    }
+
+    /// Sets the hold `pending_id` to `amount` (the hold's accounts; see
+    /// [`TransferFlags::RESIZE_PENDING`]).
+    #[must_use]
+    pub const fn resize(id: TransferId, pending_id: TransferId, amount: Amount, code: TransferCode) -> Self {
+        Self {
+            id,
+            debit_account: AccountKey::UNSET,
+            credit_account: AccountKey::UNSET,
+            amount,
+            pending_id,
+            timeout_ns: 0,
+            code,
+            flags: TransferFlags::RESIZE_PENDING,
             user_data: 0,
         }
     }

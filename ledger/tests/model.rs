@@ -205,7 +205,8 @@ impl Model {
         let pending = t.flags.contains(TransferFlags::PENDING);
         let post = t.flags.contains(TransferFlags::POST_PENDING);
         let void = t.flags.contains(TransferFlags::VOID_PENDING);
-        if u8::from(pending) + u8::from(post) + u8::from(void) > 1 {
+        let resize = t.flags.contains(TransferFlags::RESIZE_PENDING);
+        if u8::from(pending) + u8::from(post) + u8::from(void) + u8::from(resize) > 1 {
             return S::FlagsAreMutuallyExclusive;
         }
         if let Some(old) = self.applied.get(&t.id) {
@@ -233,7 +234,7 @@ impl Model {
             return S::IdAlreadyFailed;
         }
         let amount = t.amount.minor();
-        if post || void {
+        if post || void || resize {
             if t.pending_id.0 == 0 {
                 return S::PendingIdMustNotBeZero;
             }
@@ -246,7 +247,7 @@ impl Model {
             if t.code.0 == 0 {
                 return S::CodeMustNotBeZero;
             }
-            if post && amount == 0 {
+            if (post || resize) && amount == 0 {
                 return S::AmountMustNotBeZero;
             }
             if void && amount != 0 {
@@ -279,6 +280,9 @@ impl Model {
                 MState::Voided => return S::PendingTransferAlreadyVoided,
                 MState::Expired => return S::PendingTransferExpired,
                 MState::Pending => {}
+            }
+            if resize {
+                return self.resize(now, t, h);
             }
             let posted = if post { amount } else { 0 };
             if posted > h.amount {
@@ -395,6 +399,54 @@ impl Model {
         S::Ok
     }
 
+    /// A pending hold set to `t.amount`: growth is checked like a new hold
+    /// of the difference; shrinking releases the difference.
+    fn resize(&mut self, now: u64, t: &Transfer, h: MHold) -> TransferStatus {
+        use TransferStatus as S;
+        let amount = t.amount.minor();
+        let asset = h.debit.asset;
+        if amount > h.amount {
+            let grow = amount - h.amount;
+            let day = now / Timestamp::NANOS_PER_DAY;
+            let daily_applies = t.code == TransferCode::WITHDRAWAL && asset == USD;
+            let used = match self.daily.get(&h.debit) {
+                Some((d, u)) if *d == day => *u,
+                _ => 0,
+            };
+            if daily_applies && used.checked_add(grow).is_none_or(|v| v > DAILY_WITHDRAWAL) {
+                return S::ExceedsDailyLimit;
+            }
+            let p = self.pending_total.get(&asset).copied().unwrap_or(0);
+            if p.checked_add(grow).is_none_or(|v| v > MAX) {
+                return S::OverflowPending;
+            }
+            let d = self.cols[&h.debit];
+            if self.specs[&h.debit].must_not_go_negative && d[1] + d[0] + grow > d[3] {
+                return S::InsufficientFunds;
+            }
+            let c = self.cols[&h.credit];
+            if let Some(max) = self.specs[&h.credit].max_balance {
+                if c[3] + c[2] + grow > c[1] + max.minor() {
+                    return S::ExceedsMaxBalance;
+                }
+            }
+            if daily_applies {
+                self.daily.insert(h.debit, (day, used + grow));
+            }
+            self.cols.get_mut(&h.debit).unwrap()[0] += grow;
+            self.cols.get_mut(&h.credit).unwrap()[2] += grow;
+            *self.pending_total.entry(asset).or_default() += grow;
+        } else {
+            let shrink = h.amount - amount;
+            self.cols.get_mut(&h.debit).unwrap()[0] -= shrink;
+            self.cols.get_mut(&h.credit).unwrap()[2] -= shrink;
+            *self.pending_total.get_mut(&asset).unwrap() -= shrink;
+        }
+        self.holds.get_mut(&t.pending_id).unwrap().amount = amount;
+        self.applied.insert(t.id, *t);
+        S::Ok
+    }
+
     fn check_conservation(&self) {
         for asset in [USD, BTC] {
             let mut sums = [0u128; 4];
@@ -479,7 +531,7 @@ fn arb_transfer() -> impl Strategy<Value = Transfer> {
         arb_id(),
         prop_oneof![4 => Just(0u64), 1 => 1u64..20],
         arb_code(),
-        0u8..20,
+        0u8..23,
         prop::bool::weighted(0.15),
         0u128..3,
         prop::bool::weighted(0.8),
@@ -490,9 +542,12 @@ fn arb_transfer() -> impl Strategy<Value = Transfer> {
                 8..=12 => Transfer::pending(TransferId(id), d, c, amount, code, timeout),
                 13..=16 => Transfer::post(TransferId(id), TransferId(pid), amount, code),
                 17..=18 => Transfer::void(TransferId(id), TransferId(pid), code),
+                19..=21 => Transfer::resize(TransferId(id), TransferId(pid), amount, code),
                 _ => {
                     let mut t = Transfer::single(TransferId(id), d, c, amount, code);
-                    t.flags = TransferFlags(0b0110 | (u16::from(amount.minor() % 2 == 0) << 3));
+                    t.flags = TransferFlags(
+                        0b0110 | (u16::from(amount.minor() % 2 == 0) << 3) | (u16::from(amount.minor() % 3 == 0) << 4),
+                    );
                     t.pending_id = TransferId(pid);
                     t.timeout_ns = timeout;
                     t

@@ -150,12 +150,40 @@ fn main() {
         out.clear();
         let _ = b.apply(c, &mut out);
     }
-    let mut h = Histogram::<u64>::new_with_bounds(1, 100_000_000, 3).unwrap_or_else(|_| unreachable!());
+    let new_hist = || Histogram::<u64>::new_with_bounds(1, 100_000_000, 3).unwrap_or_else(|_| unreachable!());
+    let mut h = new_hist();
+    // Per command kind: gtc place, ioc place, cancel, amend price (buy, sell), amend quantity.
+    let names = ["place gtc", "place ioc", "cancel", "amend price (buy)", "amend price (sell)", "amend qty"];
+    let mut by_kind: Vec<Histogram<u64>> = names.iter().map(|_| new_hist()).collect();
     for c in &measured {
+        let kind = match &c.kind {
+            BrokerCommandKind::Place(p) if p.time_in_force == TimeInForce::Gtc => 0,
+            BrokerCommandKind::Place(_) => 1,
+            BrokerCommandKind::Cancel(_) => 2,
+            BrokerCommandKind::Amend(a) if a.new_price.is_some() => {
+                if b.engine().order(a.order_id).is_some_and(|o| o.side == Side::Buy) {
+                    3
+                } else {
+                    4
+                }
+            }
+            _ => 5,
+        };
         out.clear();
         let t = Instant::now();
         let _ = black_box(b.apply(c, &mut out));
-        let _ = h.record((t.elapsed().as_nanos() as u64).max(1));
+        let ns = (t.elapsed().as_nanos() as u64).max(1);
+        let _ = h.record(ns);
+        let _ = by_kind[kind].record(ns);
     }
     println!("latency per command: {}", percentiles(&h));
+    for (name, h) in names.iter().zip(&by_kind) {
+        println!(
+            "  {name:<19} {:>5.1} % of commands, mean {:>5.0} ns, p50 {} ns, p99 {} ns",
+            100.0 * h.len() as f64 / measured.len() as f64,
+            h.mean(),
+            h.value_at_quantile(0.5),
+            h.value_at_quantile(0.99)
+        );
+    }
 }

@@ -613,6 +613,7 @@ class Transfer:
     PENDING: int
     POST_PENDING: int
     VOID_PENDING: int
+    RESIZE_PENDING: int
     def __new__(
         cls,
         id: int,
@@ -664,11 +665,22 @@ class Transfer:
         linked: bool = False,
     ) -> Transfer: ...
     @staticmethod
+    def resize(
+        id: int,
+        pending_id: int,
+        amount: _DecimalLike | None = None,
+        code: int = 5,
+        *,
+        amount_minor: int | None = None,
+        user_data: int = 0,
+        linked: bool = False,
+    ) -> Transfer: ...
+    @staticmethod
     def void(id: int, pending_id: int, code: int = 5, *, user_data: int = 0, linked: bool = False) -> Transfer: ...
     @property
     def id(self) -> int: ...
     @property
-    def kind(self) -> Literal["single", "pending", "post", "void"]: ...
+    def kind(self) -> Literal["single", "pending", "post", "void", "resize"]: ...
     @property
     def debit(self) -> _AccountKey | None: ...
     @property
@@ -819,7 +831,7 @@ class Posting(_BrokerEventBase):
     @property
     def transfer_id(self) -> int: ...
     @property
-    def kind(self) -> Literal["single", "hold", "post", "void"]: ...
+    def kind(self) -> Literal["single", "hold", "post", "void", "resize"]: ...
     @property
     def code(self) -> int: ...
     @property
