@@ -735,7 +735,12 @@ impl Broker {
             spec.map_or((false, Lots(1), Lots(0)), |(status, min, max)| (status == TradingStatus::Open, min, max));
         let bbo = self.engine.bbo(i).unwrap_or_default();
         let asset = if intent.side == Side::Buy { market.quote } else { market.base };
-        let available = self.available(account, asset);
+        // Only the funds check (the last one) reads `available`, and wallets never go
+        // negative, so an amend that needs no more than it already holds passes it
+        // whatever the balance: look the balance up only when it can matter (it is a
+        // cache miss into the ledger's account table).
+        let lookup = |ledger: &Ledger| ledger.balance(wallet(account, asset)).map_or(0, |b| b.available());
+        let available = if intent.existing_hold == 0 { lookup(&self.ledger) } else { 0 };
         let st = self.accounts.entry(account).or_default();
         // Sliding window over the command timestamps.
         if let Some(t) = st.limits.throttle {
@@ -759,7 +764,15 @@ impl Broker {
             best_ask: bbo.ask.map(|l| l.price),
             available,
         };
-        let result = risk::check(intent, &view);
+        let mut result = risk::check(intent, &view);
+        if intent.existing_hold > 0 && result.as_ref().is_err_and(|r| r.code == risk::RiskCode::InsufficientFunds) {
+            let view = RiskView { available: lookup(&self.ledger), ..view };
+            result = risk::check(intent, &view);
+        }
+        debug_assert!(
+            result == risk::check(intent, &RiskView { available: lookup(&self.ledger), ..view }),
+            "invariant: the deferred balance lookup gives the same answer"
+        );
         if let Some(t) = st.limits.throttle {
             if result.is_ok() {
                 st.recent.push_back(ts.0);
