@@ -191,6 +191,27 @@ impl IdSlot {
     }
 }
 
+/// Whether `amount` more can move from `da` to `ca`: the debit side's funds
+/// (if it must not go negative), then the credit side's max balance.
+fn balances_take(da: &Account, ca: &Account, amount: u128) -> Result<(), TransferStatus> {
+    // Columns are ≤ Amount::MAX (< 2^127), so these sums cannot wrap except
+    // through saturation, which only makes the checks stricter.
+    let (db, cb) = (da.balance, ca.balance);
+    if da.spec.must_not_go_negative {
+        let debits = db.debits_posted.minor().saturating_add(db.debits_pending.minor()).saturating_add(amount);
+        if debits > db.credits_posted.minor() {
+            return Err(TransferStatus::InsufficientFunds);
+        }
+    }
+    if let Some(max) = ca.spec.max_balance {
+        let credits = cb.credits_posted.minor().saturating_add(cb.credits_pending.minor()).saturating_add(amount);
+        if credits > cb.debits_posted.minor().saturating_add(max.minor()) {
+            return Err(TransferStatus::ExceedsMaxBalance);
+        }
+    }
+    Ok(())
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 struct DailyUsage {
     day: u64,
@@ -780,22 +801,10 @@ impl Ledger {
                 _ => return S::OverflowPosted,
             }
         }
-        // Columns are ≤ Amount::MAX (< 2^127), so these sums cannot wrap
-        // except through saturation, which only makes the checks stricter.
-        let db = da.balance;
-        if da.spec.must_not_go_negative {
-            let debits = db.debits_posted.minor().saturating_add(db.debits_pending.minor()).saturating_add(amount);
-            if debits > db.credits_posted.minor() {
-                return S::InsufficientFunds;
-            }
+        if let Err(status) = balances_take(&da, &ca, amount) {
+            return status;
         }
-        let cb = ca.balance;
-        if let Some(max) = ca.spec.max_balance {
-            let credits = cb.credits_posted.minor().saturating_add(cb.credits_pending.minor()).saturating_add(amount);
-            if credits > cb.debits_posted.minor().saturating_add(max.minor()) {
-                return S::ExceedsMaxBalance;
-            }
-        }
+        let (db, cb) = (da.balance, ca.balance);
         if !self.has_room() {
             return S::LedgerFull;
         }
@@ -1078,19 +1087,8 @@ impl Ledger {
                 Some(p) if p <= Amount::MAX => new_totals.pending = p,
                 _ => return S::OverflowPending,
             }
-            let db = da.balance;
-            if da.spec.must_not_go_negative {
-                let debits = db.debits_posted.minor().saturating_add(db.debits_pending.minor()).saturating_add(grow);
-                if debits > db.credits_posted.minor() {
-                    return S::InsufficientFunds;
-                }
-            }
-            let cb = ca.balance;
-            if let Some(max) = ca.spec.max_balance {
-                let credits = cb.credits_posted.minor().saturating_add(cb.credits_pending.minor()).saturating_add(grow);
-                if credits > cb.debits_posted.minor().saturating_add(max.minor()) {
-                    return S::ExceedsMaxBalance;
-                }
+            if let Err(status) = balances_take(&da, &ca, grow) {
+                return status;
             }
         } else {
             new_totals.pending = totals.pending.checked_sub(Amount::from_minor(shrink)).unwrap_or(Amount::ZERO);
