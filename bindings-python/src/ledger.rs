@@ -63,6 +63,15 @@ pub struct Transfer {
 }
 
 impl Transfer {
+    /// A constructor's common tail: user data, the linked flag, the amount.
+    fn build(mut t: RTransfer, user_data: u128, linked: bool, amount: AmountIn) -> Self {
+        t.user_data = user_data;
+        if linked {
+            t = t.linked();
+        }
+        Transfer { t, amount }
+    }
+
     /// The ledger transfer, its amount converted with the right asset's scale.
     fn resolve(&self, l: &RLedger) -> Result<RTransfer, (&'static str, String)> {
         let mut t = self.t;
@@ -145,12 +154,8 @@ impl Transfer {
         user_data: u128,
         linked: bool,
     ) -> PyResult<Self> {
-        let mut t = RTransfer::single(TransferId(id), key(debit), key(credit), Amount::ZERO, TransferCode(code));
-        t.user_data = user_data;
-        if linked {
-            t = t.linked();
-        }
-        Ok(Transfer { t, amount: amount_in(amount, amount_minor)? })
+        let t = RTransfer::single(TransferId(id), key(debit), key(credit), Amount::ZERO, TransferCode(code));
+        Ok(Transfer::build(t, user_data, linked, amount_in(amount, amount_minor)?))
     }
 
     /// Holds `amount` of `debit` for `credit` until posted, voided or expired
@@ -169,13 +174,9 @@ impl Transfer {
         user_data: u128,
         linked: bool,
     ) -> PyResult<Self> {
-        let mut t =
+        let t =
             RTransfer::pending(TransferId(id), key(debit), key(credit), Amount::ZERO, TransferCode(code), timeout_ns);
-        t.user_data = user_data;
-        if linked {
-            t = t.linked();
-        }
-        Ok(Transfer { t, amount: amount_in(amount, amount_minor)? })
+        Ok(Transfer::build(t, user_data, linked, amount_in(amount, amount_minor)?))
     }
 
     /// Settles `amount` of the hold `pending_id`; the rest is released.
@@ -191,12 +192,8 @@ impl Transfer {
         user_data: u128,
         linked: bool,
     ) -> PyResult<Self> {
-        let mut t = RTransfer::post(TransferId(id), TransferId(pending_id), Amount::ZERO, TransferCode(code));
-        t.user_data = user_data;
-        if linked {
-            t = t.linked();
-        }
-        Ok(Transfer { t, amount: amount_in(amount, amount_minor)? })
+        let t = RTransfer::post(TransferId(id), TransferId(pending_id), Amount::ZERO, TransferCode(code));
+        Ok(Transfer::build(t, user_data, linked, amount_in(amount, amount_minor)?))
     }
 
     /// Sets the hold `pending_id` to `amount` in place (growth needs the funds).
@@ -212,24 +209,16 @@ impl Transfer {
         user_data: u128,
         linked: bool,
     ) -> PyResult<Self> {
-        let mut t = RTransfer::resize(TransferId(id), TransferId(pending_id), Amount::ZERO, TransferCode(code));
-        t.user_data = user_data;
-        if linked {
-            t = t.linked();
-        }
-        Ok(Transfer { t, amount: amount_in(amount, amount_minor)? })
+        let t = RTransfer::resize(TransferId(id), TransferId(pending_id), Amount::ZERO, TransferCode(code));
+        Ok(Transfer::build(t, user_data, linked, amount_in(amount, amount_minor)?))
     }
 
     /// Releases the hold `pending_id`.
     #[staticmethod]
     #[pyo3(signature = (id, pending_id, code=5, *, user_data=0, linked=false))]
     fn void(id: u128, pending_id: u128, code: u16, user_data: u128, linked: bool) -> Self {
-        let mut t = RTransfer::void(TransferId(id), TransferId(pending_id), TransferCode(code));
-        t.user_data = user_data;
-        if linked {
-            t = t.linked();
-        }
-        Transfer { t, amount: AmountIn::Minor(0) }
+        let t = RTransfer::void(TransferId(id), TransferId(pending_id), TransferCode(code));
+        Transfer::build(t, user_data, linked, AmountIn::Minor(0))
     }
 
     #[getter]

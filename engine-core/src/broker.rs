@@ -338,6 +338,11 @@ const FIRST_TRANSFER_ID: u128 = (1 << 64) | 1;
 fn wallet(account: AccountId, asset: AssetId) -> AccountKey {
     AccountKey { owner: OwnerId(account.0), asset }
 }
+/// A client wallet's available balance (0 if it has none). A free function so
+/// it can borrow the ledger alone.
+fn wallet_available(ledger: &Ledger, account: AccountId, asset: AssetId) -> i128 {
+    ledger.balance(wallet(account, asset)).map_or(0, |b| b.available())
+}
 fn system(owner: u64, asset: AssetId) -> AccountKey {
     AccountKey { owner: OwnerId(owner), asset }
 }
@@ -388,7 +393,7 @@ impl Broker {
 
     /// Available balance of a client's wallet (0 if it has none).
     pub fn available(&self, account: AccountId, asset: AssetId) -> i128 {
-        self.ledger.balance(wallet(account, asset)).map_or(0, |b| b.available())
+        wallet_available(&self.ledger, account, asset)
     }
 
     /// Posted balance of a client's wallet (holds not subtracted).
@@ -739,7 +744,7 @@ impl Broker {
         // negative, so an amend that needs no more than it already holds passes it
         // whatever the balance: look the balance up only when it can matter (it is a
         // cache miss into the ledger's account table).
-        let lookup = |ledger: &Ledger| ledger.balance(wallet(account, asset)).map_or(0, |b| b.available());
+        let lookup = |ledger: &Ledger| wallet_available(ledger, account, asset);
         let available = if intent.existing_hold == 0 { lookup(&self.ledger) } else { 0 };
         let st = self.accounts.entry(account).or_default();
         // Sliding window over the command timestamps.
@@ -899,7 +904,7 @@ impl Broker {
         };
         // A sell's hold is its quantity, whatever the price.
         let resized = approval.hold != f.hold || (f.side == Side::Buy && price != f.hold_price);
-        if resized && !self.rehold(a.order_id, approval.hold, price, remaining, o) {
+        if resized && !self.resize_hold(a.order_id, approval.hold, price, remaining, o) {
             let reject = RiskReject {
                 code: risk::RiskCode::InsufficientFunds,
                 context: risk::RiskContext::default().with("required", approval.hold as i128),
@@ -917,13 +922,13 @@ impl Broker {
             o.events[before..].iter().any(|e| matches!(e.kind, BrokerEventKind::Order(EventKind::Rejected { .. })));
         if refused && resized {
             // Put the hold back as it was.
-            let _ = self.rehold(a.order_id, f.hold, f.hold_price, f.remaining, o);
+            let _ = self.resize_hold(a.order_id, f.hold, f.hold_price, f.remaining, o);
         }
     }
 
     /// Sets an order's hold to `amount` in place (one ledger resize; the hold
     /// keeps its id). False if the account cannot fund the growth.
-    fn rehold(&mut self, order_id: OrderId, amount: u128, price: Ticks, remaining: Lots, o: &mut Out<'_>) -> bool {
+    fn resize_hold(&mut self, order_id: OrderId, amount: u128, price: Ticks, remaining: Lots, o: &mut Out<'_>) -> bool {
         let Some(f) = self.funds.get(&order_id).copied() else { return false };
         let id = self.next_id();
         let resize = Transfer::resize(id, f.hold_id, Amount::from_minor(amount), TransferCode::ORDER_HOLD)
@@ -1034,7 +1039,7 @@ impl Broker {
         }
         .unwrap_or(f.hold);
         if need != f.hold {
-            let _ = self.rehold(order_id, need, f.hold_price, remaining, o);
+            let _ = self.resize_hold(order_id, need, f.hold_price, remaining, o);
         } else if let Some(r) = self.funds.get_mut(&order_id) {
             r.remaining = remaining;
         }

@@ -810,11 +810,6 @@ impl Ledger {
         }
 
         // Mutate.
-        if in_chain {
-            self.undo.push(Undo::Account { account: debit, state: da });
-            self.undo.push(Undo::Account { account: credit, state: ca });
-            self.undo.push(Undo::Totals { asset: asset_idx, totals });
-        }
         if has_daily {
             self.daily_record(now, t, debit, credit, in_chain);
         }
@@ -826,15 +821,7 @@ impl Ledger {
             db.debits_posted = Amount::from_minor(db.debits_posted.minor() + amount);
             cb.credits_posted = Amount::from_minor(cb.credits_posted.minor() + amount);
         }
-        if let Some(a) = self.accounts.get_mut(debit as usize) {
-            a.balance = db;
-        }
-        if let Some(a) = self.accounts.get_mut(credit as usize) {
-            a.balance = cb;
-        }
-        if let Some(tot) = self.asset_totals.get_mut(asset_idx as usize) {
-            *tot = new_totals;
-        }
+        self.write_balances(in_chain, (debit, da, db), (credit, ca, cb), asset_idx, (totals, new_totals));
         let hold = if phase == Phase::Pending {
             let hold = u32::try_from(self.holds.len()).unwrap_or(NO_HOLD);
             let expires_at = (t.timeout_ns != 0).then(|| Timestamp(now.0.saturating_add(t.timeout_ns)));
@@ -1014,9 +1001,6 @@ impl Ledger {
 
         // Mutate.
         if in_chain {
-            self.undo.push(Undo::Account { account: hold.debit, state: da });
-            self.undo.push(Undo::Account { account: hold.credit, state: ca });
-            self.undo.push(Undo::Totals { asset: asset_idx, totals });
             self.undo.push(Undo::HoldResolved { hold: hold_idx });
         }
         let release = |b: &mut AccountBalance| {
@@ -1028,15 +1012,7 @@ impl Ledger {
         let mut cb = ca.balance;
         cb.credits_pending = cb.credits_pending.checked_sub(hold.amount).unwrap_or(Amount::ZERO);
         cb.credits_posted = Amount::from_minor(cb.credits_posted.minor() + posted.minor());
-        if let Some(a) = self.accounts.get_mut(hold.debit as usize) {
-            a.balance = db;
-        }
-        if let Some(a) = self.accounts.get_mut(hold.credit as usize) {
-            a.balance = cb;
-        }
-        if let Some(tot) = self.asset_totals.get_mut(asset_idx as usize) {
-            *tot = new_totals;
-        }
+        self.write_balances(in_chain, (hold.debit, da, db), (hold.credit, ca, cb), asset_idx, (totals, new_totals));
         self.close_hold(hold_idx);
         if let Some(h) = self.holds.get_mut(hold_idx as usize) {
             h.state = if phase == Phase::Post { HoldState::Posted } else { HoldState::Voided };
@@ -1048,6 +1024,32 @@ impl Ledger {
         record.credit_account = ca.spec.key;
         self.record_applied(record, !debit_set, !credit_set, hold.debit, hold.credit, NO_HOLD, in_chain);
         S::Ok
+    }
+
+    /// Stores a transfer's effect on its two accounts and its asset's totals;
+    /// inside a chain, first saves the old values to the undo log.
+    fn write_balances(
+        &mut self,
+        in_chain: bool,
+        (debit, da, db): (u32, Account, AccountBalance),
+        (credit, ca, cb): (u32, Account, AccountBalance),
+        asset_idx: u32,
+        (totals, new_totals): (AssetTotals, AssetTotals),
+    ) {
+        if in_chain {
+            self.undo.push(Undo::Account { account: debit, state: da });
+            self.undo.push(Undo::Account { account: credit, state: ca });
+            self.undo.push(Undo::Totals { asset: asset_idx, totals });
+        }
+        if let Some(a) = self.accounts.get_mut(debit as usize) {
+            a.balance = db;
+        }
+        if let Some(a) = self.accounts.get_mut(credit as usize) {
+            a.balance = cb;
+        }
+        if let Some(tot) = self.asset_totals.get_mut(asset_idx as usize) {
+            *tot = new_totals;
+        }
     }
 
     /// Resize of a pending hold (already found and checked by `resolve`):
@@ -1099,9 +1101,6 @@ impl Ledger {
 
         // Mutate.
         if in_chain {
-            self.undo.push(Undo::Account { account: hold.debit, state: da });
-            self.undo.push(Undo::Account { account: hold.credit, state: ca });
-            self.undo.push(Undo::Totals { asset: asset_idx, totals });
             self.undo.push(Undo::HoldResized { hold: hold_idx, amount: hold.amount });
         }
         if has_daily {
@@ -1113,15 +1112,7 @@ impl Ledger {
         let (mut db, mut cb) = (da.balance, ca.balance);
         db.debits_pending = adjust(db.debits_pending);
         cb.credits_pending = adjust(cb.credits_pending);
-        if let Some(a) = self.accounts.get_mut(hold.debit as usize) {
-            a.balance = db;
-        }
-        if let Some(a) = self.accounts.get_mut(hold.credit as usize) {
-            a.balance = cb;
-        }
-        if let Some(tot) = self.asset_totals.get_mut(asset_idx as usize) {
-            *tot = new_totals;
-        }
+        self.write_balances(in_chain, (hold.debit, da, db), (hold.credit, ca, cb), asset_idx, (totals, new_totals));
         if let Some(h) = self.holds.get_mut(hold_idx as usize) {
             h.amount = t.amount;
         }
