@@ -685,9 +685,15 @@ impl Broker {
                 let mut first_bad = TransferStatus::Ok;
                 for (t, r) in self.batch.iter().zip(&results) {
                     if r.status == TransferStatus::Ok {
-                        let (debit, credit) = match self.ledger.transfer(t.id) {
-                            Some(rec) => (rec.transfer.debit_account, rec.transfer.credit_account),
-                            None => (t.debit_account, t.credit_account),
+                        // Post, void and resize may leave the accounts to the hold;
+                        // the Broker names them, so the lookup is only a fallback.
+                        let (debit, credit) = if t.debit_account.is_unset() || t.credit_account.is_unset() {
+                            match self.ledger.transfer(t.id) {
+                                Some(rec) => (rec.transfer.debit_account, rec.transfer.credit_account),
+                                None => (t.debit_account, t.credit_account),
+                            }
+                        } else {
+                            (t.debit_account, t.credit_account)
                         };
                         // A void reports the amount it released.
                         let amount = if t.flags.contains(brokerx_ledger::TransferFlags::VOID_PENDING) {
@@ -716,6 +722,17 @@ impl Broker {
         status
     }
 
+    /// Names the accounts of an order's hold on a post, void or resize of it
+    /// (the ledger checks they match the hold).
+    fn on_hold(&self, f: &OrderFunds, mut t: Transfer) -> Transfer {
+        if let Some(m) = self.markets.get(f.instrument.0 as usize) {
+            let asset = if f.side == Side::Buy { m.quote } else { m.base };
+            t.debit_account = wallet(f.account, asset);
+            t.credit_account = system(ESCROW_OWNER, asset);
+        }
+        t
+    }
+
     fn market(&self, i: InstrumentId) -> Option<Market> {
         self.markets.get(i.0 as usize).copied()
     }
@@ -738,7 +755,9 @@ impl Broker {
         let spec = self.engine.instrument(i).map(|x| (x.spec.status, x.spec.min_qty, x.spec.max_qty));
         let (open, min_qty, max_qty) =
             spec.map_or((false, Lots(1), Lots(0)), |(status, min, max)| (status == TradingStatus::Open, min, max));
-        let bbo = self.engine.bbo(i).unwrap_or_default();
+        // The touch only matters when there is no last trade (the collar's
+        // reference is last trade, else mid; a market buy falls back to the ask).
+        let bbo = if market.last_trade.is_none() { self.engine.bbo(i).unwrap_or_default() } else { Default::default() };
         let asset = if intent.side == Side::Buy { market.quote } else { market.base };
         // Only the funds check (the last one) reads `available`, and wallets never go
         // negative, so an amend that needs no more than it already holds passes it
@@ -931,8 +950,11 @@ impl Broker {
     fn resize_hold(&mut self, order_id: OrderId, amount: u128, price: Ticks, remaining: Lots, o: &mut Out<'_>) -> bool {
         let Some(f) = self.funds.get(&order_id).copied() else { return false };
         let id = self.next_id();
-        let resize = Transfer::resize(id, f.hold_id, Amount::from_minor(amount), TransferCode::ORDER_HOLD)
-            .with_user_data(u128::from(order_id.0));
+        let resize = self.on_hold(
+            &f,
+            Transfer::resize(id, f.hold_id, Amount::from_minor(amount), TransferCode::ORDER_HOLD)
+                .with_user_data(u128::from(order_id.0)),
+        );
         let ok = self.submit_one(resize, Some(order_id), None, PostingKind::Resize, o) == TransferStatus::Ok;
         if ok {
             if let Some(r) = self.funds.get_mut(&order_id) {
@@ -949,7 +971,7 @@ impl Broker {
         let Some(f) = self.funds.remove(&order_id) else { return };
         let id = self.next_id();
         let _ = self.submit_one(
-            Transfer::void(id, f.hold_id, TransferCode::ORDER_HOLD),
+            self.on_hold(&f, Transfer::void(id, f.hold_id, TransferCode::ORDER_HOLD)),
             Some(order_id),
             None,
             PostingKind::Void,
@@ -1086,9 +1108,8 @@ impl Broker {
         let code = TransferCode::TRADE_SETTLEMENT;
         let data = u128::from(trade_id.0);
         self.batch.clear();
-        self.batch.push(
-            Transfer::post(ids[0], b.hold_id, Amount::from_minor(notional + buyer_fee), code).with_user_data(data),
-        );
+        let post = Transfer::post(ids[0], b.hold_id, Amount::from_minor(notional + buyer_fee), code);
+        self.batch.push(self.on_hold(&b, post.with_user_data(data)));
         if let Some(h) = buyer_rehold {
             self.batch.push(
                 Transfer::pending(
@@ -1102,7 +1123,8 @@ impl Broker {
                 .with_user_data(u128::from(buyer.0)),
             );
         }
-        self.batch.push(Transfer::post(ids[2], s.hold_id, Amount::from_minor(base), code).with_user_data(data));
+        let post = Transfer::post(ids[2], s.hold_id, Amount::from_minor(base), code);
+        self.batch.push(self.on_hold(&s, post.with_user_data(data)));
         if let Some(h) = seller_rehold {
             self.batch.push(
                 Transfer::pending(

@@ -221,13 +221,34 @@ struct DailyUsage {
 /// One step to take back when a linked chain fails.
 #[derive(Debug, Clone, Copy)]
 enum Undo {
-    Account { account: u32, state: Account },
-    Totals { asset: u32, totals: AssetTotals },
-    Daily { key: (u32, u16), prev: Option<DailyUsage> },
-    Applied { id: TransferId },
-    HoldCreated { hold: u32 },
-    HoldResolved { hold: u32 },
-    HoldResized { hold: u32, amount: Amount },
+    /// An account's balance and journal chain head before a write (its spec
+    /// never changes in a transfer, so it is not copied).
+    Account {
+        account: u32,
+        balance: AccountBalance,
+        last_entry: u32,
+    },
+    Totals {
+        asset: u32,
+        totals: AssetTotals,
+    },
+    Daily {
+        key: (u32, u16),
+        prev: Option<DailyUsage>,
+    },
+    Applied {
+        id: TransferId,
+    },
+    HoldCreated {
+        hold: u32,
+    },
+    HoldResolved {
+        hold: u32,
+    },
+    HoldResized {
+        hold: u32,
+        amount: Amount,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -579,9 +600,10 @@ impl Ledger {
     fn rollback(&mut self, journal_len: usize) {
         while let Some(step) = self.undo.pop() {
             match step {
-                Undo::Account { account, state } => {
+                Undo::Account { account, balance, last_entry } => {
                     if let Some(a) = self.accounts.get_mut(account as usize) {
-                        *a = state;
+                        a.balance = balance;
+                        a.last_entry = last_entry;
                     }
                 }
                 Undo::Totals { asset, totals } => {
@@ -781,10 +803,10 @@ impl Ledger {
         if has_daily && self.daily_exceeded(now, t, debit, credit) {
             return S::ExceedsDailyLimit;
         }
-        let (Some(totals), Some(da), Some(ca)) = (
-            self.asset_totals.get(asset_idx as usize).copied(),
-            self.accounts.get(debit as usize).copied(),
-            self.accounts.get(credit as usize).copied(),
+        let (Some(&totals), Some(da), Some(ca)) = (
+            self.asset_totals.get(asset_idx as usize),
+            self.accounts.get(debit as usize),
+            self.accounts.get(credit as usize),
         ) else {
             return S::AssetNotFound;
         };
@@ -801,7 +823,7 @@ impl Ledger {
                 _ => return S::OverflowPosted,
             }
         }
-        if let Err(status) = balances_take(&da, &ca, amount) {
+        if let Err(status) = balances_take(da, ca, amount) {
             return status;
         }
         let (db, cb) = (da.balance, ca.balance);
@@ -821,7 +843,7 @@ impl Ledger {
             db.debits_posted = Amount::from_minor(db.debits_posted.minor() + amount);
             cb.credits_posted = Amount::from_minor(cb.credits_posted.minor() + amount);
         }
-        self.write_balances(in_chain, (debit, da, db), (credit, ca, cb), asset_idx, (totals, new_totals));
+        self.write_balances(in_chain, (debit, db), (credit, cb), (asset_idx, new_totals));
         let hold = if phase == Phase::Pending {
             let hold = u32::try_from(self.holds.len()).unwrap_or(NO_HOLD);
             let expires_at = (t.timeout_ns != 0).then(|| Timestamp(now.0.saturating_add(t.timeout_ns)));
@@ -959,8 +981,7 @@ impl Ledger {
         let Some(hold) = self.holds.get(hold_idx as usize).copied() else {
             return S::PendingTransferNotFound;
         };
-        let (Some(da), Some(ca)) =
-            (self.accounts.get(hold.debit as usize).copied(), self.accounts.get(hold.credit as usize).copied())
+        let (Some(da), Some(ca)) = (self.accounts.get(hold.debit as usize), self.accounts.get(hold.credit as usize))
         else {
             return S::PendingTransferNotFound;
         };
@@ -976,14 +997,19 @@ impl Ledger {
             HoldState::Voided => return S::PendingTransferAlreadyVoided,
             HoldState::Expired => return S::PendingTransferExpired,
         }
+        let (debit_key, credit_key) = (da.spec.key, ca.spec.key);
         if phase == Phase::Resize {
-            return self.resize(now, t, hold_idx, hold, (da, ca), (debit_set, credit_set), in_chain);
+            let grow = t.amount.minor().saturating_sub(hold.amount.minor());
+            let growth_ok = if grow > 0 { balances_take(da, ca, grow) } else { Ok(()) };
+            let accounts = ((debit_key, da.balance), (credit_key, ca.balance));
+            return self.resize(now, t, (hold_idx, &hold), accounts, growth_ok, (debit_set, credit_set), in_chain);
         }
+        let (db, cb) = (da.balance, ca.balance);
         let posted = if phase == Phase::Post { t.amount } else { Amount::ZERO };
         if posted > hold.amount {
             return S::PostAmountExceedsPending;
         }
-        let Some(&asset_idx) = self.asset_index.get(&da.spec.key.asset) else {
+        let Some(&asset_idx) = self.asset_index.get(&debit_key.asset) else {
             return S::AssetNotFound;
         };
         let Some(totals) = self.asset_totals.get(asset_idx as usize).copied() else {
@@ -1006,13 +1032,13 @@ impl Ledger {
         let release = |b: &mut AccountBalance| {
             b.debits_pending = b.debits_pending.checked_sub(hold.amount).unwrap_or(Amount::ZERO);
         };
-        let mut db = da.balance;
+        let mut db = db;
         release(&mut db);
         db.debits_posted = Amount::from_minor(db.debits_posted.minor() + posted.minor());
-        let mut cb = ca.balance;
+        let mut cb = cb;
         cb.credits_pending = cb.credits_pending.checked_sub(hold.amount).unwrap_or(Amount::ZERO);
         cb.credits_posted = Amount::from_minor(cb.credits_posted.minor() + posted.minor());
-        self.write_balances(in_chain, (hold.debit, da, db), (hold.credit, ca, cb), asset_idx, (totals, new_totals));
+        self.write_balances(in_chain, (hold.debit, db), (hold.credit, cb), (asset_idx, new_totals));
         self.close_hold(hold_idx);
         if let Some(h) = self.holds.get_mut(hold_idx as usize) {
             h.state = if phase == Phase::Post { HoldState::Posted } else { HoldState::Voided };
@@ -1020,8 +1046,8 @@ impl Ledger {
             h.posted_amount = posted;
         }
         let mut record = *t;
-        record.debit_account = da.spec.key;
-        record.credit_account = ca.spec.key;
+        record.debit_account = debit_key;
+        record.credit_account = credit_key;
         self.record_applied(record, !debit_set, !credit_set, hold.debit, hold.credit, NO_HOLD, in_chain);
         S::Ok
     }
@@ -1031,23 +1057,22 @@ impl Ledger {
     fn write_balances(
         &mut self,
         in_chain: bool,
-        (debit, da, db): (u32, Account, AccountBalance),
-        (credit, ca, cb): (u32, Account, AccountBalance),
-        asset_idx: u32,
-        (totals, new_totals): (AssetTotals, AssetTotals),
+        (debit, db): (u32, AccountBalance),
+        (credit, cb): (u32, AccountBalance),
+        (asset_idx, new_totals): (u32, AssetTotals),
     ) {
-        if in_chain {
-            self.undo.push(Undo::Account { account: debit, state: da });
-            self.undo.push(Undo::Account { account: credit, state: ca });
-            self.undo.push(Undo::Totals { asset: asset_idx, totals });
-        }
-        if let Some(a) = self.accounts.get_mut(debit as usize) {
-            a.balance = db;
-        }
-        if let Some(a) = self.accounts.get_mut(credit as usize) {
-            a.balance = cb;
+        for (account, balance) in [(debit, db), (credit, cb)] {
+            if let Some(a) = self.accounts.get_mut(account as usize) {
+                if in_chain {
+                    self.undo.push(Undo::Account { account, balance: a.balance, last_entry: a.last_entry });
+                }
+                a.balance = balance;
+            }
         }
         if let Some(tot) = self.asset_totals.get_mut(asset_idx as usize) {
+            if in_chain {
+                self.undo.push(Undo::Totals { asset: asset_idx, totals: *tot });
+            }
             *tot = new_totals;
         }
     }
@@ -1056,19 +1081,21 @@ impl Ledger {
     /// growth is checked like a new hold of the difference (funds, max
     /// balance, pending total, daily limits of the resize's code); shrinking
     /// releases the difference. The hold keeps its id, timeout and place.
+    /// `growth_ok` is [`balances_take`] of the growth, worked out by the caller
+    /// while it had the accounts at hand.
     #[allow(clippy::too_many_arguments)]
     fn resize(
         &mut self,
         now: Timestamp,
         t: &Transfer,
-        hold_idx: u32,
-        hold: Hold,
-        (da, ca): (Account, Account),
+        (hold_idx, hold): (u32, &Hold),
+        ((debit_key, db), (credit_key, cb)): ((AccountKey, AccountBalance), (AccountKey, AccountBalance)),
+        growth_ok: Result<(), TransferStatus>,
         (debit_set, credit_set): (bool, bool),
         in_chain: bool,
     ) -> TransferStatus {
         use TransferStatus as S;
-        let Some(&asset_idx) = self.asset_index.get(&da.spec.key.asset) else {
+        let Some(&asset_idx) = self.asset_index.get(&debit_key.asset) else {
             return S::AssetNotFound;
         };
         let Some(totals) = self.asset_totals.get(asset_idx as usize).copied() else {
@@ -1078,7 +1105,7 @@ impl Ledger {
         let grow = new.saturating_sub(old);
         let shrink = old.saturating_sub(new);
         // The growth as a transfer of its own, for the daily-limit rules.
-        let growth = Transfer { amount: Amount::from_minor(grow), debit_account: da.spec.key, ..*t };
+        let growth = Transfer { amount: Amount::from_minor(grow), debit_account: debit_key, ..*t };
         let has_daily = grow > 0 && !self.config.policy.daily_limits.is_empty();
         let mut new_totals = totals;
         if grow > 0 {
@@ -1089,7 +1116,7 @@ impl Ledger {
                 Some(p) if p <= Amount::MAX => new_totals.pending = p,
                 _ => return S::OverflowPending,
             }
-            if let Err(status) = balances_take(&da, &ca, grow) {
+            if let Err(status) = growth_ok {
                 return status;
             }
         } else {
@@ -1109,16 +1136,16 @@ impl Ledger {
         // Pending columns are ≤ Amount::MAX and the growth was checked
         // against the asset's pending total, so these cannot overflow.
         let adjust = |x: Amount| Amount::from_minor(x.minor().saturating_add(grow).saturating_sub(shrink));
-        let (mut db, mut cb) = (da.balance, ca.balance);
+        let (mut db, mut cb) = (db, cb);
         db.debits_pending = adjust(db.debits_pending);
         cb.credits_pending = adjust(cb.credits_pending);
-        self.write_balances(in_chain, (hold.debit, da, db), (hold.credit, ca, cb), asset_idx, (totals, new_totals));
+        self.write_balances(in_chain, (hold.debit, db), (hold.credit, cb), (asset_idx, new_totals));
         if let Some(h) = self.holds.get_mut(hold_idx as usize) {
             h.amount = t.amount;
         }
         let mut record = *t;
-        record.debit_account = da.spec.key;
-        record.credit_account = ca.spec.key;
+        record.debit_account = debit_key;
+        record.credit_account = credit_key;
         self.record_applied(record, !debit_set, !credit_set, hold.debit, hold.credit, NO_HOLD, in_chain);
         S::Ok
     }

@@ -111,6 +111,19 @@ fn main() {
         measured.len()
     );
 
+    // Instruction counting on this noisy machine: `BROKERX_REPLAY_ONLY=k` sets up,
+    // warms, replays the first k measured commands once and exits, so
+    // `valgrind --tool=cachegrind` at two values of k gives instructions per command.
+    if let Some(k) = std::env::var("BROKERX_REPLAY_ONLY").ok().and_then(|v| v.parse::<usize>().ok()) {
+        let (mut b, mut out) = setup(accounts, w.commands.len());
+        for c in warm.iter().chain(measured.iter().take(k)) {
+            out.clear();
+            let _ = black_box(b.apply(c, &mut out));
+        }
+        println!("replayed {} measured commands; last seq {}", k.min(measured.len()), b.last_seq());
+        return;
+    }
+
     let mut best = f64::MAX;
     let mut stats = (0usize, 0usize, 0.0f64);
     for _ in 0..if quick { 1 } else { 3 } {
