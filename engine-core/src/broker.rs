@@ -759,12 +759,7 @@ impl Broker {
         // reference is last trade, else mid; a market buy falls back to the ask).
         let bbo = if market.last_trade.is_none() { self.engine.bbo(i).unwrap_or_default() } else { Default::default() };
         let asset = if intent.side == Side::Buy { market.quote } else { market.base };
-        // Only the funds check (the last one) reads `available`, and wallets never go
-        // negative, so an amend that needs no more than it already holds passes it
-        // whatever the balance: look the balance up only when it can matter (it is a
-        // cache miss into the ledger's account table).
         let lookup = |ledger: &Ledger| wallet_available(ledger, account, asset);
-        let available = if intent.existing_hold == 0 { lookup(&self.ledger) } else { 0 };
         let st = self.accounts.entry(account).or_default();
         // Sliding window over the command timestamps.
         if let Some(t) = st.limits.throttle {
@@ -786,13 +781,18 @@ impl Broker {
             last_trade: market.last_trade,
             best_bid: bbo.bid.map(|l| l.price),
             best_ask: bbo.ask.map(|l| l.price),
-            available,
+            // Read by check_funds only, below.
+            available: 0,
         };
-        let mut result = risk::check(intent, &view);
-        if intent.existing_hold > 0 && result.as_ref().is_err_and(|r| r.code == risk::RiskCode::InsufficientFunds) {
-            let view = RiskView { available: lookup(&self.ledger), ..view };
-            result = risk::check(intent, &view);
-        }
+        // Buying power is the last check. Wallets never go negative, so an amend that
+        // needs no more than it already holds passes it whatever the balance: look the
+        // balance up only when it can matter (a cache miss into the ledger's accounts).
+        let result = risk::check_before_funds(intent, &view).and_then(|a| {
+            if a.hold > intent.existing_hold {
+                risk::check_funds(intent, &a, lookup(&self.ledger))?;
+            }
+            Ok(a)
+        });
         debug_assert!(
             result == risk::check(intent, &RiskView { available: lookup(&self.ledger), ..view }),
             "invariant: the deferred balance lookup gives the same answer"

@@ -174,7 +174,13 @@ impl IdTable {
             if let Some(off) = Self::run_offset(run, id) {
                 let len = run.values.len();
                 if value != VACANT && off < len.saturating_add(MAX_GAP) {
-                    if off >= len {
+                    if off == len {
+                        // The usual case: the next id in order.
+                        run.values.push(value);
+                        run.present += 1;
+                        return;
+                    }
+                    if off > len {
                         run.values.resize(off + 1, VACANT);
                     }
                     if let Some(cell) = run.values.get_mut(off) {

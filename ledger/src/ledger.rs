@@ -1105,8 +1105,9 @@ impl Ledger {
         let grow = new.saturating_sub(old);
         let shrink = old.saturating_sub(new);
         // The growth as a transfer of its own, for the daily-limit rules.
-        let growth = Transfer { amount: Amount::from_minor(grow), debit_account: debit_key, ..*t };
         let has_daily = grow > 0 && !self.config.policy.daily_limits.is_empty();
+        let growth =
+            if has_daily { Transfer { amount: Amount::from_minor(grow), debit_account: debit_key, ..*t } } else { *t };
         let mut new_totals = totals;
         if grow > 0 {
             if has_daily && self.daily_exceeded(now, &growth, hold.debit, hold.credit) {

@@ -319,6 +319,18 @@ pub struct Approval {
 /// # Errors
 /// The first failing check as a [`RiskReject`].
 pub fn check(o: &OrderIntent, v: &RiskView<'_>) -> Result<Approval, RiskReject> {
+    let approval = check_before_funds(o, v)?;
+    check_funds(o, &approval, v.available)?;
+    Ok(approval)
+}
+
+/// Every check but the last one, buying power: what the order must hold. Does not
+/// read `v.available`, so a host can look the balance up only when
+/// [`check_funds`] needs it.
+///
+/// # Errors
+/// The first failing check as a [`RiskReject`].
+pub fn check_before_funds(o: &OrderIntent, v: &RiskView<'_>) -> Result<Approval, RiskReject> {
     let ctx = RiskContext::default();
     if !v.instrument_open || v.risk.state == RiskState::Halted {
         return Err(reject(RiskCode::InstrumentHalted, ctx));
@@ -431,12 +443,22 @@ pub fn check(o: &OrderIntent, v: &RiskView<'_>) -> Result<Approval, RiskReject> 
         Side::Sell => v.scale.base(o.qty),
     }
     .unwrap_or(u128::MAX);
-    let need = i128::try_from(hold).unwrap_or(i128::MAX);
-    let have = v.available.saturating_add(i128::try_from(o.existing_hold).unwrap_or(0));
-    if need > have {
-        return Err(reject(RiskCode::InsufficientFunds, ctx.with("required", need).with("available", have)));
-    }
     Ok(Approval { hold, hold_price })
+}
+
+/// The last check, buying power: the approved hold against the available balance
+/// plus the hold the order already has (amends give theirs back first).
+///
+/// # Errors
+/// `insufficient_funds` with `required` and `available`.
+pub fn check_funds(o: &OrderIntent, a: &Approval, available: i128) -> Result<(), RiskReject> {
+    let need = i128::try_from(a.hold).unwrap_or(i128::MAX);
+    let have = available.saturating_add(i128::try_from(o.existing_hold).unwrap_or(0));
+    if need > have {
+        let ctx = RiskContext::default().with("required", need).with("available", have);
+        return Err(reject(RiskCode::InsufficientFunds, ctx));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -484,6 +506,24 @@ mod tests {
         assert_eq!(a.hold, 30_000 + 75);
         assert_eq!(fee(1, 1), 1);
         assert_eq!(fee(20_000, 5), 10);
+    }
+
+    #[test]
+    fn funds_check_split_off_gives_the_same_answer_and_context() {
+        let risk = InstrumentRisk::default();
+        let limits = AccountLimits::default();
+        let mut v = view(&risk, &limits, &SCALE);
+        v.available = 10_999;
+        let amend = OrderIntent { existing_hold: 500, ..buy(11_000, 1) };
+        // Every check but funds passes whatever the balance.
+        let a = check_before_funds(&amend, &RiskView { available: 0, ..v }).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(a.hold, 11_000);
+        assert_eq!(check_funds(&amend, &a, v.available), Ok(()));
+        assert_eq!(check(&amend, &v), Ok(a));
+        let e = check_funds(&buy(11_000, 1), &a, v.available).err().unwrap_or_else(|| panic!("must fail"));
+        assert_eq!(e.code.code(), "insufficient_funds");
+        assert_eq!((e.context.get("required"), e.context.get("available")), (Some(11_000), Some(10_999)));
+        assert_eq!(check(&buy(11_000, 1), &v), Err(e));
     }
 
     #[test]
