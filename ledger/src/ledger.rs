@@ -1106,11 +1106,10 @@ impl Ledger {
         let shrink = old.saturating_sub(new);
         // The growth as a transfer of its own, for the daily-limit rules.
         let has_daily = grow > 0 && !self.config.policy.daily_limits.is_empty();
-        let growth =
-            if has_daily { Transfer { amount: Amount::from_minor(grow), debit_account: debit_key, ..*t } } else { *t };
+        let growth = || Transfer { amount: Amount::from_minor(grow), debit_account: debit_key, ..*t };
         let mut new_totals = totals;
         if grow > 0 {
-            if has_daily && self.daily_exceeded(now, &growth, hold.debit, hold.credit) {
+            if has_daily && self.daily_exceeded(now, &growth(), hold.debit, hold.credit) {
                 return S::ExceedsDailyLimit;
             }
             match totals.pending.checked_add(Amount::from_minor(grow)) {
@@ -1132,7 +1131,7 @@ impl Ledger {
             self.undo.push(Undo::HoldResized { hold: hold_idx, amount: hold.amount });
         }
         if has_daily {
-            self.daily_record(now, &growth, hold.debit, hold.credit, in_chain);
+            self.daily_record(now, &growth(), hold.debit, hold.credit, in_chain);
         }
         // Pending columns are ≤ Amount::MAX and the growth was checked
         // against the asset's pending total, so these cannot overflow.
