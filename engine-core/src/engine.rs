@@ -96,18 +96,23 @@ impl SideTables {
     }
 }
 
-/// Collects the events of one command; sequence numbers are assigned at the end.
+/// Collects the events of one command and numbers them. A command either fails
+/// validation before its sink exists or runs to completion, so numbering as events
+/// are emitted leaves no gap.
 struct Sink<'a> {
     out: &'a mut Vec<Event>,
     ts: Timestamp,
     correlation_id: CorrelationId,
     market_data: bool,
+    /// The sequence number of the last event emitted.
+    seq: u64,
 }
 
 impl Sink<'_> {
     #[inline]
     fn emit(&mut self, kind: EventKind) {
-        self.out.push(Event { seq: 0, ts: self.ts, correlation_id: self.correlation_id, kind });
+        self.seq += 1;
+        self.out.push(Event { seq: self.seq, ts: self.ts, correlation_id: self.correlation_id, kind });
     }
 
     #[inline]
@@ -180,14 +185,14 @@ pub struct Bbo {
     pub ask: Option<LevelView>,
 }
 
-/// The validated form of a command: what `apply` executes after expiry has run.
+/// The validated form of a command other than place, cancel and amend (which
+/// `apply` validates and runs in their own arms).
 enum Plan {
     Register,
     SetStatus(usize),
-    Place(usize),
-    Cancel(u32),
+    /// A place, cancel or amend that passed validation.
+    Order,
     MassCancel,
-    Amend(u32),
     ExpireDue,
 }
 
@@ -243,28 +248,65 @@ impl Engine {
         if ts < self.now {
             return Err(CommandError::TimeWentBackwards { ts, now: self.now });
         }
-        let plan = self.validate(ts, &cmd.kind)?;
-
-        let start = out.len();
-        let mut sink = Sink { out, ts, correlation_id: cmd.correlation_id, market_data: self.config.market_data };
-        self.now = ts;
-        self.expire_due(ts, &mut sink);
-        match (&cmd.kind, plan) {
-            (CommandKind::RegisterInstrument(spec), Plan::Register) => self.exec_register(spec, &mut sink),
-            (CommandKind::SetTradingStatus(s), Plan::SetStatus(i)) => self.exec_set_status(i, s, &mut sink),
-            (CommandKind::Place(p), Plan::Place(i)) => self.exec_place(i, p, &mut sink),
-            (CommandKind::Cancel(_), Plan::Cancel(key)) => self.remove_resting(key, CancelReason::User, &mut sink),
-            (CommandKind::MassCancel(m), Plan::MassCancel) => self.exec_mass_cancel(m, &mut sink),
-            (CommandKind::Amend(a), Plan::Amend(key)) => self.exec_amend(key, a, &mut sink),
-            // ExpireDue's work was done by expire_due above.
-            _ => {}
-        }
-        for e in &mut out[start..] {
-            self.last_seq += 1;
-            e.seq = self.last_seq;
+        // Each arm validates with the same function `check` uses, then executes;
+        // one dispatch on the command kind.
+        match &cmd.kind {
+            CommandKind::Place(p) => {
+                let i = self.validate_place(ts, p)?;
+                let mut sink = self.begin(cmd, out);
+                self.exec_place(i, p, &mut sink);
+                self.finish(sink);
+            }
+            CommandKind::Amend(a) => {
+                let key = self.validate_amend(ts, a)?;
+                let mut sink = self.begin(cmd, out);
+                self.exec_amend(key, a, &mut sink);
+                self.finish(sink);
+            }
+            CommandKind::Cancel(c) => {
+                let key = self.validate_owned(ts, c.order_id, c.account)?;
+                let mut sink = self.begin(cmd, out);
+                self.remove_resting(key, CancelReason::User, &mut sink);
+                self.finish(sink);
+            }
+            kind => {
+                let plan = self.validate(ts, kind)?;
+                let mut sink = self.begin(cmd, out);
+                match (kind, plan) {
+                    (CommandKind::RegisterInstrument(spec), Plan::Register) => self.exec_register(spec, &mut sink),
+                    (CommandKind::SetTradingStatus(s), Plan::SetStatus(i)) => self.exec_set_status(i, s, &mut sink),
+                    (CommandKind::MassCancel(m), Plan::MassCancel) => self.exec_mass_cancel(m, &mut sink),
+                    // ExpireDue's work was done by `begin`; the other kinds have arms above.
+                    _ => {}
+                }
+                self.finish(sink);
+            }
         }
         debug_assert!(self.orders.len() == self.orders.index.len(), "invariant: every resting order indexed once");
         Ok(())
+    }
+
+    /// The validated command starts: time moves to its timestamp and every GTD
+    /// order due by then expires before the command itself runs.
+    #[inline(always)]
+    fn begin<'a>(&mut self, cmd: &Command, out: &'a mut Vec<Event>) -> Sink<'a> {
+        let mut sink = Sink {
+            out,
+            ts: cmd.ts,
+            correlation_id: cmd.correlation_id,
+            market_data: self.config.market_data,
+            seq: self.last_seq,
+        };
+        self.now = cmd.ts;
+        if cmd.ts.0 >= self.tables.next_expiry {
+            self.expire_due(cmd.ts, &mut sink);
+        }
+        sink
+    }
+
+    #[inline(always)]
+    fn finish(&mut self, sink: Sink<'_>) {
+        self.last_seq = sink.seq;
     }
 
     /// Validates `cmd` exactly as [`Engine::apply`] would, without changing anything.
@@ -329,8 +371,8 @@ impl Engine {
                 Ok(Plan::Register)
             }
             CommandKind::SetTradingStatus(s) => Ok(Plan::SetStatus(self.instrument_index(s.instrument)?)),
-            CommandKind::Place(p) => self.validate_place(ts, p).map(Plan::Place),
-            CommandKind::Cancel(c) => self.validate_owned(ts, c.order_id, c.account).map(Plan::Cancel),
+            CommandKind::Place(p) => self.validate_place(ts, p).map(|_| Plan::Order),
+            CommandKind::Cancel(c) => self.validate_owned(ts, c.order_id, c.account).map(|_| Plan::Order),
             CommandKind::MassCancel(m) => {
                 if m.account.is_none() && m.instrument.is_none() {
                     return Err(CommandError::MassCancelNeedsFilter);
@@ -340,7 +382,7 @@ impl Engine {
                 }
                 Ok(Plan::MassCancel)
             }
-            CommandKind::Amend(a) => self.validate_amend(ts, a).map(Plan::Amend),
+            CommandKind::Amend(a) => self.validate_amend(ts, a).map(|_| Plan::Order),
             CommandKind::ExpireDue => Ok(Plan::ExpireDue),
         }
     }
@@ -656,16 +698,16 @@ impl Engine {
     }
 
     /// Unlinks the resting order at `key` from its level (dropping the level if it
-    /// empties); the slab entry stays. Returns a copy of the order and its price.
-    fn unlink_resting(&mut self, key: u32, sink: &mut Sink<'_>) -> Option<(RestingOrder, Ticks)> {
-        let o = *self.orders.get(key)?;
-        let i = o.instrument as usize;
+    /// empties); the slab entry stays. Returns the price it rested at.
+    fn unlink_resting(&mut self, key: u32, sink: &mut Sink<'_>) -> Option<Ticks> {
+        let o = self.orders.get(key)?;
+        let (i, side, lk) = (o.instrument as usize, o.side, o.level);
         let book = &mut self.instruments.get_mut(i)?.book;
-        let price = book.level(o.level)?.price;
+        let price = book.level(lk)?.price;
         unlink(&mut self.orders.slab, &mut book.levels, key);
-        let gone = book.drop_if_empty(o.side, o.level);
-        sink.level(InstrumentId(i as u32), o.side, if gone { None } else { book.level(o.level) }, price);
-        Some((o, price))
+        let gone = book.drop_if_empty(side, lk);
+        sink.level(InstrumentId(i as u32), side, if gone { None } else { book.level(lk) }, price);
+        Some(price)
     }
 
     /// Unlinks and frees the resting order at `key`; returns it.
@@ -698,10 +740,8 @@ impl Engine {
     }
 
     /// Expires every order with `expire_at ≤ now`, earliest deadline first.
+    #[inline(never)]
     fn expire_due(&mut self, now: Timestamp, sink: &mut Sink<'_>) {
-        if now.0 < self.tables.next_expiry {
-            return;
-        }
         while let Some(&(at, id)) = self.tables.expiries.first() {
             if at > now {
                 break;
@@ -842,7 +882,24 @@ impl Engine {
 
     /// Matches `taker` against the opposite side at the makers' prices, best level
     /// first, FIFO within a level, applying the taker's self-trade prevention.
+    ///
+    /// Most orders and amends do not cross; that answer is one read of the opposite
+    /// touch, kept inline so the common case skips the matching loop's set-up.
+    #[inline(always)]
     fn match_taker(&mut self, i: usize, taker: &mut Taker, sink: &mut Sink<'_>) {
+        let book = &self.instruments[i].book;
+        let opposite = book.side(taker.side.opposite());
+        let crosses = match opposite.best_price() {
+            None => false,
+            Some(best) => opposite.crossed_by(taker.limit, best),
+        };
+        if crosses && taker.remaining > 0 {
+            self.match_crossing(i, taker, sink);
+        }
+    }
+
+    #[inline(never)]
+    fn match_crossing(&mut self, i: usize, taker: &mut Taker, sink: &mut Sink<'_>) {
         let instrument = InstrumentId(i as u32);
         let Engine { instruments, orders, tables, next_trade_id, .. } = self;
         let st = &mut instruments[i];

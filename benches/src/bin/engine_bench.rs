@@ -72,6 +72,18 @@ fn run(w: &Workload, market_data: bool, repeats: usize) -> Figures {
 }
 
 fn report(name: &str, w: &Workload, repeats: usize) {
+    // Instruction counting on this noisy machine: `BROKERX_REPLAY_ONLY=k` warms,
+    // replays the first k measured commands once (market data off) and returns, so
+    // `valgrind --tool=cachegrind` at two values of k gives instructions per command.
+    if let Some(k) = std::env::var("BROKERX_REPLAY_ONLY").ok().and_then(|v| v.parse::<usize>().ok()) {
+        let (mut e, mut out) = warm_engine(w, false);
+        for c in w.commands[w.measured_from..].iter().take(k) {
+            out.clear();
+            let _ = black_box(e.apply(c, &mut out));
+        }
+        println!("{name}: replayed {k} measured commands; last seq {}", e.last_seq());
+        return;
+    }
     for md in [false, true] {
         let f = run(w, md, repeats);
         println!(
