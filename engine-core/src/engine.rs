@@ -249,29 +249,33 @@ impl Engine {
             return Err(CommandError::TimeWentBackwards { ts, now: self.now });
         }
         // Each arm validates with the same function `check` uses, then executes;
-        // one dispatch on the command kind.
+        // one dispatch on the command kind. The sink is built once, in place.
+        let mut sink = Sink {
+            out,
+            ts,
+            correlation_id: cmd.correlation_id,
+            market_data: self.config.market_data,
+            seq: self.last_seq,
+        };
         match &cmd.kind {
             CommandKind::Place(p) => {
                 let i = self.validate_place(ts, p)?;
-                let mut sink = self.begin(cmd, out);
+                self.begin(ts, &mut sink);
                 self.exec_place(i, p, &mut sink);
-                self.finish(sink);
             }
             CommandKind::Amend(a) => {
                 let key = self.validate_amend(ts, a)?;
-                let mut sink = self.begin(cmd, out);
+                self.begin(ts, &mut sink);
                 self.exec_amend(key, a, &mut sink);
-                self.finish(sink);
             }
             CommandKind::Cancel(c) => {
                 let key = self.validate_owned(ts, c.order_id, c.account)?;
-                let mut sink = self.begin(cmd, out);
+                self.begin(ts, &mut sink);
                 self.remove_resting(key, CancelReason::User, &mut sink);
-                self.finish(sink);
             }
             kind => {
                 let plan = self.validate(ts, kind)?;
-                let mut sink = self.begin(cmd, out);
+                self.begin(ts, &mut sink);
                 match (kind, plan) {
                     (CommandKind::RegisterInstrument(spec), Plan::Register) => self.exec_register(spec, &mut sink),
                     (CommandKind::SetTradingStatus(s), Plan::SetStatus(i)) => self.exec_set_status(i, s, &mut sink),
@@ -279,9 +283,9 @@ impl Engine {
                     // ExpireDue's work was done by `begin`; the other kinds have arms above.
                     _ => {}
                 }
-                self.finish(sink);
             }
         }
+        self.last_seq = sink.seq;
         debug_assert!(self.orders.len() == self.orders.index.len(), "invariant: every resting order indexed once");
         Ok(())
     }
@@ -289,24 +293,11 @@ impl Engine {
     /// The validated command starts: time moves to its timestamp and every GTD
     /// order due by then expires before the command itself runs.
     #[inline(always)]
-    fn begin<'a>(&mut self, cmd: &Command, out: &'a mut Vec<Event>) -> Sink<'a> {
-        let mut sink = Sink {
-            out,
-            ts: cmd.ts,
-            correlation_id: cmd.correlation_id,
-            market_data: self.config.market_data,
-            seq: self.last_seq,
-        };
-        self.now = cmd.ts;
-        if cmd.ts.0 >= self.tables.next_expiry {
-            self.expire_due(cmd.ts, &mut sink);
+    fn begin(&mut self, ts: Timestamp, sink: &mut Sink<'_>) {
+        self.now = ts;
+        if ts.0 >= self.tables.next_expiry {
+            self.expire_due(ts, sink);
         }
-        sink
-    }
-
-    #[inline(always)]
-    fn finish(&mut self, sink: Sink<'_>) {
-        self.last_seq = sink.seq;
     }
 
     /// Validates `cmd` exactly as [`Engine::apply`] would, without changing anything.
