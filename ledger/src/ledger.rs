@@ -221,16 +221,15 @@ struct DailyUsage {
 /// One step to take back when a linked chain fails.
 #[derive(Debug, Clone, Copy)]
 enum Undo {
-    /// An account's balance and journal chain head before a write (its spec
-    /// never changes in a transfer, so it is not copied).
+    /// An account's journal chain head before a write; its balance is the top of
+    /// `undo_balances` (its spec never changes in a transfer, so it is not copied).
     Account {
         account: u32,
-        balance: AccountBalance,
         last_entry: u32,
     },
+    /// An asset's totals before a write are the top of `undo_totals`.
     Totals {
         asset: u32,
-        totals: AssetTotals,
     },
     Daily {
         key: (u32, u16),
@@ -316,6 +315,12 @@ pub struct Ledger {
     daily: BTreeMap<(u32, u16), DailyUsage>,
     journal: Vec<JournalEntry>,
     undo: Vec<Undo>,
+    /// The balances and totals that `Undo::Account` and `Undo::Totals` restore,
+    /// kept beside the log in the same order: copied there straight from the
+    /// account, they skip the stack round trip a large enum value takes (a
+    /// misaligned re-read of fresh stores, which stalls store forwarding).
+    undo_balances: Vec<AccountBalance>,
+    undo_totals: Vec<AssetTotals>,
 }
 
 impl Ledger {
@@ -376,6 +381,8 @@ impl Ledger {
             daily: BTreeMap::new(),
             journal,
             undo: Vec::new(),
+            undo_balances: Vec::new(),
+            undo_totals: Vec::new(),
         }
     }
 
@@ -569,7 +576,7 @@ impl Ledger {
             }
             return;
         }
-        self.undo.clear();
+        self.clear_undo();
         let journal_len = self.journal.len();
         let mut failed_at = None;
         for (i, t) in chain.iter().enumerate() {
@@ -581,7 +588,7 @@ impl Ledger {
             }
         }
         let Some(failed_at) = failed_at else {
-            self.undo.clear();
+            self.clear_undo();
             return;
         };
         self.rollback(journal_len);
@@ -597,17 +604,27 @@ impl Ledger {
         }
     }
 
+    fn clear_undo(&mut self) {
+        self.undo.clear();
+        self.undo_balances.clear();
+        self.undo_totals.clear();
+    }
+
     fn rollback(&mut self, journal_len: usize) {
         while let Some(step) = self.undo.pop() {
             match step {
-                Undo::Account { account, balance, last_entry } => {
-                    if let Some(a) = self.accounts.get_mut(account as usize) {
+                Undo::Account { account, last_entry } => {
+                    let balance = self.undo_balances.pop();
+                    debug_assert!(balance.is_some(), "invariant: one saved balance per Undo::Account");
+                    if let (Some(a), Some(balance)) = (self.accounts.get_mut(account as usize), balance) {
                         a.balance = balance;
                         a.last_entry = last_entry;
                     }
                 }
-                Undo::Totals { asset, totals } => {
-                    if let Some(t) = self.asset_totals.get_mut(asset as usize) {
+                Undo::Totals { asset } => {
+                    let totals = self.undo_totals.pop();
+                    debug_assert!(totals.is_some(), "invariant: one saved total per Undo::Totals");
+                    if let (Some(t), Some(totals)) = (self.asset_totals.get_mut(asset as usize), totals) {
                         *t = totals;
                     }
                 }
@@ -826,7 +843,6 @@ impl Ledger {
         if let Err(status) = balances_take(da, ca, amount) {
             return status;
         }
-        let (db, cb) = (da.balance, ca.balance);
         if !self.has_room() {
             return S::LedgerFull;
         }
@@ -835,15 +851,23 @@ impl Ledger {
         if has_daily {
             self.daily_record(now, t, debit, credit, in_chain);
         }
-        let (mut db, mut cb) = (db, cb);
+        // `balances_take` and the asset total bound every column, so these cannot overflow.
+        let add = |x: &mut Amount| *x = Amount::from_minor(x.minor() + amount);
         if phase == Phase::Pending {
-            db.debits_pending = Amount::from_minor(db.debits_pending.minor() + amount);
-            cb.credits_pending = Amount::from_minor(cb.credits_pending.minor() + amount);
+            self.update_balances(
+                in_chain,
+                (debit, |b| add(&mut b.debits_pending)),
+                (credit, |b| add(&mut b.credits_pending)),
+                (asset_idx, new_totals),
+            );
         } else {
-            db.debits_posted = Amount::from_minor(db.debits_posted.minor() + amount);
-            cb.credits_posted = Amount::from_minor(cb.credits_posted.minor() + amount);
+            self.update_balances(
+                in_chain,
+                (debit, |b| add(&mut b.debits_posted)),
+                (credit, |b| add(&mut b.credits_posted)),
+                (asset_idx, new_totals),
+            );
         }
-        self.write_balances(in_chain, (debit, db), (credit, cb), (asset_idx, new_totals));
         let hold = if phase == Phase::Pending {
             let hold = u32::try_from(self.holds.len()).unwrap_or(NO_HOLD);
             let expires_at = (t.timeout_ns != 0).then(|| Timestamp(now.0.saturating_add(t.timeout_ns)));
@@ -1001,10 +1025,9 @@ impl Ledger {
         if phase == Phase::Resize {
             let grow = t.amount.minor().saturating_sub(hold.amount.minor());
             let growth_ok = if grow > 0 { balances_take(da, ca, grow) } else { Ok(()) };
-            let accounts = ((debit_key, da.balance), (credit_key, ca.balance));
-            return self.resize(now, t, (hold_idx, &hold), accounts, growth_ok, (debit_set, credit_set), in_chain);
+            let keys = (debit_key, credit_key);
+            return self.resize(now, t, (hold_idx, &hold), keys, growth_ok, (debit_set, credit_set), in_chain);
         }
-        let (db, cb) = (da.balance, ca.balance);
         let posted = if phase == Phase::Post { t.amount } else { Amount::ZERO };
         if posted > hold.amount {
             return S::PostAmountExceedsPending;
@@ -1029,16 +1052,20 @@ impl Ledger {
         if in_chain {
             self.undo.push(Undo::HoldResolved { hold: hold_idx });
         }
-        let release = |b: &mut AccountBalance| {
-            b.debits_pending = b.debits_pending.checked_sub(hold.amount).unwrap_or(Amount::ZERO);
-        };
-        let mut db = db;
-        release(&mut db);
-        db.debits_posted = Amount::from_minor(db.debits_posted.minor() + posted.minor());
-        let mut cb = cb;
-        cb.credits_pending = cb.credits_pending.checked_sub(hold.amount).unwrap_or(Amount::ZERO);
-        cb.credits_posted = Amount::from_minor(cb.credits_posted.minor() + posted.minor());
-        self.write_balances(in_chain, (hold.debit, db), (hold.credit, cb), (asset_idx, new_totals));
+        let release = |x: &mut Amount| *x = x.checked_sub(hold.amount).unwrap_or(Amount::ZERO);
+        let post = |x: &mut Amount| *x = Amount::from_minor(x.minor() + posted.minor());
+        self.update_balances(
+            in_chain,
+            (hold.debit, |b| {
+                release(&mut b.debits_pending);
+                post(&mut b.debits_posted);
+            }),
+            (hold.credit, |b| {
+                release(&mut b.credits_pending);
+                post(&mut b.credits_posted);
+            }),
+            (asset_idx, new_totals),
+        );
         self.close_hold(hold_idx);
         if let Some(h) = self.holds.get_mut(hold_idx as usize) {
             h.state = if phase == Phase::Post { HoldState::Posted } else { HoldState::Voided };
@@ -1052,26 +1079,37 @@ impl Ledger {
         S::Ok
     }
 
-    /// Stores a transfer's effect on its two accounts and its asset's totals;
-    /// inside a chain, first saves the old values to the undo log.
-    fn write_balances(
+    /// Applies a transfer's effect to its two accounts in place and stores its
+    /// asset's new totals; inside a chain, first saves the old values to the undo
+    /// log. In place and inlined: a new balance built by value and passed in went
+    /// through the stack as two-qword stores read back as 16-byte loads, a
+    /// store-forwarding stall per column.
+    #[inline(always)]
+    fn update_balances(
         &mut self,
         in_chain: bool,
-        (debit, db): (u32, AccountBalance),
-        (credit, cb): (u32, AccountBalance),
+        (debit, on_debit): (u32, impl FnOnce(&mut AccountBalance)),
+        (credit, on_credit): (u32, impl FnOnce(&mut AccountBalance)),
         (asset_idx, new_totals): (u32, AssetTotals),
     ) {
-        for (account, balance) in [(debit, db), (credit, cb)] {
-            if let Some(a) = self.accounts.get_mut(account as usize) {
-                if in_chain {
-                    self.undo.push(Undo::Account { account, balance: a.balance, last_entry: a.last_entry });
-                }
-                a.balance = balance;
+        if let Some(a) = self.accounts.get_mut(debit as usize) {
+            if in_chain {
+                self.undo.push(Undo::Account { account: debit, last_entry: a.last_entry });
+                self.undo_balances.push(a.balance);
             }
+            on_debit(&mut a.balance);
+        }
+        if let Some(a) = self.accounts.get_mut(credit as usize) {
+            if in_chain {
+                self.undo.push(Undo::Account { account: credit, last_entry: a.last_entry });
+                self.undo_balances.push(a.balance);
+            }
+            on_credit(&mut a.balance);
         }
         if let Some(tot) = self.asset_totals.get_mut(asset_idx as usize) {
             if in_chain {
-                self.undo.push(Undo::Totals { asset: asset_idx, totals: *tot });
+                self.undo.push(Undo::Totals { asset: asset_idx });
+                self.undo_totals.push(*tot);
             }
             *tot = new_totals;
         }
@@ -1089,7 +1127,7 @@ impl Ledger {
         now: Timestamp,
         t: &Transfer,
         (hold_idx, hold): (u32, &Hold),
-        ((debit_key, db), (credit_key, cb)): ((AccountKey, AccountBalance), (AccountKey, AccountBalance)),
+        (debit_key, credit_key): (AccountKey, AccountKey),
         growth_ok: Result<(), TransferStatus>,
         (debit_set, credit_set): (bool, bool),
         in_chain: bool,
@@ -1135,11 +1173,13 @@ impl Ledger {
         }
         // Pending columns are ≤ Amount::MAX and the growth was checked
         // against the asset's pending total, so these cannot overflow.
-        let adjust = |x: Amount| Amount::from_minor(x.minor().saturating_add(grow).saturating_sub(shrink));
-        let (mut db, mut cb) = (db, cb);
-        db.debits_pending = adjust(db.debits_pending);
-        cb.credits_pending = adjust(cb.credits_pending);
-        self.write_balances(in_chain, (hold.debit, db), (hold.credit, cb), (asset_idx, new_totals));
+        let adjust = |x: &mut Amount| *x = Amount::from_minor(x.minor().saturating_add(grow).saturating_sub(shrink));
+        self.update_balances(
+            in_chain,
+            (hold.debit, |b| adjust(&mut b.debits_pending)),
+            (hold.credit, |b| adjust(&mut b.credits_pending)),
+            (asset_idx, new_totals),
+        );
         if let Some(h) = self.holds.get_mut(hold_idx as usize) {
             h.amount = t.amount;
         }
