@@ -18,10 +18,15 @@ use crate::error::CommandError;
 use crate::event::{CancelReason, Event, EventKind, LevelView, RejectReason};
 use crate::hash::IdHashMap;
 use crate::instrument::{validate_spec, Instrument, InstrumentSpec, TradingStatus, MAX_LOTS, MAX_TICKS};
+use crate::prefetch::prefetch;
 use crate::types::{
     AccountId, ClientOrderId, CorrelationId, InstrumentId, Lots, OrderId, OrderType, SelfTradePrevention, Side, Ticks,
     TimeInForce, Timestamp, TradeId,
 };
+
+/// Below this many resting orders the order records fit in L2 and
+/// [`Engine::apply_batch`] skips its cache hints, which would only cost instructions.
+const PREFETCH_MIN_ORDERS: usize = 16_384;
 
 /// Limits and switches. Reaching a limit is a typed error, never unbounded growth.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -288,6 +293,120 @@ impl Engine {
         self.last_seq = sink.seq;
         debug_assert!(self.orders.len() == self.orders.index.len(), "invariant: every resting order indexed once");
         Ok(())
+    }
+
+    /// Applies `cmds` in order, exactly as calling [`Engine::apply`] on each would,
+    /// appending all their events to `out`. A command that fails changes nothing
+    /// and does not stop the batch: `on_error` gets its index and error.
+    ///
+    /// The difference is speed on large books: while one command runs, the cache
+    /// lines the next three will need are requested (a three-stage pipeline: id
+    /// index slot, then the order, then its queue neighbours), so their misses
+    /// overlap instead of following one another.
+    pub fn apply_batch(
+        &mut self,
+        cmds: &[Command],
+        out: &mut Vec<Event>,
+        mut on_error: impl FnMut(usize, CommandError),
+    ) {
+        for (n, cmd) in cmds.iter().enumerate() {
+            if self.orders.len() >= PREFETCH_MIN_ORDERS {
+                if let Some(c) = cmds.get(n + 3) {
+                    self.prefetch_index_slot(c);
+                }
+                if let Some(c) = cmds.get(n + 2) {
+                    self.prefetch_order(c);
+                }
+                if let Some(c) = cmds.get(n + 1) {
+                    self.prefetch_neighbours(c);
+                }
+            }
+            if let Err(e) = self.apply(cmd, out) {
+                on_error(n, e);
+            }
+        }
+    }
+
+    /// Stage 1: the id index slot of the order a cancel or amend names.
+    #[inline]
+    fn prefetch_index_slot(&self, cmd: &Command) {
+        let id = match &cmd.kind {
+            CommandKind::Cancel(c) => c.order_id,
+            CommandKind::Amend(a) => a.order_id,
+            _ => return,
+        };
+        if let Some(slot) = self.orders.index.slot(id) {
+            prefetch(slot);
+        }
+    }
+
+    /// Stage 2: the order a cancel or amend names (its index slot is in cache by
+    /// now), or the order a place will queue behind (the tail of its level) or
+    /// trade with first (the head of the opposite touch).
+    #[inline]
+    fn prefetch_order(&self, cmd: &Command) {
+        match &cmd.kind {
+            CommandKind::Cancel(c) => self.prefetch_resting(c.order_id),
+            CommandKind::Amend(a) => self.prefetch_resting(a.order_id),
+            CommandKind::Place(p) => {
+                let Some(st) = self.instruments.get(p.instrument.0 as usize) else { return };
+                let book = &st.book;
+                let opposite = book.side(p.side.opposite());
+                let limit = match p.order_type {
+                    OrderType::Limit(px) => Some(px),
+                    OrderType::Market => None,
+                };
+                let key = match opposite.best_price() {
+                    Some(best) if opposite.crossed_by(limit, best) => {
+                        book.best_level(p.side.opposite()).map(|l| l.head)
+                    }
+                    _ => limit
+                        .and_then(|px| book.side(p.side).level_at(px))
+                        .and_then(|lk| book.level(lk))
+                        .map(|l| l.tail),
+                };
+                if let Some(o) = key.and_then(|k| self.orders.slab.record(k)) {
+                    prefetch(o);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    #[inline]
+    fn prefetch_resting(&self, id: OrderId) {
+        if let Some(o) = self.orders.key_of(id).and_then(|k| self.orders.slab.record(k)) {
+            prefetch(o);
+        }
+    }
+
+    /// Stage 3: the queue neighbours a cancel or amend will relink, and for an
+    /// amend to a new price, the tail of the level it will join.
+    #[inline]
+    fn prefetch_neighbours(&self, cmd: &Command) {
+        let (id, new_price) = match &cmd.kind {
+            CommandKind::Cancel(c) => (c.order_id, None),
+            CommandKind::Amend(a) => (a.order_id, a.new_price),
+            _ => return,
+        };
+        let Some(o) = self.orders.key_of(id).and_then(|k| self.orders.get(k)) else { return };
+        if let Some(p) = self.orders.slab.record(o.prev) {
+            prefetch(p);
+        }
+        if let Some(n) = self.orders.slab.record(o.next) {
+            prefetch(n);
+        }
+        if let (Some(px), Some(st)) = (new_price, self.instruments.get(o.instrument as usize)) {
+            let book = &st.book;
+            if let Some(t) = book
+                .side(o.side)
+                .level_at(px)
+                .and_then(|lk| book.level(lk))
+                .and_then(|l| self.orders.slab.record(l.tail))
+            {
+                prefetch(t);
+            }
+        }
     }
 
     /// The validated command starts: time moves to its timestamp and every GTD

@@ -23,7 +23,8 @@
 //!
 //! Matching is price-time priority; trades print at the resting order's price.
 //! See `docs/engine.md` for the rules and the order in which checks run.
-#![forbid(unsafe_code)]
+// One audited `unsafe` block: the cache hint in `prefetch.rs`.
+#![deny(unsafe_code)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod book;
@@ -34,6 +35,7 @@ pub mod error;
 pub mod event;
 pub mod hash;
 pub mod instrument;
+mod prefetch;
 pub mod risk;
 pub mod saga;
 mod state;

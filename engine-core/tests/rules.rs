@@ -726,3 +726,67 @@ fn heavy_cancelling_and_requeueing_keep_every_survivors_time_priority() {
     assert_eq!(makers, expected);
     assert!(h.levels(Sell).is_empty());
 }
+
+#[test]
+fn a_batch_gives_the_same_events_errors_and_state_as_one_command_at_a_time() {
+    // 20,000 resting orders: above the size where `apply_batch` starts its cache
+    // hints, so every prefetch stage runs. Amends, bad ids, foreign accounts and
+    // a timestamp going backwards are mixed in so that errors land mid-batch.
+    let w = workload::deep_book_mix(7, 6_000, 20_000, 400, 40);
+    let mut cmds = w.commands.clone();
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut extra = Vec::new();
+    for (n, c) in cmds.iter().enumerate().skip(w.measured_from) {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let r = x >> 33;
+        let id = OrderId(1 + r % (n as u64 + 10));
+        let kind = match r % 7 {
+            0 => CommandKind::Amend(Amend {
+                account: AccountId(r % 40),
+                order_id: id,
+                new_price: Some(Ticks(1_000_000 + (r >> 8) as i64 % 801 - 400)),
+                new_qty: None,
+                expected_version: None,
+            }),
+            1 => CommandKind::Amend(Amend {
+                account: AccountId(r % 40),
+                order_id: id,
+                new_price: None,
+                new_qty: Some(Lots(1 + (r >> 8) as i64 % 50)),
+                expected_version: None,
+            }),
+            2 => CommandKind::Cancel(Cancel { account: AccountId(r % 40), order_id: OrderId(u64::MAX - r) }),
+            3 => CommandKind::Cancel(Cancel { account: AccountId(r % 40), order_id: id }),
+            _ => continue,
+        };
+        let ts = if r % 97 == 0 { Timestamp(0) } else { c.ts };
+        extra.push((n, Command { ts, correlation_id: CorrelationId(u64::MAX), kind }));
+    }
+    for (k, (n, c)) in extra.into_iter().enumerate() {
+        cmds.insert(n + k, c);
+    }
+
+    let mut one = Engine::new(EngineConfig { market_data: true, ..EngineConfig::default() });
+    let (mut one_events, mut one_errors) = (Vec::new(), Vec::new());
+    for (n, c) in cmds.iter().enumerate() {
+        if let Err(e) = one.apply(c, &mut one_events) {
+            one_errors.push((n, e));
+        }
+    }
+
+    for chunk in [1, 3, 64, 1_000, cmds.len()] {
+        let mut batched = Engine::new(EngineConfig { market_data: true, ..EngineConfig::default() });
+        let (mut events, mut errors) = (Vec::new(), Vec::new());
+        for (c, part) in cmds.chunks(chunk).enumerate() {
+            batched.apply_batch(part, &mut events, |i, e| errors.push((c * chunk + i, e)));
+        }
+        assert_eq!(events, one_events, "batches of {chunk}");
+        assert_eq!(errors, one_errors, "batches of {chunk}");
+        assert_eq!(batched.state_hash(), one.state_hash());
+        batched.check_invariants().unwrap();
+    }
+    assert!(one.live_orders() > 16_384);
+    assert!(one_errors.len() > 100, "errors mid-batch: {}", one_errors.len());
+    assert!(one_events.iter().any(|e| matches!(e.kind, EventKind::Amended { priority_kept: false, .. })));
+    assert!(one_events.iter().any(|e| matches!(e.kind, EventKind::Trade { .. })));
+}

@@ -2,6 +2,10 @@
 //! percentiles, allocations per command and memory per resting order.
 //!
 //!     cargo run --release -p brokerx-benches --bin engine_bench [-- quick] [exchange] [deep] [memory]
+//!
+//! Each workload is replayed through `Engine::apply` (one call per command, also
+//! timed per command for the latency percentiles) and through `Engine::apply_batch`
+//! (1,024 commands per call; it prefetches on books larger than L2).
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -31,7 +35,10 @@ fn warm_engine(w: &Workload, market_data: bool) -> (Engine, Vec<Event>) {
     (e, out)
 }
 
-fn run(w: &Workload, market_data: bool, repeats: usize) -> Figures {
+/// Commands per `apply_batch` call: what a host draining a ring buffer might hand over.
+const BATCH: usize = 1_024;
+
+fn run(w: &Workload, market_data: bool, batched: bool, repeats: usize) -> Figures {
     let measured = &w.commands[w.measured_from..];
     // Throughput: best of `repeats` whole replays (each from the same warm state).
     let mut best = f64::MAX;
@@ -42,31 +49,46 @@ fn run(w: &Workload, market_data: bool, repeats: usize) -> Figures {
         let a0 = allocs();
         let t = Instant::now();
         events = 0;
-        for c in measured {
-            out.clear();
-            let _ = black_box(e.apply(c, &mut out));
-            events += out.len();
+        if batched {
+            for chunk in measured.chunks(BATCH) {
+                out.clear();
+                e.apply_batch(chunk, &mut out, |_, err| {
+                    black_box(err);
+                });
+                events += out.len();
+            }
+        } else {
+            for c in measured {
+                out.clear();
+                let _ = black_box(e.apply(c, &mut out));
+                events += out.len();
+            }
         }
         let secs = t.elapsed().as_secs_f64();
         allocs_per_cmd = (allocs() - a0) as f64 / measured.len() as f64;
         best = best.min(secs);
         debug_assert!(e.check_invariants().is_ok());
     }
-    // Latency: one more replay timing each command.
-    let (mut e, mut out) = warm_engine(w, market_data);
-    let mut h = Histogram::<u64>::new_with_bounds(1, 10_000_000, 3)
-        .unwrap_or_else(|_| Histogram::new(3).unwrap_or_else(|_| unreachable!()));
-    for c in measured {
-        out.clear();
-        let t = Instant::now();
-        let _ = black_box(e.apply(c, &mut out));
-        let ns = t.elapsed().as_nanos() as u64;
-        let _ = h.record(ns.max(1));
-    }
+    // Latency (per command, so only for `apply`): one more replay timing each command.
+    let latency = if batched {
+        format!("n/a (batches of {BATCH})")
+    } else {
+        let (mut e, mut out) = warm_engine(w, market_data);
+        let mut h = Histogram::<u64>::new_with_bounds(1, 10_000_000, 3)
+            .unwrap_or_else(|_| Histogram::new(3).unwrap_or_else(|_| unreachable!()));
+        for c in measured {
+            out.clear();
+            let t = Instant::now();
+            let _ = black_box(e.apply(c, &mut out));
+            let ns = t.elapsed().as_nanos() as u64;
+            let _ = h.record(ns.max(1));
+        }
+        percentiles(&h)
+    };
     Figures {
         ops_per_sec: measured.len() as f64 / best,
         allocs_per_cmd,
-        latency: percentiles(&h),
+        latency,
         events_per_cmd: events as f64 / measured.len() as f64,
     }
 }
@@ -84,10 +106,11 @@ fn report(name: &str, w: &Workload, repeats: usize) {
         println!("{name}: replayed {k} measured commands; last seq {}", e.last_seq());
         return;
     }
-    for md in [false, true] {
-        let f = run(w, md, repeats);
+    for (md, batched) in [(false, false), (false, true), (true, false), (true, true)] {
+        let f = run(w, md, batched, repeats);
+        let how = if batched { "apply_batch" } else { "apply" };
         println!(
-            "{name:<22} market_data={md:<5} {:>6.2} M cmds/s  {:.2} events/cmd  {:.4} allocs/cmd  latency {}",
+            "{name:<22} {how:<11} market_data={md:<5} {:>6.2} M cmds/s  {:.2} events/cmd  {:.4} allocs/cmd  latency {}",
             f.ops_per_sec / 1e6,
             f.events_per_cmd,
             f.allocs_per_cmd,
@@ -139,6 +162,8 @@ fn memory(n: usize) {
 fn main() {
     let quick = std::env::args().any(|a| a == "quick");
     let (n, repeats) = if quick { (200_000, 1) } else { (2_000_000, 3) };
+    // BROKERX_REPEATS=r: best of r replays (steadier figures on a noisy host).
+    let repeats = std::env::var("BROKERX_REPEATS").ok().and_then(|v| v.parse().ok()).unwrap_or(repeats);
     println!("engine_bench: seed 42, {n} measured commands per workload, best of {repeats} replays; single thread");
     let only = |name: &str| {
         !std::env::args().skip(1).any(|a| ["exchange", "deep", "memory"].contains(&a.as_str()))

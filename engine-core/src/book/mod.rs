@@ -15,7 +15,7 @@ use slab::Slab;
 use crate::event::LevelView;
 use crate::hash::IdHashMap;
 use crate::types::{Lots, Side, Ticks};
-use orders::{RestingOrder, NIL};
+use orders::{OrderSlab, NIL};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Level {
@@ -267,7 +267,7 @@ impl Book {
 
 /// Appends the order at `key` to the back of level `lk`.
 #[inline]
-pub(crate) fn link_back(orders: &mut Slab<RestingOrder>, levels: &mut Slab<Level>, lk: u32, key: u32) {
+pub(crate) fn link_back(orders: &mut OrderSlab, levels: &mut Slab<Level>, lk: u32, key: u32) {
     let Some(level) = levels.get_mut(lk as usize) else { return };
     let tail = level.tail;
     if let Some(o) = orders.get_mut(key as usize) {
@@ -287,7 +287,7 @@ pub(crate) fn link_back(orders: &mut Slab<RestingOrder>, levels: &mut Slab<Level
 
 /// Removes the order at `key` from its level's list (the slab entry stays).
 #[inline]
-pub(crate) fn unlink(orders: &mut Slab<RestingOrder>, levels: &mut Slab<Level>, key: u32) {
+pub(crate) fn unlink(orders: &mut OrderSlab, levels: &mut Slab<Level>, key: u32) {
     let Some(o) = orders.get(key as usize) else { return };
     let (prev, next, rem, lk) = (o.prev, o.next, o.remaining.0, o.level);
     let Some(level) = levels.get_mut(lk as usize) else { return };

@@ -4,8 +4,6 @@
 //! Invariants (checked by `Engine::check_invariants`): every slab entry is indexed
 //! exactly once under its own id, and is linked into exactly one level.
 
-use slab::Slab;
-
 use crate::types::{AccountId, Lots, OrderId, SelfTradePrevention, Side, TimeInForce};
 
 /// End of a FIFO list.
@@ -118,6 +116,13 @@ impl OrderIndex {
         (key != EMPTY).then_some(key)
     }
 
+    /// The slot that holds `id`'s key, empty or not (for a cache hint).
+    #[inline]
+    pub fn slot(&self, id: OrderId) -> Option<&u32> {
+        let page = usize::try_from(id.0 >> PAGE_BITS).ok()?;
+        self.pages.get(page)?.as_ref()?.slots.get((id.0 as usize) & (PAGE_LEN - 1))
+    }
+
     pub fn len(&self) -> usize {
         self.len
     }
@@ -172,16 +177,87 @@ impl OrderIndex {
     }
 }
 
-/// The slab of resting orders plus the id index.
+/// Resting-order records in one vector, with a LIFO free list threaded through
+/// the vacant records (like `slab::Slab`, which it replaces). A vacant record has
+/// id 0, which no order carries (ids start at 1), so a record needs no separate
+/// tag, and [`OrderSlab::record`] can give the address of a record without
+/// reading it (for a cache hint) — a `Slab` must read the entry to check its tag.
+#[derive(Debug, Default)]
+pub(crate) struct OrderSlab {
+    records: Vec<RestingOrder>,
+    /// First vacant record, NIL when none.
+    free: u32,
+    len: usize,
+}
+
+const VACANT: OrderId = OrderId(0);
+
+impl OrderSlab {
+    pub fn with_capacity(n: usize) -> Self {
+        OrderSlab { records: Vec::with_capacity(n), free: NIL, len: 0 }
+    }
+
+    #[inline]
+    pub fn get(&self, key: usize) -> Option<&RestingOrder> {
+        self.records.get(key).filter(|o| o.id != VACANT)
+    }
+
+    #[inline]
+    pub fn get_mut(&mut self, key: usize) -> Option<&mut RestingOrder> {
+        self.records.get_mut(key).filter(|o| o.id != VACANT)
+    }
+
+    /// The record at `key`, live or vacant, without reading it: only for cache hints.
+    #[inline]
+    pub fn record(&self, key: u32) -> Option<&RestingOrder> {
+        self.records.get(key as usize)
+    }
+
+    /// Stores `order` (whose id must not be 0) in the most recently freed record,
+    /// or a new one; returns its key.
+    #[inline]
+    pub fn insert(&mut self, order: RestingOrder) -> usize {
+        debug_assert!(order.id != VACANT, "invariant: order ids start at 1");
+        self.len += 1;
+        let key = self.free as usize;
+        if let Some(r) = self.records.get_mut(key) {
+            debug_assert!(r.id == VACANT, "invariant: the free list holds vacant records only");
+            self.free = r.next;
+            *r = order;
+            key
+        } else {
+            self.records.push(order);
+            self.records.len() - 1
+        }
+    }
+
+    /// Frees the record at `key` and returns the order it held.
+    #[inline]
+    pub fn try_remove(&mut self, key: usize) -> Option<RestingOrder> {
+        let r = self.records.get_mut(key).filter(|o| o.id != VACANT)?;
+        let o = *r;
+        r.id = VACANT;
+        r.next = self.free;
+        self.free = key as u32;
+        self.len -= 1;
+        Some(o)
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+}
+
+/// The resting-order records plus the id index.
 #[derive(Debug, Default)]
 pub(crate) struct OrderStore {
-    pub slab: Slab<RestingOrder>,
+    pub slab: OrderSlab,
     pub index: OrderIndex,
 }
 
 impl OrderStore {
     pub fn with_capacity(n: usize) -> Self {
-        OrderStore { slab: Slab::with_capacity(n), index: OrderIndex::with_capacity(n) }
+        OrderStore { slab: OrderSlab::with_capacity(n), index: OrderIndex::with_capacity(n) }
     }
 
     #[inline]
