@@ -95,13 +95,24 @@ fn run(w: &Workload, market_data: bool, batched: bool, repeats: usize) -> Figure
 
 fn report(name: &str, w: &Workload, repeats: usize) {
     // Instruction counting on this noisy machine: `BROKERX_REPLAY_ONLY=k` warms,
-    // replays the first k measured commands once (market data off) and returns, so
-    // `valgrind --tool=cachegrind` at two values of k gives instructions per command.
+    // replays the first k measured commands once (market data off; through
+    // `apply_batch` if BROKERX_BATCH is set) and returns, so `valgrind
+    // --tool=cachegrind` at two values of k gives instructions per command.
     if let Some(k) = std::env::var("BROKERX_REPLAY_ONLY").ok().and_then(|v| v.parse::<usize>().ok()) {
         let (mut e, mut out) = warm_engine(w, false);
-        for c in w.commands[w.measured_from..].iter().take(k) {
-            out.clear();
-            let _ = black_box(e.apply(c, &mut out));
+        let replay = &w.commands[w.measured_from..][..k.min(w.commands.len() - w.measured_from)];
+        if std::env::var_os("BROKERX_BATCH").is_some() {
+            for chunk in replay.chunks(BATCH) {
+                out.clear();
+                e.apply_batch(chunk, &mut out, |_, err| {
+                    black_box(err);
+                });
+            }
+        } else {
+            for c in replay {
+                out.clear();
+                let _ = black_box(e.apply(c, &mut out));
+            }
         }
         println!("{name}: replayed {k} measured commands; last seq {}", e.last_seq());
         return;
