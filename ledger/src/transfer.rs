@@ -159,39 +159,30 @@ impl Transfer {
     /// released). The accounts are taken from the hold.
     #[must_use]
     pub const fn post(id: TransferId, pending_id: TransferId, amount: Amount, code: TransferCode) -> Self {
-        Self {
-            id,
-            debit_account: AccountKey::UNSET,
-            credit_account: AccountKey::UNSET,
-            amount,
-            pending_id,
-            timeout_ns: 0,
-            code,
-            flags: TransferFlags::POST_PENDING,
-            user_data: 0,
-        }
+        Self::on_hold(id, pending_id, amount, code, TransferFlags::POST_PENDING)
     }
 
     /// Releases the hold `pending_id`.
     #[must_use]
     pub const fn void(id: TransferId, pending_id: TransferId, code: TransferCode) -> Self {
-        Self {
-            id,
-            debit_account: AccountKey::UNSET,
-            credit_account: AccountKey::UNSET,
-            amount: Amount::ZERO,
-            pending_id,
-            timeout_ns: 0,
-            code,
-            flags: TransferFlags::VOID_PENDING,
-            user_data: 0,
-        }
+        Self::on_hold(id, pending_id, Amount::ZERO, code, TransferFlags::VOID_PENDING)
     }
 
     /// Sets the hold `pending_id` to `amount` (the hold's accounts; see
     /// [`TransferFlags::RESIZE_PENDING`]).
     #[must_use]
     pub const fn resize(id: TransferId, pending_id: TransferId, amount: Amount, code: TransferCode) -> Self {
+        Self::on_hold(id, pending_id, amount, code, TransferFlags::RESIZE_PENDING)
+    }
+
+    /// A second-phase transfer on the hold `pending_id` (its accounts come from the hold).
+    const fn on_hold(
+        id: TransferId,
+        pending_id: TransferId,
+        amount: Amount,
+        code: TransferCode,
+        flags: TransferFlags,
+    ) -> Self {
         Self {
             id,
             debit_account: AccountKey::UNSET,
@@ -200,7 +191,7 @@ impl Transfer {
             pending_id,
             timeout_ns: 0,
             code,
-            flags: TransferFlags::RESIZE_PENDING,
+            flags,
             user_data: 0,
         }
     }

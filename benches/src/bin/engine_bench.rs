@@ -38,6 +38,28 @@ fn warm_engine(w: &Workload, market_data: bool) -> (Engine, Vec<Event>) {
 /// Commands per `apply_batch` call: what a host draining a ring buffer might hand over.
 const BATCH: usize = 1_024;
 
+/// Applies `cmds` one `apply` call each, or in `apply_batch` calls of `BATCH`;
+/// returns the number of events.
+fn replay(e: &mut Engine, out: &mut Vec<Event>, cmds: &[Command], batched: bool) -> usize {
+    let mut events = 0;
+    if batched {
+        for chunk in cmds.chunks(BATCH) {
+            out.clear();
+            e.apply_batch(chunk, out, |_, err| {
+                black_box(err);
+            });
+            events += out.len();
+        }
+    } else {
+        for c in cmds {
+            out.clear();
+            let _ = black_box(e.apply(c, out));
+            events += out.len();
+        }
+    }
+    events
+}
+
 fn run(w: &Workload, market_data: bool, batched: bool, repeats: usize) -> Figures {
     let measured = &w.commands[w.measured_from..];
     // Throughput: best of `repeats` whole replays (each from the same warm state).
@@ -48,22 +70,7 @@ fn run(w: &Workload, market_data: bool, batched: bool, repeats: usize) -> Figure
         let (mut e, mut out) = warm_engine(w, market_data);
         let a0 = allocs();
         let t = Instant::now();
-        events = 0;
-        if batched {
-            for chunk in measured.chunks(BATCH) {
-                out.clear();
-                e.apply_batch(chunk, &mut out, |_, err| {
-                    black_box(err);
-                });
-                events += out.len();
-            }
-        } else {
-            for c in measured {
-                out.clear();
-                let _ = black_box(e.apply(c, &mut out));
-                events += out.len();
-            }
-        }
+        events = replay(&mut e, &mut out, measured, batched);
         let secs = t.elapsed().as_secs_f64();
         allocs_per_cmd = (allocs() - a0) as f64 / measured.len() as f64;
         best = best.min(secs);
@@ -100,20 +107,8 @@ fn report(name: &str, w: &Workload, repeats: usize) {
     // --tool=cachegrind` at two values of k gives instructions per command.
     if let Some(k) = std::env::var("BROKERX_REPLAY_ONLY").ok().and_then(|v| v.parse::<usize>().ok()) {
         let (mut e, mut out) = warm_engine(w, false);
-        let replay = &w.commands[w.measured_from..][..k.min(w.commands.len() - w.measured_from)];
-        if std::env::var_os("BROKERX_BATCH").is_some() {
-            for chunk in replay.chunks(BATCH) {
-                out.clear();
-                e.apply_batch(chunk, &mut out, |_, err| {
-                    black_box(err);
-                });
-            }
-        } else {
-            for c in replay {
-                out.clear();
-                let _ = black_box(e.apply(c, &mut out));
-            }
-        }
+        let cmds = &w.commands[w.measured_from..][..k.min(w.commands.len() - w.measured_from)];
+        replay(&mut e, &mut out, cmds, std::env::var_os("BROKERX_BATCH").is_some());
         println!("{name}: replayed {k} measured commands; last seq {}", e.last_seq());
         return;
     }
