@@ -824,7 +824,8 @@ impl Broker {
         self.run(py, Broker::order_cmd(ts, correlation_id, kind)?)
     }
 
-    /// Replaces an instrument's risk settings.
+    /// Replaces an instrument's risk settings. New fee rates apply to orders
+    /// accepted from now on; live orders keep the rates they were accepted with.
     #[pyo3(signature = (instrument, risk, *, ts=None, correlation_id=0))]
     fn set_instrument_risk<'py>(
         &self,

@@ -9,6 +9,8 @@
 //! post. Cancel, IOC remainder, expiry and engine rejection void the hold; an amend
 //! resizes it first (and is refused if the client cannot afford it). Market orders
 //! are protected: they enter the book as IOC/FOK limits at the collar's bound.
+//! An order pays the maker and taker fee rates in force when it was accepted, for
+//! its whole life: `SetInstrumentRisk` changes them for orders accepted after it.
 //!
 //! Invariants (`check_invariants`, called after every command in tests): every live
 //! order has exactly one hold, sized to its remaining worst-case cost; no hold
@@ -267,6 +269,36 @@ struct OrderFunds {
     /// Price the hold was sized at (buys).
     hold_price: Ticks,
     remaining: Lots,
+    /// The market's fee rates when the order was accepted. The order pays these
+    /// for its whole life, amends included: its hold was sized for them, and a
+    /// raise charged to a resting buy would overdraw it.
+    fees: OrderFees,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct OrderFees {
+    maker_bps: u32,
+    taker_bps: u32,
+}
+
+impl OrderFees {
+    fn of(risk: &InstrumentRisk) -> Self {
+        OrderFees { maker_bps: risk.maker_fee_bps, taker_bps: risk.taker_fee_bps }
+    }
+
+    /// `risk` with these rates in place of its own: what the order's hold is sized by.
+    fn applied_to(self, risk: &InstrumentRisk) -> InstrumentRisk {
+        InstrumentRisk { maker_fee_bps: self.maker_bps, taker_fee_bps: self.taker_bps, ..*risk }
+    }
+
+    /// The rate for the order's side of a trade.
+    fn rate(self, is_taker: bool) -> u32 {
+        if is_taker {
+            self.taker_bps
+        } else {
+            self.maker_bps
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -299,6 +331,11 @@ pub struct BrokerSnapshot {
     next_transfer: u64,
     last_seq: u64,
     now: Timestamp,
+}
+
+impl BrokerSnapshot {
+    /// 2: each order's hold records the fee rates it pays.
+    pub const FORMAT_VERSION: u32 = 2;
 }
 
 #[derive(Debug)]
@@ -744,14 +781,19 @@ impl Broker {
         account: AccountId,
         i: InstrumentId,
         intent: &OrderIntent,
+        fees: Option<OrderFees>,
     ) -> Result<Approval, RiskReject> {
-        let market = self.market(i).unwrap_or(Market {
+        let mut market = self.market(i).unwrap_or(Market {
             base: AssetId(0),
             quote: AssetId(0),
             scale: UnitScale { base_per_lot: 1, quote_per_tick_lot: 1 },
             risk: InstrumentRisk::default(),
             last_trade: None,
         });
+        // An amend is checked and held at the order's own fee rates.
+        if let Some(f) = fees {
+            market.risk = f.applied_to(&market.risk);
+        }
         let spec = self.engine.instrument(i).map(|x| (x.spec.status, x.spec.min_qty, x.spec.max_qty));
         let (open, min_qty, max_qty) =
             spec.map_or((false, Lots(1), Lots(0)), |(status, min, max)| (status == TradingStatus::Open, min, max));
@@ -822,7 +864,7 @@ impl Broker {
             may_rest: matches!(p.time_in_force, TimeInForce::Gtc | TimeInForce::Gtd),
             existing_hold: 0,
         };
-        let approval = match self.risk_check(cmd.ts, p.account, p.instrument, &intent) {
+        let approval = match self.risk_check(cmd.ts, p.account, p.instrument, &intent, None) {
             Ok(a) => a,
             Err(reject) => {
                 return o.emit(BrokerEventKind::OrderRejected {
@@ -869,6 +911,7 @@ impl Broker {
                 hold: approval.hold,
                 hold_price: approval.hold_price.unwrap_or_default(),
                 remaining: p.qty,
+                fees: OrderFees::of(&market.risk),
             },
         );
         // Protect market orders: they enter as IOC/FOK limits at the hold's price.
@@ -910,7 +953,7 @@ impl Broker {
             may_rest: true,
             existing_hold: f.hold,
         };
-        let approval = match self.risk_check(cmd.ts, f.account, f.instrument, &intent) {
+        let approval = match self.risk_check(cmd.ts, f.account, f.instrument, &intent, Some(f.fees)) {
             Ok(ap) => ap,
             Err(reject) => {
                 return o.emit(BrokerEventKind::OrderRejected {
@@ -1056,7 +1099,7 @@ impl Broker {
         let Some(f) = self.funds.get(&order_id).copied() else { return };
         let Some(m) = self.market(f.instrument) else { return };
         let need = match f.side {
-            Side::Buy => risk::buy_hold(&m.scale, &m.risk, f.hold_price, remaining),
+            Side::Buy => risk::buy_hold(&m.scale, &f.fees.applied_to(&m.risk), f.hold_price, remaining),
             Side::Sell => m.scale.base(remaining),
         }
         .unwrap_or(f.hold);
@@ -1088,13 +1131,11 @@ impl Broker {
         };
         let notional = m.scale.notional(price, qty).unwrap_or(0);
         let base = m.scale.base(qty).unwrap_or(0);
-        let (buyer_bps, seller_bps) = match aggressor {
-            Side::Buy => (m.risk.taker_fee_bps, m.risk.maker_fee_bps),
-            Side::Sell => (m.risk.maker_fee_bps, m.risk.taker_fee_bps),
-        };
+        let buyer_takes = aggressor == Side::Buy;
+        let (buyer_bps, seller_bps) = (b.fees.rate(buyer_takes), s.fees.rate(!buyer_takes));
         let (buyer_fee, seller_fee) = (risk::fee(notional, buyer_bps), risk::fee(notional, seller_bps).min(notional));
-        let buyer_rehold =
-            (buyer_left.0 > 0).then(|| risk::buy_hold(&m.scale, &m.risk, b.hold_price, buyer_left).unwrap_or(0));
+        let buyer_rehold = (buyer_left.0 > 0)
+            .then(|| risk::buy_hold(&m.scale, &b.fees.applied_to(&m.risk), b.hold_price, buyer_left).unwrap_or(0));
         let seller_rehold = (seller_left.0 > 0).then(|| m.scale.base(seller_left).unwrap_or(0));
         self.ensure_wallet(b.account, m.base);
         self.ensure_wallet(s.account, m.quote);
@@ -1216,7 +1257,7 @@ impl Broker {
             }
             let m = self.market(f.instrument).ok_or("hold on unknown market")?;
             let want = match f.side {
-                Side::Buy => risk::buy_hold(&m.scale, &m.risk, f.hold_price, o.remaining),
+                Side::Buy => risk::buy_hold(&m.scale, &f.fees.applied_to(&m.risk), f.hold_price, o.remaining),
                 Side::Sell => m.scale.base(o.remaining),
             };
             if want != Some(f.hold) {
@@ -1297,7 +1338,7 @@ impl Broker {
     pub fn snapshot(&self) -> BrokerSnapshot {
         let (funds, funds_keys) = self.snapshot_parts();
         BrokerSnapshot {
-            format_version: 1,
+            format_version: BrokerSnapshot::FORMAT_VERSION,
             engine: self.engine.snapshot(),
             ledger: self.ledger.snapshot(),
             markets: self.markets.clone(),
@@ -1315,6 +1356,13 @@ impl Broker {
     /// `snapshot_inconsistent` if any part fails to restore or the result breaks an invariant.
     pub fn restore(s: &BrokerSnapshot) -> Result<Broker, BrokerError> {
         let bad = |why: String| BrokerError::Snapshot { why };
+        if s.format_version != BrokerSnapshot::FORMAT_VERSION {
+            return Err(bad(format!(
+                "format version {} is not supported (this build reads {})",
+                s.format_version,
+                BrokerSnapshot::FORMAT_VERSION
+            )));
+        }
         let engine = Engine::restore(&s.engine).map_err(|e| bad(e.to_string()))?;
         let ledger = Ledger::restore(&s.ledger).map_err(|e| bad(e.to_string()))?;
         let mut b = Broker::new(BrokerConfig { engine: *engine.config(), ledger: s.ledger.config.clone() });

@@ -219,6 +219,60 @@ fn a_fill_moves_cash_and_shares_exactly_once_with_fees() {
 }
 
 #[test]
+fn a_fee_schedule_change_does_not_reach_live_orders() {
+    // Orders pay the fees in force when they were accepted: their holds were sized
+    // for those. (Charging a resting buy a fee raised since would overdraw its hold.)
+    let old = InstrumentRisk {
+        maker_fee_bps: 0,
+        taker_fee_bps: 10,
+        reference_price: Some(Ticks(10_000)),
+        ..InstrumentRisk::default()
+    };
+    let mut h = B::with(BrokerConfig::default(), old);
+    h.deposit(1, USD, 1_000_000, 1);
+    h.deposit(2, ACME, 20, 2);
+    let buy = order_id(&h.limit(1, Side::Buy, 10_000, 10));
+    let held = h.b.hold_of(buy).unwrap().1;
+    assert_eq!(held, 100_000 + fee(100_000, 10));
+    let new = InstrumentRisk { maker_fee_bps: 100, taker_fee_bps: 120, ..old };
+    h.run(BrokerCommandKind::SetInstrumentRisk { instrument: M, risk: new }).unwrap();
+    assert_eq!(h.b.hold_of(buy).unwrap().1, held, "the live order's hold is unchanged");
+
+    // The resting buy is the maker: old maker fee (0); the new sell is the taker: new fee.
+    let evs = h.limit(2, Side::Sell, 10_000, 4);
+    assert!(!evs.iter().any(|e| matches!(e, BrokerEventKind::SettlementFailed { .. })));
+    let notional = 40_000;
+    assert_eq!(h.cash(1).0, 1_000_000 - notional as i128);
+    assert_eq!(h.cash(2).0, notional as i128 - fee(notional, 120) as i128);
+    assert_eq!(h.b.hold_of(buy).unwrap().1, 60_000 + fee(60_000, 10), "the remainder keeps the old rates");
+
+    // Amending keeps the order's rates too; a new order gets the new ones.
+    h.run(BrokerCommandKind::Amend(Amend {
+        account: AccountId(1),
+        order_id: buy,
+        new_price: Some(Ticks(9_990)),
+        new_qty: None,
+        expected_version: None,
+    }))
+    .unwrap();
+    assert_eq!(h.b.hold_of(buy).unwrap().1, 6 * 9_990 + fee(6 * 9_990, 10));
+    let late = order_id(&h.limit(1, Side::Buy, 9_980, 2));
+    assert_eq!(h.b.hold_of(late).unwrap().1, 2 * 9_980 + fee(2 * 9_980, 120));
+}
+
+#[test]
+fn a_snapshot_of_another_format_version_is_refused() {
+    let mut h = B::new();
+    h.deposit(1, USD, 1_000_000, 1);
+    h.limit(1, Side::Buy, 10_000, 3);
+    let mut snap = h.b.snapshot();
+    assert!(Broker::restore(&snap).is_ok());
+    snap.format_version = 1;
+    let err = Broker::restore(&snap).unwrap_err();
+    assert!(err.to_string().contains("format version 1"), "{err}");
+}
+
+#[test]
 fn partial_fill_keeps_a_hold_sized_to_the_remainder() {
     let mut h = B::new();
     h.deposit(1, USD, 1_000_000, 1);
