@@ -11,6 +11,8 @@
 //! are protected: they enter the book as IOC/FOK limits at the collar's bound.
 //! An order pays the maker and taker fee rates in force when it was accepted, for
 //! its whole life: `SetInstrumentRisk` changes them for orders accepted after it.
+//! Fees are rounded up once, on each order's running total, so over many fills an
+//! order never pays more than the fee its hold was sized for.
 //!
 //! Invariants (`check_invariants`, called after every command in tests): every live
 //! order has exactly one hold, sized to its remaining worst-case cost; no hold
@@ -273,6 +275,9 @@ struct OrderFunds {
     /// for its whole life, amends included: its hold was sized for them, and a
     /// raise charged to a resting buy would overdraw it.
     fees: OrderFees,
+    /// The order's exact fees so far, in ten-thousandths of a quote minor unit:
+    /// fees are rounded once on this running total ([`risk::fee_step`]).
+    fee_accrued: u128,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -334,7 +339,7 @@ pub struct BrokerSnapshot {
 }
 
 impl BrokerSnapshot {
-    /// 2: each order's hold records the fee rates it pays.
+    /// 2: each order's hold records the fee rates it pays and the fees it has accrued.
     pub const FORMAT_VERSION: u32 = 2;
 }
 
@@ -863,6 +868,7 @@ impl Broker {
             is_amend: false,
             may_rest: matches!(p.time_in_force, TimeInForce::Gtc | TimeInForce::Gtd),
             existing_hold: 0,
+            accrued_fee: 0,
         };
         let approval = match self.risk_check(cmd.ts, p.account, p.instrument, &intent, None) {
             Ok(a) => a,
@@ -912,6 +918,7 @@ impl Broker {
                 hold_price: approval.hold_price.unwrap_or_default(),
                 remaining: p.qty,
                 fees: OrderFees::of(&market.risk),
+                fee_accrued: 0,
             },
         );
         // Protect market orders: they enter as IOC/FOK limits at the hold's price.
@@ -952,6 +959,7 @@ impl Broker {
             is_amend: true,
             may_rest: true,
             existing_hold: f.hold,
+            accrued_fee: f.fee_accrued,
         };
         let approval = match self.risk_check(cmd.ts, f.account, f.instrument, &intent, Some(f.fees)) {
             Ok(ap) => ap,
@@ -1099,7 +1107,9 @@ impl Broker {
         let Some(f) = self.funds.get(&order_id).copied() else { return };
         let Some(m) = self.market(f.instrument) else { return };
         let need = match f.side {
-            Side::Buy => risk::buy_hold(&m.scale, &f.fees.applied_to(&m.risk), f.hold_price, remaining),
+            Side::Buy => {
+                risk::buy_hold_after(&m.scale, &f.fees.applied_to(&m.risk), f.hold_price, remaining, f.fee_accrued)
+            }
             Side::Sell => m.scale.base(remaining),
         }
         .unwrap_or(f.hold);
@@ -1133,9 +1143,13 @@ impl Broker {
         let base = m.scale.base(qty).unwrap_or(0);
         let buyer_takes = aggressor == Side::Buy;
         let (buyer_bps, seller_bps) = (b.fees.rate(buyer_takes), s.fees.rate(!buyer_takes));
-        let (buyer_fee, seller_fee) = (risk::fee(notional, buyer_bps), risk::fee(notional, seller_bps).min(notional));
-        let buyer_rehold = (buyer_left.0 > 0)
-            .then(|| risk::buy_hold(&m.scale, &b.fees.applied_to(&m.risk), b.hold_price, buyer_left).unwrap_or(0));
+        let (buyer_fee, buyer_accrued) = risk::fee_step(b.fee_accrued, notional, buyer_bps);
+        let (seller_fee, seller_accrued) = risk::fee_step(s.fee_accrued, notional, seller_bps);
+        let seller_fee = seller_fee.min(notional);
+        let buyer_rehold = (buyer_left.0 > 0).then(|| {
+            let risk = b.fees.applied_to(&m.risk);
+            risk::buy_hold_after(&m.scale, &risk, b.hold_price, buyer_left, buyer_accrued).unwrap_or(0)
+        });
         let seller_rehold = (seller_left.0 > 0).then(|| m.scale.base(seller_left).unwrap_or(0));
         self.ensure_wallet(b.account, m.base);
         self.ensure_wallet(s.account, m.quote);
@@ -1228,11 +1242,13 @@ impl Broker {
             r.hold_id = ids[1];
             r.hold = h;
             r.remaining = buyer_left;
+            r.fee_accrued = buyer_accrued;
         }
         if let (Some(h), Some(r)) = (seller_rehold, self.funds.get_mut(&seller)) {
             r.hold_id = ids[3];
             r.hold = h;
             r.remaining = seller_left;
+            r.fee_accrued = seller_accrued;
         }
     }
 
@@ -1257,7 +1273,13 @@ impl Broker {
             }
             let m = self.market(f.instrument).ok_or("hold on unknown market")?;
             let want = match f.side {
-                Side::Buy => risk::buy_hold(&m.scale, &f.fees.applied_to(&m.risk), f.hold_price, o.remaining),
+                Side::Buy => risk::buy_hold_after(
+                    &m.scale,
+                    &f.fees.applied_to(&m.risk),
+                    f.hold_price,
+                    o.remaining,
+                    f.fee_accrued,
+                ),
                 Side::Sell => m.scale.base(o.remaining),
             };
             if want != Some(f.hold) {

@@ -273,6 +273,35 @@ fn a_snapshot_of_another_format_version_is_refused() {
 }
 
 #[test]
+fn a_partial_fill_settles_when_the_buyer_has_nothing_beyond_its_hold() {
+    // Fees round up per fill, so the fee on what is left can come to a cent more
+    // than the hold's fee minus the fee just paid: here 31 held, 11 paid, 21 due.
+    let risk = InstrumentRisk {
+        maker_fee_bps: 10,
+        taker_fee_bps: 10,
+        reference_price: Some(Ticks(10_000)),
+        ..InstrumentRisk::default()
+    };
+    let mut h = B::with(BrokerConfig::default(), risk);
+    let hold = 30_003 + fee(30_003, 10);
+    h.deposit(1, USD, hold, 1);
+    h.deposit(2, ACME, 3, 2);
+    let buy = order_id(&h.limit(1, Side::Buy, 10_001, 3));
+    assert_eq!(h.cash(1).1, 0, "everything is held");
+    let evs = h.limit(2, Side::Sell, 10_001, 1);
+    assert!(!evs.iter().any(|e| matches!(e, BrokerEventKind::SettlementFailed { .. })), "{evs:?}");
+    assert_eq!(h.shares(1).0, 1);
+    let left = h.b.hold_of(buy).unwrap().1;
+    assert!(left <= hold - (10_001 + fee(10_001, 10)), "the re-hold never takes more than what is left");
+    // The rest fills too, and the buyer ends with its shares and no negative cash.
+    let evs = h.limit(2, Side::Sell, 10_001, 2);
+    assert!(!evs.iter().any(|e| matches!(e, BrokerEventKind::SettlementFailed { .. })), "{evs:?}");
+    assert_eq!(h.shares(1).0, 3);
+    assert!(h.b.hold_of(buy).is_none());
+    assert!(h.cash(1).0 >= 0);
+}
+
+#[test]
 fn partial_fill_keeps_a_hold_sized_to_the_remainder() {
     let mut h = B::new();
     h.deposit(1, USD, 1_000_000, 1);

@@ -254,19 +254,47 @@ impl UnitScale {
 
 /// Fee in quote minor units, rounded up (never in the payer's favour by a fraction).
 pub fn fee(notional: u128, bps: u32) -> u128 {
-    let num = notional.saturating_mul(u128::from(bps));
-    // Same result through 64-bit division when it fits: a u128 division is a
-    // library call of ~50 cycles, on every buy hold and every fill.
-    if let Ok(n) = u64::try_from(num) {
-        return u128::from(n / 10_000 + u64::from(n % 10_000 != 0));
-    }
-    num / 10_000 + u128::from(num % 10_000 != 0)
+    fee_step(0, notional, bps).0
 }
 
-/// What a buy must hold per unit of quantity: the worst price, plus the larger fee.
+/// An order's fees are rounded once, on its running total, not fill by fill:
+/// `accrued` is the exact fee so far in ten-thousandths of a minor unit (the sum
+/// of notional × bps), and a fill's fee is the rounded-up new total less the
+/// rounded-up old one. Returns (the fill's fee, the new `accrued`). Rounding each
+/// fill up on its own would charge an order, over several fills, up to a unit per
+/// fill more than the fee its hold was sized for.
+pub fn fee_step(accrued: u128, notional: u128, bps: u32) -> (u128, u128) {
+    let after = accrued.saturating_add(notional.saturating_mul(u128::from(bps)));
+    (round_up_units(after) - round_up_units(accrued), after)
+}
+
+/// Ten-thousandths of a minor unit, rounded up to whole minor units.
+fn round_up_units(x: u128) -> u128 {
+    // Same result through 64-bit division when it fits: a u128 division is a
+    // library call of ~50 cycles, on every buy hold and every fill.
+    if let Ok(n) = u64::try_from(x) {
+        return u128::from(n / 10_000 + u64::from(n % 10_000 != 0));
+    }
+    x / 10_000 + u128::from(x % 10_000 != 0)
+}
+
+/// What a new buy must hold: the notional at the worst price, plus the larger fee.
 pub fn buy_hold(scale: &UnitScale, risk: &InstrumentRisk, price: Ticks, qty: Lots) -> Option<u128> {
+    buy_hold_after(scale, risk, price, qty, 0)
+}
+
+/// What a buy that has already accrued `accrued` in fees (see [`fee_step`]) must
+/// hold for `qty` more: the notional at the worst price plus the most its fees can
+/// still come to.
+pub fn buy_hold_after(
+    scale: &UnitScale,
+    risk: &InstrumentRisk,
+    price: Ticks,
+    qty: Lots,
+    accrued: u128,
+) -> Option<u128> {
     let n = scale.notional(price, qty)?;
-    n.checked_add(fee(n, risk.maker_fee_bps.max(risk.taker_fee_bps)))
+    n.checked_add(fee_step(accrued, n, risk.maker_fee_bps.max(risk.taker_fee_bps)).0)
 }
 
 /// The order as risk sees it.
@@ -282,6 +310,8 @@ pub struct OrderIntent {
     pub may_rest: bool,
     /// For amends: the hold the order already has (it is given back first).
     pub existing_hold: u128,
+    /// For amends of partly filled buys: the fees accrued so far (see [`fee_step`]).
+    pub accrued_fee: u128,
 }
 
 /// Everything the checks read.
@@ -439,7 +469,7 @@ pub fn check_before_funds(o: &OrderIntent, v: &RiskView<'_>) -> Result<Approval,
         }
     }
     let hold = match o.side {
-        Side::Buy => hold_price.and_then(|p| buy_hold(v.scale, v.risk, p, o.qty)),
+        Side::Buy => hold_price.and_then(|p| buy_hold_after(v.scale, v.risk, p, o.qty, o.accrued_fee)),
         Side::Sell => v.scale.base(o.qty),
     }
     .unwrap_or(u128::MAX);
@@ -492,10 +522,38 @@ mod tests {
             is_amend: false,
             may_rest: true,
             existing_hold: 0,
+            accrued_fee: 0,
         }
     }
     fn code(r: Result<Approval, RiskReject>) -> &'static str {
         r.err().map_or("ok", |e| e.code.code())
+    }
+
+    #[test]
+    fn fees_round_once_on_the_running_total() {
+        // 10.001 + 10.001 + 10.001 cents of fee: 11, 10 and 10, i.e. 31 as for one fill.
+        let (a, acc) = fee_step(0, 10_001, 10);
+        let (b, acc) = fee_step(acc, 10_001, 10);
+        let (c, _) = fee_step(acc, 10_001, 10);
+        assert_eq!((a, b, c), (11, 10, 10));
+        // Any split, any mix of two rates: never more than one rounding above exact,
+        // and never more than the hold's fee at the larger rate.
+        let mut seed = 7u64;
+        for _ in 0..2_000 {
+            let (mut acc, mut paid, mut exact, mut total) = (0u128, 0u128, 0u128, 0u128);
+            for _ in 0..1 + seed % 6 {
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                let n = u128::from(seed >> 40) % 50_000 + 1;
+                let bps = if seed & 1 == 0 { 7 } else { 13 };
+                let (f, next) = fee_step(acc, n, bps);
+                acc = next;
+                paid += f;
+                exact += n * u128::from(bps);
+                total += n;
+            }
+            assert_eq!(paid, exact.div_ceil(10_000));
+            assert!(paid <= fee(total, 13));
+        }
     }
 
     #[test]
@@ -574,6 +632,7 @@ mod tests {
             is_amend: false,
             may_rest: true,
             existing_hold: 0,
+            accrued_fee: 0,
         };
         assert_eq!(code(check(&sell(6), &v)), "order_qty_limit");
         v.open_orders = 2;
@@ -615,6 +674,7 @@ mod tests {
             is_amend: false,
             may_rest: false,
             existing_hold: 0,
+            accrued_fee: 0,
         };
         let a = check(&o, &v).unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!((a.hold_price, a.hold), (Some(Ticks(10_500)), 21_000));
