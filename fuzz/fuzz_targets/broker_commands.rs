@@ -23,6 +23,9 @@ const BOLT: AssetId = AssetId(3);
 enum Op {
     Deposit { account: u8, asset: u8, amount: u32, key: u8 },
     Withdraw { account: u8, asset: u8, amount: u32, key: u8 },
+    /// Withdraws everything available but `keep`: leaves a client with (nearly)
+    /// nothing beyond its holds, where rounding and re-holds are tight.
+    Drain { account: u8, asset: u8, keep: u8, key: u8 },
     Place { account: u8, market: bool, side: bool, priced: bool, price: i16, qty: u8, tif: u8, ttl: u8, post_only: bool, stp: u8 },
     Cancel { account: u8, id: u8 },
     Amend { account: u8, id: u8, price: Option<i16>, qty: Option<u8>, version: Option<u8> },
@@ -54,7 +57,7 @@ fn price(p: i16) -> Ticks {
     Ticks(10_000 + i64::from(p % 400))
 }
 
-fn kind(op: &Op, ts: u64) -> BrokerCommandKind {
+fn kind(op: &Op, ts: u64, b: &Broker) -> BrokerCommandKind {
     match *op {
         Op::Deposit { account: a, asset: s, amount, key } => BrokerCommandKind::Deposit(Funds {
             account: account(a),
@@ -68,6 +71,15 @@ fn kind(op: &Op, ts: u64) -> BrokerCommandKind {
             amount: u128::from(amount % 1_000_000),
             key: u128::from(key % 16),
         }),
+        Op::Drain { account: a, asset: s, keep, key } => {
+            let available = b.available(account(a), asset(s)).max(0).unsigned_abs();
+            BrokerCommandKind::Withdraw(Funds {
+                account: account(a),
+                asset: asset(s),
+                amount: available.saturating_sub(u128::from(keep % 4)).max(1),
+                key: u128::from(key % 16),
+            })
+        }
         Op::Place { account: a, market: m, side, priced, price: p, qty, tif, ttl, post_only, stp } => {
             let side = if side { Side::Buy } else { Side::Sell };
             let qty = Lots(i64::from(qty % 40));
@@ -216,7 +228,7 @@ fuzz_target!(|ops: Vec<Op>| {
             Op::Tick { dt } => ts + u64::from(*dt),
             _ => ts + 1,
         };
-        let cmd = BrokerCommand { ts: Timestamp(t), correlation_id: CorrelationId(n as u64 + 1), kind: kind(op, t) };
+        let cmd = BrokerCommand { ts: Timestamp(t), correlation_id: CorrelationId(n as u64 + 1), kind: kind(op, t, &b) };
         let (hash, len) = (b.state_hash(), out.len());
         match b.apply(&cmd, &mut out) {
             Ok(()) => {
