@@ -616,7 +616,8 @@ impl Broker {
     }
 
     /// Creates a ledger asset (`scale` decimal places) with its escrow, fee and
-    /// external accounts.
+    /// external accounts. `wallet_max_balance` refuses deposits that would take a
+    /// client's wallet past it (trade proceeds always settle).
     #[pyo3(signature = (asset, code, scale, *, wallet_max_balance=None, ts=None, correlation_id=0))]
     #[allow(clippy::too_many_arguments)]
     fn create_asset<'py>(

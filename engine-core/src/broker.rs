@@ -12,7 +12,9 @@
 //! An order pays the maker and taker fee rates in force when it was accepted, for
 //! its whole life: `SetInstrumentRisk` changes them for orders accepted after it.
 //! Fees are rounded up once, on each order's running total, so over many fills an
-//! order never pays more than the fee its hold was sized for.
+//! order never pays more than the fee its hold was sized for. An asset's wallet cap
+//! (`wallet_max_balance`) refuses deposits that would pass it; settlement is never
+//! refused by it, since a matched trade is final.
 //!
 //! Invariants (`check_invariants`, called after every command in tests): every live
 //! order has exactly one hold, sized to its remaining worst-case cost; no hold
@@ -648,15 +650,13 @@ impl Broker {
         Ok(())
     }
 
-    /// Creates a client wallet if it does not exist yet.
+    /// Creates a client wallet if it does not exist yet. It carries no ledger max
+    /// balance: the asset's wallet cap is checked on deposits (see `exec_funds`),
+    /// never on settlement, which must not fail once the engine has traded.
     fn ensure_wallet(&mut self, account: AccountId, asset: AssetId) {
         let key = wallet(account, asset);
         if self.ledger.account(key).is_none() {
-            let mut spec = AccountSpec::wallet(key);
-            if let Some(&m) = self.wallet_max.get(&asset) {
-                spec = spec.with_max_balance(Amount::from_minor(m));
-            }
-            let _ = self.ledger.create_account(LedgerTs(self.now.0), spec);
+            let _ = self.ledger.create_account(LedgerTs(self.now.0), AccountSpec::wallet(key));
         }
     }
 
@@ -682,9 +682,22 @@ impl Broker {
                 (wallet(f.account, f.asset), system(EXTERNAL_OWNER, f.asset), TransferCode::WITHDRAWAL)
             }
         };
-        let id = self.next_id();
-        let t = Transfer::single(id, debit, credit, Amount::from_minor(f.amount), code).with_user_data(f.key);
-        let status = self.submit_one(t, None, None, PostingKind::Single, o);
+        // The wallet cap limits what a client brings in. Proceeds of trades may take
+        // a wallet past it (a matched trade is final); deposits then wait until it
+        // is back under.
+        let cap = self.wallet_max.get(&f.asset).copied().filter(|_| direction == FundsDirection::Deposit);
+        let over_cap = cap.is_some_and(|cap| {
+            let balance = self.balance(f.account, f.asset);
+            balance.saturating_add(i128::try_from(f.amount).unwrap_or(i128::MAX))
+                > i128::try_from(cap).unwrap_or(i128::MAX)
+        });
+        let status = if over_cap {
+            TransferStatus::ExceedsMaxBalance
+        } else {
+            let id = self.next_id();
+            let t = Transfer::single(id, debit, credit, Amount::from_minor(f.amount), code).with_user_data(f.key);
+            self.submit_one(t, None, None, PostingKind::Single, o)
+        };
         self.funds_keys.insert(f.key, FundsRecord { direction, funds: *f, status });
         o.emit(BrokerEventKind::FundsMoved {
             key: f.key,

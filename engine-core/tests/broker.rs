@@ -163,6 +163,41 @@ fn deposit_and_wallet_limits_are_policy() {
 }
 
 #[test]
+fn a_fill_settles_past_a_wallet_cap_and_deposits_wait_until_under_it() {
+    // The cap limits what a client brings in; a matched trade is final, so its
+    // proceeds settle even past the cap.
+    let mut h = B::new();
+    const BOLT: AssetId = AssetId(3);
+    h.run(BrokerCommandKind::CreateAsset {
+        spec: AssetSpec { id: BOLT, code: "BOLT".into(), scale: 0 },
+        wallet_max_balance: Some(100),
+    })
+    .unwrap();
+    h.run(BrokerCommandKind::RegisterMarket(MarketSpec {
+        instrument: InstrumentSpec::new("BOLT/USD", d("0.01"), d("1")),
+        base: BOLT,
+        quote: USD,
+        risk: InstrumentRisk { reference_price: Some(Ticks(10_000)), ..InstrumentRisk::default() },
+    }))
+    .unwrap();
+    let bolt = InstrumentId(1);
+    h.deposit(1, USD, 10_000_000, 1);
+    assert_eq!(funds_status(&h.deposit(1, BOLT, 95, 2)).0, TransferStatus::Ok);
+    assert_eq!(funds_status(&h.deposit(1, BOLT, 6, 3)).0, TransferStatus::ExceedsMaxBalance);
+    h.deposit(2, BOLT, 50, 4);
+    h.place(Place::limit(AccountId(1), bolt, Side::Buy, Ticks(10_000), Lots(10)));
+    let evs = h.place(Place::limit(AccountId(2), bolt, Side::Sell, Ticks(10_000), Lots(10)));
+    assert!(!evs.iter().any(|e| matches!(e, BrokerEventKind::SettlementFailed { .. })), "{evs:?}");
+    assert_eq!(h.b.balance(AccountId(1), BOLT), 105);
+    assert_eq!(funds_status(&h.deposit(1, BOLT, 1, 5)).0, TransferStatus::ExceedsMaxBalance);
+    // Back under the cap (a sale), deposits are taken again.
+    h.place(Place::limit(AccountId(1), bolt, Side::Sell, Ticks(10_000), Lots(10)));
+    h.place(Place::limit(AccountId(2), bolt, Side::Buy, Ticks(10_000), Lots(10)));
+    assert_eq!(h.b.balance(AccountId(1), BOLT), 95);
+    assert_eq!(funds_status(&h.deposit(1, BOLT, 5, 6)).0, TransferStatus::Ok);
+}
+
+#[test]
 fn buy_order_holds_cash_and_cancel_releases_it() {
     let mut h = B::new();
     h.deposit(1, USD, 100_000, 1);
