@@ -14,7 +14,9 @@
 //! Fees are rounded up once, on each order's running total, so over many fills an
 //! order never pays more than the fee its hold was sized for. An asset's wallet cap
 //! (`wallet_max_balance`) refuses deposits that would pass it; settlement is never
-//! refused by it, since a matched trade is final.
+//! refused by it, since a matched trade is final. For the same reason a market is
+//! refused (`invalid_market`) if the ledger's policy limits its assets' settlement,
+//! fee or re-hold transfers, or sets default wallet max balances on them.
 //!
 //! Invariants (`check_invariants`, called after every command in tests): every live
 //! order has exactly one hold, sized to its remaining worst-case cost; no hold
@@ -557,6 +559,13 @@ impl Broker {
                 if m.base == m.quote {
                     return Err(BrokerError::InvalidMarket { why: "base and quote must differ" });
                 }
+                if self.policy_could_refuse_settlement(m) {
+                    return Err(BrokerError::InvalidMarket {
+                        why: "the ledger policy limits settlement, fee or re-hold transfers or wallet balances \
+                              in this market's assets, so it could refuse a settlement after a trade \
+                              (cap deposits with CreateAsset's wallet_max_balance instead)",
+                    });
+                }
                 self.scale_of(m)?;
                 self.engine.check(&ecmd(CommandKind::RegisterInstrument(m.instrument.clone())))?;
                 Ok(())
@@ -607,6 +616,22 @@ impl Broker {
             | BrokerCommandKind::SetAccountEnabled { account, .. } => client(*account),
             BrokerCommandKind::ExpireDue => Ok(()),
         }
+    }
+
+    /// A matched trade is final, so nothing in the ledger's policy may refuse the
+    /// transfers that settle it: per-transfer or daily limits on settlement and fee
+    /// transfers, daily limits on holds (a partial fill re-holds the remainder), or
+    /// default wallet max balances (proceeds credit wallets).
+    fn policy_could_refuse_settlement(&self, m: &MarketSpec) -> bool {
+        let policy = &self.ledger.config().policy;
+        let settles = [TransferCode::TRADE_SETTLEMENT, TransferCode::FEE];
+        let ours = |a: AssetId| a == m.base || a == m.quote;
+        policy.transfer_limits.iter().any(|l| ours(l.asset) && settles.contains(&l.code))
+            || policy
+                .daily_limits
+                .iter()
+                .any(|l| ours(l.asset) && (settles.contains(&l.code) || l.code == TransferCode::ORDER_HOLD))
+            || policy.wallet_limits.iter().any(|l| ours(l.asset))
     }
 
     fn scale_of(&self, m: &MarketSpec) -> Result<UnitScale, BrokerError> {

@@ -198,6 +198,58 @@ fn a_fill_settles_past_a_wallet_cap_and_deposits_wait_until_under_it() {
 }
 
 #[test]
+fn a_market_is_refused_when_the_ledger_policy_could_refuse_its_settlements() {
+    use brokerx_ledger::{Amount, DailyLimit, LimitSide, WalletLimit};
+    let limited = [
+        Policy {
+            transfer_limits: vec![TransferLimit {
+                code: TransferCode::TRADE_SETTLEMENT,
+                asset: USD,
+                max_amount: Amount::from_minor(1_000),
+            }],
+            ..Policy::default()
+        },
+        Policy {
+            daily_limits: vec![DailyLimit {
+                code: TransferCode::ORDER_HOLD,
+                asset: ACME,
+                side: LimitSide::Debit,
+                max_per_day: Amount::from_minor(10),
+            }],
+            ..Policy::default()
+        },
+        Policy {
+            wallet_limits: vec![WalletLimit { asset: USD, max_balance: Amount::from_minor(1) }],
+            ..Policy::default()
+        },
+    ];
+    for policy in limited {
+        let mut config = BrokerConfig::default();
+        config.ledger.policy = policy;
+        let mut b = Broker::new(config);
+        let mut out = Vec::new();
+        for (n, (id, code, scale)) in [(USD, "USD", 2), (ACME, "ACME", 0)].into_iter().enumerate() {
+            let kind = BrokerCommandKind::CreateAsset {
+                spec: AssetSpec { id, code: code.into(), scale },
+                wallet_max_balance: None,
+            };
+            b.apply(&BrokerCommand { ts: Timestamp(n as u64), correlation_id: CorrelationId(0), kind }, &mut out)
+                .unwrap();
+        }
+        let (hash, len) = (b.state_hash(), out.len());
+        let kind = BrokerCommandKind::RegisterMarket(MarketSpec {
+            instrument: InstrumentSpec::new("ACME/USD", d("0.01"), d("1")),
+            base: ACME,
+            quote: USD,
+            risk: InstrumentRisk::default(),
+        });
+        let err = b.apply(&BrokerCommand { ts: Timestamp(9), correlation_id: CorrelationId(0), kind }, &mut out);
+        assert_eq!(err.unwrap_err().code(), "invalid_market");
+        assert_eq!((b.state_hash(), out.len()), (hash, len));
+    }
+}
+
+#[test]
 fn buy_order_holds_cash_and_cancel_releases_it() {
     let mut h = B::new();
     h.deposit(1, USD, 100_000, 1);
