@@ -835,7 +835,7 @@ impl Broker {
         });
         // An amend is checked and held at the order's own fee rates.
         if let Some(f) = fees {
-            (market.risk.maker_fee_bps, market.risk.taker_fee_bps) = (f.maker_bps, f.taker_bps);
+            market.risk = f.applied_to(&market.risk);
         }
         let spec = self.engine.instrument(i).map(|x| (x.spec.status, x.spec.min_qty, x.spec.max_qty));
         let (open, min_qty, max_qty) =
