@@ -33,6 +33,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::book::orders::NIL;
 use crate::command::{Amend, Cancel, Command, CommandKind, MassCancel, Place, SetTradingStatus};
 use crate::engine::{Engine, EngineConfig};
 use crate::error::CommandError;
@@ -476,7 +477,7 @@ impl Broker {
         if cmd.ts < self.now {
             return Err(BrokerError::TimeWentBackwards { ts: cmd.ts, now: self.now });
         }
-        self.validate(cmd)?;
+        let key = self.validate(cmd)?;
         let start = out.len();
         let mut o = Out { events: out, ts: cmd.ts, correlation_id: cmd.correlation_id };
         self.now = cmd.ts;
@@ -489,8 +490,8 @@ impl Broker {
             BrokerCommandKind::Deposit(f) => self.exec_funds(FundsDirection::Deposit, f, &mut o),
             BrokerCommandKind::Withdraw(f) => self.exec_funds(FundsDirection::Withdrawal, f, &mut o),
             BrokerCommandKind::Place(p) => self.exec_place(cmd, p, &mut o),
-            BrokerCommandKind::Amend(a) => self.exec_amend(cmd, a, &mut o),
-            BrokerCommandKind::Cancel(c) => self.run_engine(&ecmd(CommandKind::Cancel(*c)), &mut o),
+            BrokerCommandKind::Amend(a) => self.exec_amend(cmd, a, key, &mut o),
+            BrokerCommandKind::Cancel(c) => self.run_engine_owned(&ecmd(CommandKind::Cancel(*c)), key, &mut o),
             BrokerCommandKind::MassCancel(m) => self.run_engine(&ecmd(CommandKind::MassCancel(*m)), &mut o),
             BrokerCommandKind::SetTradingStatus(s) => self.run_engine(&ecmd(CommandKind::SetTradingStatus(*s)), &mut o),
             BrokerCommandKind::ExpireDue => self.run_engine(&ecmd(CommandKind::ExpireDue), &mut o),
@@ -534,7 +535,19 @@ impl Broker {
     }
 
     /// Everything that can refuse a command with an error, before any change.
-    fn validate(&self, cmd: &BrokerCommand) -> Result<(), BrokerError> {
+    /// For an amend or cancel, the slab key of its order
+    /// ([`Engine::check_owned`]), so the engine need not validate it again.
+    fn validate(&self, cmd: &BrokerCommand) -> Result<u32, BrokerError> {
+        self.validate_kind(cmd)?;
+        let ecmd = |kind| Command { ts: cmd.ts, correlation_id: cmd.correlation_id, kind };
+        Ok(match &cmd.kind {
+            BrokerCommandKind::Amend(a) => self.engine.check_owned(&ecmd(CommandKind::Amend(*a)))?,
+            BrokerCommandKind::Cancel(c) => self.engine.check_owned(&ecmd(CommandKind::Cancel(*c)))?,
+            _ => NIL,
+        })
+    }
+
+    fn validate_kind(&self, cmd: &BrokerCommand) -> Result<(), BrokerError> {
         let ecmd = |kind| Command { ts: cmd.ts, correlation_id: cmd.correlation_id, kind };
         let client = |a: AccountId| {
             if a.0 >= RESERVED_OWNERS_FROM {
@@ -593,8 +606,8 @@ impl Broker {
                 client(p.account)?;
                 Ok(self.engine.check(&ecmd(CommandKind::Place(*p)))?)
             }
-            BrokerCommandKind::Amend(a) => Ok(self.engine.check(&ecmd(CommandKind::Amend(*a)))?),
-            BrokerCommandKind::Cancel(c) => Ok(self.engine.check(&ecmd(CommandKind::Cancel(*c)))?),
+            // Validated with their order's key, in `validate`.
+            BrokerCommandKind::Amend(_) | BrokerCommandKind::Cancel(_) => Ok(()),
             BrokerCommandKind::MassCancel(m) => Ok(self.engine.check(&ecmd(CommandKind::MassCancel(*m)))?),
             BrokerCommandKind::SetTradingStatus(s) => {
                 Ok(self.engine.check(&ecmd(CommandKind::SetTradingStatus(*s)))?)
@@ -744,9 +757,11 @@ impl Broker {
         kind: PostingKind,
         o: &mut Out<'_>,
     ) -> TransferStatus {
-        self.batch.clear();
-        self.batch.push(t);
-        self.submit_batch(order_id, trade_id, o, |_| kind)
+        let status = self.ledger.submit_one(LedgerTs(self.now.0), &t).unwrap_or(TransferStatus::LinkedEventFailed);
+        if status == TransferStatus::Ok {
+            o.emit(BrokerEventKind::Posting(self.posting(&t, kind, order_id, trade_id)));
+        }
+        status
     }
 
     /// Submits `self.batch` (a linked chain or singles); emits a posting per applied
@@ -765,32 +780,7 @@ impl Broker {
                 let mut first_bad = TransferStatus::Ok;
                 for (t, r) in self.batch.iter().zip(&results) {
                     if r.status == TransferStatus::Ok {
-                        // Post, void and resize may leave the accounts to the hold;
-                        // the Broker names them, so the lookup is only a fallback.
-                        let (debit, credit) = if t.debit_account.is_unset() || t.credit_account.is_unset() {
-                            match self.ledger.transfer(t.id) {
-                                Some(rec) => (rec.transfer.debit_account, rec.transfer.credit_account),
-                                None => (t.debit_account, t.credit_account),
-                            }
-                        } else {
-                            (t.debit_account, t.credit_account)
-                        };
-                        // A void reports the amount it released.
-                        let amount = if t.flags.contains(brokerx_ledger::TransferFlags::VOID_PENDING) {
-                            self.ledger.hold(t.pending_id).map_or(0, |h| h.amount.minor())
-                        } else {
-                            t.amount.minor()
-                        };
-                        o.emit(BrokerEventKind::Posting(Posting {
-                            transfer_id: t.id,
-                            kind: kind_of(t),
-                            code: t.code,
-                            debit,
-                            credit,
-                            amount,
-                            order_id,
-                            trade_id,
-                        }));
+                        o.emit(BrokerEventKind::Posting(self.posting(t, kind_of(t), order_id, trade_id)));
                     } else if first_bad == TransferStatus::Ok {
                         first_bad = r.status;
                     }
@@ -800,6 +790,33 @@ impl Broker {
         };
         self.results = results;
         status
+    }
+
+    /// The posting event of a transfer the ledger just applied.
+    fn posting(
+        &self,
+        t: &Transfer,
+        kind: PostingKind,
+        order_id: Option<OrderId>,
+        trade_id: Option<TradeId>,
+    ) -> Posting {
+        // Post, void and resize may leave the accounts to the hold; the Broker
+        // names them, so the lookup is only a fallback.
+        let (debit, credit) = if t.debit_account.is_unset() || t.credit_account.is_unset() {
+            match self.ledger.transfer(t.id) {
+                Some(rec) => (rec.transfer.debit_account, rec.transfer.credit_account),
+                None => (t.debit_account, t.credit_account),
+            }
+        } else {
+            (t.debit_account, t.credit_account)
+        };
+        // A void reports the amount it released.
+        let amount = if t.flags.contains(brokerx_ledger::TransferFlags::VOID_PENDING) {
+            self.ledger.hold(t.pending_id).map_or(0, |h| h.amount.minor())
+        } else {
+            t.amount.minor()
+        };
+        Posting { transfer_id: t.id, kind, code: t.code, debit, credit, amount, order_id, trade_id }
     }
 
     /// Names the accounts of an order's hold on a post, void or resize of it
@@ -983,13 +1000,14 @@ impl Broker {
         }
     }
 
-    fn exec_amend(&mut self, cmd: &BrokerCommand, a: &Amend, o: &mut Out<'_>) {
+    fn exec_amend(&mut self, cmd: &BrokerCommand, a: &Amend, key: u32, o: &mut Out<'_>) {
         self.expire_due(cmd, o);
-        let (Some(view), Some(f)) = (self.engine.order(a.order_id), self.funds.get(&a.order_id).copied()) else {
+        let (Some((at, left, filled)), Some(f)) = (self.engine.order_at(key), self.funds.get(&a.order_id).copied())
+        else {
             return;
         };
-        let price = a.new_price.unwrap_or(view.price);
-        let remaining = a.new_qty.map_or(view.remaining, |q| Lots(q.0 - view.filled.0));
+        let price = a.new_price.unwrap_or(at);
+        let remaining = a.new_qty.map_or(left, |q| Lots(q.0 - filled.0));
         let intent = OrderIntent {
             side: f.side,
             limit: Some(price),
@@ -1012,7 +1030,7 @@ impl Broker {
         };
         // A sell's hold is its quantity, whatever the price.
         let resized = approval.hold != f.hold || (f.side == Side::Buy && price != f.hold_price);
-        if resized && !self.resize_hold(a.order_id, approval.hold, price, remaining, o) {
+        if resized && !self.resize_hold(a.order_id, &f, approval.hold, price, remaining, o) {
             let reject = RiskReject {
                 code: risk::RiskCode::InsufficientFunds,
                 context: risk::RiskContext::default().with("required", approval.hold as i128),
@@ -1025,22 +1043,31 @@ impl Broker {
             });
         }
         let before = o.events.len();
-        self.run_engine(&Command { ts: cmd.ts, correlation_id: cmd.correlation_id, kind: CommandKind::Amend(*a) }, o);
+        let amend = Command { ts: cmd.ts, correlation_id: cmd.correlation_id, kind: CommandKind::Amend(*a) };
+        self.run_engine_owned(&amend, key, o);
         let refused =
             o.events[before..].iter().any(|e| matches!(e.kind, BrokerEventKind::Order(EventKind::Rejected { .. })));
         if refused && resized {
             // Put the hold back as it was.
-            let _ = self.resize_hold(a.order_id, f.hold, f.hold_price, f.remaining, o);
+            let _ = self.resize_hold(a.order_id, &f, f.hold, f.hold_price, f.remaining, o);
         }
     }
 
     /// Sets an order's hold to `amount` in place (one ledger resize; the hold
     /// keeps its id). False if the account cannot fund the growth.
-    fn resize_hold(&mut self, order_id: OrderId, amount: u128, price: Ticks, remaining: Lots, o: &mut Out<'_>) -> bool {
-        let Some(f) = self.funds.get(&order_id).copied() else { return false };
+    /// `f` is the order's funds record (its account, side and hold id).
+    fn resize_hold(
+        &mut self,
+        order_id: OrderId,
+        f: &OrderFunds,
+        amount: u128,
+        price: Ticks,
+        remaining: Lots,
+        o: &mut Out<'_>,
+    ) -> bool {
         let id = self.next_id();
         let resize = self.on_hold(
-            &f,
+            f,
             Transfer::resize(id, f.hold_id, Amount::from_minor(amount), TransferCode::ORDER_HOLD)
                 .with_user_data(u128::from(order_id.0)),
         );
@@ -1073,12 +1100,26 @@ impl Broker {
         let mut events = std::mem::take(&mut self.engine_events);
         events.clear();
         if self.engine.apply(cmd, &mut events).is_ok() {
-            for e in &events {
-                o.emit(BrokerEventKind::Order(e.kind));
-                self.on_engine_event(&e.kind, o);
-            }
+            self.on_engine_events(&events, o);
         }
         self.engine_events = events;
+    }
+
+    /// [`Broker::run_engine`] for an amend or cancel `validate` already checked
+    /// (`key` from [`Engine::check_owned`]).
+    fn run_engine_owned(&mut self, cmd: &Command, key: u32, o: &mut Out<'_>) {
+        let mut events = std::mem::take(&mut self.engine_events);
+        events.clear();
+        self.engine.apply_owned(cmd, key, &mut events);
+        self.on_engine_events(&events, o);
+        self.engine_events = events;
+    }
+
+    fn on_engine_events(&mut self, events: &[Event], o: &mut Out<'_>) {
+        for e in events {
+            o.emit(BrokerEventKind::Order(e.kind));
+            self.on_engine_event(&e.kind, o);
+        }
     }
 
     fn on_engine_event(&mut self, kind: &EventKind, o: &mut Out<'_>) {
@@ -1152,7 +1193,7 @@ impl Broker {
         }
         .unwrap_or(f.hold);
         if need != f.hold {
-            let _ = self.resize_hold(order_id, need, f.hold_price, remaining, o);
+            let _ = self.resize_hold(order_id, &f, need, f.hold_price, remaining, o);
         } else if let Some(r) = self.funds.get_mut(&order_id) {
             r.remaining = remaining;
         }

@@ -303,6 +303,59 @@ impl Engine {
         Ok(())
     }
 
+    /// Validates an amend or cancel and returns the slab key of the order it
+    /// names, for a host in this crate (the Broker) that validates first, then
+    /// does work that leaves the engine's orders alone (risk checks, ledger
+    /// holds, expiring what is due), then executes with
+    /// [`Engine::apply_owned`]. Validation already treats due orders as gone,
+    /// so expiring them in between cannot change the answer or the key.
+    pub(crate) fn check_owned(&self, cmd: &Command) -> Result<u32, CommandError> {
+        if cmd.ts < self.now {
+            return Err(CommandError::TimeWentBackwards { ts: cmd.ts, now: self.now });
+        }
+        match &cmd.kind {
+            CommandKind::Amend(a) => self.validate_amend(cmd.ts, a),
+            CommandKind::Cancel(c) => self.validate_owned(cmd.ts, c.order_id, c.account),
+            kind => self.validate(cmd.ts, kind).map(|_| NIL),
+        }
+    }
+
+    /// [`Engine::apply`] for an amend or cancel whose key came from
+    /// [`Engine::check_owned`] with no change to the engine since but
+    /// expiries: the same events, without validating twice.
+    pub(crate) fn apply_owned(&mut self, cmd: &Command, key: u32, out: &mut Vec<Event>) {
+        debug_assert_eq!(self.check_owned(cmd), Ok(key), "invariant: the key still validates");
+        let ts = cmd.ts;
+        let mut sink = Sink {
+            out,
+            ts,
+            correlation_id: cmd.correlation_id,
+            market_data: self.config.market_data,
+            seq: self.last_seq,
+        };
+        match &cmd.kind {
+            CommandKind::Amend(a) => {
+                self.begin(ts, &mut sink);
+                self.exec_amend(key, a, &mut sink);
+            }
+            CommandKind::Cancel(_) => {
+                self.begin(ts, &mut sink);
+                self.remove_resting(key, CancelReason::User, &mut sink);
+            }
+            _ => {
+                let _ = self.apply(cmd, sink.out);
+                return;
+            }
+        }
+        self.last_seq = sink.seq;
+    }
+
+    /// An order's price, remaining and filled quantity by slab key (from
+    /// [`Engine::check_owned`]).
+    pub(crate) fn order_at(&self, key: u32) -> Option<(Ticks, Lots, Lots)> {
+        self.orders.get(key).map(|o| (self.price_of(o), o.remaining, o.filled))
+    }
+
     /// Applies `cmds` in order, exactly as calling [`Engine::apply`] on each would,
     /// appending all their events to `out`. A command that fails changes nothing
     /// and does not stop the batch: `on_error` gets its index and error.

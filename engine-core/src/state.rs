@@ -103,7 +103,7 @@ impl Engine {
         }
     }
 
-    fn price_of(&self, o: &RestingOrder) -> Ticks {
+    pub(crate) fn price_of(&self, o: &RestingOrder) -> Ticks {
         self.instruments.get(o.instrument as usize).and_then(|s| s.book.level(o.level)).map_or(Ticks(0), |l| l.price)
     }
 
