@@ -120,6 +120,9 @@ pub(crate) struct Account {
     /// The newest journal entry touching this account (the head of its
     /// entry chain, see `Ledger::entries_of`).
     pub(crate) last_entry: u32,
+    /// Index of the account's asset in the ledger's asset tables, so a
+    /// transfer between two accounts it found needs no asset lookup.
+    pub(crate) asset_idx: u32,
 }
 
 /// Per-asset sums over all accounts. Double entry makes the debit and credit

@@ -502,7 +502,7 @@ impl Ledger {
         self.advance_clock(now)?;
         let idx = u32::try_from(self.accounts.len()).map_err(|_| LedgerError::AccountsMaxReached { accounts_max })?;
         self.account_index.insert(spec.key, idx);
-        self.accounts.push(Account { spec, balance: AccountBalance::default(), last_entry: NONE });
+        self.accounts.push(Account { spec, balance: AccountBalance::default(), last_entry: NONE, asset_idx });
         if let Some(t) = self.asset_totals.get_mut(asset_idx as usize) {
             t.accounts = t.accounts.saturating_add(1);
         }
@@ -814,11 +814,10 @@ impl Ledger {
                 }
             }
         }
-        let Some(&asset_idx) = self.asset_index.get(&asset) else {
-            return S::AssetNotFound;
-        };
+        // Every account's asset exists, so a missing asset shows as a missing
+        // debit account; only then is the asset looked up, for the status.
         let Some(&debit) = self.account_index.get(&t.debit_account) else {
-            return S::DebitAccountNotFound;
+            return if self.asset_index.contains_key(&asset) { S::DebitAccountNotFound } else { S::AssetNotFound };
         };
         let Some(&credit) = self.account_index.get(&t.credit_account) else {
             return S::CreditAccountNotFound;
@@ -827,11 +826,11 @@ impl Ledger {
         if has_daily && self.daily_exceeded(now, t, debit, credit) {
             return S::ExceedsDailyLimit;
         }
-        let (Some(&totals), Some(da), Some(ca)) = (
-            self.asset_totals.get(asset_idx as usize),
-            self.accounts.get(debit as usize),
-            self.accounts.get(credit as usize),
-        ) else {
+        let (Some(da), Some(ca)) = (self.accounts.get(debit as usize), self.accounts.get(credit as usize)) else {
+            return S::DebitAccountNotFound;
+        };
+        let asset_idx = da.asset_idx;
+        let Some(&totals) = self.asset_totals.get(asset_idx as usize) else {
             return S::AssetNotFound;
         };
         let amount = t.amount.minor();
@@ -1042,19 +1041,25 @@ impl Ledger {
             HoldState::Expired => return S::PendingTransferExpired,
         }
         let (debit_key, credit_key) = (da.spec.key, ca.spec.key);
+        let asset_idx = da.asset_idx;
         if phase == Phase::Resize {
             let grow = t.amount.minor().saturating_sub(hold.amount.minor());
             let growth_ok = if grow > 0 { balances_take(da, ca, grow) } else { Ok(()) };
             let keys = (debit_key, credit_key);
-            return self.resize(now, t, (hold_idx, &hold), keys, growth_ok, (debit_set, credit_set), in_chain);
+            return self.resize(
+                now,
+                t,
+                (hold_idx, &hold),
+                (asset_idx, keys),
+                growth_ok,
+                (debit_set, credit_set),
+                in_chain,
+            );
         }
         let posted = if phase == Phase::Post { t.amount } else { Amount::ZERO };
         if posted > hold.amount {
             return S::PostAmountExceedsPending;
         }
-        let Some(&asset_idx) = self.asset_index.get(&debit_key.asset) else {
-            return S::AssetNotFound;
-        };
         let Some(totals) = self.asset_totals.get(asset_idx as usize).copied() else {
             return S::AssetNotFound;
         };
@@ -1145,15 +1150,12 @@ impl Ledger {
         now: Timestamp,
         t: &Transfer,
         (hold_idx, hold): (u32, &Hold),
-        (debit_key, credit_key): (AccountKey, AccountKey),
+        (asset_idx, (debit_key, credit_key)): (u32, (AccountKey, AccountKey)),
         growth_ok: Result<(), TransferStatus>,
         (debit_set, credit_set): (bool, bool),
         in_chain: bool,
     ) -> TransferStatus {
         use TransferStatus as S;
-        let Some(&asset_idx) = self.asset_index.get(&debit_key.asset) else {
-            return S::AssetNotFound;
-        };
         let Some(totals) = self.asset_totals.get(asset_idx as usize).copied() else {
             return S::AssetNotFound;
         };
@@ -1548,6 +1550,9 @@ impl Ledger {
             let Some(&ai) = self.asset_index.get(&key.asset) else {
                 return Err(violation(format!("account {key:?} has no asset")));
             };
+            if a.asset_idx != ai {
+                return Err(violation(format!("account {key:?} points at asset index {} not {ai}", a.asset_idx)));
+            }
             let b = a.balance;
             let Some(s) = sums.get_mut(ai as usize) else {
                 return Err(violation("asset index out of range"));
