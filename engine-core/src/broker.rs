@@ -1235,19 +1235,25 @@ impl Broker {
 
         let escrow_q = system(ESCROW_OWNER, m.quote);
         let escrow_b = system(ESCROW_OWNER, m.base);
-        let mut ids = [TransferId(0); 7];
-        for id in &mut ids {
-            *id = self.next_id();
-        }
+        // Ids in batch order, only for the transfers this fill needs: the
+        // ledger indexes consecutive ids as an append, and a skipped id leaves
+        // a gap it has to fill.
+        let post_buy = self.next_id();
+        let rehold_buy = buyer_rehold.map(|h| (self.next_id(), h));
+        let post_sell = self.next_id();
+        let rehold_sell = seller_rehold.map(|h| (self.next_id(), h));
+        let pay_seller = (notional > seller_fee).then(|| self.next_id());
+        let deliver = self.next_id();
+        let fee_id = (buyer_fee + seller_fee > 0).then(|| self.next_id());
         let code = TransferCode::TRADE_SETTLEMENT;
         let data = u128::from(trade_id.0);
         self.batch.clear();
-        let post = Transfer::post(ids[0], b.hold_id, Amount::from_minor(notional + buyer_fee), code);
+        let post = Transfer::post(post_buy, b.hold_id, Amount::from_minor(notional + buyer_fee), code);
         self.batch.push(self.on_hold(&b, post.with_user_data(data)));
-        if let Some(h) = buyer_rehold {
+        if let Some((id, h)) = rehold_buy {
             self.batch.push(
                 Transfer::pending(
-                    ids[1],
+                    id,
                     wallet(b.account, m.quote),
                     escrow_q,
                     Amount::from_minor(h),
@@ -1257,12 +1263,12 @@ impl Broker {
                 .with_user_data(u128::from(buyer.0)),
             );
         }
-        let post = Transfer::post(ids[2], s.hold_id, Amount::from_minor(base), code);
+        let post = Transfer::post(post_sell, s.hold_id, Amount::from_minor(base), code);
         self.batch.push(self.on_hold(&s, post.with_user_data(data)));
-        if let Some(h) = seller_rehold {
+        if let Some((id, h)) = rehold_sell {
             self.batch.push(
                 Transfer::pending(
-                    ids[3],
+                    id,
                     wallet(s.account, m.base),
                     escrow_b,
                     Amount::from_minor(h),
@@ -1272,10 +1278,10 @@ impl Broker {
                 .with_user_data(u128::from(seller.0)),
             );
         }
-        if notional > seller_fee {
+        if let Some(id) = pay_seller {
             self.batch.push(
                 Transfer::single(
-                    ids[4],
+                    id,
                     escrow_q,
                     wallet(s.account, m.quote),
                     Amount::from_minor(notional - seller_fee),
@@ -1285,13 +1291,13 @@ impl Broker {
             );
         }
         self.batch.push(
-            Transfer::single(ids[5], escrow_b, wallet(b.account, m.base), Amount::from_minor(base), code)
+            Transfer::single(deliver, escrow_b, wallet(b.account, m.base), Amount::from_minor(base), code)
                 .with_user_data(data),
         );
-        if buyer_fee + seller_fee > 0 {
+        if let Some(id) = fee_id {
             self.batch.push(
                 Transfer::single(
-                    ids[6],
+                    id,
                     escrow_q,
                     system(FEES_OWNER, m.quote),
                     Amount::from_minor(buyer_fee + seller_fee),
@@ -1317,14 +1323,14 @@ impl Broker {
             debug_assert!(false, "invariant: settlement never fails ({status:?})");
             return o.emit(BrokerEventKind::SettlementFailed { trade_id, status });
         }
-        if let (Some(h), Some(r)) = (buyer_rehold, self.funds.get_mut(&buyer)) {
-            r.hold_id = ids[1];
+        if let (Some((id, h)), Some(r)) = (rehold_buy, self.funds.get_mut(&buyer)) {
+            r.hold_id = id;
             r.hold = h;
             r.remaining = buyer_left;
             r.fee_accrued = buyer_accrued;
         }
-        if let (Some(h), Some(r)) = (seller_rehold, self.funds.get_mut(&seller)) {
-            r.hold_id = ids[3];
+        if let (Some((id, h)), Some(r)) = (rehold_sell, self.funds.get_mut(&seller)) {
+            r.hold_id = id;
             r.hold = h;
             r.remaining = seller_left;
             r.fee_accrued = seller_accrued;
