@@ -325,7 +325,14 @@ impl Engine {
     /// expiries: the same events, without validating twice.
     pub(crate) fn apply_owned(&mut self, cmd: &Command, key: u32, out: &mut Vec<Event>) {
         debug_assert_eq!(self.check_owned(cmd), Ok(key), "invariant: the key still validates");
+        if !matches!(cmd.kind, CommandKind::Amend(_) | CommandKind::Cancel(_)) {
+            // No order key to reuse: the ordinary path.
+            let _ = self.apply(cmd, out);
+            return;
+        }
         let ts = cmd.ts;
+        // Built in place, as in `apply` (a sink built in a helper and moved
+        // out cost a store-forwarding stall per command).
         let mut sink = Sink {
             out,
             ts,
@@ -342,10 +349,7 @@ impl Engine {
                 self.begin(ts, &mut sink);
                 self.remove_resting(key, CancelReason::User, &mut sink);
             }
-            _ => {
-                let _ = self.apply(cmd, sink.out);
-                return;
-            }
+            _ => {}
         }
         self.last_seq = sink.seq;
     }
