@@ -168,6 +168,9 @@ fn main() {
     // Per command kind: gtc place, ioc place, cancel, amend price (buy, sell), amend quantity.
     let names = ["place gtc", "place ioc", "cancel", "amend price (buy)", "amend price (sell)", "amend qty"];
     let mut by_kind: Vec<Histogram<u64>> = names.iter().map(|_| new_hist()).collect();
+    // By fills per command (0, 1, 2, 3, 4 or more): each fill is one linked
+    // settlement batch, so this is where the tail comes from.
+    let mut by_fills: Vec<Histogram<u64>> = (0..5).map(|_| new_hist()).collect();
     for c in &measured {
         let kind = match &c.kind {
             BrokerCommandKind::Place(p) if p.time_in_force == TimeInForce::Gtc => 0,
@@ -188,6 +191,8 @@ fn main() {
         let ns = (t.elapsed().as_nanos() as u64).max(1);
         let _ = h.record(ns);
         let _ = by_kind[kind].record(ns);
+        let fills = out.iter().filter(|e| matches!(e.kind, BrokerEventKind::Order(EventKind::Trade { .. }))).count();
+        let _ = by_fills[fills.min(4)].record(ns);
     }
     println!("latency per command: {}", percentiles(&h));
     for (name, h) in names.iter().zip(&by_kind) {
@@ -197,6 +202,24 @@ fn main() {
             h.mean(),
             h.value_at_quantile(0.5),
             h.value_at_quantile(0.99)
+        );
+    }
+    println!(
+        "  (p98 {} ns, p99 {} ns, p99.5 {} ns; above 2 us: {:.2} % of commands)",
+        h.value_at_quantile(0.98),
+        h.value_at_quantile(0.99),
+        h.value_at_quantile(0.995),
+        100.0 * (h.len() - h.count_between(0, 2_000)) as f64 / h.len() as f64
+    );
+    for (fills, f) in by_fills.iter().enumerate() {
+        let name = if fills == 4 { "4+ fills".to_string() } else { format!("{fills} fills") };
+        println!(
+            "  {name:<19} {:>5.2} % of commands, p50 {} ns, p90 {} ns, p99 {} ns, above 2 us: {:.2} % of all commands",
+            100.0 * f.len() as f64 / measured.len() as f64,
+            f.value_at_quantile(0.5),
+            f.value_at_quantile(0.9),
+            f.value_at_quantile(0.99),
+            100.0 * (f.len() - f.count_between(0, 2_000)) as f64 / measured.len() as f64
         );
     }
 }
