@@ -563,11 +563,22 @@ impl Engine {
     }
 
     fn validate_owned(&self, ts: Timestamp, order_id: OrderId, account: AccountId) -> Result<u32, CommandError> {
+        self.owned_order(ts, order_id, account).map(|(key, _)| key)
+    }
+
+    /// The live order `order_id` of `account`: its slab key and record.
+    #[inline]
+    fn owned_order(
+        &self,
+        ts: Timestamp,
+        order_id: OrderId,
+        account: AccountId,
+    ) -> Result<(u32, &RestingOrder), CommandError> {
         let (key, o) = self.live_key(order_id, ts).ok_or(CommandError::UnknownOrder { order_id })?;
         if o.account != account {
             return Err(CommandError::OrderNotOwned { order_id, account });
         }
-        Ok(key)
+        Ok((key, o))
     }
 
     fn validate_place(&self, ts: Timestamp, p: &Place) -> Result<usize, CommandError> {
@@ -637,8 +648,7 @@ impl Engine {
     }
 
     fn validate_amend(&self, ts: Timestamp, a: &Amend) -> Result<u32, CommandError> {
-        let key = self.validate_owned(ts, a.order_id, a.account)?;
-        let o = self.orders.get(key).ok_or(CommandError::UnknownOrder { order_id: a.order_id })?;
+        let (key, o) = self.owned_order(ts, a.order_id, a.account)?;
         if let Some(expected) = a.expected_version {
             if expected != o.version {
                 return Err(CommandError::StaleVersion { order_id: a.order_id, expected, current: o.version });
@@ -865,6 +875,7 @@ impl Engine {
     }
 
     /// Links the stored order at `key` at the back of the level at `price`.
+    #[inline(always)]
     fn link_at(&mut self, i: usize, key: u32, side: Side, price: Ticks, sink: &mut Sink<'_>) {
         let book = &mut self.instruments[i].book;
         let lk = book.level_for(side, price);
@@ -875,13 +886,15 @@ impl Engine {
     /// Unlinks the resting order at `key` from its level (dropping the level if it
     /// empties); the slab entry stays. Returns the price it rested at.
     fn unlink_resting(&mut self, key: u32, sink: &mut Sink<'_>) -> Option<Ticks> {
-        let o = self.orders.get(key)?;
-        let (i, side, lk) = (o.instrument as usize, o.side, o.level);
+        let o = *self.orders.get(key)?;
+        let i = o.instrument as usize;
         let book = &mut self.instruments.get_mut(i)?.book;
-        let price = book.level(lk)?.price;
-        unlink(&mut self.orders.slab, &mut book.levels, key);
-        let gone = book.drop_if_empty(side, lk);
-        sink.level(InstrumentId(i as u32), side, if gone { None } else { book.level(lk) }, price);
+        let price = book.level(o.level)?.price;
+        let emptied = unlink(&mut self.orders.slab, &mut book.levels, &o);
+        if emptied {
+            book.drop_level(o.side, o.level, price.0);
+        }
+        sink.level(InstrumentId(i as u32), o.side, if emptied { None } else { book.level(o.level) }, price);
         Some(price)
     }
 
@@ -1009,10 +1022,12 @@ impl Engine {
 
         // Loses priority: leave the level (keeping the slab slot), trade if it now
         // crosses, then rest at the back of the new level.
-        if self.unlink_resting(key, sink).is_none() {
-            return;
-        }
         let st = &mut self.instruments[i];
+        let emptied = unlink(&mut self.orders.slab, &mut st.book.levels, &o);
+        if emptied {
+            st.book.drop_level(o.side, o.level, old_price.0);
+        }
+        sink.level(instrument, o.side, if emptied { None } else { st.book.level(o.level) }, old_price);
         if new_remaining >= o.remaining.0 {
             st.counters.placed += i128::from(new_remaining - o.remaining.0);
         } else {

@@ -15,7 +15,7 @@ use slab::Slab;
 use crate::event::LevelView;
 use crate::hash::IdHashMap;
 use crate::types::{Lots, Side, Ticks};
-use orders::{OrderSlab, NIL};
+use orders::{OrderSlab, RestingOrder, NIL};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Level {
@@ -230,9 +230,20 @@ impl Book {
             Side::Buy => &mut self.bids,
             Side::Sell => &mut self.asks,
         };
-        if let Some(k) = ladder.level_at(price) {
-            return k;
+        match ladder.level_at(price) {
+            Some(k) => k,
+            None => self.new_level(side, price),
         }
+    }
+
+    /// Creates the empty level at `price`, which has none; out of line so the
+    /// common case (the level exists) stays small where it is inlined.
+    #[inline(never)]
+    fn new_level(&mut self, side: Side, price: Ticks) -> u32 {
+        let ladder = match side {
+            Side::Buy => &mut self.bids,
+            Side::Sell => &mut self.asks,
+        };
         let key = self.levels.insert(Level { price, qty: 0, orders: 0, head: NIL, tail: NIL }) as u32;
         let at = match ladder.position(price.0) {
             Ok(at) | Err(at) => at,
@@ -242,14 +253,10 @@ impl Book {
         key
     }
 
-    /// Drops the level at `key` if it holds no order; true if it did.
+    /// Drops the empty level at `key`, which holds `price`.
     #[inline]
-    pub fn drop_if_empty(&mut self, side: Side, key: u32) -> bool {
-        let Some(level) = self.levels.get(key as usize) else { return false };
-        if level.orders != 0 {
-            return false;
-        }
-        let price = level.price.0;
+    pub fn drop_level(&mut self, side: Side, key: u32, price: i64) {
+        debug_assert!(self.levels.get(key as usize).is_some_and(|l| l.orders == 0 && l.price.0 == price));
         let ladder = match side {
             Side::Buy => &mut self.bids,
             Side::Sell => &mut self.asks,
@@ -261,12 +268,11 @@ impl Book {
         }
         ladder.index_remove(price);
         self.levels.remove(key as usize);
-        true
     }
 }
 
 /// Appends the order at `key` to the back of level `lk`.
-#[inline]
+#[inline(always)]
 pub(crate) fn link_back(orders: &mut OrderSlab, levels: &mut Slab<Level>, lk: u32, key: u32) {
     let Some(level) = levels.get_mut(lk as usize) else { return };
     let tail = level.tail;
@@ -285,12 +291,12 @@ pub(crate) fn link_back(orders: &mut OrderSlab, levels: &mut Slab<Level>, lk: u3
     level.orders += 1;
 }
 
-/// Removes the order at `key` from its level's list (the slab entry stays).
+/// Removes the order `o` (a copy of its record) from its level's list (the slab
+/// entry stays); true if the level is now empty, for the caller to drop.
 #[inline]
-pub(crate) fn unlink(orders: &mut OrderSlab, levels: &mut Slab<Level>, key: u32) {
-    let Some(o) = orders.get(key as usize) else { return };
+pub(crate) fn unlink(orders: &mut OrderSlab, levels: &mut Slab<Level>, o: &RestingOrder) -> bool {
     let (prev, next, rem, lk) = (o.prev, o.next, o.remaining.0, o.level);
-    let Some(level) = levels.get_mut(lk as usize) else { return };
+    let Some(level) = levels.get_mut(lk as usize) else { return false };
     if prev == NIL {
         level.head = next;
     } else if let Some(p) = orders.get_mut(prev as usize) {
@@ -303,4 +309,5 @@ pub(crate) fn unlink(orders: &mut OrderSlab, levels: &mut Slab<Level>, key: u32)
     }
     level.qty -= rem;
     level.orders -= 1;
+    level.orders == 0
 }
