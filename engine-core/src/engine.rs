@@ -112,16 +112,19 @@ impl SideTables {
 /// Collects the events of one command and numbers them. A command either fails
 /// validation before its sink exists or runs to completion, so numbering as events
 /// are emitted leaves no gap.
-struct Sink<'a> {
+///
+/// `MD` is [`EngineConfig::market_data`] as a type parameter: the engine's paths are
+/// compiled once with market data and once without, so the path without it carries
+/// no checks and no before/after snapshots of the touch.
+struct Sink<'a, const MD: bool> {
     out: &'a mut Vec<Event>,
     ts: Timestamp,
     correlation_id: CorrelationId,
-    market_data: bool,
     /// The sequence number of the last event emitted.
     seq: u64,
 }
 
-impl Sink<'_> {
+impl<const MD: bool> Sink<'_, MD> {
     #[inline]
     fn emit(&mut self, kind: EventKind) {
         self.seq += 1;
@@ -130,7 +133,7 @@ impl Sink<'_> {
 
     #[inline]
     fn level(&mut self, instrument: InstrumentId, side: Side, level: Option<&Level>, price: Ticks) {
-        if self.market_data {
+        if MD {
             let (qty, orders) = level.map_or((Lots(0), 0), |l| (Lots(l.qty), l.orders));
             self.emit(EventKind::LevelChanged { instrument, side, price, qty, orders });
         }
@@ -138,7 +141,7 @@ impl Sink<'_> {
 
     #[inline]
     fn bbo_before(&self, book: &Book) -> BboPair {
-        if self.market_data {
+        if MD {
             book.bbo()
         } else {
             (None, None)
@@ -147,7 +150,7 @@ impl Sink<'_> {
 
     #[inline]
     fn bbo_after(&mut self, instrument: InstrumentId, book: &Book, before: BboPair) {
-        if self.market_data {
+        if MD {
             let now = book.bbo();
             if now != before {
                 self.emit(EventKind::BboChanged { instrument, bid: now.0, ask: now.1 });
@@ -257,19 +260,21 @@ impl Engine {
     /// A [`CommandError`] when the command cannot be evaluated; then nothing changed
     /// and nothing was appended.
     pub fn apply(&mut self, cmd: &Command, out: &mut Vec<Event>) -> Result<(), CommandError> {
+        if self.config.market_data {
+            self.apply_with::<true>(cmd, out)
+        } else {
+            self.apply_with::<false>(cmd, out)
+        }
+    }
+
+    fn apply_with<const MD: bool>(&mut self, cmd: &Command, out: &mut Vec<Event>) -> Result<(), CommandError> {
         let ts = cmd.ts;
         if ts < self.now {
             return Err(CommandError::TimeWentBackwards { ts, now: self.now });
         }
         // Each arm validates with the same function `check` uses, then executes;
         // one dispatch on the command kind. The sink is built once, in place.
-        let mut sink = Sink {
-            out,
-            ts,
-            correlation_id: cmd.correlation_id,
-            market_data: self.config.market_data,
-            seq: self.last_seq,
-        };
+        let mut sink = Sink::<MD> { out, ts, correlation_id: cmd.correlation_id, seq: self.last_seq };
         match &cmd.kind {
             CommandKind::Place(p) => {
                 let i = self.validate_place(ts, p)?;
@@ -328,18 +333,18 @@ impl Engine {
         if !matches!(cmd.kind, CommandKind::Amend(_) | CommandKind::Cancel(_)) {
             // No order key to reuse: the ordinary path.
             let _ = self.apply(cmd, out);
-            return;
+        } else if self.config.market_data {
+            self.apply_owned_with::<true>(cmd, key, out);
+        } else {
+            self.apply_owned_with::<false>(cmd, key, out);
         }
+    }
+
+    fn apply_owned_with<const MD: bool>(&mut self, cmd: &Command, key: u32, out: &mut Vec<Event>) {
         let ts = cmd.ts;
         // Built in place, as in `apply` (a sink built in a helper and moved
         // out cost a store-forwarding stall per command).
-        let mut sink = Sink {
-            out,
-            ts,
-            correlation_id: cmd.correlation_id,
-            market_data: self.config.market_data,
-            seq: self.last_seq,
-        };
+        let mut sink = Sink::<MD> { out, ts, correlation_id: cmd.correlation_id, seq: self.last_seq };
         match &cmd.kind {
             CommandKind::Amend(a) => {
                 self.begin(ts, &mut sink);
@@ -477,7 +482,7 @@ impl Engine {
     /// The validated command starts: time moves to its timestamp and every GTD
     /// order due by then expires before the command itself runs.
     #[inline(always)]
-    fn begin(&mut self, ts: Timestamp, sink: &mut Sink<'_>) {
+    fn begin<const MD: bool>(&mut self, ts: Timestamp, sink: &mut Sink<'_, MD>) {
         self.now = ts;
         if ts.0 >= self.tables.next_expiry {
             self.expire_due(ts, sink);
@@ -691,7 +696,7 @@ impl Engine {
 
     // ---- execution: validated, may mutate ---------------------------------------
 
-    fn exec_register(&mut self, spec: &InstrumentSpec, sink: &mut Sink<'_>) {
+    fn exec_register<const MD: bool>(&mut self, spec: &InstrumentSpec, sink: &mut Sink<'_, MD>) {
         let id = InstrumentId(self.instruments.len() as u32);
         self.symbols.insert(spec.symbol.clone(), id);
         self.instruments.push(InstrumentState {
@@ -702,7 +707,7 @@ impl Engine {
         sink.emit(EventKind::InstrumentRegistered { instrument: id });
     }
 
-    fn exec_set_status(&mut self, i: usize, s: &SetTradingStatus, sink: &mut Sink<'_>) {
+    fn exec_set_status<const MD: bool>(&mut self, i: usize, s: &SetTradingStatus, sink: &mut Sink<'_, MD>) {
         self.instruments[i].instrument.spec.status = s.status;
         sink.emit(EventKind::TradingStatusChanged { instrument: s.instrument, status: s.status });
         if s.cancel_resting {
@@ -715,17 +720,17 @@ impl Engine {
         }
     }
 
-    fn exec_mass_cancel(&mut self, m: &MassCancel, sink: &mut Sink<'_>) {
+    fn exec_mass_cancel<const MD: bool>(&mut self, m: &MassCancel, sink: &mut Sink<'_, MD>) {
         self.cancel_where(m.instrument.map(|i| i.0 as usize), m.account, CancelReason::MassCancel, sink);
     }
 
     /// Cancels in a fixed order: instrument, bids then asks, best level first, FIFO.
-    fn cancel_where(
+    fn cancel_where<const MD: bool>(
         &mut self,
         only: Option<usize>,
         account: Option<AccountId>,
         reason: CancelReason,
-        sink: &mut Sink<'_>,
+        sink: &mut Sink<'_, MD>,
     ) {
         let range = match only {
             Some(i) => i..i + 1,
@@ -756,7 +761,7 @@ impl Engine {
         self.scratch = keys;
     }
 
-    fn exec_place(&mut self, i: usize, p: &Place, sink: &mut Sink<'_>) {
+    fn exec_place<const MD: bool>(&mut self, i: usize, p: &Place, sink: &mut Sink<'_, MD>) {
         let instrument = p.instrument;
         let st = &self.instruments[i];
         let reject = |reason| EventKind::Rejected {
@@ -876,7 +881,7 @@ impl Engine {
 
     /// Links the stored order at `key` at the back of the level at `price`.
     #[inline(always)]
-    fn link_at(&mut self, i: usize, key: u32, side: Side, price: Ticks, sink: &mut Sink<'_>) {
+    fn link_at<const MD: bool>(&mut self, i: usize, key: u32, side: Side, price: Ticks, sink: &mut Sink<'_, MD>) {
         let book = &mut self.instruments[i].book;
         let lk = book.level_for(side, price);
         link_back(&mut self.orders.slab, &mut book.levels, lk, key);
@@ -885,7 +890,7 @@ impl Engine {
 
     /// Unlinks the resting order at `key` from its level (dropping the level if it
     /// empties); the slab entry stays. Returns the price it rested at.
-    fn unlink_resting(&mut self, key: u32, sink: &mut Sink<'_>) -> Option<Ticks> {
+    fn unlink_resting<const MD: bool>(&mut self, key: u32, sink: &mut Sink<'_, MD>) -> Option<Ticks> {
         let o = *self.orders.get(key)?;
         let i = o.instrument as usize;
         let book = &mut self.instruments.get_mut(i)?.book;
@@ -899,13 +904,13 @@ impl Engine {
     }
 
     /// Unlinks and frees the resting order at `key`; returns it.
-    fn take_resting(&mut self, key: u32, sink: &mut Sink<'_>) -> Option<RestingOrder> {
+    fn take_resting<const MD: bool>(&mut self, key: u32, sink: &mut Sink<'_, MD>) -> Option<RestingOrder> {
         self.unlink_resting(key, sink)?;
         self.orders.remove(key)
     }
 
     /// Removes a resting order for `reason` (cancel paths) and reports it.
-    fn remove_resting(&mut self, key: u32, reason: CancelReason, sink: &mut Sink<'_>) {
+    fn remove_resting<const MD: bool>(&mut self, key: u32, reason: CancelReason, sink: &mut Sink<'_, MD>) {
         let Some(o) = self.orders.get(key) else {
             return;
         };
@@ -929,7 +934,7 @@ impl Engine {
 
     /// Expires every order with `expire_at ≤ now`, earliest deadline first.
     #[inline(never)]
-    fn expire_due(&mut self, now: Timestamp, sink: &mut Sink<'_>) {
+    fn expire_due<const MD: bool>(&mut self, now: Timestamp, sink: &mut Sink<'_, MD>) {
         while let Some(&(at, id)) = self.tables.expiries.first() {
             if at > now {
                 break;
@@ -960,7 +965,7 @@ impl Engine {
         self.tables.next_expiry = self.tables.expiries.first().map_or(u64::MAX, |(t, _)| t.0);
     }
 
-    fn exec_amend(&mut self, key: u32, a: &Amend, sink: &mut Sink<'_>) {
+    fn exec_amend<const MD: bool>(&mut self, key: u32, a: &Amend, sink: &mut Sink<'_, MD>) {
         let Some(&o) = self.orders.get(key) else { return };
         let i = o.instrument as usize;
         let instrument = InstrumentId(i as u32);
@@ -1076,7 +1081,7 @@ impl Engine {
     /// Most orders and amends do not cross; that answer is one read of the opposite
     /// touch, kept inline so the common case skips the matching loop's set-up.
     #[inline(always)]
-    fn match_taker(&mut self, i: usize, taker: &mut Taker, sink: &mut Sink<'_>) {
+    fn match_taker<const MD: bool>(&mut self, i: usize, taker: &mut Taker, sink: &mut Sink<'_, MD>) {
         let book = &self.instruments[i].book;
         let opposite = book.side(taker.side.opposite());
         let crosses = match opposite.best_price() {
@@ -1089,7 +1094,7 @@ impl Engine {
     }
 
     #[inline(never)]
-    fn match_crossing(&mut self, i: usize, taker: &mut Taker, sink: &mut Sink<'_>) {
+    fn match_crossing<const MD: bool>(&mut self, i: usize, taker: &mut Taker, sink: &mut Sink<'_, MD>) {
         let instrument = InstrumentId(i as u32);
         let Engine { instruments, orders, tables, next_trade_id, .. } = self;
         let st = &mut instruments[i];
@@ -1242,7 +1247,7 @@ impl Engine {
                 ladder.index_remove(price.0);
                 levels.remove(lk as usize);
             }
-            if touched && sink.market_data {
+            if touched && MD {
                 sink.emit(EventKind::LevelChanged {
                     instrument,
                     side: maker_side,

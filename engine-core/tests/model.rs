@@ -629,16 +629,18 @@ fn arb_op_crowded() -> impl Strategy<Value = Op> {
 
 fn agrees_with_the_reference_book(ops: &[(Op, u64, bool)]) -> Result<(), TestCaseError> {
     let mut e = Engine::default();
+    // The engine compiles its paths twice, with and without market data; this twin
+    // runs the one without, and must say the same apart from the market data.
+    let mut quiet = Engine::new(EngineConfig { market_data: false, ..EngineConfig::default() });
     let mut events = Vec::new();
-    e.apply(
-        &Command {
-            ts: Timestamp(0),
-            correlation_id: CorrelationId(0),
-            kind: CommandKind::RegisterInstrument(InstrumentSpec::new("M", d("1"), d("1"))),
-        },
-        &mut events,
-    )
-    .unwrap();
+    let mut quiet_events = Vec::new();
+    let register = Command {
+        ts: Timestamp(0),
+        correlation_id: CorrelationId(0),
+        kind: CommandKind::RegisterInstrument(InstrumentSpec::new("M", d("1"), d("1"))),
+    };
+    e.apply(&register, &mut events).unwrap();
+    quiet.apply(&register, &mut quiet_events).unwrap();
     let mut m = Model::new();
     let mut ts = 1u64;
     for (n, (op, dt, backwards)) in ops.iter().enumerate() {
@@ -651,10 +653,15 @@ fn agrees_with_the_reference_book(ops: &[(Op, u64, bool)]) -> Result<(), TestCas
             _ => to_kind(op, t),
         };
         events.clear();
-        let got = e.apply(
-            &Command { ts: Timestamp(t), correlation_id: CorrelationId(n as u64 + 1), kind: kind.clone() },
-            &mut events,
-        );
+        quiet_events.clear();
+        let cmd = Command { ts: Timestamp(t), correlation_id: CorrelationId(n as u64 + 1), kind: kind.clone() };
+        let got = e.apply(&cmd, &mut events);
+        prop_assert_eq!(&quiet.apply(&cmd, &mut quiet_events), &got, "op {} {:?}: without market data", n, op);
+        let trading = |evs: &[Event]| -> Vec<(EventKind, CorrelationId)> {
+            evs.iter().filter(|e| !common::is_market_data(&e.kind)).map(|e| (e.kind, e.correlation_id)).collect()
+        };
+        prop_assert_eq!(trading(&quiet_events), trading(&events), "op {} {:?}: without market data", n, op);
+        prop_assert!(quiet_events.iter().all(|e| !common::is_market_data(&e.kind)));
         let want = m.apply(t, &kind);
         match (got, want) {
             (Ok(()), Ok(want)) => {
@@ -667,9 +674,13 @@ fn agrees_with_the_reference_book(ops: &[(Op, u64, bool)]) -> Result<(), TestCas
             (g, w) => prop_assert!(false, "op {n} {op:?}: engine {g:?}, model {w:?}"),
         }
         e.check_invariants().map_err(TestCaseError::fail)?;
+        quiet.check_invariants().map_err(TestCaseError::fail)?;
         let depth = |s| e.depth(INST, s).map(|l| (l.price.0, l.qty.0, l.orders)).collect::<Vec<_>>();
         prop_assert_eq!(depth(Side::Buy), m.depth(Side::Buy));
         prop_assert_eq!(depth(Side::Sell), m.depth(Side::Sell));
+        let quiet_depth = |s| quiet.depth(INST, s).map(|l| (l.price.0, l.qty.0, l.orders)).collect::<Vec<_>>();
+        prop_assert_eq!(quiet_depth(Side::Buy), depth(Side::Buy));
+        prop_assert_eq!(quiet_depth(Side::Sell), depth(Side::Sell));
         for (k, ev) in events.iter().enumerate() {
             prop_assert_eq!(ev.correlation_id, CorrelationId(n as u64 + 1));
             if k > 0 {

@@ -121,6 +121,25 @@ fuzz_target!(|ops: Vec<Op>| {
     }
     assert_eq!(rout, out);
     assert_eq!(r.state_hash(), e.state_hash());
+    // The path compiled without market data says the same, less the market data,
+    // and leaves the same book.
+    let mut q = Engine::new(EngineConfig { market_data: false, ..*e.config() });
+    let mut qout = Vec::new();
+    for c in &log {
+        q.apply(c, &mut qout).expect("accepted with market data, so accepted without");
+    }
+    let trading = |evs: &[Event]| -> Vec<(EventKind, CorrelationId)> {
+        evs.iter()
+            .filter(|e| !matches!(e.kind, EventKind::LevelChanged { .. } | EventKind::BboChanged { .. }))
+            .map(|e| (e.kind, e.correlation_id))
+            .collect()
+    };
+    assert_eq!(trading(&qout), trading(&out));
+    assert_eq!(trading(&qout).len(), qout.len(), "market data emitted with market data off");
+    for side in [Side::Buy, Side::Sell] {
+        assert!(q.depth(InstrumentId(0), side).eq(e.depth(InstrumentId(0), side)));
+    }
+    q.check_invariants().expect("invariants without market data");
     // Restore the halfway snapshot and continue.
     if let Some((snap, at)) = snap {
         let mut s = Engine::restore(&snap).expect("own snapshot restores");

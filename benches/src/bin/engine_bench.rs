@@ -102,11 +102,13 @@ fn run(w: &Workload, market_data: bool, batched: bool, repeats: usize) -> Figure
 
 fn report(name: &str, w: &Workload, repeats: usize) {
     // Instruction counting on this noisy machine: `BROKERX_REPLAY_ONLY=k` warms,
-    // replays the first k measured commands once (market data off; through
-    // `apply_batch` if BROKERX_BATCH is set) and returns, so `valgrind
-    // --tool=cachegrind` at two values of k gives instructions per command.
+    // replays the first k measured commands once (market data off unless
+    // BROKERX_MARKET_DATA=1; through `apply_batch` if BROKERX_BATCH is set) and
+    // returns, so `valgrind --tool=cachegrind` at two values of k gives
+    // instructions per command.
     if let Some(k) = std::env::var("BROKERX_REPLAY_ONLY").ok().and_then(|v| v.parse::<usize>().ok()) {
-        let (mut e, mut out) = warm_engine(w, false);
+        let md = std::env::var("BROKERX_MARKET_DATA").is_ok_and(|v| v == "1");
+        let (mut e, mut out) = warm_engine(w, md);
         let cmds = &w.commands[w.measured_from..][..k.min(w.commands.len() - w.measured_from)];
         replay(&mut e, &mut out, cmds, std::env::var_os("BROKERX_BATCH").is_some());
         println!("{name}: replayed {k} measured commands; last seq {}", e.last_seq());
