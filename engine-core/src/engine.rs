@@ -84,7 +84,17 @@ pub(crate) struct SideTables {
 }
 
 impl SideTables {
+    /// Indexes a new resting order's client order id and deadline, if it has them
+    /// (most orders have neither, and pay one branch).
+    #[inline]
     pub(crate) fn add(&mut self, o: &RestingOrder, client_order_id: Option<ClientOrderId>) {
+        if client_order_id.is_some() || o.expire_at != 0 {
+            self.add_keyed(o, client_order_id);
+        }
+    }
+
+    #[inline(never)]
+    fn add_keyed(&mut self, o: &RestingOrder, client_order_id: Option<ClientOrderId>) {
         if let Some(c) = client_order_id {
             self.client_ids.insert((o.account, c), o.id);
             self.client_id_of.insert(o.id, c);
@@ -98,6 +108,13 @@ impl SideTables {
     /// Forgets a dead order.
     #[inline]
     fn retire(&mut self, o: &RestingOrder) {
+        if o.flags.has_client_id() || o.expire_at != 0 {
+            self.retire_keyed(o);
+        }
+    }
+
+    #[inline(never)]
+    fn retire_keyed(&mut self, o: &RestingOrder) {
         if o.flags.has_client_id() {
             if let Some(c) = self.client_id_of.remove(&o.id) {
                 self.client_ids.remove(&(o.account, c));

@@ -284,7 +284,7 @@ impl OrderStore {
         key
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn remove(&mut self, key: u32) -> Option<RestingOrder> {
         let o = self.slab.try_remove(key as usize)?;
         self.index.remove(o.id);
