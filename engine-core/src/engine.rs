@@ -921,6 +921,7 @@ impl Engine {
     }
 
     /// Unlinks and frees the resting order at `key`; returns it.
+    #[inline(always)]
     fn take_resting<const MD: bool>(&mut self, key: u32, sink: &mut Sink<'_, MD>) -> Option<RestingOrder> {
         self.unlink_resting(key, sink)?;
         self.orders.remove(key)
