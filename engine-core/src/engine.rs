@@ -798,12 +798,9 @@ impl Engine {
             OrderType::Market => None,
         };
         let opposite = st.book.side(p.side.opposite());
-        if p.post_only {
-            if let Some(best) = opposite.best_price() {
-                if opposite.crossed_by(limit, best) {
-                    return sink.emit(reject(RejectReason::PostOnlyWouldCross));
-                }
-            }
+        let crosses = opposite.best_price().is_some_and(|best| opposite.crossed_by(limit, best));
+        if p.post_only && crosses {
+            return sink.emit(reject(RejectReason::PostOnlyWouldCross));
         }
 
         let order_id = OrderId(self.next_order_id);
@@ -843,7 +840,10 @@ impl Engine {
             stp: p.stp,
             stp_killed: false,
         };
-        self.match_taker(i, &mut taker, sink);
+        // Nothing above changed the book, so `crosses` still holds.
+        if crosses {
+            self.match_crossing(i, &mut taker, sink);
+        }
         if taker.remaining > 0 {
             let reason = if taker.stp_killed {
                 Some(CancelReason::SelfTradePrevention)
@@ -1057,6 +1057,17 @@ impl Engine {
             st.counters.cancelled += i128::from(o.remaining.0 - new_remaining);
         }
         sink.emit(amended(false));
+        let opposite = self.instruments[i].book.side(o.side.opposite());
+        let crosses = opposite.best_price().is_some_and(|best| opposite.crossed_by(Some(new_price), best));
+        if !crosses && new_remaining > 0 {
+            // Most amends do not cross: the order rests as it is, with no taker to set up.
+            if let Some(ord) = self.orders.get_mut(key) {
+                ord.remaining = Lots(new_remaining);
+                ord.version = version;
+            }
+            self.link_at(i, key, o.side, new_price, sink);
+            return sink.bbo_after(instrument, &self.instruments[i].book, before);
+        }
         let mut taker = Taker {
             id: o.id,
             account: o.account,
