@@ -1230,8 +1230,6 @@ impl Broker {
             risk::buy_hold_after(&m.scale, &risk, b.hold_price, buyer_left, buyer_accrued).unwrap_or(0)
         });
         let seller_rehold = (seller_left.0 > 0).then(|| m.scale.base(seller_left).unwrap_or(0));
-        self.ensure_wallet(b.account, m.base);
-        self.ensure_wallet(s.account, m.quote);
 
         let escrow_q = system(ESCROW_OWNER, m.quote);
         let escrow_b = system(ESCROW_OWNER, m.base);
@@ -1310,7 +1308,7 @@ impl Broker {
         for t in self.batch.iter_mut().take(n - 1) {
             *t = t.linked();
         }
-        let status = self.submit_batch(None, Some(trade_id), o, |t| {
+        let kind_of = |t: &Transfer| {
             if t.flags.contains(brokerx_ledger::TransferFlags::POST_PENDING) {
                 PostingKind::Post
             } else if t.flags.contains(brokerx_ledger::TransferFlags::PENDING) {
@@ -1318,7 +1316,17 @@ impl Broker {
             } else {
                 PostingKind::Single
             }
-        });
+        };
+        let mut status = self.submit_batch(None, Some(trade_id), o, kind_of);
+        if status != TransferStatus::Ok {
+            // Most likely a client's first proceeds in an asset it has no wallet
+            // for. A failed chain leaves no trace, so creating the wallets now and
+            // settling again gives the same journal as creating them first; checking
+            // only here spares every fill two account lookups.
+            self.ensure_wallet(b.account, m.base);
+            self.ensure_wallet(s.account, m.quote);
+            status = self.submit_batch(None, Some(trade_id), o, kind_of);
+        }
         if status != TransferStatus::Ok {
             debug_assert!(false, "invariant: settlement never fails ({status:?})");
             return o.emit(BrokerEventKind::SettlementFailed { trade_id, status });
