@@ -138,12 +138,14 @@ impl IdTable {
         }
     }
 
+    // `get` and `insert` inline the run's common cases (a hit, a miss in its
+    // range, an append) and call out for the rest: whole, they were too big
+    // to inline and cost a call per transfer.
+
     #[inline]
     pub(crate) fn get(&self, id: u128) -> Option<u64> {
-        if id == 0 {
-            return None;
-        }
         if let Some(run) = &self.run {
+            // The run's base is never 0, so id 0 is never in its range.
             if let Some(off) = Self::run_offset(run, id) {
                 match run.values.get(off) {
                     Some(&v) if v != VACANT => return Some(v),
@@ -155,8 +157,11 @@ impl IdTable {
         self.hashed_get(id)
     }
 
-    #[inline]
+    #[inline(never)]
     fn hashed_get(&self, id: u128) -> Option<u64> {
+        if id == 0 {
+            return None;
+        }
         match self.slots.get(self.find(id)) {
             Some(s) if !s.is_empty() => Some(s.value),
             _ => None,
@@ -164,22 +169,32 @@ impl IdTable {
     }
 
     /// Inserts `id`, which must not be stored yet (ignored if 0).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn insert(&mut self, id: u128, value: u64) {
+        debug_assert!(self.get(id).is_none(), "invariant: an id is inserted once");
+        if let Some(run) = &mut self.run {
+            if let Some(off) = Self::run_offset(run, id) {
+                if off == run.values.len() && value != VACANT {
+                    // The usual case: the next id in order.
+                    run.values.push(value);
+                    run.present += 1;
+                    return;
+                }
+            }
+        }
+        self.insert_other(id, value);
+    }
+
+    /// [`IdTable::insert`] of anything but the run's next id.
+    #[inline(never)]
+    fn insert_other(&mut self, id: u128, value: u64) {
         if id == 0 {
             return;
         }
-        debug_assert!(self.get(id).is_none(), "invariant: an id is inserted once");
         if let Some(run) = &mut self.run {
             if let Some(off) = Self::run_offset(run, id) {
                 let len = run.values.len();
                 if value != VACANT && off < len.saturating_add(MAX_GAP) {
-                    if off == len {
-                        // The usual case: the next id in order.
-                        run.values.push(value);
-                        run.present += 1;
-                        return;
-                    }
                     if off > len {
                         run.values.resize(off + 1, VACANT);
                     }
