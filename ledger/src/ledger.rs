@@ -20,6 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::account::{Account, AccountBalance, AccountSpec, AssetSpec, AssetTotals};
+use crate::account_index::AccountIndex;
 use crate::hash::{Fnv1a, IdMap};
 use crate::idtable::IdTable;
 use crate::journal::{JournalEntry, JournalEvent, TransferRecord};
@@ -303,7 +304,7 @@ pub struct Ledger {
     asset_totals: Vec<AssetTotals>,
     asset_index: IdMap<AssetId, u32>,
     accounts: Vec<Account>,
-    account_index: IdMap<AccountKey, u32>,
+    account_index: AccountIndex,
     /// Per journal entry, the previous entry of each account it touches
     /// (debit side, credit side): a singly linked list per account, newest
     /// first, that costs nothing extra on the hot path.
@@ -372,7 +373,7 @@ impl Ledger {
             asset_totals: Vec::new(),
             asset_index: IdMap::default(),
             accounts: Vec::new(),
-            account_index: IdMap::default(),
+            account_index: AccountIndex::default(),
             entry_links,
             ids,
             holds,
@@ -487,7 +488,7 @@ impl Ledger {
         let Some(&asset_idx) = self.asset_index.get(&spec.key.asset) else {
             return Err(LedgerError::AssetNotFound { asset: spec.key.asset });
         };
-        if self.account_index.contains_key(&spec.key) {
+        if self.account_index.contains(spec.key) {
             return Err(LedgerError::AccountExists { key: spec.key });
         }
         if let Some(max) = spec.max_balance {
@@ -816,10 +817,10 @@ impl Ledger {
         }
         // Every account's asset exists, so a missing asset shows as a missing
         // debit account; only then is the asset looked up, for the status.
-        let Some(&debit) = self.account_index.get(&t.debit_account) else {
+        let Some(debit) = self.account_index.get(t.debit_account) else {
             return if self.asset_index.contains_key(&asset) { S::DebitAccountNotFound } else { S::AssetNotFound };
         };
-        let Some(&credit) = self.account_index.get(&t.credit_account) else {
+        let Some(credit) = self.account_index.get(t.credit_account) else {
             return S::CreditAccountNotFound;
         };
         let has_daily = !self.config.policy.daily_limits.is_empty();
@@ -1289,13 +1290,13 @@ impl Ledger {
     /// An account's spec.
     #[must_use]
     pub fn account(&self, key: AccountKey) -> Option<&AccountSpec> {
-        self.account_index.get(&key).and_then(|i| self.accounts.get(*i as usize)).map(|a| &a.spec)
+        self.account_index.get(key).and_then(|i| self.accounts.get(i as usize)).map(|a| &a.spec)
     }
 
     /// An account's balance columns.
     #[must_use]
     pub fn balance(&self, key: AccountKey) -> Option<AccountBalance> {
-        self.account_index.get(&key).and_then(|i| self.accounts.get(*i as usize)).map(|a| a.balance)
+        self.account_index.get(key).and_then(|i| self.accounts.get(i as usize)).map(|a| a.balance)
     }
 
     fn hold_view(&self, h: &Hold) -> HoldView {
@@ -1333,7 +1334,7 @@ impl Ledger {
     /// Open holds on either side of `key`, oldest first.
     #[must_use]
     pub fn holds_of(&self, key: AccountKey) -> Vec<HoldView> {
-        let Some(&idx) = self.account_index.get(&key) else {
+        let Some(idx) = self.account_index.get(key) else {
             return Vec::new();
         };
         let mut found: Vec<u32> = self
@@ -1351,7 +1352,7 @@ impl Ledger {
     #[must_use]
     pub fn entries_of(&self, key: AccountKey) -> Vec<&JournalEntry> {
         let mut found = Vec::new();
-        let Some(account) = self.account_index.get(&key).and_then(|i| self.accounts.get(*i as usize)) else {
+        let Some(account) = self.account_index.get(key).and_then(|i| self.accounts.get(i as usize)) else {
             return found;
         };
         let mut next = account.last_entry;
@@ -1544,7 +1545,7 @@ impl Ledger {
         }
         for (i, a) in self.accounts.iter().enumerate() {
             let key = a.spec.key;
-            if self.account_index.get(&key).map(|x| *x as usize) != Some(i) {
+            if self.account_index.get(key).map(|x| x as usize) != Some(i) {
                 return Err(violation(format!("account {key:?} not indexed")));
             }
             let Some(&ai) = self.asset_index.get(&key.asset) else {

@@ -92,6 +92,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod account;
+mod account_index;
 pub mod hash;
 mod idtable;
 mod journal;
