@@ -11,9 +11,10 @@
 //!   open-hold list and (if it has a timeout) in the deadline set;
 //! - every id in the idempotency map points at its own journal entry.
 //!
-//! A linked chain is applied transfer by transfer while an undo log records
-//! what changed; if one fails, the log is rolled back so the chain leaves no
-//! trace. Single transfers validate everything before mutating.
+//! A linked chain is applied transfer by transfer; if one fails, the chain's
+//! journal entries are reversed, newest first, so it leaves no trace (a small
+//! log keeps what they do not record: daily usage, a resized hold's old
+//! amount). Single transfers validate everything before mutating.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -219,36 +220,11 @@ struct DailyUsage {
     used: Amount,
 }
 
-/// One step to take back when a linked chain fails.
+/// Daily usage before a write inside a chain, to restore if the chain fails.
 #[derive(Debug, Clone, Copy)]
-enum Undo {
-    /// An account's journal chain head before a write; its balance is the top of
-    /// `undo_balances` (its spec never changes in a transfer, so it is not copied).
-    Account {
-        account: u32,
-        last_entry: u32,
-    },
-    /// An asset's totals before a write are the top of `undo_totals`.
-    Totals {
-        asset: u32,
-    },
-    Daily {
-        key: (u32, u16),
-        prev: Option<DailyUsage>,
-    },
-    Applied {
-        id: TransferId,
-    },
-    HoldCreated {
-        hold: u32,
-    },
-    HoldResolved {
-        hold: u32,
-    },
-    HoldResized {
-        hold: u32,
-        amount: Amount,
-    },
+struct DailyUndo {
+    key: (u32, u16),
+    prev: Option<DailyUsage>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -258,6 +234,23 @@ enum Phase {
     Post,
     Void,
     Resize,
+}
+
+impl Phase {
+    /// The phase a transfer's flags name (at most one of them is set).
+    fn of(flags: TransferFlags) -> Self {
+        if flags.contains(TransferFlags::PENDING) {
+            Phase::Pending
+        } else if flags.contains(TransferFlags::POST_PENDING) {
+            Phase::Post
+        } else if flags.contains(TransferFlags::VOID_PENDING) {
+            Phase::Void
+        } else if flags.contains(TransferFlags::RESIZE_PENDING) {
+            Phase::Resize
+        } else {
+            Phase::Single
+        }
+    }
 }
 
 /// A serializable snapshot: the config, the journal and the clock, plus the
@@ -315,13 +308,12 @@ pub struct Ledger {
     deadlines: BTreeSet<(Timestamp, u32)>,
     daily: BTreeMap<(u32, u16), DailyUsage>,
     journal: Vec<JournalEntry>,
-    undo: Vec<Undo>,
-    /// The balances and totals that `Undo::Account` and `Undo::Totals` restore,
-    /// kept beside the log in the same order: copied there straight from the
-    /// account, they skip the stack round trip a large enum value takes (a
-    /// misaligned re-read of fresh stores, which stalls store forwarding).
-    undo_balances: Vec<AccountBalance>,
-    undo_totals: Vec<AssetTotals>,
+    /// What a failing chain needs beyond its journal entries, in chain order:
+    /// daily usage before each write, and each resized hold's amount before the
+    /// resize. Balances, totals, holds and ids come back from the entries, so a
+    /// chain copies nothing per transfer for the rare case that it fails.
+    undo_daily: Vec<DailyUndo>,
+    undo_resized: Vec<Amount>,
 }
 
 impl Ledger {
@@ -381,9 +373,8 @@ impl Ledger {
             deadlines: BTreeSet::new(),
             daily: BTreeMap::new(),
             journal,
-            undo: Vec::new(),
-            undo_balances: Vec::new(),
-            undo_totals: Vec::new(),
+            undo_daily: Vec::new(),
+            undo_resized: Vec::new(),
         }
     }
 
@@ -613,61 +604,132 @@ impl Ledger {
     }
 
     fn clear_undo(&mut self) {
-        self.undo.clear();
-        self.undo_balances.clear();
-        self.undo_totals.clear();
+        self.undo_daily.clear();
+        self.undo_resized.clear();
     }
 
+    /// Takes back a failed chain: its entries (all applied transfers) newest
+    /// first, then its daily usage.
     fn rollback(&mut self, journal_len: usize) {
-        while let Some(step) = self.undo.pop() {
-            match step {
-                Undo::Account { account, last_entry } => {
-                    let balance = self.undo_balances.pop();
-                    debug_assert!(balance.is_some(), "invariant: one saved balance per Undo::Account");
-                    if let (Some(a), Some(balance)) = (self.accounts.get_mut(account as usize), balance) {
-                        a.balance = balance;
-                        a.last_entry = last_entry;
-                    }
+        for entry in (journal_len..self.journal.len()).rev() {
+            self.reverse_entry(entry);
+        }
+        debug_assert!(self.undo_resized.is_empty(), "invariant: one saved amount per resize in the chain");
+        while let Some(DailyUndo { key, prev }) = self.undo_daily.pop() {
+            match prev {
+                Some(p) => {
+                    self.daily.insert(key, p);
                 }
-                Undo::Totals { asset } => {
-                    let totals = self.undo_totals.pop();
-                    debug_assert!(totals.is_some(), "invariant: one saved total per Undo::Totals");
-                    if let (Some(t), Some(totals)) = (self.asset_totals.get_mut(asset as usize), totals) {
-                        *t = totals;
-                    }
-                }
-                Undo::Daily { key, prev } => match prev {
-                    Some(p) => {
-                        self.daily.insert(key, p);
-                    }
-                    None => {
-                        self.daily.remove(&key);
-                    }
-                },
-                Undo::Applied { id } => {
-                    self.ids.remove(id.0);
-                }
-                Undo::HoldCreated { hold } => {
-                    self.close_hold(hold);
-                    self.holds.pop();
-                }
-                Undo::HoldResized { hold, amount } => {
-                    if let Some(h) = self.holds.get_mut(hold as usize) {
-                        h.amount = amount;
-                    }
-                }
-                Undo::HoldResolved { hold } => {
-                    if let Some(h) = self.holds.get_mut(hold as usize) {
-                        h.state = HoldState::Pending;
-                        h.resolved_by = TransferId(0);
-                        h.posted_amount = Amount::ZERO;
-                    }
-                    self.open_hold(hold);
+                None => {
+                    self.daily.remove(&key);
                 }
             }
         }
         self.journal.truncate(journal_len);
         self.entry_links.truncate(journal_len);
+    }
+
+    /// The exact inverse of the transfer journaled at `entry`, the newest one not
+    /// yet reversed: its columns, its asset's totals, its hold, its id and its
+    /// accounts' entry chains. Exact because no column it touched saturated (the
+    /// invariants bound every column by its asset's total).
+    fn reverse_entry(&mut self, entry: usize) {
+        let Some(t) = self.journal.get(entry).and_then(JournalEntry::transfer).map(|r| r.transfer) else {
+            debug_assert!(false, "invariant: a chain journals only applied transfers");
+            return;
+        };
+        let [debit_link, credit_link] = self.entry_links.get(entry).copied().unwrap_or([NONE, NONE]);
+        let phase = Phase::of(t.flags);
+        // A pending transfer's own hold, or the hold a post, void or resize resolved.
+        let hold_of = if phase == Phase::Pending { t.id } else { t.pending_id };
+        let hold_idx = match self.id_get(hold_of) {
+            Some(IdRecord::Applied { hold, .. }) => hold,
+            _ => NO_HOLD,
+        };
+        let (Some(debit), Some(credit)) =
+            (self.account_index.get(t.debit_account), self.account_index.get(t.credit_account))
+        else {
+            return;
+        };
+        let sub = |x: &mut Amount, a: Amount| *x = x.checked_sub(a).unwrap_or(Amount::ZERO);
+        let add = |x: &mut Amount, a: Amount| *x = Amount::from_minor(x.minor().saturating_add(a.minor()));
+        let (a, b) = (debit as usize, credit as usize);
+        let asset = self.accounts.get(a).map_or(NONE, |x| x.asset_idx) as usize;
+        match phase {
+            Phase::Single => {
+                if let Some(x) = self.accounts.get_mut(a) {
+                    sub(&mut x.balance.debits_posted, t.amount);
+                }
+                if let Some(x) = self.accounts.get_mut(b) {
+                    sub(&mut x.balance.credits_posted, t.amount);
+                }
+                if let Some(x) = self.asset_totals.get_mut(asset) {
+                    sub(&mut x.posted, t.amount);
+                }
+            }
+            Phase::Pending => {
+                if let Some(x) = self.accounts.get_mut(a) {
+                    sub(&mut x.balance.debits_pending, t.amount);
+                }
+                if let Some(x) = self.accounts.get_mut(b) {
+                    sub(&mut x.balance.credits_pending, t.amount);
+                }
+                if let Some(x) = self.asset_totals.get_mut(asset) {
+                    sub(&mut x.pending, t.amount);
+                }
+                // Newer holds were taken back first, so its hold is the last one.
+                debug_assert!(hold_idx as usize + 1 == self.holds.len(), "invariant: the newest hold is this one");
+                self.close_hold(hold_idx);
+                self.holds.pop();
+            }
+            Phase::Post | Phase::Void => {
+                let Some(h) = self.holds.get(hold_idx as usize).copied() else { return };
+                let posted = h.posted_amount;
+                if let Some(x) = self.accounts.get_mut(a) {
+                    add(&mut x.balance.debits_pending, h.amount);
+                    sub(&mut x.balance.debits_posted, posted);
+                }
+                if let Some(x) = self.accounts.get_mut(b) {
+                    add(&mut x.balance.credits_pending, h.amount);
+                    sub(&mut x.balance.credits_posted, posted);
+                }
+                if let Some(x) = self.asset_totals.get_mut(asset) {
+                    add(&mut x.pending, h.amount);
+                    sub(&mut x.posted, posted);
+                }
+                if let Some(h) = self.holds.get_mut(hold_idx as usize) {
+                    h.state = HoldState::Pending;
+                    h.resolved_by = TransferId(0);
+                    h.posted_amount = Amount::ZERO;
+                }
+                self.open_hold(hold_idx);
+            }
+            Phase::Resize => {
+                let old = self.undo_resized.pop().unwrap_or(Amount::ZERO);
+                let Some(h) = self.holds.get_mut(hold_idx as usize) else { return };
+                let new = std::mem::replace(&mut h.amount, old);
+                let back = |x: &mut Amount| {
+                    add(x, old);
+                    sub(x, new);
+                };
+                if let Some(x) = self.accounts.get_mut(a) {
+                    back(&mut x.balance.debits_pending);
+                }
+                if let Some(x) = self.accounts.get_mut(b) {
+                    back(&mut x.balance.credits_pending);
+                }
+                if let Some(x) = self.asset_totals.get_mut(asset) {
+                    back(&mut x.pending);
+                }
+            }
+        }
+        if let Some(x) = self.accounts.get_mut(a) {
+            x.last_entry = debit_link;
+        }
+        if let Some(x) = self.accounts.get_mut(b) {
+            x.last_entry = credit_link;
+        }
+        self.ids.remove(t.id.0);
     }
 
     /// Adds a pending hold to the open list and deadline set.
@@ -717,17 +779,7 @@ impl Ledger {
         if phase_bits > 1 {
             return TransferStatus::FlagsAreMutuallyExclusive;
         }
-        let phase = if t.flags.contains(TransferFlags::PENDING) {
-            Phase::Pending
-        } else if t.flags.contains(TransferFlags::POST_PENDING) {
-            Phase::Post
-        } else if t.flags.contains(TransferFlags::VOID_PENDING) {
-            Phase::Void
-        } else if t.flags.contains(TransferFlags::RESIZE_PENDING) {
-            Phase::Resize
-        } else {
-            Phase::Single
-        };
+        let phase = Phase::of(t.flags);
         if let Some(record) = self.id_get(t.id) {
             return match record {
                 IdRecord::Applied { entry, .. } => self.compare_existing(entry, t),
@@ -862,14 +914,12 @@ impl Ledger {
         let add = |x: &mut Amount| *x = Amount::from_minor(x.minor() + amount);
         if phase == Phase::Pending {
             self.update_balances(
-                in_chain,
                 (debit, |b| add(&mut b.debits_pending)),
                 (credit, |b| add(&mut b.credits_pending)),
                 (asset_idx, new_totals),
             );
         } else {
             self.update_balances(
-                in_chain,
                 (debit, |b| add(&mut b.debits_posted)),
                 (credit, |b| add(&mut b.credits_posted)),
                 (asset_idx, new_totals),
@@ -890,15 +940,12 @@ impl Ledger {
                 posted_amount: Amount::ZERO,
             });
             self.open_hold(hold);
-            if in_chain {
-                self.undo.push(Undo::HoldCreated { hold });
-            }
             hold
         } else {
             NO_HOLD
         };
         let keys = (t.debit_account, t.credit_account);
-        self.record_applied(t, keys, (false, false), debit, credit, hold, in_chain);
+        self.record_applied(t, keys, (false, false), debit, credit, hold);
         S::Ok
     }
 
@@ -916,7 +963,6 @@ impl Ledger {
         debit: u32,
         credit: u32,
         hold: u32,
-        in_chain: bool,
     ) {
         let seq = self.journal.len();
         // Capacity checks keep the journal below u32::MAX entries.
@@ -932,9 +978,6 @@ impl Ledger {
         });
         self.link_entry(entry, debit, credit);
         self.id_insert(t.id, IdRecord::Applied { entry, hold });
-        if in_chain {
-            self.undo.push(Undo::Applied { id: t.id });
-        }
     }
 
     fn daily_key_account(side: LimitSide, debit: u32, credit: u32) -> u32 {
@@ -981,7 +1024,7 @@ impl Ledger {
             let used = used.checked_add(t.amount).unwrap_or(Amount::MAX);
             self.daily.insert(key, DailyUsage { day, used });
             if in_chain {
-                self.undo.push(Undo::Daily { key, prev });
+                self.undo_daily.push(DailyUndo { key, prev });
             }
         }
     }
@@ -1075,13 +1118,9 @@ impl Ledger {
         }
 
         // Mutate.
-        if in_chain {
-            self.undo.push(Undo::HoldResolved { hold: hold_idx });
-        }
         let release = |x: &mut Amount| *x = x.checked_sub(hold.amount).unwrap_or(Amount::ZERO);
         let post = |x: &mut Amount| *x = Amount::from_minor(x.minor() + posted.minor());
         self.update_balances(
-            in_chain,
             (hold.debit, |b| {
                 release(&mut b.debits_pending);
                 post(&mut b.debits_posted);
@@ -1099,42 +1138,29 @@ impl Ledger {
             h.posted_amount = posted;
         }
         let keys = (debit_key, credit_key);
-        self.record_applied(t, keys, (!debit_set, !credit_set), hold.debit, hold.credit, NO_HOLD, in_chain);
+        self.record_applied(t, keys, (!debit_set, !credit_set), hold.debit, hold.credit, NO_HOLD);
         S::Ok
     }
 
     /// Applies a transfer's effect to its two accounts in place and stores its
-    /// asset's new totals; inside a chain, first saves the old values to the undo
-    /// log. In place and inlined: a new balance built by value and passed in went
-    /// through the stack as two-qword stores read back as 16-byte loads, a
-    /// store-forwarding stall per column.
+    /// asset's new totals (a failed chain takes them back from its journal
+    /// entries). In place and inlined: a new balance built by value and passed
+    /// in went through the stack as two-qword stores read back as 16-byte loads,
+    /// a store-forwarding stall per column.
     #[inline(always)]
     fn update_balances(
         &mut self,
-        in_chain: bool,
         (debit, on_debit): (u32, impl FnOnce(&mut AccountBalance)),
         (credit, on_credit): (u32, impl FnOnce(&mut AccountBalance)),
         (asset_idx, new_totals): (u32, AssetTotals),
     ) {
         if let Some(a) = self.accounts.get_mut(debit as usize) {
-            if in_chain {
-                self.undo.push(Undo::Account { account: debit, last_entry: a.last_entry });
-                self.undo_balances.push(a.balance);
-            }
             on_debit(&mut a.balance);
         }
         if let Some(a) = self.accounts.get_mut(credit as usize) {
-            if in_chain {
-                self.undo.push(Undo::Account { account: credit, last_entry: a.last_entry });
-                self.undo_balances.push(a.balance);
-            }
             on_credit(&mut a.balance);
         }
         if let Some(tot) = self.asset_totals.get_mut(asset_idx as usize) {
-            if in_chain {
-                self.undo.push(Undo::Totals { asset: asset_idx });
-                self.undo_totals.push(*tot);
-            }
             *tot = new_totals;
         }
     }
@@ -1187,7 +1213,7 @@ impl Ledger {
 
         // Mutate.
         if in_chain {
-            self.undo.push(Undo::HoldResized { hold: hold_idx, amount: hold.amount });
+            self.undo_resized.push(hold.amount);
         }
         if has_daily {
             self.daily_record(now, &growth(), hold.debit, hold.credit, in_chain);
@@ -1196,7 +1222,6 @@ impl Ledger {
         // against the asset's pending total, so these cannot overflow.
         let adjust = |x: &mut Amount| *x = Amount::from_minor(x.minor().saturating_add(grow).saturating_sub(shrink));
         self.update_balances(
-            in_chain,
             (hold.debit, |b| adjust(&mut b.debits_pending)),
             (hold.credit, |b| adjust(&mut b.credits_pending)),
             (asset_idx, new_totals),
@@ -1205,7 +1230,7 @@ impl Ledger {
             h.amount = t.amount;
         }
         let keys = (debit_key, credit_key);
-        self.record_applied(t, keys, (!debit_set, !credit_set), hold.debit, hold.credit, NO_HOLD, in_chain);
+        self.record_applied(t, keys, (!debit_set, !credit_set), hold.debit, hold.credit, NO_HOLD);
         S::Ok
     }
 
