@@ -195,6 +195,7 @@ impl IdSlot {
 
 /// Whether `amount` more can move from `da` to `ca`: the debit side's funds
 /// (if it must not go negative), then the credit side's max balance.
+#[inline(always)]
 fn balances_take(da: &Account, ca: &Account, amount: u128) -> Result<(), TransferStatus> {
     // Columns are ≤ Amount::MAX (< 2^127), so these sums cannot wrap except
     // through saturation, which only makes the checks stricter.
@@ -732,32 +733,48 @@ impl Ledger {
         self.ids.remove(t.id.0);
     }
 
+    // `open_hold` and `close_hold` are inlined on the transfer path; the
+    // deadline set (holds with a timeout only) is kept out of line.
+
     /// Adds a pending hold to the open list and deadline set.
+    #[inline(always)]
     fn open_hold(&mut self, hold: u32) {
         let pos = u32::try_from(self.open_holds.len()).unwrap_or(u32::MAX);
         self.open_holds.push(hold);
         if let Some(h) = self.holds.get_mut(hold as usize) {
             h.open_pos = pos;
             if let Some(at) = h.expires_at {
-                self.deadlines.insert((at, hold));
+                self.add_deadline(at, hold);
             }
         }
     }
 
+    #[inline(never)]
+    fn add_deadline(&mut self, at: Timestamp, hold: u32) {
+        self.deadlines.insert((at, hold));
+    }
+
+    #[inline(never)]
+    fn remove_deadline(&mut self, at: Timestamp, hold: u32) {
+        self.deadlines.remove(&(at, hold));
+    }
+
     /// Removes a hold from the open list and deadline set.
+    #[inline(always)]
     fn close_hold(&mut self, hold: u32) {
-        let Some(h) = self.holds.get(hold as usize).copied() else {
+        let Some(h) = self.holds.get(hold as usize) else {
             return;
         };
-        if let Some(at) = h.expires_at {
-            self.deadlines.remove(&(at, hold));
+        let (expires_at, open_pos) = (h.expires_at, h.open_pos);
+        if let Some(at) = expires_at {
+            self.remove_deadline(at, hold);
         }
-        let pos = h.open_pos as usize;
+        let pos = open_pos as usize;
         if pos < self.open_holds.len() {
             self.open_holds.swap_remove(pos);
             if let Some(&moved) = self.open_holds.get(pos) {
                 if let Some(m) = self.holds.get_mut(moved as usize) {
-                    m.open_pos = h.open_pos;
+                    m.open_pos = open_pos;
                 }
             }
         }
