@@ -228,6 +228,12 @@ struct DailyUndo {
     prev: Option<DailyUsage>,
 }
 
+/// The flags that name a transfer's phase; at most one may be set.
+const PHASE_MASK: u16 = TransferFlags::PENDING.0
+    | TransferFlags::POST_PENDING.0
+    | TransferFlags::VOID_PENDING.0
+    | TransferFlags::RESIZE_PENDING.0;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     Single,
@@ -784,16 +790,10 @@ impl Ledger {
         if t.id.0 == 0 {
             return TransferStatus::IdMustNotBeZero;
         }
-        let phase_bits = [
-            TransferFlags::PENDING,
-            TransferFlags::POST_PENDING,
-            TransferFlags::VOID_PENDING,
-            TransferFlags::RESIZE_PENDING,
-        ]
-        .iter()
-        .filter(|f| t.flags.contains(**f))
-        .count();
-        if phase_bits > 1 {
+        // More than one phase bit set: clearing the lowest one leaves some.
+        // A bit trick, not a count over the four flags (~10 Ir per transfer).
+        let phase_bits = t.flags.0 & PHASE_MASK;
+        if phase_bits & phase_bits.wrapping_sub(1) != 0 {
             return TransferStatus::FlagsAreMutuallyExclusive;
         }
         let phase = Phase::of(t.flags);
