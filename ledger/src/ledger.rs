@@ -660,30 +660,20 @@ impl Ledger {
         };
         let sub = |x: &mut Amount, a: Amount| *x = x.checked_sub(a).unwrap_or(Amount::ZERO);
         let add = |x: &mut Amount, a: Amount| *x = Amount::from_minor(x.minor().saturating_add(a.minor()));
-        let (a, b) = (debit as usize, credit as usize);
-        let asset = self.accounts.get(a).map_or(NONE, |x| x.asset_idx) as usize;
+        let asset = self.accounts.get(debit as usize).map_or(NONE, |x| x.asset_idx);
+        let amount = t.amount;
         match phase {
-            Phase::Single => {
-                if let Some(x) = self.accounts.get_mut(a) {
-                    sub(&mut x.balance.debits_posted, t.amount);
-                }
-                if let Some(x) = self.accounts.get_mut(b) {
-                    sub(&mut x.balance.credits_posted, t.amount);
-                }
-                if let Some(x) = self.asset_totals.get_mut(asset) {
-                    sub(&mut x.posted, t.amount);
-                }
-            }
+            Phase::Single => self.update_balances(
+                (debit, |x| sub(&mut x.debits_posted, amount)),
+                (credit, |x| sub(&mut x.credits_posted, amount)),
+                (asset, |x| sub(&mut x.posted, amount)),
+            ),
             Phase::Pending => {
-                if let Some(x) = self.accounts.get_mut(a) {
-                    sub(&mut x.balance.debits_pending, t.amount);
-                }
-                if let Some(x) = self.accounts.get_mut(b) {
-                    sub(&mut x.balance.credits_pending, t.amount);
-                }
-                if let Some(x) = self.asset_totals.get_mut(asset) {
-                    sub(&mut x.pending, t.amount);
-                }
+                self.update_balances(
+                    (debit, |x| sub(&mut x.debits_pending, amount)),
+                    (credit, |x| sub(&mut x.credits_pending, amount)),
+                    (asset, |x| sub(&mut x.pending, amount)),
+                );
                 // Newer holds were taken back first, so its hold is the last one.
                 debug_assert!(hold_idx as usize + 1 == self.holds.len(), "invariant: the newest hold is this one");
                 self.close_hold(hold_idx);
@@ -691,19 +681,21 @@ impl Ledger {
             }
             Phase::Post | Phase::Void => {
                 let Some(h) = self.holds.get(hold_idx as usize).copied() else { return };
-                let posted = h.posted_amount;
-                if let Some(x) = self.accounts.get_mut(a) {
-                    add(&mut x.balance.debits_pending, h.amount);
-                    sub(&mut x.balance.debits_posted, posted);
-                }
-                if let Some(x) = self.accounts.get_mut(b) {
-                    add(&mut x.balance.credits_pending, h.amount);
-                    sub(&mut x.balance.credits_posted, posted);
-                }
-                if let Some(x) = self.asset_totals.get_mut(asset) {
-                    add(&mut x.pending, h.amount);
-                    sub(&mut x.posted, posted);
-                }
+                let (held, posted) = (h.amount, h.posted_amount);
+                self.update_balances(
+                    (debit, |x| {
+                        add(&mut x.debits_pending, held);
+                        sub(&mut x.debits_posted, posted);
+                    }),
+                    (credit, |x| {
+                        add(&mut x.credits_pending, held);
+                        sub(&mut x.credits_posted, posted);
+                    }),
+                    (asset, |x| {
+                        add(&mut x.pending, held);
+                        sub(&mut x.posted, posted);
+                    }),
+                );
                 if let Some(h) = self.holds.get_mut(hold_idx as usize) {
                     h.state = HoldState::Pending;
                     h.resolved_by = TransferId(0);
@@ -719,21 +711,17 @@ impl Ledger {
                     add(x, old);
                     sub(x, new);
                 };
-                if let Some(x) = self.accounts.get_mut(a) {
-                    back(&mut x.balance.debits_pending);
-                }
-                if let Some(x) = self.accounts.get_mut(b) {
-                    back(&mut x.balance.credits_pending);
-                }
-                if let Some(x) = self.asset_totals.get_mut(asset) {
-                    back(&mut x.pending);
-                }
+                self.update_balances(
+                    (debit, |x| back(&mut x.debits_pending)),
+                    (credit, |x| back(&mut x.credits_pending)),
+                    (asset, |x| back(&mut x.pending)),
+                );
             }
         }
-        if let Some(x) = self.accounts.get_mut(a) {
+        if let Some(x) = self.accounts.get_mut(debit as usize) {
             x.last_entry = debit_link;
         }
-        if let Some(x) = self.accounts.get_mut(b) {
+        if let Some(x) = self.accounts.get_mut(credit as usize) {
             x.last_entry = credit_link;
         }
         self.ids.remove(t.id.0);
@@ -933,13 +921,13 @@ impl Ledger {
             self.update_balances(
                 (debit, |b| add(&mut b.debits_pending)),
                 (credit, |b| add(&mut b.credits_pending)),
-                (asset_idx, new_totals),
+                (asset_idx, |tot| *tot = new_totals),
             );
         } else {
             self.update_balances(
                 (debit, |b| add(&mut b.debits_posted)),
                 (credit, |b| add(&mut b.credits_posted)),
-                (asset_idx, new_totals),
+                (asset_idx, |tot| *tot = new_totals),
             );
         }
         let hold = if phase == Phase::Pending {
@@ -1146,7 +1134,7 @@ impl Ledger {
                 release(&mut b.credits_pending);
                 post(&mut b.credits_posted);
             }),
-            (asset_idx, new_totals),
+            (asset_idx, |tot| *tot = new_totals),
         );
         self.close_hold(hold_idx);
         if let Some(h) = self.holds.get_mut(hold_idx as usize) {
@@ -1159,9 +1147,8 @@ impl Ledger {
         S::Ok
     }
 
-    /// Applies a transfer's effect to its two accounts in place and stores its
-    /// asset's new totals (a failed chain takes them back from its journal
-    /// entries). In place and inlined: a new balance built by value and passed
+    /// Applies a transfer's effect, or its reversal when a failed chain is taken
+    /// back, to its two accounts and its asset's totals. In place and inlined: a new balance built by value and passed
     /// in went through the stack as two-qword stores read back as 16-byte loads,
     /// a store-forwarding stall per column.
     #[inline(always)]
@@ -1169,7 +1156,7 @@ impl Ledger {
         &mut self,
         (debit, on_debit): (u32, impl FnOnce(&mut AccountBalance)),
         (credit, on_credit): (u32, impl FnOnce(&mut AccountBalance)),
-        (asset_idx, new_totals): (u32, AssetTotals),
+        (asset_idx, on_totals): (u32, impl FnOnce(&mut AssetTotals)),
     ) {
         if let Some(a) = self.accounts.get_mut(debit as usize) {
             on_debit(&mut a.balance);
@@ -1178,7 +1165,7 @@ impl Ledger {
             on_credit(&mut a.balance);
         }
         if let Some(tot) = self.asset_totals.get_mut(asset_idx as usize) {
-            *tot = new_totals;
+            on_totals(tot);
         }
     }
 
@@ -1241,7 +1228,7 @@ impl Ledger {
         self.update_balances(
             (hold.debit, |b| adjust(&mut b.debits_pending)),
             (hold.credit, |b| adjust(&mut b.credits_pending)),
-            (asset_idx, new_totals),
+            (asset_idx, |tot| *tot = new_totals),
         );
         if let Some(h) = self.holds.get_mut(hold_idx as usize) {
             h.amount = t.amount;
