@@ -909,15 +909,22 @@ impl Engine {
     /// empties); the slab entry stays. Returns the price it rested at.
     fn unlink_resting<const MD: bool>(&mut self, key: u32, sink: &mut Sink<'_, MD>) -> Option<Ticks> {
         let o = *self.orders.get(key)?;
-        let i = o.instrument as usize;
-        let book = &mut self.instruments.get_mut(i)?.book;
-        let price = book.level(o.level)?.price;
-        let emptied = unlink(&mut self.orders.slab, &mut book.levels, &o);
-        if emptied {
-            book.drop_level(o.side, o.level, price.0);
-        }
-        sink.level(InstrumentId(i as u32), o.side, if emptied { None } else { book.level(o.level) }, price);
+        let price = self.instruments.get(o.instrument as usize)?.book.level(o.level)?.price;
+        self.unlink_order(&o, price, sink);
         Some(price)
+    }
+
+    /// Unlinks `o` (a copy of a stored record) from its level, which is at
+    /// `price`, dropping the level if it empties; the slab entry stays.
+    #[inline(always)]
+    fn unlink_order<const MD: bool>(&mut self, o: &RestingOrder, price: Ticks, sink: &mut Sink<'_, MD>) {
+        let i = o.instrument as usize;
+        let st = &mut self.instruments[i];
+        let emptied = unlink(&mut self.orders.slab, &mut st.book.levels, o);
+        if emptied {
+            st.book.drop_level(o.side, o.level, price.0);
+        }
+        sink.level(InstrumentId(i as u32), o.side, if emptied { None } else { st.book.level(o.level) }, price);
     }
 
     /// Unlinks and frees the resting order at `key`; returns it.
@@ -1045,12 +1052,8 @@ impl Engine {
 
         // Loses priority: leave the level (keeping the slab slot), trade if it now
         // crosses, then rest at the back of the new level.
+        self.unlink_order(&o, old_price, sink);
         let st = &mut self.instruments[i];
-        let emptied = unlink(&mut self.orders.slab, &mut st.book.levels, &o);
-        if emptied {
-            st.book.drop_level(o.side, o.level, old_price.0);
-        }
-        sink.level(instrument, o.side, if emptied { None } else { st.book.level(o.level) }, old_price);
         if new_remaining >= o.remaining.0 {
             st.counters.placed += i128::from(new_remaining - o.remaining.0);
         } else {
