@@ -1307,6 +1307,10 @@ impl Broker {
             );
         }
         let n = self.batch.len();
+        // Two posts at least, so the batch is a linked chain: a failed chain
+        // leaves no trace (a lone transfer's refusal would be remembered by its
+        // id), which the wallet retry below relies on.
+        debug_assert!(n >= 2, "invariant: a settlement is a linked chain");
         for t in self.batch.iter_mut().take(n - 1) {
             *t = t.linked();
         }
