@@ -866,17 +866,31 @@ impl Broker {
         intent: &OrderIntent,
         fees: Option<OrderFees>,
     ) -> Result<Approval, RiskReject> {
-        let mut market = self.market(i).unwrap_or(Market {
-            base: AssetId(0),
-            quote: AssetId(0),
-            scale: UnitScale { base_per_lot: 1, quote_per_tick_lot: 1 },
-            risk: InstrumentRisk::default(),
-            last_trade: None,
-        });
+        // Read in place, not copied (~150 bytes per place and amend); the
+        // stand-in for an unknown market is built only when needed.
+        let unknown;
+        let market = match self.markets.get(i.0 as usize) {
+            Some(m) => m,
+            None => {
+                unknown = Market {
+                    base: AssetId(0),
+                    quote: AssetId(0),
+                    scale: UnitScale { base_per_lot: 1, quote_per_tick_lot: 1 },
+                    risk: InstrumentRisk::default(),
+                    last_trade: None,
+                };
+                &unknown
+            }
+        };
         // An amend is checked and held at the order's own fee rates.
-        if let Some(f) = fees {
-            market.risk = f.applied_to(&market.risk);
-        }
+        let amend_risk;
+        let risk = match fees {
+            Some(f) => {
+                amend_risk = f.applied_to(&market.risk);
+                &amend_risk
+            }
+            None => &market.risk,
+        };
         let spec = self.engine.instrument(i).map(|x| (x.spec.status, x.spec.min_qty, x.spec.max_qty));
         let (open, min_qty, max_qty) =
             spec.map_or((false, Lots(1), Lots(0)), |(status, min, max)| (status == TradingStatus::Open, min, max));
@@ -894,7 +908,7 @@ impl Broker {
         }
         let view = RiskView {
             instrument_open: open,
-            risk: &market.risk,
+            risk,
             min_qty,
             max_qty,
             scale: &market.scale,
