@@ -379,6 +379,17 @@ impl Out<'_> {
     }
 }
 
+/// The posting kind of a settlement transfer: posts, re-holds and singles.
+fn settlement_kind(t: &Transfer) -> PostingKind {
+    if t.flags.contains(brokerx_ledger::TransferFlags::POST_PENDING) {
+        PostingKind::Post
+    } else if t.flags.contains(brokerx_ledger::TransferFlags::PENDING) {
+        PostingKind::Hold
+    } else {
+        PostingKind::Single
+    }
+}
+
 /// The Broker's transfer ids count up from here (`next_transfer` starts at 1).
 const FIRST_TRANSFER_ID: u128 = (1 << 64) | 1;
 
@@ -764,31 +775,41 @@ impl Broker {
         status
     }
 
-    /// Submits `self.batch` (a linked chain or singles); emits a posting per applied
-    /// transfer. Returns the first non-ok status, or ok.
-    fn submit_batch(
-        &mut self,
-        order_id: Option<OrderId>,
-        trade_id: Option<TradeId>,
-        o: &mut Out<'_>,
-        kind_of: impl Fn(&Transfer) -> PostingKind,
-    ) -> TransferStatus {
+    /// Submits `self.batch`, the linked chain that settles `trade_id`. A chain
+    /// applies whole or not at all, so on success every transfer in it gets its
+    /// posting, in batch order, written in one extend (no per-transfer results
+    /// walk or capacity check). Returns the first non-ok status, or ok.
+    fn submit_settlement(&mut self, trade_id: TradeId, o: &mut Out<'_>) -> TransferStatus {
         let mut results = std::mem::take(&mut self.results);
         let status = match self.ledger.submit(LedgerTs(self.now.0), &self.batch, &mut results) {
             Err(_) => TransferStatus::LinkedEventFailed,
-            Ok(()) => {
-                let mut first_bad = TransferStatus::Ok;
-                for (t, r) in self.batch.iter().zip(&results) {
-                    if r.status == TransferStatus::Ok {
-                        o.emit(BrokerEventKind::Posting(self.posting(t, kind_of(t), order_id, trade_id)));
-                    } else if first_bad == TransferStatus::Ok {
-                        first_bad = r.status;
-                    }
-                }
-                first_bad
-            }
+            Ok(()) => results.iter().map(|r| r.status).find(|s| *s != TransferStatus::Ok).unwrap_or(TransferStatus::Ok),
         };
         self.results = results;
+        if status == TransferStatus::Ok {
+            // Settlement names both accounts of every transfer and voids nothing,
+            // so a posting is its transfer as built: `posting`'s look-ups never apply.
+            debug_assert!(
+                self.batch.iter().all(|t| t.debit_account.asset.0 != 0 && t.credit_account.asset.0 != 0),
+                "invariant: a settlement transfer names its accounts"
+            );
+            let (ts, correlation_id) = (o.ts, o.correlation_id);
+            o.events.extend(self.batch.iter().map(|t| BrokerEvent {
+                seq: 0,
+                ts,
+                correlation_id,
+                kind: BrokerEventKind::Posting(Posting {
+                    transfer_id: t.id,
+                    kind: settlement_kind(t),
+                    code: t.code,
+                    debit: t.debit_account,
+                    credit: t.credit_account,
+                    amount: t.amount.minor(),
+                    order_id: None,
+                    trade_id: Some(trade_id),
+                }),
+            }));
+        }
         status
     }
 
@@ -845,17 +866,31 @@ impl Broker {
         intent: &OrderIntent,
         fees: Option<OrderFees>,
     ) -> Result<Approval, RiskReject> {
-        let mut market = self.market(i).unwrap_or(Market {
-            base: AssetId(0),
-            quote: AssetId(0),
-            scale: UnitScale { base_per_lot: 1, quote_per_tick_lot: 1 },
-            risk: InstrumentRisk::default(),
-            last_trade: None,
-        });
+        // Read in place, not copied (~150 bytes per place and amend); the
+        // stand-in for an unknown market is built only when needed.
+        let unknown;
+        let market = match self.markets.get(i.0 as usize) {
+            Some(m) => m,
+            None => {
+                unknown = Market {
+                    base: AssetId(0),
+                    quote: AssetId(0),
+                    scale: UnitScale { base_per_lot: 1, quote_per_tick_lot: 1 },
+                    risk: InstrumentRisk::default(),
+                    last_trade: None,
+                };
+                &unknown
+            }
+        };
         // An amend is checked and held at the order's own fee rates.
-        if let Some(f) = fees {
-            market.risk = f.applied_to(&market.risk);
-        }
+        let amend_risk;
+        let risk = match fees {
+            Some(f) => {
+                amend_risk = f.applied_to(&market.risk);
+                &amend_risk
+            }
+            None => &market.risk,
+        };
         let spec = self.engine.instrument(i).map(|x| (x.spec.status, x.spec.min_qty, x.spec.max_qty));
         let (open, min_qty, max_qty) =
             spec.map_or((false, Lots(1), Lots(0)), |(status, min, max)| (status == TradingStatus::Open, min, max));
@@ -873,7 +908,7 @@ impl Broker {
         }
         let view = RiskView {
             instrument_open: open,
-            risk: &market.risk,
+            risk,
             min_qty,
             max_qty,
             scale: &market.scale,
@@ -1248,8 +1283,14 @@ impl Broker {
         let code = TransferCode::TRADE_SETTLEMENT;
         let data = u128::from(trade_id.0);
         self.batch.clear();
+        // Each post names its hold's accounts (as `on_hold` would), so every
+        // transfer of the chain names both of its accounts: its posting is the
+        // transfer as built (see `submit_settlement`).
         let post = Transfer::post(post_buy, b.hold_id, Amount::from_minor(notional + buyer_fee), code);
-        self.batch.push(self.on_hold(&b, post.with_user_data(data)));
+        self.batch.push(
+            Transfer { debit_account: wallet(b.account, m.quote), credit_account: escrow_q, ..post }
+                .with_user_data(data),
+        );
         if let Some((id, h)) = rehold_buy {
             self.batch.push(
                 Transfer::pending(
@@ -1264,7 +1305,10 @@ impl Broker {
             );
         }
         let post = Transfer::post(post_sell, s.hold_id, Amount::from_minor(base), code);
-        self.batch.push(self.on_hold(&s, post.with_user_data(data)));
+        self.batch.push(
+            Transfer { debit_account: wallet(s.account, m.base), credit_account: escrow_b, ..post }
+                .with_user_data(data),
+        );
         if let Some((id, h)) = rehold_sell {
             self.batch.push(
                 Transfer::pending(
@@ -1314,16 +1358,7 @@ impl Broker {
         for t in self.batch.iter_mut().take(n - 1) {
             *t = t.linked();
         }
-        let kind_of = |t: &Transfer| {
-            if t.flags.contains(brokerx_ledger::TransferFlags::POST_PENDING) {
-                PostingKind::Post
-            } else if t.flags.contains(brokerx_ledger::TransferFlags::PENDING) {
-                PostingKind::Hold
-            } else {
-                PostingKind::Single
-            }
-        };
-        let mut status = self.submit_batch(None, Some(trade_id), o, kind_of);
+        let mut status = self.submit_settlement(trade_id, o);
         if status != TransferStatus::Ok {
             // Most likely a client's first proceeds in an asset it has no wallet
             // for. A failed chain leaves no trace, so creating the wallets now and
@@ -1331,7 +1366,7 @@ impl Broker {
             // only here spares every fill two account lookups.
             self.ensure_wallet(b.account, m.base);
             self.ensure_wallet(s.account, m.quote);
-            status = self.submit_batch(None, Some(trade_id), o, kind_of);
+            status = self.submit_settlement(trade_id, o);
         }
         if status != TransferStatus::Ok {
             debug_assert!(false, "invariant: settlement never fails ({status:?})");

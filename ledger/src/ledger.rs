@@ -215,6 +215,15 @@ fn balances_take(da: &Account, ca: &Account, amount: u128) -> Result<(), Transfe
     Ok(())
 }
 
+/// A refusal, out of line and cold: the compiler then treats the path that
+/// applies a transfer as the likely one, lays it out straight and inlines
+/// into it (the journal push among others).
+#[cold]
+#[inline(never)]
+fn refuse(status: TransferStatus) -> TransferStatus {
+    status
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 struct DailyUsage {
     day: u64,
@@ -776,13 +785,13 @@ impl Ledger {
 
     fn apply_one(&mut self, now: Timestamp, t: &Transfer, in_chain: bool) -> TransferStatus {
         if t.id.0 == 0 {
-            return TransferStatus::IdMustNotBeZero;
+            return refuse(TransferStatus::IdMustNotBeZero);
         }
         // More than one phase bit set: clearing the lowest one leaves some.
         // A bit trick, not a count over the four flags (~10 Ir per transfer).
         let phase_bits = t.flags.0 & PHASE_MASK;
         if phase_bits & phase_bits.wrapping_sub(1) != 0 {
-            return TransferStatus::FlagsAreMutuallyExclusive;
+            return refuse(TransferStatus::FlagsAreMutuallyExclusive);
         }
         let phase = Phase::of(t.flags);
         if let Some(record) = self.id_get(t.id) {
@@ -818,7 +827,7 @@ impl Ledger {
 
     fn compare_existing(&self, entry: u32, t: &Transfer) -> TransferStatus {
         let Some(rec) = self.journal.get(entry as usize).and_then(JournalEntry::transfer) else {
-            return TransferStatus::IdAlreadyFailed;
+            return refuse(TransferStatus::IdAlreadyFailed);
         };
         let old = rec.as_submitted();
         if old.flags != t.flags {
@@ -846,69 +855,73 @@ impl Ledger {
     fn create(&mut self, now: Timestamp, t: &Transfer, phase: Phase, in_chain: bool) -> TransferStatus {
         use TransferStatus as S;
         if t.pending_id.0 != 0 {
-            return S::PendingIdMustBeZero;
+            return refuse(S::PendingIdMustBeZero);
         }
         if phase == Phase::Single && t.timeout_ns != 0 {
-            return S::TimeoutReservedForPendingTransfer;
+            return refuse(S::TimeoutReservedForPendingTransfer);
         }
         if t.code.0 == 0 {
-            return S::CodeMustNotBeZero;
+            return refuse(S::CodeMustNotBeZero);
         }
         if t.amount.is_zero() {
-            return S::AmountMustNotBeZero;
+            return refuse(S::AmountMustNotBeZero);
         }
         if t.debit_account == t.credit_account {
-            return S::AccountsMustBeDifferent;
+            return refuse(S::AccountsMustBeDifferent);
         }
         let asset = t.debit_account.asset;
         if asset != t.credit_account.asset {
-            return S::AssetMismatch;
+            return refuse(S::AssetMismatch);
         }
         let policy = &self.config.policy;
         if !policy.transfer_limits.is_empty() {
             if let Some(limit) = policy.transfer_limit(t.code, asset) {
                 if t.amount > limit {
-                    return S::ExceedsTransferLimit;
+                    return refuse(S::ExceedsTransferLimit);
                 }
             }
         }
         // Every account's asset exists, so a missing asset shows as a missing
         // debit account; only then is the asset looked up, for the status.
         let Some(debit) = self.account_index.get(t.debit_account) else {
-            return if self.asset_index.contains_key(&asset) { S::DebitAccountNotFound } else { S::AssetNotFound };
+            return refuse(if self.asset_index.contains_key(&asset) {
+                S::DebitAccountNotFound
+            } else {
+                S::AssetNotFound
+            });
         };
         let Some(credit) = self.account_index.get(t.credit_account) else {
-            return S::CreditAccountNotFound;
+            return refuse(S::CreditAccountNotFound);
         };
         let has_daily = !self.config.policy.daily_limits.is_empty();
         if has_daily && self.daily_exceeded(now, t, debit, credit) {
-            return S::ExceedsDailyLimit;
+            return refuse(S::ExceedsDailyLimit);
         }
         let (Some(da), Some(ca)) = (self.accounts.get(debit as usize), self.accounts.get(credit as usize)) else {
-            return S::DebitAccountNotFound;
+            return refuse(S::DebitAccountNotFound);
         };
         let asset_idx = da.asset_idx;
         let Some(&totals) = self.asset_totals.get(asset_idx as usize) else {
-            return S::AssetNotFound;
+            return refuse(S::AssetNotFound);
         };
         let amount = t.amount.minor();
         let mut new_totals = totals;
         if phase == Phase::Pending {
             match totals.pending.checked_add(t.amount) {
                 Some(p) if p <= Amount::MAX => new_totals.pending = p,
-                _ => return S::OverflowPending,
+                _ => return refuse(S::OverflowPending),
             }
         } else {
             match totals.posted.checked_add(t.amount) {
                 Some(p) if p <= Amount::MAX => new_totals.posted = p,
-                _ => return S::OverflowPosted,
+                _ => return refuse(S::OverflowPosted),
             }
         }
         if let Err(status) = balances_take(da, ca, amount) {
-            return status;
+            return refuse(status);
         }
         if !self.has_room() {
-            return S::LedgerFull;
+            return refuse(S::LedgerFull);
         }
 
         // Mutate.
@@ -1038,56 +1051,56 @@ impl Ledger {
     fn resolve(&mut self, now: Timestamp, t: &Transfer, phase: Phase, in_chain: bool) -> TransferStatus {
         use TransferStatus as S;
         if t.pending_id.0 == 0 {
-            return S::PendingIdMustNotBeZero;
+            return refuse(S::PendingIdMustNotBeZero);
         }
         if t.pending_id == t.id {
-            return S::PendingIdMustBeDifferent;
+            return refuse(S::PendingIdMustBeDifferent);
         }
         if t.timeout_ns != 0 {
-            return S::TimeoutReservedForPendingTransfer;
+            return refuse(S::TimeoutReservedForPendingTransfer);
         }
         if t.code.0 == 0 {
-            return S::CodeMustNotBeZero;
+            return refuse(S::CodeMustNotBeZero);
         }
         if matches!(phase, Phase::Post | Phase::Resize) && t.amount.is_zero() {
-            return S::AmountMustNotBeZero;
+            return refuse(S::AmountMustNotBeZero);
         }
         if phase == Phase::Void && !t.amount.is_zero() {
-            return S::VoidAmountMustBeZero;
+            return refuse(S::VoidAmountMustBeZero);
         }
         let debit_set = !t.debit_account.is_unset();
         let credit_set = !t.credit_account.is_unset();
         if debit_set && credit_set {
             if t.debit_account == t.credit_account {
-                return S::AccountsMustBeDifferent;
+                return refuse(S::AccountsMustBeDifferent);
             }
             if t.debit_account.asset != t.credit_account.asset {
-                return S::AssetMismatch;
+                return refuse(S::AssetMismatch);
             }
         }
         let hold_idx = match self.id_get(t.pending_id) {
-            None | Some(IdRecord::Refused) => return S::PendingTransferNotFound,
-            Some(IdRecord::Applied { hold, .. }) if hold == NO_HOLD => return S::PendingTransferNotPending,
+            None | Some(IdRecord::Refused) => return refuse(S::PendingTransferNotFound),
+            Some(IdRecord::Applied { hold, .. }) if hold == NO_HOLD => return refuse(S::PendingTransferNotPending),
             Some(IdRecord::Applied { hold, .. }) => hold,
         };
         let Some(hold) = self.holds.get(hold_idx as usize).copied() else {
-            return S::PendingTransferNotFound;
+            return refuse(S::PendingTransferNotFound);
         };
         let (Some(da), Some(ca)) = (self.accounts.get(hold.debit as usize), self.accounts.get(hold.credit as usize))
         else {
-            return S::PendingTransferNotFound;
+            return refuse(S::PendingTransferNotFound);
         };
         if debit_set && t.debit_account != da.spec.key {
-            return S::PendingTransferHasDifferentDebitAccount;
+            return refuse(S::PendingTransferHasDifferentDebitAccount);
         }
         if credit_set && t.credit_account != ca.spec.key {
-            return S::PendingTransferHasDifferentCreditAccount;
+            return refuse(S::PendingTransferHasDifferentCreditAccount);
         }
         match hold.state {
             HoldState::Pending => {}
-            HoldState::Posted => return S::PendingTransferAlreadyPosted,
-            HoldState::Voided => return S::PendingTransferAlreadyVoided,
-            HoldState::Expired => return S::PendingTransferExpired,
+            HoldState::Posted => return refuse(S::PendingTransferAlreadyPosted),
+            HoldState::Voided => return refuse(S::PendingTransferAlreadyVoided),
+            HoldState::Expired => return refuse(S::PendingTransferExpired),
         }
         let (debit_key, credit_key) = (da.spec.key, ca.spec.key);
         let asset_idx = da.asset_idx;
@@ -1107,19 +1120,19 @@ impl Ledger {
         }
         let posted = if phase == Phase::Post { t.amount } else { Amount::ZERO };
         if posted > hold.amount {
-            return S::PostAmountExceedsPending;
+            return refuse(S::PostAmountExceedsPending);
         }
         let Some(totals) = self.asset_totals.get(asset_idx as usize).copied() else {
-            return S::AssetNotFound;
+            return refuse(S::AssetNotFound);
         };
         let mut new_totals = totals;
         match totals.posted.checked_add(posted) {
             Some(p) if p <= Amount::MAX => new_totals.posted = p,
-            _ => return S::OverflowPosted,
+            _ => return refuse(S::OverflowPosted),
         }
         new_totals.pending = totals.pending.checked_sub(hold.amount).unwrap_or(Amount::ZERO);
         if !self.has_room() {
-            return S::LedgerFull;
+            return refuse(S::LedgerFull);
         }
 
         // Mutate.
