@@ -115,12 +115,24 @@ fn main() {
     // warms, replays the first k measured commands once and exits, so
     // `valgrind --tool=cachegrind` at two values of k gives instructions per command.
     if let Some(k) = std::env::var("BROKERX_REPLAY_ONLY").ok().and_then(|v| v.parse::<usize>().ok()) {
+        // `BROKERX_GOLDEN=1` also hashes every event and the final state, to
+        // show that a change to the settlement path changed no output.
+        let golden = std::env::var("BROKERX_GOLDEN").is_ok_and(|v| v == "1");
+        let mut events_hash: u64 = 0xcbf29ce484222325;
         let (mut b, mut out) = setup(accounts, w.commands.len());
         for c in warm.iter().chain(measured.iter().take(k)) {
             out.clear();
             let _ = black_box(b.apply(c, &mut out));
+            if golden {
+                for byte in out.iter().flat_map(|e| format!("{e:?}").into_bytes()) {
+                    events_hash = (events_hash ^ u64::from(byte)).wrapping_mul(0x100000001b3);
+                }
+            }
         }
         println!("replayed {} measured commands; last seq {}", k.min(measured.len()), b.last_seq());
+        if golden {
+            println!("golden: events {events_hash:016x}, state {:016x}", b.state_hash());
+        }
         return;
     }
 
