@@ -29,6 +29,13 @@ fn rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// Minor page faults of this process so far (`minflt`, field 10 of /proc/self/stat).
+fn minor_faults() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after_name = stat.rsplit(')').next().unwrap_or("");
+    after_name.split_whitespace().nth(7).and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+
 fn spec(i: u64) -> OrderSpec {
     OrderSpec {
         account: AccountId(i % 10_000),
@@ -49,6 +56,7 @@ fn scatter(i: u64) -> u64 {
 fn timed_pass(name: &str, reg: &mut SagaRegistry, now: Timestamp, input: impl Fn(SagaId) -> OrderInput) {
     let mut hist = Histogram::<u64>::new_with_bounds(1, 100_000_000, 3).unwrap();
     let mut out: Vec<Action> = Vec::with_capacity(8);
+    let faults = minor_faults();
     let pass = Instant::now();
     for i in 0..SAGAS {
         let id = SagaId(scatter(i));
@@ -61,12 +69,14 @@ fn timed_pass(name: &str, reg: &mut SagaRegistry, now: Timestamp, input: impl Fn
     }
     let total = pass.elapsed();
     println!(
-        "{name:<34} p50 {:>6} ns  p99 {:>6} ns  p99.9 {:>7} ns  max {:>9} ns  mean(incl. timer) {:>6} ns",
+        "{name:<34} p50 {:>6} ns  p99 {:>6} ns  p99.9 {:>7} ns  max {:>9} ns  mean(incl. timer) {:>6} ns  page faults {:.2} %",
         hist.value_at_quantile(0.50),
         hist.value_at_quantile(0.99),
         hist.value_at_quantile(0.999),
         hist.max(),
         total.as_nanos() / u128::from(SAGAS),
+        // Minor faults per step: the heap growing into fresh pages.
+        100.0 * (minor_faults() - faults) as f64 / SAGAS as f64,
     );
 }
 
