@@ -835,7 +835,7 @@ impl Broker {
         };
         // A void reports the amount it released.
         let amount = if t.flags.contains(brokerx_ledger::TransferFlags::VOID_PENDING) {
-            self.ledger.hold(t.pending_id).map_or(0, |h| h.amount.minor())
+            self.ledger.hold_amount(t.pending_id).map_or(0, Amount::minor)
         } else {
             t.amount.minor()
         };

@@ -1358,19 +1358,29 @@ impl Ledger {
     /// The hold created by pending transfer `id`, in whatever state.
     #[must_use]
     pub fn hold(&self, id: TransferId) -> Option<HoldView> {
-        match self.id_get(id) {
-            Some(IdRecord::Applied { hold, .. }) if hold != NO_HOLD => {
-                self.holds.get(hold as usize).map(|h| self.hold_view(h))
-            }
-            _ => None,
-        }
+        self.hold_record(id).map(|h| self.hold_view(h))
     }
 
     /// The amount still reserved by hold `id` (zero once resolved; `None` if
     /// `id` is not a pending transfer).
     #[must_use]
     pub fn pending_amount(&self, id: TransferId) -> Option<Amount> {
-        self.hold(id).map(|h| h.pending_amount())
+        self.hold_record(id).map(|h| if h.state == HoldState::Pending { h.amount } else { Amount::ZERO })
+    }
+
+    /// The amount of hold `id` in whatever state (what a void released; `None`
+    /// if `id` is not a pending transfer): [`Ledger::hold`]'s `amount` without
+    /// building the whole view.
+    #[must_use]
+    pub fn hold_amount(&self, id: TransferId) -> Option<Amount> {
+        self.hold_record(id).map(|h| h.amount)
+    }
+
+    fn hold_record(&self, id: TransferId) -> Option<&Hold> {
+        match self.id_get(id) {
+            Some(IdRecord::Applied { hold, .. }) if hold != NO_HOLD => self.holds.get(hold as usize),
+            _ => None,
+        }
     }
 
     /// Open holds on either side of `key`, oldest first.

@@ -461,6 +461,9 @@ fn partial_post_settles_part_and_releases_the_rest() {
     assert_eq!(hold.posted_amount, amt(120));
     assert_eq!(hold.resolved_by, Some(id(11)));
     assert_eq!(hold.pending_amount(), Amount::ZERO);
+    assert_eq!(f.ledger.pending_amount(id(10)), Some(Amount::ZERO));
+    assert_eq!(f.ledger.hold_amount(id(10)), Some(amt(300)));
+    assert_eq!(f.ledger.hold_amount(id(11)), None);
     assert!(f.ledger.holds_of(ALICE).is_empty());
 }
 
