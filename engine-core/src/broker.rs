@@ -27,7 +27,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use brokerx_ledger::{
     AccountKey, AccountSpec, Amount, AssetId, AssetSpec, Ledger, LedgerConfig, LedgerError, LedgerSnapshot, OwnerId,
-    Timestamp as LedgerTs, Transfer, TransferCode, TransferId, TransferResult, TransferStatus,
+    Timestamp as LedgerTs, Transfer, TransferCode, TransferId, TransferStatus,
 };
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -363,7 +363,6 @@ pub struct Broker {
     // Reused buffers: steady state allocates nothing for them.
     engine_events: Vec<Event>,
     batch: Vec<Transfer>,
-    results: Vec<TransferResult>,
 }
 
 /// Collects events for one command; numbered at the end.
@@ -432,7 +431,6 @@ impl Broker {
             now: Timestamp(0),
             engine_events: Vec::with_capacity(256),
             batch: Vec::with_capacity(16),
-            results: Vec::with_capacity(16),
         }
     }
 
@@ -778,14 +776,11 @@ impl Broker {
     /// Submits `self.batch`, the linked chain that settles `trade_id`. A chain
     /// applies whole or not at all, so on success every transfer in it gets its
     /// posting, in batch order, written in one extend (no per-transfer results
-    /// walk or capacity check). Returns the first non-ok status, or ok.
+    /// walk or capacity check). Returns the first non-ok status, or ok; the
+    /// ledger's `submit_chain` works it out without a results vector.
     fn submit_settlement(&mut self, trade_id: TradeId, o: &mut Out<'_>) -> TransferStatus {
-        let mut results = std::mem::take(&mut self.results);
-        let status = match self.ledger.submit(LedgerTs(self.now.0), &self.batch, &mut results) {
-            Err(_) => TransferStatus::LinkedEventFailed,
-            Ok(()) => results.iter().map(|r| r.status).find(|s| *s != TransferStatus::Ok).unwrap_or(TransferStatus::Ok),
-        };
-        self.results = results;
+        let status =
+            self.ledger.submit_chain(LedgerTs(self.now.0), &self.batch).unwrap_or(TransferStatus::LinkedEventFailed);
         if status == TransferStatus::Ok {
             // Settlement names both accounts of every transfer and voids nothing,
             // so a posting is its transfer as built: `posting`'s look-ups never apply.
