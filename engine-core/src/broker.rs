@@ -27,7 +27,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use brokerx_ledger::{
     AccountKey, AccountSpec, Amount, AssetId, AssetSpec, Ledger, LedgerConfig, LedgerError, LedgerSnapshot, OwnerId,
-    Timestamp as LedgerTs, Transfer, TransferCode, TransferId, TransferResult, TransferStatus,
+    Timestamp as LedgerTs, Transfer, TransferCode, TransferId, TransferStatus,
 };
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -363,7 +363,6 @@ pub struct Broker {
     // Reused buffers: steady state allocates nothing for them.
     engine_events: Vec<Event>,
     batch: Vec<Transfer>,
-    results: Vec<TransferResult>,
 }
 
 /// Collects events for one command; numbered at the end.
@@ -377,16 +376,29 @@ impl Out<'_> {
     fn emit(&mut self, kind: BrokerEventKind) {
         self.events.push(BrokerEvent { seq: 0, ts: self.ts, correlation_id: self.correlation_id, kind });
     }
-}
 
-/// The posting kind of a settlement transfer: posts, re-holds and singles.
-fn settlement_kind(t: &Transfer) -> PostingKind {
-    if t.flags.contains(brokerx_ledger::TransferFlags::POST_PENDING) {
-        PostingKind::Post
-    } else if t.flags.contains(brokerx_ledger::TransferFlags::PENDING) {
-        PostingKind::Hold
-    } else {
-        PostingKind::Single
+    /// Adds a settlement transfer to `batch` and its posting to the events, as
+    /// it is built: a chain applies whole or not at all, so the postings are
+    /// taken back only if it fails for good. A settlement names both accounts
+    /// of every transfer and voids nothing, so its posting is the transfer as
+    /// built (`posting`'s look-ups never apply), and written here it costs no
+    /// second pass over the batch.
+    fn settlement(&mut self, batch: &mut Vec<Transfer>, t: Transfer, kind: PostingKind, trade_id: TradeId) {
+        debug_assert!(
+            t.debit_account.asset.0 != 0 && t.credit_account.asset.0 != 0,
+            "invariant: a settlement transfer names its accounts"
+        );
+        self.emit(BrokerEventKind::Posting(Posting {
+            transfer_id: t.id,
+            kind,
+            code: t.code,
+            debit: t.debit_account,
+            credit: t.credit_account,
+            amount: t.amount.minor(),
+            order_id: None,
+            trade_id: Some(trade_id),
+        }));
+        batch.push(t);
     }
 }
 
@@ -432,7 +444,6 @@ impl Broker {
             now: Timestamp(0),
             engine_events: Vec::with_capacity(256),
             batch: Vec::with_capacity(16),
-            results: Vec::with_capacity(16),
         }
     }
 
@@ -775,42 +786,11 @@ impl Broker {
         status
     }
 
-    /// Submits `self.batch`, the linked chain that settles `trade_id`. A chain
-    /// applies whole or not at all, so on success every transfer in it gets its
-    /// posting, in batch order, written in one extend (no per-transfer results
-    /// walk or capacity check). Returns the first non-ok status, or ok.
-    fn submit_settlement(&mut self, trade_id: TradeId, o: &mut Out<'_>) -> TransferStatus {
-        let mut results = std::mem::take(&mut self.results);
-        let status = match self.ledger.submit(LedgerTs(self.now.0), &self.batch, &mut results) {
-            Err(_) => TransferStatus::LinkedEventFailed,
-            Ok(()) => results.iter().map(|r| r.status).find(|s| *s != TransferStatus::Ok).unwrap_or(TransferStatus::Ok),
-        };
-        self.results = results;
-        if status == TransferStatus::Ok {
-            // Settlement names both accounts of every transfer and voids nothing,
-            // so a posting is its transfer as built: `posting`'s look-ups never apply.
-            debug_assert!(
-                self.batch.iter().all(|t| t.debit_account.asset.0 != 0 && t.credit_account.asset.0 != 0),
-                "invariant: a settlement transfer names its accounts"
-            );
-            let (ts, correlation_id) = (o.ts, o.correlation_id);
-            o.events.extend(self.batch.iter().map(|t| BrokerEvent {
-                seq: 0,
-                ts,
-                correlation_id,
-                kind: BrokerEventKind::Posting(Posting {
-                    transfer_id: t.id,
-                    kind: settlement_kind(t),
-                    code: t.code,
-                    debit: t.debit_account,
-                    credit: t.credit_account,
-                    amount: t.amount.minor(),
-                    order_id: None,
-                    trade_id: Some(trade_id),
-                }),
-            }));
-        }
-        status
+    /// Submits `self.batch`, the linked chain that settles a trade: applied
+    /// whole or not at all. Returns the first non-ok status, or ok; the
+    /// ledger's `submit_chain` works it out without a results vector.
+    fn submit_settlement(&mut self) -> TransferStatus {
+        self.ledger.submit_chain(LedgerTs(self.now.0), &self.batch).unwrap_or(TransferStatus::LinkedEventFailed)
     }
 
     /// The posting event of a transfer the ledger just applied.
@@ -835,7 +815,7 @@ impl Broker {
         };
         // A void reports the amount it released.
         let amount = if t.flags.contains(brokerx_ledger::TransferFlags::VOID_PENDING) {
-            self.ledger.hold(t.pending_id).map_or(0, |h| h.amount.minor())
+            self.ledger.hold_amount(t.pending_id).map_or(0, Amount::minor)
         } else {
             t.amount.minor()
         };
@@ -1285,14 +1265,19 @@ impl Broker {
         self.batch.clear();
         // Each post names its hold's accounts (as `on_hold` would), so every
         // transfer of the chain names both of its accounts: its posting is the
-        // transfer as built (see `submit_settlement`).
+        // transfer as built (see `Out::settlement`).
+        let events_len = o.events.len();
         let post = Transfer::post(post_buy, b.hold_id, Amount::from_minor(notional + buyer_fee), code);
-        self.batch.push(
+        o.settlement(
+            &mut self.batch,
             Transfer { debit_account: wallet(b.account, m.quote), credit_account: escrow_q, ..post }
                 .with_user_data(data),
+            PostingKind::Post,
+            trade_id,
         );
         if let Some((id, h)) = rehold_buy {
-            self.batch.push(
+            o.settlement(
+                &mut self.batch,
                 Transfer::pending(
                     id,
                     wallet(b.account, m.quote),
@@ -1302,15 +1287,21 @@ impl Broker {
                     0,
                 )
                 .with_user_data(u128::from(buyer.0)),
+                PostingKind::Hold,
+                trade_id,
             );
         }
         let post = Transfer::post(post_sell, s.hold_id, Amount::from_minor(base), code);
-        self.batch.push(
+        o.settlement(
+            &mut self.batch,
             Transfer { debit_account: wallet(s.account, m.base), credit_account: escrow_b, ..post }
                 .with_user_data(data),
+            PostingKind::Post,
+            trade_id,
         );
         if let Some((id, h)) = rehold_sell {
-            self.batch.push(
+            o.settlement(
+                &mut self.batch,
                 Transfer::pending(
                     id,
                     wallet(s.account, m.base),
@@ -1320,10 +1311,13 @@ impl Broker {
                     0,
                 )
                 .with_user_data(u128::from(seller.0)),
+                PostingKind::Hold,
+                trade_id,
             );
         }
         if let Some(id) = pay_seller {
-            self.batch.push(
+            o.settlement(
+                &mut self.batch,
                 Transfer::single(
                     id,
                     escrow_q,
@@ -1332,14 +1326,20 @@ impl Broker {
                     code,
                 )
                 .with_user_data(data),
+                PostingKind::Single,
+                trade_id,
             );
         }
-        self.batch.push(
+        o.settlement(
+            &mut self.batch,
             Transfer::single(deliver, escrow_b, wallet(b.account, m.base), Amount::from_minor(base), code)
                 .with_user_data(data),
+            PostingKind::Single,
+            trade_id,
         );
         if let Some(id) = fee_id {
-            self.batch.push(
+            o.settlement(
+                &mut self.batch,
                 Transfer::single(
                     id,
                     escrow_q,
@@ -1348,6 +1348,8 @@ impl Broker {
                     TransferCode::FEE,
                 )
                 .with_user_data(data),
+                PostingKind::Single,
+                trade_id,
             );
         }
         let n = self.batch.len();
@@ -1358,7 +1360,7 @@ impl Broker {
         for t in self.batch.iter_mut().take(n - 1) {
             *t = t.linked();
         }
-        let mut status = self.submit_settlement(trade_id, o);
+        let mut status = self.submit_settlement();
         if status != TransferStatus::Ok {
             // Most likely a client's first proceeds in an asset it has no wallet
             // for. A failed chain leaves no trace, so creating the wallets now and
@@ -1366,10 +1368,11 @@ impl Broker {
             // only here spares every fill two account lookups.
             self.ensure_wallet(b.account, m.base);
             self.ensure_wallet(s.account, m.quote);
-            status = self.submit_settlement(trade_id, o);
+            status = self.submit_settlement();
         }
         if status != TransferStatus::Ok {
             debug_assert!(false, "invariant: settlement never fails ({status:?})");
+            o.events.truncate(events_len);
             return o.emit(BrokerEventKind::SettlementFailed { trade_id, status });
         }
         if let (Some((id, h)), Some(r)) = (rehold_buy, self.funds.get_mut(&buyer)) {

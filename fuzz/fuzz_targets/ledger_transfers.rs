@@ -1,14 +1,16 @@
 //! Fuzzes the ledger with random operations and edge-biased amounts.
 //!
 //! Asserts: no panic; `check_invariants()` after every operation; a failed
-//! `submit` (time going backwards) changes nothing; replaying the journal
-//! and restoring a snapshot reproduce the state hash.
+//! `submit` (time going backwards) changes nothing; `submit_chain` of the
+//! same batch reports `submit`'s first non-ok status and leaves the same
+//! state; replaying the journal and restoring a snapshot reproduce the state
+//! hash.
 #![no_main]
 
 use arbitrary::Arbitrary;
 use brokerx_ledger::{
     AccountKey, AccountSpec, Amount, AssetId, AssetSpec, Ledger, LedgerConfig, Policy, Timestamp,
-    Transfer, TransferCode, TransferFlags, TransferId, TransferLimit,
+    Transfer, TransferCode, TransferFlags, TransferId, TransferLimit, TransferStatus,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -137,8 +139,15 @@ fuzz_target!(|ops: Vec<Op>| {
                     assert_eq!(before, ledger.state_hash());
                 } else {
                     now += u64::from(*dt % 8);
+                    let mut by_chain = ledger.clone();
                     ledger.submit(Timestamp(now), &batch, &mut out).unwrap();
                     assert_eq!(out.len(), batch.len());
+                    // `submit_chain` reports the first non-ok status and leaves the same state.
+                    let first = out.iter().map(|r| r.status).find(|s| *s != TransferStatus::Ok);
+                    let status = by_chain.submit_chain(Timestamp(now), &batch).unwrap();
+                    assert_eq!(status, first.unwrap_or(TransferStatus::Ok));
+                    assert_eq!(by_chain.state_hash(), ledger.state_hash());
+                    assert_eq!(by_chain.journal(), ledger.journal());
                 }
             }
             Op::OnTime { dt } => {

@@ -563,6 +563,54 @@ impl Ledger {
         Ok(())
     }
 
+    /// [`Ledger::submit`] of `chain`, returning only the first status that is
+    /// not ok among the results it would write (ok if there is none), without
+    /// an output vector: for a caller that only needs to know whether a linked
+    /// chain applied, and if not, why.
+    ///
+    /// Fast when `chain` is exactly one linked chain (every transfer but the
+    /// last flagged `linked`, the last not); any other batch is applied as
+    /// `submit` applies it, through a results vector of its own. As in `submit`,
+    /// a failed chain reports the refused transfer's status if it is the first
+    /// transfer, else `linked_event_failed`.
+    ///
+    /// # Errors
+    /// [`LedgerError::TimeWentBackwards`]; nothing is applied then.
+    pub fn submit_chain(&mut self, now: Timestamp, chain: &[Transfer]) -> Result<TransferStatus, LedgerError> {
+        let one_chain = match chain.split_last() {
+            Some((last, init)) => !init.is_empty() && !last.is_linked() && init.iter().all(Transfer::is_linked),
+            None => false,
+        };
+        if !one_chain {
+            return self.submit_chain_slow(now, chain);
+        }
+        self.advance_clock(now)?;
+        self.expire_due(now, None);
+        self.clear_undo();
+        let journal_len = self.journal.len();
+        let mut first = TransferStatus::Ok;
+        for (i, t) in chain.iter().enumerate() {
+            let status = self.apply_one(now, t, true);
+            if !status.is_success() {
+                self.rollback(journal_len);
+                return Ok(if i == 0 { status } else { TransferStatus::LinkedEventFailed });
+            }
+            if first == TransferStatus::Ok {
+                first = status;
+            }
+        }
+        self.clear_undo();
+        Ok(first)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn submit_chain_slow(&mut self, now: Timestamp, batch: &[Transfer]) -> Result<TransferStatus, LedgerError> {
+        let mut out = Vec::new();
+        self.submit(now, batch, &mut out)?;
+        Ok(out.iter().map(|r| r.status).find(|s| *s != TransferStatus::Ok).unwrap_or(TransferStatus::Ok))
+    }
+
     /// [`Ledger::submit`] for a batch of one, without an output vector: for
     /// deposits, withdrawals and single holds. A transfer flagged `linked`
     /// gets `linked_event_chain_open`.
@@ -1358,19 +1406,29 @@ impl Ledger {
     /// The hold created by pending transfer `id`, in whatever state.
     #[must_use]
     pub fn hold(&self, id: TransferId) -> Option<HoldView> {
-        match self.id_get(id) {
-            Some(IdRecord::Applied { hold, .. }) if hold != NO_HOLD => {
-                self.holds.get(hold as usize).map(|h| self.hold_view(h))
-            }
-            _ => None,
-        }
+        self.hold_record(id).map(|h| self.hold_view(h))
     }
 
     /// The amount still reserved by hold `id` (zero once resolved; `None` if
     /// `id` is not a pending transfer).
     #[must_use]
     pub fn pending_amount(&self, id: TransferId) -> Option<Amount> {
-        self.hold(id).map(|h| h.pending_amount())
+        self.hold_record(id).map(|h| if h.state == HoldState::Pending { h.amount } else { Amount::ZERO })
+    }
+
+    /// The amount of hold `id` in whatever state (what a void released; `None`
+    /// if `id` is not a pending transfer): [`Ledger::hold`]'s `amount` without
+    /// building the whole view.
+    #[must_use]
+    pub fn hold_amount(&self, id: TransferId) -> Option<Amount> {
+        self.hold_record(id).map(|h| h.amount)
+    }
+
+    fn hold_record(&self, id: TransferId) -> Option<&Hold> {
+        match self.id_get(id) {
+            Some(IdRecord::Applied { hold, .. }) if hold != NO_HOLD => self.holds.get(hold as usize),
+            _ => None,
+        }
     }
 
     /// Open holds on either side of `key`, oldest first.

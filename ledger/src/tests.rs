@@ -461,6 +461,9 @@ fn partial_post_settles_part_and_releases_the_rest() {
     assert_eq!(hold.posted_amount, amt(120));
     assert_eq!(hold.resolved_by, Some(id(11)));
     assert_eq!(hold.pending_amount(), Amount::ZERO);
+    assert_eq!(f.ledger.pending_amount(id(10)), Some(Amount::ZERO));
+    assert_eq!(f.ledger.hold_amount(id(10)), Some(amt(300)));
+    assert_eq!(f.ledger.hold_amount(id(11)), None);
     assert!(f.ledger.holds_of(ALICE).is_empty());
 }
 
@@ -666,6 +669,43 @@ fn linked_chain_failure_rolls_back_everything_and_marks_the_rest() {
     // Failed chains are not remembered: the whole chain may be retried.
     f.deposit(7, ALICE, 1);
     assert_eq!(f.submit(&[a, h, b, c]), vec![S::Ok; 4]);
+}
+
+#[test]
+fn submit_chain_reports_the_first_status_submit_would_and_leaves_the_same_state() {
+    let mut f = Fixture::new();
+    f.deposit(1, ALICE, 100);
+    let code = TransferCode::TRADE_SETTLEMENT;
+    let a = Transfer::single(id(2), ALICE, BOB, amt(60), code).linked();
+    let h = Transfer::pending(id(3), BOB, CAROL_CAPPED, amt(10), TransferCode::ORDER_HOLD, 50).linked();
+    let broke = Transfer::single(id(4), ALICE, BOB, amt(101), code);
+    let c = Transfer::single(id(5), BANK, BOB, amt(1), TransferCode::DEPOSIT);
+    let again = Transfer::single(id(1), BANK, ALICE, amt(100), TransferCode::DEPOSIT);
+    let batches: Vec<Vec<Transfer>> = vec![
+        vec![a, h, c],                          // one chain, applied
+        vec![a, h, broke.linked(), c],          // refused third: linked_event_failed
+        vec![broke.linked(), a, c],             // refused first: its own status
+        vec![again.linked(), c],                // an exists inside a chain that applies
+        vec![a, h],                             // left open
+        vec![broke],                            // a lone transfer: its refusal is remembered
+        vec![c, broke],                         // two lone transfers
+        vec![a, c, broke.linked(), h.linked()], // a chain, then an open one
+        vec![],
+    ];
+    for batch in &batches {
+        let (mut by_submit, mut by_chain) = (f.ledger.clone(), f.ledger.clone());
+        let mut out = Vec::new();
+        by_submit.submit(Timestamp(20), batch, &mut out).unwrap();
+        let want = out.iter().map(|r| r.status).find(|s| *s != S::Ok).unwrap_or(S::Ok);
+        assert_eq!(by_chain.submit_chain(Timestamp(20), batch).unwrap(), want, "{batch:?}");
+        assert_eq!(by_chain.state_hash(), by_submit.state_hash(), "{batch:?}");
+        assert_eq!(by_chain.journal(), by_submit.journal(), "{batch:?}");
+        by_chain.check_invariants().unwrap();
+    }
+    assert_eq!(
+        f.ledger.submit_chain(Timestamp(1), &[a, c]),
+        Err(LedgerError::TimeWentBackwards { now: Timestamp(1), last: Timestamp(11) })
+    );
 }
 
 #[test]
