@@ -658,6 +658,7 @@ impl Engine {
 
     /// Conservative: an order that may rest needs room for one more order and,
     /// at a new price, one more level.
+    #[inline(always)]
     fn check_capacity(&self, i: usize, side: Side, price: Ticks) -> Result<(), CommandError> {
         if self.orders.len() >= self.config.max_orders {
             return Err(CommandError::OrderCapacityReached { max: self.config.max_orders });
@@ -830,22 +831,26 @@ impl Engine {
         }
 
         let before = sink.bbo_before(&st.book);
-        let mut taker = Taker {
-            id: order_id,
-            account: p.account,
-            side: p.side,
-            limit,
-            remaining: p.qty.0,
-            filled: 0,
-            stp: p.stp,
-            stp_killed: false,
-        };
-        // Nothing above changed the book, so `crosses` still holds.
-        if crosses {
+        // Nothing above changed the book, so `crosses` still holds. A taker is
+        // set up only to match: most places rest as they came.
+        let (remaining, filled, stp_killed) = if crosses {
+            let mut taker = Taker {
+                id: order_id,
+                account: p.account,
+                side: p.side,
+                limit,
+                remaining: p.qty.0,
+                filled: 0,
+                stp: p.stp,
+                stp_killed: false,
+            };
             self.match_crossing(i, &mut taker, sink);
-        }
-        if taker.remaining > 0 {
-            let reason = if taker.stp_killed {
+            (taker.remaining, taker.filled, taker.stp_killed)
+        } else {
+            (p.qty.0, 0, false)
+        };
+        if remaining > 0 {
+            let reason = if stp_killed {
                 Some(CancelReason::SelfTradePrevention)
             } else {
                 match p.time_in_force {
@@ -856,16 +861,13 @@ impl Engine {
             };
             match reason {
                 Some(reason) => {
-                    debug_assert!(
-                        p.time_in_force != TimeInForce::Fok || taker.stp_killed,
-                        "invariant: fok fills fully"
-                    );
-                    self.instruments[i].counters.cancelled += i128::from(taker.remaining);
+                    debug_assert!(p.time_in_force != TimeInForce::Fok || stp_killed, "invariant: fok fills fully");
+                    self.instruments[i].counters.cancelled += i128::from(remaining);
                     sink.emit(EventKind::Cancelled {
                         order_id,
                         account: p.account,
                         instrument,
-                        qty: Lots(taker.remaining),
+                        qty: Lots(remaining),
                         reason,
                     });
                 }
@@ -875,8 +877,8 @@ impl Engine {
                     let order = RestingOrder {
                         id: order_id,
                         account: p.account,
-                        remaining: Lots(taker.remaining),
-                        filled: Lots(taker.filled),
+                        remaining: Lots(remaining),
+                        filled: Lots(filled),
                         expire_at: p.expire_at.map_or(0, |t| t.0),
                         prev: NIL,
                         next: NIL,

@@ -127,12 +127,28 @@ impl OrderIndex {
         self.len
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn insert(&mut self, id: OrderId, key: u32) {
         let Ok(page_no) = usize::try_from(id.0 >> PAGE_BITS) else {
             return;
         };
         let slot = (id.0 as usize) & (PAGE_LEN - 1);
+        // Ids are dense and new orders take the newest ids, so the page is
+        // almost always there: one store, the rest out of line.
+        if let Some(Some(page)) = self.pages.get_mut(page_no) {
+            if let Some(s) = page.slots.get_mut(slot) {
+                debug_assert_eq!(*s, EMPTY, "invariant: an order id is indexed once");
+                *s = key;
+                page.live += 1;
+                self.len += 1;
+                return;
+            }
+        }
+        self.insert_new_page(page_no, slot, key);
+    }
+
+    #[inline(never)]
+    fn insert_new_page(&mut self, page_no: usize, slot: usize, key: u32) {
         if page_no >= self.pages.len() {
             self.pages.resize_with(page_no + 1, || None);
         }
