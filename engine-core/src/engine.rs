@@ -907,15 +907,6 @@ impl Engine {
         sink.level(InstrumentId(i as u32), side, book.level(lk), price);
     }
 
-    /// Unlinks the resting order at `key` from its level (dropping the level if it
-    /// empties); the slab entry stays. Returns the price it rested at.
-    fn unlink_resting<const MD: bool>(&mut self, key: u32, sink: &mut Sink<'_, MD>) -> Option<Ticks> {
-        let o = *self.orders.get(key)?;
-        let price = self.instruments.get(o.instrument as usize)?.book.level(o.level)?.price;
-        self.unlink_order(&o, price, sink);
-        Some(price)
-    }
-
     /// Unlinks `o` (a copy of a stored record) from its level, which is at
     /// `price`, dropping the level if it empties; the slab entry stays.
     #[inline(always)]
@@ -929,23 +920,31 @@ impl Engine {
         sink.level(InstrumentId(i as u32), o.side, if emptied { None } else { st.book.level(o.level) }, price);
     }
 
-    /// Unlinks and frees the resting order at `key`; returns it.
+    /// Unlinks and frees the resting order `o`, the record at `key` as the
+    /// caller read it (one copy of the 64-byte record, not one per step);
+    /// false if it is not linked into a level of its book.
     #[inline(always)]
-    fn take_resting<const MD: bool>(&mut self, key: u32, sink: &mut Sink<'_, MD>) -> Option<RestingOrder> {
-        self.unlink_resting(key, sink)?;
-        self.orders.remove(key)
+    fn take_resting<const MD: bool>(&mut self, key: u32, o: &RestingOrder, sink: &mut Sink<'_, MD>) -> bool {
+        let Some(price) =
+            self.instruments.get(o.instrument as usize).and_then(|st| st.book.level(o.level)).map(|l| l.price)
+        else {
+            return false;
+        };
+        self.unlink_order(o, price, sink);
+        self.orders.free(key, o.id);
+        true
     }
 
     /// Removes a resting order for `reason` (cancel paths) and reports it.
     fn remove_resting<const MD: bool>(&mut self, key: u32, reason: CancelReason, sink: &mut Sink<'_, MD>) {
-        let Some(o) = self.orders.get(key) else {
+        let Some(&o) = self.orders.get(key) else {
             return;
         };
         let i = o.instrument as usize;
         let before = sink.bbo_before(&self.instruments[i].book);
-        let Some(o) = self.take_resting(key, sink) else {
+        if !self.take_resting(key, &o, sink) {
             return;
-        };
+        }
         self.tables.retire(&o);
         let st = &mut self.instruments[i];
         st.counters.cancelled += i128::from(o.remaining.0);
@@ -970,14 +969,14 @@ impl Engine {
             let Some(key) = self.orders.key_of(id) else {
                 continue;
             };
-            let Some(o) = self.orders.get(key) else {
+            let Some(&o) = self.orders.get(key) else {
                 continue;
             };
             let i = o.instrument as usize;
             let before = sink.bbo_before(&self.instruments[i].book);
-            let Some(o) = self.take_resting(key, sink) else {
+            if !self.take_resting(key, &o, sink) {
                 continue;
-            };
+            }
             self.tables.retire(&o);
             let st = &mut self.instruments[i];
             st.counters.expired += i128::from(o.remaining.0);

@@ -250,13 +250,23 @@ impl OrderSlab {
     /// Frees the record at `key` and returns the order it held.
     #[inline]
     pub fn try_remove(&mut self, key: usize) -> Option<RestingOrder> {
-        let r = self.records.get_mut(key).filter(|o| o.id != VACANT)?;
-        let o = *r;
+        let o = *self.get(key)?;
+        self.vacate(key);
+        Some(o)
+    }
+
+    /// Frees the record at `key`, for a caller that has read it already;
+    /// false if it was vacant.
+    #[inline(always)]
+    pub fn vacate(&mut self, key: usize) -> bool {
+        let Some(r) = self.records.get_mut(key).filter(|o| o.id != VACANT) else {
+            return false;
+        };
         r.id = VACANT;
         r.next = self.free;
         self.free = key as u32;
         self.len -= 1;
-        Some(o)
+        true
     }
 
     pub fn len(&self) -> usize {
@@ -298,6 +308,16 @@ impl OrderStore {
         let key = self.slab.insert(order) as u32;
         self.index.insert(id, key);
         key
+    }
+
+    /// Frees the record at `key`, which holds order `id` (read by the caller),
+    /// and unindexes it.
+    #[inline(always)]
+    pub fn free(&mut self, key: u32, id: OrderId) {
+        debug_assert!(self.slab.get(key as usize).is_some_and(|o| o.id == id), "invariant: key holds id");
+        if self.slab.vacate(key as usize) {
+            self.index.remove(id);
+        }
     }
 
     #[inline(always)]
