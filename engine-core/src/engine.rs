@@ -1245,7 +1245,10 @@ impl Engine {
                 if maker_done.is_none() && maker.remaining.0 > 0 {
                     break;
                 }
-                // The maker is done: pop it off the head of the level.
+                // The maker is done: pop it off the head of the level, and free
+                // its slot without copying the record out.
+                let (gone_id, gone_account) = (maker.id, maker.account);
+                tables.retire(maker);
                 let cancelled_qty = maker.remaining;
                 let next = maker.next;
                 level.head = next;
@@ -1257,18 +1260,16 @@ impl Engine {
                 } else if let Some(n) = orders.slab.get_mut(next as usize) {
                     n.prev = NIL;
                 }
-                if let Some(gone) = orders.remove(key) {
-                    tables.retire(&gone);
-                    if let Some(reason) = maker_done {
-                        counters.cancelled += i128::from(cancelled_qty.0);
-                        sink.emit(EventKind::Cancelled {
-                            order_id: gone.id,
-                            account: gone.account,
-                            instrument,
-                            qty: cancelled_qty,
-                            reason,
-                        });
-                    }
+                orders.free(key, gone_id);
+                if let Some(reason) = maker_done {
+                    counters.cancelled += i128::from(cancelled_qty.0);
+                    sink.emit(EventKind::Cancelled {
+                        order_id: gone_id,
+                        account: gone_account,
+                        instrument,
+                        qty: cancelled_qty,
+                        reason,
+                    });
                 }
                 if taker.stp_killed {
                     break;
