@@ -603,6 +603,7 @@ impl Engine {
         Ok((key, o))
     }
 
+    #[inline(always)]
     fn validate_place(&self, ts: Timestamp, p: &Place) -> Result<usize, CommandError> {
         let i = self.instrument_index(p.instrument)?;
         let spec = &self.instruments[i].instrument.spec;
