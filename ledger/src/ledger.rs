@@ -586,21 +586,40 @@ impl Ledger {
         }
         self.advance_clock(now)?;
         self.expire_due(now, None);
-        self.clear_undo();
-        let journal_len = self.journal.len();
         let mut first = TransferStatus::Ok;
-        for (i, t) in chain.iter().enumerate() {
-            let status = self.apply_one(now, t, true);
-            if !status.is_success() {
-                self.rollback(journal_len);
-                return Ok(if i == 0 { status } else { TransferStatus::LinkedEventFailed });
-            }
+        let failed = self.run_chain(now, chain, |_, status| {
             if first == TransferStatus::Ok {
                 first = status;
             }
+        });
+        Ok(match failed {
+            Some(0) | None => first,
+            Some(_) => TransferStatus::LinkedEventFailed,
+        })
+    }
+
+    /// Applies a closed linked chain, calling `each` with every transfer's
+    /// status as it is applied; at the first refusal takes the whole chain
+    /// back and returns the refused transfer's index.
+    #[inline(always)]
+    fn run_chain(
+        &mut self,
+        now: Timestamp,
+        chain: &[Transfer],
+        mut each: impl FnMut(&Transfer, TransferStatus),
+    ) -> Option<usize> {
+        self.clear_undo();
+        let journal_len = self.journal.len();
+        for (i, t) in chain.iter().enumerate() {
+            let status = self.apply_one(now, t, true);
+            each(t, status);
+            if !status.is_success() {
+                self.rollback(journal_len);
+                return Some(i);
+            }
         }
         self.clear_undo();
-        Ok(first)
+        None
     }
 
     #[cold]
@@ -639,22 +658,10 @@ impl Ledger {
             }
             return;
         }
-        self.clear_undo();
-        let journal_len = self.journal.len();
-        let mut failed_at = None;
-        for (i, t) in chain.iter().enumerate() {
-            let status = self.apply_one(now, t, true);
-            out.push(TransferResult { id: t.id, status });
-            if !status.is_success() {
-                failed_at = Some(i);
-                break;
-            }
-        }
-        let Some(failed_at) = failed_at else {
-            self.clear_undo();
+        let Some(failed_at) = self.run_chain(now, chain, |t, status| out.push(TransferResult { id: t.id, status }))
+        else {
             return;
         };
-        self.rollback(journal_len);
         for (i, t) in chain.iter().enumerate() {
             if i == failed_at {
                 continue;

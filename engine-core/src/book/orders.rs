@@ -132,37 +132,32 @@ impl OrderIndex {
         let Ok(page_no) = usize::try_from(id.0 >> PAGE_BITS) else {
             return;
         };
-        let slot = (id.0 as usize) & (PAGE_LEN - 1);
         // Ids are dense and new orders take the newest ids, so the page is
-        // almost always there: one store, the rest out of line.
-        if let Some(Some(page)) = self.pages.get_mut(page_no) {
-            if let Some(s) = page.slots.get_mut(slot) {
-                debug_assert_eq!(*s, EMPTY, "invariant: an order id is indexed once");
-                *s = key;
-                page.live += 1;
-                self.len += 1;
-                return;
-            }
+        // almost always there; adding one is out of line.
+        if !matches!(self.pages.get(page_no), Some(Some(_))) {
+            self.add_page(page_no);
         }
-        self.insert_new_page(page_no, slot, key);
-    }
-
-    #[inline(never)]
-    fn insert_new_page(&mut self, page_no: usize, slot: usize, key: u32) {
-        if page_no >= self.pages.len() {
-            self.pages.resize_with(page_no + 1, || None);
-        }
-        let Some(entry) = self.pages.get_mut(page_no) else {
+        let Some(Some(page)) = self.pages.get_mut(page_no) else {
             return;
         };
-        let page = entry.get_or_insert_with(|| {
-            self.pool.pop().unwrap_or_else(|| Page { slots: Box::new([EMPTY; PAGE_LEN]), live: 0 })
-        });
-        if let Some(s) = page.slots.get_mut(slot) {
+        if let Some(s) = page.slots.get_mut((id.0 as usize) & (PAGE_LEN - 1)) {
             debug_assert_eq!(*s, EMPTY, "invariant: an order id is indexed once");
             *s = key;
             page.live += 1;
             self.len += 1;
+        }
+    }
+
+    /// Makes page `page_no` present: a pooled page if there is one.
+    #[inline(never)]
+    fn add_page(&mut self, page_no: usize) {
+        if page_no >= self.pages.len() {
+            self.pages.resize_with(page_no + 1, || None);
+        }
+        if let Some(entry) = self.pages.get_mut(page_no) {
+            entry.get_or_insert_with(|| {
+                self.pool.pop().unwrap_or_else(|| Page { slots: Box::new([EMPTY; PAGE_LEN]), live: 0 })
+            });
         }
     }
 

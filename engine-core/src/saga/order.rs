@@ -212,21 +212,20 @@ impl FillList {
 
     /// Inserts at `at` (clamped to the length).
     fn insert(&mut self, at: usize, record: FillRecord) {
-        match std::mem::take(self) {
+        match self {
             FillList::Empty => *self = FillList::One(record),
             FillList::One(first) => {
                 // Tight at first, so a saga with two fills does not carry room for four (memory budget).
                 let mut v = Vec::with_capacity(2);
-                v.push(first);
+                v.push(*first);
                 v.insert(at.min(1), record);
                 *self = FillList::Many(v);
             }
-            FillList::Many(mut v) => {
+            FillList::Many(v) => {
                 if v.len() < 4 {
                     v.reserve_exact(1);
                 }
                 v.insert(at.min(v.len()), record);
-                *self = FillList::Many(v);
             }
         }
     }
