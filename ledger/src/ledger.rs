@@ -26,6 +26,7 @@ use crate::hash::{Fnv1a, IdMap};
 use crate::idtable::IdTable;
 use crate::journal::{JournalEntry, JournalEvent, TransferRecord};
 use crate::policy::{LimitSide, Policy};
+use crate::prefetch::prefetch_append;
 use crate::status::{LedgerError, TransferResult, TransferStatus};
 use crate::transfer::{Transfer, TransferFlags};
 use crate::types::{AccountKey, Amount, AssetId, Timestamp, TransferId, ASSET_SCALE_MAX};
@@ -420,6 +421,7 @@ impl Ledger {
         let seq = self.journal.len();
         // Capacity checks keep the journal below u32::MAX entries.
         let entry = u32::try_from(seq).unwrap_or(NONE);
+        prefetch_append(&self.journal);
         self.journal.push(JournalEntry { seq: seq as u64, timestamp: self.now, event });
         self.link_entry(entry, first, second);
         entry
@@ -1001,6 +1003,7 @@ impl Ledger {
         let hold = if phase == Phase::Pending {
             let hold = u32::try_from(self.holds.len()).unwrap_or(NO_HOLD);
             let expires_at = (t.timeout_ns != 0).then(|| Timestamp(now.0.saturating_add(t.timeout_ns)));
+            prefetch_append(&self.holds);
             self.holds.push(Hold {
                 id: t.id,
                 debit,
@@ -1040,6 +1043,7 @@ impl Ledger {
         let seq = self.journal.len();
         // Capacity checks keep the journal below u32::MAX entries.
         let entry = u32::try_from(seq).unwrap_or(NONE);
+        prefetch_append(&self.journal);
         self.journal.push(JournalEntry {
             seq: seq as u64,
             timestamp: self.now,

@@ -88,7 +88,8 @@
 //! positions the ledger produced itself; lookups still go through `get` so
 //! that a bug shows up as a failed invariant check, not a panic.
 
-#![forbid(unsafe_code)]
+// One audited `unsafe` block: the cache hint in `prefetch.rs`.
+#![deny(unsafe_code)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod account;
@@ -98,6 +99,7 @@ mod idtable;
 mod journal;
 mod ledger;
 mod policy;
+mod prefetch;
 mod status;
 mod transfer;
 mod types;
