@@ -5,7 +5,7 @@
 //! order whose `expire_at ≤ ts` treated as already gone) and returns a
 //! [`CommandError`] without touching anything if it cannot be evaluated. Only then
 //! does it mutate: expire what is due at `ts`, execute the command, and number the
-//! events it appended with the gap-free sequence.
+//! events it emits with the gap-free sequence.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -15,7 +15,7 @@ use crate::book::orders::{OrderFlags, OrderStore, RestingOrder, NIL};
 use crate::book::{link_back, unlink, Book, Level};
 use crate::command::{Amend, Command, CommandKind, MassCancel, Place, SetTradingStatus};
 use crate::error::CommandError;
-use crate::event::{CancelReason, Event, EventKind, LevelView, RejectReason};
+use crate::event::{CancelReason, Event, EventKind, EventSink, LevelView, RejectReason};
 use crate::hash::IdHashMap;
 use crate::instrument::{validate_spec, Instrument, InstrumentSpec, TradingStatus, MAX_LOTS, MAX_TICKS};
 use crate::prefetch::prefetch;
@@ -133,19 +133,19 @@ impl SideTables {
 /// `MD` is [`EngineConfig::market_data`] as a type parameter: the engine's paths are
 /// compiled once with market data and once without, so the path without it carries
 /// no checks and no before/after snapshots of the touch.
-struct Sink<'a, const MD: bool> {
-    out: &'a mut Vec<Event>,
+struct Sink<'a, S: EventSink + ?Sized, const MD: bool> {
+    out: &'a mut S,
     ts: Timestamp,
     correlation_id: CorrelationId,
     /// The sequence number of the last event emitted.
     seq: u64,
 }
 
-impl<const MD: bool> Sink<'_, MD> {
+impl<S: EventSink + ?Sized, const MD: bool> Sink<'_, S, MD> {
     #[inline]
     fn emit(&mut self, kind: EventKind) {
         self.seq += 1;
-        self.out.push(Event { seq: self.seq, ts: self.ts, correlation_id: self.correlation_id, kind });
+        self.out.event(Event { seq: self.seq, ts: self.ts, correlation_id: self.correlation_id, kind });
     }
 
     #[inline]
@@ -271,27 +271,32 @@ impl Engine {
         &self.config
     }
 
-    /// Applies one command, appending its events to `out` (which is not cleared).
+    /// Applies one command, handing its events to `out` in order: usually a
+    /// `Vec<Event>`, appended to and not cleared (see [`EventSink`]).
     ///
     /// # Errors
     /// A [`CommandError`] when the command cannot be evaluated; then nothing changed
-    /// and nothing was appended.
-    pub fn apply(&mut self, cmd: &Command, out: &mut Vec<Event>) -> Result<(), CommandError> {
+    /// and no event was emitted.
+    pub fn apply<S: EventSink + ?Sized>(&mut self, cmd: &Command, out: &mut S) -> Result<(), CommandError> {
         if self.config.market_data {
-            self.apply_with::<true>(cmd, out)
+            self.apply_with::<S, true>(cmd, out)
         } else {
-            self.apply_with::<false>(cmd, out)
+            self.apply_with::<S, false>(cmd, out)
         }
     }
 
-    fn apply_with<const MD: bool>(&mut self, cmd: &Command, out: &mut Vec<Event>) -> Result<(), CommandError> {
+    fn apply_with<S: EventSink + ?Sized, const MD: bool>(
+        &mut self,
+        cmd: &Command,
+        out: &mut S,
+    ) -> Result<(), CommandError> {
         let ts = cmd.ts;
         if ts < self.now {
             return Err(CommandError::TimeWentBackwards { ts, now: self.now });
         }
         // Each arm validates with the same function `check` uses, then executes;
         // one dispatch on the command kind. The sink is built once, in place.
-        let mut sink = Sink::<MD> { out, ts, correlation_id: cmd.correlation_id, seq: self.last_seq };
+        let mut sink = Sink::<S, MD> { out, ts, correlation_id: cmd.correlation_id, seq: self.last_seq };
         match &cmd.kind {
             CommandKind::Place(p) => {
                 let i = self.validate_place(ts, p)?;
@@ -351,17 +356,17 @@ impl Engine {
             // No order key to reuse: the ordinary path.
             let _ = self.apply(cmd, out);
         } else if self.config.market_data {
-            self.apply_owned_with::<true>(cmd, key, out);
+            self.apply_owned_with::<Vec<Event>, true>(cmd, key, out);
         } else {
-            self.apply_owned_with::<false>(cmd, key, out);
+            self.apply_owned_with::<Vec<Event>, false>(cmd, key, out);
         }
     }
 
-    fn apply_owned_with<const MD: bool>(&mut self, cmd: &Command, key: u32, out: &mut Vec<Event>) {
+    fn apply_owned_with<S: EventSink + ?Sized, const MD: bool>(&mut self, cmd: &Command, key: u32, out: &mut S) {
         let ts = cmd.ts;
         // Built in place, as in `apply` (a sink built in a helper and moved
         // out cost a store-forwarding stall per command).
-        let mut sink = Sink::<MD> { out, ts, correlation_id: cmd.correlation_id, seq: self.last_seq };
+        let mut sink = Sink::<S, MD> { out, ts, correlation_id: cmd.correlation_id, seq: self.last_seq };
         match &cmd.kind {
             CommandKind::Amend(a) => {
                 self.begin(ts, &mut sink);
@@ -383,17 +388,17 @@ impl Engine {
     }
 
     /// Applies `cmds` in order, exactly as calling [`Engine::apply`] on each would,
-    /// appending all their events to `out`. A command that fails changes nothing
+    /// handing all their events to `out`. A command that fails changes nothing
     /// and does not stop the batch: `on_error` gets its index and error.
     ///
     /// The difference is speed on large books: while one command runs, the cache
     /// lines later commands will need are requested (a three-stage pipeline: id
     /// index slot, then the order, then its queue neighbours), so their misses
     /// overlap instead of following one another.
-    pub fn apply_batch(
+    pub fn apply_batch<S: EventSink + ?Sized>(
         &mut self,
         cmds: &[Command],
-        out: &mut Vec<Event>,
+        out: &mut S,
         mut on_error: impl FnMut(usize, CommandError),
     ) {
         for (n, cmd) in cmds.iter().enumerate() {
@@ -499,7 +504,7 @@ impl Engine {
     /// The validated command starts: time moves to its timestamp and every GTD
     /// order due by then expires before the command itself runs.
     #[inline(always)]
-    fn begin<const MD: bool>(&mut self, ts: Timestamp, sink: &mut Sink<'_, MD>) {
+    fn begin<S: EventSink + ?Sized, const MD: bool>(&mut self, ts: Timestamp, sink: &mut Sink<'_, S, MD>) {
         self.now = ts;
         if ts.0 >= self.tables.next_expiry {
             self.expire_due(ts, sink);
@@ -526,7 +531,7 @@ impl Engine {
     ///
     /// # Errors
     /// `time_went_backwards` if `now` is before the engine's time.
-    pub fn on_time(&mut self, now: Timestamp, out: &mut Vec<Event>) -> Result<(), CommandError> {
+    pub fn on_time<S: EventSink + ?Sized>(&mut self, now: Timestamp, out: &mut S) -> Result<(), CommandError> {
         self.apply(&Command { ts: now, correlation_id: CorrelationId(0), kind: CommandKind::ExpireDue }, out)
     }
 
@@ -715,7 +720,11 @@ impl Engine {
 
     // ---- execution: validated, may mutate ---------------------------------------
 
-    fn exec_register<const MD: bool>(&mut self, spec: &InstrumentSpec, sink: &mut Sink<'_, MD>) {
+    fn exec_register<S: EventSink + ?Sized, const MD: bool>(
+        &mut self,
+        spec: &InstrumentSpec,
+        sink: &mut Sink<'_, S, MD>,
+    ) {
         let id = InstrumentId(self.instruments.len() as u32);
         self.symbols.insert(spec.symbol.clone(), id);
         self.instruments.push(InstrumentState {
@@ -726,7 +735,12 @@ impl Engine {
         sink.emit(EventKind::InstrumentRegistered { instrument: id });
     }
 
-    fn exec_set_status<const MD: bool>(&mut self, i: usize, s: &SetTradingStatus, sink: &mut Sink<'_, MD>) {
+    fn exec_set_status<S: EventSink + ?Sized, const MD: bool>(
+        &mut self,
+        i: usize,
+        s: &SetTradingStatus,
+        sink: &mut Sink<'_, S, MD>,
+    ) {
         self.instruments[i].instrument.spec.status = s.status;
         sink.emit(EventKind::TradingStatusChanged { instrument: s.instrument, status: s.status });
         if s.cancel_resting {
@@ -739,17 +753,17 @@ impl Engine {
         }
     }
 
-    fn exec_mass_cancel<const MD: bool>(&mut self, m: &MassCancel, sink: &mut Sink<'_, MD>) {
+    fn exec_mass_cancel<S: EventSink + ?Sized, const MD: bool>(&mut self, m: &MassCancel, sink: &mut Sink<'_, S, MD>) {
         self.cancel_where(m.instrument.map(|i| i.0 as usize), m.account, CancelReason::MassCancel, sink);
     }
 
     /// Cancels in a fixed order: instrument, bids then asks, best level first, FIFO.
-    fn cancel_where<const MD: bool>(
+    fn cancel_where<S: EventSink + ?Sized, const MD: bool>(
         &mut self,
         only: Option<usize>,
         account: Option<AccountId>,
         reason: CancelReason,
-        sink: &mut Sink<'_, MD>,
+        sink: &mut Sink<'_, S, MD>,
     ) {
         let range = match only {
             Some(i) => i..i + 1,
@@ -780,7 +794,7 @@ impl Engine {
         self.scratch = keys;
     }
 
-    fn exec_place<const MD: bool>(&mut self, i: usize, p: &Place, sink: &mut Sink<'_, MD>) {
+    fn exec_place<S: EventSink + ?Sized, const MD: bool>(&mut self, i: usize, p: &Place, sink: &mut Sink<'_, S, MD>) {
         let instrument = p.instrument;
         let st = &self.instruments[i];
         let reject = |reason| EventKind::Rejected {
@@ -901,7 +915,14 @@ impl Engine {
 
     /// Links the stored order at `key` at the back of the level at `price`.
     #[inline(always)]
-    fn link_at<const MD: bool>(&mut self, i: usize, key: u32, side: Side, price: Ticks, sink: &mut Sink<'_, MD>) {
+    fn link_at<S: EventSink + ?Sized, const MD: bool>(
+        &mut self,
+        i: usize,
+        key: u32,
+        side: Side,
+        price: Ticks,
+        sink: &mut Sink<'_, S, MD>,
+    ) {
         let book = &mut self.instruments[i].book;
         let lk = book.level_for(side, price);
         link_back(&mut self.orders.slab, &mut book.levels, lk, key);
@@ -911,7 +932,12 @@ impl Engine {
     /// Unlinks `o` (a copy of a stored record) from its level, which is at
     /// `price`, dropping the level if it empties; the slab entry stays.
     #[inline(always)]
-    fn unlink_order<const MD: bool>(&mut self, o: &RestingOrder, price: Ticks, sink: &mut Sink<'_, MD>) {
+    fn unlink_order<S: EventSink + ?Sized, const MD: bool>(
+        &mut self,
+        o: &RestingOrder,
+        price: Ticks,
+        sink: &mut Sink<'_, S, MD>,
+    ) {
         let i = o.instrument as usize;
         let st = &mut self.instruments[i];
         let emptied = unlink(&mut self.orders.slab, &mut st.book.levels, o);
@@ -925,7 +951,12 @@ impl Engine {
     /// caller read it (one copy of the 64-byte record, not one per step);
     /// false if it is not linked into a level of its book.
     #[inline(always)]
-    fn take_resting<const MD: bool>(&mut self, key: u32, o: &RestingOrder, sink: &mut Sink<'_, MD>) -> bool {
+    fn take_resting<S: EventSink + ?Sized, const MD: bool>(
+        &mut self,
+        key: u32,
+        o: &RestingOrder,
+        sink: &mut Sink<'_, S, MD>,
+    ) -> bool {
         let Some(price) =
             self.instruments.get(o.instrument as usize).and_then(|st| st.book.level(o.level)).map(|l| l.price)
         else {
@@ -937,7 +968,12 @@ impl Engine {
     }
 
     /// Removes a resting order for `reason` (cancel paths) and reports it.
-    fn remove_resting<const MD: bool>(&mut self, key: u32, reason: CancelReason, sink: &mut Sink<'_, MD>) {
+    fn remove_resting<S: EventSink + ?Sized, const MD: bool>(
+        &mut self,
+        key: u32,
+        reason: CancelReason,
+        sink: &mut Sink<'_, S, MD>,
+    ) {
         let Some(&o) = self.orders.get(key) else {
             return;
         };
@@ -961,7 +997,7 @@ impl Engine {
 
     /// Expires every order with `expire_at ≤ now`, earliest deadline first.
     #[inline(never)]
-    fn expire_due<const MD: bool>(&mut self, now: Timestamp, sink: &mut Sink<'_, MD>) {
+    fn expire_due<S: EventSink + ?Sized, const MD: bool>(&mut self, now: Timestamp, sink: &mut Sink<'_, S, MD>) {
         while let Some(&(at, id)) = self.tables.expiries.first() {
             if at > now {
                 break;
@@ -992,7 +1028,7 @@ impl Engine {
         self.tables.next_expiry = self.tables.expiries.first().map_or(u64::MAX, |(t, _)| t.0);
     }
 
-    fn exec_amend<const MD: bool>(&mut self, key: u32, a: &Amend, sink: &mut Sink<'_, MD>) {
+    fn exec_amend<S: EventSink + ?Sized, const MD: bool>(&mut self, key: u32, a: &Amend, sink: &mut Sink<'_, S, MD>) {
         let Some(&o) = self.orders.get(key) else { return };
         let i = o.instrument as usize;
         let instrument = InstrumentId(i as u32);
@@ -1115,7 +1151,12 @@ impl Engine {
     /// Most orders and amends do not cross; that answer is one read of the opposite
     /// touch, kept inline so the common case skips the matching loop's set-up.
     #[inline(always)]
-    fn match_taker<const MD: bool>(&mut self, i: usize, taker: &mut Taker, sink: &mut Sink<'_, MD>) {
+    fn match_taker<S: EventSink + ?Sized, const MD: bool>(
+        &mut self,
+        i: usize,
+        taker: &mut Taker,
+        sink: &mut Sink<'_, S, MD>,
+    ) {
         let book = &self.instruments[i].book;
         let opposite = book.side(taker.side.opposite());
         let crosses = match opposite.best_price() {
@@ -1128,7 +1169,12 @@ impl Engine {
     }
 
     #[inline(never)]
-    fn match_crossing<const MD: bool>(&mut self, i: usize, taker: &mut Taker, sink: &mut Sink<'_, MD>) {
+    fn match_crossing<S: EventSink + ?Sized, const MD: bool>(
+        &mut self,
+        i: usize,
+        taker: &mut Taker,
+        sink: &mut Sink<'_, S, MD>,
+    ) {
         let instrument = InstrumentId(i as u32);
         let Engine { instruments, orders, tables, next_trade_id, .. } = self;
         let st = &mut instruments[i];

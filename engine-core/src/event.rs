@@ -16,6 +16,26 @@ pub struct Event {
     pub kind: EventKind,
 }
 
+/// Where [`Engine::apply`](crate::Engine::apply) puts a command's events, one
+/// call per event, in sequence order, as they happen.
+///
+/// `Vec<Event>` is the usual sink (reuse it: steady state allocates nothing). A
+/// host that keeps only part of the stream (fills for a trade tape, or counts)
+/// can pass its own sink instead: the events it ignores are then never built,
+/// which is most of what an accepted order costs beyond the book work. The
+/// sequence numbers stay gap-free either way: they count events emitted, not
+/// events kept.
+pub trait EventSink {
+    fn event(&mut self, event: Event);
+}
+
+impl EventSink for Vec<Event> {
+    #[inline]
+    fn event(&mut self, event: Event) {
+        self.push(event);
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EventKind {
     InstrumentRegistered {

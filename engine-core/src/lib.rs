@@ -8,9 +8,9 @@
 //! ([`Engine::on_time`] expires GTD orders, [`Engine::next_deadline`] says when).
 //!
 //! **Out:** [`Event`]s appended to a caller-owned `Vec` (reuse it: steady state
-//! allocates nothing), each numbered by a gap-free sequence and carrying the
-//! command's correlation id; or a [`CommandError`] with a stable `code()`, in which
-//! case nothing at all changed.
+//! allocates nothing) or handed to any other [`EventSink`], each numbered by a
+//! gap-free sequence and carrying the command's correlation id; or a
+//! [`CommandError`] with a stable `code()`, in which case nothing at all changed.
 //!
 //! **Never:** I/O, clocks, threads, randomness, floats, or a panic on bad input.
 //! The same commands always produce the same events, byte for byte, and the same
@@ -45,7 +45,7 @@ pub mod workload;
 pub use command::{Amend, Cancel, Command, CommandKind, MassCancel, Place, SetTradingStatus};
 pub use engine::{Bbo, Engine, EngineConfig, OrderView, QtyCounters};
 pub use error::{CommandError, ConvertError, SnapshotError};
-pub use event::{CancelReason, Event, EventKind, LevelView, RejectReason};
+pub use event::{CancelReason, Event, EventKind, EventSink, LevelView, RejectReason};
 pub use instrument::{Instrument, InstrumentSpec, TradingStatus};
 pub use state::{EngineSnapshot, InstrumentSnapshot, OrderSnapshot};
 pub use types::{

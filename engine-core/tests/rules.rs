@@ -727,6 +727,71 @@ fn heavy_cancelling_and_requeueing_keep_every_survivors_time_priority() {
     assert!(h.levels(Sell).is_empty());
 }
 
+/// Keeps the fills and counts everything it was handed.
+#[derive(Default)]
+struct FillsOnly {
+    fills: Vec<Event>,
+    handed: u64,
+}
+
+impl EventSink for FillsOnly {
+    fn event(&mut self, event: Event) {
+        self.handed += 1;
+        if matches!(event.kind, EventKind::Trade { .. }) {
+            self.fills.push(event);
+        }
+    }
+}
+
+#[test]
+fn a_sink_that_keeps_only_fills_gets_the_same_fills_numbers_errors_and_state_as_a_vec() {
+    // Both mixes (IOC crossings and market sweeps), with and without market
+    // data; the sink goes through `&mut dyn EventSink` and through `apply_batch`
+    // too. Expiries run through `on_time` between commands.
+    let workloads =
+        [workload::exchange_core_mix(3, 20_000, 1_000, 50), workload::deep_book_mix(5, 20_000, 5_000, 300, 50)];
+    for w in &workloads {
+        for market_data in [false, true] {
+            let config = EngineConfig { market_data, ..EngineConfig::default() };
+            let (mut a, mut b, mut c) = (Engine::new(config), Engine::new(config), Engine::new(config));
+            let (mut all, mut errors_a, mut errors_b) = (Vec::new(), Vec::new(), Vec::new());
+            let mut sink = FillsOnly::default();
+            for (n, cmd) in w.commands.iter().enumerate() {
+                if let Err(e) = a.apply(cmd, &mut all) {
+                    errors_a.push((n, e));
+                }
+                let dyn_sink: &mut dyn EventSink = &mut sink;
+                if let Err(e) = b.apply(cmd, dyn_sink) {
+                    errors_b.push((n, e));
+                }
+                if n % 1_000 == 999 {
+                    let now = Timestamp(cmd.ts.0 + 1);
+                    assert_eq!(a.on_time(now, &mut all), b.on_time(now, &mut sink));
+                }
+            }
+            let mut batched = FillsOnly::default();
+            let mut errors_c = Vec::new();
+            for (k, part) in w.commands.chunks(1_000).enumerate() {
+                c.apply_batch(part, &mut batched, |n, e| errors_c.push((k * 1_000 + n, e)));
+                // At the same points as above: after each whole thousand.
+                if let (1_000, Some(last)) = (part.len(), part.last()) {
+                    let _ = c.on_time(Timestamp(last.ts.0 + 1), &mut batched);
+                }
+            }
+            let fills: Vec<Event> = all.iter().filter(|e| matches!(e.kind, EventKind::Trade { .. })).copied().collect();
+            assert!(fills.len() > 100, "the mix trades ({} fills)", fills.len());
+            assert_eq!(sink.fills, fills, "same fills, same sequence numbers");
+            assert_eq!(sink.handed, all.len() as u64, "every event is handed over");
+            assert_eq!(errors_b, errors_a);
+            assert_eq!((b.last_seq(), b.state_hash()), (a.last_seq(), a.state_hash()));
+            assert_eq!(batched.fills, fills);
+            assert_eq!(errors_c, errors_a);
+            assert_eq!((c.last_seq(), c.state_hash()), (a.last_seq(), a.state_hash()));
+            assert!(b.check_invariants().is_ok());
+        }
+    }
+}
+
 #[test]
 fn a_batch_gives_the_same_events_errors_and_state_as_one_command_at_a_time() {
     // 20,000 resting orders: above the size where `apply_batch` starts its cache
