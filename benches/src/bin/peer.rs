@@ -6,6 +6,11 @@
 //! REDUCE is an amend of the total quantity down (keeps time priority), or a
 //! cancel when it takes everything. Market data events are off unless
 //! `BROKERX_MARKET_DATA=1`.
+//!
+//! The result needs only the fills, so the replay hands the engine a sink that
+//! tallies them (as every other peer counts its fills) and the engine builds no
+//! other event. `BROKERX_EVENTS=vec` collects every event in a `Vec<Event>`
+//! instead and counts the fills from it.
 
 use std::time::Instant;
 
@@ -77,16 +82,87 @@ fn fnv(text: &str) -> String {
     format!("{h:016x}")
 }
 
+/// The fills of the replay: all the shared result needs of the event stream.
+#[derive(Default)]
+struct FillTally {
+    trades: u64,
+    volume: u64,
+}
+
+impl FillTally {
+    #[inline]
+    fn count(&mut self, kind: &EventKind) {
+        if let EventKind::Trade { qty, .. } = kind {
+            self.trades += 1;
+            self.volume += qty.0 as u64;
+        }
+    }
+}
+
+impl EventSink for FillTally {
+    #[inline]
+    fn event(&mut self, event: Event) {
+        self.count(&event.kind);
+    }
+}
+
+/// Every event in a `Vec`, the fills counted after each command.
+struct Collected {
+    events: Vec<Event>,
+    fills: FillTally,
+}
+
+impl EventSink for Collected {
+    #[inline]
+    fn event(&mut self, event: Event) {
+        self.events.push(event);
+    }
+}
+
+/// What the replay does after each command with the events its sink got.
+trait AfterCommand: EventSink {
+    fn after_command(&mut self) {}
+    fn fills(&self) -> &FillTally;
+}
+
+impl AfterCommand for FillTally {
+    fn fills(&self) -> &FillTally {
+        self
+    }
+}
+
+impl AfterCommand for Collected {
+    #[inline]
+    fn after_command(&mut self) {
+        for e in &self.events {
+            self.fills.count(&e.kind);
+        }
+        self.events.clear();
+    }
+    fn fills(&self) -> &FillTally {
+        &self.fills
+    }
+}
+
 fn main() {
     let path = std::env::args().nth(1).unwrap_or_else(|| "workload.csv".into());
     let market_data = std::env::var("BROKERX_MARKET_DATA").is_ok_and(|v| v == "1");
+    let collect = std::env::var("BROKERX_EVENTS").is_ok_and(|v| v == "vec");
     let ops = load(&path);
     // Profiling aid: BROKERX_REPEAT=n replays n times (fresh engine each) and reports the last.
     let repeat: usize = std::env::var("BROKERX_REPEAT").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
+    let run = || {
+        if collect {
+            let mut sink = Collected { events: Vec::with_capacity(4096), fills: FillTally::default() };
+            replay(&ops, market_data, &mut sink)
+        } else {
+            replay(&ops, market_data, &mut FillTally::default())
+        }
+    };
     for _ in 1..repeat {
-        replay(&ops, market_data);
+        run();
     }
-    let (e, secs, cpu, trades, volume) = replay(&ops, market_data);
+    let (e, secs, cpu, trades, volume) = run();
     let inst = InstrumentId(0);
     let mut text = String::new();
     for l in e.depth(inst, Side::Buy) {
@@ -105,7 +181,9 @@ fn main() {
     );
 }
 
-fn replay(ops: &[(u64, Op)], market_data: bool) -> (Engine, f64, f64, u64, u64) {
+// Not inlined, so profilers can name it (`valgrind --toggle-collect='peer::replay*'`).
+#[inline(never)]
+fn replay(ops: &[(u64, Op)], market_data: bool, sink: &mut impl AfterCommand) -> (Engine, f64, f64, u64, u64) {
     // The engine numbers accepted orders 1, 2, 3, ...; when the CSV numbers its new
     // orders the same way (the shared generator does), ids map to themselves and the
     // replay needs no lookup table.
@@ -121,21 +199,19 @@ fn replay(ops: &[(u64, Op)], market_data: bool) -> (Engine, f64, f64, u64, u64) 
     let mut engine_id = vec![0u64; max_id + 1];
     let map = |engine_id: &[u64], id: u64| if identity { id } else { engine_id.get(id as usize).copied().unwrap_or(0) };
     let mut e = Engine::new(EngineConfig { market_data, ..EngineConfig::default() });
-    let mut out: Vec<Event> = Vec::with_capacity(4096);
     let _ = e.apply(
         &Command {
             ts: Timestamp(0),
             correlation_id: CorrelationId(0),
             kind: CommandKind::RegisterInstrument(instrument_spec()),
         },
-        &mut out,
+        &mut Vec::new(),
     );
     let inst = InstrumentId(0);
     let acct = AccountId(1);
-    let (mut trades, mut volume, mut next_engine_id) = (0u64, 0u64, 1u64);
+    let mut next_engine_id = 1u64;
     let (cpu0, t0) = (cpu_secs(), Instant::now());
     for (n, &(id, op)) in ops.iter().enumerate() {
-        out.clear();
         // Built in place: a `kind` built first and moved into the command was a
         // 112-byte copy per op.
         let (ts, correlation_id) = (Timestamp(1 + n as u64), CorrelationId(n as u64));
@@ -173,15 +249,11 @@ fn replay(ops: &[(u64, Op)], market_data: bool) -> (Engine, f64, f64, u64, u64) 
             }
         };
         // Unknown ids are no-ops in the workload contract: the engine's typed refusal is ignored.
-        let _ = e.apply(&cmd, &mut out);
-        for ev in &out {
-            if let EventKind::Trade { qty, .. } = ev.kind {
-                trades += 1;
-                volume += qty.0 as u64;
-            }
-        }
+        let _ = e.apply(&cmd, sink);
+        sink.after_command();
     }
     let secs = t0.elapsed().as_secs_f64();
     let cpu = cpu_secs() - cpu0;
-    (e, secs, cpu, trades, volume)
+    let fills = sink.fills();
+    (e, secs, cpu, fills.trades, fills.volume)
 }
