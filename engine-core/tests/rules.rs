@@ -747,9 +747,22 @@ impl EventSink for FillsOnly {
 fn a_sink_that_keeps_only_fills_gets_the_same_fills_numbers_errors_and_state_as_a_vec() {
     // Both mixes (IOC crossings and market sweeps), with and without market
     // data; the sink goes through `&mut dyn EventSink` and through `apply_batch`
-    // too. Expiries run through `on_time` between commands.
-    let workloads =
+    // too. Every seventh resting order is made GTD, due a few hundred commands
+    // later, and carries a client order id, so expiries (inside commands and
+    // through `on_time`), client-id tables and their errors run as well.
+    let mut workloads =
         [workload::exchange_core_mix(3, 20_000, 1_000, 50), workload::deep_book_mix(5, 20_000, 5_000, 300, 50)];
+    for w in &mut workloads {
+        for (n, c) in w.commands.iter_mut().enumerate() {
+            if let CommandKind::Place(p) = &mut c.kind {
+                if p.time_in_force == TimeInForce::Gtc && n % 7 == 0 {
+                    p.time_in_force = TimeInForce::Gtd;
+                    p.expire_at = Some(Timestamp(c.ts.0 + 300 + (n as u64 % 500)));
+                    p.client_order_id = ClientOrderId::new(&format!("c-{}", n % 4_000)).ok();
+                }
+            }
+        }
+    }
     for w in &workloads {
         for market_data in [false, true] {
             let config = EngineConfig { market_data, ..EngineConfig::default() };
@@ -780,6 +793,8 @@ fn a_sink_that_keeps_only_fills_gets_the_same_fills_numbers_errors_and_state_as_
             }
             let fills: Vec<Event> = all.iter().filter(|e| matches!(e.kind, EventKind::Trade { .. })).copied().collect();
             assert!(fills.len() > 100, "the mix trades ({} fills)", fills.len());
+            let expired = all.iter().filter(|e| matches!(e.kind, EventKind::Expired { .. })).count();
+            assert!(expired > 100, "GTD orders expire ({expired})");
             assert_eq!(sink.fills, fills, "same fills, same sequence numbers");
             assert_eq!(sink.handed, all.len() as u64, "every event is handed over");
             assert_eq!(errors_b, errors_a);
