@@ -223,6 +223,7 @@ fn broker_event_to_py<'py>(
                 PostingKind::Post => "post",
                 PostingKind::Void => "void",
                 PostingKind::Resize => "resize",
+                PostingKind::PostPart => "post_part",
             },
             code: u32::from(p.code.0),
             debit: Acct(p.debit),

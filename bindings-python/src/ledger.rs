@@ -108,9 +108,11 @@ impl Transfer {
     const VOID_PENDING: u16 = TransferFlags::VOID_PENDING.0;
     #[classattr]
     const RESIZE_PENDING: u16 = TransferFlags::RESIZE_PENDING.0;
+    #[classattr]
+    const POST_PART: u16 = TransferFlags::POST_PART.0;
 
     /// Every field as the ledger sees it (`flags` from the class constants), for
-    /// hosts that build transfers generically; prefer `single/pending/post/void`.
+    /// hosts that build transfers generically; prefer the named constructors.
     #[new]
     #[pyo3(signature = (id, *, debit=None, credit=None, amount=None, amount_minor=None, pending_id=0, timeout_ns=0, code=1, flags=0, user_data=0))]
     #[allow(clippy::too_many_arguments)]
@@ -193,6 +195,24 @@ impl Transfer {
         linked: bool,
     ) -> PyResult<Self> {
         let t = RTransfer::post(TransferId(id), TransferId(pending_id), Amount::ZERO, TransferCode(code));
+        Ok(Transfer::build(t, user_data, linked, amount_in(amount, amount_minor)?))
+    }
+
+    /// Settles `amount` of the hold `pending_id` (less than the hold) and keeps
+    /// the rest pending under the same id.
+    #[staticmethod]
+    #[pyo3(signature = (id, pending_id, amount=None, code=3, *, amount_minor=None, user_data=0, linked=false))]
+    #[allow(clippy::too_many_arguments)]
+    fn post_part(
+        id: u128,
+        pending_id: u128,
+        amount: Option<&Bound<'_, PyAny>>,
+        code: u16,
+        amount_minor: Option<u128>,
+        user_data: u128,
+        linked: bool,
+    ) -> PyResult<Self> {
+        let t = RTransfer::post_part(TransferId(id), TransferId(pending_id), Amount::ZERO, TransferCode(code));
         Ok(Transfer::build(t, user_data, linked, amount_in(amount, amount_minor)?))
     }
 
@@ -306,6 +326,8 @@ fn kind_of(t: &RTransfer) -> &'static str {
         "void"
     } else if t.flags.contains(TransferFlags::RESIZE_PENDING) {
         "resize"
+    } else if t.flags.contains(TransferFlags::POST_PART) {
+        "post_part"
     } else {
         "single"
     }

@@ -58,6 +58,10 @@ def test_a_buy_holds_funds_and_a_fill_settles(brk: brokerx.Broker) -> None:
     (trade,) = of(evs, brokerx.Trade)
     assert isinstance(trade, brokerx.Trade) and trade.price == Decimal("100") and trade.qty == 3
     assert all(isinstance(p, brokerx.Posting) and p.trade_id in (None, 1) for p in of(evs, brokerx.Posting))
+    # The buy stays live for 2: its fill is settled from its hold, which keeps its id.
+    assert "post_part" in [p.kind for p in of(evs, brokerx.Posting) if isinstance(p, brokerx.Posting)]
+    kept = brk.hold_of(1)
+    assert kept is not None and kept[0] == hold[0] and kept[1] < hold[1]
     assert brk.balance(BUYER, ACME) == 3
     assert brk.balance(SELLER, USD) == Decimal("299.70")  # 300 less the 10 bps taker fee
     o = brk.order(1)

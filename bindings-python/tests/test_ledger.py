@@ -90,6 +90,24 @@ def test_hold_post_void_and_expiry(led: brokerx.Ledger) -> None:
     assert bob is not None and bob.posted == Decimal(15)
 
 
+def test_post_part_settles_part_of_a_hold_and_keeps_the_rest(led: brokerx.Ledger) -> None:
+    deposit(led, 1, ALICE, "100")
+    led.submit([brokerx.Transfer.pending(10, (ALICE, USD), (BOB, USD), "40")])
+    part = brokerx.Transfer.post_part(11, 10, "15")
+    assert part.kind == "post_part" and part.flags == brokerx.Transfer.POST_PART
+    assert led.submit([part])[0].ok
+    h = led.hold(10)
+    assert h is not None and (h.state, h.amount, h.posted_amount, h.resolved_by) == ("pending", Decimal("25.00"), Decimal("15.00"), None)
+    b = led.balance(ALICE, USD)
+    assert b is not None and (b.posted, b.available) == (Decimal(85), Decimal(60))
+    # All of what is left is a post, not a part of it.
+    (r,) = led.submit([brokerx.Transfer.post_part(12, 10, "25")])
+    assert r.status == "post_amount_exceeds_pending"
+    assert led.submit([brokerx.Transfer.post(13, 10, "25")])[0].ok
+    h = led.hold(10)
+    assert h is not None and (h.state, h.posted_amount, h.resolved_by) == ("posted", Decimal("40.00"), 13)
+
+
 def test_linked_chain_is_all_or_nothing(led: brokerx.Ledger) -> None:
     deposit(led, 1, ALICE, "10")
     rs = led.submit([

@@ -31,7 +31,7 @@ def kv(args: list[str]) -> dict[str, str]:
 def transfer(kind: str, args: list[str]) -> brokerx.Transfer:
     m = kv(args)
     flags = {"single": 0, "pending": brokerx.Transfer.PENDING, "post": brokerx.Transfer.POST_PENDING,
-             "void": brokerx.Transfer.VOID_PENDING}[kind]
+             "post_part": brokerx.Transfer.POST_PART, "void": brokerx.Transfer.VOID_PENDING}[kind]
     if "linked" in args:
         flags |= brokerx.Transfer.LINKED
     if "flags" in m:
@@ -112,7 +112,7 @@ class Runner:
             assert self.batch is not None, where
             batch, self.batch = self.batch, None
             self.submit(batch)
-        elif cmd in ("single", "pending", "post", "void"):
+        elif cmd in ("single", "pending", "post", "post_part", "void"):
             self.submit([transfer(cmd, args)])
         elif cmd == "on_time":
             assert L is not None

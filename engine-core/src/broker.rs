@@ -3,10 +3,11 @@
 //! `Place` → risk check → a ledger hold (a pending transfer from the client's
 //! wallet to the asset's escrow account) → the engine. Each fill settles as one
 //! linked ledger batch: the buyer's cash hold is posted for notional + fee, the
-//! seller's share hold for the quantity, new holds cover what is still working,
-//! escrow pays the seller (less fee) and the buyer, and fees go to the fee account.
-//! A buy filled below its limit has the price improvement released by the partial
-//! post. Cancel, IOC remainder, expiry and engine rejection void the hold; an amend
+//! seller's share hold for the quantity, escrow pays the seller (less fee) and the
+//! buyer, and fees go to the fee account. An order filled in full has its hold
+//! posted and the rest released (a buy's price improvement); an order still working
+//! keeps its hold, same id, with a `post_part` of the fill, after a resize when a
+//! buy's rest needs less (filled below its limit, or at the maker rate). Cancel, IOC remainder, expiry and engine rejection void the hold; an amend
 //! resizes it first (and is refused if the client cannot afford it). Market orders
 //! are protected: they enter the book as IOC/FOK limits at the collar's bound.
 //! An order pays the maker and taker fee rates in force when it was accepted, for
@@ -16,7 +17,7 @@
 //! (`wallet_max_balance`) refuses deposits that would pass it; settlement is never
 //! refused by it, since a matched trade is final. For the same reason a market is
 //! refused (`invalid_market`) if the ledger's policy limits its assets' settlement,
-//! fee or re-hold transfers, or sets default wallet max balances on them.
+//! fee or hold transfers, or sets default wallet max balances on them.
 //!
 //! Invariants (`check_invariants`, called after every command in tests): every live
 //! order has exactly one hold, sized to its remaining worst-case cost; no hold
@@ -145,9 +146,12 @@ pub enum PostingKind {
     Hold,
     Post,
     Void,
-    /// An order's hold set to a new amount in place (amend, quantity reduced);
-    /// `amount` is the hold's new size.
+    /// An order's hold set to a new amount in place (amend, quantity reduced,
+    /// a fill that leaves less to reserve); `amount` is the hold's new size.
     Resize,
+    /// A fill settled from the hold of an order that stays live: `amount` is
+    /// what was settled, and the rest stays held under the same id.
+    PostPart,
 }
 
 /// One applied ledger transfer.
@@ -402,6 +406,62 @@ impl Out<'_> {
     }
 }
 
+/// One side of a fill against its order's hold: settle `pays` from it, and
+/// either close it (the order is done; the rest of the hold is released) or
+/// keep it pending, under the same id, at `keeps`. Keeping it is a resize to
+/// `pays + keeps` when the hold is not already that, then a `post_part` of
+/// `pays`: a buy's hold shrinks by more than it pays when it fills below its
+/// limit or at the lower fee rate.
+struct HoldLeg {
+    hold_id: TransferId,
+    hold: u128,
+    pays: u128,
+    keeps: Option<u128>,
+    debit: AccountKey,
+    credit: AccountKey,
+}
+
+impl HoldLeg {
+    fn new(f: &OrderFunds, pays: u128, keeps: Option<u128>, debit: AccountKey, credit: AccountKey) -> Self {
+        HoldLeg { hold_id: f.hold_id, hold: f.hold, pays, keeps, debit, credit }
+    }
+
+    /// The resize the hold needs first, if any: its new amount.
+    fn resize_to(&self) -> Option<u128> {
+        self.keeps.map(|k| self.pays + k).filter(|&to| to != self.hold)
+    }
+
+    /// Transfer ids for (the resize, the post), taken in batch order.
+    fn ids(&self, broker: &mut Broker) -> (Option<TransferId>, TransferId) {
+        let resize = self.resize_to().map(|_| broker.next_id());
+        (resize, broker.next_id())
+    }
+
+    /// Adds the leg's transfers (each names both accounts, as `on_hold` would) to the batch.
+    #[inline(always)]
+    fn settle(
+        &self,
+        (resize_id, post_id): (Option<TransferId>, TransferId),
+        data: u128,
+        trade_id: TradeId,
+        batch: &mut Vec<Transfer>,
+        o: &mut Out<'_>,
+    ) {
+        let accounts = |t: Transfer| Transfer { debit_account: self.debit, credit_account: self.credit, ..t };
+        if let (Some(id), Some(to)) = (resize_id, self.resize_to()) {
+            let resize = Transfer::resize(id, self.hold_id, Amount::from_minor(to), TransferCode::ORDER_HOLD);
+            o.settlement(batch, accounts(resize).with_user_data(data), PostingKind::Resize, trade_id);
+        }
+        let code = TransferCode::TRADE_SETTLEMENT;
+        let amount = Amount::from_minor(self.pays);
+        let (post, kind) = match self.keeps {
+            Some(_) => (Transfer::post_part(post_id, self.hold_id, amount, code), PostingKind::PostPart),
+            None => (Transfer::post(post_id, self.hold_id, amount, code), PostingKind::Post),
+        };
+        o.settlement(batch, accounts(post).with_user_data(data), kind, trade_id);
+    }
+}
+
 /// The Broker's transfer ids count up from here (`next_transfer` starts at 1).
 const FIRST_TRANSFER_ID: u128 = (1 << 64) | 1;
 
@@ -596,7 +656,7 @@ impl Broker {
                 }
                 if self.policy_could_refuse_settlement(m) {
                     return Err(BrokerError::InvalidMarket {
-                        why: "the ledger policy limits settlement, fee or re-hold transfers or wallet balances \
+                        why: "the ledger policy limits settlement, fee or hold transfers or wallet balances \
                               in this market's assets, so it could refuse a settlement after a trade \
                               (cap deposits with CreateAsset's wallet_max_balance instead)",
                     });
@@ -655,7 +715,7 @@ impl Broker {
 
     /// A matched trade is final, so nothing in the ledger's policy may refuse the
     /// transfers that settle it: per-transfer or daily limits on settlement and fee
-    /// transfers, daily limits on holds (a partial fill re-holds the remainder), or
+    /// transfers, daily limits on holds (a partial fill may resize a buy's hold), or
     /// default wallet max balances (proceeds credit wallets).
     fn policy_could_refuse_settlement(&self, m: &MarketSpec) -> bool {
         let policy = &self.ledger.config().policy;
@@ -1242,79 +1302,32 @@ impl Broker {
         let (buyer_fee, buyer_accrued) = risk::fee_step(b.fee_accrued, notional, buyer_bps);
         let (seller_fee, seller_accrued) = risk::fee_step(s.fee_accrued, notional, seller_bps);
         let seller_fee = seller_fee.min(notional);
-        let buyer_rehold = (buyer_left.0 > 0).then(|| {
+        // What each order must still hold after this fill, if it stays live.
+        let buyer_keeps = (buyer_left.0 > 0).then(|| {
             let risk = b.fees.applied_to(&m.risk);
             risk::buy_hold_after(&m.scale, &risk, b.hold_price, buyer_left, buyer_accrued).unwrap_or(0)
         });
-        let seller_rehold = (seller_left.0 > 0).then(|| m.scale.base(seller_left).unwrap_or(0));
+        let seller_keeps = (seller_left.0 > 0).then(|| m.scale.base(seller_left).unwrap_or(0));
+        let buyer_pays = notional + buyer_fee;
 
         let escrow_q = system(ESCROW_OWNER, m.quote);
         let escrow_b = system(ESCROW_OWNER, m.base);
+        let buyer_leg = HoldLeg::new(&b, buyer_pays, buyer_keeps, wallet(b.account, m.quote), escrow_q);
+        let seller_leg = HoldLeg::new(&s, base, seller_keeps, wallet(s.account, m.base), escrow_b);
         // Ids in batch order, only for the transfers this fill needs: the
         // ledger indexes consecutive ids as an append, and a skipped id leaves
         // a gap it has to fill.
-        let post_buy = self.next_id();
-        let rehold_buy = buyer_rehold.map(|h| (self.next_id(), h));
-        let post_sell = self.next_id();
-        let rehold_sell = seller_rehold.map(|h| (self.next_id(), h));
+        let buyer_ids = buyer_leg.ids(self);
+        let seller_ids = seller_leg.ids(self);
         let pay_seller = (notional > seller_fee).then(|| self.next_id());
         let deliver = self.next_id();
         let fee_id = (buyer_fee + seller_fee > 0).then(|| self.next_id());
         let code = TransferCode::TRADE_SETTLEMENT;
         let data = u128::from(trade_id.0);
         self.batch.clear();
-        // Each post names its hold's accounts (as `on_hold` would), so every
-        // transfer of the chain names both of its accounts: its posting is the
-        // transfer as built (see `Out::settlement`).
         let events_len = o.events.len();
-        let post = Transfer::post(post_buy, b.hold_id, Amount::from_minor(notional + buyer_fee), code);
-        o.settlement(
-            &mut self.batch,
-            Transfer { debit_account: wallet(b.account, m.quote), credit_account: escrow_q, ..post }
-                .with_user_data(data),
-            PostingKind::Post,
-            trade_id,
-        );
-        if let Some((id, h)) = rehold_buy {
-            o.settlement(
-                &mut self.batch,
-                Transfer::pending(
-                    id,
-                    wallet(b.account, m.quote),
-                    escrow_q,
-                    Amount::from_minor(h),
-                    TransferCode::ORDER_HOLD,
-                    0,
-                )
-                .with_user_data(u128::from(buyer.0)),
-                PostingKind::Hold,
-                trade_id,
-            );
-        }
-        let post = Transfer::post(post_sell, s.hold_id, Amount::from_minor(base), code);
-        o.settlement(
-            &mut self.batch,
-            Transfer { debit_account: wallet(s.account, m.base), credit_account: escrow_b, ..post }
-                .with_user_data(data),
-            PostingKind::Post,
-            trade_id,
-        );
-        if let Some((id, h)) = rehold_sell {
-            o.settlement(
-                &mut self.batch,
-                Transfer::pending(
-                    id,
-                    wallet(s.account, m.base),
-                    escrow_b,
-                    Amount::from_minor(h),
-                    TransferCode::ORDER_HOLD,
-                    0,
-                )
-                .with_user_data(u128::from(seller.0)),
-                PostingKind::Hold,
-                trade_id,
-            );
-        }
+        buyer_leg.settle(buyer_ids, data, trade_id, &mut self.batch, o);
+        seller_leg.settle(seller_ids, data, trade_id, &mut self.batch, o);
         if let Some(id) = pay_seller {
             o.settlement(
                 &mut self.batch,
@@ -1375,14 +1388,13 @@ impl Broker {
             o.events.truncate(events_len);
             return o.emit(BrokerEventKind::SettlementFailed { trade_id, status });
         }
-        if let (Some((id, h)), Some(r)) = (rehold_buy, self.funds.get_mut(&buyer)) {
-            r.hold_id = id;
+        // A live order keeps its hold (same id), now sized for what is left.
+        if let (Some(h), Some(r)) = (buyer_keeps, self.funds.get_mut(&buyer)) {
             r.hold = h;
             r.remaining = buyer_left;
             r.fee_accrued = buyer_accrued;
         }
-        if let (Some((id, h)), Some(r)) = (rehold_sell, self.funds.get_mut(&seller)) {
-            r.hold_id = id;
+        if let (Some(h), Some(r)) = (seller_keeps, self.funds.get_mut(&seller)) {
             r.hold = h;
             r.remaining = seller_left;
             r.fee_accrued = seller_accrued;

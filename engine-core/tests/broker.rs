@@ -272,8 +272,8 @@ fn unaffordable_order_is_rejected_before_the_book() {
     assert_eq!(rejected(&evs), Some("insufficient_funds"));
 }
 
-#[test]
-fn a_fill_moves_cash_and_shares_exactly_once_with_fees() {
+/// Maker 10 bps, taker 20 bps; client 1 has 10,000.00 USD, client 2 has 10 ACME.
+fn funded_with_fees() -> B {
     let risk = InstrumentRisk {
         maker_fee_bps: 10,
         taker_fee_bps: 20,
@@ -283,6 +283,12 @@ fn a_fill_moves_cash_and_shares_exactly_once_with_fees() {
     let mut h = B::with(BrokerConfig::default(), risk);
     h.deposit(1, USD, 1_000_000, 1);
     h.deposit(2, ACME, 10, 2);
+    h
+}
+
+#[test]
+fn a_fill_moves_cash_and_shares_exactly_once_with_fees() {
+    let mut h = funded_with_fees();
     let sell = order_id(&h.limit(2, Side::Sell, 9_900, 10));
     // Buyer bids 100.00 for 4; trades at the maker's 99.00 (price improvement).
     let evs = h.limit(1, Side::Buy, 10_000, 4);
@@ -300,9 +306,67 @@ fn a_fill_moves_cash_and_shares_exactly_once_with_fees() {
     assert!(h.b.hold_of(buy).is_none());
     let fees = h.b.ledger().balance(brokerx_ledger::AccountKey::new(FEES_OWNER, USD.0)).unwrap();
     assert_eq!(fees.posted(), (buyer_fee + seller_fee) as i128);
-    let settlement_posts =
-        evs.iter().filter(|e| matches!(e, BrokerEventKind::Posting(p) if p.kind == PostingKind::Post)).count();
-    assert_eq!(settlement_posts, 2);
+    // The buy is done: its hold is posted and the rest released. The sell stays
+    // live: 4 shares are settled from its hold, which keeps the other 6 under
+    // the same id.
+    let sell_hold = h.b.hold_of(sell).unwrap().0;
+    let posts: Vec<_> = evs
+        .iter()
+        .filter_map(|e| match e {
+            BrokerEventKind::Posting(p) if matches!(p.kind, PostingKind::Post | PostingKind::PostPart) => {
+                Some((p.kind, p.amount))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(posts, vec![(PostingKind::Post, notional + buyer_fee), (PostingKind::PostPart, 4)]);
+    assert_eq!(h.b.ledger().hold(sell_hold).unwrap().posted_amount.minor(), 4);
+    // No new hold for the rest: the only one is the buy's own, when it was placed.
+    let holds: Vec<_> = evs
+        .iter()
+        .filter_map(|e| match e {
+            BrokerEventKind::Posting(p) if p.kind == PostingKind::Hold => Some(p.trade_id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(holds, vec![None]);
+}
+
+#[test]
+fn a_buy_that_stays_live_after_a_fill_keeps_its_hold_id_sized_for_the_rest() {
+    let mut h = funded_with_fees();
+    h.limit(2, Side::Sell, 9_900, 4);
+    // Bids 100.00 for 10: takes 4 at 99.00 (below its limit), rests 6.
+    let evs = h.limit(1, Side::Buy, 10_000, 10);
+    let buy = order_id(&evs);
+    let (hold_id, hold) = h.b.hold_of(buy).unwrap();
+    let placed_hold = evs
+        .iter()
+        .find_map(|e| match e {
+            BrokerEventKind::Posting(p) if p.kind == PostingKind::Hold => Some((p.transfer_id, p.amount)),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(placed_hold.0, hold_id, "the hold made at placement is the one the order keeps");
+    // Worst case for the 6 left: 6 x 100.00 plus the larger (taker) fee on that.
+    assert_eq!(hold, 6 * 10_000 + fee(6 * 10_000, 20));
+    let paid = 4 * 9_900 + fee(4 * 9_900, 20);
+    let settled: Vec<_> = evs
+        .iter()
+        .filter_map(|e| match e {
+            BrokerEventKind::Posting(p) if p.trade_id.is_some() && p.debit.owner.0 == 1 => Some((p.kind, p.amount)),
+            _ => None,
+        })
+        .collect();
+    // First the hold is resized to what is paid plus what stays held, then the
+    // payment is settled from it.
+    assert_eq!(settled, vec![(PostingKind::Resize, paid + hold), (PostingKind::PostPart, paid)]);
+    assert_eq!(h.b.ledger().pending_amount(hold_id).unwrap().minor(), hold);
+    assert_eq!(h.cash(1), (1_000_000 - paid as i128, 1_000_000 - paid as i128 - hold as i128));
+    // Cancelling releases the rest of the same hold.
+    h.run(BrokerCommandKind::Cancel(Cancel { account: AccountId(1), order_id: buy })).unwrap();
+    assert_eq!(h.cash(1), (1_000_000 - paid as i128, 1_000_000 - paid as i128));
+    assert_eq!(h.b.ledger().hold(hold_id).unwrap().posted_amount.minor(), paid);
 }
 
 #[test]
@@ -379,7 +443,7 @@ fn a_partial_fill_settles_when_the_buyer_has_nothing_beyond_its_hold() {
     assert!(!evs.iter().any(|e| matches!(e, BrokerEventKind::SettlementFailed { .. })), "{evs:?}");
     assert_eq!(h.shares(1).0, 1);
     let left = h.b.hold_of(buy).unwrap().1;
-    assert!(left <= hold - (10_001 + fee(10_001, 10)), "the re-hold never takes more than what is left");
+    assert!(left <= hold - (10_001 + fee(10_001, 10)), "the hold kept for the rest is never more than what is left");
     // The rest fills too, and the buyer ends with its shares and no negative cash.
     let evs = h.limit(2, Side::Sell, 10_001, 2);
     assert!(!evs.iter().any(|e| matches!(e, BrokerEventKind::SettlementFailed { .. })), "{evs:?}");

@@ -24,7 +24,7 @@ enum Op {
     Deposit { account: u8, asset: u8, amount: u32, key: u8 },
     Withdraw { account: u8, asset: u8, amount: u32, key: u8 },
     /// Withdraws everything available but `keep`: leaves a client with (nearly)
-    /// nothing beyond its holds, where rounding and re-holds are tight.
+    /// nothing beyond its holds, where rounding and hold resizes are tight.
     Drain { account: u8, asset: u8, keep: u8, key: u8 },
     Place { account: u8, market: bool, side: bool, priced: bool, price: i16, qty: u8, tif: u8, ttl: u8, post_only: bool, stp: u8 },
     Cancel { account: u8, id: u8 },

@@ -79,7 +79,7 @@ impl FuzzTransfer {
             pending_id: TransferId(u128::from(self.pending_id % 64)),
             timeout_ns: u64::from(self.timeout_ns % 16),
             code: TransferCode(u16::from(self.code % 4)),
-            flags: TransferFlags(u16::from(self.flags & 0x1f)),
+            flags: TransferFlags(u16::from(self.flags & 0x3f)),
             user_data: u128::from(self.user_data % 3),
         }
     }

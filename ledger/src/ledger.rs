@@ -113,7 +113,7 @@ struct Hold {
     open_pos: u32,
     /// The post or void that resolved it (0 otherwise).
     resolved_by: TransferId,
-    /// Amount settled by a post (0 otherwise).
+    /// Amount settled by its posts (`post_part`s included).
     posted_amount: Amount,
 }
 
@@ -126,7 +126,8 @@ pub struct HoldView {
     pub debit_account: AccountKey,
     /// Account the funds are held for.
     pub credit_account: AccountKey,
-    /// The amount reserved when the hold was made.
+    /// The amount reserved: as made, then as set by resizes and reduced by
+    /// `post_part`s. While pending, what is still held.
     pub amount: Amount,
     /// When it expires, if ever.
     pub expires_at: Option<Timestamp>,
@@ -134,7 +135,7 @@ pub struct HoldView {
     pub state: HoldState,
     /// The post or void that resolved it, if any.
     pub resolved_by: Option<TransferId>,
-    /// The amount a post settled (zero unless posted).
+    /// The amount its posts settled so far: `post_part`s and the final post.
     pub posted_amount: Amount,
 }
 
@@ -242,7 +243,8 @@ struct DailyUndo {
 const PHASE_MASK: u16 = TransferFlags::PENDING.0
     | TransferFlags::POST_PENDING.0
     | TransferFlags::VOID_PENDING.0
-    | TransferFlags::RESIZE_PENDING.0;
+    | TransferFlags::RESIZE_PENDING.0
+    | TransferFlags::POST_PART.0;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
@@ -251,6 +253,7 @@ enum Phase {
     Post,
     Void,
     Resize,
+    PostPart,
 }
 
 impl Phase {
@@ -264,6 +267,8 @@ impl Phase {
             Phase::Void
         } else if flags.contains(TransferFlags::RESIZE_PENDING) {
             Phase::Resize
+        } else if flags.contains(TransferFlags::POST_PART) {
+            Phase::PostPart
         } else {
             Phase::Single
         }
@@ -745,29 +750,39 @@ impl Ledger {
                 self.close_hold(hold_idx);
                 self.holds.pop();
             }
-            Phase::Post | Phase::Void => {
+            Phase::Post | Phase::Void | Phase::PostPart => {
                 let Some(h) = self.holds.get(hold_idx as usize).copied() else { return };
-                let (held, posted) = (h.amount, h.posted_amount);
+                // What it took out of the pending columns: the whole hold, or
+                // only what a `post_part` settled. What it posted: its amount
+                // (a void's is zero).
+                let part = phase == Phase::PostPart;
+                let (released, posted) = (if part { amount } else { h.amount }, amount);
                 self.update_balances(
                     (debit, |x| {
-                        add(&mut x.debits_pending, held);
+                        add(&mut x.debits_pending, released);
                         sub(&mut x.debits_posted, posted);
                     }),
                     (credit, |x| {
-                        add(&mut x.credits_pending, held);
+                        add(&mut x.credits_pending, released);
                         sub(&mut x.credits_posted, posted);
                     }),
                     (asset, |x| {
-                        add(&mut x.pending, held);
+                        add(&mut x.pending, released);
                         sub(&mut x.posted, posted);
                     }),
                 );
                 if let Some(h) = self.holds.get_mut(hold_idx as usize) {
-                    h.state = HoldState::Pending;
-                    h.resolved_by = TransferId(0);
-                    h.posted_amount = Amount::ZERO;
+                    sub(&mut h.posted_amount, posted);
+                    if part {
+                        add(&mut h.amount, released);
+                    } else {
+                        h.state = HoldState::Pending;
+                        h.resolved_by = TransferId(0);
+                    }
                 }
-                self.open_hold(hold_idx);
+                if !part {
+                    self.open_hold(hold_idx);
+                }
             }
             Phase::Resize => {
                 let old = self.undo_resized.pop().unwrap_or(Amount::ZERO);
@@ -859,7 +874,7 @@ impl Ledger {
         }
         let status = match phase {
             Phase::Single | Phase::Pending => self.create(now, t, phase, in_chain),
-            Phase::Post | Phase::Void | Phase::Resize => self.resolve(now, t, phase, in_chain),
+            Phase::Post | Phase::Void | Phase::Resize | Phase::PostPart => self.resolve(now, t, phase, in_chain),
         };
         if status.is_remembered() && !in_chain && self.has_room() {
             self.id_insert(t.id, IdRecord::Refused);
@@ -1121,7 +1136,7 @@ impl Ledger {
         if t.code.0 == 0 {
             return refuse(S::CodeMustNotBeZero);
         }
-        if matches!(phase, Phase::Post | Phase::Resize) && t.amount.is_zero() {
+        if matches!(phase, Phase::Post | Phase::Resize | Phase::PostPart) && t.amount.is_zero() {
             return refuse(S::AmountMustNotBeZero);
         }
         if phase == Phase::Void && !t.amount.is_zero() {
@@ -1177,10 +1192,15 @@ impl Ledger {
                 in_chain,
             );
         }
-        let posted = if phase == Phase::Post { t.amount } else { Amount::ZERO };
-        if posted > hold.amount {
+        let part = phase == Phase::PostPart;
+        let posted = if matches!(phase, Phase::Post | Phase::PostPart) { t.amount } else { Amount::ZERO };
+        // A `post_part` must leave something pending; settling all of it is a post.
+        if posted > hold.amount || (part && posted == hold.amount) {
             return refuse(S::PostAmountExceedsPending);
         }
+        // What leaves the pending columns: the whole hold, or only what a
+        // `post_part` settles.
+        let released = if part { posted } else { hold.amount };
         let Some(totals) = self.asset_totals.get(asset_idx as usize).copied() else {
             return refuse(S::AssetNotFound);
         };
@@ -1189,13 +1209,13 @@ impl Ledger {
             Some(p) if p <= Amount::MAX => new_totals.posted = p,
             _ => return refuse(S::OverflowPosted),
         }
-        new_totals.pending = totals.pending.checked_sub(hold.amount).unwrap_or(Amount::ZERO);
+        new_totals.pending = totals.pending.checked_sub(released).unwrap_or(Amount::ZERO);
         if !self.has_room() {
             return refuse(S::LedgerFull);
         }
 
         // Mutate.
-        let release = |x: &mut Amount| *x = x.checked_sub(hold.amount).unwrap_or(Amount::ZERO);
+        let release = |x: &mut Amount| *x = x.checked_sub(released).unwrap_or(Amount::ZERO);
         let post = |x: &mut Amount| *x = Amount::from_minor(x.minor() + posted.minor());
         self.update_balances(
             (hold.debit, |b| {
@@ -1208,11 +1228,19 @@ impl Ledger {
             }),
             (asset_idx, |tot| *tot = new_totals),
         );
-        self.close_hold(hold_idx);
-        if let Some(h) = self.holds.get_mut(hold_idx as usize) {
-            h.state = if phase == Phase::Post { HoldState::Posted } else { HoldState::Voided };
-            h.resolved_by = t.id;
-            h.posted_amount = posted;
+        if part {
+            // The hold stays open, smaller by what was settled.
+            if let Some(h) = self.holds.get_mut(hold_idx as usize) {
+                h.amount = Amount::from_minor(h.amount.minor() - posted.minor());
+                h.posted_amount = Amount::from_minor(h.posted_amount.minor() + posted.minor());
+            }
+        } else {
+            self.close_hold(hold_idx);
+            if let Some(h) = self.holds.get_mut(hold_idx as usize) {
+                h.state = if phase == Phase::Post { HoldState::Posted } else { HoldState::Voided };
+                h.resolved_by = t.id;
+                h.posted_amount = Amount::from_minor(h.posted_amount.minor() + posted.minor());
+            }
         }
         let keys = (debit_key, credit_key);
         self.record_applied(t, keys, (!debit_set, !credit_set), hold.debit, hold.credit, NO_HOLD);

@@ -29,7 +29,8 @@ pub enum TransferStatus {
     LinkedEventChainOpen,
     /// The transfer id is 0.
     IdMustNotBeZero,
-    /// More than one of `pending`, `post_pending`, `void_pending` is set.
+    /// More than one of `pending`, `post_pending`, `void_pending`,
+    /// `resize_pending`, `post_part` is set.
     FlagsAreMutuallyExclusive,
     /// The id exists with different flags.
     ExistsWithDifferentFlags,
@@ -91,7 +92,8 @@ pub enum TransferStatus {
     PendingTransferAlreadyVoided,
     /// The hold expired.
     PendingTransferExpired,
-    /// A post asks for more than the hold's amount.
+    /// A post asks for more than the hold's amount, or a `post_part` for all
+    /// of it (nothing would stay pending: that is a post).
     PostAmountExceedsPending,
     /// The daily limit for this code, asset and account would be exceeded.
     /// *Remembered.*

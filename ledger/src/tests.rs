@@ -540,6 +540,102 @@ fn post_more_than_held_is_refused() {
 }
 
 #[test]
+fn post_part_settles_part_and_keeps_the_rest_held_under_the_same_id() {
+    let mut f = Fixture::new();
+    funded_hold(&mut f, 300, 0);
+    let part = Transfer::post_part(id(11), id(10), amt(120), TransferCode::TRADE_SETTLEMENT);
+    assert_eq!(f.one(part), S::Ok);
+    let bal = |f: &Fixture, k| f.ledger.balance(k).unwrap();
+    assert_eq!((bal(&f, ALICE).debits_pending, bal(&f, ALICE).debits_posted), (amt(180), amt(120)));
+    assert_eq!((bal(&f, BOB).credits_pending, bal(&f, BOB).credits_posted), (amt(180), amt(120)));
+    assert_eq!(f.available(ALICE), 700);
+    let hold = f.ledger.hold(id(10)).unwrap();
+    assert_eq!(
+        (hold.state, hold.amount, hold.posted_amount, hold.resolved_by),
+        (HoldState::Pending, amt(180), amt(120), None)
+    );
+    // A second part, then a post of less than the rest, which releases what is left.
+    assert_eq!(f.one(Transfer::post_part(id(12), id(10), amt(80), TransferCode::TRADE_SETTLEMENT)), S::Ok);
+    assert_eq!(f.one(Transfer::post(id(13), id(10), amt(60), TransferCode::TRADE_SETTLEMENT)), S::Ok);
+    let hold = f.ledger.hold(id(10)).unwrap();
+    assert_eq!((hold.state, hold.posted_amount, hold.resolved_by), (HoldState::Posted, amt(260), Some(id(13))));
+    assert_eq!(f.posted(ALICE), 740);
+    assert_eq!(f.available(ALICE), 740);
+    assert_eq!(f.posted(BOB), 260);
+    assert_eq!(bal(&f, BOB).credits_pending, Amount::ZERO);
+    // A retry of the partial post is `exists`, not a second settlement.
+    assert_eq!(f.one(Transfer::post_part(id(11), id(10), amt(120), TransferCode::TRADE_SETTLEMENT)), S::Exists);
+    assert_eq!(
+        f.one(Transfer::post_part(id(14), id(10), amt(1), TransferCode::TRADE_SETTLEMENT)),
+        S::PendingTransferAlreadyPosted
+    );
+}
+
+#[test]
+fn post_part_of_all_the_hold_or_more_or_nothing_is_refused_and_changes_nothing() {
+    let mut f = Fixture::new();
+    funded_hold(&mut f, 300, 0);
+    let hash = f.ledger.state_hash();
+    for (n, amount, want) in [
+        (11, 300, S::PostAmountExceedsPending),
+        (12, 301, S::PostAmountExceedsPending),
+        (13, 0, S::AmountMustNotBeZero),
+    ] {
+        assert_eq!(f.one(Transfer::post_part(id(n), id(10), amt(amount), TransferCode::TRADE_SETTLEMENT)), want);
+    }
+    assert_eq!(f.ledger.state_hash(), hash);
+    let both = Transfer {
+        flags: TransferFlags::POST_PART.union(TransferFlags::POST_PENDING),
+        ..Transfer::post_part(id(14), id(10), amt(5), TransferCode::TRADE_SETTLEMENT)
+    };
+    assert_eq!(f.one(both), S::FlagsAreMutuallyExclusive);
+    assert_eq!(f.ledger.pending_amount(id(10)), Some(amt(300)));
+}
+
+#[test]
+fn post_part_in_a_failed_chain_is_rolled_back() {
+    let mut f = Fixture::new();
+    funded_hold(&mut f, 300, 0);
+    assert_eq!(f.one(Transfer::post_part(id(11), id(10), amt(50), TransferCode::TRADE_SETTLEMENT)), S::Ok);
+    let hash = f.ledger.state_hash();
+    let batch = [
+        Transfer::post_part(id(12), id(10), amt(100), TransferCode::TRADE_SETTLEMENT).linked(),
+        Transfer::post_part(id(13), id(10), amt(100), TransferCode::TRADE_SETTLEMENT).linked(),
+        Transfer::single(id(14), BOB, ALICE, amt(10_000), TransferCode::TRADE_SETTLEMENT),
+    ];
+    assert_eq!(f.submit(&batch), vec![S::LinkedEventFailed, S::LinkedEventFailed, S::InsufficientFunds]);
+    assert_eq!(f.ledger.state_hash(), hash);
+    let hold = f.ledger.hold(id(10)).unwrap();
+    assert_eq!((hold.amount, hold.posted_amount), (amt(250), amt(50)));
+    // And a failed chain ending in the hold's final post puts back only that post.
+    let batch = [
+        Transfer::post(id(15), id(10), amt(200), TransferCode::TRADE_SETTLEMENT).linked(),
+        Transfer::single(id(16), BOB, ALICE, amt(10_000), TransferCode::TRADE_SETTLEMENT),
+    ];
+    assert_eq!(f.submit(&batch), vec![S::LinkedEventFailed, S::InsufficientFunds]);
+    assert_eq!(f.ledger.state_hash(), hash);
+    assert_eq!(f.ledger.hold(id(10)).unwrap().posted_amount, amt(50));
+}
+
+#[test]
+fn a_part_posted_hold_expires_with_only_its_rest_and_replays_to_the_same_state() {
+    let mut f = Fixture::new();
+    funded_hold(&mut f, 300, 1_000);
+    assert_eq!(f.one(Transfer::post_part(id(11), id(10), amt(100), TransferCode::TRADE_SETTLEMENT)), S::Ok);
+    let mut expired = Vec::new();
+    f.ledger.on_time(Timestamp(f.now + 1_000), &mut expired).unwrap();
+    assert_eq!(expired, vec![id(10)]);
+    f.ledger.check_invariants().unwrap();
+    assert_eq!(f.posted(ALICE), 900);
+    assert_eq!(f.available(ALICE), 900);
+    assert_eq!(f.ledger.balance(BOB).unwrap().credits_pending, Amount::ZERO);
+    let replayed = Ledger::replay(f.ledger.config().clone(), f.ledger.journal()).unwrap();
+    assert_eq!(replayed.state_hash(), f.ledger.state_hash());
+    let restored = Ledger::restore(&f.ledger.snapshot()).unwrap();
+    assert_eq!(restored.state_hash(), f.ledger.state_hash());
+}
+
+#[test]
 fn second_post_of_a_hold_is_already_posted() {
     let mut f = Fixture::new();
     funded_hold(&mut f, 300, 0);
@@ -719,9 +815,10 @@ fn linked_chain_left_open_at_batch_end_fails() {
 
 #[test]
 fn trade_settlement_chain_posts_holds_renews_remainder_and_charges_fee() {
-    // The Broker's use: buyer's cash hold partially posted to the seller,
-    // a new hold for the buyer's remainder, the seller's share hold posted
-    // to the buyer, a fee — all or nothing.
+    // A TigerBeetle-style settlement: buyer's cash hold partially posted to
+    // the seller, a new hold for the buyer's remainder, the seller's share
+    // hold posted to the buyer, a fee — all or nothing. (The Broker keeps a
+    // working order's hold with `post_part` instead of renewing it.)
     let mut f = Fixture::new();
     let buyer_cash = ALICE;
     let seller_cash = BOB;

@@ -31,6 +31,12 @@ impl TransferFlags {
     /// amend resize its reservation in one journal entry instead of a void
     /// and a new hold.
     pub const RESIZE_PENDING: TransferFlags = TransferFlags(1 << 4);
+    /// Settles `amount` of the hold `pending_id` (less than the hold) and
+    /// leaves the rest pending under the same id and timeout. Not in
+    /// TigerBeetle, where a post always closes its hold: it lets a partly
+    /// filled order settle a fill and keep its reservation for the rest in one
+    /// journal entry instead of a post and a new hold.
+    pub const POST_PART: TransferFlags = TransferFlags(1 << 5);
 
     /// Whether all bits of `other` are set.
     #[must_use]
@@ -82,20 +88,23 @@ impl TransferCode {
 
 /// One transfer as submitted. Build with the constructors
 /// ([`Transfer::single`], [`Transfer::pending`], [`Transfer::post`],
-/// [`Transfer::void`], [`Transfer::resize`]) and adjust fields as needed.
+/// [`Transfer::post_part`], [`Transfer::void`], [`Transfer::resize`]) and
+/// adjust fields as needed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Transfer {
     /// Unique, caller-chosen, non-zero.
     pub id: TransferId,
-    /// Account whose debits grow. For post/void: [`AccountKey::UNSET`] (take
-    /// the hold's) or the hold's exact account.
+    /// Account whose debits grow. On a hold (post, `post_part`, void,
+    /// resize): [`AccountKey::UNSET`] (take the hold's) or the hold's exact
+    /// account.
     pub debit_account: AccountKey,
-    /// Account whose credits grow. For post/void: as `debit_account`.
+    /// Account whose credits grow. On a hold: as `debit_account`.
     pub credit_account: AccountKey,
     /// Amount in minor units. For post: the amount to settle (≤ the hold);
-    /// for void: zero.
+    /// for `post_part`: the amount to settle (< the hold); for resize: the
+    /// hold's new amount; for void: zero.
     pub amount: Amount,
-    /// For post/void: the id of the pending transfer to resolve; else zero.
+    /// On a hold: the id of the pending transfer; else zero.
     pub pending_id: TransferId,
     /// For pending: nanoseconds after the submit time at which the hold
     /// expires; zero means never. Else zero.
@@ -160,6 +169,13 @@ impl Transfer {
     #[must_use]
     pub const fn post(id: TransferId, pending_id: TransferId, amount: Amount, code: TransferCode) -> Self {
         Self::on_hold(id, pending_id, amount, code, TransferFlags::POST_PENDING)
+    }
+
+    /// Settles `amount` of the hold `pending_id` and keeps the rest pending
+    /// (see [`TransferFlags::POST_PART`]).
+    #[must_use]
+    pub const fn post_part(id: TransferId, pending_id: TransferId, amount: Amount, code: TransferCode) -> Self {
+        Self::on_hold(id, pending_id, amount, code, TransferFlags::POST_PART)
     }
 
     /// Releases the hold `pending_id`.

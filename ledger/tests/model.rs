@@ -66,6 +66,8 @@ struct MHold {
     amount: u128,
     expires_at: Option<u64>,
     state: MState,
+    /// Settled by its posts so far.
+    posted: u128,
 }
 
 /// Columns: [debits_pending, debits_posted, credits_pending, credits_posted].
@@ -206,7 +208,8 @@ impl Model {
         let post = t.flags.contains(TransferFlags::POST_PENDING);
         let void = t.flags.contains(TransferFlags::VOID_PENDING);
         let resize = t.flags.contains(TransferFlags::RESIZE_PENDING);
-        if u8::from(pending) + u8::from(post) + u8::from(void) + u8::from(resize) > 1 {
+        let part = t.flags.contains(TransferFlags::POST_PART);
+        if u8::from(pending) + u8::from(post) + u8::from(void) + u8::from(resize) + u8::from(part) > 1 {
             return S::FlagsAreMutuallyExclusive;
         }
         if let Some(old) = self.applied.get(&t.id) {
@@ -234,7 +237,7 @@ impl Model {
             return S::IdAlreadyFailed;
         }
         let amount = t.amount.minor();
-        if post || void || resize {
+        if post || void || resize || part {
             if t.pending_id.0 == 0 {
                 return S::PendingIdMustNotBeZero;
             }
@@ -247,7 +250,7 @@ impl Model {
             if t.code.0 == 0 {
                 return S::CodeMustNotBeZero;
             }
-            if (post || resize) && amount == 0 {
+            if (post || resize || part) && amount == 0 {
                 return S::AmountMustNotBeZero;
             }
             if void && amount != 0 {
@@ -284,10 +287,12 @@ impl Model {
             if resize {
                 return self.resize(now, t, h);
             }
-            let posted = if post { amount } else { 0 };
-            if posted > h.amount {
+            let posted = if post || part { amount } else { 0 };
+            if posted > h.amount || (part && posted == h.amount) {
                 return S::PostAmountExceedsPending;
             }
+            // A part post releases only what it settles; the rest stays held.
+            let released = if part { posted } else { h.amount };
             let asset = h.debit.asset;
             let pt = self.posted_total.get(&asset).copied().unwrap_or(0);
             if pt.checked_add(posted).is_none_or(|v| v > MAX) {
@@ -295,14 +300,20 @@ impl Model {
             }
             // Apply.
             let d = self.cols.get_mut(&h.debit).unwrap();
-            d[0] -= h.amount;
+            d[0] -= released;
             d[1] += posted;
             let c = self.cols.get_mut(&h.credit).unwrap();
-            c[2] -= h.amount;
+            c[2] -= released;
             c[3] += posted;
-            *self.pending_total.get_mut(&asset).unwrap() -= h.amount;
+            *self.pending_total.get_mut(&asset).unwrap() -= released;
             *self.posted_total.entry(asset).or_default() += posted;
-            self.holds.get_mut(&t.pending_id).unwrap().state = if post { MState::Posted } else { MState::Voided };
+            let hold = self.holds.get_mut(&t.pending_id).unwrap();
+            hold.posted += posted;
+            if part {
+                hold.amount -= posted;
+            } else {
+                hold.state = if post { MState::Posted } else { MState::Voided };
+            }
             self.applied.insert(t.id, *t);
             return S::Ok;
         }
@@ -390,6 +401,7 @@ impl Model {
                     amount,
                     expires_at: (t.timeout_ns != 0).then(|| now.saturating_add(t.timeout_ns)),
                     state: MState::Pending,
+                    posted: 0,
                 },
             );
         } else {
@@ -531,7 +543,7 @@ fn arb_transfer() -> impl Strategy<Value = Transfer> {
         arb_id(),
         prop_oneof![4 => Just(0u64), 1 => 1u64..20],
         arb_code(),
-        0u8..23,
+        0u8..26,
         prop::bool::weighted(0.15),
         0u128..3,
         prop::bool::weighted(0.8),
@@ -543,10 +555,14 @@ fn arb_transfer() -> impl Strategy<Value = Transfer> {
                 13..=16 => Transfer::post(TransferId(id), TransferId(pid), amount, code),
                 17..=18 => Transfer::void(TransferId(id), TransferId(pid), code),
                 19..=21 => Transfer::resize(TransferId(id), TransferId(pid), amount, code),
+                22..=24 => Transfer::post_part(TransferId(id), TransferId(pid), amount, code),
                 _ => {
                     let mut t = Transfer::single(TransferId(id), d, c, amount, code);
                     t.flags = TransferFlags(
-                        0b0110 | (u16::from(amount.minor() % 2 == 0) << 3) | (u16::from(amount.minor() % 3 == 0) << 4),
+                        0b0110
+                            | (u16::from(amount.minor() % 2 == 0) << 3)
+                            | (u16::from(amount.minor() % 3 == 0) << 4)
+                            | (u16::from(amount.minor() % 5 == 0) << 5),
                     );
                     t.pending_id = TransferId(pid);
                     t.timeout_ns = timeout;
@@ -646,6 +662,7 @@ fn compare(model: &Model, ledger: &Ledger) {
         };
         assert_eq!(state, h.state, "hold {id:?}");
         assert_eq!(v.amount.minor(), h.amount);
+        assert_eq!(v.posted_amount.minor(), h.posted, "posted by hold {id:?}");
     }
 }
 

@@ -74,10 +74,11 @@ impl Runner {
             "single" => Transfer::single(id, debit, credit, amount, code),
             "pending" => Transfer::pending(id, debit, credit, amount, code, timeout),
             "post" => Transfer::post(id, pending_id, amount, code),
+            "post_part" => Transfer::post_part(id, pending_id, amount, code),
             "void" => Transfer::void(id, pending_id, code),
             _ => self.fail(format!("unknown transfer kind {kind}")),
         };
-        if matches!(kind, "post" | "void") {
+        if matches!(kind, "post" | "post_part" | "void") {
             t.debit_account = debit;
             t.credit_account = credit;
             if kind == "void" {
@@ -87,7 +88,7 @@ impl Runner {
         if kind != "pending" {
             t.timeout_ns = timeout;
         }
-        if kind != "post" && kind != "void" {
+        if !matches!(kind, "post" | "post_part" | "void") {
             t.pending_id = pending_id;
         }
         if let Some(f) = get("flags") {
@@ -189,7 +190,7 @@ impl Runner {
                 self.last_error = r.err().map(|e| e.code().to_string());
             }
             "batch" => self.batch = Some(Vec::new()),
-            "single" | "pending" | "post" | "void" => {
+            "single" | "pending" | "post" | "post_part" | "void" => {
                 let t = self.transfer(cmd, args);
                 self.submit(vec![t]);
             }

@@ -614,6 +614,7 @@ class Transfer:
     POST_PENDING: int
     VOID_PENDING: int
     RESIZE_PENDING: int
+    POST_PART: int
     def __new__(
         cls,
         id: int,
@@ -665,6 +666,17 @@ class Transfer:
         linked: bool = False,
     ) -> Transfer: ...
     @staticmethod
+    def post_part(
+        id: int,
+        pending_id: int,
+        amount: _DecimalLike | None = None,
+        code: int = 3,
+        *,
+        amount_minor: int | None = None,
+        user_data: int = 0,
+        linked: bool = False,
+    ) -> Transfer: ...
+    @staticmethod
     def resize(
         id: int,
         pending_id: int,
@@ -680,7 +692,7 @@ class Transfer:
     @property
     def id(self) -> int: ...
     @property
-    def kind(self) -> Literal["single", "pending", "post", "void", "resize"]: ...
+    def kind(self) -> Literal["single", "pending", "post", "void", "resize", "post_part"]: ...
     @property
     def debit(self) -> _AccountKey | None: ...
     @property
@@ -831,7 +843,7 @@ class Posting(_BrokerEventBase):
     @property
     def transfer_id(self) -> int: ...
     @property
-    def kind(self) -> Literal["single", "hold", "post", "void", "resize"]: ...
+    def kind(self) -> Literal["single", "hold", "post", "void", "resize", "post_part"]: ...
     @property
     def code(self) -> int: ...
     @property
