@@ -7,8 +7,9 @@
 //! buyer, and fees go to the fee account. An order filled in full has its hold
 //! posted and the rest released (a buy's price improvement); an order still working
 //! keeps its hold, same id, with a `post_part` of the fill, after a resize when a
-//! buy's rest needs less (filled below its limit, or at the maker rate). Cancel, IOC remainder, expiry and engine rejection void the hold; an amend
-//! resizes it first (and is refused if the client cannot afford it). Market orders
+//! buy's rest needs less (filled below its limit, or at the maker rate). Cancel,
+//! IOC remainder, expiry and engine rejection void the hold; an amend resizes it
+//! first (and is refused if the client cannot afford it). Market orders
 //! are protected: they enter the book as IOC/FOK limits at the collar's bound.
 //! An order pays the maker and taker fee rates in force when it was accepted, for
 //! its whole life: `SetInstrumentRisk` changes them for orders accepted after it.
@@ -414,26 +415,23 @@ impl Out<'_> {
 /// limit or at the lower fee rate.
 struct HoldLeg {
     hold_id: TransferId,
-    hold: u128,
     pays: u128,
     keeps: Option<u128>,
+    /// The hold's new amount when it must be resized first.
+    resize_to: Option<u128>,
     debit: AccountKey,
     credit: AccountKey,
 }
 
 impl HoldLeg {
     fn new(f: &OrderFunds, pays: u128, keeps: Option<u128>, debit: AccountKey, credit: AccountKey) -> Self {
-        HoldLeg { hold_id: f.hold_id, hold: f.hold, pays, keeps, debit, credit }
-    }
-
-    /// The resize the hold needs first, if any: its new amount.
-    fn resize_to(&self) -> Option<u128> {
-        self.keeps.map(|k| self.pays + k).filter(|&to| to != self.hold)
+        let resize_to = keeps.map(|k| pays + k).filter(|&to| to != f.hold);
+        HoldLeg { hold_id: f.hold_id, pays, keeps, resize_to, debit, credit }
     }
 
     /// Transfer ids for (the resize, the post), taken in batch order.
     fn ids(&self, broker: &mut Broker) -> (Option<TransferId>, TransferId) {
-        let resize = self.resize_to().map(|_| broker.next_id());
+        let resize = self.resize_to.map(|_| broker.next_id());
         (resize, broker.next_id())
     }
 
@@ -448,7 +446,7 @@ impl HoldLeg {
         o: &mut Out<'_>,
     ) {
         let accounts = |t: Transfer| Transfer { debit_account: self.debit, credit_account: self.credit, ..t };
-        if let (Some(id), Some(to)) = (resize_id, self.resize_to()) {
+        if let (Some(id), Some(to)) = (resize_id, self.resize_to) {
             let resize = Transfer::resize(id, self.hold_id, Amount::from_minor(to), TransferCode::ORDER_HOLD);
             o.settlement(batch, accounts(resize).with_user_data(data), PostingKind::Resize, trade_id);
         }
