@@ -1188,14 +1188,7 @@ impl Engine {
         while taker.remaining > 0 && !taker.stp_killed {
             let Some(lk) = ladder.best() else { break };
             let Some(level) = levels.get_mut(lk as usize) else { break };
-            let crosses = match taker.limit {
-                None => true,
-                Some(l) => match taker.side {
-                    Side::Buy => l >= level.price,
-                    Side::Sell => l <= level.price,
-                },
-            };
-            if !crosses {
+            if !ladder.crossed_by(taker.limit, level.price) {
                 break;
             }
             let price = level.price;
