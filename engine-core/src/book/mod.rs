@@ -311,3 +311,25 @@ pub(crate) fn unlink(orders: &mut OrderSlab, levels: &mut Slab<Level>, o: &Resti
     level.orders -= 1;
     level.orders == 0
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_limit_crosses_a_level_at_or_through_its_price_and_a_market_order_crosses_any() {
+        let (bids, asks) = (Ladder::new(Side::Buy), Ladder::new(Side::Sell));
+        for (level, limit, sell_crosses_bid, buy_crosses_ask) in [
+            (100, 99, true, false),
+            (100, 100, true, true),
+            (100, 101, false, true),
+            (1, i64::MAX, false, true),
+            (i64::MAX, 1, true, false),
+        ] {
+            let (level, limit) = (Ticks(level), Some(Ticks(limit)));
+            assert_eq!(bids.crossed_by(limit, level), sell_crosses_bid, "sell at {limit:?} vs bid {level:?}");
+            assert_eq!(asks.crossed_by(limit, level), buy_crosses_ask, "buy at {limit:?} vs ask {level:?}");
+            assert!(bids.crossed_by(None, level) && asks.crossed_by(None, level));
+        }
+    }
+}
