@@ -4,14 +4,16 @@
 //!     EXTRA_PEERS='brokerx|target/release/peer {CSV}' bash ../shared/peers/run_all.sh
 //!
 //! REDUCE is an amend of the total quantity down (keeps time priority), or a
-//! cancel when it takes everything. Market data events are off unless
-//! `BROKERX_MARKET_DATA=1`.
+//! cancel when it takes everything. The new total is worked out while the CSV
+//! is read (fills never change an order's total), so the replay asks the engine
+//! nothing first. Market data events are off unless `BROKERX_MARKET_DATA=1`.
 //!
 //! The result needs only the fills, so the replay hands the engine a sink that
 //! tallies them (as every other peer counts its fills) and the engine builds no
 //! other event. `BROKERX_EVENTS=vec` collects every event in a `Vec<Event>`
 //! instead and counts the fills from it.
 
+use std::collections::HashMap;
 use std::time::Instant;
 
 use brokerx_engine::workload::instrument_spec;
@@ -19,10 +21,21 @@ use brokerx_engine::*;
 
 #[derive(Clone, Copy)]
 enum Op {
-    Limit { buy: bool, price: i64, qty: i64 },
-    Market { buy: bool, qty: i64 },
+    Limit {
+        buy: bool,
+        price: i64,
+        qty: i64,
+    },
+    Market {
+        buy: bool,
+        qty: i64,
+    },
     Cancel,
-    Reduce { qty: i64 },
+    /// Reduce by a delta, carried as the order's new total quantity: what the
+    /// engine's amend takes (FIX `OrderQty`).
+    Reduce {
+        new_total: i64,
+    },
 }
 
 fn load(path: &str) -> Vec<(u64, Op)> {
@@ -31,6 +44,9 @@ fn load(path: &str) -> Vec<(u64, Op)> {
         std::process::exit(2)
     });
     let mut ops = Vec::with_capacity(1_100_000);
+    // An order's total quantity (filled + remaining) changes only by reduces,
+    // never by fills, so each REDUCE's new total follows from the CSV alone.
+    let mut totals: HashMap<u64, i64> = HashMap::with_capacity(1_100_000);
     for line in text.lines().skip(1) {
         let f: Vec<&str> = line.split(',').collect();
         if f.len() < 5 {
@@ -41,10 +57,24 @@ fn load(path: &str) -> Vec<(u64, Op)> {
         let price: i64 = f[3].parse().unwrap_or(0);
         let qty: i64 = f[4].parse().unwrap_or(0);
         let op = match f[0] {
-            "NEW_LIMIT" => Op::Limit { buy, price, qty },
+            "NEW_LIMIT" => {
+                totals.insert(id, qty);
+                Op::Limit { buy, price, qty }
+            }
             "NEW_MARKET" => Op::Market { buy, qty },
             "CANCEL" => Op::Cancel,
-            "REDUCE" => Op::Reduce { qty },
+            "REDUCE" => {
+                let total = totals.get_mut(&id).map_or(0, |t| {
+                    *t -= qty;
+                    *t
+                });
+                // A reduce by the whole quantity or more is a cancel, filled or not.
+                if total > 0 {
+                    Op::Reduce { new_total: total }
+                } else {
+                    Op::Cancel
+                }
+            }
             _ => continue,
         };
         ops.push((id, op));
@@ -234,26 +264,34 @@ fn replay(ops: &[(u64, Op)], market_data: bool, sink: &mut impl AfterCommand) ->
                 cmd(CommandKind::Place(Place::market(acct, inst, side, Lots(qty))))
             }
             Op::Cancel => cmd(CommandKind::Cancel(Cancel { account: acct, order_id: OrderId(map(&engine_id, id)) })),
-            Op::Reduce { qty } => {
-                let oid = OrderId(map(&engine_id, id));
-                match e.order(oid) {
-                    Some(o) if qty < o.remaining.0 => cmd(CommandKind::Amend(Amend {
-                        account: acct,
-                        order_id: oid,
-                        new_price: None,
-                        new_qty: Some(Lots(o.qty.0 - qty)),
-                        expected_version: None,
-                    })),
-                    _ => cmd(CommandKind::Cancel(Cancel { account: acct, order_id: oid })),
-                }
-            }
+            Op::Reduce { new_total } => cmd(CommandKind::Amend(Amend {
+                account: acct,
+                order_id: OrderId(map(&engine_id, id)),
+                new_price: None,
+                new_qty: Some(Lots(new_total)),
+                expected_version: None,
+            })),
         };
         // Unknown ids are no-ops in the workload contract: the engine's typed refusal is ignored.
-        let _ = e.apply(&cmd, sink);
+        if let Err(CommandError::AmendQtyAtOrBelowFilled { .. }) = e.apply(&cmd, sink) {
+            // A reduce by the whole remaining quantity or more takes the order away.
+            cancel_instead(&mut e, &cmd, sink);
+        }
         sink.after_command();
     }
     let secs = t0.elapsed().as_secs_f64();
     let cpu = cpu_secs() - cpu0;
     let fills = sink.fills();
     (e, secs, cpu, fills.trades, fills.volume)
+}
+
+/// The cancel a refused reduce turns into. Through `dyn EventSink`, so the
+/// replay loop's own call of `apply` stays its only one and is inlined.
+#[cold]
+#[inline(never)]
+fn cancel_instead(e: &mut Engine, reduce: &Command, sink: &mut dyn EventSink) {
+    if let CommandKind::Amend(a) = reduce.kind {
+        let kind = CommandKind::Cancel(Cancel { account: a.account, order_id: a.order_id });
+        let _ = e.apply(&Command { ts: reduce.ts, correlation_id: reduce.correlation_id, kind }, sink);
+    }
 }
