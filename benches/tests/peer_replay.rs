@@ -3,9 +3,13 @@
 //! more takes the order away.
 
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 fn replay(csv: &str) -> String {
-    let path = std::env::temp_dir().join(format!("brokerx-peer-{}-{}.csv", std::process::id(), csv.len()));
+    // Tests run on parallel threads of one process: a file each.
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("brokerx-peer-{}-{n}.csv", std::process::id()));
     std::fs::write(&path, csv).expect("write csv");
     let out = Command::new(env!("CARGO_BIN_EXE_peer")).arg(&path).output().expect("run peer");
     let _ = std::fs::remove_file(&path);
@@ -21,21 +25,22 @@ fn field<'a>(result: &'a str, name: &str) -> &'a str {
     rest[..rest.find([',', '}']).unwrap_or(rest.len())].trim_matches('"')
 }
 
+/// The book checksum, and the trades, volume and live orders, at the end of the
+/// replay of `ops` (CSV rows
+/// after the header).
+fn outcome(ops: &[&str]) -> (String, [u64; 3]) {
+    let r = replay(&format!("op,id,side,price,qty\n{}\n", ops.join("\n")));
+    let n = |name| field(&r, name).parse().unwrap_or_else(|_| panic!("{name} in {r}"));
+    (field(&r, "checksum").to_owned(), [n("trades"), n("volume"), n("live_orders")])
+}
+
 #[test]
 fn a_reduce_keeps_the_orders_place_in_the_queue() {
     // Order 1 is cut from 10 to 6 and still trades first: the sell of 6 takes
     // all of it, leaving order 2 alone. Had the reduce lost priority, the sell
     // would have hit order 2 and both orders would still rest.
-    let r = replay(
-        "op,id,side,price,qty\n\
-         NEW_LIMIT,1,B,100,10\n\
-         NEW_LIMIT,2,B,100,10\n\
-         REDUCE,1,B,100,4\n\
-         NEW_LIMIT,3,S,100,6\n",
-    );
-    assert_eq!(field(&r, "trades"), "1");
-    assert_eq!(field(&r, "volume"), "6");
-    assert_eq!(field(&r, "live_orders"), "1");
+    let ops = ["NEW_LIMIT,1,B,100,10", "NEW_LIMIT,2,B,100,10", "REDUCE,1,B,100,4", "NEW_LIMIT,3,S,100,6"];
+    assert_eq!(outcome(&ops).1, [1, 6, 1], "trades, volume, live orders");
 }
 
 #[test]
@@ -44,22 +49,20 @@ fn a_reduce_by_all_that_remains_cancels_even_after_a_partial_fill() {
     // Order 3: reduced by its whole quantity: gone.
     // Order 4: reduced by 3 of 8: rests with 5.
     // Order 5: 2 of 9 filled by a market sell, then reduced by the 7 left: gone.
-    let r = replay(
-        "op,id,side,price,qty\n\
-         NEW_LIMIT,1,B,100,10\n\
-         NEW_LIMIT,2,S,100,4\n\
-         REDUCE,1,B,100,7\n\
-         NEW_LIMIT,3,B,99,5\n\
-         REDUCE,3,B,99,5\n\
-         NEW_LIMIT,4,S,101,8\n\
-         REDUCE,4,S,101,3\n\
-         NEW_LIMIT,5,B,98,9\n\
-         NEW_MARKET,6,S,0,2\n\
-         REDUCE,5,B,98,7\n",
-    );
-    assert_eq!(field(&r, "trades"), "2");
-    assert_eq!(field(&r, "volume"), "6");
-    assert_eq!(field(&r, "live_orders"), "1");
+    let ops = [
+        "NEW_LIMIT,1,B,100,10",
+        "NEW_LIMIT,2,S,100,4",
+        "REDUCE,1,B,100,7",
+        "NEW_LIMIT,3,B,99,5",
+        "REDUCE,3,B,99,5",
+        "NEW_LIMIT,4,S,101,8",
+        "REDUCE,4,S,101,3",
+        "NEW_LIMIT,5,B,98,9",
+        "NEW_MARKET,6,S,0,2",
+        "REDUCE,5,B,98,7",
+    ];
+    let (checksum, counts) = outcome(&ops);
+    assert_eq!(counts, [2, 6, 1], "trades, volume, live orders");
     // FNV-1a of the one level left, "A,101,5\n" (the shared naive engine prints the same).
-    assert_eq!(field(&r, "checksum"), "4a88e8cfa25785c3");
+    assert_eq!(checksum, "4a88e8cfa25785c3");
 }
