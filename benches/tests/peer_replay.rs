@@ -26,8 +26,7 @@ fn field<'a>(result: &'a str, name: &str) -> &'a str {
 }
 
 /// The book checksum, and the trades, volume and live orders, at the end of the
-/// replay of `ops` (CSV rows
-/// after the header).
+/// replay of `ops` (CSV rows after the header).
 fn outcome(ops: &[&str]) -> (String, [u64; 3]) {
     let r = replay(&format!("op,id,side,price,qty\n{}\n", ops.join("\n")));
     let n = |name| field(&r, name).parse().unwrap_or_else(|_| panic!("{name} in {r}"));
