@@ -1,5 +1,7 @@
-//! Shared pieces of the bench binaries: a counting global allocator and a
-//! latency summary.
+//! Shared pieces of the bench binaries: a counting global allocator, a
+//! latency summary, and the shared peers workload ([`peers`]).
+
+pub mod peers;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};

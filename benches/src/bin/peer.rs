@@ -13,104 +13,11 @@
 //! other event. `BROKERX_EVENTS=vec` collects every event in a `Vec<Event>`
 //! instead and counts the fills from it.
 
-use std::collections::HashMap;
 use std::time::Instant;
 
+use brokerx_benches::peers::{book_checksum, cpu_secs, load, Op, Outcome};
 use brokerx_engine::workload::instrument_spec;
 use brokerx_engine::*;
-
-#[derive(Clone, Copy)]
-enum Op {
-    Limit {
-        buy: bool,
-        price: i64,
-        qty: i64,
-    },
-    Market {
-        buy: bool,
-        qty: i64,
-    },
-    Cancel,
-    /// Reduce by a delta, carried as the order's new total quantity: what the
-    /// engine's amend takes (FIX `OrderQty`).
-    Reduce {
-        new_total: i64,
-    },
-}
-
-fn load(path: &str) -> Vec<(u64, Op)> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| {
-        eprintln!("cannot read {path}: {e}");
-        std::process::exit(2)
-    });
-    let mut ops = Vec::with_capacity(1_100_000);
-    // An order's total quantity (filled + remaining) changes only by reduces,
-    // never by fills, so each REDUCE's new total follows from the CSV alone.
-    let mut totals: HashMap<u64, i64> = HashMap::with_capacity(1_100_000);
-    for line in text.lines().skip(1) {
-        let f: Vec<&str> = line.split(',').collect();
-        if f.len() < 5 {
-            continue;
-        }
-        let id: u64 = f[1].parse().unwrap_or(0);
-        let buy = f[2] == "B";
-        let price: i64 = f[3].parse().unwrap_or(0);
-        let qty: i64 = f[4].parse().unwrap_or(0);
-        let op = match f[0] {
-            "NEW_LIMIT" => {
-                totals.insert(id, qty);
-                Op::Limit { buy, price, qty }
-            }
-            "NEW_MARKET" => Op::Market { buy, qty },
-            "CANCEL" => Op::Cancel,
-            "REDUCE" => {
-                let total = totals.get_mut(&id).map_or(0, |t| {
-                    *t -= qty;
-                    *t
-                });
-                // A reduce by the whole quantity or more is a cancel, filled or not.
-                if total > 0 {
-                    Op::Reduce { new_total: total }
-                } else {
-                    Op::Cancel
-                }
-            }
-            _ => continue,
-        };
-        ops.push((id, op));
-    }
-    ops
-}
-
-#[repr(C)]
-struct Timespec {
-    tv_sec: i64,
-    tv_nsec: i64,
-}
-
-extern "C" {
-    fn clock_gettime(clock: i32, ts: *mut Timespec) -> i32;
-}
-
-/// CPU time of this process in seconds (`CLOCK_PROCESS_CPUTIME_ID`), as the
-/// shared harness measures it; `/proc/self/stat` counts 10 ms ticks, a fifth of
-/// the whole replay.
-fn cpu_secs() -> f64 {
-    const CLOCK_PROCESS_CPUTIME_ID: i32 = 2;
-    let mut ts = Timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: glibc's clock_gettime writes one timespec (two i64 on x86-64 Linux) into a local.
-    unsafe { clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
-    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
-}
-
-fn fnv(text: &str) -> String {
-    let mut h: u64 = 0xcbf29ce484222325;
-    for b in text.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x100000001b3);
-    }
-    format!("{h:016x}")
-}
 
 /// The fills of the replay: all the shared result needs of the event stream.
 #[derive(Default)]
@@ -194,21 +101,18 @@ fn main() {
     }
     let (e, secs, cpu, trades, volume) = run();
     let inst = InstrumentId(0);
-    let mut text = String::new();
-    for l in e.depth(inst, Side::Buy) {
-        text.push_str(&format!("B,{},{}\n", l.price.0, l.qty.0));
+    let levels = |side| e.depth(inst, side).map(|l| (l.price.0, l.qty.0));
+    Outcome {
+        peer: "brokerx-engine",
+        ops: ops.len(),
+        secs,
+        cpu_secs: cpu,
+        trades,
+        volume,
+        checksum: book_checksum(levels(Side::Buy), levels(Side::Sell)),
+        live_orders: e.live_orders(),
     }
-    for l in e.depth(inst, Side::Sell) {
-        text.push_str(&format!("A,{},{}\n", l.price.0, l.qty.0));
-    }
-    println!(
-        "RESULT {{\"peer\":\"brokerx-engine\",\"version\":\"{}\",\"ops\":{},\"secs\":{secs:.6},\"ops_per_sec\":{:.1},\"cpu_secs\":{cpu:.6},\"trades\":{trades},\"volume\":{volume},\"checksum\":\"{}\",\"live_orders\":{}}}",
-        env!("CARGO_PKG_VERSION"),
-        ops.len(),
-        ops.len() as f64 / secs,
-        fnv(&text),
-        e.live_orders()
-    );
+    .print();
 }
 
 // Not inlined, so profilers can name it (`valgrind --toggle-collect='peer::replay*'`).
