@@ -37,6 +37,7 @@ const WINDOW: usize = 4096;
 const PAGE_BITS: u32 = 12;
 const PAGE_LEN: usize = 1 << PAGE_BITS;
 const MAX_TICKS: i64 = 1 << 53;
+const MAX_LOTS: i64 = 1 << 53;
 
 #[derive(Clone, Copy, Default)]
 #[repr(align(64))]
@@ -205,6 +206,9 @@ struct Book<const STEP: u32> {
     now: u64,
     counters: Counters,
     live: usize,
+    /// The instrument's quantity limits, read per command as the engine reads its spec.
+    min_qty: i64,
+    max_qty: i64,
 }
 
 impl<const STEP: u32> Book<STEP> {
@@ -222,6 +226,8 @@ impl<const STEP: u32> Book<STEP> {
             now: 0,
             counters: Counters::default(),
             live: 0,
+            min_qty: 1,
+            max_qty: MAX_LOTS,
         }
     }
 
@@ -520,7 +526,7 @@ impl<const STEP: u32> Book<STEP> {
         Ok(())
     }
 
-    fn validate_place(p: &Place, ts: Timestamp, live: usize) -> Result<(), Refused> {
+    fn validate_place(&self, p: &Place, ts: Timestamp) -> Result<(), Refused> {
         if p.instrument.0 != 0 || p.qty.0 <= 0 {
             return Err(Refused::Invalid);
         }
@@ -529,7 +535,7 @@ impl<const STEP: u32> Book<STEP> {
             OrderType::Limit(px) => Some(px),
             OrderType::Market => None,
         };
-        if p.qty.0 > MAX_TICKS {
+        if p.qty.0 < self.min_qty || p.qty.0 > self.max_qty {
             return Err(Refused::Invalid);
         }
         let rests = matches!(p.time_in_force, TimeInForce::Gtc | TimeInForce::Gtd);
@@ -541,7 +547,7 @@ impl<const STEP: u32> Book<STEP> {
             (TimeInForce::Gtd, _) | (_, Some(_)) => return Err(Refused::Invalid),
             (_, None) => {}
         }
-        if p.client_order_id.is_some() || (rests && live >= 10_000_000) {
+        if p.client_order_id.is_some() || (rests && self.live >= 10_000_000) {
             return Err(Refused::Invalid);
         }
         Ok(())
@@ -558,7 +564,7 @@ impl<const STEP: u32> Book<STEP> {
         let done = match &cmd.kind {
             CommandKind::Place(p) => {
                 if STEP >= 2 {
-                    Self::validate_place(p, ts, self.live)?;
+                    self.validate_place(p, ts)?;
                 }
                 self.place(p, &mut sink);
                 Ok(())
@@ -571,7 +577,9 @@ impl<const STEP: u32> Book<STEP> {
             CommandKind::Amend(a) => {
                 let key = self.lookup(a.order_id.0, a.account.0, ts.0)?;
                 match (a.new_price, a.new_qty) {
-                    (None, Some(q)) if STEP < 2 || (q.0 > 0 && q.0 <= MAX_TICKS) => self.amend(key, q.0, &mut sink),
+                    (None, Some(q)) if STEP < 2 || (q.0 >= self.min_qty && q.0 <= self.max_qty) => {
+                        self.amend(key, q.0, &mut sink)
+                    }
                     _ => Err(Refused::Invalid),
                 }
             }
