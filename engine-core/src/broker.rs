@@ -37,13 +37,13 @@ use thiserror::Error;
 
 use crate::book::orders::NIL;
 use crate::command::{Amend, Cancel, Command, CommandKind, MassCancel, Place, SetTradingStatus};
+use crate::engine::EngineSnapshot;
 use crate::engine::{Engine, EngineConfig};
 use crate::error::CommandError;
 use crate::event::{Event, EventKind};
 use crate::hash::{Fnv64, IdHashMap};
 use crate::instrument::{InstrumentSpec, TradingStatus};
 use crate::risk::{self, AccountLimits, Approval, InstrumentRisk, OrderIntent, RiskReject, RiskView, UnitScale};
-use crate::state::EngineSnapshot;
 use crate::types::{
     AccountId, CorrelationId, InstrumentId, Lots, OrderId, OrderType, Side, Ticks, TimeInForce, Timestamp, TradeId,
 };

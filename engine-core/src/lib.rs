@@ -38,16 +38,15 @@ pub mod instrument;
 mod prefetch;
 pub mod risk;
 pub mod saga;
-mod state;
 pub mod types;
 pub mod workload;
 
 pub use command::{Amend, Cancel, Command, CommandKind, MassCancel, Place, SetTradingStatus};
 pub use engine::{Bbo, Engine, EngineConfig, OrderView, QtyCounters};
+pub use engine::{EngineSnapshot, InstrumentSnapshot, OrderSnapshot};
 pub use error::{CommandError, ConvertError, SnapshotError};
 pub use event::{CancelReason, Event, EventKind, EventSink, LevelView, RejectReason};
 pub use instrument::{Instrument, InstrumentSpec, TradingStatus};
-pub use state::{EngineSnapshot, InstrumentSnapshot, OrderSnapshot};
 pub use types::{
     AccountId, ClientOrderId, CorrelationId, InstrumentId, Lots, OrderId, OrderType, SelfTradePrevention, Side, Ticks,
     TimeInForce, Timestamp, TradeId,

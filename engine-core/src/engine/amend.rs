@@ -1,0 +1,132 @@
+//! Amend (cancel/replace with optimistic locking): keeps priority or re-queues.
+
+use super::matching::Taker;
+use super::*;
+use crate::command::Amend;
+use crate::event::{CancelReason, EventKind, EventSink, RejectReason};
+use crate::instrument::TradingStatus;
+use crate::types::{InstrumentId, Lots};
+
+impl Engine {
+    pub(super) fn exec_amend<S: EventSink + ?Sized, const MD: bool>(
+        &mut self,
+        key: u32,
+        a: &Amend,
+        sink: &mut Sink<'_, S, MD>,
+    ) {
+        let Some(&o) = self.orders.get(key) else { return };
+        let i = o.instrument as usize;
+        let instrument = InstrumentId(i as u32);
+        let st = &self.instruments[i];
+        let Some(old_price) = st.book.level(o.level).map(|l| l.price) else { return };
+        let reject = |reason| EventKind::Rejected {
+            account: o.account,
+            instrument,
+            order_id: Some(o.id),
+            client_order_id: None,
+            reason,
+        };
+        match st.instrument.spec.status {
+            TradingStatus::Open => {}
+            TradingStatus::Halted => return sink.emit(reject(RejectReason::InstrumentHalted)),
+            TradingStatus::Closed => return sink.emit(reject(RejectReason::InstrumentClosed)),
+        }
+        let new_price = a.new_price.unwrap_or(old_price);
+        let new_remaining = a.new_qty.map_or(o.remaining.0, |q| q.0 - o.filled.0);
+        let opposite = st.book.side(o.side.opposite());
+        if o.flags.post_only() && new_price != old_price {
+            if let Some(best) = opposite.best_price() {
+                if opposite.crossed_by(Some(new_price), best) {
+                    return sink.emit(reject(RejectReason::PostOnlyWouldCross));
+                }
+            }
+        }
+        let version = o.version.wrapping_add(1);
+        let before = sink.bbo_before(&st.book);
+        let amended = |priority_kept| EventKind::Amended {
+            order_id: o.id,
+            account: o.account,
+            instrument,
+            version,
+            price: new_price,
+            qty: Lots(o.filled.0 + new_remaining),
+            remaining: Lots(new_remaining),
+            priority_kept,
+        };
+
+        if new_price == old_price && new_remaining <= o.remaining.0 {
+            // Same price, same or less quantity: keeps its place in the queue.
+            let delta = o.remaining.0 - new_remaining;
+            let st = &mut self.instruments[i];
+            st.counters.cancelled += i128::from(delta);
+            if let Some(ord) = self.orders.get_mut(key) {
+                ord.remaining = Lots(new_remaining);
+                ord.version = version;
+            }
+            sink.emit(amended(true));
+            if let Some(level) = st.book.levels.get_mut(o.level as usize) {
+                level.qty -= delta;
+                if delta != 0 {
+                    sink.level(instrument, o.side, Some(level), old_price);
+                }
+            }
+            return sink.bbo_after(instrument, &st.book, before);
+        }
+
+        // Loses priority: leave the level (keeping the slab slot), trade if it now
+        // crosses, then rest at the back of the new level.
+        self.unlink_order(&o, old_price, sink);
+        let st = &mut self.instruments[i];
+        if new_remaining >= o.remaining.0 {
+            st.counters.placed += i128::from(new_remaining - o.remaining.0);
+        } else {
+            st.counters.cancelled += i128::from(o.remaining.0 - new_remaining);
+        }
+        sink.emit(amended(false));
+        let opposite = self.instruments[i].book.side(o.side.opposite());
+        let crosses = opposite.best_price().is_some_and(|best| opposite.crossed_by(Some(new_price), best));
+        if !crosses && new_remaining > 0 {
+            // Most amends do not cross: the order rests as it is, with no taker to set up.
+            if let Some(ord) = self.orders.get_mut(key) {
+                ord.remaining = Lots(new_remaining);
+                ord.version = version;
+            }
+            self.link_at(i, key, o.side, new_price, sink);
+            return sink.bbo_after(instrument, &self.instruments[i].book, before);
+        }
+        let mut taker = Taker {
+            id: o.id,
+            account: o.account,
+            side: o.side,
+            limit: Some(new_price),
+            remaining: new_remaining,
+            filled: o.filled.0,
+            stp: o.flags.stp(),
+            stp_killed: false,
+        };
+        self.match_taker(i, &mut taker, sink);
+        if taker.remaining > 0 && !taker.stp_killed {
+            if let Some(ord) = self.orders.get_mut(key) {
+                ord.remaining = Lots(taker.remaining);
+                ord.filled = Lots(taker.filled);
+                ord.version = version;
+            }
+            self.link_at(i, key, o.side, new_price, sink);
+        } else {
+            if taker.remaining > 0 {
+                self.instruments[i].counters.cancelled += i128::from(taker.remaining);
+                sink.emit(EventKind::Cancelled {
+                    order_id: o.id,
+                    account: o.account,
+                    instrument,
+                    qty: Lots(taker.remaining),
+                    reason: CancelReason::SelfTradePrevention,
+                });
+            }
+            if let Some(gone) = self.orders.remove(key) {
+                self.tables.retire(&gone);
+            }
+        }
+        sink.bbo_after(instrument, &self.instruments[i].book, before);
+    }
+}

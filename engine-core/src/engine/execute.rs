@@ -1,0 +1,299 @@
+//! Execution of validated commands: register, trading status, mass cancel, place, and
+//! the linking and removal of resting orders they share.
+
+use super::matching::{fok_fillable, Taker};
+use super::*;
+use crate::book::orders::{OrderFlags, RestingOrder, NIL};
+use crate::book::{link_back, unlink, Book};
+use crate::command::{MassCancel, Place, SetTradingStatus};
+use crate::event::{CancelReason, EventKind, EventSink, RejectReason};
+use crate::instrument::{Instrument, InstrumentSpec, TradingStatus};
+use crate::types::{AccountId, InstrumentId, Lots, OrderId, OrderType, Side, Ticks, TimeInForce};
+
+impl Engine {
+    // ---- execution: validated, may mutate ---------------------------------------
+
+    pub(super) fn exec_register<S: EventSink + ?Sized, const MD: bool>(
+        &mut self,
+        spec: &InstrumentSpec,
+        sink: &mut Sink<'_, S, MD>,
+    ) {
+        let id = InstrumentId(self.instruments.len() as u32);
+        self.symbols.insert(spec.symbol.clone(), id);
+        self.instruments.push(InstrumentState {
+            instrument: Instrument { id, spec: spec.clone() },
+            book: Book::new(),
+            counters: QtyCounters::default(),
+        });
+        sink.emit(EventKind::InstrumentRegistered { instrument: id });
+    }
+
+    pub(super) fn exec_set_status<S: EventSink + ?Sized, const MD: bool>(
+        &mut self,
+        i: usize,
+        s: &SetTradingStatus,
+        sink: &mut Sink<'_, S, MD>,
+    ) {
+        self.instruments[i].instrument.spec.status = s.status;
+        sink.emit(EventKind::TradingStatusChanged { instrument: s.instrument, status: s.status });
+        if s.cancel_resting {
+            let reason = match s.status {
+                TradingStatus::Halted => CancelReason::Halted,
+                TradingStatus::Closed => CancelReason::Closed,
+                TradingStatus::Open => CancelReason::MassCancel,
+            };
+            self.cancel_where(Some(i), None, reason, sink);
+        }
+    }
+
+    pub(super) fn exec_mass_cancel<S: EventSink + ?Sized, const MD: bool>(
+        &mut self,
+        m: &MassCancel,
+        sink: &mut Sink<'_, S, MD>,
+    ) {
+        self.cancel_where(m.instrument.map(|i| i.0 as usize), m.account, CancelReason::MassCancel, sink);
+    }
+
+    /// Cancels in a fixed order: instrument, bids then asks, best level first, FIFO.
+    pub(super) fn cancel_where<S: EventSink + ?Sized, const MD: bool>(
+        &mut self,
+        only: Option<usize>,
+        account: Option<AccountId>,
+        reason: CancelReason,
+        sink: &mut Sink<'_, S, MD>,
+    ) {
+        let range = match only {
+            Some(i) => i..i + 1,
+            None => 0..self.instruments.len(),
+        };
+        let mut keys = std::mem::take(&mut self.scratch);
+        for i in range {
+            keys.clear();
+            let Some(st) = self.instruments.get(i) else {
+                continue;
+            };
+            for ladder in [&st.book.bids, &st.book.asks] {
+                for level in ladder.keys_best_first().filter_map(|lk| st.book.level(lk)) {
+                    let mut k = level.head;
+                    while let Some(o) = self.orders.get(k) {
+                        if account.is_none_or(|a| a == o.account) {
+                            keys.push(k);
+                        }
+                        k = o.next;
+                    }
+                }
+            }
+            for &k in &keys {
+                self.remove_resting(k, reason, sink);
+            }
+        }
+        keys.clear();
+        self.scratch = keys;
+    }
+
+    pub(super) fn exec_place<S: EventSink + ?Sized, const MD: bool>(
+        &mut self,
+        i: usize,
+        p: &Place,
+        sink: &mut Sink<'_, S, MD>,
+    ) {
+        let instrument = p.instrument;
+        let st = &self.instruments[i];
+        let reject = |reason| EventKind::Rejected {
+            account: p.account,
+            instrument,
+            order_id: None,
+            client_order_id: p.client_order_id,
+            reason,
+        };
+        match st.instrument.spec.status {
+            TradingStatus::Open => {}
+            TradingStatus::Halted => return sink.emit(reject(RejectReason::InstrumentHalted)),
+            TradingStatus::Closed => return sink.emit(reject(RejectReason::InstrumentClosed)),
+        }
+        let limit = match p.order_type {
+            OrderType::Limit(px) => Some(px),
+            OrderType::Market => None,
+        };
+        let opposite = st.book.side(p.side.opposite());
+        let crosses = opposite.best_price().is_some_and(|best| opposite.crossed_by(limit, best));
+        if p.post_only && crosses {
+            return sink.emit(reject(RejectReason::PostOnlyWouldCross));
+        }
+
+        let order_id = OrderId(self.next_order_id);
+        self.next_order_id += 1;
+        sink.emit(EventKind::Accepted {
+            order_id,
+            account: p.account,
+            instrument,
+            side: p.side,
+            price: limit,
+            qty: p.qty,
+            time_in_force: p.time_in_force,
+            client_order_id: p.client_order_id,
+        });
+        let st = &mut self.instruments[i];
+        st.counters.placed += i128::from(p.qty.0);
+
+        if p.time_in_force == TimeInForce::Fok && !fok_fillable(st, &self.orders, p, limit) {
+            st.counters.cancelled += i128::from(p.qty.0);
+            return sink.emit(EventKind::Cancelled {
+                order_id,
+                account: p.account,
+                instrument,
+                qty: p.qty,
+                reason: CancelReason::FokUnfillable,
+            });
+        }
+
+        let before = sink.bbo_before(&st.book);
+        // Nothing above changed the book, so `crosses` still holds. A taker is
+        // set up only to match: most places rest as they came.
+        let (remaining, filled, stp_killed) = if crosses {
+            let mut taker = Taker {
+                id: order_id,
+                account: p.account,
+                side: p.side,
+                limit,
+                remaining: p.qty.0,
+                filled: 0,
+                stp: p.stp,
+                stp_killed: false,
+            };
+            self.match_crossing(i, &mut taker, sink);
+            (taker.remaining, taker.filled, taker.stp_killed)
+        } else {
+            (p.qty.0, 0, false)
+        };
+        if remaining > 0 {
+            let reason = if stp_killed {
+                Some(CancelReason::SelfTradePrevention)
+            } else {
+                match p.time_in_force {
+                    TimeInForce::Gtc | TimeInForce::Gtd => None,
+                    TimeInForce::Ioc | TimeInForce::Fok if limit.is_none() => Some(CancelReason::NoLiquidity),
+                    TimeInForce::Ioc | TimeInForce::Fok => Some(CancelReason::IocRemainder),
+                }
+            };
+            match reason {
+                Some(reason) => {
+                    debug_assert!(p.time_in_force != TimeInForce::Fok || stp_killed, "invariant: fok fills fully");
+                    self.instruments[i].counters.cancelled += i128::from(remaining);
+                    sink.emit(EventKind::Cancelled {
+                        order_id,
+                        account: p.account,
+                        instrument,
+                        qty: Lots(remaining),
+                        reason,
+                    });
+                }
+                None => {
+                    let price = limit.unwrap_or_default();
+                    let flags = OrderFlags::new(p.time_in_force, p.stp, p.post_only, p.client_order_id.is_some());
+                    let order = RestingOrder {
+                        id: order_id,
+                        account: p.account,
+                        remaining: Lots(remaining),
+                        filled: Lots(filled),
+                        expire_at: p.expire_at.map_or(0, |t| t.0),
+                        prev: NIL,
+                        next: NIL,
+                        level: NIL,
+                        version: 0,
+                        instrument: i as u16,
+                        side: p.side,
+                        flags,
+                    };
+                    self.tables.add(&order, p.client_order_id);
+                    let key = self.orders.insert(order);
+                    self.link_at(i, key, p.side, price, sink);
+                }
+            }
+        }
+        let st = &self.instruments[i];
+        sink.bbo_after(instrument, &st.book, before);
+    }
+
+    /// Links the stored order at `key` at the back of the level at `price`.
+    #[inline(always)]
+    pub(super) fn link_at<S: EventSink + ?Sized, const MD: bool>(
+        &mut self,
+        i: usize,
+        key: u32,
+        side: Side,
+        price: Ticks,
+        sink: &mut Sink<'_, S, MD>,
+    ) {
+        let book = &mut self.instruments[i].book;
+        let lk = book.level_for(side, price);
+        link_back(&mut self.orders.slab, &mut book.levels, lk, key);
+        sink.level(InstrumentId(i as u32), side, book.level(lk), price);
+    }
+
+    /// Unlinks `o` (a copy of a stored record) from its level, which is at
+    /// `price`, dropping the level if it empties; the slab entry stays.
+    #[inline(always)]
+    pub(super) fn unlink_order<S: EventSink + ?Sized, const MD: bool>(
+        &mut self,
+        o: &RestingOrder,
+        price: Ticks,
+        sink: &mut Sink<'_, S, MD>,
+    ) {
+        let i = o.instrument as usize;
+        let st = &mut self.instruments[i];
+        let emptied = unlink(&mut self.orders.slab, &mut st.book.levels, o);
+        if emptied {
+            st.book.drop_level(o.side, o.level, price.0);
+        }
+        sink.level(InstrumentId(i as u32), o.side, if emptied { None } else { st.book.level(o.level) }, price);
+    }
+
+    /// Unlinks and frees the resting order `o`, the record at `key` as the
+    /// caller read it (one copy of the 64-byte record, not one per step);
+    /// false if it is not linked into a level of its book.
+    #[inline(always)]
+    pub(super) fn take_resting<S: EventSink + ?Sized, const MD: bool>(
+        &mut self,
+        key: u32,
+        o: &RestingOrder,
+        sink: &mut Sink<'_, S, MD>,
+    ) -> bool {
+        let Some(price) =
+            self.instruments.get(o.instrument as usize).and_then(|st| st.book.level(o.level)).map(|l| l.price)
+        else {
+            return false;
+        };
+        self.unlink_order(o, price, sink);
+        self.orders.free(key, o.id);
+        true
+    }
+
+    /// Removes a resting order for `reason` (cancel paths) and reports it.
+    pub(super) fn remove_resting<S: EventSink + ?Sized, const MD: bool>(
+        &mut self,
+        key: u32,
+        reason: CancelReason,
+        sink: &mut Sink<'_, S, MD>,
+    ) {
+        let Some(&o) = self.orders.get(key) else {
+            return;
+        };
+        let i = o.instrument as usize;
+        let before = sink.bbo_before(&self.instruments[i].book);
+        if !self.take_resting(key, &o, sink) {
+            return;
+        }
+        self.tables.retire(&o);
+        let st = &mut self.instruments[i];
+        st.counters.cancelled += i128::from(o.remaining.0);
+        sink.emit(EventKind::Cancelled {
+            order_id: o.id,
+            account: o.account,
+            instrument: InstrumentId(i as u32),
+            qty: o.remaining,
+            reason,
+        });
+        sink.bbo_after(InstrumentId(i as u32), &st.book, before);
+    }
+}

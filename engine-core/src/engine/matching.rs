@@ -1,0 +1,253 @@
+//! Price-time matching of a taker against the opposite side, and the FOK pre-check.
+
+use super::*;
+use crate::book::orders::{OrderStore, NIL};
+use crate::book::Book;
+use crate::command::Place;
+use crate::event::{CancelReason, EventKind, EventSink};
+use crate::types::{AccountId, InstrumentId, Lots, OrderId, SelfTradePrevention, Side, Ticks, TradeId};
+
+/// The incoming side of a match: a new order or an amended one that now crosses.
+pub(super) struct Taker {
+    pub(super) id: OrderId,
+    pub(super) account: AccountId,
+    pub(super) side: Side,
+    pub(super) limit: Option<Ticks>,
+    pub(super) remaining: i64,
+    pub(super) filled: i64,
+    pub(super) stp: SelfTradePrevention,
+    /// Self-trade prevention ended this order; its Cancelled event is already out
+    /// (`remaining == 0`) or due (`remaining > 0`).
+    pub(super) stp_killed: bool,
+}
+
+impl Engine {
+    /// Matches `taker` against the opposite side at the makers' prices, best level
+    /// first, FIFO within a level, applying the taker's self-trade prevention.
+    ///
+    /// Most orders and amends do not cross; that answer is one read of the opposite
+    /// touch, kept inline so the common case skips the matching loop's set-up.
+    #[inline(always)]
+    pub(super) fn match_taker<S: EventSink + ?Sized, const MD: bool>(
+        &mut self,
+        i: usize,
+        taker: &mut Taker,
+        sink: &mut Sink<'_, S, MD>,
+    ) {
+        let book = &self.instruments[i].book;
+        let opposite = book.side(taker.side.opposite());
+        let crosses = match opposite.best_price() {
+            None => false,
+            Some(best) => opposite.crossed_by(taker.limit, best),
+        };
+        if crosses && taker.remaining > 0 {
+            self.match_crossing(i, taker, sink);
+        }
+    }
+
+    #[inline(never)]
+    pub(super) fn match_crossing<S: EventSink + ?Sized, const MD: bool>(
+        &mut self,
+        i: usize,
+        taker: &mut Taker,
+        sink: &mut Sink<'_, S, MD>,
+    ) {
+        let instrument = InstrumentId(i as u32);
+        let Engine { instruments, orders, tables, next_trade_id, .. } = self;
+        let st = &mut instruments[i];
+        let counters = &mut st.counters;
+        let Book { bids, asks, levels } = &mut st.book;
+        let ladder = match taker.side {
+            Side::Buy => asks,
+            Side::Sell => bids,
+        };
+        let maker_side = ladder.side;
+        while taker.remaining > 0 && !taker.stp_killed {
+            let Some(lk) = ladder.best() else { break };
+            let Some(level) = levels.get_mut(lk as usize) else { break };
+            if !ladder.crossed_by(taker.limit, level.price) {
+                break;
+            }
+            let price = level.price;
+            let mut touched = false;
+            while taker.remaining > 0 && level.head != NIL {
+                let key = level.head;
+                let Some(maker) = orders.slab.get_mut(key as usize) else {
+                    break;
+                };
+                let self_trade = taker.stp != SelfTradePrevention::None && maker.account == taker.account;
+                let mut maker_done = None;
+                if self_trade {
+                    match taker.stp {
+                        SelfTradePrevention::CancelTaker => {
+                            taker.stp_killed = true;
+                            break;
+                        }
+                        SelfTradePrevention::CancelMaker | SelfTradePrevention::CancelBoth => {
+                            maker_done = Some(CancelReason::SelfTradePrevention);
+                            taker.stp_killed = taker.stp == SelfTradePrevention::CancelBoth;
+                        }
+                        _ => {
+                            // Decrement both by the smaller quantity, no trade.
+                            let d = maker.remaining.0.min(taker.remaining);
+                            maker.remaining.0 -= d;
+                            level.qty -= d;
+                            taker.remaining -= d;
+                            counters.cancelled += 2 * i128::from(d);
+                            touched = true;
+                            if maker.remaining.0 > 0 {
+                                sink.emit(EventKind::Reduced {
+                                    order_id: maker.id,
+                                    account: maker.account,
+                                    instrument,
+                                    qty: Lots(d),
+                                    remaining: maker.remaining,
+                                    reason: CancelReason::SelfTradePrevention,
+                                });
+                            } else {
+                                sink.emit(EventKind::Cancelled {
+                                    order_id: maker.id,
+                                    account: maker.account,
+                                    instrument,
+                                    qty: Lots(d),
+                                    reason: CancelReason::SelfTradePrevention,
+                                });
+                            }
+                            if taker.remaining > 0 {
+                                sink.emit(EventKind::Reduced {
+                                    order_id: taker.id,
+                                    account: taker.account,
+                                    instrument,
+                                    qty: Lots(d),
+                                    remaining: Lots(taker.remaining),
+                                    reason: CancelReason::SelfTradePrevention,
+                                });
+                            } else {
+                                taker.stp_killed = true;
+                                sink.emit(EventKind::Cancelled {
+                                    order_id: taker.id,
+                                    account: taker.account,
+                                    instrument,
+                                    qty: Lots(d),
+                                    reason: CancelReason::SelfTradePrevention,
+                                });
+                            }
+                        }
+                    }
+                } else {
+                    let q = maker.remaining.0.min(taker.remaining);
+                    maker.remaining.0 -= q;
+                    maker.filled.0 += q;
+                    level.qty -= q;
+                    taker.remaining -= q;
+                    taker.filled += q;
+                    counters.filled += 2 * i128::from(q);
+                    touched = true;
+                    let trade_id = TradeId(*next_trade_id);
+                    *next_trade_id += 1;
+                    sink.emit(EventKind::Trade {
+                        trade_id,
+                        instrument,
+                        price,
+                        qty: Lots(q),
+                        aggressor: taker.side,
+                        maker_order_id: maker.id,
+                        maker_account: maker.account,
+                        maker_remaining: maker.remaining,
+                        taker_order_id: taker.id,
+                        taker_account: taker.account,
+                        taker_remaining: Lots(taker.remaining),
+                    });
+                }
+                if maker_done.is_none() && maker.remaining.0 > 0 {
+                    break;
+                }
+                // The maker is done: pop it off the head of the level, and free
+                // its slot without copying the record out.
+                let (gone_id, gone_account) = (maker.id, maker.account);
+                tables.retire(maker);
+                let cancelled_qty = maker.remaining;
+                let next = maker.next;
+                level.head = next;
+                level.qty -= cancelled_qty.0;
+                level.orders -= 1;
+                touched = true;
+                if next == NIL {
+                    level.tail = NIL;
+                } else if let Some(n) = orders.slab.get_mut(next as usize) {
+                    n.prev = NIL;
+                }
+                orders.free(key, gone_id);
+                if let Some(reason) = maker_done {
+                    counters.cancelled += i128::from(cancelled_qty.0);
+                    sink.emit(EventKind::Cancelled {
+                        order_id: gone_id,
+                        account: gone_account,
+                        instrument,
+                        qty: cancelled_qty,
+                        reason,
+                    });
+                }
+                if taker.stp_killed {
+                    break;
+                }
+            }
+            let (qty, count) = (level.qty, level.orders);
+            if count == 0 {
+                ladder.sorted.pop();
+                ladder.index_remove(price.0);
+                levels.remove(lk as usize);
+            }
+            if touched && MD {
+                sink.emit(EventKind::LevelChanged {
+                    instrument,
+                    side: maker_side,
+                    price,
+                    qty: Lots(qty),
+                    orders: count,
+                });
+            }
+            if count != 0 {
+                // Level still has orders: the taker is done (filled or stopped by STP).
+                break;
+            }
+        }
+    }
+}
+
+/// Would a FOK order fill completely right now? Mirrors `match_taker` without
+/// mutating: self-trades stop it (cancel-taker/both), are skipped (cancel-maker), or
+/// consume quantity without filling it (decrement).
+pub(super) fn fok_fillable(st: &InstrumentState, orders: &OrderStore, p: &Place, limit: Option<Ticks>) -> bool {
+    let ladder = st.book.side(p.side.opposite());
+    let mut need = p.qty.0;
+    for level in ladder.keys_best_first().filter_map(|k| st.book.level(k)) {
+        if !ladder.crossed_by(limit, level.price) {
+            return false;
+        }
+        if p.stp == SelfTradePrevention::None {
+            need -= level.qty;
+            if need <= 0 {
+                return true;
+            }
+            continue;
+        }
+        let mut k = level.head;
+        while let Some(o) = orders.get(k) {
+            if o.account == p.account {
+                match p.stp {
+                    SelfTradePrevention::CancelTaker | SelfTradePrevention::CancelBoth => return false,
+                    SelfTradePrevention::Decrement => return false,
+                    _ => {}
+                }
+            } else {
+                need -= o.remaining.0;
+                if need <= 0 {
+                    return true;
+                }
+            }
+            k = o.next;
+        }
+    }
+    false
+}

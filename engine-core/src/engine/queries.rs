@@ -1,0 +1,153 @@
+//! Reading the engine without changing it: top of book, depth, orders at a level,
+//! order status
+
+use serde::{Deserialize, Serialize};
+
+use super::*;
+use crate::book::orders::{OrderStore, RestingOrder, NIL};
+use crate::book::Level;
+use crate::event::LevelView;
+use crate::instrument::Instrument;
+use crate::types::{AccountId, ClientOrderId, InstrumentId, Lots, OrderId, Side, Ticks, TimeInForce, Timestamp};
+
+/// A live order as seen from outside.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderView {
+    pub order_id: OrderId,
+    pub account: AccountId,
+    pub instrument: InstrumentId,
+    pub side: Side,
+    pub price: Ticks,
+    /// Total quantity: filled + remaining.
+    pub qty: Lots,
+    pub remaining: Lots,
+    pub filled: Lots,
+    pub version: u32,
+    pub time_in_force: TimeInForce,
+    pub post_only: bool,
+    pub expire_at: Option<Timestamp>,
+    pub client_order_id: Option<ClientOrderId>,
+}
+
+/// Best bid and offer of one instrument.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bbo {
+    pub bid: Option<LevelView>,
+    pub ask: Option<LevelView>,
+}
+
+impl Engine {
+    pub fn instrument(&self, id: InstrumentId) -> Option<&Instrument> {
+        self.instruments.get(id.0 as usize).map(|s| &s.instrument)
+    }
+
+    pub fn instrument_by_symbol(&self, symbol: &str) -> Option<&Instrument> {
+        self.symbols.get(symbol).and_then(|id| self.instrument(*id))
+    }
+
+    pub fn instruments(&self) -> impl Iterator<Item = &Instrument> + '_ {
+        self.instruments.iter().map(|s| &s.instrument)
+    }
+
+    pub fn counters(&self, id: InstrumentId) -> Option<QtyCounters> {
+        self.instruments.get(id.0 as usize).map(|s| s.counters)
+    }
+
+    /// The engine's time: the timestamp of the last applied command.
+    pub fn now(&self) -> Timestamp {
+        self.now
+    }
+
+    /// Sequence number of the last event emitted (0 before any).
+    pub fn last_seq(&self) -> u64 {
+        self.last_seq
+    }
+
+    /// Resting orders across all books.
+    pub fn live_orders(&self) -> usize {
+        self.orders.len()
+    }
+
+    pub fn bbo(&self, id: InstrumentId) -> Option<Bbo> {
+        let (bid, ask) = self.instruments.get(id.0 as usize)?.book.bbo();
+        Some(Bbo { bid, ask })
+    }
+
+    /// Price levels of one side, best first, without copying the book. Take the
+    /// top N with `.take(n)`.
+    pub fn depth(&self, id: InstrumentId, side: Side) -> impl Iterator<Item = LevelView> + '_ {
+        self.instruments
+            .get(id.0 as usize)
+            .into_iter()
+            .flat_map(move |s| s.book.side(side).keys_best_first().filter_map(|k| s.book.level(k)).map(Level::view))
+    }
+
+    /// The orders resting at one price, in time priority (L3).
+    pub fn orders_at(&self, id: InstrumentId, side: Side, price: Ticks) -> impl Iterator<Item = OrderView> + '_ {
+        let head = self
+            .instruments
+            .get(id.0 as usize)
+            .and_then(|s| {
+                let lk = s.book.side(side).level_at(price)?;
+                s.book.level(lk).map(|l| l.head)
+            })
+            .unwrap_or(NIL);
+        FifoIter { orders: &self.orders, key: head }.map(move |o| self.view(o))
+    }
+
+    /// Status of a live order; `None` once it is filled, cancelled or expired
+    /// (the event stream says which).
+    pub fn order(&self, id: OrderId) -> Option<OrderView> {
+        let key = self.orders.key_of(id)?;
+        self.orders.get(key).map(|o| self.view(o))
+    }
+
+    pub(super) fn view(&self, o: &RestingOrder) -> OrderView {
+        OrderView {
+            order_id: o.id,
+            account: o.account,
+            instrument: InstrumentId(u32::from(o.instrument)),
+            side: o.side,
+            price: self.price_of(o),
+            qty: Lots(o.filled.0 + o.remaining.0),
+            remaining: o.remaining,
+            filled: o.filled,
+            version: o.version,
+            time_in_force: o.flags.tif(),
+            post_only: o.flags.post_only(),
+            expire_at: (o.expire_at != 0).then_some(Timestamp(o.expire_at)),
+            client_order_id: if o.flags.has_client_id() { self.tables.client_id_of.get(&o.id).copied() } else { None },
+        }
+    }
+
+    pub(crate) fn price_of(&self, o: &RestingOrder) -> Ticks {
+        self.instruments.get(o.instrument as usize).and_then(|s| s.book.level(o.level)).map_or(Ticks(0), |l| l.price)
+    }
+
+    /// Visits every resting order (with its price) in canonical order.
+    pub(super) fn for_each_canonical(&self, mut f: impl FnMut(&InstrumentState, Ticks, &RestingOrder)) {
+        for st in &self.instruments {
+            for ladder in [&st.book.bids, &st.book.asks] {
+                for level in ladder.keys_best_first().filter_map(|k| st.book.level(k)) {
+                    for o in (FifoIter { orders: &self.orders, key: level.head }) {
+                        f(st, level.price, o);
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub(super) struct FifoIter<'a> {
+    pub(super) orders: &'a OrderStore,
+    pub(super) key: u32,
+}
+
+impl<'a> Iterator for FifoIter<'a> {
+    type Item = &'a RestingOrder;
+    fn next(&mut self) -> Option<&'a RestingOrder> {
+        let o = self.orders.get(self.key)?;
+        self.key = o.next;
+        Some(o)
+    }
+}

@@ -1,0 +1,61 @@
+//! Indexes beside the order slab: live client order ids and GTD deadlines.
+
+use std::collections::BTreeSet;
+
+use crate::book::orders::RestingOrder;
+use crate::hash::IdHashMap;
+use crate::types::{AccountId, ClientOrderId, OrderId, Timestamp};
+
+/// Indexes kept beside the slab: live client order ids and GTD deadlines.
+#[derive(Debug, Default)]
+pub(crate) struct SideTables {
+    pub client_ids: IdHashMap<(AccountId, ClientOrderId), OrderId>,
+    pub client_id_of: IdHashMap<OrderId, ClientOrderId>,
+    pub expiries: BTreeSet<(Timestamp, OrderId)>,
+    /// A lower bound on the earliest deadline (u64::MAX when none), so the hot
+    /// path pays one comparison.
+    pub next_expiry: u64,
+}
+
+impl SideTables {
+    /// Indexes a new resting order's client order id and deadline, if it has them
+    /// (most orders have neither, and pay one branch).
+    #[inline]
+    pub(crate) fn add(&mut self, o: &RestingOrder, client_order_id: Option<ClientOrderId>) {
+        if client_order_id.is_some() || o.expire_at != 0 {
+            self.add_keyed(o, client_order_id);
+        }
+    }
+
+    #[inline(never)]
+    pub(super) fn add_keyed(&mut self, o: &RestingOrder, client_order_id: Option<ClientOrderId>) {
+        if let Some(c) = client_order_id {
+            self.client_ids.insert((o.account, c), o.id);
+            self.client_id_of.insert(o.id, c);
+        }
+        if o.expire_at != 0 {
+            self.expiries.insert((Timestamp(o.expire_at), o.id));
+            self.next_expiry = self.next_expiry.min(o.expire_at);
+        }
+    }
+
+    /// Forgets a dead order.
+    #[inline]
+    pub(super) fn retire(&mut self, o: &RestingOrder) {
+        if o.flags.has_client_id() || o.expire_at != 0 {
+            self.retire_keyed(o);
+        }
+    }
+
+    #[inline(never)]
+    pub(super) fn retire_keyed(&mut self, o: &RestingOrder) {
+        if o.flags.has_client_id() {
+            if let Some(c) = self.client_id_of.remove(&o.id) {
+                self.client_ids.remove(&(o.account, c));
+            }
+        }
+        if o.expire_at != 0 {
+            self.expiries.remove(&(Timestamp(o.expire_at), o.id));
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! Validation: reads only. Every check a command can fail runs here, before any change.
+
+use super::*;
+use crate::book::orders::RestingOrder;
+use crate::command::{Amend, CommandKind, Place};
+use crate::error::CommandError;
+use crate::instrument::{validate_spec, MAX_LOTS, MAX_TICKS};
+use crate::types::{AccountId, InstrumentId, OrderId, OrderType, Side, Ticks, TimeInForce, Timestamp};
+
+impl Engine {
+    // ---- validation: reads only -------------------------------------------------
+
+    /// Is the resting order at `key` still live at `ts` (not due to expire)?
+    #[inline]
+    pub(super) fn live_key(&self, id: OrderId, ts: Timestamp) -> Option<(u32, &RestingOrder)> {
+        let key = self.orders.key_of(id)?;
+        let o = self.orders.get(key)?;
+        (o.expire_at == 0 || o.expire_at > ts.0).then_some((key, o))
+    }
+
+    pub(super) fn instrument_index(&self, id: InstrumentId) -> Result<usize, CommandError> {
+        let i = id.0 as usize;
+        if i < self.instruments.len() {
+            Ok(i)
+        } else {
+            Err(CommandError::UnknownInstrument { instrument: id })
+        }
+    }
+
+    pub(super) fn validate(&self, ts: Timestamp, kind: &CommandKind) -> Result<Plan, CommandError> {
+        match kind {
+            CommandKind::RegisterInstrument(spec) => {
+                validate_spec(spec)?;
+                if self.symbols.contains_key(&spec.symbol) {
+                    return Err(CommandError::DuplicateSymbol { symbol: spec.symbol.clone() });
+                }
+                let max = self.config.max_instruments.min(1 << 16);
+                if self.instruments.len() >= max {
+                    return Err(CommandError::InstrumentCapacityReached { max });
+                }
+                Ok(Plan::Register)
+            }
+            CommandKind::SetTradingStatus(s) => Ok(Plan::SetStatus(self.instrument_index(s.instrument)?)),
+            CommandKind::Place(p) => self.validate_place(ts, p).map(|_| Plan::Order),
+            CommandKind::Cancel(c) => self.validate_owned(ts, c.order_id, c.account).map(|_| Plan::Order),
+            CommandKind::MassCancel(m) => {
+                if m.account.is_none() && m.instrument.is_none() {
+                    return Err(CommandError::MassCancelNeedsFilter);
+                }
+                if let Some(i) = m.instrument {
+                    self.instrument_index(i)?;
+                }
+                Ok(Plan::MassCancel)
+            }
+            CommandKind::Amend(a) => self.validate_amend(ts, a).map(|_| Plan::Order),
+            CommandKind::ExpireDue => Ok(Plan::ExpireDue),
+        }
+    }
+
+    pub(super) fn validate_owned(
+        &self,
+        ts: Timestamp,
+        order_id: OrderId,
+        account: AccountId,
+    ) -> Result<u32, CommandError> {
+        self.owned_order(ts, order_id, account).map(|(key, _)| key)
+    }
+
+    /// The live order `order_id` of `account`: its slab key and record.
+    #[inline]
+    pub(super) fn owned_order(
+        &self,
+        ts: Timestamp,
+        order_id: OrderId,
+        account: AccountId,
+    ) -> Result<(u32, &RestingOrder), CommandError> {
+        let (key, o) = self.live_key(order_id, ts).ok_or(CommandError::UnknownOrder { order_id })?;
+        if o.account != account {
+            return Err(CommandError::OrderNotOwned { order_id, account });
+        }
+        Ok((key, o))
+    }
+
+    #[inline(always)]
+    pub(super) fn validate_place(&self, ts: Timestamp, p: &Place) -> Result<usize, CommandError> {
+        let i = self.instrument_index(p.instrument)?;
+        let spec = &self.instruments[i].instrument.spec;
+        if p.qty.0 <= 0 {
+            return Err(CommandError::InvalidQuantity { qty: p.qty });
+        }
+        let price = match p.order_type {
+            OrderType::Limit(price) => {
+                if price.0 <= 0 || price.0 > MAX_TICKS {
+                    return Err(CommandError::InvalidPrice { price });
+                }
+                Some(price)
+            }
+            OrderType::Market => None,
+        };
+        if p.qty < spec.min_qty {
+            return Err(CommandError::QuantityBelowMin { qty: p.qty, min: spec.min_qty });
+        }
+        if p.qty > spec.max_qty {
+            return Err(CommandError::QuantityAboveMax { qty: p.qty, max: spec.max_qty });
+        }
+        let rests = matches!(p.time_in_force, TimeInForce::Gtc | TimeInForce::Gtd);
+        if price.is_none() && rests {
+            return Err(CommandError::MarketOrderTimeInForce);
+        }
+        if p.post_only && !(rests && price.is_some()) {
+            return Err(CommandError::PostOnlyTimeInForce);
+        }
+        match (p.time_in_force, p.expire_at) {
+            (TimeInForce::Gtd, None) => return Err(CommandError::ExpireAtRequired),
+            (TimeInForce::Gtd, Some(e)) if e <= ts => {
+                return Err(CommandError::ExpireAtNotInFuture { expire_at: e, ts })
+            }
+            (TimeInForce::Gtd, Some(_)) => {}
+            (_, Some(_)) => return Err(CommandError::ExpireAtNotAllowed),
+            (_, None) => {}
+        }
+        if let Some(c) = p.client_order_id {
+            if let Some(&id) = self.tables.client_ids.get(&(p.account, c)) {
+                if self.live_key(id, ts).is_some() {
+                    return Err(CommandError::DuplicateClientOrderId {
+                        account: p.account,
+                        client_order_id: c.as_str().to_owned(),
+                    });
+                }
+            }
+        }
+        if let (true, Some(price)) = (rests, price) {
+            self.check_capacity(i, p.side, price)?;
+        }
+        Ok(i)
+    }
+
+    /// Conservative: an order that may rest needs room for one more order and,
+    /// at a new price, one more level.
+    #[inline(always)]
+    pub(super) fn check_capacity(&self, i: usize, side: Side, price: Ticks) -> Result<(), CommandError> {
+        if self.orders.len() >= self.config.max_orders {
+            return Err(CommandError::OrderCapacityReached { max: self.config.max_orders });
+        }
+        let ladder = self.instruments[i].book.side(side);
+        if ladder.len() >= self.config.max_levels_per_side && ladder.level_at(price).is_none() {
+            return Err(CommandError::LevelCapacityReached { max: self.config.max_levels_per_side });
+        }
+        Ok(())
+    }
+
+    pub(super) fn validate_amend(&self, ts: Timestamp, a: &Amend) -> Result<u32, CommandError> {
+        let (key, o) = self.owned_order(ts, a.order_id, a.account)?;
+        if let Some(expected) = a.expected_version {
+            if expected != o.version {
+                return Err(CommandError::StaleVersion { order_id: a.order_id, expected, current: o.version });
+            }
+        }
+        if a.new_price.is_none() && a.new_qty.is_none() {
+            return Err(CommandError::NothingToAmend);
+        }
+        let spec = &self.instruments[o.instrument as usize].instrument.spec;
+        if let Some(price) = a.new_price {
+            if price.0 <= 0 || price.0 > MAX_TICKS {
+                return Err(CommandError::InvalidPrice { price });
+            }
+        }
+        if let Some(q) = a.new_qty {
+            if q.0 <= 0 {
+                return Err(CommandError::InvalidQuantity { qty: q });
+            }
+            if q <= o.filled {
+                return Err(CommandError::AmendQtyAtOrBelowFilled { new_qty: q, filled: o.filled });
+            }
+            if q < spec.min_qty {
+                return Err(CommandError::QuantityBelowMin { qty: q, min: spec.min_qty });
+            }
+            if q > spec.max_qty || q.0 > MAX_LOTS {
+                return Err(CommandError::QuantityAboveMax { qty: q, max: spec.max_qty });
+            }
+        }
+        if let Some(price) = a.new_price {
+            let book = &self.instruments[o.instrument as usize].book;
+            if Some(price) != book.level(o.level).map(|l| l.price) {
+                let ladder = book.side(o.side);
+                if ladder.len() >= self.config.max_levels_per_side && ladder.level_at(price).is_none() {
+                    return Err(CommandError::LevelCapacityReached { max: self.config.max_levels_per_side });
+                }
+            }
+        }
+        Ok(key)
+    }
+}
