@@ -1,7 +1,8 @@
 //! # brokerx-engine
 //!
-//! Order books, matching, pre-trade risk and a wallet ledger for a broker backend,
-//! as deterministic state machines: commands in, events out, time passed in.
+//! Order books, matching, pre-trade risk and the Broker that joins them to the
+//! `brokerx-ledger` wallet ledger, as deterministic state machines for a broker
+//! backend: commands in, events out, time passed in.
 //! Two ways in:
 //!
 //! - [`Engine`]: instruments and their order books (price-time priority; limit and
@@ -41,7 +42,7 @@
 //!   or any [`EventSink`]; steady state allocates nothing), or a [`CommandError`]
 //!   with a stable [`code()`](CommandError::code), in which case nothing at all
 //!   changed. A refusal that is part of trading (post-only would cross, the
-//!   instrument is halted) is not an error but a [`EventKind::Rejected`] event:
+//!   instrument is halted) is not an error but an [`EventKind::Rejected`] event:
 //!   it belongs in the journal.
 //! - [`Engine::apply_batch`] does the same for a slice of commands, as one
 //!   `apply` per command would, and overlaps the cache misses of large books.
