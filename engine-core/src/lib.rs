@@ -1,31 +1,210 @@
 //! # brokerx-engine
 //!
-//! Deterministic order books and matching for many instruments, as a pure state
-//! machine.
+//! Order books, matching, pre-trade risk and the Broker that joins them to the
+//! `brokerx-ledger` wallet ledger, as deterministic state machines for a broker
+//! backend: commands in, events out, time passed in.
+//! Two ways in:
 //!
-//! **In:** [`Command`]s, each with the host's timestamp (ns) and an opaque
-//! correlation id, through [`Engine::apply`]; time passes only through them
-//! ([`Engine::on_time`] expires GTD orders, [`Engine::next_deadline`] says when).
+//! - [`Engine`]: instruments and their order books (price-time priority; limit and
+//!   market orders; GTC, IOC, FOK, GTD; post-only; self-trade prevention; cancel,
+//!   mass cancel, versioned amend; halts; L2 and BBO market data). It knows
+//!   accounts only as ids and holds no money.
+//! - [`broker::Broker`]: an `Engine`, the pre-trade [`risk`] checks and a
+//!   [`brokerx_ledger::Ledger`] in one state machine. Every order holds its
+//!   worst-case cost in the ledger before it reaches the book, every fill settles
+//!   as one linked ledger batch, deposits and withdrawals are idempotent.
 //!
-//! **Out:** [`Event`]s appended to a caller-owned `Vec` (reuse it: steady state
-//! allocates nothing) or handed to any other [`EventSink`], each numbered by a
-//! gap-free sequence and carrying the command's correlation id; or a
-//! [`CommandError`] with a stable `code()`, in which case nothing at all changed.
+//! For deployments where the ledger and the matching engine run as separate
+//! services, [`saga`] has the order and deposit sagas that coordinate them.
+//!
+//! # The `Engine`, method by method
+//!
+//! **1. Make one.** [`Engine::new`] with an [`EngineConfig`] (limits on orders,
+//! levels and instruments; market data on or off), or [`Engine::default`], or
+//! [`Engine::restore`] from an [`EngineSnapshot`].
+//!
+//! **2. Register instruments.** [`Engine::apply`] with
+//! [`CommandKind::RegisterInstrument`]: symbol, tick and lot size as
+//! `rust_decimal::Decimal`, min and max quantity. Instrument ids are dense, in
+//! order of registration. Prices are integer [`Ticks`] and quantities integer
+//! [`Lots`] inside; convert at the boundary with [`Instrument::price_to_ticks`] /
+//! [`Instrument::qty_to_lots`] (exact, or refused with a [`ConvertError`]; never
+//! rounded) and back with [`Instrument::ticks_to_price`] /
+//! [`Instrument::lots_to_qty`] (exact).
+//!
+//! **3. Submit commands.** Every state change is a [`Command`]: the host's
+//! timestamp in ns (never going backwards), an opaque [`CorrelationId`] and a
+//! [`CommandKind`] ([`Place`], [`Cancel`], [`Amend`], [`MassCancel`],
+//! [`SetTradingStatus`], `ExpireDue`).
+//!
+//! - [`Engine::apply`]`(&cmd, &mut sink)` validates, then executes. Out: `Ok(())`
+//!   with the command's [`Event`]s handed to the sink (a `Vec<Event>` you reuse,
+//!   or any [`EventSink`]; steady state allocates nothing), or a [`CommandError`]
+//!   with a stable [`code()`](CommandError::code), in which case nothing at all
+//!   changed. A refusal that is part of trading (post-only would cross, the
+//!   instrument is halted) is not an error but an [`EventKind::Rejected`] event:
+//!   it belongs in the journal.
+//! - [`Engine::apply_batch`] does the same for a slice of commands, as one
+//!   `apply` per command would, and overlaps the cache misses of large books.
+//! - [`Engine::check`] runs only the validation: the answer `apply` would give,
+//!   without changing anything.
+//!
+//! Each event carries a gap-free sequence number and the command's correlation
+//! id. A Place gives `Accepted` (the engine assigns the [`OrderId`]), then a
+//! `Trade` per maker filled (at the maker's price), then, for an IOC or market
+//! remainder, `Cancelled`. Amends give `Amended`, cancels `Cancelled`.
+//!
+//! **4. Pass time.** [`Engine::next_deadline`] says when the next GTD order
+//! expires; call [`Engine::on_time`] then (or `apply` an `ExpireDue`). An
+//! expired order never trades: a command stamped at or after its deadline
+//! expires it first.
+//!
+//! **5. Read.** [`Engine::bbo`], [`Engine::depth`] (L2, best first),
+//! [`Engine::orders_at`] (L3, queue order), [`Engine::order`],
+//! [`Engine::instrument`], [`Engine::instrument_by_symbol`],
+//! [`Engine::counters`]. None of them mutates or copies the book.
+//!
+//! **6. Check and persist.** [`Engine::check_invariants`] walks the whole state
+//! (books uncrossed at rest, level totals, every order indexed once, quantity
+//! conserved). [`Engine::state_hash`] is the same for the same command log;
+//! [`Engine::snapshot`] → [`Engine::restore`] → continue is indistinguishable
+//! from never snapshotting.
 //!
 //! **Never:** I/O, clocks, threads, randomness, floats, or a panic on bad input.
-//! The same commands always produce the same events, byte for byte, and the same
-//! [`Engine::state_hash`]; [`Engine::snapshot`] → [`Engine::restore`] → continue is
-//! indistinguishable from never snapshotting.
 //!
-//! Prices are integer [`Ticks`] and quantities integer [`Lots`] inside;
-//! `rust_decimal::Decimal` converts exactly (or is refused) at
-//! [`Instrument::price_to_ticks`] / [`Instrument::qty_to_lots`].
+//! ```
+//! use brokerx_engine::*;
+//! use rust_decimal::Decimal;
 //!
-//! Matching is price-time priority; trades print at the resting order's price.
-//! See `docs/engine.md` for the rules and the order in which checks run.
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let mut engine = Engine::default();
+//!     let mut events = Vec::new();
+//!     let cmd = |ns, kind| Command { ts: Timestamp(ns), correlation_id: CorrelationId(ns), kind };
+//!
+//!     let spec = InstrumentSpec::new("ACME", Decimal::new(1, 2), Decimal::ONE); // tick 0.01, lot 1
+//!     engine.apply(&cmd(1, CommandKind::RegisterInstrument(spec)), &mut events)?;
+//!     let acme = engine.instrument_by_symbol("ACME").ok_or("not registered")?.clone();
+//!
+//!     let ask = acme.price_to_ticks("101.25".parse()?)?;
+//!     let sell = Place::limit(AccountId(7), acme.id, Side::Sell, ask, Lots(10));
+//!     engine.apply(&cmd(2, CommandKind::Place(sell)), &mut events)?;
+//!     let buy = Place::limit(AccountId(8), acme.id, Side::Buy, acme.price_to_ticks("102".parse()?)?, Lots(4));
+//!     engine.apply(&cmd(3, CommandKind::Place(buy)), &mut events)?;
+//!
+//!     // The buy traded 4 at the resting order's price; 6 of the sell are left.
+//!     let trades: Vec<_> = events
+//!         .iter()
+//!         .filter_map(|e| match e.kind {
+//!             EventKind::Trade { price, qty, .. } => Some((acme.ticks_to_price(price), acme.lots_to_qty(qty))),
+//!             _ => None,
+//!         })
+//!         .collect();
+//!     assert_eq!(trades, [("101.25".parse()?, Decimal::from(4))]);
+//!     let best_ask = engine.bbo(acme.id).and_then(|b| b.ask).ok_or("no ask")?;
+//!     assert_eq!((best_ask.price, best_ask.qty), (ask, Lots(6)));
+//!
+//!     // An off-tick price is refused at the boundary, never rounded.
+//!     assert!(acme.price_to_ticks("101.255".parse()?).is_err());
+//!     // A command that cannot be evaluated is an error and changes nothing.
+//!     let hash = engine.state_hash();
+//!     let unknown = Place::limit(AccountId(8), InstrumentId(9), Side::Buy, ask, Lots(1));
+//!     let err = engine.apply(&cmd(4, CommandKind::Place(unknown)), &mut events).unwrap_err();
+//!     assert_eq!(err.code(), "unknown_instrument");
+//!     assert_eq!(engine.state_hash(), hash);
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # The `Broker`, method by method
+//!
+//! [`broker::Broker::new`] with a [`broker::BrokerConfig`] (the engine's and the
+//! ledger's), then every change through [`broker::Broker::apply`]`(&cmd, &mut
+//! events)` with a [`broker::BrokerCommand`]: timestamp, correlation id and a
+//! [`broker::BrokerCommandKind`]. In order:
+//!
+//! 1. `CreateAsset` for each asset (its ledger scale: USD 2, shares 0), which
+//!    also opens the asset's system accounts (external, fees, escrow);
+//! 2. `RegisterMarket` with a [`broker::MarketSpec`]: the engine instrument, its
+//!    base and quote assets and its [`risk::InstrumentRisk`] (collar, fat-finger
+//!    limits, fees);
+//! 3. `Deposit` / `Withdraw` with an idempotency key (a repeat replays the first
+//!    answer, a changed request with the same key is `idempotency_conflict`);
+//! 4. `Place`, `Cancel`, `Amend`, `MassCancel`: the engine's commands, risk-checked
+//!    and funded first; a risk refusal is an `OrderRejected` event;
+//! 5. `ExpireDue` when [`broker::Broker::next_deadline`] says so; the limits,
+//!    kill switch and restrictions as audited commands.
+//!
+//! Out: [`broker::BrokerEvent`]s in one gap-free sequence: the engine's events
+//! (`Order`), every ledger transfer applied (`Posting`), risk refusals, funds
+//! movements; or a [`broker::BrokerError`] with a stable `code()` and no change.
+//! Read balances with [`broker::Broker::available`] and
+//! [`broker::Broker::balance`]; the engine and the ledger through
+//! [`broker::Broker::engine`] and [`broker::Broker::ledger`]. Check and persist
+//! with [`broker::Broker::check_invariants`], [`broker::Broker::state_hash`],
+//! [`broker::Broker::snapshot`] and [`broker::Broker::restore`].
+//!
+//! ```
+//! use brokerx_engine::broker::*;
+//! use brokerx_engine::risk::InstrumentRisk;
+//! use brokerx_engine::*;
+//! use brokerx_ledger::{AssetId, AssetSpec};
+//! use rust_decimal::Decimal;
+//!
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     const USD: AssetId = AssetId(1);
+//!     const ACME: AssetId = AssetId(2);
+//!     let (alice, bob) = (AccountId(1), AccountId(2));
+//!     let mut broker = Broker::new(BrokerConfig::default());
+//!     let mut events = Vec::new();
+//!     let mut ts = 0;
+//!     let mut run = |broker: &mut Broker, kind| {
+//!         ts += 1;
+//!         broker.apply(&BrokerCommand { ts: Timestamp(ts), correlation_id: CorrelationId(ts), kind }, &mut events)
+//!     };
+//!
+//!     let asset = |id, code: &str, scale| BrokerCommandKind::CreateAsset {
+//!         spec: AssetSpec { id, code: code.into(), scale },
+//!         wallet_max_balance: None,
+//!     };
+//!     run(&mut broker, asset(USD, "USD", 2))?; // cents
+//!     run(&mut broker, asset(ACME, "ACME", 0))?; // whole shares
+//!     let risk = InstrumentRisk { reference_price: Some(Ticks(10_000)), ..InstrumentRisk::default() };
+//!     let instrument = InstrumentSpec::new("ACME/USD", Decimal::new(1, 2), Decimal::ONE);
+//!     run(&mut broker, BrokerCommandKind::RegisterMarket(MarketSpec { instrument, base: ACME, quote: USD, risk }))?;
+//!     let market = InstrumentId(0);
+//!
+//!     // Amounts in minor units; `key` makes a retried deposit harmless.
+//!     let deposit = |account, asset, amount, key| BrokerCommandKind::Deposit(Funds { account, asset, amount, key });
+//!     run(&mut broker, deposit(alice, USD, 500_000, 0xA1))?; // $5,000.00
+//!     run(&mut broker, deposit(alice, USD, 500_000, 0xA1))?; // the same request again: nothing moves
+//!     run(&mut broker, deposit(bob, ACME, 50, 0xB1))?;
+//!
+//!     // Bob offers 30 at 101.00; Alice bids 20 at 102.00 and trades at 101.00.
+//!     let sell = Place::limit(bob, market, Side::Sell, Ticks(10_100), Lots(30));
+//!     run(&mut broker, BrokerCommandKind::Place(sell))?;
+//!     let buy = Place::limit(alice, market, Side::Buy, Ticks(10_200), Lots(20));
+//!     run(&mut broker, BrokerCommandKind::Place(buy))?;
+//!
+//!     assert_eq!(broker.balance(alice, USD), 500_000 - 20 * 10_100); // paid 20 × $101.00
+//!     assert_eq!(broker.balance(alice, ACME), 20);
+//!     assert_eq!(broker.balance(bob, USD), 20 * 10_100);
+//!     assert_eq!(broker.balance(bob, ACME), 30); // 50 − 20 delivered
+//!     assert_eq!(broker.available(bob, ACME), 20); // 10 still held by the resting sell
+//!     broker.check_invariants()?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! The rules and the order in which checks run: `docs/engine.md` and
+//! `docs/broker.md`; the layers and one Place followed through them:
+//! `docs/architecture.md`.
 // One audited `unsafe` block: the cache hint in `prefetch.rs`.
 #![deny(unsafe_code)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+// The README's quick start, run by `cargo test --doc`.
+#[cfg(doctest)]
+mod readme;
 
 mod book;
 pub mod broker;
@@ -39,6 +218,7 @@ mod prefetch;
 pub mod risk;
 pub mod saga;
 pub mod types;
+
 pub mod workload;
 
 pub use command::{Amend, Cancel, Command, CommandKind, MassCancel, Place, SetTradingStatus};

@@ -62,26 +62,59 @@
 //!
 //! # Example
 //!
+//! Calls in order: [`Ledger::new`], [`Ledger::create_asset`],
+//! [`Ledger::create_account`], then batches through [`Ledger::submit`] (one
+//! result per transfer) or [`Ledger::submit_chain`] (a linked chain, its first
+//! non-ok status); [`Ledger::on_time`] when [`Ledger::next_deadline`] says a
+//! hold times out; queries ([`Ledger::balance`], [`Ledger::hold`],
+//! [`Ledger::entries_of`], [`Ledger::totals`]) at any time.
+//!
 //! ```
 //! use brokerx_ledger::*;
-//! let mut ledger = Ledger::new(LedgerConfig::default());
-//! let usd = AssetId(1);
-//! let t0 = Timestamp(1);
-//! ledger.create_asset(t0, AssetSpec { id: usd, code: "USD".into(), scale: 2 })?;
-//! let bank = AccountKey { owner: OwnerId(0), asset: usd };
-//! let alice = AccountKey { owner: OwnerId(1), asset: usd };
-//! ledger.create_account(t0, AccountSpec::system(bank))?;
-//! ledger.create_account(t0, AccountSpec::wallet(alice))?;
 //!
-//! let deposit = Transfer::single(TransferId(7), bank, alice,
-//!     Amount::from_minor(10_000), TransferCode::DEPOSIT);
-//! let mut out = Vec::new();
-//! ledger.submit(Timestamp(2), &[deposit], &mut out)?;
-//! assert_eq!(out[0].status, TransferStatus::Ok);
-//! ledger.submit(Timestamp(3), &[deposit], &mut out)?; // same idempotency key
-//! assert_eq!(out[0].status, TransferStatus::Exists);
-//! assert_eq!(ledger.balance(alice).map(|b| b.available()), Some(10_000));
-//! # Ok::<(), LedgerError>(())
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let mut ledger = Ledger::new(LedgerConfig::default());
+//!     let usd = AssetId(1);
+//!     let t0 = Timestamp(1);
+//!     ledger.create_asset(t0, AssetSpec { id: usd, code: "USD".into(), scale: 2 })?;
+//!     let bank = AccountKey { owner: OwnerId(0), asset: usd };
+//!     let alice = AccountKey { owner: OwnerId(1), asset: usd };
+//!     let shop = AccountKey { owner: OwnerId(2), asset: usd };
+//!     ledger.create_account(t0, AccountSpec::system(bank))?; // may go negative
+//!     ledger.create_account(t0, AccountSpec::wallet(alice))?; // may not
+//!     ledger.create_account(t0, AccountSpec::wallet(shop))?;
+//!
+//!     // $100.00 in; the transfer id is the idempotency key.
+//!     let amount = AssetSpec { id: usd, code: "USD".into(), scale: 2 }.amount_from_decimal("100.00".parse()?)?;
+//!     let deposit = Transfer::single(TransferId(7), bank, alice, amount, TransferCode::DEPOSIT);
+//!     let mut out = Vec::new();
+//!     ledger.submit(Timestamp(2), &[deposit], &mut out)?;
+//!     assert_eq!(out[0].status, TransferStatus::Ok);
+//!     ledger.submit(Timestamp(3), &[deposit], &mut out)?; // a retry changes nothing
+//!     assert_eq!(out[0].status, TransferStatus::Exists);
+//!
+//!     // A two-phase hold: reserve $30.00, settle $25.00 of it, the rest is released.
+//!     let purchase = TransferCode(100); // any non-zero code; policies key on it
+//!     let hold = Transfer::pending(TransferId(8), alice, shop, Amount::from_minor(3_000), purchase, 0);
+//!     ledger.submit(Timestamp(4), &[hold], &mut out)?;
+//!     assert_eq!(ledger.balance(alice).map(|b| b.available()), Some(7_000));
+//!     let post = Transfer::post(TransferId(9), TransferId(8), Amount::from_minor(2_500), purchase);
+//!     ledger.submit(Timestamp(5), &[post], &mut out)?;
+//!     assert_eq!(out[0].status, TransferStatus::Ok);
+//!     assert_eq!(ledger.balance(alice).map(|b| b.available()), Some(7_500));
+//!     assert_eq!(ledger.balance(shop).map(|b| b.posted()), Some(2_500));
+//!
+//!     // Too much: refused with a stable code, no balance moves.
+//!     let big = Transfer::single(TransferId(10), alice, shop, Amount::from_minor(1_000_000), purchase);
+//!     ledger.submit(Timestamp(6), &[big], &mut out)?;
+//!     assert_eq!(out[0].status.code(), "insufficient_funds");
+//!     ledger.check_invariants().map_err(|v| format!("{v:?}"))?;
+//!
+//!     // The journal rebuilds the same ledger.
+//!     let replayed = Ledger::replay(LedgerConfig::default(), ledger.journal())?;
+//!     assert_eq!(replayed.state_hash(), ledger.state_hash());
+//!     Ok(())
+//! }
 //! ```
 //!
 //! Indexing by internal account/hold/journal positions only ever uses
