@@ -35,7 +35,6 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::book::orders::NIL;
 use crate::command::{Amend, Cancel, Command, CommandKind, MassCancel, Place, SetTradingStatus};
 use crate::engine::EngineSnapshot;
 use crate::engine::{Engine, EngineConfig};
@@ -43,6 +42,7 @@ use crate::error::CommandError;
 use crate::event::{Event, EventKind};
 use crate::hash::{Fnv64, IdHashMap};
 use crate::instrument::{InstrumentSpec, TradingStatus};
+use crate::outcome::{Checked, Outcome};
 use crate::risk::{self, AccountLimits, Approval, InstrumentRisk, OrderIntent, RiskReject, RiskView, UnitScale};
 use crate::types::{
     AccountId, CorrelationId, InstrumentId, Lots, OrderId, OrderType, Side, Ticks, TimeInForce, Timestamp, TradeId,
@@ -557,7 +557,7 @@ impl Broker {
         if cmd.ts < self.now {
             return Err(BrokerError::TimeWentBackwards { ts: cmd.ts, now: self.now });
         }
-        let key = self.validate(cmd)?;
+        let checked = self.validate(cmd)?;
         let start = out.len();
         let mut o = Out { events: out, ts: cmd.ts, correlation_id: cmd.correlation_id };
         self.now = cmd.ts;
@@ -566,15 +566,17 @@ impl Broker {
             BrokerCommandKind::CreateAsset { spec, wallet_max_balance } => {
                 self.exec_create_asset(spec, *wallet_max_balance, &mut o)?
             }
-            BrokerCommandKind::RegisterMarket(m) => self.exec_register(cmd, m, &mut o)?,
+            BrokerCommandKind::RegisterMarket(m) => self.exec_register(checked, m, &mut o)?,
             BrokerCommandKind::Deposit(f) => self.exec_funds(FundsDirection::Deposit, f, &mut o),
             BrokerCommandKind::Withdraw(f) => self.exec_funds(FundsDirection::Withdrawal, f, &mut o),
-            BrokerCommandKind::Place(p) => self.exec_place(cmd, p, &mut o),
-            BrokerCommandKind::Amend(a) => self.exec_amend(cmd, a, key, &mut o),
-            BrokerCommandKind::Cancel(c) => self.run_engine_owned(&ecmd(CommandKind::Cancel(*c)), key, &mut o),
-            BrokerCommandKind::MassCancel(m) => self.run_engine(&ecmd(CommandKind::MassCancel(*m)), &mut o),
-            BrokerCommandKind::SetTradingStatus(s) => self.run_engine(&ecmd(CommandKind::SetTradingStatus(*s)), &mut o),
-            BrokerCommandKind::ExpireDue => self.run_engine(&ecmd(CommandKind::ExpireDue), &mut o),
+            BrokerCommandKind::Place(p) => self.exec_place(cmd, p, checked, &mut o),
+            BrokerCommandKind::Amend(_) => self.exec_amend(cmd, checked, &mut o),
+            BrokerCommandKind::Cancel(_)
+            | BrokerCommandKind::MassCancel(_)
+            | BrokerCommandKind::SetTradingStatus(_)
+            | BrokerCommandKind::ExpireDue => {
+                self.execute(checked, &mut o);
+            }
             BrokerCommandKind::SetInstrumentRisk { instrument, risk } => {
                 if let Some(m) = self.markets.get_mut(instrument.0 as usize) {
                     m.risk = *risk;
@@ -615,20 +617,25 @@ impl Broker {
     }
 
     /// Everything that can refuse a command with an error, before any change.
-    /// For an amend or cancel, the slab key of its order
-    /// ([`Engine::check_owned`]), so the engine need not validate it again.
-    fn validate(&self, cmd: &BrokerCommand) -> Result<u32, BrokerError> {
+    /// A command that reaches the engine is checked by it here, once, and
+    /// executed later from the [`Checked`] it returns.
+    fn validate(&self, cmd: &BrokerCommand) -> Result<Option<Checked>, BrokerError> {
         self.validate_kind(cmd)?;
-        let ecmd = |kind| Command { ts: cmd.ts, correlation_id: cmd.correlation_id, kind };
-        Ok(match &cmd.kind {
-            BrokerCommandKind::Amend(a) => self.engine.check_owned(&ecmd(CommandKind::Amend(*a)))?,
-            BrokerCommandKind::Cancel(c) => self.engine.check_owned(&ecmd(CommandKind::Cancel(*c)))?,
-            _ => NIL,
-        })
+        let kind = match &cmd.kind {
+            BrokerCommandKind::RegisterMarket(m) => CommandKind::RegisterInstrument(m.instrument.clone()),
+            BrokerCommandKind::Place(p) => CommandKind::Place(*p),
+            BrokerCommandKind::Amend(a) => CommandKind::Amend(*a),
+            BrokerCommandKind::Cancel(c) => CommandKind::Cancel(*c),
+            BrokerCommandKind::MassCancel(m) => CommandKind::MassCancel(*m),
+            BrokerCommandKind::SetTradingStatus(s) => CommandKind::SetTradingStatus(*s),
+            BrokerCommandKind::ExpireDue => CommandKind::ExpireDue,
+            _ => return Ok(None),
+        };
+        let checked = self.engine.check(&Command { ts: cmd.ts, correlation_id: cmd.correlation_id, kind })?;
+        Ok(Some(checked))
     }
 
     fn validate_kind(&self, cmd: &BrokerCommand) -> Result<(), BrokerError> {
-        let ecmd = |kind| Command { ts: cmd.ts, correlation_id: cmd.correlation_id, kind };
         let client = |a: AccountId| {
             if a.0 >= RESERVED_OWNERS_FROM {
                 Err(BrokerError::ReservedAccount { account: a })
@@ -660,7 +667,6 @@ impl Broker {
                     });
                 }
                 self.scale_of(m)?;
-                self.engine.check(&ecmd(CommandKind::RegisterInstrument(m.instrument.clone())))?;
                 Ok(())
             }
             BrokerCommandKind::Deposit(f) | BrokerCommandKind::Withdraw(f) => {
@@ -682,16 +688,12 @@ impl Broker {
                 }
                 Ok(())
             }
-            BrokerCommandKind::Place(p) => {
-                client(p.account)?;
-                Ok(self.engine.check(&ecmd(CommandKind::Place(*p)))?)
-            }
-            // Validated with their order's key, in `validate`.
-            BrokerCommandKind::Amend(_) | BrokerCommandKind::Cancel(_) => Ok(()),
-            BrokerCommandKind::MassCancel(m) => Ok(self.engine.check(&ecmd(CommandKind::MassCancel(*m)))?),
-            BrokerCommandKind::SetTradingStatus(s) => {
-                Ok(self.engine.check(&ecmd(CommandKind::SetTradingStatus(*s)))?)
-            }
+            BrokerCommandKind::Place(p) => client(p.account),
+            // The engine checks these (and the place) in `validate`.
+            BrokerCommandKind::Amend(_)
+            | BrokerCommandKind::Cancel(_)
+            | BrokerCommandKind::MassCancel(_)
+            | BrokerCommandKind::SetTradingStatus(_) => Ok(()),
             BrokerCommandKind::SetInstrumentRisk { instrument, .. } => {
                 if self.markets.get(instrument.0 as usize).is_none() {
                     return Err(CommandError::UnknownInstrument { instrument: *instrument }.into());
@@ -754,15 +756,16 @@ impl Broker {
         Ok(())
     }
 
-    fn exec_register(&mut self, cmd: &BrokerCommand, m: &MarketSpec, o: &mut Out<'_>) -> Result<(), BrokerError> {
+    fn exec_register(&mut self, checked: Option<Checked>, m: &MarketSpec, o: &mut Out<'_>) -> Result<(), BrokerError> {
+        // Validated with the engine's check: neither can fail now.
         let scale = self.scale_of(m)?;
-        let ecmd = Command {
-            ts: cmd.ts,
-            correlation_id: cmd.correlation_id,
-            kind: CommandKind::RegisterInstrument(m.instrument.clone()),
-        };
-        self.run_engine(&ecmd, o);
         let instrument = InstrumentId(self.markets.len() as u32);
+        let outcome = self.execute(checked, o);
+        debug_assert_eq!(
+            outcome,
+            Some(Outcome::InstrumentRegistered { instrument }),
+            "invariant: markets and instruments in step"
+        );
         self.markets.push(Market { base: m.base, quote: m.quote, scale, risk: m.risk, last_trade: None });
         o.emit(BrokerEventKind::MarketRegistered { instrument, base: m.base, quote: m.quote });
         Ok(())
@@ -985,7 +988,8 @@ impl Broker {
         result
     }
 
-    fn exec_place(&mut self, cmd: &BrokerCommand, p: &Place, o: &mut Out<'_>) {
+    fn exec_place(&mut self, cmd: &BrokerCommand, p: &Place, checked: Option<Checked>, o: &mut Out<'_>) {
+        let Some(checked) = checked else { return };
         // Expiries due now run first, so their holds are free for this order.
         self.expire_due(cmd, o);
         let intent = OrderIntent {
@@ -1011,8 +1015,7 @@ impl Broker {
                 })
             }
         };
-        let Some(market) = self.market(p.instrument) else { return };
-        let order_id = self.engine.next_order_id();
+        let (Some(market), Some(order_id)) = (self.market(p.instrument), checked.order_id()) else { return };
         let asset = if p.side == Side::Buy { market.quote } else { market.base };
         let hold_id = self.next_id();
         let hold = Transfer::pending(
@@ -1052,15 +1055,18 @@ impl Broker {
             },
         );
         // Protect market orders: they enter as IOC/FOK limits at the hold's price.
-        let mut place = *p;
-        if let (OrderType::Market, Some(px)) = (p.order_type, approval.hold_price) {
-            place.order_type = OrderType::Limit(px);
-        }
-        self.run_engine(
-            &Command { ts: cmd.ts, correlation_id: cmd.correlation_id, kind: CommandKind::Place(place) },
-            o,
-        );
-        if self.engine.next_order_id() == order_id {
+        // That is a different command from the one checked, so it is checked
+        // again (a market order only: a limit runs from its own check).
+        let checked = match (p.order_type, approval.hold_price) {
+            (OrderType::Market, Some(px)) => {
+                let place = Place { order_type: OrderType::Limit(px), ..*p };
+                let protected =
+                    Command { ts: cmd.ts, correlation_id: cmd.correlation_id, kind: CommandKind::Place(place) };
+                self.engine.check(&protected).ok()
+            }
+            _ => Some(checked),
+        };
+        if let Some(Outcome::Rejected { .. }) | None = self.execute(checked, o) {
             // The engine refused it as a trading outcome (halted, post-only): release.
             self.release(order_id, o);
         }
@@ -1075,14 +1081,14 @@ impl Broker {
         }
     }
 
-    fn exec_amend(&mut self, cmd: &BrokerCommand, a: &Amend, key: u32, o: &mut Out<'_>) {
+    fn exec_amend(&mut self, cmd: &BrokerCommand, checked: Option<Checked>, o: &mut Out<'_>) {
+        let Some(checked) = checked else { return };
+        let (&CommandKind::Amend(a), Some(named)) = (&checked.command().kind, checked.named_order()) else { return };
         self.expire_due(cmd, o);
-        let (Some((at, left, filled)), Some(f)) = (self.engine.order_at(key), self.funds.get(&a.order_id).copied())
-        else {
-            return;
-        };
-        let price = a.new_price.unwrap_or(at);
-        let remaining = a.new_qty.map_or(left, |q| Lots(q.0 - filled.0));
+        let Some(f) = self.funds.get(&named.order_id).copied() else { return };
+        let order_id = named.order_id;
+        let price = a.new_price.unwrap_or(named.price);
+        let remaining = a.new_qty.map_or(named.leaves, |q| Lots(q.0 - named.filled.0));
         let intent = OrderIntent {
             side: f.side,
             limit: Some(price),
@@ -1098,14 +1104,14 @@ impl Broker {
                 return o.emit(BrokerEventKind::OrderRejected {
                     account: f.account,
                     instrument: f.instrument,
-                    order_id: Some(a.order_id),
+                    order_id: Some(order_id),
                     reject,
                 })
             }
         };
         // A sell's hold is its quantity, whatever the price.
         let resized = approval.hold != f.hold || (f.side == Side::Buy && price != f.hold_price);
-        if resized && !self.resize_hold(a.order_id, &f, approval.hold, price, remaining, o) {
+        if resized && !self.resize_hold(order_id, &f, approval.hold, price, remaining, o) {
             let reject = RiskReject {
                 code: risk::RiskCode::InsufficientFunds,
                 context: risk::RiskContext::default().with("required", approval.hold as i128),
@@ -1113,18 +1119,14 @@ impl Broker {
             return o.emit(BrokerEventKind::OrderRejected {
                 account: f.account,
                 instrument: f.instrument,
-                order_id: Some(a.order_id),
+                order_id: Some(order_id),
                 reject,
             });
         }
-        let before = o.events.len();
-        let amend = Command { ts: cmd.ts, correlation_id: cmd.correlation_id, kind: CommandKind::Amend(*a) };
-        self.run_engine_owned(&amend, key, o);
-        let refused =
-            o.events[before..].iter().any(|e| matches!(e.kind, BrokerEventKind::Order(EventKind::Rejected { .. })));
+        let refused = matches!(self.execute(Some(checked), o), Some(Outcome::Rejected { .. }) | None);
         if refused && resized {
             // Put the hold back as it was.
-            let _ = self.resize_hold(a.order_id, &f, f.hold, f.hold_price, f.remaining, o);
+            let _ = self.resize_hold(order_id, &f, f.hold, f.hold_price, f.remaining, o);
         }
     }
 
@@ -1170,7 +1172,8 @@ impl Broker {
         );
     }
 
-    /// Applies an engine command and settles what its events say.
+    /// Applies an engine command the Broker makes itself (expiries, the kill
+    /// switch's mass cancel) and settles what its events say.
     fn run_engine(&mut self, cmd: &Command, o: &mut Out<'_>) {
         let mut events = std::mem::take(&mut self.engine_events);
         events.clear();
@@ -1180,14 +1183,18 @@ impl Broker {
         self.engine_events = events;
     }
 
-    /// [`Broker::run_engine`] for an amend or cancel `validate` already checked
-    /// (`key` from [`Engine::check_owned`]).
-    fn run_engine_owned(&mut self, cmd: &Command, key: u32, o: &mut Out<'_>) {
+    /// Executes a command `validate` checked and settles what its events say.
+    /// `None` only if nothing was checked or the check went stale, which the
+    /// Broker's order of work rules out (only due expiries run in between).
+    fn execute(&mut self, checked: Option<Checked>, o: &mut Out<'_>) -> Option<Outcome> {
+        let checked = checked?;
         let mut events = std::mem::take(&mut self.engine_events);
         events.clear();
-        self.engine.apply_owned(cmd, key, &mut events);
+        let outcome = self.engine.execute(checked, &mut events);
+        debug_assert!(outcome.is_ok(), "invariant: a checked command runs ({outcome:?})");
         self.on_engine_events(&events, o);
         self.engine_events = events;
+        outcome.ok()
     }
 
     fn on_engine_events(&mut self, events: &[Event], o: &mut Out<'_>) {

@@ -93,10 +93,37 @@ impl Place {
     }
 }
 
+/// Which order a cancel or amend names: the engine's id, or the client's own id
+/// (FIX `OrigClOrdID`), which the engine resolves among the account's live orders.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OrderRef {
+    Id(OrderId),
+    Client(ClientOrderId),
+}
+
+impl From<OrderId> for OrderRef {
+    fn from(id: OrderId) -> Self {
+        OrderRef::Id(id)
+    }
+}
+
+impl From<ClientOrderId> for OrderRef {
+    fn from(id: ClientOrderId) -> Self {
+        OrderRef::Client(id)
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cancel {
     pub account: AccountId,
-    pub order_id: OrderId,
+    pub order: OrderRef,
+}
+
+impl Cancel {
+    /// Cancel `account`'s order by the engine's id or the client's id.
+    pub fn new(account: AccountId, order: impl Into<OrderRef>) -> Self {
+        Cancel { account, order: order.into() }
+    }
 }
 
 /// Cancel every live order matching the filter (at least one field set).
@@ -111,10 +138,32 @@ pub struct MassCancel {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Amend {
     pub account: AccountId,
-    pub order_id: OrderId,
+    pub order: OrderRef,
     pub new_price: Option<Ticks>,
     pub new_qty: Option<Lots>,
     pub expected_version: Option<u32>,
+}
+
+impl Amend {
+    /// An amend of `account`'s order that changes nothing yet: add a price, a
+    /// quantity or both (an amend with neither is refused, `nothing_to_amend`).
+    pub fn new(account: AccountId, order: impl Into<OrderRef>) -> Self {
+        Amend { account, order: order.into(), new_price: None, new_qty: None, expected_version: None }
+    }
+    pub fn with_price(mut self, price: Ticks) -> Self {
+        self.new_price = Some(price);
+        self
+    }
+    /// The new *total* quantity (filled + remaining).
+    pub fn with_qty(mut self, qty: Lots) -> Self {
+        self.new_qty = Some(qty);
+        self
+    }
+    /// Refuse the amend (`stale_version`) unless the order is at this version.
+    pub fn expecting_version(mut self, version: u32) -> Self {
+        self.expected_version = Some(version);
+        self
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

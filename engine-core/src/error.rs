@@ -81,6 +81,8 @@ pub enum CommandError {
     UnknownOrder { order_id: OrderId },
     #[error("order {order_id} does not belong to account {account}")]
     OrderNotOwned { order_id: OrderId, account: AccountId },
+    #[error("account {account} has no live order with client order id {client_order_id:?}")]
+    UnknownClientOrderId { account: AccountId, client_order_id: String },
     #[error("amend needs a new price or a new quantity")]
     NothingToAmend,
     #[error("order {order_id} is at version {current}, amend expected {expected}")]
@@ -95,6 +97,8 @@ pub enum CommandError {
     LevelCapacityReached { max: usize },
     #[error("the engine holds its maximum of {max} instruments")]
     InstrumentCapacityReached { max: usize },
+    #[error("the engine ran another command since this one was checked: check it again")]
+    StaleCheck,
 }
 
 impl CommandError {
@@ -116,6 +120,7 @@ impl CommandError {
             CommandError::DuplicateClientOrderId { .. } => "duplicate_client_order_id",
             CommandError::UnknownOrder { .. } => "unknown_order",
             CommandError::OrderNotOwned { .. } => "order_not_owned",
+            CommandError::UnknownClientOrderId { .. } => "unknown_client_order_id",
             CommandError::NothingToAmend => "nothing_to_amend",
             CommandError::StaleVersion { .. } => "stale_version",
             CommandError::AmendQtyAtOrBelowFilled { .. } => "amend_qty_at_or_below_filled",
@@ -123,6 +128,7 @@ impl CommandError {
             CommandError::OrderCapacityReached { .. } => "order_capacity_reached",
             CommandError::LevelCapacityReached { .. } => "level_capacity_reached",
             CommandError::InstrumentCapacityReached { .. } => "instrument_capacity_reached",
+            CommandError::StaleCheck => "stale_check",
         }
     }
 }

@@ -78,41 +78,56 @@ pub enum EventKind {
         taker_account: AccountId,
         taker_remaining: Lots,
     },
-    /// The order is done; `qty` is the quantity that will never trade.
+    /// The order is done; `qty` is the quantity that will never trade (its leaves
+    /// when it ended), `filled` what it traded in all. `price` is `None` for a
+    /// market order.
     Cancelled {
         order_id: OrderId,
         account: AccountId,
         instrument: InstrumentId,
+        side: Side,
+        price: Option<Ticks>,
         qty: Lots,
+        filled: Lots,
         reason: CancelReason,
     },
-    /// Self-trade prevention (decrement) took `qty` off an order that stays live.
+    /// Self-trade prevention (decrement) took `qty` off an order that stays live
+    /// with `remaining` (its leaves) and `filled` so far.
     Reduced {
         order_id: OrderId,
         account: AccountId,
         instrument: InstrumentId,
+        side: Side,
+        price: Option<Ticks>,
         qty: Lots,
         remaining: Lots,
+        filled: Lots,
         reason: CancelReason,
     },
     Amended {
         order_id: OrderId,
         account: AccountId,
         instrument: InstrumentId,
+        side: Side,
         version: u32,
         price: Ticks,
         /// New total quantity (filled + remaining).
         qty: Lots,
+        /// Leaves: what is still open after the amend, before any match it causes.
         remaining: Lots,
+        filled: Lots,
         /// False when the order went to the back of the queue (price change or increase).
         priority_kept: bool,
     },
-    /// A GTD order reached `expire_at`; `qty` never traded.
+    /// A GTD order reached `expire_at`; `qty` (its leaves) never traded.
     Expired {
         order_id: OrderId,
         account: AccountId,
         instrument: InstrumentId,
+        side: Side,
+        price: Ticks,
         qty: Lots,
+        filled: Lots,
     },
     /// L2: a price level's new total; `qty == 0 && orders == 0` means the level is gone.
     LevelChanged {

@@ -214,6 +214,7 @@ pub mod error;
 pub mod event;
 pub mod hash;
 pub mod instrument;
+pub mod outcome;
 mod prefetch;
 pub mod risk;
 pub mod saga;
@@ -221,12 +222,13 @@ pub mod types;
 
 pub mod workload;
 
-pub use command::{Amend, Cancel, Command, CommandKind, MassCancel, Place, SetTradingStatus};
+pub use command::{Amend, Cancel, Command, CommandKind, MassCancel, OrderRef, Place, SetTradingStatus};
 pub use engine::{Bbo, Engine, EngineConfig, OrderView, QtyCounters};
 pub use engine::{EngineSnapshot, InstrumentSnapshot, OrderSnapshot};
 pub use error::{CommandError, ConvertError, SnapshotError};
 pub use event::{CancelReason, Event, EventKind, EventSink, LevelView, RejectReason};
 pub use instrument::{Instrument, InstrumentSpec, TradingStatus};
+pub use outcome::{Checked, NamedOrder, OrderStatus, Outcome};
 pub use types::{
     AccountId, ClientOrderId, CorrelationId, InstrumentId, Lots, OrderId, OrderType, SelfTradePrevention, Side, Ticks,
     TimeInForce, Timestamp, TradeId,

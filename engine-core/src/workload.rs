@@ -10,7 +10,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::command::{Amend, Cancel, Command, CommandKind, Place};
+use crate::command::{Amend, Cancel, Command, CommandKind, OrderRef, Place};
 use crate::engine::{Engine, EngineConfig};
 use crate::event::{Event, EventKind};
 use crate::hash::IdHashMap;
@@ -200,7 +200,7 @@ pub fn exchange_core_mix(seed: u64, n: usize, resting: usize, accounts: u64) -> 
             let Some(o) = s.engine.order(id) else {
                 continue;
             };
-            CommandKind::Cancel(Cancel { account: o.account, order_id: id })
+            CommandKind::Cancel(Cancel { account: o.account, order: OrderRef::Id(id) })
         } else if r < 940 {
             let Some(id) = s.pick(&mut rng) else { continue };
             let Some(o) = s.engine.order(id) else {
@@ -214,7 +214,7 @@ pub fn exchange_core_mix(seed: u64, n: usize, resting: usize, accounts: u64) -> 
             let new_price = if new_price == o.price.0 { new_price + 1 } else { new_price };
             CommandKind::Amend(Amend {
                 account: o.account,
-                order_id: id,
+                order: OrderRef::Id(id),
                 new_price: Some(Ticks(new_price.max(1))),
                 new_qty: None,
                 expected_version: Some(o.version),
@@ -230,7 +230,7 @@ pub fn exchange_core_mix(seed: u64, n: usize, resting: usize, accounts: u64) -> 
             let cut = rng.range(1, o.remaining.0 - 1);
             CommandKind::Amend(Amend {
                 account: o.account,
-                order_id: id,
+                order: OrderRef::Id(id),
                 new_price: None,
                 new_qty: Some(Lots(o.qty.0 - cut)),
                 expected_version: Some(o.version),
@@ -281,7 +281,7 @@ pub fn deep_book_mix(seed: u64, n: usize, resting: usize, spread: i64, accounts:
             let Some(o) = s.engine.order(id) else {
                 continue;
             };
-            CommandKind::Cancel(Cancel { account: o.account, order_id: id })
+            CommandKind::Cancel(Cancel { account: o.account, order: OrderRef::Id(id) })
         } else {
             CommandKind::Place(Place::market(account(&mut rng, accounts), inst, side, Lots(rng.range(1, 100))))
         };

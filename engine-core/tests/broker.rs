@@ -256,7 +256,7 @@ fn buy_order_holds_cash_and_cancel_releases_it() {
     let id = order_id(&h.limit(1, Side::Buy, 10_000, 3)); // 3 × $100.00
     assert_eq!(h.cash(1), (100_000, 70_000));
     assert_eq!(h.b.hold_of(id).unwrap().1, 30_000);
-    h.run(BrokerCommandKind::Cancel(Cancel { account: AccountId(1), order_id: id })).unwrap();
+    h.run(BrokerCommandKind::Cancel(Cancel { account: AccountId(1), order: OrderRef::Id(id) })).unwrap();
     assert_eq!(h.cash(1), (100_000, 100_000));
     assert!(h.b.hold_of(id).is_none());
 }
@@ -364,7 +364,7 @@ fn a_buy_that_stays_live_after_a_fill_keeps_its_hold_id_sized_for_the_rest() {
     assert_eq!(h.b.ledger().pending_amount(hold_id).unwrap().minor(), hold);
     assert_eq!(h.cash(1), (1_000_000 - paid as i128, 1_000_000 - paid as i128 - hold as i128));
     // Cancelling releases the rest of the same hold.
-    h.run(BrokerCommandKind::Cancel(Cancel { account: AccountId(1), order_id: buy })).unwrap();
+    h.run(BrokerCommandKind::Cancel(Cancel { account: AccountId(1), order: OrderRef::Id(buy) })).unwrap();
     assert_eq!(h.cash(1), (1_000_000 - paid as i128, 1_000_000 - paid as i128));
     assert_eq!(h.b.ledger().hold(hold_id).unwrap().posted_amount.minor(), paid);
 }
@@ -400,7 +400,7 @@ fn a_fee_schedule_change_does_not_reach_live_orders() {
     // Amending keeps the order's rates too; a new order gets the new ones.
     h.run(BrokerCommandKind::Amend(Amend {
         account: AccountId(1),
-        order_id: buy,
+        order: OrderRef::Id(buy),
         new_price: Some(Ticks(9_990)),
         new_qty: None,
         expected_version: None,
@@ -500,7 +500,7 @@ fn amend_up_needs_the_funds_and_amend_down_releases_them() {
     let evs = h
         .run(BrokerCommandKind::Amend(Amend {
             account: AccountId(1),
-            order_id: id,
+            order: OrderRef::Id(id),
             new_price: None,
             new_qty: Some(Lots(6)),
             expected_version: Some(0),
@@ -510,7 +510,7 @@ fn amend_up_needs_the_funds_and_amend_down_releases_them() {
     assert_eq!(h.b.engine().order(id).unwrap().qty, Lots(3));
     h.run(BrokerCommandKind::Amend(Amend {
         account: AccountId(1),
-        order_id: id,
+        order: OrderRef::Id(id),
         new_price: None,
         new_qty: Some(Lots(1)),
         expected_version: Some(0),
@@ -521,7 +521,7 @@ fn amend_up_needs_the_funds_and_amend_down_releases_them() {
     let evs = h
         .run(BrokerCommandKind::Amend(Amend {
             account: AccountId(1),
-            order_id: id,
+            order: OrderRef::Id(id),
             new_price: Some(Ticks(11_000)),
             new_qty: Some(Lots(4)),
             expected_version: Some(1),
@@ -541,7 +541,7 @@ fn amend_up_needs_the_funds_and_amend_down_releases_them() {
     let err = h
         .run(BrokerCommandKind::Amend(Amend {
             account: AccountId(1),
-            order_id: id,
+            order: OrderRef::Id(id),
             new_price: None,
             new_qty: Some(Lots(2)),
             expected_version: Some(0),
@@ -697,10 +697,12 @@ fn to_kind(op: &Op, key: u128, ts: u64) -> BrokerCommandKind {
             }
             BrokerCommandKind::Place(p)
         }
-        Op::Cancel(a, id) => BrokerCommandKind::Cancel(Cancel { account: AccountId(a), order_id: OrderId(id) }),
+        Op::Cancel(a, id) => {
+            BrokerCommandKind::Cancel(Cancel { account: AccountId(a), order: OrderRef::Id(OrderId(id)) })
+        }
         Op::Amend { account, id, price, qty } => BrokerCommandKind::Amend(Amend {
             account: AccountId(account),
-            order_id: OrderId(id),
+            order: OrderRef::Id(OrderId(id)),
             new_price: price.map(Ticks),
             new_qty: qty.map(Lots),
             expected_version: None,

@@ -586,10 +586,10 @@ fn script(e: &mut Engine, out: &mut Vec<Event>, from: u64, n: u64) {
             2 => CommandKind::Place(
                 Place::limit(acct, InstrumentId(0), side, price, Lots(3)).with_expire_at(Timestamp(k * 10 + 50)),
             ),
-            3 => CommandKind::Cancel(Cancel { account: acct, order_id: OrderId(1 + (r >> 16) % (k + 1)) }),
+            3 => CommandKind::Cancel(Cancel { account: acct, order: OrderRef::Id(OrderId(1 + (r >> 16) % (k + 1))) }),
             4 => CommandKind::Amend(Amend {
                 account: acct,
-                order_id: OrderId(1 + (r >> 16) % (k + 1)),
+                order: OrderRef::Id(OrderId(1 + (r >> 16) % (k + 1))),
                 new_price: Some(price),
                 new_qty: None,
                 expected_version: None,
@@ -823,20 +823,20 @@ fn a_batch_gives_the_same_events_errors_and_state_as_one_command_at_a_time() {
         let kind = match r % 7 {
             0 => CommandKind::Amend(Amend {
                 account: AccountId(r % 40),
-                order_id: id,
+                order: OrderRef::Id(id),
                 new_price: Some(Ticks(1_000_000 + (r >> 8) as i64 % 801 - 400)),
                 new_qty: None,
                 expected_version: None,
             }),
             1 => CommandKind::Amend(Amend {
                 account: AccountId(r % 40),
-                order_id: id,
+                order: OrderRef::Id(id),
                 new_price: None,
                 new_qty: Some(Lots(1 + (r >> 8) as i64 % 50)),
                 expected_version: None,
             }),
-            2 => CommandKind::Cancel(Cancel { account: AccountId(r % 40), order_id: OrderId(u64::MAX - r) }),
-            3 => CommandKind::Cancel(Cancel { account: AccountId(r % 40), order_id: id }),
+            2 => CommandKind::Cancel(Cancel { account: AccountId(r % 40), order: OrderRef::Id(OrderId(u64::MAX - r)) }),
+            3 => CommandKind::Cancel(Cancel { account: AccountId(r % 40), order: OrderRef::Id(id) }),
             _ => continue,
         };
         let ts = if r % 97 == 0 { Timestamp(0) } else { c.ts };

@@ -107,7 +107,7 @@ impl Runner {
             }
             "cancel" => CommandKind::Cancel(Cancel {
                 account: AccountId(self.num(l, "acct")),
-                order_id: OrderId(self.num(l, "order")),
+                order: OrderRef::Id(OrderId(self.num(l, "order"))),
             }),
             "amend" => {
                 let inst = self.inst(l);
@@ -121,7 +121,7 @@ impl Runner {
                 };
                 CommandKind::Amend(Amend {
                     account: AccountId(self.num(l, "acct")),
-                    order_id: OrderId(self.num(l, "order")),
+                    order: OrderRef::Id(OrderId(self.num(l, "order"))),
                     new_price: price,
                     new_qty: qty,
                     expected_version: l.kv.get("version").map(|v| v.parse().unwrap()),
@@ -285,8 +285,8 @@ fn run_file(path: &PathBuf) {
         match (&result, errors.first()) {
             (Err(code), Some(e)) => assert_eq!(code, e.kv["code"], "{at}: wrong error code"),
             (Err(code), None) => panic!("{at}: unexpected error {code}"),
-            (Ok(()), Some(e)) => panic!("{at}: expected error {} but the command was applied", e.kv["code"]),
-            (Ok(()), None) => {}
+            (Ok(_), Some(e)) => panic!("{at}: expected error {} but the command was applied", e.kv["code"]),
+            (Ok(_), None) => {}
         }
         if l.verb == "instrument" {
             continue;

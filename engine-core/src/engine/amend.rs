@@ -5,6 +5,7 @@ use super::*;
 use crate::command::Amend;
 use crate::event::{CancelReason, EventKind, EventSink, RejectReason};
 use crate::instrument::TradingStatus;
+use crate::outcome::{OrderStatus, Outcome};
 use crate::types::{InstrumentId, Lots};
 
 impl Engine {
@@ -13,12 +14,20 @@ impl Engine {
         key: u32,
         a: &Amend,
         sink: &mut Sink<'_, S, MD>,
-    ) {
-        let Some(&o) = self.orders.get(key) else { return };
+    ) -> Outcome {
+        // A validated amend names a resting order, and expiring what was due
+        // cannot remove it (validation treats due orders as gone).
+        let Some((o, old_price)) = self
+            .orders
+            .get(key)
+            .and_then(|o| Some((*o, self.instruments.get(o.instrument as usize)?.book.level(o.level)?.price)))
+        else {
+            debug_assert!(false, "invariant: a validated amend names a resting order");
+            return Outcome::MassCancelled { orders: 0 };
+        };
         let i = o.instrument as usize;
         let instrument = InstrumentId(i as u32);
         let st = &self.instruments[i];
-        let Some(old_price) = st.book.level(o.level).map(|l| l.price) else { return };
         let reject = |reason| EventKind::Rejected {
             account: o.account,
             instrument,
@@ -26,10 +35,14 @@ impl Engine {
             client_order_id: None,
             reason,
         };
+        let refused = |reason, sink: &mut Sink<'_, S, MD>| {
+            sink.emit(reject(reason));
+            Outcome::Rejected { order_id: Some(o.id), reason }
+        };
         match st.instrument.spec.status {
             TradingStatus::Open => {}
-            TradingStatus::Halted => return sink.emit(reject(RejectReason::InstrumentHalted)),
-            TradingStatus::Closed => return sink.emit(reject(RejectReason::InstrumentClosed)),
+            TradingStatus::Halted => return refused(RejectReason::InstrumentHalted, sink),
+            TradingStatus::Closed => return refused(RejectReason::InstrumentClosed, sink),
         }
         let new_price = a.new_price.unwrap_or(old_price);
         let new_remaining = a.new_qty.map_or(o.remaining.0, |q| q.0 - o.filled.0);
@@ -37,7 +50,7 @@ impl Engine {
         if o.flags.post_only() && new_price != old_price {
             if let Some(best) = opposite.best_price() {
                 if opposite.crossed_by(Some(new_price), best) {
-                    return sink.emit(reject(RejectReason::PostOnlyWouldCross));
+                    return refused(RejectReason::PostOnlyWouldCross, sink);
                 }
             }
         }
@@ -47,11 +60,22 @@ impl Engine {
             order_id: o.id,
             account: o.account,
             instrument,
+            side: o.side,
             version,
             price: new_price,
             qty: Lots(o.filled.0 + new_remaining),
             remaining: Lots(new_remaining),
+            filled: o.filled,
             priority_kept,
+        };
+        let outcome = |priority_kept, filled, leaves, status| Outcome::Amended {
+            order_id: o.id,
+            version,
+            price: new_price,
+            filled: Lots(filled),
+            leaves: Lots(leaves),
+            priority_kept,
+            status,
         };
 
         if new_price == old_price && new_remaining <= o.remaining.0 {
@@ -70,7 +94,8 @@ impl Engine {
                     sink.level(instrument, o.side, Some(level), old_price);
                 }
             }
-            return sink.bbo_after(instrument, &st.book, before);
+            sink.bbo_after(instrument, &st.book, before);
+            return outcome(true, o.filled.0, new_remaining, OrderStatus::Resting);
         }
 
         // Loses priority: leave the level (keeping the slab slot), trade if it now
@@ -92,7 +117,8 @@ impl Engine {
                 ord.version = version;
             }
             self.link_at(i, key, o.side, new_price, sink);
-            return sink.bbo_after(instrument, &self.instruments[i].book, before);
+            sink.bbo_after(instrument, &self.instruments[i].book, before);
+            return outcome(false, o.filled.0, new_remaining, OrderStatus::Resting);
         }
         let mut taker = Taker {
             id: o.id,
@@ -105,13 +131,14 @@ impl Engine {
             stp_killed: false,
         };
         self.match_taker(i, &mut taker, sink);
-        if taker.remaining > 0 && !taker.stp_killed {
+        let status = if taker.remaining > 0 && !taker.stp_killed {
             if let Some(ord) = self.orders.get_mut(key) {
                 ord.remaining = Lots(taker.remaining);
                 ord.filled = Lots(taker.filled);
                 ord.version = version;
             }
             self.link_at(i, key, o.side, new_price, sink);
+            OrderStatus::Resting
         } else {
             if taker.remaining > 0 {
                 self.instruments[i].counters.cancelled += i128::from(taker.remaining);
@@ -119,14 +146,23 @@ impl Engine {
                     order_id: o.id,
                     account: o.account,
                     instrument,
+                    side: o.side,
+                    price: Some(new_price),
                     qty: Lots(taker.remaining),
+                    filled: Lots(taker.filled),
                     reason: CancelReason::SelfTradePrevention,
                 });
             }
             if let Some(gone) = self.orders.remove(key) {
                 self.tables.retire(&gone);
             }
-        }
+            if taker.stp_killed {
+                OrderStatus::Cancelled(CancelReason::SelfTradePrevention)
+            } else {
+                OrderStatus::Filled
+            }
+        };
         sink.bbo_after(instrument, &self.instruments[i].book, before);
+        outcome(false, taker.filled, new_remaining, status)
     }
 }

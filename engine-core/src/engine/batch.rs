@@ -1,6 +1,7 @@
 //! `apply_batch`: the same commands as `apply`, with cache hints a few commands ahead.
 
 use super::*;
+use crate::command::{Amend, Cancel, OrderRef};
 use crate::command::{Command, CommandKind};
 use crate::error::CommandError;
 use crate::event::EventSink;
@@ -56,8 +57,8 @@ impl Engine {
     #[inline]
     pub(super) fn prefetch_index_slot(&self, cmd: &Command) {
         let id = match &cmd.kind {
-            CommandKind::Cancel(c) => c.order_id,
-            CommandKind::Amend(a) => a.order_id,
+            CommandKind::Cancel(Cancel { order: OrderRef::Id(id), .. })
+            | CommandKind::Amend(Amend { order: OrderRef::Id(id), .. }) => *id,
             _ => return,
         };
         if let Some(slot) = self.orders.index.slot(id) {
@@ -71,8 +72,8 @@ impl Engine {
     #[inline]
     pub(super) fn prefetch_order(&self, cmd: &Command) {
         match &cmd.kind {
-            CommandKind::Cancel(c) => self.prefetch_resting(c.order_id),
-            CommandKind::Amend(a) => self.prefetch_resting(a.order_id),
+            CommandKind::Cancel(Cancel { order: OrderRef::Id(id), .. })
+            | CommandKind::Amend(Amend { order: OrderRef::Id(id), .. }) => self.prefetch_resting(*id),
             CommandKind::Place(p) => {
                 let Some(st) = self.instruments.get(p.instrument.0 as usize) else { return };
                 let book = &st.book;
@@ -110,8 +111,8 @@ impl Engine {
     #[inline]
     pub(super) fn prefetch_neighbours(&self, cmd: &Command) {
         let (id, new_price) = match &cmd.kind {
-            CommandKind::Cancel(c) => (c.order_id, None),
-            CommandKind::Amend(a) => (a.order_id, a.new_price),
+            CommandKind::Cancel(Cancel { order: OrderRef::Id(id), .. }) => (*id, None),
+            CommandKind::Amend(Amend { order: OrderRef::Id(id), new_price, .. }) => (*id, *new_price),
             _ => return,
         };
         let Some(o) = self.orders.key_of(id).and_then(|k| self.orders.get(k)) else { return };

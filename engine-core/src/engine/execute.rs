@@ -8,16 +8,15 @@ use crate::book::{link_back, unlink, Book};
 use crate::command::{MassCancel, Place, SetTradingStatus};
 use crate::event::{CancelReason, EventKind, EventSink, RejectReason};
 use crate::instrument::{Instrument, InstrumentSpec, TradingStatus};
+use crate::outcome::{OrderStatus, Outcome};
 use crate::types::{AccountId, InstrumentId, Lots, OrderId, OrderType, Side, Ticks, TimeInForce};
 
 impl Engine {
-    // ---- execution: validated, may mutate ---------------------------------------
-
     pub(super) fn exec_register<S: EventSink + ?Sized, const MD: bool>(
         &mut self,
         spec: &InstrumentSpec,
         sink: &mut Sink<'_, S, MD>,
-    ) {
+    ) -> Outcome {
         let id = InstrumentId(self.instruments.len() as u32);
         self.symbols.insert(spec.symbol.clone(), id);
         self.instruments.push(InstrumentState {
@@ -26,6 +25,7 @@ impl Engine {
             counters: QtyCounters::default(),
         });
         sink.emit(EventKind::InstrumentRegistered { instrument: id });
+        Outcome::InstrumentRegistered { instrument: id }
     }
 
     pub(super) fn exec_set_status<S: EventSink + ?Sized, const MD: bool>(
@@ -33,7 +33,7 @@ impl Engine {
         i: usize,
         s: &SetTradingStatus,
         sink: &mut Sink<'_, S, MD>,
-    ) {
+    ) -> Outcome {
         self.instruments[i].instrument.spec.status = s.status;
         sink.emit(EventKind::TradingStatusChanged { instrument: s.instrument, status: s.status });
         if s.cancel_resting {
@@ -42,26 +42,45 @@ impl Engine {
                 TradingStatus::Closed => CancelReason::Closed,
                 TradingStatus::Open => CancelReason::MassCancel,
             };
-            self.cancel_where(Some(i), None, reason, sink);
+            let cancelled = self.cancel_where(Some(i), None, reason, sink);
+            return Outcome::TradingStatusSet { instrument: s.instrument, cancelled };
         }
+        Outcome::TradingStatusSet { instrument: s.instrument, cancelled: 0 }
     }
 
     pub(super) fn exec_mass_cancel<S: EventSink + ?Sized, const MD: bool>(
         &mut self,
         m: &MassCancel,
         sink: &mut Sink<'_, S, MD>,
-    ) {
-        self.cancel_where(m.instrument.map(|i| i.0 as usize), m.account, CancelReason::MassCancel, sink);
+    ) -> Outcome {
+        let orders = self.cancel_where(m.instrument.map(|i| i.0 as usize), m.account, CancelReason::MassCancel, sink);
+        Outcome::MassCancelled { orders }
     }
 
-    /// Cancels in a fixed order: instrument, bids then asks, best level first, FIFO.
+    /// A user's cancel of the live order at `key` (validated).
+    pub(super) fn exec_cancel<S: EventSink + ?Sized, const MD: bool>(
+        &mut self,
+        key: u32,
+        order_id: OrderId,
+        sink: &mut Sink<'_, S, MD>,
+    ) -> Outcome {
+        let (leaves, filled) = self.remove_resting(key, CancelReason::User, sink).unwrap_or_else(|| {
+            debug_assert!(false, "invariant: a validated cancel names a resting order");
+            (Lots(0), Lots(0))
+        });
+        Outcome::Cancelled { order_id, leaves, filled }
+    }
+
+    /// Cancels in a fixed order: instrument, bids then asks, best level first,
+    /// FIFO. Returns how many orders it cancelled.
     pub(super) fn cancel_where<S: EventSink + ?Sized, const MD: bool>(
         &mut self,
         only: Option<usize>,
         account: Option<AccountId>,
         reason: CancelReason,
         sink: &mut Sink<'_, S, MD>,
-    ) {
+    ) -> u32 {
+        let mut cancelled = 0u32;
         let range = match only {
             Some(i) => i..i + 1,
             None => 0..self.instruments.len(),
@@ -84,11 +103,14 @@ impl Engine {
                 }
             }
             for &k in &keys {
-                self.remove_resting(k, reason, sink);
+                if self.remove_resting(k, reason, sink).is_some() {
+                    cancelled += 1;
+                }
             }
         }
         keys.clear();
         self.scratch = keys;
+        cancelled
     }
 
     pub(super) fn exec_place<S: EventSink + ?Sized, const MD: bool>(
@@ -96,7 +118,7 @@ impl Engine {
         i: usize,
         p: &Place,
         sink: &mut Sink<'_, S, MD>,
-    ) {
+    ) -> Outcome {
         let instrument = p.instrument;
         let st = &self.instruments[i];
         let reject = |reason| EventKind::Rejected {
@@ -106,10 +128,14 @@ impl Engine {
             client_order_id: p.client_order_id,
             reason,
         };
+        let refused = |reason, sink: &mut Sink<'_, S, MD>| {
+            sink.emit(reject(reason));
+            Outcome::Rejected { order_id: None, reason }
+        };
         match st.instrument.spec.status {
             TradingStatus::Open => {}
-            TradingStatus::Halted => return sink.emit(reject(RejectReason::InstrumentHalted)),
-            TradingStatus::Closed => return sink.emit(reject(RejectReason::InstrumentClosed)),
+            TradingStatus::Halted => return refused(RejectReason::InstrumentHalted, sink),
+            TradingStatus::Closed => return refused(RejectReason::InstrumentClosed, sink),
         }
         let limit = match p.order_type {
             OrderType::Limit(px) => Some(px),
@@ -118,7 +144,7 @@ impl Engine {
         let opposite = st.book.side(p.side.opposite());
         let crosses = opposite.best_price().is_some_and(|best| opposite.crossed_by(limit, best));
         if p.post_only && crosses {
-            return sink.emit(reject(RejectReason::PostOnlyWouldCross));
+            return refused(RejectReason::PostOnlyWouldCross, sink);
         }
 
         let order_id = OrderId(self.next_order_id);
@@ -138,13 +164,23 @@ impl Engine {
 
         if p.time_in_force == TimeInForce::Fok && !fok_fillable(st, &self.orders, p, limit) {
             st.counters.cancelled += i128::from(p.qty.0);
-            return sink.emit(EventKind::Cancelled {
+            let reason = CancelReason::FokUnfillable;
+            sink.emit(EventKind::Cancelled {
                 order_id,
                 account: p.account,
                 instrument,
+                side: p.side,
+                price: limit,
                 qty: p.qty,
-                reason: CancelReason::FokUnfillable,
+                filled: Lots(0),
+                reason,
             });
+            return Outcome::Placed {
+                order_id,
+                status: OrderStatus::Cancelled(reason),
+                filled: Lots(0),
+                leaves: p.qty,
+            };
         }
 
         let before = sink.bbo_before(&st.book);
@@ -166,7 +202,7 @@ impl Engine {
         } else {
             (p.qty.0, 0, false)
         };
-        if remaining > 0 {
+        let status = if remaining > 0 {
             let reason = if stp_killed {
                 Some(CancelReason::SelfTradePrevention)
             } else {
@@ -184,9 +220,13 @@ impl Engine {
                         order_id,
                         account: p.account,
                         instrument,
+                        side: p.side,
+                        price: limit,
                         qty: Lots(remaining),
+                        filled: Lots(filled),
                         reason,
                     });
+                    OrderStatus::Cancelled(reason)
                 }
                 None => {
                     let price = limit.unwrap_or_default();
@@ -208,11 +248,17 @@ impl Engine {
                     self.tables.add(&order, p.client_order_id);
                     let key = self.orders.insert(order);
                     self.link_at(i, key, p.side, price, sink);
+                    OrderStatus::Resting
                 }
             }
-        }
+        } else if stp_killed {
+            OrderStatus::Cancelled(CancelReason::SelfTradePrevention)
+        } else {
+            OrderStatus::Filled
+        };
         let st = &self.instruments[i];
         sink.bbo_after(instrument, &st.book, before);
+        Outcome::Placed { order_id, status, filled: Lots(filled), leaves: Lots(remaining) }
     }
 
     /// Links the stored order at `key` at the back of the level at `price`.
@@ -250,40 +296,35 @@ impl Engine {
     }
 
     /// Unlinks and frees the resting order `o`, the record at `key` as the
-    /// caller read it (one copy of the 64-byte record, not one per step);
-    /// false if it is not linked into a level of its book.
+    /// caller read it (one copy of the 64-byte record, not one per step).
+    /// Returns the price it rested at; `None` if it is not linked into a level
+    /// of its book.
     #[inline(always)]
     pub(super) fn take_resting<S: EventSink + ?Sized, const MD: bool>(
         &mut self,
         key: u32,
         o: &RestingOrder,
         sink: &mut Sink<'_, S, MD>,
-    ) -> bool {
-        let Some(price) =
-            self.instruments.get(o.instrument as usize).and_then(|st| st.book.level(o.level)).map(|l| l.price)
-        else {
-            return false;
-        };
+    ) -> Option<Ticks> {
+        let price =
+            self.instruments.get(o.instrument as usize).and_then(|st| st.book.level(o.level)).map(|l| l.price)?;
         self.unlink_order(o, price, sink);
         self.orders.free(key, o.id);
-        true
+        Some(price)
     }
 
     /// Removes a resting order for `reason` (cancel paths) and reports it.
+    /// Returns its (leaves, filled) when it was resting.
     pub(super) fn remove_resting<S: EventSink + ?Sized, const MD: bool>(
         &mut self,
         key: u32,
         reason: CancelReason,
         sink: &mut Sink<'_, S, MD>,
-    ) {
-        let Some(&o) = self.orders.get(key) else {
-            return;
-        };
+    ) -> Option<(Lots, Lots)> {
+        let &o = self.orders.get(key)?;
         let i = o.instrument as usize;
         let before = sink.bbo_before(&self.instruments[i].book);
-        if !self.take_resting(key, &o, sink) {
-            return;
-        }
+        let price = self.take_resting(key, &o, sink)?;
         self.tables.retire(&o);
         let st = &mut self.instruments[i];
         st.counters.cancelled += i128::from(o.remaining.0);
@@ -291,9 +332,13 @@ impl Engine {
             order_id: o.id,
             account: o.account,
             instrument: InstrumentId(i as u32),
+            side: o.side,
+            price: Some(price),
             qty: o.remaining,
+            filled: o.filled,
             reason,
         });
         sink.bbo_after(InstrumentId(i as u32), &st.book, before);
+        Some((o.remaining, o.filled))
     }
 }

@@ -11,7 +11,8 @@ impl Engine {
         &mut self,
         now: Timestamp,
         sink: &mut Sink<'_, S, MD>,
-    ) {
+    ) -> u32 {
+        let mut expired = 0;
         while let Some(&(at, id)) = self.tables.expiries.first() {
             if at > now {
                 break;
@@ -25,9 +26,10 @@ impl Engine {
             };
             let i = o.instrument as usize;
             let before = sink.bbo_before(&self.instruments[i].book);
-            if !self.take_resting(key, &o, sink) {
+            let Some(price) = self.take_resting(key, &o, sink) else {
                 continue;
-            }
+            };
+            expired += 1;
             self.tables.retire(&o);
             let st = &mut self.instruments[i];
             st.counters.expired += i128::from(o.remaining.0);
@@ -35,10 +37,14 @@ impl Engine {
                 order_id: o.id,
                 account: o.account,
                 instrument: InstrumentId(i as u32),
+                side: o.side,
+                price,
                 qty: o.remaining,
+                filled: o.filled,
             });
             sink.bbo_after(InstrumentId(i as u32), &st.book, before);
         }
         self.tables.next_expiry = self.tables.expiries.first().map_or(u64::MAX, |(t, _)| t.0);
+        expired
     }
 }

@@ -100,8 +100,11 @@ impl Engine {
                                     order_id: maker.id,
                                     account: maker.account,
                                     instrument,
+                                    side: maker_side,
+                                    price: Some(price),
                                     qty: Lots(d),
                                     remaining: maker.remaining,
+                                    filled: maker.filled,
                                     reason: CancelReason::SelfTradePrevention,
                                 });
                             } else {
@@ -109,7 +112,10 @@ impl Engine {
                                     order_id: maker.id,
                                     account: maker.account,
                                     instrument,
+                                    side: maker_side,
+                                    price: Some(price),
                                     qty: Lots(d),
+                                    filled: maker.filled,
                                     reason: CancelReason::SelfTradePrevention,
                                 });
                             }
@@ -118,8 +124,11 @@ impl Engine {
                                     order_id: taker.id,
                                     account: taker.account,
                                     instrument,
+                                    side: taker.side,
+                                    price: taker.limit,
                                     qty: Lots(d),
                                     remaining: Lots(taker.remaining),
+                                    filled: Lots(taker.filled),
                                     reason: CancelReason::SelfTradePrevention,
                                 });
                             } else {
@@ -128,7 +137,10 @@ impl Engine {
                                     order_id: taker.id,
                                     account: taker.account,
                                     instrument,
+                                    side: taker.side,
+                                    price: taker.limit,
                                     qty: Lots(d),
+                                    filled: Lots(taker.filled),
                                     reason: CancelReason::SelfTradePrevention,
                                 });
                             }
@@ -164,7 +176,7 @@ impl Engine {
                 }
                 // The maker is done: pop it off the head of the level, and free
                 // its slot without copying the record out.
-                let (gone_id, gone_account) = (maker.id, maker.account);
+                let (gone_id, gone_account, gone_filled) = (maker.id, maker.account, maker.filled);
                 tables.retire(maker);
                 let cancelled_qty = maker.remaining;
                 let next = maker.next;
@@ -184,7 +196,10 @@ impl Engine {
                         order_id: gone_id,
                         account: gone_account,
                         instrument,
+                        side: maker_side,
+                        price: Some(price),
                         qty: cancelled_qty,
+                        filled: gone_filled,
                         reason,
                     });
                 }

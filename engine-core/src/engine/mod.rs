@@ -28,13 +28,14 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::book::orders::{OrderStore, NIL};
+use crate::book::orders::OrderStore;
 use crate::book::Book;
 use crate::command::{Command, CommandKind};
 use crate::error::CommandError;
-use crate::event::{CancelReason, Event, EventSink};
+use crate::event::EventSink;
 use crate::instrument::Instrument;
-use crate::types::{CorrelationId, InstrumentId, Lots, OrderId, Ticks, Timestamp};
+use crate::outcome::{Checked, Outcome, Plan};
+use crate::types::{CorrelationId, InstrumentId, Timestamp};
 
 /// Limits and switches. Reaching a limit is a typed error, never unbounded growth.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,17 +73,6 @@ pub(crate) struct InstrumentState {
     pub counters: QtyCounters,
 }
 
-/// The validated form of a command other than place, cancel and amend (which
-/// `apply` validates and runs in their own arms).
-pub(super) enum Plan {
-    Register,
-    SetStatus(usize),
-    /// A place, cancel or amend that passed validation.
-    Order,
-    MassCancel,
-    ExpireDue,
-}
-
 /// Many instruments, one book each, price-time priority, as a pure state machine.
 #[derive(Debug)]
 pub struct Engine {
@@ -95,6 +85,9 @@ pub struct Engine {
     pub(crate) next_trade_id: u64,
     pub(crate) last_seq: u64,
     pub(crate) now: Timestamp,
+    /// Counts executed commands other than expiries, so a [`Checked`] knows
+    /// whether the state it was checked against still holds.
+    epoch: u64,
     /// Reused by mass cancels so they allocate nothing in steady state.
     scratch: Vec<u32>,
 }
@@ -117,6 +110,7 @@ impl Engine {
             next_trade_id: 1,
             last_seq: 0,
             now: Timestamp(0),
+            epoch: 0,
             scratch: Vec::new(),
         }
     }
@@ -126,12 +120,13 @@ impl Engine {
     }
 
     /// Applies one command, handing its events to `out` in order: usually a
-    /// `Vec<Event>`, appended to and not cleared (see [`EventSink`]).
+    /// `Vec<Event>`, appended to and not cleared (see [`EventSink`]). The same as
+    /// [`Engine::check`] then [`Engine::execute`], in one dispatch.
     ///
     /// # Errors
     /// A [`CommandError`] when the command cannot be evaluated; then nothing changed
     /// and no event was emitted.
-    pub fn apply<S: EventSink + ?Sized>(&mut self, cmd: &Command, out: &mut S) -> Result<(), CommandError> {
+    pub fn apply<S: EventSink + ?Sized>(&mut self, cmd: &Command, out: &mut S) -> Result<Outcome, CommandError> {
         if self.config.market_data {
             self.apply_with::<S, true>(cmd, out)
         } else {
@@ -143,134 +138,137 @@ impl Engine {
         &mut self,
         cmd: &Command,
         out: &mut S,
-    ) -> Result<(), CommandError> {
+    ) -> Result<Outcome, CommandError> {
         let ts = cmd.ts;
         if ts < self.now {
             return Err(CommandError::TimeWentBackwards { ts, now: self.now });
         }
-        // Each arm validates with the same function `check` uses, then executes;
-        // one dispatch on the command kind. The sink is built once, in place.
+        // Place, amend and cancel validate with the functions `check` uses and run
+        // at once: one dispatch on the command kind, no plan built in between.
+        // The sink is built once, in place.
         let mut sink = Sink::<S, MD> { out, ts, correlation_id: cmd.correlation_id, seq: self.last_seq };
-        match &cmd.kind {
+        let outcome = match &cmd.kind {
             CommandKind::Place(p) => {
                 let i = self.validate_place(ts, p)?;
+                self.epoch += 1;
                 self.begin(ts, &mut sink);
-                self.exec_place(i, p, &mut sink);
+                self.exec_place(i, p, &mut sink)
             }
             CommandKind::Amend(a) => {
-                let key = self.validate_amend(ts, a)?;
+                let (key, o) = self.resolve(ts, a.account, a.order)?;
+                self.validate_amend(o, a)?;
+                self.epoch += 1;
                 self.begin(ts, &mut sink);
-                self.exec_amend(key, a, &mut sink);
+                self.exec_amend(key, a, &mut sink)
             }
             CommandKind::Cancel(c) => {
-                let key = self.validate_owned(ts, c.order_id, c.account)?;
+                let (key, o) = self.resolve(ts, c.account, c.order)?;
+                let order_id = o.id;
+                self.epoch += 1;
                 self.begin(ts, &mut sink);
-                self.remove_resting(key, CancelReason::User, &mut sink);
+                self.exec_cancel(key, order_id, &mut sink)
             }
             kind => {
                 let plan = self.validate(ts, kind)?;
-                self.begin(ts, &mut sink);
-                match (kind, plan) {
-                    (CommandKind::RegisterInstrument(spec), Plan::Register) => self.exec_register(spec, &mut sink),
-                    (CommandKind::SetTradingStatus(s), Plan::SetStatus(i)) => self.exec_set_status(i, s, &mut sink),
-                    (CommandKind::MassCancel(m), Plan::MassCancel) => self.exec_mass_cancel(m, &mut sink),
-                    // ExpireDue's work was done by `begin`; the other kinds have arms above.
-                    _ => {}
-                }
+                self.run(cmd, plan, &mut sink)
             }
-        }
+        };
         self.last_seq = sink.seq;
         debug_assert!(self.orders.len() == self.orders.index.len(), "invariant: every resting order indexed once");
-        Ok(())
+        Ok(outcome)
     }
 
-    /// Validates an amend or cancel and returns the slab key of the order it
-    /// names, for a host in this crate (the Broker) that validates first, then
-    /// does work that leaves the engine's orders alone (risk checks, ledger
-    /// holds, expiring what is due), then executes with
-    /// [`Engine::apply_owned`]. Validation already treats due orders as gone,
-    /// so expiring them in between cannot change the answer or the key.
-    pub(crate) fn check_owned(&self, cmd: &Command) -> Result<u32, CommandError> {
-        if cmd.ts < self.now {
-            return Err(CommandError::TimeWentBackwards { ts: cmd.ts, now: self.now });
-        }
-        match &cmd.kind {
-            CommandKind::Amend(a) => self.validate_amend(cmd.ts, a),
-            CommandKind::Cancel(c) => self.validate_owned(cmd.ts, c.order_id, c.account),
-            kind => self.validate(cmd.ts, kind).map(|_| NIL),
-        }
-    }
-
-    /// [`Engine::apply`] for an amend or cancel whose key came from
-    /// [`Engine::check_owned`] with no change to the engine since but
-    /// expiries: the same events, without validating twice.
-    pub(crate) fn apply_owned(&mut self, cmd: &Command, key: u32, out: &mut Vec<Event>) {
-        debug_assert_eq!(self.check_owned(cmd), Ok(key), "invariant: the key still validates");
-        if !matches!(cmd.kind, CommandKind::Amend(_) | CommandKind::Cancel(_)) {
-            // No order key to reuse: the ordinary path.
-            let _ = self.apply(cmd, out);
-        } else if self.config.market_data {
-            self.apply_owned_with::<Vec<Event>, true>(cmd, key, out);
-        } else {
-            self.apply_owned_with::<Vec<Event>, false>(cmd, key, out);
-        }
-    }
-
-    fn apply_owned_with<S: EventSink + ?Sized, const MD: bool>(&mut self, cmd: &Command, key: u32, out: &mut S) {
-        let ts = cmd.ts;
-        // Built in place, as in `apply` (a sink built in a helper and moved
-        // out cost a store-forwarding stall per command).
-        let mut sink = Sink::<S, MD> { out, ts, correlation_id: cmd.correlation_id, seq: self.last_seq };
-        match &cmd.kind {
-            CommandKind::Amend(a) => {
-                self.begin(ts, &mut sink);
-                self.exec_amend(key, a, &mut sink);
-            }
-            CommandKind::Cancel(_) => {
-                self.begin(ts, &mut sink);
-                self.remove_resting(key, CancelReason::User, &mut sink);
-            }
-            _ => {}
-        }
-        self.last_seq = sink.seq;
-    }
-
-    /// An order's price, remaining and filled quantity by slab key (from
-    /// [`Engine::check_owned`]).
-    pub(crate) fn order_at(&self, key: u32) -> Option<(Ticks, Lots, Lots)> {
-        self.orders.get(key).map(|o| (self.price_of(o), o.remaining, o.filled))
-    }
-    /// The validated command starts: time moves to its timestamp and every GTD
-    /// order due by then expires before the command itself runs.
-    #[inline(always)]
-    fn begin<S: EventSink + ?Sized, const MD: bool>(&mut self, ts: Timestamp, sink: &mut Sink<'_, S, MD>) {
-        self.now = ts;
-        if ts.0 >= self.tables.next_expiry {
-            self.expire_due(ts, sink);
-        }
-    }
-
-    /// Validates `cmd` exactly as [`Engine::apply`] would, without changing anything.
+    /// Validates `cmd` exactly as [`Engine::apply`] would, without changing
+    /// anything, and returns it checked: what it will do (the id a place will
+    /// get, the order an amend or cancel names), ready for [`Engine::execute`].
+    /// A host that must act between validating and running a command (the
+    /// Broker: pre-trade risk and a ledger hold) checks, acts, then executes.
     ///
     /// # Errors
     /// The [`CommandError`] `apply` would return.
-    pub fn check(&self, cmd: &Command) -> Result<(), CommandError> {
+    pub fn check(&self, cmd: &Command) -> Result<Checked, CommandError> {
         if cmd.ts < self.now {
             return Err(CommandError::TimeWentBackwards { ts: cmd.ts, now: self.now });
         }
-        self.validate(cmd.ts, &cmd.kind).map(|_| ())
+        let plan = self.validate(cmd.ts, &cmd.kind)?;
+        Ok(Checked { command: cmd.clone(), plan, epoch: self.epoch })
     }
 
-    /// The id the next accepted order will get.
-    pub fn next_order_id(&self) -> OrderId {
-        OrderId(self.next_order_id)
+    /// Runs a command [`Engine::check`] validated: the same events and outcome
+    /// `apply` would give, without validating again.
+    ///
+    /// # Errors
+    /// `stale_check` if the engine ran another command since the check (other
+    /// than expiring due orders up to the command's time); then nothing changed.
+    pub fn execute<S: EventSink + ?Sized>(&mut self, checked: Checked, out: &mut S) -> Result<Outcome, CommandError> {
+        if checked.epoch != self.epoch || checked.command.ts < self.now {
+            return Err(CommandError::StaleCheck);
+        }
+        let cmd = &checked.command;
+        let outcome = if self.config.market_data {
+            let mut sink = Sink::<S, true> { out, ts: cmd.ts, correlation_id: cmd.correlation_id, seq: self.last_seq };
+            let outcome = self.run(cmd, checked.plan, &mut sink);
+            self.last_seq = sink.seq;
+            outcome
+        } else {
+            let mut sink = Sink::<S, false> { out, ts: cmd.ts, correlation_id: cmd.correlation_id, seq: self.last_seq };
+            let outcome = self.run(cmd, checked.plan, &mut sink);
+            self.last_seq = sink.seq;
+            outcome
+        };
+        debug_assert!(self.orders.len() == self.orders.index.len(), "invariant: every resting order indexed once");
+        Ok(outcome)
+    }
+
+    /// Runs a validated command: time moves to its timestamp, what is due
+    /// expires, then the command itself.
+    fn run<S: EventSink + ?Sized, const MD: bool>(
+        &mut self,
+        cmd: &Command,
+        plan: Plan,
+        sink: &mut Sink<'_, S, MD>,
+    ) -> Outcome {
+        let ts = cmd.ts;
+        if plan != Plan::ExpireDue {
+            self.epoch += 1;
+        }
+        let expired = self.begin(ts, sink);
+        match (&cmd.kind, plan) {
+            (CommandKind::Place(p), Plan::Place { instrument, .. }) => self.exec_place(instrument, p, sink),
+            (CommandKind::Amend(a), Plan::Amend { key, .. }) => self.exec_amend(key, a, sink),
+            (CommandKind::Cancel(_), Plan::Cancel { key, order }) => self.exec_cancel(key, order.order_id, sink),
+            (CommandKind::RegisterInstrument(spec), Plan::Register) => self.exec_register(spec, sink),
+            (CommandKind::SetTradingStatus(s), Plan::SetStatus { instrument }) => {
+                self.exec_set_status(instrument, s, sink)
+            }
+            (CommandKind::MassCancel(m), Plan::MassCancel) => self.exec_mass_cancel(m, sink),
+            _ => {
+                // ExpireDue (its work was done by `begin`); a plan always matches its
+                // command, since `Checked` is built only by `check`.
+                debug_assert!(plan == Plan::ExpireDue, "invariant: a plan matches its command");
+                Outcome::TimePassed { now: ts, expired }
+            }
+        }
+    }
+
+    /// The validated command starts: time moves to its timestamp and every GTD
+    /// order due by then expires before the command itself runs. Returns how
+    /// many expired.
+    #[inline(always)]
+    fn begin<S: EventSink + ?Sized, const MD: bool>(&mut self, ts: Timestamp, sink: &mut Sink<'_, S, MD>) -> u32 {
+        self.now = ts;
+        if ts.0 >= self.tables.next_expiry {
+            self.expire_due(ts, sink)
+        } else {
+            0
+        }
     }
 
     /// Expires every GTD order due at `now` (`Command::ExpireDue` with correlation id 0).
     ///
     /// # Errors
     /// `time_went_backwards` if `now` is before the engine's time.
-    pub fn on_time<S: EventSink + ?Sized>(&mut self, now: Timestamp, out: &mut S) -> Result<(), CommandError> {
+    pub fn on_time<S: EventSink + ?Sized>(&mut self, now: Timestamp, out: &mut S) -> Result<Outcome, CommandError> {
         self.apply(&Command { ts: now, correlation_id: CorrelationId(0), kind: CommandKind::ExpireDue }, out)
     }
 

@@ -2,9 +2,12 @@
 
 use super::*;
 use crate::book::orders::RestingOrder;
+use crate::command::OrderRef;
 use crate::command::{Amend, CommandKind, Place};
 use crate::error::CommandError;
 use crate::instrument::{validate_spec, MAX_LOTS, MAX_TICKS};
+use crate::outcome::{NamedOrder, Plan};
+use crate::types::ClientOrderId;
 use crate::types::{AccountId, InstrumentId, OrderId, OrderType, Side, Ticks, TimeInForce, Timestamp};
 
 impl Engine {
@@ -40,9 +43,17 @@ impl Engine {
                 }
                 Ok(Plan::Register)
             }
-            CommandKind::SetTradingStatus(s) => Ok(Plan::SetStatus(self.instrument_index(s.instrument)?)),
-            CommandKind::Place(p) => self.validate_place(ts, p).map(|_| Plan::Order),
-            CommandKind::Cancel(c) => self.validate_owned(ts, c.order_id, c.account).map(|_| Plan::Order),
+            CommandKind::SetTradingStatus(s) => {
+                Ok(Plan::SetStatus { instrument: self.instrument_index(s.instrument)? })
+            }
+            CommandKind::Place(p) => {
+                let instrument = self.validate_place(ts, p)?;
+                Ok(Plan::Place { instrument, order_id: OrderId(self.next_order_id) })
+            }
+            CommandKind::Cancel(c) => {
+                let (key, o) = self.resolve(ts, c.account, c.order)?;
+                Ok(Plan::Cancel { key, order: self.named(o) })
+            }
             CommandKind::MassCancel(m) => {
                 if m.account.is_none() && m.instrument.is_none() {
                     return Err(CommandError::MassCancelNeedsFilter);
@@ -52,18 +63,57 @@ impl Engine {
                 }
                 Ok(Plan::MassCancel)
             }
-            CommandKind::Amend(a) => self.validate_amend(ts, a).map(|_| Plan::Order),
+            CommandKind::Amend(a) => {
+                let (key, o) = self.resolve(ts, a.account, a.order)?;
+                self.validate_amend(o, a)?;
+                Ok(Plan::Amend { key, order: self.named(o) })
+            }
             CommandKind::ExpireDue => Ok(Plan::ExpireDue),
         }
     }
 
-    pub(super) fn validate_owned(
+    /// The live order a cancel or amend names, by the engine's id or the
+    /// account's client order id: its slab key and record.
+    #[inline]
+    pub(super) fn resolve(
         &self,
         ts: Timestamp,
-        order_id: OrderId,
         account: AccountId,
-    ) -> Result<u32, CommandError> {
-        self.owned_order(ts, order_id, account).map(|(key, _)| key)
+        order: OrderRef,
+    ) -> Result<(u32, &RestingOrder), CommandError> {
+        match order {
+            OrderRef::Id(order_id) => self.owned_order(ts, order_id, account),
+            OrderRef::Client(client_order_id) => self.client_order(ts, account, client_order_id),
+        }
+    }
+
+    /// What a checked amend or cancel tells its caller about the order it names.
+    fn named(&self, o: &RestingOrder) -> NamedOrder {
+        NamedOrder {
+            order_id: o.id,
+            account: o.account,
+            instrument: InstrumentId(u32::from(o.instrument)),
+            side: o.side,
+            price: self.price_of(o),
+            leaves: o.remaining,
+            filled: o.filled,
+            version: o.version,
+        }
+    }
+
+    /// The live order `account` placed with `client_order_id`. Only the account's
+    /// own client ids are searched, so another account's order is never found.
+    #[inline(never)]
+    fn client_order(
+        &self,
+        ts: Timestamp,
+        account: AccountId,
+        client_order_id: ClientOrderId,
+    ) -> Result<(u32, &RestingOrder), CommandError> {
+        let unknown =
+            || CommandError::UnknownClientOrderId { account, client_order_id: client_order_id.as_str().to_owned() };
+        let id = self.tables.client_ids.get(&(account, client_order_id)).copied().ok_or_else(unknown)?;
+        self.live_key(id, ts).ok_or_else(unknown)
     }
 
     /// The live order `order_id` of `account`: its slab key and record.
@@ -149,11 +199,12 @@ impl Engine {
         Ok(())
     }
 
-    pub(super) fn validate_amend(&self, ts: Timestamp, a: &Amend) -> Result<u32, CommandError> {
-        let (key, o) = self.owned_order(ts, a.order_id, a.account)?;
+    /// The amend's own checks, on the live order it names (from [`Engine::resolve`]).
+    #[inline]
+    pub(super) fn validate_amend(&self, o: &RestingOrder, a: &Amend) -> Result<(), CommandError> {
         if let Some(expected) = a.expected_version {
             if expected != o.version {
-                return Err(CommandError::StaleVersion { order_id: a.order_id, expected, current: o.version });
+                return Err(CommandError::StaleVersion { order_id: o.id, expected, current: o.version });
             }
         }
         if a.new_price.is_none() && a.new_qty.is_none() {
@@ -188,6 +239,6 @@ impl Engine {
                 }
             }
         }
-        Ok(key)
+        Ok(())
     }
 }

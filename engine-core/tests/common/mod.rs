@@ -57,7 +57,7 @@ impl H {
     }
 
     pub fn cancel(&mut self, account: u64, id: OrderId) -> Result<Vec<EventKind>, CommandError> {
-        self.apply(CommandKind::Cancel(Cancel { account: AccountId(account), order_id: id }))
+        self.apply(CommandKind::Cancel(Cancel { account: AccountId(account), order: OrderRef::Id(id) }))
     }
 
     pub fn amend(
@@ -70,7 +70,7 @@ impl H {
     ) -> Result<Vec<EventKind>, CommandError> {
         self.apply(CommandKind::Amend(Amend {
             account: AccountId(account),
-            order_id: id,
+            order: OrderRef::Id(id),
             new_price: price.map(Ticks),
             new_qty: qty.map(Lots),
             expected_version: version,
