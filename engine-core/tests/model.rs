@@ -565,6 +565,12 @@ enum Op {
         account: u64,
         id: u64,
     },
+    /// Cancel or amend (to `qty`) by client order id `c{client}`.
+    ByClientId {
+        account: u64,
+        client: u8,
+        qty: Option<i64>,
+    },
     /// Cancel the n-th (mod count) live order, whoever owns it.
     CancelLive(u16),
     Amend {
@@ -588,6 +594,8 @@ fn arb_op() -> impl Strategy<Value = Op> {
         3 => (0u64..3, 0u64..40).prop_map(|(account, id)| Op::Cancel { account, id }),
         4 => (0u64..3, 0u64..40, prop::option::of(arb_price()), prop::option::of(-1i64..15), prop::option::of(0u32..3))
             .prop_map(|(account, id, price, qty, version)| Op::Amend { account, id, price, qty, version }),
+        2 => (0u64..3, 0u8..4, prop::option::weighted(0.5, -1i64..15))
+            .prop_map(|(account, client, qty)| Op::ByClientId { account, client, qty }),
         1 => prop::option::of(0u64..3).prop_map(|account| Op::MassCancel { account }),
         1 => (0u8..6, prop::bool::ANY).prop_map(|(s, c)| Op::Status(s, c)),
         1 => Just(Op::Tick),
@@ -612,6 +620,13 @@ fn to_kind(op: &Op, ts: u64) -> CommandKind {
         }
         Op::Cancel { account, id } => {
             CommandKind::Cancel(Cancel { account: AccountId(account), order: OrderRef::Id(OrderId(id)) })
+        }
+        Op::ByClientId { account, client, qty } => {
+            let c = ClientOrderId::new(&format!("c{client}")).unwrap();
+            match qty {
+                None => CommandKind::Cancel(Cancel::new(AccountId(account), c)),
+                Some(q) => CommandKind::Amend(Amend::new(AccountId(account), c).with_qty(Lots(q))),
+            }
         }
         Op::Amend { account, id, price, qty, version } => CommandKind::Amend(Amend {
             account: AccountId(account),
