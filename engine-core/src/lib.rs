@@ -37,22 +37,33 @@
 //! [`CommandKind`] ([`Place`], [`Cancel`], [`Amend`], [`MassCancel`],
 //! [`SetTradingStatus`], `ExpireDue`).
 //!
-//! - [`Engine::apply`]`(&cmd, &mut sink)` validates, then executes. Out: `Ok(())`
-//!   with the command's [`Event`]s handed to the sink (a `Vec<Event>` you reuse,
-//!   or any [`EventSink`]; steady state allocates nothing), or a [`CommandError`]
-//!   with a stable [`code()`](CommandError::code), in which case nothing at all
-//!   changed. A refusal that is part of trading (post-only would cross, the
-//!   instrument is halted) is not an error but an [`EventKind::Rejected`] event:
-//!   it belongs in the journal.
-//! - [`Engine::apply_batch`] does the same for a slice of commands, as one
-//!   `apply` per command would, and overlaps the cache misses of large books.
-//! - [`Engine::check`] runs only the validation: the answer `apply` would give,
-//!   without changing anything.
+//! - [`Engine::apply`]`(&cmd, &mut sink)` validates, then executes. Out:
+//!   `Ok(`[`Outcome`]`)` — what the command did to the order it names (placed:
+//!   resting, filled or cancelled, with `filled` and `leaves`; amended to what;
+//!   cancelled with what leaves; refused for a trading reason) — with the
+//!   command's [`Event`]s handed to the sink (a `Vec<Event>` you reuse, or any
+//!   [`EventSink`]; steady state allocates nothing); or a [`CommandError`] with a
+//!   stable [`code()`](CommandError::code), in which case nothing at all changed.
+//!   A refusal that is part of trading (post-only would cross, the instrument is
+//!   halted) is not an error but [`Outcome::Rejected`] and an
+//!   [`EventKind::Rejected`] event: it belongs in the journal.
+//! - [`Engine::check`] then [`Engine::execute`]: the same in two steps, for a
+//!   host that must act in between (the Broker reserves funds). `check`
+//!   validates without changing anything and returns a [`Checked`] that knows
+//!   the id a place will get and the live order an amend or cancel names
+//!   ([`Checked::named_order`]); `execute` runs it without validating again (a
+//!   check made stale by another command is refused, `stale_check`).
+//! - [`Engine::apply_batch`] does what `apply` does for a slice of commands, and
+//!   overlaps the cache misses of large books.
 //!
-//! Each event carries a gap-free sequence number and the command's correlation
-//! id. A Place gives `Accepted` (the engine assigns the [`OrderId`]), then a
-//! `Trade` per maker filled (at the maker's price), then, for an IOC or market
-//! remainder, `Cancelled`. Amends give `Amended`, cancels `Cancelled`.
+//! Cancels and amends name their order by the engine's id or by the account's
+//! own client order id ([`OrderRef`]). Each event carries a gap-free sequence
+//! number and the command's correlation id. A Place gives `Accepted` (the engine
+//! assigns the [`OrderId`]), then a `Trade` per maker filled (at the maker's
+//! price), then, for an IOC or market remainder, `Cancelled`. Amends give
+//! `Amended`, cancels `Cancelled`, expiries `Expired`; each of these carries the
+//! order's side, price, leaves and cumulative filled quantity, like a FIX
+//! execution report, so no host reads the order to describe what happened.
 //!
 //! **4. Pass time.** [`Engine::next_deadline`] says when the next GTD order
 //! expires; call [`Engine::on_time`] then (or `apply` an `ExpireDue`). An
