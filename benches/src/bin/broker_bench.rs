@@ -189,7 +189,11 @@ fn main() {
             BrokerCommandKind::Place(_) => 1,
             BrokerCommandKind::Cancel(_) => 2,
             BrokerCommandKind::Amend(a) if a.new_price.is_some() => {
-                if b.engine().order(a.order_id).is_some_and(|o| o.side == Side::Buy) {
+                let buy = match a.order {
+                    OrderRef::Id(id) => b.engine().order(id).is_some_and(|o| o.side == Side::Buy),
+                    OrderRef::Client(_) => false,
+                };
+                if buy {
                     3
                 } else {
                     4

@@ -29,7 +29,7 @@ use std::time::Instant;
 use brokerx_benches::peers::{book_checksum, cpu_secs, load, Op, Outcome};
 use brokerx_engine::{
     AccountId, Amend, Cancel, CancelReason, Command, CommandKind, CorrelationId, Event, EventKind, EventSink,
-    InstrumentId, Lots, OrderId, OrderType, Place, Side, Ticks, TimeInForce, Timestamp, TradeId,
+    InstrumentId, Lots, OrderId, OrderRef, OrderType, Place, Side, Ticks, TimeInForce, Timestamp, TradeId,
 };
 
 const NIL: u32 = u32::MAX;
@@ -391,7 +391,10 @@ impl<const STEP: u32> Book<STEP> {
                 order_id: OrderId(id),
                 account: p.account,
                 instrument: p.instrument,
+                side: p.side,
+                price: limit.map(Ticks),
                 qty: Lots(remaining),
+                filled: Lots(qty - remaining),
                 reason: CancelReason::NoLiquidity,
             });
         };
@@ -468,6 +471,7 @@ impl<const STEP: u32> Book<STEP> {
         }
         level.qty -= o.remaining;
         level.orders -= 1;
+        let o_price = level.price;
         if level.orders == 0 {
             let price = level.price;
             self.drop_level(usize::from(!o.buy), o.level, price);
@@ -485,7 +489,10 @@ impl<const STEP: u32> Book<STEP> {
             order_id: OrderId(o.id),
             account: AccountId(o.account),
             instrument: InstrumentId(0),
+            side: if o.buy { Side::Buy } else { Side::Sell },
+            price: Some(Ticks(o_price)),
             qty: Lots(o.remaining),
+            filled: Lots(o.filled),
             reason: CancelReason::User,
         });
     }
@@ -517,10 +524,12 @@ impl<const STEP: u32> Book<STEP> {
             order_id: OrderId(r.id),
             account: AccountId(r.account),
             instrument: InstrumentId(0),
+            side: if r.buy { Side::Buy } else { Side::Sell },
             version,
             price: Ticks(self.levels[r.level as usize].price),
             qty: Lots(new_total),
             remaining: Lots(remaining),
+            filled: Lots(r.filled),
             priority_kept: true,
         });
         Ok(())
@@ -570,12 +579,14 @@ impl<const STEP: u32> Book<STEP> {
                 Ok(())
             }
             CommandKind::Cancel(c) => {
-                let key = self.lookup(c.order_id.0, c.account.0, ts.0)?;
+                let OrderRef::Id(id) = c.order else { return Err(Refused::Invalid) };
+                let key = self.lookup(id.0, c.account.0, ts.0)?;
                 self.cancel(key, &mut sink);
                 Ok(())
             }
             CommandKind::Amend(a) => {
-                let key = self.lookup(a.order_id.0, a.account.0, ts.0)?;
+                let OrderRef::Id(id) = a.order else { return Err(Refused::Invalid) };
+                let key = self.lookup(id.0, a.account.0, ts.0)?;
                 match (a.new_price, a.new_qty) {
                     (None, Some(q)) if STEP < 2 || (q.0 >= self.min_qty && q.0 <= self.max_qty) => {
                         self.amend(key, q.0, &mut sink)
@@ -612,7 +623,7 @@ impl EventSink for FillTally {
 #[inline(never)]
 fn cancel_instead<const STEP: u32>(book: &mut Book<STEP>, reduce: &Command, tally: &mut FillTally) {
     if let CommandKind::Amend(a) = reduce.kind {
-        let kind = CommandKind::Cancel(Cancel { account: a.account, order_id: a.order_id });
+        let kind = CommandKind::Cancel(Cancel { account: a.account, order: a.order });
         let _ = book.apply(&Command { ts: reduce.ts, correlation_id: reduce.correlation_id, kind }, tally);
     }
 }
@@ -660,10 +671,10 @@ fn replay<const STEP: u32>(ops: &[(u64, Op)], centre: i64) -> (Book<STEP>, FillT
             Op::Market { buy, qty } => {
                 cmd(CommandKind::Place(Place::market(account, instrument, side(buy), Lots(qty))))
             }
-            Op::Cancel => cmd(CommandKind::Cancel(Cancel { account, order_id: OrderId(id) })),
+            Op::Cancel => cmd(CommandKind::Cancel(Cancel { account, order: OrderRef::Id(OrderId(id)) })),
             Op::Reduce { new_total } => cmd(CommandKind::Amend(Amend {
                 account,
-                order_id: OrderId(id),
+                order: OrderRef::Id(OrderId(id)),
                 new_price: None,
                 new_qty: Some(Lots(new_total)),
                 expected_version: None,

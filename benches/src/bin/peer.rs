@@ -167,10 +167,12 @@ fn replay(ops: &[(u64, Op)], market_data: bool, sink: &mut impl AfterCommand) ->
                 next_engine_id += 1;
                 cmd(CommandKind::Place(Place::market(acct, inst, side, Lots(qty))))
             }
-            Op::Cancel => cmd(CommandKind::Cancel(Cancel { account: acct, order_id: OrderId(map(&engine_id, id)) })),
+            Op::Cancel => {
+                cmd(CommandKind::Cancel(Cancel { account: acct, order: OrderRef::Id(OrderId(map(&engine_id, id))) }))
+            }
             Op::Reduce { new_total } => cmd(CommandKind::Amend(Amend {
                 account: acct,
-                order_id: OrderId(map(&engine_id, id)),
+                order: OrderRef::Id(OrderId(map(&engine_id, id))),
                 new_price: None,
                 new_qty: Some(Lots(new_total)),
                 expected_version: None,
@@ -195,7 +197,7 @@ fn replay(ops: &[(u64, Op)], market_data: bool, sink: &mut impl AfterCommand) ->
 #[inline(never)]
 fn cancel_instead(e: &mut Engine, reduce: &Command, sink: &mut dyn EventSink) {
     if let CommandKind::Amend(a) = reduce.kind {
-        let kind = CommandKind::Cancel(Cancel { account: a.account, order_id: a.order_id });
+        let kind = CommandKind::Cancel(Cancel { account: a.account, order: a.order });
         let _ = e.apply(&Command { ts: reduce.ts, correlation_id: reduce.correlation_id, kind }, sink);
     }
 }

@@ -91,7 +91,7 @@ impl Ladder {
         (0..WINDOW as i64).contains(&off).then_some(off as usize)
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn level_at(&self, price: Ticks) -> Option<u32> {
         match self.slot(price.0) {
             Some(i) => self.window.get(i).copied().filter(|&k| k != NIL),
@@ -293,7 +293,7 @@ pub(crate) fn link_back(orders: &mut OrderSlab, levels: &mut Slab<Level>, lk: u3
 
 /// Removes the order `o` (a copy of its record) from its level's list (the slab
 /// entry stays); true if the level is now empty, for the caller to drop.
-#[inline]
+#[inline(always)]
 pub(crate) fn unlink(orders: &mut OrderSlab, levels: &mut Slab<Level>, o: &RestingOrder) -> bool {
     let (prev, next, rem, lk) = (o.prev, o.next, o.remaining.0, o.level);
     let Some(level) = levels.get_mut(lk as usize) else { return false };

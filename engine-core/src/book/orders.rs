@@ -226,7 +226,7 @@ impl OrderSlab {
 
     /// Stores `order` (whose id must not be 0) in the most recently freed record,
     /// or a new one; returns its key.
-    #[inline]
+    #[inline(always)]
     pub fn insert(&mut self, order: RestingOrder) -> usize {
         debug_assert!(order.id != VACANT, "invariant: order ids start at 1");
         self.len += 1;
@@ -297,7 +297,7 @@ impl OrderStore {
     }
 
     /// Stores the order and indexes it. Capacity is checked by the caller.
-    #[inline]
+    #[inline(always)]
     pub fn insert(&mut self, order: RestingOrder) -> u32 {
         let id = order.id;
         let key = self.slab.insert(order) as u32;

@@ -9,6 +9,7 @@ use crate::outcome::{OrderStatus, Outcome};
 use crate::types::{InstrumentId, Lots};
 
 impl Engine {
+    #[inline(always)]
     pub(super) fn exec_amend<S: EventSink + ?Sized, const MD: bool>(
         &mut self,
         key: u32,

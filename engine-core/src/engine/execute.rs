@@ -58,6 +58,7 @@ impl Engine {
     }
 
     /// A user's cancel of the live order at `key` (validated).
+    #[inline(always)]
     pub(super) fn exec_cancel<S: EventSink + ?Sized, const MD: bool>(
         &mut self,
         key: u32,
@@ -113,6 +114,7 @@ impl Engine {
         cancelled
     }
 
+    #[inline(always)]
     pub(super) fn exec_place<S: EventSink + ?Sized, const MD: bool>(
         &mut self,
         i: usize,
