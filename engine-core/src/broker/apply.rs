@@ -1,0 +1,518 @@
+//! How a Broker command drives the engine and the ledger.
+
+use brokerx_ledger::{
+    AccountSpec, Amount, AssetSpec, LedgerError, Timestamp as LedgerTs, Transfer, TransferCode, TransferStatus,
+};
+
+use super::accounts::{system, wallet, ESCROW_OWNER, EXTERNAL_OWNER, FEES_OWNER, RESERVED_OWNERS_FROM};
+use super::command::{BrokerCommand, BrokerCommandKind, MarketSpec};
+use super::error::BrokerError;
+use super::event::{BrokerEvent, BrokerEventKind, FundsDirection, PostingKind};
+use super::market::Market;
+use super::order_funds::{OrderFees, OrderFunds};
+use super::{Broker, Out};
+use crate::command::{Command, CommandKind, MassCancel, Place};
+use crate::error::CommandError;
+use crate::event::{Event, EventKind};
+use crate::outcome::{Checked, Outcome};
+use crate::risk::{self, OrderIntent, RiskReject};
+use crate::types::{AccountId, InstrumentId, Lots, OrderId, OrderType, Side, Ticks, TimeInForce};
+
+impl Broker {
+    /// Applies one command, appending its events to `out`.
+    ///
+    /// # Errors
+    /// A [`BrokerError`] when the command cannot be evaluated; nothing changed.
+    pub fn apply(&mut self, cmd: &BrokerCommand, out: &mut Vec<BrokerEvent>) -> Result<(), BrokerError> {
+        if cmd.ts < self.now {
+            return Err(BrokerError::TimeWentBackwards { ts: cmd.ts, now: self.now });
+        }
+        let checked = self.validate(cmd)?;
+        let start = out.len();
+        let mut o = Out { events: out, ts: cmd.ts, correlation_id: cmd.correlation_id };
+        self.now = cmd.ts;
+        let ecmd = |kind| Command { ts: cmd.ts, correlation_id: cmd.correlation_id, kind };
+        match &cmd.kind {
+            BrokerCommandKind::CreateAsset { spec, wallet_max_balance } => {
+                self.exec_create_asset(spec, *wallet_max_balance, &mut o)?
+            }
+            BrokerCommandKind::RegisterMarket(m) => self.exec_register(checked, m, &mut o)?,
+            BrokerCommandKind::Deposit(f) => self.exec_funds(FundsDirection::Deposit, f, &mut o),
+            BrokerCommandKind::Withdraw(f) => self.exec_funds(FundsDirection::Withdrawal, f, &mut o),
+            BrokerCommandKind::Place(p) => self.exec_place(cmd, p, checked, &mut o),
+            BrokerCommandKind::Amend(_) => self.exec_amend(cmd, checked, &mut o),
+            BrokerCommandKind::Cancel(_)
+            | BrokerCommandKind::MassCancel(_)
+            | BrokerCommandKind::SetTradingStatus(_)
+            | BrokerCommandKind::ExpireDue => {
+                self.execute(checked, &mut o);
+            }
+            BrokerCommandKind::SetInstrumentRisk { instrument, risk } => {
+                if let Some(m) = self.markets.get_mut(instrument.0 as usize) {
+                    m.risk = *risk;
+                }
+                o.emit(BrokerEventKind::InstrumentRiskChanged { instrument: *instrument, risk: *risk });
+            }
+            BrokerCommandKind::SetAccountLimits { account, limits } => {
+                self.accounts.entry(*account).or_default().limits = *limits;
+                o.emit(BrokerEventKind::AccountLimitsChanged { account: *account, limits: *limits });
+            }
+            BrokerCommandKind::SetAccountEnabled { account, enabled } => {
+                self.accounts.entry(*account).or_default().disabled = !enabled;
+                o.emit(BrokerEventKind::AccountEnabledChanged { account: *account, enabled: *enabled });
+                if !enabled {
+                    let mc = MassCancel { account: Some(*account), instrument: None };
+                    self.run_engine(&ecmd(CommandKind::MassCancel(mc)), &mut o);
+                }
+            }
+            BrokerCommandKind::RestrictInstrument { account, instrument, restricted } => {
+                let st = self.accounts.entry(*account).or_default();
+                if *restricted {
+                    st.restricted.insert(*instrument);
+                } else {
+                    st.restricted.remove(instrument);
+                }
+                o.emit(BrokerEventKind::RestrictionChanged {
+                    account: *account,
+                    instrument: *instrument,
+                    restricted: *restricted,
+                });
+            }
+        }
+        for e in &mut out[start..] {
+            self.last_seq += 1;
+            e.seq = self.last_seq;
+        }
+        Ok(())
+    }
+
+    /// Everything that can refuse a command with an error, before any change.
+    /// A command that reaches the engine is checked by it here, once, and
+    /// executed later from the [`Checked`] it returns.
+    pub(super) fn validate(&self, cmd: &BrokerCommand) -> Result<Option<Checked>, BrokerError> {
+        self.validate_kind(cmd)?;
+        let kind = match &cmd.kind {
+            BrokerCommandKind::RegisterMarket(m) => CommandKind::RegisterInstrument(m.instrument.clone()),
+            BrokerCommandKind::Place(p) => CommandKind::Place(*p),
+            BrokerCommandKind::Amend(a) => CommandKind::Amend(*a),
+            BrokerCommandKind::Cancel(c) => CommandKind::Cancel(*c),
+            BrokerCommandKind::MassCancel(m) => CommandKind::MassCancel(*m),
+            BrokerCommandKind::SetTradingStatus(s) => CommandKind::SetTradingStatus(*s),
+            BrokerCommandKind::ExpireDue => CommandKind::ExpireDue,
+            _ => return Ok(None),
+        };
+        let checked = self.engine.check(&Command { ts: cmd.ts, correlation_id: cmd.correlation_id, kind })?;
+        Ok(Some(checked))
+    }
+
+    pub(super) fn validate_kind(&self, cmd: &BrokerCommand) -> Result<(), BrokerError> {
+        let client = |a: AccountId| {
+            if a.0 >= RESERVED_OWNERS_FROM {
+                Err(BrokerError::ReservedAccount { account: a })
+            } else {
+                Ok(())
+            }
+        };
+        match &cmd.kind {
+            BrokerCommandKind::CreateAsset { spec, .. } => {
+                if self.ledger.asset(spec.id).is_some() || spec.id.0 == 0 {
+                    return Err(BrokerError::Ledger(LedgerError::AssetExists { asset: spec.id }));
+                }
+                Ok(())
+            }
+            BrokerCommandKind::RegisterMarket(m) => {
+                for a in [m.base, m.quote] {
+                    if self.ledger.asset(a).is_none() {
+                        return Err(BrokerError::UnknownAsset { asset: a });
+                    }
+                }
+                if m.base == m.quote {
+                    return Err(BrokerError::InvalidMarket { why: "base and quote must differ" });
+                }
+                if self.policy_could_refuse_settlement(m) {
+                    return Err(BrokerError::InvalidMarket {
+                        why: "the ledger policy limits settlement, fee or hold transfers or wallet balances \
+                              in this market's assets, so it could refuse a settlement after a trade \
+                              (cap deposits with CreateAsset's wallet_max_balance instead)",
+                    });
+                }
+                self.scale_of(m)?;
+                Ok(())
+            }
+            BrokerCommandKind::Deposit(f) | BrokerCommandKind::Withdraw(f) => {
+                client(f.account)?;
+                if f.amount == 0 {
+                    return Err(BrokerError::InvalidAmount);
+                }
+                if self.ledger.asset(f.asset).is_none() {
+                    return Err(BrokerError::UnknownAsset { asset: f.asset });
+                }
+                let direction = match cmd.kind {
+                    BrokerCommandKind::Deposit(_) => FundsDirection::Deposit,
+                    _ => FundsDirection::Withdrawal,
+                };
+                if let Some(r) = self.funds_keys.get(&f.key) {
+                    if r.funds != *f || r.direction != direction {
+                        return Err(BrokerError::IdempotencyConflict { key: f.key });
+                    }
+                }
+                Ok(())
+            }
+            BrokerCommandKind::Place(p) => client(p.account),
+            // The engine checks these (and the place) in `validate`.
+            BrokerCommandKind::Amend(_)
+            | BrokerCommandKind::Cancel(_)
+            | BrokerCommandKind::MassCancel(_)
+            | BrokerCommandKind::SetTradingStatus(_) => Ok(()),
+            BrokerCommandKind::SetInstrumentRisk { instrument, .. } => {
+                if self.markets.get(instrument.0 as usize).is_none() {
+                    return Err(CommandError::UnknownInstrument { instrument: *instrument }.into());
+                }
+                Ok(())
+            }
+            BrokerCommandKind::RestrictInstrument { account, instrument, .. } => {
+                client(*account)?;
+                if self.markets.get(instrument.0 as usize).is_none() {
+                    return Err(CommandError::UnknownInstrument { instrument: *instrument }.into());
+                }
+                Ok(())
+            }
+            BrokerCommandKind::SetAccountLimits { account, .. }
+            | BrokerCommandKind::SetAccountEnabled { account, .. } => client(*account),
+            BrokerCommandKind::ExpireDue => Ok(()),
+        }
+    }
+
+    pub(super) fn exec_create_asset(
+        &mut self,
+        spec: &AssetSpec,
+        max: Option<u128>,
+        o: &mut Out<'_>,
+    ) -> Result<(), BrokerError> {
+        let now = LedgerTs(o.ts.0);
+        self.ledger.create_asset(now, spec.clone()).map_err(BrokerError::Ledger)?;
+        for owner in [EXTERNAL_OWNER, FEES_OWNER, ESCROW_OWNER] {
+            self.ledger
+                .create_account(now, AccountSpec::system(system(owner, spec.id)))
+                .map_err(BrokerError::Ledger)?;
+        }
+        if let Some(m) = max {
+            self.wallet_max.insert(spec.id, m);
+        }
+        o.emit(BrokerEventKind::AssetCreated { asset: spec.id });
+        Ok(())
+    }
+
+    pub(super) fn exec_register(
+        &mut self,
+        checked: Option<Checked>,
+        m: &MarketSpec,
+        o: &mut Out<'_>,
+    ) -> Result<(), BrokerError> {
+        // Validated with the engine's check: neither can fail now.
+        let scale = self.scale_of(m)?;
+        let instrument = InstrumentId(self.markets.len() as u32);
+        let outcome = self.execute(checked, o);
+        debug_assert_eq!(
+            outcome,
+            Some(Outcome::InstrumentRegistered { instrument }),
+            "invariant: markets and instruments in step"
+        );
+        self.markets.push(Market { base: m.base, quote: m.quote, scale, risk: m.risk, last_trade: None });
+        o.emit(BrokerEventKind::MarketRegistered { instrument, base: m.base, quote: m.quote });
+        Ok(())
+    }
+
+    pub(super) fn exec_place(&mut self, cmd: &BrokerCommand, p: &Place, checked: Option<Checked>, o: &mut Out<'_>) {
+        let Some(checked) = checked else { return };
+        // Expiries due now run first, so their holds are free for this order.
+        self.expire_due(cmd, o);
+        let intent = OrderIntent {
+            side: p.side,
+            limit: match p.order_type {
+                OrderType::Limit(px) => Some(px),
+                OrderType::Market => None,
+            },
+            qty: p.qty,
+            is_amend: false,
+            may_rest: matches!(p.time_in_force, TimeInForce::Gtc | TimeInForce::Gtd),
+            existing_hold: 0,
+            accrued_fee: 0,
+        };
+        let approval = match self.risk_check(cmd.ts, p.account, p.instrument, &intent, None) {
+            Ok(a) => a,
+            Err(reject) => {
+                return o.emit(BrokerEventKind::OrderRejected {
+                    account: p.account,
+                    instrument: p.instrument,
+                    order_id: None,
+                    reject,
+                })
+            }
+        };
+        let (Some(market), Some(order_id)) = (self.market(p.instrument), checked.order_id()) else { return };
+        let asset = if p.side == Side::Buy { market.quote } else { market.base };
+        let hold_id = self.next_id();
+        let hold = Transfer::pending(
+            hold_id,
+            wallet(p.account, asset),
+            system(ESCROW_OWNER, asset),
+            Amount::from_minor(approval.hold),
+            TransferCode::ORDER_HOLD,
+            0,
+        )
+        .with_user_data(u128::from(order_id.0));
+        let status = self.submit_one(hold, Some(order_id), None, PostingKind::Hold, o);
+        if status != TransferStatus::Ok {
+            let reject = RiskReject {
+                code: risk::RiskCode::InsufficientFunds,
+                context: risk::RiskContext::default().with("required", approval.hold as i128),
+            };
+            return o.emit(BrokerEventKind::OrderRejected {
+                account: p.account,
+                instrument: p.instrument,
+                order_id: None,
+                reject,
+            });
+        }
+        self.funds.insert(
+            order_id,
+            OrderFunds {
+                account: p.account,
+                instrument: p.instrument,
+                side: p.side,
+                hold_id,
+                hold: approval.hold,
+                hold_price: approval.hold_price.unwrap_or_default(),
+                remaining: p.qty,
+                fees: OrderFees::of(&market.risk),
+                fee_accrued: 0,
+            },
+        );
+        // Protect market orders: they enter as IOC/FOK limits at the hold's price.
+        // That is a different command from the one checked, so it is checked
+        // again (a market order only: a limit runs from its own check).
+        let checked = match (p.order_type, approval.hold_price) {
+            (OrderType::Market, Some(px)) => {
+                let place = Place { order_type: OrderType::Limit(px), ..*p };
+                let protected =
+                    Command { ts: cmd.ts, correlation_id: cmd.correlation_id, kind: CommandKind::Place(place) };
+                self.engine.check(&protected).ok()
+            }
+            _ => Some(checked),
+        };
+        if let Some(Outcome::Rejected { .. }) | None = self.execute(checked, o) {
+            // The engine refused it as a trading outcome (halted, post-only): release.
+            self.release(order_id, o);
+        }
+    }
+
+    pub(super) fn expire_due(&mut self, cmd: &BrokerCommand, o: &mut Out<'_>) {
+        if self.engine.next_deadline().is_some_and(|d| d <= cmd.ts) {
+            self.run_engine(
+                &Command { ts: cmd.ts, correlation_id: cmd.correlation_id, kind: CommandKind::ExpireDue },
+                o,
+            );
+        }
+    }
+
+    pub(super) fn exec_amend(&mut self, cmd: &BrokerCommand, checked: Option<Checked>, o: &mut Out<'_>) {
+        let Some(checked) = checked else { return };
+        let (&CommandKind::Amend(a), Some(named)) = (&checked.command().kind, checked.named_order()) else { return };
+        self.expire_due(cmd, o);
+        let Some(f) = self.funds.get(&named.order_id).copied() else { return };
+        let order_id = named.order_id;
+        let price = a.new_price.unwrap_or(named.price);
+        let remaining = a.new_qty.map_or(named.leaves, |q| Lots(q.0 - named.filled.0));
+        let intent = OrderIntent {
+            side: f.side,
+            limit: Some(price),
+            qty: remaining,
+            is_amend: true,
+            may_rest: true,
+            existing_hold: f.hold,
+            accrued_fee: f.fee_accrued,
+        };
+        let approval = match self.risk_check(cmd.ts, f.account, f.instrument, &intent, Some(f.fees)) {
+            Ok(ap) => ap,
+            Err(reject) => {
+                return o.emit(BrokerEventKind::OrderRejected {
+                    account: f.account,
+                    instrument: f.instrument,
+                    order_id: Some(order_id),
+                    reject,
+                })
+            }
+        };
+        // A sell's hold is its quantity, whatever the price.
+        let resized = approval.hold != f.hold || (f.side == Side::Buy && price != f.hold_price);
+        if resized && !self.resize_hold(order_id, &f, approval.hold, price, remaining, o) {
+            let reject = RiskReject {
+                code: risk::RiskCode::InsufficientFunds,
+                context: risk::RiskContext::default().with("required", approval.hold as i128),
+            };
+            return o.emit(BrokerEventKind::OrderRejected {
+                account: f.account,
+                instrument: f.instrument,
+                order_id: Some(order_id),
+                reject,
+            });
+        }
+        let refused = matches!(self.execute(Some(checked), o), Some(Outcome::Rejected { .. }) | None);
+        if refused && resized {
+            // Put the hold back as it was.
+            let _ = self.resize_hold(order_id, &f, f.hold, f.hold_price, f.remaining, o);
+        }
+    }
+
+    /// Sets an order's hold to `amount` in place (one ledger resize; the hold
+    /// keeps its id). False if the account cannot fund the growth.
+    /// `f` is the order's funds record (its account, side and hold id).
+    pub(super) fn resize_hold(
+        &mut self,
+        order_id: OrderId,
+        f: &OrderFunds,
+        amount: u128,
+        price: Ticks,
+        remaining: Lots,
+        o: &mut Out<'_>,
+    ) -> bool {
+        let id = self.next_id();
+        let resize = self.on_hold(
+            f,
+            Transfer::resize(id, f.hold_id, Amount::from_minor(amount), TransferCode::ORDER_HOLD)
+                .with_user_data(u128::from(order_id.0)),
+        );
+        let ok = self.submit_one(resize, Some(order_id), None, PostingKind::Resize, o) == TransferStatus::Ok;
+        if ok {
+            if let Some(r) = self.funds.get_mut(&order_id) {
+                r.hold = amount;
+                r.hold_price = price;
+                r.remaining = remaining;
+            }
+        }
+        ok
+    }
+
+    /// Voids a finished order's hold and forgets it.
+    pub(super) fn release(&mut self, order_id: OrderId, o: &mut Out<'_>) {
+        let Some(f) = self.funds.remove(&order_id) else { return };
+        let id = self.next_id();
+        let _ = self.submit_one(
+            self.on_hold(&f, Transfer::void(id, f.hold_id, TransferCode::ORDER_HOLD)),
+            Some(order_id),
+            None,
+            PostingKind::Void,
+            o,
+        );
+    }
+
+    /// Applies an engine command the Broker makes itself (expiries, the kill
+    /// switch's mass cancel) and settles what its events say.
+    pub(super) fn run_engine(&mut self, cmd: &Command, o: &mut Out<'_>) {
+        let mut events = std::mem::take(&mut self.engine_events);
+        events.clear();
+        if self.engine.apply(cmd, &mut events).is_ok() {
+            self.on_engine_events(&events, o);
+        }
+        self.engine_events = events;
+    }
+
+    /// Executes a command `validate` checked and settles what its events say.
+    /// `None` only if nothing was checked or the check went stale, which the
+    /// Broker's order of work rules out (only due expiries run in between).
+    pub(super) fn execute(&mut self, checked: Option<Checked>, o: &mut Out<'_>) -> Option<Outcome> {
+        let checked = checked?;
+        let mut events = std::mem::take(&mut self.engine_events);
+        events.clear();
+        let outcome = self.engine.execute(checked, &mut events);
+        debug_assert!(outcome.is_ok(), "invariant: a checked command runs ({outcome:?})");
+        self.on_engine_events(&events, o);
+        self.engine_events = events;
+        outcome.ok()
+    }
+
+    pub(super) fn on_engine_events(&mut self, events: &[Event], o: &mut Out<'_>) {
+        for e in events {
+            o.emit(BrokerEventKind::Order(e.kind));
+            self.on_engine_event(&e.kind, o);
+        }
+    }
+
+    pub(super) fn on_engine_event(&mut self, kind: &EventKind, o: &mut Out<'_>) {
+        match *kind {
+            EventKind::Accepted { account, .. } => {
+                self.accounts.entry(account).or_default().open_orders += 1;
+            }
+            EventKind::Cancelled { order_id, .. } | EventKind::Expired { order_id, .. } => self.finish(order_id, o),
+            EventKind::Reduced { order_id, remaining, .. } => self.resize_to(order_id, remaining, o),
+            EventKind::Amended { order_id, remaining, priority_kept: true, .. } => {
+                self.resize_to(order_id, remaining, o)
+            }
+            EventKind::Amended { order_id, remaining, .. } => {
+                if let Some(f) = self.funds.get_mut(&order_id) {
+                    f.remaining = remaining;
+                }
+            }
+            EventKind::Trade {
+                trade_id,
+                instrument,
+                price,
+                qty,
+                aggressor,
+                maker_order_id,
+                maker_remaining,
+                taker_order_id,
+                taker_remaining,
+                ..
+            } => {
+                if let Some(m) = self.markets.get_mut(instrument.0 as usize) {
+                    m.last_trade = Some(price);
+                }
+                let (buyer, seller, buyer_left, seller_left) = match aggressor {
+                    Side::Buy => (taker_order_id, maker_order_id, taker_remaining, maker_remaining),
+                    Side::Sell => (maker_order_id, taker_order_id, maker_remaining, taker_remaining),
+                };
+                self.settle(trade_id, instrument, price, qty, aggressor, (buyer, buyer_left), (seller, seller_left), o);
+                for (id, left) in [(buyer, buyer_left), (seller, seller_left)] {
+                    if left.0 == 0 {
+                        // Fully filled: the post released any remainder.
+                        if let Some(f) = self.funds.remove(&id) {
+                            if let Some(st) = self.accounts.get_mut(&f.account) {
+                                st.open_orders = st.open_orders.saturating_sub(1);
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn finish(&mut self, order_id: OrderId, o: &mut Out<'_>) {
+        if let Some(f) = self.funds.get(&order_id) {
+            if let Some(st) = self.accounts.get_mut(&f.account) {
+                st.open_orders = st.open_orders.saturating_sub(1);
+            }
+        }
+        self.release(order_id, o);
+    }
+
+    /// The order's remaining quantity shrank without a trade: shrink its hold.
+    pub(super) fn resize_to(&mut self, order_id: OrderId, remaining: Lots, o: &mut Out<'_>) {
+        let Some(f) = self.funds.get(&order_id).copied() else { return };
+        let Some(m) = self.market(f.instrument) else { return };
+        let need = match f.side {
+            Side::Buy => {
+                risk::buy_hold_after(&m.scale, &f.fees.applied_to(&m.risk), f.hold_price, remaining, f.fee_accrued)
+            }
+            Side::Sell => m.scale.base(remaining),
+        }
+        .unwrap_or(f.hold);
+        if need != f.hold {
+            let _ = self.resize_hold(order_id, &f, need, f.hold_price, remaining, o);
+        } else if let Some(r) = self.funds.get_mut(&order_id) {
+            r.remaining = remaining;
+        }
+    }
+}
