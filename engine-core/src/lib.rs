@@ -40,7 +40,6 @@ pub mod risk;
 pub mod saga;
 mod state;
 pub mod types;
-pub mod workload;
 
 pub use command::{Amend, Cancel, Command, CommandKind, MassCancel, Place, SetTradingStatus};
 pub use engine::{Bbo, Engine, EngineConfig, OrderView, QtyCounters};
