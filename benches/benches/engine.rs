@@ -3,8 +3,8 @@
 
 use std::hint::black_box;
 
-use brokerx_engine::workload::{deep_book_mix, exchange_core_mix, Workload};
 use brokerx_engine::*;
+use brokerx_testkit::workload::{deep_book_mix, exchange_core_mix, Workload};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
 fn warm(w: &Workload) -> Engine {

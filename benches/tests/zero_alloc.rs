@@ -3,8 +3,8 @@
 //! global allocator that wraps the system one).
 
 use brokerx_benches::{allocs, CountingAlloc};
-use brokerx_engine::workload::{deep_book_mix, exchange_core_mix, Workload};
 use brokerx_engine::*;
+use brokerx_testkit::workload::{deep_book_mix, exchange_core_mix, Workload};
 
 #[global_allocator]
 static GLOBAL: CountingAlloc = CountingAlloc;

@@ -231,8 +231,6 @@ pub mod risk;
 pub mod saga;
 pub mod types;
 
-pub mod workload;
-
 pub use command::{Amend, Cancel, Command, CommandKind, MassCancel, OrderRef, Place, SetTradingStatus};
 pub use engine::{Bbo, Engine, EngineConfig, OrderView, QtyCounters};
 pub use engine::{EngineSnapshot, InstrumentSnapshot, OrderSnapshot};

@@ -3,6 +3,7 @@
 
 mod common;
 use brokerx_engine::*;
+use brokerx_testkit::workload;
 use common::*;
 
 use Side::{Buy, Sell};

@@ -9,17 +9,14 @@ use std::time::Instant;
 
 use brokerx_benches::{allocs, percentiles, CountingAlloc};
 use brokerx_engine::broker::*;
-use brokerx_engine::risk::InstrumentRisk;
-use brokerx_engine::workload::{exchange_core_mix, instrument_spec};
 use brokerx_engine::*;
-use brokerx_ledger::{AssetId, AssetSpec, LedgerConfig};
+use brokerx_ledger::LedgerConfig;
+use brokerx_testkit::market::{broker_commands, Market};
+use brokerx_testkit::workload::exchange_core_mix;
 use hdrhistogram::Histogram;
 
 #[global_allocator]
 static GLOBAL: CountingAlloc = CountingAlloc;
-
-const USD: AssetId = AssetId(1);
-const BX: AssetId = AssetId(2);
 
 fn setup(accounts: u64, commands: usize) -> (Broker, Vec<BrokerEvent>) {
     let ledger = LedgerConfig {
@@ -28,76 +25,16 @@ fn setup(accounts: u64, commands: usize) -> (Broker, Vec<BrokerEvent>) {
         prefault: true,
         ..LedgerConfig::default()
     };
-    let mut b =
-        Broker::new(BrokerConfig { engine: EngineConfig { market_data: false, ..EngineConfig::default() }, ledger });
-    let mut out = Vec::new();
-    let mut ts = 1u64;
-    let mut run = |b: &mut Broker, kind| {
-        ts += 1;
-        b.apply(&BrokerCommand { ts: Timestamp(ts), correlation_id: CorrelationId(0), kind }, &mut out)
-            .unwrap_or_else(|e| panic!("setup: {e}"));
-    };
-    run(
-        &mut b,
-        BrokerCommandKind::CreateAsset {
-            spec: AssetSpec { id: USD, code: "USD".into(), scale: 2 },
-            wallet_max_balance: None,
-        },
-    );
-    run(
-        &mut b,
-        BrokerCommandKind::CreateAsset {
-            spec: AssetSpec { id: BX, code: "BX".into(), scale: 0 },
-            wallet_max_balance: None,
-        },
-    );
-    let risk = InstrumentRisk {
-        collar_bps: Some(5_000),
-        reference_price: Some(Ticks(100_000)),
+    let market = Market {
+        accounts,
+        usd_each_minor: 1_000_000_000_000,
+        bx_each_minor: 100_000_000,
         maker_fee_bps: 1,
         taker_fee_bps: 2,
-        ..InstrumentRisk::default()
     };
-    run(
-        &mut b,
-        BrokerCommandKind::RegisterMarket(MarketSpec { instrument: instrument_spec(), base: BX, quote: USD, risk }),
-    );
-    for a in 1..=accounts {
-        run(
-            &mut b,
-            BrokerCommandKind::Deposit(Funds {
-                account: AccountId(a),
-                asset: USD,
-                amount: 1_000_000_000_000,
-                key: u128::from(a),
-            }),
-        );
-        run(
-            &mut b,
-            BrokerCommandKind::Deposit(Funds {
-                account: AccountId(a),
-                asset: BX,
-                amount: 100_000_000,
-                key: u128::from(a) << 32,
-            }),
-        );
-    }
-    out.clear();
-    (b, out)
-}
-
-fn broker_commands(cmds: &[Command], from_ts: u64) -> Vec<BrokerCommand> {
-    cmds.iter()
-        .filter_map(|c| {
-            let kind = match c.kind {
-                CommandKind::Place(p) => BrokerCommandKind::Place(p),
-                CommandKind::Cancel(x) => BrokerCommandKind::Cancel(x),
-                CommandKind::Amend(a) => BrokerCommandKind::Amend(a),
-                _ => return None,
-            };
-            Some(BrokerCommand { ts: Timestamp(from_ts + c.ts.0), correlation_id: c.correlation_id, kind })
-        })
-        .collect()
+    let config = BrokerConfig { engine: EngineConfig { market_data: false, ..EngineConfig::default() }, ledger };
+    let (b, _) = market.broker(config).unwrap_or_else(|e| panic!("setup: {e}"));
+    (b, Vec::with_capacity(1 << 12))
 }
 
 fn main() {

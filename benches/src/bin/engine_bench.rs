@@ -11,8 +11,8 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use brokerx_benches::{allocs, live_bytes, percentiles, CountingAlloc};
-use brokerx_engine::workload::{deep_book_mix, exchange_core_mix, instrument_spec, Workload};
 use brokerx_engine::*;
+use brokerx_testkit::workload::{deep_book_mix, exchange_core_mix, instrument_spec, Workload};
 use hdrhistogram::Histogram;
 
 #[global_allocator]

@@ -16,8 +16,8 @@
 use std::time::Instant;
 
 use brokerx_benches::peers::{book_checksum, cpu_secs, load, Op, Outcome};
-use brokerx_engine::workload::instrument_spec;
 use brokerx_engine::*;
+use brokerx_testkit::workload::instrument_spec;
 
 /// The fills of the replay: all the shared result needs of the event stream.
 #[derive(Default)]

@@ -1,7 +1,7 @@
 //! Saga figures for docs/performance.md (Sagas): nanoseconds per step (p50/p99
 //! via an HDR histogram) and bytes per live saga with 1 million sagas.
 //!
-//! Run: `cargo run --release -p brokerx-engine --example saga_bench`
+//! Run: `cargo run --release -p brokerx-benches --bin saga_bench`
 //!
 //! Memory is measured as the growth of the process's resident set
 //! (`VmRSS` in /proc/self/status) while the registry is filled, divided by

@@ -10,12 +10,11 @@
 
 use rust_decimal::Decimal;
 
-use crate::command::{Amend, Cancel, Command, CommandKind, OrderRef, Place};
-use crate::engine::{Engine, EngineConfig};
-use crate::event::{Event, EventKind};
-use crate::hash::IdHashMap;
-use crate::instrument::InstrumentSpec;
-use crate::types::{AccountId, CorrelationId, InstrumentId, Lots, OrderId, Side, Ticks, TimeInForce, Timestamp};
+use brokerx_engine::hash::IdHashMap;
+use brokerx_engine::{
+    AccountId, Amend, Cancel, Command, CommandKind, CorrelationId, Engine, EngineConfig, Event, EventKind,
+    InstrumentId, InstrumentSpec, Lots, OrderId, OrderRef, Place, Side, Ticks, TimeInForce, Timestamp,
+};
 
 /// splitmix64: small, fast, deterministic.
 #[derive(Clone, Debug)]
