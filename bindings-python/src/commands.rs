@@ -179,7 +179,7 @@ impl PendingCmd {
             }
             Pending::Cancel { account, order_id } => CommandKind::Cancel(RCancel {
                 account: brokerx_engine::AccountId(*account),
-                order_id: OrderId(*order_id),
+                order: OrderId(*order_id).into(),
             }),
             Pending::MassCancel { account, instrument } => CommandKind::MassCancel(RMassCancel {
                 account: account.map(brokerx_engine::AccountId),
@@ -201,7 +201,7 @@ impl PendingCmd {
                 };
                 CommandKind::Amend(RAmend {
                     account: brokerx_engine::AccountId(*account),
-                    order_id: OrderId(*order_id),
+                    order: OrderId(*order_id).into(),
                     new_price,
                     new_qty,
                     expected_version: *expected_version,

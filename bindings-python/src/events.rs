@@ -259,6 +259,9 @@ event_class!(Cancelled {
     account: u64,
     qty: Qty,
     reason: &'static str,
+    side: &'static str,
+    price: Option<Px>,
+    filled: Qty,
 });
 event_class!(Reduced {
     order_id: u64,
@@ -266,6 +269,9 @@ event_class!(Reduced {
     qty: Qty,
     remaining: Qty,
     reason: &'static str,
+    side: &'static str,
+    price: Option<Px>,
+    filled: Qty,
 });
 event_class!(Amended {
     order_id: u64,
@@ -275,8 +281,17 @@ event_class!(Amended {
     qty: Qty,
     remaining: Qty,
     priority_kept: bool,
+    side: &'static str,
+    filled: Qty,
 });
-event_class!(Expired { order_id: u64, account: u64, qty: Qty });
+event_class!(Expired {
+    order_id: u64,
+    account: u64,
+    qty: Qty,
+    side: &'static str,
+    price: Px,
+    filled: Qty,
+});
 event_class!(LevelChanged {
     side: &'static str,
     price: Px,
@@ -361,28 +376,48 @@ pub fn event_to_py<'py>(py: Python<'py>, e: &Event, scales: &[Scale]) -> PyResul
             taker_account: taker_account.0,
             taker_remaining: Qty(taker_remaining),
         }),
-        EventKind::Cancelled { order_id, account, qty, reason, .. } => {
-            mk!(Cancelled { order_id: order_id.0, account: account.0, qty: Qty(qty), reason: reason.code() })
-        }
-        EventKind::Reduced { order_id, account, qty, remaining, reason, .. } => mk!(Reduced {
+        EventKind::Cancelled { order_id, account, side, price, qty, filled, reason, .. } => mk!(Cancelled {
+            order_id: order_id.0,
+            account: account.0,
+            qty: Qty(qty),
+            reason: reason.code(),
+            side: side.as_str(),
+            price: price.map(Px),
+            filled: Qty(filled),
+        }),
+        EventKind::Reduced { order_id, account, side, price, qty, remaining, filled, reason, .. } => mk!(Reduced {
             order_id: order_id.0,
             account: account.0,
             qty: Qty(qty),
             remaining: Qty(remaining),
             reason: reason.code(),
+            side: side.as_str(),
+            price: price.map(Px),
+            filled: Qty(filled),
         }),
-        EventKind::Amended { order_id, account, version, price, qty, remaining, priority_kept, .. } => mk!(Amended {
+        EventKind::Amended {
+            order_id, account, side, version, price, qty, remaining, filled, priority_kept, ..
+        } => {
+            mk!(Amended {
+                order_id: order_id.0,
+                account: account.0,
+                version: version,
+                price: Px(price),
+                qty: Qty(qty),
+                remaining: Qty(remaining),
+                priority_kept: priority_kept,
+                side: side.as_str(),
+                filled: Qty(filled),
+            })
+        }
+        EventKind::Expired { order_id, account, side, price, qty, filled, .. } => mk!(Expired {
             order_id: order_id.0,
             account: account.0,
-            version: version,
-            price: Px(price),
             qty: Qty(qty),
-            remaining: Qty(remaining),
-            priority_kept: priority_kept,
+            side: side.as_str(),
+            price: Px(price),
+            filled: Qty(filled),
         }),
-        EventKind::Expired { order_id, account, qty, .. } => {
-            mk!(Expired { order_id: order_id.0, account: account.0, qty: Qty(qty) })
-        }
         EventKind::LevelChanged { side, price, qty, orders, .. } => {
             mk!(LevelChanged { side: side.as_str(), price: Px(price), qty: Qty(qty), orders: orders })
         }

@@ -255,7 +255,10 @@ _CancelReasonName: TypeAlias = Literal[
 
 @final
 class Cancelled(_EventBase):
-    __match_args__ = ("seq", "ts", "correlation_id", "instrument", "order_id", "account", "qty", "reason")
+    __match_args__ = (
+        "seq", "ts", "correlation_id", "instrument", "order_id", "account", "qty", "reason", "side",
+        "price", "filled",
+    )
     @property
     def order_id(self) -> int: ...
     @property
@@ -264,12 +267,18 @@ class Cancelled(_EventBase):
     def qty(self) -> Decimal: ...
     @property
     def reason(self) -> _CancelReasonName: ...
+    @property
+    def side(self) -> _SideName: ...
+    @property
+    def price(self) -> Decimal | None: ...
+    @property
+    def filled(self) -> Decimal: ...
 
 @final
 class Reduced(_EventBase):
     __match_args__ = (
         "seq", "ts", "correlation_id", "instrument", "order_id", "account", "qty", "remaining",
-        "reason",
+        "reason", "side", "price", "filled",
     )
     @property
     def order_id(self) -> int: ...
@@ -281,12 +290,18 @@ class Reduced(_EventBase):
     def remaining(self) -> Decimal: ...
     @property
     def reason(self) -> _CancelReasonName: ...
+    @property
+    def side(self) -> _SideName: ...
+    @property
+    def price(self) -> Decimal | None: ...
+    @property
+    def filled(self) -> Decimal: ...
 
 @final
 class Amended(_EventBase):
     __match_args__ = (
         "seq", "ts", "correlation_id", "instrument", "order_id", "account", "version", "price",
-        "qty", "remaining", "priority_kept",
+        "qty", "remaining", "priority_kept", "side", "filled",
     )
     @property
     def order_id(self) -> int: ...
@@ -302,16 +317,29 @@ class Amended(_EventBase):
     def remaining(self) -> Decimal: ...
     @property
     def priority_kept(self) -> bool: ...
+    @property
+    def side(self) -> _SideName: ...
+    @property
+    def filled(self) -> Decimal: ...
 
 @final
 class Expired(_EventBase):
-    __match_args__ = ("seq", "ts", "correlation_id", "instrument", "order_id", "account", "qty")
+    __match_args__ = (
+        "seq", "ts", "correlation_id", "instrument", "order_id", "account", "qty", "side", "price",
+        "filled",
+    )
     @property
     def order_id(self) -> int: ...
     @property
     def account(self) -> int: ...
     @property
     def qty(self) -> Decimal: ...
+    @property
+    def side(self) -> _SideName: ...
+    @property
+    def price(self) -> Decimal: ...
+    @property
+    def filled(self) -> Decimal: ...
 
 @final
 class LevelChanged(_EventBase):
