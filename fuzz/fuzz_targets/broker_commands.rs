@@ -21,23 +21,93 @@ const BOLT: AssetId = AssetId(3);
 
 #[derive(Arbitrary, Debug)]
 enum Op {
-    Deposit { account: u8, asset: u8, amount: u32, key: u8 },
-    Withdraw { account: u8, asset: u8, amount: u32, key: u8 },
+    Deposit {
+        account: u8,
+        asset: u8,
+        amount: u32,
+        key: u8,
+    },
+    Withdraw {
+        account: u8,
+        asset: u8,
+        amount: u32,
+        key: u8,
+    },
     /// Withdraws everything available but `keep`: leaves a client with (nearly)
     /// nothing beyond its holds, where rounding and hold resizes are tight.
-    Drain { account: u8, asset: u8, keep: u8, key: u8 },
-    Place { account: u8, market: bool, side: bool, priced: bool, price: i16, qty: u8, tif: u8, ttl: u8, post_only: bool, stp: u8 },
-    Cancel { account: u8, id: u8 },
-    Amend { account: u8, id: u8, price: Option<i16>, qty: Option<u8>, version: Option<u8> },
-    MassCancel { account: Option<u8>, market: Option<bool> },
-    Status { market: bool, status: u8, cancel_resting: bool },
-    Risk { market: bool, state: u8, collar_bps: Option<u16>, reference: Option<i16>, fail_closed: bool, maker_bps: u8, taker_bps: u8, max_qty: Option<u8>, max_notional: Option<u32> },
-    Limits { account: u8, max_qty: Option<u8>, max_notional: Option<u32>, max_open: Option<u8>, throttle: Option<(u8, u8)> },
-    Enable { account: u8, enabled: bool },
-    Restrict { account: u8, market: bool, restricted: bool },
-    Tick { dt: u8 },
+    Drain {
+        account: u8,
+        asset: u8,
+        keep: u8,
+        key: u8,
+    },
+    Place {
+        account: u8,
+        market: bool,
+        side: bool,
+        priced: bool,
+        price: i16,
+        qty: u8,
+        tif: u8,
+        ttl: u8,
+        post_only: bool,
+        stp: u8,
+    },
+    Cancel {
+        account: u8,
+        id: u8,
+    },
+    Amend {
+        account: u8,
+        id: u8,
+        price: Option<i16>,
+        qty: Option<u8>,
+        version: Option<u8>,
+    },
+    MassCancel {
+        account: Option<u8>,
+        market: Option<bool>,
+    },
+    Status {
+        market: bool,
+        status: u8,
+        cancel_resting: bool,
+    },
+    Risk {
+        market: bool,
+        state: u8,
+        collar_bps: Option<u16>,
+        reference: Option<i16>,
+        fail_closed: bool,
+        maker_bps: u8,
+        taker_bps: u8,
+        max_qty: Option<u8>,
+        max_notional: Option<u32>,
+    },
+    Limits {
+        account: u8,
+        max_qty: Option<u8>,
+        max_notional: Option<u32>,
+        max_open: Option<u8>,
+        throttle: Option<(u8, u8)>,
+    },
+    Enable {
+        account: u8,
+        enabled: bool,
+    },
+    Restrict {
+        account: u8,
+        market: bool,
+        restricted: bool,
+    },
+    Tick {
+        dt: u8,
+    },
     Backwards,
-    Extreme { which: u8, side: bool },
+    Extreme {
+        which: u8,
+        side: bool,
+    },
 }
 
 fn account(a: u8) -> AccountId {
@@ -88,7 +158,8 @@ fn kind(op: &Op, ts: u64, b: &Broker) -> BrokerCommandKind {
             } else {
                 Place::market(account(a), market(m), side, qty)
             };
-            o.time_in_force = [TimeInForce::Gtc, TimeInForce::Ioc, TimeInForce::Fok, TimeInForce::Gtd][tif as usize % 4];
+            o.time_in_force =
+                [TimeInForce::Gtc, TimeInForce::Ioc, TimeInForce::Fok, TimeInForce::Gtd][tif as usize % 4];
             if o.time_in_force == TimeInForce::Gtd || ttl > 250 {
                 o.expire_at = Some(Timestamp(ts + u64::from(ttl)));
             }
@@ -103,11 +174,11 @@ fn kind(op: &Op, ts: u64, b: &Broker) -> BrokerCommandKind {
             BrokerCommandKind::Place(o)
         }
         Op::Cancel { account: a, id } => {
-            BrokerCommandKind::Cancel(Cancel { account: account(a), order_id: OrderId(u64::from(id % 64)) })
+            BrokerCommandKind::Cancel(Cancel { account: account(a), order: OrderRef::Id(OrderId(u64::from(id % 64))) })
         }
         Op::Amend { account: a, id, price: p, qty, version } => BrokerCommandKind::Amend(Amend {
             account: account(a),
-            order_id: OrderId(u64::from(id % 64)),
+            order: OrderRef::Id(OrderId(u64::from(id % 64))),
             new_price: p.map(price),
             new_qty: qty.map(|q| Lots(i64::from(q % 50))),
             expected_version: version.map(|v| u32::from(v % 4)),
@@ -121,22 +192,30 @@ fn kind(op: &Op, ts: u64, b: &Broker) -> BrokerCommandKind {
                 [status as usize % 4],
             cancel_resting,
         }),
-        Op::Risk { market: m, state, collar_bps, reference, fail_closed, maker_bps, taker_bps, max_qty, max_notional } => {
-            BrokerCommandKind::SetInstrumentRisk {
-                instrument: market(m),
-                risk: InstrumentRisk {
-                    state: [RiskState::Active, RiskState::Active, RiskState::Reducing, RiskState::Halted]
-                        [state as usize % 4],
-                    max_order_qty: max_qty.map(|q| Lots(i64::from(q))),
-                    max_order_notional: max_notional.map(u128::from),
-                    collar_bps: collar_bps.map(|c| u32::from(c % 3_000)),
-                    reference_price: reference.map(price),
-                    fail_closed,
-                    maker_fee_bps: u32::from(maker_bps % 120),
-                    taker_fee_bps: u32::from(taker_bps % 120),
-                },
-            }
-        }
+        Op::Risk {
+            market: m,
+            state,
+            collar_bps,
+            reference,
+            fail_closed,
+            maker_bps,
+            taker_bps,
+            max_qty,
+            max_notional,
+        } => BrokerCommandKind::SetInstrumentRisk {
+            instrument: market(m),
+            risk: InstrumentRisk {
+                state: [RiskState::Active, RiskState::Active, RiskState::Reducing, RiskState::Halted]
+                    [state as usize % 4],
+                max_order_qty: max_qty.map(|q| Lots(i64::from(q))),
+                max_order_notional: max_notional.map(u128::from),
+                collar_bps: collar_bps.map(|c| u32::from(c % 3_000)),
+                reference_price: reference.map(price),
+                fail_closed,
+                maker_fee_bps: u32::from(maker_bps % 120),
+                taker_fee_bps: u32::from(taker_bps % 120),
+            },
+        },
         Op::Limits { account: a, max_qty, max_notional, max_open, throttle } => BrokerCommandKind::SetAccountLimits {
             account: account(a),
             limits: AccountLimits {
@@ -170,8 +249,14 @@ fn setup() -> Vec<BrokerCommandKind> {
         ..InstrumentRisk::default()
     };
     let mut cmds = vec![
-        BrokerCommandKind::CreateAsset { spec: AssetSpec { id: USD, code: "USD".into(), scale: 2 }, wallet_max_balance: None },
-        BrokerCommandKind::CreateAsset { spec: AssetSpec { id: ACME, code: "ACME".into(), scale: 0 }, wallet_max_balance: None },
+        BrokerCommandKind::CreateAsset {
+            spec: AssetSpec { id: USD, code: "USD".into(), scale: 2 },
+            wallet_max_balance: None,
+        },
+        BrokerCommandKind::CreateAsset {
+            spec: AssetSpec { id: ACME, code: "ACME".into(), scale: 0 },
+            wallet_max_balance: None,
+        },
         // A wallet cap on BOLT: credits can hit `exceeds_max_balance`.
         BrokerCommandKind::CreateAsset {
             spec: AssetSpec { id: BOLT, code: "BOLT".into(), scale: 3 },
@@ -190,12 +275,23 @@ fn setup() -> Vec<BrokerCommandKind> {
             risk,
         }),
     ];
-    for (n, (a, s, amount)) in
-        [(1, USD, 50_000_000), (2, USD, 50_000_000), (3, USD, 50_000_000), (1, ACME, 500), (2, ACME, 500), (3, BOLT, 200_000)]
-            .into_iter()
-            .enumerate()
+    for (n, (a, s, amount)) in [
+        (1, USD, 50_000_000),
+        (2, USD, 50_000_000),
+        (3, USD, 50_000_000),
+        (1, ACME, 500),
+        (2, ACME, 500),
+        (3, BOLT, 200_000),
+    ]
+    .into_iter()
+    .enumerate()
     {
-        cmds.push(BrokerCommandKind::Deposit(Funds { account: AccountId(a), asset: s, amount, key: 1_000 + n as u128 }));
+        cmds.push(BrokerCommandKind::Deposit(Funds {
+            account: AccountId(a),
+            asset: s,
+            amount,
+            key: 1_000 + n as u128,
+        }));
     }
     cmds
 }
@@ -228,7 +324,8 @@ fuzz_target!(|ops: Vec<Op>| {
             Op::Tick { dt } => ts + u64::from(*dt),
             _ => ts + 1,
         };
-        let cmd = BrokerCommand { ts: Timestamp(t), correlation_id: CorrelationId(n as u64 + 1), kind: kind(op, t, &b) };
+        let cmd =
+            BrokerCommand { ts: Timestamp(t), correlation_id: CorrelationId(n as u64 + 1), kind: kind(op, t, &b) };
         let (hash, len) = (b.state_hash(), out.len());
         match b.apply(&cmd, &mut out) {
             Ok(()) => {
@@ -263,7 +360,8 @@ fuzz_target!(|ops: Vec<Op>| {
     // Restore the halfway snapshot (through JSON, as a host would store it) and continue.
     if let Some((snap, at_log, at_out)) = snap {
         let json = serde_json::to_string(&snap).expect("snapshot serializes");
-        let mut s = Broker::restore(&serde_json::from_str(&json).expect("snapshot parses")).expect("own snapshot restores");
+        let mut s =
+            Broker::restore(&serde_json::from_str(&json).expect("snapshot parses")).expect("own snapshot restores");
         let mut sout = Vec::new();
         for c in &log[at_log..] {
             s.apply(c, &mut sout).expect("continuation accepted");

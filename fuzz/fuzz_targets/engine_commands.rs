@@ -11,14 +11,50 @@ use rust_decimal::Decimal;
 
 #[derive(Arbitrary, Debug)]
 enum Op {
-    Place { account: u8, side: bool, market: bool, price: i16, qty: i16, tif: u8, ttl: u8, post_only: bool, stp: u8, client: Option<u8> },
-    Cancel { account: u8, id: u8 },
-    Amend { account: u8, id: u8, price: Option<i16>, qty: Option<i16>, version: Option<u8> },
-    MassCancel { account: Option<u8>, all_instruments: bool },
-    Status { status: u8, cancel_resting: bool },
-    Tick { dt: u8 },
+    Place {
+        account: u8,
+        side: bool,
+        market: bool,
+        price: i16,
+        qty: i16,
+        tif: u8,
+        ttl: u8,
+        post_only: bool,
+        stp: u8,
+        client: Option<u8>,
+    },
+    Cancel {
+        account: u8,
+        id: u8,
+    },
+    /// Cancel (no qty) or amend by client order id `c{client % 8}`.
+    ByClientId {
+        account: u8,
+        client: u8,
+        qty: Option<i16>,
+    },
+    Amend {
+        account: u8,
+        id: u8,
+        price: Option<i16>,
+        qty: Option<i16>,
+        version: Option<u8>,
+    },
+    MassCancel {
+        account: Option<u8>,
+        all_instruments: bool,
+    },
+    Status {
+        status: u8,
+        cancel_resting: bool,
+    },
+    Tick {
+        dt: u8,
+    },
     Backwards,
-    Extreme { which: u8 },
+    Extreme {
+        which: u8,
+    },
 }
 
 fn kind(op: &Op, ts: u64, inst: InstrumentId) -> CommandKind {
@@ -29,7 +65,13 @@ fn kind(op: &Op, ts: u64, inst: InstrumentId) -> CommandKind {
             let mut p = if market {
                 Place::market(AccountId(u64::from(account % 4)), inst, side, Lots(i64::from(qty % 50)))
             } else {
-                Place::limit(AccountId(u64::from(account % 4)), inst, side, Ticks(100 + i64::from(price % 20)), Lots(i64::from(qty % 50)))
+                Place::limit(
+                    AccountId(u64::from(account % 4)),
+                    inst,
+                    side,
+                    Ticks(100 + i64::from(price % 20)),
+                    Lots(i64::from(qty % 50)),
+                )
             };
             p.time_in_force = tif;
             if tif == TimeInForce::Gtd || ttl > 250 {
@@ -46,10 +88,21 @@ fn kind(op: &Op, ts: u64, inst: InstrumentId) -> CommandKind {
             p.client_order_id = client.and_then(|c| ClientOrderId::new(&format!("c{}", c % 8)).ok());
             CommandKind::Place(p)
         }
-        Op::Cancel { account, id } => CommandKind::Cancel(Cancel { account: AccountId(u64::from(account % 4)), order_id: OrderId(u64::from(id)) }),
+        Op::Cancel { account, id } => CommandKind::Cancel(Cancel {
+            account: AccountId(u64::from(account % 4)),
+            order: OrderRef::Id(OrderId(u64::from(id))),
+        }),
+        Op::ByClientId { account, client, qty } => {
+            let account = AccountId(u64::from(account % 4));
+            let Ok(c) = ClientOrderId::new(&format!("c{}", client % 8)) else { return CommandKind::ExpireDue };
+            match qty {
+                None => CommandKind::Cancel(Cancel::new(account, c)),
+                Some(q) => CommandKind::Amend(Amend::new(account, c).with_qty(Lots(i64::from(q % 60)))),
+            }
+        }
         Op::Amend { account, id, price, qty, version } => CommandKind::Amend(Amend {
             account: AccountId(u64::from(account % 4)),
-            order_id: OrderId(u64::from(id)),
+            order: OrderRef::Id(OrderId(u64::from(id))),
             new_price: price.map(|p| Ticks(100 + i64::from(p % 20))),
             new_qty: qty.map(|q| Lots(i64::from(q % 60))),
             expected_version: version.map(|v| u32::from(v % 4)),
@@ -60,7 +113,8 @@ fn kind(op: &Op, ts: u64, inst: InstrumentId) -> CommandKind {
         }),
         Op::Status { status, cancel_resting } => CommandKind::SetTradingStatus(SetTradingStatus {
             instrument: inst,
-            status: [TradingStatus::Open, TradingStatus::Open, TradingStatus::Halted, TradingStatus::Closed][status as usize % 4],
+            status: [TradingStatus::Open, TradingStatus::Open, TradingStatus::Halted, TradingStatus::Closed]
+                [status as usize % 4],
             cancel_resting,
         }),
         Op::Tick { .. } | Op::Backwards => CommandKind::ExpireDue,
@@ -107,10 +161,14 @@ fuzz_target!(|ops: Vec<Op>| {
             Op::Tick { dt } => ts + u64::from(*dt),
             _ => ts + 1,
         };
-        let cmd = Command { ts: Timestamp(t), correlation_id: CorrelationId(n as u64 + 1), kind: kind(op, t, InstrumentId(0)) };
+        let cmd = Command {
+            ts: Timestamp(t),
+            correlation_id: CorrelationId(n as u64 + 1),
+            kind: kind(op, t, InstrumentId(0)),
+        };
         let (hash, len) = (e.state_hash(), out.len());
         match e.apply(&cmd, &mut out) {
-            Ok(()) => {
+            Ok(_) => {
                 ts = t;
                 log.push(cmd);
             }

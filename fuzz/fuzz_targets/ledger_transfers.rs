@@ -9,8 +9,8 @@
 
 use arbitrary::Arbitrary;
 use brokerx_ledger::{
-    AccountKey, AccountSpec, Amount, AssetId, AssetSpec, Ledger, LedgerConfig, Policy, Timestamp,
-    Transfer, TransferCode, TransferFlags, TransferId, TransferLimit, TransferStatus,
+    AccountKey, AccountSpec, Amount, AssetId, AssetSpec, Ledger, LedgerConfig, Policy, Timestamp, Transfer,
+    TransferCode, TransferFlags, TransferId, TransferLimit, TransferStatus,
 };
 use libfuzzer_sys::fuzz_target;
 
