@@ -80,13 +80,13 @@ impl Field for u128 {
 
 /// `key=value` facts of a refusal, as a dict of ints.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Facts(Vec<(&'static str, i128)>);
+pub struct Facts(Vec<(&'static str, Decimal)>);
 
 impl Field for Facts {
     fn py<'py>(&self, py: Python<'py>, _: &Scale) -> PyResult<Bound<'py, PyAny>> {
         let d = PyDict::new(py);
         for (k, v) in &self.0 {
-            d.set_item(*k, *v)?;
+            d.set_item(*k, decimal_to_py(py, *v)?)?;
         }
         Ok(d.into_any())
     }
@@ -228,7 +228,7 @@ fn broker_event_to_py<'py>(
             code: u32::from(p.code.0),
             debit: Acct(p.debit),
             credit: Acct(p.credit),
-            amount: Money { minor: p.amount, scale: scale_of(p.debit.asset) },
+            amount: Money { minor: p.amount.minor(), scale: scale_of(p.debit.asset) },
             order_id: p.order_id.map(|o| o.0),
             trade_id: p.trade_id.map(|t| t.0),
         }),
@@ -247,7 +247,7 @@ fn broker_event_to_py<'py>(
             },
             account: account.0,
             asset: asset.0,
-            amount: Money { minor: amount, scale: scale_of(asset) },
+            amount: Money { minor: amount.minor(), scale: scale_of(asset) },
             status: status.code(),
             replayed: replayed,
         }),
@@ -291,8 +291,7 @@ impl InstrumentRisk {
         let notional = match self.max_order_notional {
             Some(d) => Some(
                 brokerx_ledger::Amount::from_decimal(d, quote_scale)
-                    .map_err(|e| BindError::other(e.code(), e.to_string()))?
-                    .minor(),
+                    .map_err(|e| BindError::other(e.code(), e.to_string()))?,
             ),
             None => None,
         };
@@ -452,8 +451,7 @@ fn resolve(b: &RBroker, c: &BCmd) -> Result<BrokerCommand, BindError> {
             wallet_max_balance: match wallet_max_balance {
                 Some(d) => Some(
                     brokerx_ledger::Amount::from_decimal(*d, *scale)
-                        .map_err(|e| BindError::other(e.code(), e.to_string()))?
-                        .minor(),
+                        .map_err(|e| BindError::other(e.code(), e.to_string()))?,
                 ),
                 None => None,
             },
@@ -487,7 +485,12 @@ fn resolve(b: &RBroker, c: &BCmd) -> Result<BrokerCommand, BindError> {
             let minor = brokerx_ledger::Amount::from_decimal(*amount, scale)
                 .map_err(|e| BindError::other(e.code(), e.to_string()))?
                 .minor();
-            let f = Funds { account: AccountId(*account), asset: AssetId(*asset), amount: minor, key: *key };
+            let f = Funds {
+                account: AccountId(*account),
+                asset: AssetId(*asset),
+                amount: brokerx_ledger::Amount::from_minor(minor),
+                key: *key,
+            };
             if *deposit {
                 BrokerCommandKind::Deposit(f)
             } else {
@@ -858,7 +861,7 @@ impl Broker {
     ) -> PyResult<Bound<'py, PyList>> {
         let limits = RAccountLimits {
             max_order_qty: max_order_qty.map(Lots),
-            max_order_notional,
+            max_order_notional: max_order_notional.map(brokerx_ledger::Amount::from_minor),
             max_open_orders,
             throttle: throttle.map(|(max_commands, window_ns)| Throttle { max_commands, window_ns }),
         };
@@ -972,7 +975,7 @@ impl Broker {
         let (v, scale) = {
             let g = self.lock(py);
             (
-                g.broker.available(AccountId(account), AssetId(asset)),
+                g.broker.available(AccountId(account), AssetId(asset)).minor(),
                 g.broker.ledger().asset(AssetId(asset)).map(|a| a.scale),
             )
         };
@@ -984,7 +987,7 @@ impl Broker {
         let (v, scale) = {
             let g = self.lock(py);
             (
-                g.broker.balance(AccountId(account), AssetId(asset)),
+                g.broker.balance(AccountId(account), AssetId(asset)).minor(),
                 g.broker.ledger().asset(AssetId(asset)).map(|a| a.scale),
             )
         };
@@ -1003,9 +1006,7 @@ impl Broker {
             (h, scale)
         };
         match h {
-            Some((id, amount)) => {
-                Ok(Some((id.0, self.amount(py, i128::try_from(amount).unwrap_or(i128::MAX), scale)?)))
-            }
+            Some((id, amount)) => Ok(Some((id.0, self.amount(py, amount.minor(), scale)?))),
             None => Ok(None),
         }
     }
@@ -1079,9 +1080,9 @@ impl Broker {
 }
 
 impl Broker {
-    fn amount(&self, py: Python<'_>, minor: i128, scale: Option<u8>) -> PyResult<Py<PyAny>> {
+    fn amount(&self, py: Python<'_>, minor: u128, scale: Option<u8>) -> PyResult<Py<PyAny>> {
         let scale = scale.ok_or_else(|| new_error(py, "unknown_asset", "unknown asset".to_owned()))?;
-        let d = money(minor, scale)
+        let d = money(i128::try_from(minor).unwrap_or(i128::MAX), scale)
             .ok_or_else(|| new_error(py, "amount_overflow", format!("{minor} minor units do not fit a Decimal")))?;
         Ok(decimal_to_py(py, d)?.unbind())
     }

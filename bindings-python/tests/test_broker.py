@@ -81,8 +81,12 @@ def test_risk_refusals_are_events_with_context(brk: brokerx.Broker) -> None:
     (r,) = brk.place(BUYER, 0, "buy", "100", 100)
     assert isinstance(r, brokerx.RiskRejected) and r.reason == "insufficient_funds"
     assert set(r.context) == {"required", "available"}
+    # In the caller's units: dollars at the asset's scale, not minor units.
+    assert r.context["available"] == brk.available(BUYER, USD) == Decimal("1000.00")
+    assert isinstance(r.context["required"], Decimal) and r.context["required"] >= Decimal("10000")
     (r,) = brk.place(BUYER, 0, "buy", "200", 1)
     assert isinstance(r, brokerx.RiskRejected) and r.reason == "price_outside_collar"
+    assert r.context["price"] == Decimal("200") and r.context["low"] < r.context["high"] < Decimal("200")
     assert r.to_dict()["type"] == "RiskRejected"
     with pytest.raises(brokerx.InvalidOrder) as ei:
         brk.place(BUYER, 0, "buy", "100.001", 1)

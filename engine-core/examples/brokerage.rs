@@ -5,10 +5,7 @@
 //!     cargo run --example brokerage
 
 use brokerx_engine::broker::*;
-use brokerx_engine::risk::InstrumentRisk;
 use brokerx_engine::*;
-use brokerx_ledger::{AssetId, AssetSpec};
-use rust_decimal::Decimal;
 
 const USD: AssetId = AssetId(1);
 const ACME: AssetId = AssetId(2);
@@ -31,8 +28,10 @@ impl Desk {
                 let mut said = Vec::new();
                 for e in &self.events[start..] {
                     match e.kind {
-                        BrokerEventKind::Order(EventKind::Trade { price, qty, .. }) => {
-                            said.push(format!("trade {} @ {}", qty, Decimal::new(price.0, 2)))
+                        BrokerEventKind::Order(EventKind::Trade { instrument, price, qty, .. }) => {
+                            if let Some(i) = self.broker.engine().instrument(instrument) {
+                                said.push(format!("trade {} @ {}", i.lots_to_qty(qty), at_tick(i, price)))
+                            }
                         }
                         BrokerEventKind::Order(EventKind::Cancelled { reason, .. }) => {
                             said.push(format!("cancelled ({})", reason.code()))
@@ -61,96 +60,88 @@ impl Desk {
     }
 }
 
-fn usd(minor: i128) -> Decimal {
-    Decimal::from_i128_with_scale(minor, 2)
+/// A price at the instrument's precision (`101.00`, not `101`).
+fn at_tick(i: &Instrument, price: Ticks) -> Decimal {
+    let mut p = i.ticks_to_price(price);
+    p.rescale(i.spec.tick_size.scale());
+    p
 }
 
-fn main() {
-    let mut d = Desk { broker: Broker::new(BrokerConfig::default()), events: Vec::new(), ts: 0 };
-    d.run(
-        "create USD",
-        BrokerCommandKind::CreateAsset {
-            spec: AssetSpec { id: USD, code: "USD".into(), scale: 2 },
-            wallet_max_balance: Some(1_000_000),
-        },
-    );
-    d.run(
-        "create ACME",
-        BrokerCommandKind::CreateAsset {
-            spec: AssetSpec { id: ACME, code: "ACME".into(), scale: 0 },
-            wallet_max_balance: None,
-        },
-    );
-    let risk = InstrumentRisk {
-        maker_fee_bps: 10,
-        taker_fee_bps: 20,
-        reference_price: Some(Ticks(10_000)),
-        ..InstrumentRisk::default()
-    };
-    let spec = InstrumentSpec::new("ACME/USD", Decimal::new(1, 2), Decimal::ONE);
-    d.run(
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+/// A decimal from the source text.
+fn d(text: &str) -> Result<Decimal> {
+    Ok(text.parse()?)
+}
+
+fn main() -> Result<()> {
+    let mut desk = Desk { broker: Broker::new(BrokerConfig::default()), events: Vec::new(), ts: 0 };
+    let usd_spec = AssetSpec { id: USD, code: "USD".into(), scale: 2 };
+    let acme_spec = AssetSpec { id: ACME, code: "ACME".into(), scale: 0 };
+    let cap = Some(usd_spec.amount_from_decimal(d("10000.00")?)?);
+    desk.run("create USD", BrokerCommandKind::CreateAsset { spec: usd_spec.clone(), wallet_max_balance: cap });
+    desk.run("create ACME", BrokerCommandKind::CreateAsset { spec: acme_spec.clone(), wallet_max_balance: None });
+
+    let spec = InstrumentSpec::new("ACME/USD", d("0.01")?, Decimal::ONE);
+    let risk = InstrumentRisk { maker_fee_bps: 10, taker_fee_bps: 20, ..InstrumentRisk::default() }
+        .with_reference_price(&spec, d("100.00")?)?;
+    desk.run(
         "list ACME/USD (10% collar, fees 10/20 bps)",
         BrokerCommandKind::RegisterMarket(MarketSpec { instrument: spec, base: ACME, quote: USD, risk }),
     );
-    let m = InstrumentId(0);
+    let acme_usd = desk.broker.engine().instrument_by_symbol("ACME/USD").ok_or("ACME/USD not listed")?.clone();
 
-    let deposit = |account, asset, amount, key| {
-        BrokerCommandKind::Deposit(Funds { account: AccountId(account), asset, amount, key })
+    // Decimal at the boundary: exact at the asset's scale or the instrument's grid, or refused.
+    let funds = |asset: &AssetSpec, account, amount: &str, key| -> Result<Funds> {
+        Ok(Funds::from_decimal(asset, AccountId(account), d(amount)?, key)?)
     };
-    d.run("alice deposits $5,000.00 (key 0xA1)", deposit(1, USD, 500_000, 0xA1));
-    d.run("alice retries the same deposit (key 0xA1)", deposit(1, USD, 500_000, 0xA1));
-    d.run("alice reuses key 0xA1 for $6,000.00", deposit(1, USD, 600_000, 0xA1));
-    d.run("bob deposits $2,000.00", deposit(2, USD, 200_000, 0xB1));
-    d.run("bob transfers in 50 ACME", deposit(2, ACME, 50, 0xB2));
-    d.run("carol deposits $20,000.00 (over the $10k wallet limit)", deposit(3, USD, 2_000_000, 0xC1));
-    d.run("carol deposits $900.00", deposit(3, USD, 90_000, 0xC2));
+    let deposit = |f: Result<Funds>| f.map(BrokerCommandKind::Deposit);
+    let withdraw = |f: Result<Funds>| f.map(BrokerCommandKind::Withdraw);
+    desk.run("alice deposits $5,000.00 (key 0xA1)", deposit(funds(&usd_spec, 1, "5000.00", 0xA1))?);
+    desk.run("alice retries the same deposit (key 0xA1)", deposit(funds(&usd_spec, 1, "5000.00", 0xA1))?);
+    desk.run("alice reuses key 0xA1 for $6,000.00", deposit(funds(&usd_spec, 1, "6000.00", 0xA1))?);
+    desk.run("bob deposits $2,000.00", deposit(funds(&usd_spec, 2, "2000", 0xB1))?);
+    desk.run("bob transfers in 50 ACME", deposit(funds(&acme_spec, 2, "50", 0xB2))?);
+    desk.run("carol deposits $20,000.00 (over the $10k wallet limit)", deposit(funds(&usd_spec, 3, "20000", 0xC1))?);
+    desk.run("carol deposits $900.00", deposit(funds(&usd_spec, 3, "900", 0xC2))?);
 
-    let place = |p: Place| BrokerCommandKind::Place(p);
-    d.run("bob sells 30 ACME @ 101.00", place(Place::limit(AccountId(2), m, Side::Sell, Ticks(10_100), Lots(30))));
-    d.run("bob sells 20 ACME @ 102.00", place(Place::limit(AccountId(2), m, Side::Sell, Ticks(10_200), Lots(20))));
-    d.run(
-        "carol buys 10 ACME @ 101.00 (can't afford)",
-        place(Place::limit(AccountId(3), m, Side::Buy, Ticks(10_100), Lots(10))),
+    let m = acme_usd.id;
+    let limit = |account, side, qty: &str, price: &str| -> Result<BrokerCommandKind> {
+        let (price, qty) = (acme_usd.price_to_ticks(d(price)?)?, acme_usd.qty_to_lots(d(qty)?)?);
+        Ok(BrokerCommandKind::Place(Place::limit(AccountId(account), m, side, price, qty)))
+    };
+    desk.run("bob sells 30 ACME @ 101.00", limit(2, Side::Sell, "30", "101.00")?);
+    desk.run("bob sells 20 ACME @ 102.00", limit(2, Side::Sell, "20", "102.00")?);
+    desk.run("carol buys 10 ACME @ 101.00 (can't afford)", limit(3, Side::Buy, "10", "101.00")?);
+    desk.run("carol buys 8 ACME @ 101.00", limit(3, Side::Buy, "8", "101.00")?);
+    desk.run("alice buys 35 ACME @ 102.00", limit(1, Side::Buy, "35", "102.00")?);
+    desk.run(
+        "alice buys 5 ACME at market (IOC)",
+        BrokerCommandKind::Place(Place::market(AccountId(1), m, Side::Buy, Lots(5))),
     );
-    d.run("carol buys 8 ACME @ 101.00", place(Place::limit(AccountId(3), m, Side::Buy, Ticks(10_100), Lots(8))));
-    d.run("alice buys 35 ACME @ 102.00", place(Place::limit(AccountId(1), m, Side::Buy, Ticks(10_200), Lots(35))));
-    d.run("alice buys 5 ACME at market (IOC)", place(Place::market(AccountId(1), m, Side::Buy, Lots(5))));
-    d.run(
-        "alice bids 10 ACME @ 150.00 (outside collar)",
-        place(Place::limit(AccountId(1), m, Side::Buy, Ticks(15_000), Lots(10))),
-    );
-    d.run("alice bids 9 ACME @ 100.00", place(Place::limit(AccountId(1), m, Side::Buy, Ticks(10_000), Lots(9))));
-    d.run(
-        "alice withdraws $1,000.00 (funds are held)",
-        BrokerCommandKind::Withdraw(Funds { account: AccountId(1), asset: USD, amount: 100_000, key: 0xA2 }),
-    );
-    d.run(
-        "alice withdraws $30.00",
-        BrokerCommandKind::Withdraw(Funds { account: AccountId(1), asset: USD, amount: 3_000, key: 0xA3 }),
-    );
+    desk.run("alice bids 10 ACME @ 150.00 (outside collar)", limit(1, Side::Buy, "10", "150.00")?);
+    desk.run("alice bids 9 ACME @ 100.00", limit(1, Side::Buy, "9", "100.00")?);
+    desk.run("alice withdraws $1,000.00 (funds are held)", withdraw(funds(&usd_spec, 1, "1000", 0xA2))?);
+    desk.run("alice withdraws $30.00", withdraw(funds(&usd_spec, 1, "30", 0xA3))?);
 
     println!("\n{:<8} {:>12} {:>12} {:>6} {:>6}", "client", "cash", "available", "ACME", "free");
+    let b = &desk.broker;
     for (id, name) in CLIENTS {
         let a = AccountId(id);
+        let show = |v: Option<Decimal>| v.map_or_else(|| "-".to_string(), |v| v.to_string());
         println!(
             "{name:<8} {:>12} {:>12} {:>6} {:>6}",
-            usd(d.broker.balance(a, USD)),
-            usd(d.broker.available(a, USD)),
-            d.broker.balance(a, ACME),
-            d.broker.available(a, ACME)
+            show(b.balance_decimal(a, USD)),
+            show(b.available_decimal(a, USD)),
+            show(b.balance_decimal(a, ACME)),
+            show(b.available_decimal(a, ACME)),
         );
     }
-    let fees = d.broker.ledger().balance(brokerx_ledger::AccountKey::new(FEES_OWNER, USD.0)).map_or(0, |b| b.posted());
-    println!("fees collected: {}", usd(fees));
-    let bbo = d.broker.engine().bbo(m).unwrap_or_default();
-    println!(
-        "book: bid {:?} / ask {:?}",
-        bbo.bid.map(|l| (usd(l.price.0.into()), l.qty.0)),
-        bbo.ask.map(|l| (usd(l.price.0.into()), l.qty.0))
-    );
-    println!(
-        "{} events; every invariant held after every command; state hash {:016x}",
-        d.broker.last_seq(),
-        d.broker.state_hash()
-    );
+    let fees = b.ledger().balance(AccountKey::new(FEES_OWNER, USD.0)).map_or(0, |x| x.posted());
+    println!("fees collected: {}", Decimal::from_i128_with_scale(fees, 2));
+    let bbo = b.engine().bbo(m).unwrap_or_default();
+    let level = |l: LevelView| (at_tick(&acme_usd, l.price), acme_usd.lots_to_qty(l.qty));
+    println!("book: bid {:?} / ask {:?}", bbo.bid.map(level), bbo.ask.map(level));
+    println!("{} events; every invariant held after every command; state hash {:016x}", b.last_seq(), b.state_hash());
+    Ok(())
 }

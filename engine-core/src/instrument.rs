@@ -71,7 +71,7 @@ pub struct Instrument {
 pub const MAX_TICKS: i64 = 1 << 53;
 pub const MAX_LOTS: i64 = 1 << 53;
 
-impl Instrument {
+impl InstrumentSpec {
     /// `price / tick_size`, exactly.
     ///
     /// # Errors
@@ -81,8 +81,7 @@ impl Instrument {
         if price <= Decimal::ZERO {
             return Err(ConvertError::InvalidPrice { price });
         }
-        let n =
-            to_units(price, self.spec.tick_size, MAX_TICKS).map_err(|e| e.into_price(price, self.spec.tick_size))?;
+        let n = to_units(price, self.tick_size, MAX_TICKS).map_err(|e| e.into_price(price, self.tick_size))?;
         Ok(Ticks(n))
     }
 
@@ -95,18 +94,46 @@ impl Instrument {
         if qty <= Decimal::ZERO {
             return Err(ConvertError::InvalidQuantity { qty });
         }
-        let n = to_units(qty, self.spec.lot_size, MAX_LOTS).map_err(|e| e.into_qty(qty, self.spec.lot_size))?;
+        let n = to_units(qty, self.lot_size, MAX_LOTS).map_err(|e| e.into_qty(qty, self.lot_size))?;
         Ok(Lots(n))
     }
 
     /// Exact: ticks × tick_size. Saturates only outside the engine's own range.
     pub fn ticks_to_price(&self, ticks: Ticks) -> Decimal {
-        Decimal::from(ticks.0).checked_mul(self.spec.tick_size).unwrap_or(Decimal::MAX).normalize()
+        Decimal::from(ticks.0).checked_mul(self.tick_size).unwrap_or(Decimal::MAX).normalize()
     }
 
     /// Exact: lots × lot_size.
     pub fn lots_to_qty(&self, lots: Lots) -> Decimal {
-        Decimal::from(lots.0).checked_mul(self.spec.lot_size).unwrap_or(Decimal::MAX).normalize()
+        Decimal::from(lots.0).checked_mul(self.lot_size).unwrap_or(Decimal::MAX).normalize()
+    }
+}
+
+impl Instrument {
+    /// `price / tick_size`, exactly; see [`InstrumentSpec::price_to_ticks`].
+    ///
+    /// # Errors
+    /// `invalid_price`, `off_tick` or `price_out_of_range`.
+    pub fn price_to_ticks(&self, price: Decimal) -> Result<Ticks, ConvertError> {
+        self.spec.price_to_ticks(price)
+    }
+
+    /// `qty / lot_size`, exactly; see [`InstrumentSpec::qty_to_lots`].
+    ///
+    /// # Errors
+    /// `invalid_quantity`, `off_lot` or `quantity_out_of_range`.
+    pub fn qty_to_lots(&self, qty: Decimal) -> Result<Lots, ConvertError> {
+        self.spec.qty_to_lots(qty)
+    }
+
+    /// Exact: ticks × tick_size.
+    pub fn ticks_to_price(&self, ticks: Ticks) -> Decimal {
+        self.spec.ticks_to_price(ticks)
+    }
+
+    /// Exact: lots × lot_size.
+    pub fn lots_to_qty(&self, lots: Lots) -> Decimal {
+        self.spec.lots_to_qty(lots)
     }
 }
 

@@ -138,7 +138,8 @@
 //! 2. `RegisterMarket` with a [`broker::MarketSpec`]: the engine instrument, its
 //!    base and quote assets and its [`risk::InstrumentRisk`] (collar, fat-finger
 //!    limits, fees);
-//! 3. `Deposit` / `Withdraw` with an idempotency key (a repeat replays the first
+//! 3. `Deposit` / `Withdraw` ([`broker::Funds::from_decimal`]: exact at the
+//!    asset's scale or refused) with an idempotency key (a repeat replays the first
 //!    answer, a changed request with the same key is `idempotency_conflict`);
 //! 4. `Place`, `Cancel`, `Amend`, `MassCancel`: the engine's commands, risk-checked
 //!    and funded first; a risk refusal is an `OrderRejected` event;
@@ -149,22 +150,20 @@
 //! (`Order`), every ledger transfer applied (`Posting`), risk refusals, funds
 //! movements; or a [`broker::BrokerError`] with a stable `code()` and no change.
 //! Read balances with [`broker::Broker::available`] and
-//! [`broker::Broker::balance`]; the engine and the ledger through
+//! [`broker::Broker::balance`] (an [`Amount`] in minor units) or their
+//! `_decimal` forms (at the asset's scale); the engine and the ledger through
 //! [`broker::Broker::engine`] and [`broker::Broker::ledger`]. Check and persist
 //! with [`broker::Broker::check_invariants`], [`broker::Broker::state_hash`],
 //! [`broker::Broker::snapshot`] and [`broker::Broker::restore`].
 //!
 //! ```
 //! use brokerx_engine::broker::*;
-//! use brokerx_engine::risk::InstrumentRisk;
-//! use brokerx_engine::*;
-//! use brokerx_ledger::{AssetId, AssetSpec};
-//! use rust_decimal::Decimal;
+//! use brokerx_engine::*; // Decimal, AssetId, AssetSpec, Amount come with it
 //!
 //! fn main() -> Result<(), Box<dyn std::error::Error>> {
-//!     const USD: AssetId = AssetId(1);
-//!     const ACME: AssetId = AssetId(2);
 //!     let (alice, bob) = (AccountId(1), AccountId(2));
+//!     let usd = AssetSpec { id: AssetId(1), code: "USD".into(), scale: 2 }; // cents
+//!     let acme = AssetSpec { id: AssetId(2), code: "ACME".into(), scale: 0 }; // whole shares
 //!     let mut broker = Broker::new(BrokerConfig::default());
 //!     let mut events = Vec::new();
 //!     let mut ts = 0;
@@ -173,34 +172,33 @@
 //!         broker.apply(&BrokerCommand { ts: Timestamp(ts), correlation_id: CorrelationId(ts), kind }, &mut events)
 //!     };
 //!
-//!     let asset = |id, code: &str, scale| BrokerCommandKind::CreateAsset {
-//!         spec: AssetSpec { id, code: code.into(), scale },
-//!         wallet_max_balance: None,
-//!     };
-//!     run(&mut broker, asset(USD, "USD", 2))?; // cents
-//!     run(&mut broker, asset(ACME, "ACME", 0))?; // whole shares
-//!     let risk = InstrumentRisk { reference_price: Some(Ticks(10_000)), ..InstrumentRisk::default() };
-//!     let instrument = InstrumentSpec::new("ACME/USD", Decimal::new(1, 2), Decimal::ONE);
-//!     run(&mut broker, BrokerCommandKind::RegisterMarket(MarketSpec { instrument, base: ACME, quote: USD, risk }))?;
-//!     let market = InstrumentId(0);
+//!     for spec in [usd.clone(), acme.clone()] {
+//!         run(&mut broker, BrokerCommandKind::CreateAsset { spec, wallet_max_balance: None })?;
+//!     }
+//!     let instrument = InstrumentSpec::new("ACME/USD", "0.01".parse()?, Decimal::ONE);
+//!     let risk = InstrumentRisk::default().with_reference_price(&instrument, "100.00".parse()?)?;
+//!     let market = MarketSpec { instrument, base: acme.id, quote: usd.id, risk };
+//!     run(&mut broker, BrokerCommandKind::RegisterMarket(market))?;
+//!     let m = broker.engine().instrument_by_symbol("ACME/USD").ok_or("listed")?.clone();
 //!
-//!     // Amounts in minor units; `key` makes a retried deposit harmless.
-//!     let deposit = |account, asset, amount, key| BrokerCommandKind::Deposit(Funds { account, asset, amount, key });
-//!     run(&mut broker, deposit(alice, USD, 500_000, 0xA1))?; // $5,000.00
-//!     run(&mut broker, deposit(alice, USD, 500_000, 0xA1))?; // the same request again: nothing moves
-//!     run(&mut broker, deposit(bob, ACME, 50, 0xB1))?;
+//!     // Decimals in, exact at the asset's scale or refused; `key` makes a retry harmless.
+//!     let deposit = Funds::from_decimal(&usd, alice, "5000.00".parse()?, 0xA1)?;
+//!     run(&mut broker, BrokerCommandKind::Deposit(deposit))?;
+//!     run(&mut broker, BrokerCommandKind::Deposit(deposit))?; // the same request again: nothing moves
+//!     run(&mut broker, BrokerCommandKind::Deposit(Funds::from_decimal(&acme, bob, "50".parse()?, 0xB1)?))?;
 //!
 //!     // Bob offers 30 at 101.00; Alice bids 20 at 102.00 and trades at 101.00.
-//!     let sell = Place::limit(bob, market, Side::Sell, Ticks(10_100), Lots(30));
+//!     let sell = Place::limit(bob, m.id, Side::Sell, m.price_to_ticks("101.00".parse()?)?, m.qty_to_lots("30".parse()?)?);
 //!     run(&mut broker, BrokerCommandKind::Place(sell))?;
-//!     let buy = Place::limit(alice, market, Side::Buy, Ticks(10_200), Lots(20));
+//!     let buy = Place::limit(alice, m.id, Side::Buy, m.price_to_ticks("102.00".parse()?)?, m.qty_to_lots("20".parse()?)?);
 //!     run(&mut broker, BrokerCommandKind::Place(buy))?;
 //!
-//!     assert_eq!(broker.balance(alice, USD), 500_000 - 20 * 10_100); // paid 20 × $101.00
-//!     assert_eq!(broker.balance(alice, ACME), 20);
-//!     assert_eq!(broker.balance(bob, USD), 20 * 10_100);
-//!     assert_eq!(broker.balance(bob, ACME), 30); // 50 − 20 delivered
-//!     assert_eq!(broker.available(bob, ACME), 20); // 10 still held by the resting sell
+//!     let balance = |account, asset: &AssetSpec| broker.balance_decimal(account, asset.id).map(|d| d.to_string());
+//!     assert_eq!(balance(alice, &usd).as_deref(), Some("2980.00")); // paid 20 × 101.00
+//!     assert_eq!(balance(alice, &acme).as_deref(), Some("20"));
+//!     assert_eq!(balance(bob, &usd).as_deref(), Some("2020.00"));
+//!     assert_eq!(balance(bob, &acme).as_deref(), Some("30")); // 50 − 20 delivered
+//!     assert_eq!(broker.available(bob, acme.id), Amount::from_minor(20)); // 10 still held by the resting sell
 //!     broker.check_invariants()?;
 //!     Ok(())
 //! }
@@ -238,6 +236,10 @@ pub use error::{CommandError, ConvertError, SnapshotError};
 pub use event::{CancelReason, Event, EventKind, EventSink, LevelView, RejectReason};
 pub use instrument::{Instrument, InstrumentSpec, TradingStatus};
 pub use outcome::{Checked, NamedOrder, OrderStatus, Outcome};
+// What a user of the Broker needs from the ledger and from rust_decimal, so that
+// `brokerx-engine` is the one dependency.
+pub use brokerx_ledger::{AccountKey, Amount, AssetId, AssetSpec, LedgerConfig, OwnerId, TransferId, TransferStatus};
+pub use rust_decimal::Decimal;
 pub use types::{
     AccountId, ClientOrderId, CorrelationId, InstrumentId, Lots, OrderId, OrderType, SelfTradePrevention, Side, Ticks,
     TimeInForce, Timestamp, TradeId,

@@ -67,7 +67,13 @@ impl B {
         Ok(self.events[start..].iter().map(|e| e.kind).collect())
     }
     fn deposit(&mut self, account: u64, asset: AssetId, amount: u128, key: u128) -> Vec<BrokerEventKind> {
-        self.run(BrokerCommandKind::Deposit(Funds { account: AccountId(account), asset, amount, key })).unwrap()
+        self.run(BrokerCommandKind::Deposit(Funds {
+            account: AccountId(account),
+            asset,
+            amount: Amount::from_minor(amount),
+            key,
+        }))
+        .unwrap()
     }
     fn place(&mut self, p: Place) -> Vec<BrokerEventKind> {
         self.run(BrokerCommandKind::Place(p)).unwrap()
@@ -75,11 +81,11 @@ impl B {
     fn limit(&mut self, account: u64, side: Side, price: i64, qty: i64) -> Vec<BrokerEventKind> {
         self.place(Place::limit(AccountId(account), M, side, Ticks(price), Lots(qty)))
     }
-    fn cash(&self, account: u64) -> (i128, i128) {
-        (self.b.balance(AccountId(account), USD), self.b.available(AccountId(account), USD))
+    fn cash(&self, account: u64) -> (u128, u128) {
+        (self.b.balance(AccountId(account), USD).minor(), self.b.available(AccountId(account), USD).minor())
     }
-    fn shares(&self, account: u64) -> (i128, i128) {
-        (self.b.balance(AccountId(account), ACME), self.b.available(AccountId(account), ACME))
+    fn shares(&self, account: u64) -> (u128, u128) {
+        (self.b.balance(AccountId(account), ACME).minor(), self.b.available(AccountId(account), ACME).minor())
     }
 }
 
@@ -113,11 +119,21 @@ fn repeated_deposit_key_returns_the_original_result_and_moves_nothing() {
     assert_eq!(funds_status(&h.deposit(1, USD, 50_000, 77)), (TransferStatus::Ok, true));
     assert_eq!(h.cash(1), (50_000, 50_000));
     let err = h
-        .run(BrokerCommandKind::Deposit(Funds { account: AccountId(1), asset: USD, amount: 60_000, key: 77 }))
+        .run(BrokerCommandKind::Deposit(Funds {
+            account: AccountId(1),
+            asset: USD,
+            amount: Amount::from_minor(60_000),
+            key: 77,
+        }))
         .unwrap_err();
     assert_eq!(err.code(), "idempotency_conflict");
     let err = h
-        .run(BrokerCommandKind::Withdraw(Funds { account: AccountId(1), asset: USD, amount: 50_000, key: 77 }))
+        .run(BrokerCommandKind::Withdraw(Funds {
+            account: AccountId(1),
+            asset: USD,
+            amount: Amount::from_minor(50_000),
+            key: 77,
+        }))
         .unwrap_err();
     assert_eq!(err.code(), "idempotency_conflict");
     assert_eq!(h.cash(1), (50_000, 50_000));
@@ -127,7 +143,7 @@ fn repeated_deposit_key_returns_the_original_result_and_moves_nothing() {
 fn withdrawal_beyond_balance_fails_and_its_key_remembers_the_failure() {
     let mut h = B::new();
     h.deposit(1, USD, 1_000, 1);
-    let w = Funds { account: AccountId(1), asset: USD, amount: 5_000, key: 2 };
+    let w = Funds { account: AccountId(1), asset: USD, amount: Amount::from_minor(5_000), key: 2 };
     let evs = h.run(BrokerCommandKind::Withdraw(w)).unwrap();
     assert_eq!(funds_status(&evs).0, TransferStatus::InsufficientFunds);
     h.deposit(1, USD, 10_000, 3);
@@ -151,7 +167,7 @@ fn deposit_and_wallet_limits_are_policy() {
     let mut h = B::with(config, InstrumentRisk::default());
     h.run(BrokerCommandKind::CreateAsset {
         spec: AssetSpec { id: AssetId(3), code: "EUR".into(), scale: 2 },
-        wallet_max_balance: Some(1_000_000),
+        wallet_max_balance: Some(Amount::from_minor(1_000_000)),
     })
     .unwrap();
     assert_eq!(funds_status(&h.deposit(1, USD, 100_001, 1)).0, TransferStatus::ExceedsTransferLimit);
@@ -170,7 +186,7 @@ fn a_fill_settles_past_a_wallet_cap_and_deposits_wait_until_under_it() {
     const BOLT: AssetId = AssetId(3);
     h.run(BrokerCommandKind::CreateAsset {
         spec: AssetSpec { id: BOLT, code: "BOLT".into(), scale: 0 },
-        wallet_max_balance: Some(100),
+        wallet_max_balance: Some(Amount::from_minor(100)),
     })
     .unwrap();
     h.run(BrokerCommandKind::RegisterMarket(MarketSpec {
@@ -188,12 +204,12 @@ fn a_fill_settles_past_a_wallet_cap_and_deposits_wait_until_under_it() {
     h.place(Place::limit(AccountId(1), bolt, Side::Buy, Ticks(10_000), Lots(10)));
     let evs = h.place(Place::limit(AccountId(2), bolt, Side::Sell, Ticks(10_000), Lots(10)));
     assert!(!evs.iter().any(|e| matches!(e, BrokerEventKind::SettlementFailed { .. })), "{evs:?}");
-    assert_eq!(h.b.balance(AccountId(1), BOLT), 105);
+    assert_eq!(h.b.balance(AccountId(1), BOLT).minor(), 105);
     assert_eq!(funds_status(&h.deposit(1, BOLT, 1, 5)).0, TransferStatus::ExceedsMaxBalance);
     // Back under the cap (a sale), deposits are taken again.
     h.place(Place::limit(AccountId(1), bolt, Side::Sell, Ticks(10_000), Lots(10)));
     h.place(Place::limit(AccountId(2), bolt, Side::Buy, Ticks(10_000), Lots(10)));
-    assert_eq!(h.b.balance(AccountId(1), BOLT), 95);
+    assert_eq!(h.b.balance(AccountId(1), BOLT).minor(), 95);
     assert_eq!(funds_status(&h.deposit(1, BOLT, 5, 6)).0, TransferStatus::Ok);
 }
 
@@ -255,7 +271,7 @@ fn buy_order_holds_cash_and_cancel_releases_it() {
     h.deposit(1, USD, 100_000, 1);
     let id = order_id(&h.limit(1, Side::Buy, 10_000, 3)); // 3 × $100.00
     assert_eq!(h.cash(1), (100_000, 70_000));
-    assert_eq!(h.b.hold_of(id).unwrap().1, 30_000);
+    assert_eq!(h.b.hold_of(id).unwrap().1.minor(), 30_000);
     h.run(BrokerCommandKind::Cancel(Cancel { account: AccountId(1), order: OrderRef::Id(id) })).unwrap();
     assert_eq!(h.cash(1), (100_000, 100_000));
     assert!(h.b.hold_of(id).is_none());
@@ -295,14 +311,11 @@ fn a_fill_moves_cash_and_shares_exactly_once_with_fees() {
     let buy = order_id(&evs);
     let notional = 4 * 9_900;
     let (buyer_fee, seller_fee) = (fee(notional, 20), fee(notional, 10));
-    assert_eq!(
-        h.cash(1),
-        (1_000_000 - notional as i128 - buyer_fee as i128, 1_000_000 - notional as i128 - buyer_fee as i128)
-    );
+    assert_eq!(h.cash(1), (1_000_000 - notional - buyer_fee, 1_000_000 - notional - buyer_fee));
     assert_eq!(h.shares(1), (4, 4));
-    assert_eq!(h.cash(2), (notional as i128 - seller_fee as i128, notional as i128 - seller_fee as i128));
+    assert_eq!(h.cash(2), (notional - seller_fee, notional - seller_fee));
     assert_eq!(h.shares(2), (6, 0)); // 6 still held by the working sell
-    assert_eq!(h.b.hold_of(sell).unwrap().1, 6);
+    assert_eq!(h.b.hold_of(sell).unwrap().1.minor(), 6);
     assert!(h.b.hold_of(buy).is_none());
     let fees = h.b.ledger().balance(brokerx_ledger::AccountKey::new(FEES_OWNER, USD.0)).unwrap();
     assert_eq!(fees.posted(), (buyer_fee + seller_fee) as i128);
@@ -314,7 +327,7 @@ fn a_fill_moves_cash_and_shares_exactly_once_with_fees() {
         .iter()
         .filter_map(|e| match e {
             BrokerEventKind::Posting(p) if matches!(p.kind, PostingKind::Post | PostingKind::PostPart) => {
-                Some((p.kind, p.amount))
+                Some((p.kind, p.amount.minor()))
             }
             _ => None,
         })
@@ -340,10 +353,11 @@ fn a_buy_that_stays_live_after_a_fill_keeps_its_hold_id_sized_for_the_rest() {
     let evs = h.limit(1, Side::Buy, 10_000, 10);
     let buy = order_id(&evs);
     let (hold_id, hold) = h.b.hold_of(buy).unwrap();
+    let hold = hold.minor();
     let placed_hold = evs
         .iter()
         .find_map(|e| match e {
-            BrokerEventKind::Posting(p) if p.kind == PostingKind::Hold => Some((p.transfer_id, p.amount)),
+            BrokerEventKind::Posting(p) if p.kind == PostingKind::Hold => Some((p.transfer_id, p.amount.minor())),
             _ => None,
         })
         .unwrap();
@@ -354,7 +368,9 @@ fn a_buy_that_stays_live_after_a_fill_keeps_its_hold_id_sized_for_the_rest() {
     let settled: Vec<_> = evs
         .iter()
         .filter_map(|e| match e {
-            BrokerEventKind::Posting(p) if p.trade_id.is_some() && p.debit.owner.0 == 1 => Some((p.kind, p.amount)),
+            BrokerEventKind::Posting(p) if p.trade_id.is_some() && p.debit.owner.0 == 1 => {
+                Some((p.kind, p.amount.minor()))
+            }
             _ => None,
         })
         .collect();
@@ -362,10 +378,10 @@ fn a_buy_that_stays_live_after_a_fill_keeps_its_hold_id_sized_for_the_rest() {
     // payment is settled from it.
     assert_eq!(settled, vec![(PostingKind::Resize, paid + hold), (PostingKind::PostPart, paid)]);
     assert_eq!(h.b.ledger().pending_amount(hold_id).unwrap().minor(), hold);
-    assert_eq!(h.cash(1), (1_000_000 - paid as i128, 1_000_000 - paid as i128 - hold as i128));
+    assert_eq!(h.cash(1), (1_000_000 - paid, 1_000_000 - paid - hold));
     // Cancelling releases the rest of the same hold.
     h.run(BrokerCommandKind::Cancel(Cancel { account: AccountId(1), order: OrderRef::Id(buy) })).unwrap();
-    assert_eq!(h.cash(1), (1_000_000 - paid as i128, 1_000_000 - paid as i128));
+    assert_eq!(h.cash(1), (1_000_000 - paid, 1_000_000 - paid));
     assert_eq!(h.b.ledger().hold(hold_id).unwrap().posted_amount.minor(), paid);
 }
 
@@ -383,19 +399,19 @@ fn a_fee_schedule_change_does_not_reach_live_orders() {
     h.deposit(1, USD, 1_000_000, 1);
     h.deposit(2, ACME, 20, 2);
     let buy = order_id(&h.limit(1, Side::Buy, 10_000, 10));
-    let held = h.b.hold_of(buy).unwrap().1;
+    let held = h.b.hold_of(buy).unwrap().1.minor();
     assert_eq!(held, 100_000 + fee(100_000, 10));
     let new = InstrumentRisk { maker_fee_bps: 100, taker_fee_bps: 120, ..old };
     h.run(BrokerCommandKind::SetInstrumentRisk { instrument: M, risk: new }).unwrap();
-    assert_eq!(h.b.hold_of(buy).unwrap().1, held, "the live order's hold is unchanged");
+    assert_eq!(h.b.hold_of(buy).unwrap().1.minor(), held, "the live order's hold is unchanged");
 
     // The resting buy is the maker: old maker fee (0); the new sell is the taker: new fee.
     let evs = h.limit(2, Side::Sell, 10_000, 4);
     assert!(!evs.iter().any(|e| matches!(e, BrokerEventKind::SettlementFailed { .. })));
     let notional = 40_000;
-    assert_eq!(h.cash(1).0, 1_000_000 - notional as i128);
-    assert_eq!(h.cash(2).0, notional as i128 - fee(notional, 120) as i128);
-    assert_eq!(h.b.hold_of(buy).unwrap().1, 60_000 + fee(60_000, 10), "the remainder keeps the old rates");
+    assert_eq!(h.cash(1).0, 1_000_000 - notional);
+    assert_eq!(h.cash(2).0, notional - fee(notional, 120));
+    assert_eq!(h.b.hold_of(buy).unwrap().1.minor(), 60_000 + fee(60_000, 10), "the remainder keeps the old rates");
 
     // Amending keeps the order's rates too; a new order gets the new ones.
     h.run(BrokerCommandKind::Amend(Amend {
@@ -406,9 +422,9 @@ fn a_fee_schedule_change_does_not_reach_live_orders() {
         expected_version: None,
     }))
     .unwrap();
-    assert_eq!(h.b.hold_of(buy).unwrap().1, 6 * 9_990 + fee(6 * 9_990, 10));
+    assert_eq!(h.b.hold_of(buy).unwrap().1.minor(), 6 * 9_990 + fee(6 * 9_990, 10));
     let late = order_id(&h.limit(1, Side::Buy, 9_980, 2));
-    assert_eq!(h.b.hold_of(late).unwrap().1, 2 * 9_980 + fee(2 * 9_980, 120));
+    assert_eq!(h.b.hold_of(late).unwrap().1.minor(), 2 * 9_980 + fee(2 * 9_980, 120));
 }
 
 #[test]
@@ -442,14 +458,15 @@ fn a_partial_fill_settles_when_the_buyer_has_nothing_beyond_its_hold() {
     let evs = h.limit(2, Side::Sell, 10_001, 1);
     assert!(!evs.iter().any(|e| matches!(e, BrokerEventKind::SettlementFailed { .. })), "{evs:?}");
     assert_eq!(h.shares(1).0, 1);
-    let left = h.b.hold_of(buy).unwrap().1;
+    let left = h.b.hold_of(buy).unwrap().1.minor();
     assert!(left <= hold - (10_001 + fee(10_001, 10)), "the hold kept for the rest is never more than what is left");
     // The rest fills too, and the buyer ends with its shares and no negative cash.
     let evs = h.limit(2, Side::Sell, 10_001, 2);
     assert!(!evs.iter().any(|e| matches!(e, BrokerEventKind::SettlementFailed { .. })), "{evs:?}");
     assert_eq!(h.shares(1).0, 3);
     assert!(h.b.hold_of(buy).is_none());
-    assert!(h.cash(1).0 >= 0);
+    let wallet = h.b.ledger().balance(brokerx_ledger::AccountKey::new(1, USD.0)).unwrap();
+    assert!(wallet.posted() >= 0 && wallet.available() >= 0, "{wallet:?}");
 }
 
 #[test]
@@ -459,7 +476,7 @@ fn partial_fill_keeps_a_hold_sized_to_the_remainder() {
     h.deposit(2, ACME, 3, 2);
     let buy = order_id(&h.limit(1, Side::Buy, 10_000, 10));
     h.limit(2, Side::Sell, 10_000, 3);
-    assert_eq!(h.b.hold_of(buy).unwrap().1, 7 * 10_000);
+    assert_eq!(h.b.hold_of(buy).unwrap().1.minor(), 7 * 10_000);
     assert_eq!(h.cash(1), (1_000_000 - 30_000, 1_000_000 - 100_000));
 }
 
@@ -532,12 +549,12 @@ fn amend_up_needs_the_funds_and_amend_down_releases_them() {
     let postings: Vec<_> = evs
         .iter()
         .filter_map(|e| match e {
-            BrokerEventKind::Posting(p) => Some((p.kind, p.amount)),
+            BrokerEventKind::Posting(p) => Some((p.kind, p.amount.minor())),
             _ => None,
         })
         .collect();
     assert_eq!(postings, vec![(PostingKind::Resize, 44_000)]);
-    assert_eq!(h.b.hold_of(id), Some((hold_id, 44_000)));
+    assert_eq!(h.b.hold_of(id), Some((hold_id, Amount::from_minor(44_000))));
     let err = h
         .run(BrokerCommandKind::Amend(Amend {
             account: AccountId(1),
@@ -624,14 +641,30 @@ fn halted_market_refuses_orders_with_a_risk_code() {
 fn reserved_accounts_and_bad_amounts_are_errors() {
     let mut h = B::new();
     let err = h
-        .run(BrokerCommandKind::Deposit(Funds { account: AccountId(ESCROW_OWNER), asset: USD, amount: 1, key: 1 }))
+        .run(BrokerCommandKind::Deposit(Funds {
+            account: AccountId(ESCROW_OWNER),
+            asset: USD,
+            amount: Amount::from_minor(1),
+            key: 1,
+        }))
         .unwrap_err();
     assert_eq!(err.code(), "reserved_account");
-    let err =
-        h.run(BrokerCommandKind::Deposit(Funds { account: AccountId(1), asset: USD, amount: 0, key: 1 })).unwrap_err();
+    let err = h
+        .run(BrokerCommandKind::Deposit(Funds {
+            account: AccountId(1),
+            asset: USD,
+            amount: Amount::from_minor(0),
+            key: 1,
+        }))
+        .unwrap_err();
     assert_eq!(err.code(), "invalid_amount");
     let err = h
-        .run(BrokerCommandKind::Deposit(Funds { account: AccountId(1), asset: AssetId(9), amount: 1, key: 1 }))
+        .run(BrokerCommandKind::Deposit(Funds {
+            account: AccountId(1),
+            asset: AssetId(9),
+            amount: Amount::from_minor(1),
+            key: 1,
+        }))
         .unwrap_err();
     assert_eq!(err.code(), "unknown_asset");
     let err = h.run(BrokerCommandKind::Place(Place::limit(AccountId(1), M, Side::Buy, Ticks(0), Lots(1)))).unwrap_err();
@@ -669,13 +702,13 @@ fn to_kind(op: &Op, key: u128, ts: u64) -> BrokerCommandKind {
         Op::Deposit(a, cash, x) => BrokerCommandKind::Deposit(Funds {
             account: AccountId(a),
             asset: if cash { USD } else { ACME },
-            amount: u128::from(if cash { x } else { x % 20 + 1 }),
+            amount: Amount::from_minor(u128::from(if cash { x } else { x % 20 + 1 })),
             key,
         }),
         Op::Withdraw(a, cash, x) => BrokerCommandKind::Withdraw(Funds {
             account: AccountId(a),
             asset: if cash { USD } else { ACME },
-            amount: u128::from(if cash { x } else { x % 10 + 1 }),
+            amount: Amount::from_minor(u128::from(if cash { x } else { x % 10 + 1 })),
             key,
         }),
         Op::Place { account, side, price, qty, tif, market, stp } => {

@@ -9,7 +9,7 @@ use brokerx_engine::broker::{
 };
 use brokerx_engine::risk::InstrumentRisk;
 use brokerx_engine::{AccountId, Command, CommandKind, CorrelationId, Ticks, Timestamp};
-use brokerx_ledger::{AssetId, AssetSpec};
+use brokerx_ledger::{Amount, AssetId, AssetSpec};
 
 use crate::workload::instrument_spec;
 
@@ -59,8 +59,8 @@ impl Market {
         for a in 1..=self.accounts {
             let deposit =
                 |asset, amount, key| BrokerCommandKind::Deposit(Funds { account: AccountId(a), asset, amount, key });
-            kinds.push(deposit(USD, self.usd_each_minor, u128::from(a)));
-            kinds.push(deposit(BX, self.bx_each_minor, u128::from(a) << 32));
+            kinds.push(deposit(USD, Amount::from_minor(self.usd_each_minor), u128::from(a)));
+            kinds.push(deposit(BX, Amount::from_minor(self.bx_each_minor), u128::from(a) << 32));
         }
         kinds
     }

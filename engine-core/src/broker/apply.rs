@@ -10,6 +10,7 @@ use super::error::BrokerError;
 use super::event::{BrokerEvent, BrokerEventKind, FundsDirection, PostingKind};
 use super::market::Market;
 use super::order_funds::{OrderFees, OrderFunds};
+use super::reject::{OrderRejection, Units};
 use super::{Broker, Out};
 use crate::command::{Command, CommandKind, MassCancel, Place};
 use crate::error::CommandError;
@@ -141,7 +142,7 @@ impl Broker {
             }
             BrokerCommandKind::Deposit(f) | BrokerCommandKind::Withdraw(f) => {
                 client(f.account)?;
-                if f.amount == 0 {
+                if f.amount.is_zero() {
                     return Err(BrokerError::InvalidAmount);
                 }
                 if self.ledger.asset(f.asset).is_none() {
@@ -186,7 +187,7 @@ impl Broker {
     pub(super) fn exec_create_asset(
         &mut self,
         spec: &AssetSpec,
-        max: Option<u128>,
+        max: Option<Amount>,
         o: &mut Out<'_>,
     ) -> Result<(), BrokerError> {
         let now = LedgerTs(o.ts.0);
@@ -197,7 +198,7 @@ impl Broker {
                 .map_err(BrokerError::Ledger)?;
         }
         if let Some(m) = max {
-            self.wallet_max.insert(spec.id, m);
+            self.wallet_max.insert(spec.id, m.minor());
         }
         o.emit(BrokerEventKind::AssetCreated { asset: spec.id });
         Ok(())
@@ -241,14 +242,7 @@ impl Broker {
         };
         let approval = match self.risk_check(cmd.ts, p.account, p.instrument, &intent, None) {
             Ok(a) => a,
-            Err(reject) => {
-                return o.emit(BrokerEventKind::OrderRejected {
-                    account: p.account,
-                    instrument: p.instrument,
-                    order_id: None,
-                    reject,
-                })
-            }
+            Err(reject) => return self.refuse(p.account, p.instrument, p.side, None, &reject, o),
         };
         let (Some(market), Some(order_id)) = (self.market(p.instrument), checked.order_id()) else { return };
         let asset = if p.side == Side::Buy { market.quote } else { market.base };
@@ -268,12 +262,7 @@ impl Broker {
                 code: risk::RiskCode::InsufficientFunds,
                 context: risk::RiskContext::default().with("required", approval.hold as i128),
             };
-            return o.emit(BrokerEventKind::OrderRejected {
-                account: p.account,
-                instrument: p.instrument,
-                order_id: None,
-                reject,
-            });
+            return self.refuse(p.account, p.instrument, p.side, None, &reject, o);
         }
         self.funds.insert(
             order_id,
@@ -335,14 +324,7 @@ impl Broker {
         };
         let approval = match self.risk_check(cmd.ts, f.account, f.instrument, &intent, Some(f.fees)) {
             Ok(ap) => ap,
-            Err(reject) => {
-                return o.emit(BrokerEventKind::OrderRejected {
-                    account: f.account,
-                    instrument: f.instrument,
-                    order_id: Some(order_id),
-                    reject,
-                })
-            }
+            Err(reject) => return self.refuse(f.account, f.instrument, f.side, Some(order_id), &reject, o),
         };
         // A sell's hold is its quantity, whatever the price.
         let resized = approval.hold != f.hold || (f.side == Side::Buy && price != f.hold_price);
@@ -351,18 +333,31 @@ impl Broker {
                 code: risk::RiskCode::InsufficientFunds,
                 context: risk::RiskContext::default().with("required", approval.hold as i128),
             };
-            return o.emit(BrokerEventKind::OrderRejected {
-                account: f.account,
-                instrument: f.instrument,
-                order_id: Some(order_id),
-                reject,
-            });
+            return self.refuse(f.account, f.instrument, f.side, Some(order_id), &reject, o);
         }
         let refused = matches!(self.execute(Some(checked), o), Some(Outcome::Rejected { .. }) | None);
         if refused && resized {
             // Put the hold back as it was.
             let _ = self.resize_hold(order_id, &f, f.hold, f.hold_price, f.remaining, o);
         }
+    }
+
+    /// Reports a risk refusal in the caller's units (see [`OrderRejection`]).
+    fn refuse(
+        &self,
+        account: AccountId,
+        instrument: InstrumentId,
+        side: Side,
+        order_id: Option<OrderId>,
+        reject: &RiskReject,
+        o: &mut Out<'_>,
+    ) {
+        let (Some(market), Some(inst)) = (self.market(instrument), self.engine.instrument(instrument)) else { return };
+        let scale = |asset| self.ledger.asset(asset).map_or(0, |a| a.scale);
+        let held = if side == Side::Buy { market.quote } else { market.base };
+        let units = Units { instrument: inst, quote_scale: scale(market.quote), held_scale: scale(held) };
+        let reject = OrderRejection::new(reject, &units);
+        o.emit(BrokerEventKind::OrderRejected { account, instrument, order_id, reject });
     }
 
     /// Sets an order's hold to `amount` in place (one ledger resize; the hold

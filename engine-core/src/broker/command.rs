@@ -1,6 +1,7 @@
 //! The Broker's command vocabulary.
 
-use brokerx_ledger::{AssetId, AssetSpec, LedgerConfig};
+use brokerx_ledger::{Amount, AssetId, AssetSpec, ConvertError, LedgerConfig};
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::command::{Amend, Cancel, MassCancel, Place, SetTradingStatus};
@@ -32,9 +33,27 @@ pub struct MarketSpec {
 pub struct Funds {
     pub account: AccountId,
     pub asset: AssetId,
-    /// Minor units, > 0.
-    pub amount: u128,
+    /// In the asset's minor units, > 0.
+    pub amount: Amount,
     pub key: u128,
+}
+
+impl Funds {
+    pub fn new(account: AccountId, asset: AssetId, amount: Amount, key: u128) -> Self {
+        Funds { account, asset, amount, key }
+    }
+
+    /// Funds of a decimal amount of `asset`, exact at its scale (`12.34` USD at
+    /// scale 2 is 1234 cents) or refused (`scale_exceeds_asset`, `negative_amount`,
+    /// `amount_overflow`) — never rounded.
+    pub fn from_decimal(
+        asset: &AssetSpec,
+        account: AccountId,
+        amount: Decimal,
+        key: u128,
+    ) -> Result<Self, ConvertError> {
+        Ok(Funds { account, asset: asset.id, amount: asset.amount_from_decimal(amount)?, key })
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,7 +67,8 @@ pub struct BrokerCommand {
 pub enum BrokerCommandKind {
     CreateAsset {
         spec: AssetSpec,
-        wallet_max_balance: Option<u128>,
+        /// A client wallet may not be brought past this by deposits (minor units).
+        wallet_max_balance: Option<Amount>,
     },
     RegisterMarket(MarketSpec),
     Deposit(Funds),

@@ -1,10 +1,11 @@
 //! The Broker's event vocabulary: engine events, ledger postings, funds movements.
 
-use brokerx_ledger::{AccountKey, AssetId, TransferCode, TransferId, TransferStatus};
+use brokerx_ledger::{AccountKey, Amount, AssetId, TransferCode, TransferId, TransferStatus};
 use serde::{Deserialize, Serialize};
 
+use super::reject::OrderRejection;
 use crate::event::EventKind;
-use crate::risk::{AccountLimits, InstrumentRisk, RiskReject};
+use crate::risk::{AccountLimits, InstrumentRisk};
 use crate::types::{AccountId, CorrelationId, InstrumentId, OrderId, Timestamp, TradeId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,7 +44,7 @@ pub struct Posting {
     pub code: TransferCode,
     pub debit: AccountKey,
     pub credit: AccountKey,
-    pub amount: u128,
+    pub amount: Amount,
     pub order_id: Option<OrderId>,
     pub trade_id: Option<TradeId>,
 }
@@ -58,14 +59,14 @@ pub enum BrokerEventKind {
         account: AccountId,
         instrument: InstrumentId,
         order_id: Option<OrderId>,
-        reject: RiskReject,
+        reject: OrderRejection,
     },
     FundsMoved {
         key: u128,
         direction: FundsDirection,
         account: AccountId,
         asset: AssetId,
-        amount: u128,
+        amount: Amount,
         status: TransferStatus,
         /// A repeat of an earlier request with the same key and payload.
         replayed: bool,

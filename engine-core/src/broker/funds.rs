@@ -1,6 +1,6 @@
 //! Deposits and withdrawals, idempotent by key.
 
-use brokerx_ledger::{AccountSpec, Amount, AssetId, Timestamp as LedgerTs, Transfer, TransferCode, TransferStatus};
+use brokerx_ledger::{AccountSpec, AssetId, Timestamp as LedgerTs, Transfer, TransferCode, TransferStatus};
 use serde::{Deserialize, Serialize};
 
 use super::accounts::{system, wallet, EXTERNAL_OWNER};
@@ -53,16 +53,13 @@ impl Broker {
         // a wallet past it (a matched trade is final); deposits then wait until it
         // is back under.
         let cap = self.wallet_max.get(&f.asset).copied().filter(|_| direction == FundsDirection::Deposit);
-        let over_cap = cap.is_some_and(|cap| {
-            let balance = self.balance(f.account, f.asset);
-            balance.saturating_add(i128::try_from(f.amount).unwrap_or(i128::MAX))
-                > i128::try_from(cap).unwrap_or(i128::MAX)
-        });
+        let over_cap =
+            cap.is_some_and(|cap| self.balance(f.account, f.asset).minor().saturating_add(f.amount.minor()) > cap);
         let status = if over_cap {
             TransferStatus::ExceedsMaxBalance
         } else {
             let id = self.next_id();
-            let t = Transfer::single(id, debit, credit, Amount::from_minor(f.amount), code).with_user_data(f.key);
+            let t = Transfer::single(id, debit, credit, f.amount, code).with_user_data(f.key);
             self.submit_one(t, None, None, PostingKind::Single, o)
         };
         self.funds_keys.insert(f.key, FundsRecord { direction, funds: *f, status });

@@ -36,6 +36,7 @@ mod invariants;
 mod limits;
 mod market;
 mod order_funds;
+mod reject;
 mod settlement;
 mod snapshot;
 
@@ -43,11 +44,15 @@ pub use accounts::{ESCROW_OWNER, EXTERNAL_OWNER, FEES_OWNER, RESERVED_OWNERS_FRO
 pub use command::{BrokerCommand, BrokerCommandKind, BrokerConfig, Funds, MarketSpec};
 pub use error::BrokerError;
 pub use event::{BrokerEvent, BrokerEventKind, FundsDirection, Posting, PostingKind};
+pub use reject::{OrderRejection, RejectContext};
 pub use snapshot::BrokerSnapshot;
+// The risk vocabulary a Broker command speaks, so `broker::*` is enough.
+pub use crate::risk::{AccountLimits, InstrumentRisk, RiskCode, RiskState, Throttle};
 
 use std::collections::BTreeMap;
 
-use brokerx_ledger::{AssetId, Ledger, Transfer, TransferId};
+use brokerx_ledger::{Amount, AssetId, AssetSpec, Ledger, Transfer, TransferId};
+use rust_decimal::Decimal;
 
 use self::accounts::{wallet, wallet_available, FIRST_TRANSFER_ID};
 use self::funds::FundsRecord;
@@ -105,7 +110,7 @@ impl Out<'_> {
             code: t.code,
             debit: t.debit_account,
             credit: t.credit_account,
-            amount: t.amount.minor(),
+            amount: t.amount,
             order_id: None,
             trade_id: Some(trade_id),
         }));
@@ -147,19 +152,41 @@ impl Broker {
         self.last_seq
     }
 
-    /// Available balance of a client's wallet (0 if it has none).
-    pub fn available(&self, account: AccountId, asset: AssetId) -> i128 {
-        wallet_available(&self.ledger, account, asset)
+    /// Available balance of a client's wallet: posted less held (0 if it has none).
+    pub fn available(&self, account: AccountId, asset: AssetId) -> Amount {
+        wallet_amount(wallet_available(&self.ledger, account, asset))
     }
 
     /// Posted balance of a client's wallet (holds not subtracted).
-    pub fn balance(&self, account: AccountId, asset: AssetId) -> i128 {
-        self.ledger.balance(wallet(account, asset)).map_or(0, |b| b.posted())
+    pub fn balance(&self, account: AccountId, asset: AssetId) -> Amount {
+        wallet_amount(self.ledger.balance(wallet(account, asset)).map_or(0, |b| b.posted()))
     }
 
-    /// The hold behind a live order: (transfer id, amount).
-    pub fn hold_of(&self, order: OrderId) -> Option<(TransferId, u128)> {
-        self.funds.get(&order).map(|f| (f.hold_id, f.hold))
+    /// [`available`](Self::available) as a decimal at the asset's scale
+    /// (`5000.00` USD); `None` for an unknown asset.
+    pub fn available_decimal(&self, account: AccountId, asset: AssetId) -> Option<Decimal> {
+        self.to_decimal(asset, self.available(account, asset))
+    }
+
+    /// [`balance`](Self::balance) as a decimal at the asset's scale; `None` for an unknown asset.
+    pub fn balance_decimal(&self, account: AccountId, asset: AssetId) -> Option<Decimal> {
+        self.to_decimal(asset, self.balance(account, asset))
+    }
+
+    /// An asset's spec (code, scale), for converting decimals to [`Amount`]s:
+    /// `broker.asset(USD)?.amount_from_decimal(d)`.
+    pub fn asset(&self, asset: AssetId) -> Option<&AssetSpec> {
+        self.ledger.asset(asset)
+    }
+
+    fn to_decimal(&self, asset: AssetId, amount: Amount) -> Option<Decimal> {
+        // Every balance the ledger admits fits a decimal (its totals are bounded).
+        self.ledger.asset(asset)?.amount_to_decimal(amount).ok()
+    }
+
+    /// The hold behind a live order: (transfer id, amount in the held asset's minor units).
+    pub fn hold_of(&self, order: OrderId) -> Option<(TransferId, Amount)> {
+        self.funds.get(&order).map(|f| (f.hold_id, Amount::from_minor(f.hold)))
     }
 
     /// The (base, quote) assets of a registered market.
@@ -177,4 +204,11 @@ impl Broker {
         self.next_transfer += 1;
         id
     }
+}
+
+/// A client wallet's balance as an [`Amount`]: wallets never go negative (an
+/// invariant the ledger's flags enforce and `check_invariants` asserts).
+fn wallet_amount(minor: i128) -> Amount {
+    debug_assert!(minor >= 0, "invariant: a client wallet is never negative");
+    Amount::from_minor(u128::try_from(minor).unwrap_or(0))
 }

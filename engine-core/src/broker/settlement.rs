@@ -55,9 +55,9 @@ impl Broker {
         };
         // A void reports the amount it released.
         let amount = if t.flags.contains(brokerx_ledger::TransferFlags::VOID_PENDING) {
-            self.ledger.hold_amount(t.pending_id).map_or(0, Amount::minor)
+            self.ledger.hold_amount(t.pending_id).unwrap_or(Amount::ZERO)
         } else {
-            t.amount.minor()
+            t.amount
         };
         Posting { transfer_id: t.id, kind, code: t.code, debit, credit, amount, order_id, trade_id }
     }

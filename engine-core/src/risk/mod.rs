@@ -21,6 +21,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use brokerx_ledger::{Amount, AssetSpec};
+use rust_decimal::Decimal;
+
+use crate::error::ConvertError;
+use crate::instrument::InstrumentSpec;
 use crate::types::{Lots, Side, Ticks};
 
 /// An instrument's risk state (apart from the engine's trading status).
@@ -34,12 +39,14 @@ pub enum RiskState {
     Halted,
 }
 
-/// Per-instrument limits. Amounts are quote-asset minor units.
+/// Per-instrument limits, in the engine's integers: lots, ticks, quote-asset
+/// minor units. The `with_*` builders take decimals and convert them exactly on
+/// the instrument's grid or the quote asset's scale, or refuse them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InstrumentRisk {
     pub state: RiskState,
     pub max_order_qty: Option<Lots>,
-    pub max_order_notional: Option<u128>,
+    pub max_order_notional: Option<Amount>,
     /// Limit prices must lie within ±`collar_bps` of the reference; market orders
     /// get that bound as their protection price. `None` switches the collar off
     /// (then market buys need `reference_price` or a book to price their hold).
@@ -67,11 +74,47 @@ impl Default for InstrumentRisk {
     }
 }
 
-/// Per-account limits.
+impl InstrumentRisk {
+    /// The reference price used before there is a trade or a two-sided book.
+    ///
+    /// # Errors
+    /// `invalid_price`, `off_tick` or `price_out_of_range` for the instrument.
+    pub fn with_reference_price(mut self, instrument: &InstrumentSpec, price: Decimal) -> Result<Self, ConvertError> {
+        self.reference_price = Some(instrument.price_to_ticks(price)?);
+        Ok(self)
+    }
+
+    /// The fat-finger quantity limit.
+    ///
+    /// # Errors
+    /// `invalid_quantity`, `off_lot` or `quantity_out_of_range` for the instrument.
+    pub fn with_max_order_qty(mut self, instrument: &InstrumentSpec, qty: Decimal) -> Result<Self, ConvertError> {
+        self.max_order_qty = Some(instrument.qty_to_lots(qty)?);
+        Ok(self)
+    }
+
+    /// The fat-finger notional limit, in the quote asset.
+    ///
+    /// # Errors
+    /// `scale_exceeds_asset`, `negative_amount` or `amount_overflow` for the quote asset.
+    pub fn with_max_order_notional(
+        mut self,
+        quote: &AssetSpec,
+        notional: Decimal,
+    ) -> Result<Self, brokerx_ledger::ConvertError> {
+        self.max_order_notional = Some(quote.amount_from_decimal(notional)?);
+        Ok(self)
+    }
+}
+
+/// Per-account limits. `max_order_notional` is in the minor units of the quote
+/// asset of the market the order is in (an account trading USD and BTC markets
+/// meets the same number in cents and in satoshis; give accounts per-currency
+/// limits by keeping them in one quote currency).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountLimits {
     pub max_order_qty: Option<Lots>,
-    pub max_order_notional: Option<u128>,
+    pub max_order_notional: Option<Amount>,
     pub max_open_orders: Option<u32>,
     /// At most `max_commands` submits and amends in any `window_ns`.
     pub throttle: Option<Throttle>,
@@ -161,6 +204,11 @@ impl RiskContext {
 
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, i128)> + '_ {
         self.keys.iter().map(|k| k.as_str()).zip(self.values.iter().copied()).take(self.len as usize)
+    }
+
+    /// The facts with their typed keys.
+    pub fn entries(&self) -> impl Iterator<Item = (RiskKey, i128)> + '_ {
+        self.keys.iter().copied().zip(self.values.iter().copied()).take(self.len as usize)
     }
 
     /// The value of `key`, if the refusal carries it.
@@ -441,10 +489,10 @@ pub fn check_before_funds(o: &OrderIntent, v: &RiskView<'_>) -> Result<Approval,
     let notional = hold_price.and_then(|p| v.scale.notional(p, o.qty)).unwrap_or(0);
     for max in [v.risk.max_order_notional, v.limits.max_order_notional] {
         match max {
-            Some(max) if notional > max => {
+            Some(max) if notional > max.minor() => {
                 return Err(reject(
                     RiskCode::OrderNotionalLimit,
-                    ctx.with("notional", notional as i128).with("max", max as i128),
+                    ctx.with("notional", notional as i128).with("max", max.minor() as i128),
                 ))
             }
             _ => {}
@@ -682,8 +730,8 @@ mod tests {
 
     #[test]
     fn notional_limits_apply_per_instrument_and_per_account() {
-        let risk = InstrumentRisk { max_order_notional: Some(50_000), ..InstrumentRisk::default() };
-        let limits = AccountLimits { max_order_notional: Some(20_000), ..AccountLimits::default() };
+        let risk = InstrumentRisk { max_order_notional: Some(Amount::from_minor(50_000)), ..InstrumentRisk::default() };
+        let limits = AccountLimits { max_order_notional: Some(Amount::from_minor(20_000)), ..AccountLimits::default() };
         let v = view(&risk, &limits, &SCALE);
         assert_eq!(code(check(&buy(10_000, 6), &v)), "order_notional_limit");
         assert_eq!(code(check(&buy(10_000, 3), &v)), "order_notional_limit");

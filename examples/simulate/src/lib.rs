@@ -268,7 +268,7 @@ pub fn run(config: &Config) -> Result<Report, BrokerError> {
         .into_iter()
         .map(|(asset, code, scale, each)| {
             let minor = |v: i128| Decimal::from_i128_with_scale(v, u32::from(scale));
-            let clients: i128 = (1..=config.clients).map(|c| broker.balance(AccountId(c), asset)).sum();
+            let clients: i128 = (1..=config.clients).map(|c| broker.balance(AccountId(c), asset).minor() as i128).sum();
             AssetMoney {
                 code,
                 deposited: minor(i128::from(config.clients) * each as i128),
