@@ -9,7 +9,6 @@
 
 use arbitrary::Arbitrary;
 use brokerx_engine::broker::*;
-use brokerx_engine::risk::*;
 use brokerx_engine::*;
 use brokerx_ledger::{AssetId, AssetSpec};
 use libfuzzer_sys::fuzz_target;
@@ -132,21 +131,21 @@ fn kind(op: &Op, ts: u64, b: &Broker) -> BrokerCommandKind {
         Op::Deposit { account: a, asset: s, amount, key } => BrokerCommandKind::Deposit(Funds {
             account: account(a),
             asset: asset(s),
-            amount: u128::from(amount % 5_000_000),
+            amount: Amount::from_minor(u128::from(amount % 5_000_000)),
             key: u128::from(key % 16),
         }),
         Op::Withdraw { account: a, asset: s, amount, key } => BrokerCommandKind::Withdraw(Funds {
             account: account(a),
             asset: asset(s),
-            amount: u128::from(amount % 1_000_000),
+            amount: Amount::from_minor(u128::from(amount % 1_000_000)),
             key: u128::from(key % 16),
         }),
         Op::Drain { account: a, asset: s, keep, key } => {
-            let available = b.available(account(a), asset(s)).max(0).unsigned_abs();
+            let available = b.available(account(a), asset(s)).minor();
             BrokerCommandKind::Withdraw(Funds {
                 account: account(a),
                 asset: asset(s),
-                amount: available.saturating_sub(u128::from(keep % 4)).max(1),
+                amount: Amount::from_minor(available.saturating_sub(u128::from(keep % 4)).max(1)),
                 key: u128::from(key % 16),
             })
         }
@@ -208,7 +207,7 @@ fn kind(op: &Op, ts: u64, b: &Broker) -> BrokerCommandKind {
                 state: [RiskState::Active, RiskState::Active, RiskState::Reducing, RiskState::Halted]
                     [state as usize % 4],
                 max_order_qty: max_qty.map(|q| Lots(i64::from(q))),
-                max_order_notional: max_notional.map(u128::from),
+                max_order_notional: max_notional.map(|n| Amount::from_minor(u128::from(n))),
                 collar_bps: collar_bps.map(|c| u32::from(c % 3_000)),
                 reference_price: reference.map(price),
                 fail_closed,
@@ -220,7 +219,7 @@ fn kind(op: &Op, ts: u64, b: &Broker) -> BrokerCommandKind {
             account: account(a),
             limits: AccountLimits {
                 max_order_qty: max_qty.map(|q| Lots(i64::from(q))),
-                max_order_notional: max_notional.map(u128::from),
+                max_order_notional: max_notional.map(|n| Amount::from_minor(u128::from(n))),
                 max_open_orders: max_open.map(|n| u32::from(n % 16)),
                 throttle: throttle
                     .map(|(n, w)| Throttle { max_commands: u32::from(n % 8), window_ns: u64::from(w) * 3 }),
@@ -260,7 +259,7 @@ fn setup() -> Vec<BrokerCommandKind> {
         // A wallet cap on BOLT: credits can hit `exceeds_max_balance`.
         BrokerCommandKind::CreateAsset {
             spec: AssetSpec { id: BOLT, code: "BOLT".into(), scale: 3 },
-            wallet_max_balance: Some(400_000),
+            wallet_max_balance: Some(Amount::from_minor(400_000)),
         },
         BrokerCommandKind::RegisterMarket(MarketSpec {
             instrument: InstrumentSpec::new("ACME/USD", Decimal::new(1, 2), Decimal::ONE),
@@ -289,7 +288,7 @@ fn setup() -> Vec<BrokerCommandKind> {
         cmds.push(BrokerCommandKind::Deposit(Funds {
             account: AccountId(a),
             asset: s,
-            amount,
+            amount: Amount::from_minor(amount),
             key: 1_000 + n as u128,
         }));
     }
