@@ -321,7 +321,130 @@ impl Hashed for Funds {
 
 #[cfg(test)]
 mod tests {
+    use brokerx_ledger::{AssetSpec, TransferId, TransferStatus};
+    use rust_decimal::Decimal;
+
+    use super::super::command::{BrokerCommand, BrokerCommandKind, Funds, MarketSpec};
+    use super::super::event::FundsDirection;
+    use super::super::{Broker, BrokerConfig};
     use super::mix;
+    use crate::command::Place;
+    use crate::instrument::InstrumentSpec;
+    use crate::risk::{InstrumentRisk, RiskState, Throttle};
+    use crate::types::{AccountId, CorrelationId, InstrumentId, Lots, OrderId, Side, Ticks, Timestamp};
+
+    /// A Broker with one market, one resting buy, a funds record and an account.
+    fn broker() -> Broker {
+        let mut b = Broker::new(BrokerConfig::default());
+        let (usd, acme) = (brokerx_ledger::AssetId(1), brokerx_ledger::AssetId(2));
+        let cmds = [
+            BrokerCommandKind::CreateAsset {
+                spec: AssetSpec { id: usd, code: "USD".into(), scale: 2 },
+                wallet_max_balance: None,
+            },
+            BrokerCommandKind::CreateAsset {
+                spec: AssetSpec { id: acme, code: "ACME".into(), scale: 0 },
+                wallet_max_balance: None,
+            },
+            BrokerCommandKind::RegisterMarket(MarketSpec {
+                instrument: InstrumentSpec::new("ACME/USD", Decimal::new(1, 2), Decimal::ONE),
+                base: acme,
+                quote: usd,
+                risk: InstrumentRisk { reference_price: Some(Ticks(100)), ..InstrumentRisk::default() },
+            }),
+            BrokerCommandKind::Deposit(Funds { account: AccountId(1), asset: usd, amount: 100_000, key: 1 }),
+            BrokerCommandKind::Place(Place::limit(AccountId(1), InstrumentId(0), Side::Buy, Ticks(100), Lots(2))),
+        ];
+        for (n, kind) in cmds.into_iter().enumerate() {
+            let cmd = BrokerCommand { ts: Timestamp(n as u64 + 1), correlation_id: CorrelationId(n as u64 + 1), kind };
+            b.apply(&cmd, &mut Vec::new()).unwrap();
+        }
+        b
+    }
+
+    #[test]
+    fn every_field_changes_the_hash_even_where_no_valid_state_could_differ_in_it_alone() {
+        // Some fields move only together with others (a hold with the ledger), so
+        // neither commands nor a restored snapshot can change them alone; here
+        // each is changed directly.
+        type Edit = (&'static str, fn(&mut Broker));
+        let edits: Vec<Edit> = vec![
+            ("next_transfer", |b| b.next_transfer += 1),
+            ("last_seq", |b| b.last_seq += 1),
+            ("now", |b| b.now.0 += 1),
+            ("market base", |b| b.markets[0].base.0 = 9),
+            ("market quote", |b| b.markets[0].quote.0 = 9),
+            ("market scale base", |b| b.markets[0].scale.base_per_lot += 1),
+            ("market scale quote", |b| b.markets[0].scale.quote_per_tick_lot += 1),
+            ("risk state", |b| b.markets[0].risk.state = RiskState::Halted),
+            ("risk max qty", |b| b.markets[0].risk.max_order_qty = Some(Lots(1))),
+            ("risk max notional", |b| b.markets[0].risk.max_order_notional = Some(1)),
+            ("risk collar", |b| b.markets[0].risk.collar_bps = None),
+            ("risk reference", |b| b.markets[0].risk.reference_price = None),
+            ("risk fail closed", |b| b.markets[0].risk.fail_closed ^= true),
+            ("risk maker fee", |b| b.markets[0].risk.maker_fee_bps += 1),
+            ("risk taker fee", |b| b.markets[0].risk.taker_fee_bps += 1),
+            ("last trade", |b| b.markets[0].last_trade = Some(Ticks(1))),
+            ("a second market", |b| b.markets.push(b.markets[0])),
+            ("wallet cap", |b| {
+                b.wallet_max.insert(brokerx_ledger::AssetId(1), 5);
+            }),
+            ("funds account", |b| b.funds.get_mut(&OrderId(1)).unwrap().account.0 += 1),
+            ("funds instrument", |b| b.funds.get_mut(&OrderId(1)).unwrap().instrument.0 += 1),
+            ("funds side", |b| b.funds.get_mut(&OrderId(1)).unwrap().side = Side::Sell),
+            ("funds hold id", |b| b.funds.get_mut(&OrderId(1)).unwrap().hold_id = TransferId(5)),
+            ("funds hold", |b| b.funds.get_mut(&OrderId(1)).unwrap().hold += 1),
+            ("funds hold price", |b| b.funds.get_mut(&OrderId(1)).unwrap().hold_price.0 += 1),
+            ("funds remaining", |b| b.funds.get_mut(&OrderId(1)).unwrap().remaining.0 += 1),
+            ("funds maker rate", |b| b.funds.get_mut(&OrderId(1)).unwrap().fees.maker_bps += 1),
+            ("funds taker rate", |b| b.funds.get_mut(&OrderId(1)).unwrap().fees.taker_bps += 1),
+            ("funds fees accrued", |b| b.funds.get_mut(&OrderId(1)).unwrap().fee_accrued += 1),
+            ("funds under another order id", |b| {
+                let f = b.funds.remove(&OrderId(1)).unwrap();
+                b.funds.insert(OrderId(2), f);
+            }),
+            ("account limit qty", |b| b.accounts.get_mut(&AccountId(1)).unwrap().limits.max_order_qty = Some(Lots(1))),
+            ("account limit notional", |b| {
+                b.accounts.get_mut(&AccountId(1)).unwrap().limits.max_order_notional = Some(1)
+            }),
+            ("account limit open", |b| b.accounts.get_mut(&AccountId(1)).unwrap().limits.max_open_orders = Some(1)),
+            ("account throttle", |b| {
+                b.accounts.get_mut(&AccountId(1)).unwrap().limits.throttle =
+                    Some(Throttle { max_commands: 1, window_ns: 1 })
+            }),
+            ("account disabled", |b| b.accounts.get_mut(&AccountId(1)).unwrap().disabled ^= true),
+            ("account open orders", |b| b.accounts.get_mut(&AccountId(1)).unwrap().open_orders += 1),
+            ("account recent", |b| b.accounts.get_mut(&AccountId(1)).unwrap().recent.push_back(7)),
+            ("account restricted", |b| {
+                b.accounts.get_mut(&AccountId(1)).unwrap().restricted.insert(InstrumentId(0));
+            }),
+            ("account under another id", |b| {
+                let st = b.accounts.remove(&AccountId(1)).unwrap();
+                b.accounts.insert(AccountId(2), st);
+            }),
+            ("funds key", |b| {
+                let r = b.funds_keys.remove(&1).unwrap();
+                b.funds_keys.insert(2, r);
+            }),
+            ("funds record direction", |b| b.funds_keys.get_mut(&1).unwrap().direction = FundsDirection::Withdrawal),
+            ("funds record account", |b| b.funds_keys.get_mut(&1).unwrap().funds.account.0 += 1),
+            ("funds record asset", |b| b.funds_keys.get_mut(&1).unwrap().funds.asset.0 += 1),
+            ("funds record amount", |b| b.funds_keys.get_mut(&1).unwrap().funds.amount += 1),
+            ("funds record key", |b| b.funds_keys.get_mut(&1).unwrap().funds.key += 1),
+            ("funds record status", |b| b.funds_keys.get_mut(&1).unwrap().status = TransferStatus::ExceedsMaxBalance),
+        ];
+        let base = broker();
+        let h0 = base.state_hash();
+        let mut seen = vec![h0];
+        for (name, edit) in edits {
+            let mut b = broker();
+            assert_eq!(b.state_hash(), h0, "deterministic");
+            edit(&mut b);
+            let h = b.state_hash();
+            assert!(!seen.contains(&h), "{name}: hash {h:016x} not new");
+            seen.push(h);
+        }
+    }
 
     #[test]
     fn mix_spreads_neighbouring_inputs() {
@@ -330,6 +453,5 @@ mod tests {
         let (a, b) = (mix(1), mix(2));
         assert_ne!(a.wrapping_add(1), b);
         assert!((a ^ b).count_ones() > 16, "{a:016x} {b:016x}");
-        assert_eq!(mix(0), 0);
     }
 }
