@@ -8,8 +8,9 @@
 //!
 //! The three hash maps are hashed without sorting: each entry is hashed on its
 //! own, mixed, and the results summed (a multiset hash), so the total depends on
-//! what the map holds and not on the order it yields it, and hashing allocates
-//! nothing, however often a test calls it.
+//! what the map holds and not on the order it yields it, and the Broker's part
+//! allocates nothing, however often a test calls it (the engine's hash still
+//! formats each instrument's tick and lot size).
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -33,7 +34,7 @@ impl Broker {
     /// order's funds (hold, fee rates, fees accrued), each account's limits, kill
     /// switch, open orders, restrictions and throttle window, each funds key's
     /// record, and the counters and clock. Equal for a Broker and its restored
-    /// snapshot; allocates nothing.
+    /// snapshot.
     pub fn state_hash(&self) -> u64 {
         let Broker {
             engine,
