@@ -67,6 +67,51 @@ impl Fnv1a {
     }
 }
 
+/// Feeds the parts of a [`LedgerConfig`](crate::LedgerConfig) that change what
+/// the ledger answers: the policy (transfer, daily and wallet limits) and the
+/// `*_max` capacities. The reserve sizes, `prefault` and `sequential_ids_from`
+/// only place memory and index ids (every id still works), so two ledgers that
+/// differ only in them answer every request alike and hash alike.
+pub(crate) fn hash_config(h: &mut Fnv1a, config: &crate::LedgerConfig) {
+    // Destructured without `..`: a new config field must be placed on one side
+    // of the line above before this compiles.
+    let crate::LedgerConfig {
+        policy,
+        assets_max,
+        accounts_max,
+        transfers_max,
+        transfers_reserve: _,
+        holds_reserve: _,
+        prefault: _,
+        sequential_ids_from: _,
+    } = config;
+    h.u32(*assets_max);
+    h.u32(*accounts_max);
+    h.u32(*transfers_max);
+    let crate::Policy { transfer_limits, daily_limits, wallet_limits } = policy;
+    h.u64(transfer_limits.len() as u64);
+    for &crate::TransferLimit { code, asset, max_amount } in transfer_limits {
+        h.u16(code.0);
+        h.u32(asset.0);
+        h.u128(max_amount.minor());
+    }
+    h.u64(daily_limits.len() as u64);
+    for &crate::DailyLimit { code, asset, side, max_per_day } in daily_limits {
+        h.u16(code.0);
+        h.u32(asset.0);
+        h.u8(match side {
+            crate::LimitSide::Debit => 0,
+            crate::LimitSide::Credit => 1,
+        });
+        h.u128(max_per_day.minor());
+    }
+    h.u64(wallet_limits.len() as u64);
+    for &crate::WalletLimit { asset, max_balance } in wallet_limits {
+        h.u32(asset.0);
+        h.u128(max_balance.minor());
+    }
+}
+
 /// A fast multiply-fold hasher for small integer keys (transfer ids, account
 /// keys). Not DoS resistant; ids are chosen by the trusted host.
 #[derive(Debug, Clone, Copy, Default)]
@@ -182,6 +227,74 @@ mod tests {
         let mut h = Fnv1a::new();
         h.bytes(b"a");
         assert_eq!(h.finish(), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    #[test]
+    fn state_hash_covers_policy_and_capacities_but_not_memory_hints() {
+        use crate::{
+            Amount, AssetId, DailyLimit, Ledger, LedgerConfig, LimitSide, Policy, TransferCode, TransferId,
+            TransferLimit, WalletLimit,
+        };
+        let usd = AssetId(1);
+        let amount = Amount::from_minor(1_000);
+        let base = LedgerConfig {
+            policy: Policy {
+                transfer_limits: vec![TransferLimit { code: TransferCode::DEPOSIT, asset: usd, max_amount: amount }],
+                daily_limits: vec![DailyLimit {
+                    code: TransferCode::WITHDRAWAL,
+                    asset: usd,
+                    side: LimitSide::Debit,
+                    max_per_day: amount,
+                }],
+                wallet_limits: vec![WalletLimit { asset: usd, max_balance: amount }],
+            },
+            ..LedgerConfig::default()
+        };
+        let hash = |c: &LedgerConfig| Ledger::new(c.clone()).state_hash();
+        let h0 = hash(&base);
+        let more = Amount::from_minor(1_001);
+        let other = AssetId(2);
+        let mut variants: Vec<(&str, LedgerConfig)> = Vec::new();
+        let mut push = |name, f: &dyn Fn(&mut LedgerConfig)| {
+            let mut c = base.clone();
+            f(&mut c);
+            variants.push((name, c));
+        };
+        push("assets_max", &|c| c.assets_max -= 1);
+        push("accounts_max", &|c| c.accounts_max -= 1);
+        push("transfers_max", &|c| c.transfers_max -= 1);
+        push("transfer limit code", &|c| c.policy.transfer_limits[0].code = TransferCode::WITHDRAWAL);
+        push("transfer limit asset", &|c| c.policy.transfer_limits[0].asset = other);
+        push("transfer limit amount", &|c| c.policy.transfer_limits[0].max_amount = more);
+        push("transfer limits", &|c| c.policy.transfer_limits.clear());
+        push("daily limit code", &|c| c.policy.daily_limits[0].code = TransferCode::DEPOSIT);
+        push("daily limit asset", &|c| c.policy.daily_limits[0].asset = other);
+        push("daily limit side", &|c| c.policy.daily_limits[0].side = LimitSide::Credit);
+        push("daily limit amount", &|c| c.policy.daily_limits[0].max_per_day = more);
+        push("daily limits", &|c| c.policy.daily_limits.clear());
+        push("wallet limit asset", &|c| c.policy.wallet_limits[0].asset = other);
+        push("wallet limit amount", &|c| c.policy.wallet_limits[0].max_balance = more);
+        push("wallet limits", &|c| c.policy.wallet_limits.clear());
+        // The same rule under another list is another policy.
+        push("rule moved between lists", &|c| {
+            let l = c.policy.transfer_limits.remove(0);
+            c.policy.wallet_limits.insert(0, WalletLimit { asset: l.asset, max_balance: l.max_amount });
+        });
+        let mut seen = vec![h0];
+        for (name, c) in &variants {
+            let h = hash(c);
+            assert!(!seen.contains(&h), "{name}: hash {h:016x} not new");
+            seen.push(h);
+        }
+        // Memory placement only: the same answers, the same hash.
+        let hinted = LedgerConfig {
+            transfers_reserve: 64,
+            holds_reserve: 16,
+            prefault: true,
+            sequential_ids_from: Some(TransferId(1 << 64)),
+            ..base.clone()
+        };
+        assert_eq!(hash(&hinted), h0);
     }
 
     #[test]

@@ -1626,13 +1626,15 @@ impl Ledger {
         Ok(ledger)
     }
 
-    /// A deterministic FNV-1a hash of the whole state: assets, accounts and
-    /// balances, totals, holds and the journal (not the bare clock, which a
+    /// A deterministic FNV-1a hash of the whole state: the policy and limits
+    /// of its config, assets, accounts and balances, totals, holds and the
+    /// journal (not the bare clock, which a
     /// replay can only know up to the last entry's timestamp). Equal ledgers
     /// hash equal across processes and machines.
     #[must_use]
     pub fn state_hash(&self) -> u64 {
         let mut h = Fnv1a::new();
+        crate::hash::hash_config(&mut h, &self.config);
         h.u64(self.assets.len() as u64);
         for (spec, totals) in self.assets.iter().zip(&self.asset_totals) {
             h.u32(spec.id.0);

@@ -22,6 +22,13 @@ impl Engine {
     /// for two engines that will respond identically to any command.
     pub fn state_hash(&self) -> u64 {
         let mut h = Fnv64::default();
+        // The limits change answers (a full book refuses), market data the events
+        // and their numbering. Destructured without `..`, so a new field is hashed.
+        let EngineConfig { max_orders, max_levels_per_side, max_instruments, market_data } = self.config;
+        for limit in [max_orders, max_levels_per_side, max_instruments] {
+            h.u64(limit as u64);
+        }
+        h.u64(u64::from(market_data));
         h.u64(self.next_order_id);
         h.u64(self.next_trade_id);
         h.u64(self.last_seq);
