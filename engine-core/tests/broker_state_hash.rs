@@ -58,7 +58,10 @@ impl S {
     }
     fn asset(&mut self, id: AssetId, code: &str, scale: u8, wallet_max_balance: Option<u128>) {
         let spec = AssetSpec { id, code: code.into(), scale };
-        self.run(BrokerCommandKind::CreateAsset { spec, wallet_max_balance });
+        self.run(BrokerCommandKind::CreateAsset {
+            spec,
+            wallet_max_balance: wallet_max_balance.map(Amount::from_minor),
+        });
     }
     fn market(&mut self, symbol: &str, base: AssetId, quote: AssetId) {
         self.run(BrokerCommandKind::RegisterMarket(MarketSpec {
@@ -69,7 +72,12 @@ impl S {
         }));
     }
     fn deposit(&mut self, account: u64, asset: AssetId, amount: u128, key: u128) {
-        self.run(BrokerCommandKind::Deposit(Funds { account: AccountId(account), asset, amount, key }));
+        self.run(BrokerCommandKind::Deposit(Funds {
+            account: AccountId(account),
+            asset,
+            amount: Amount::from_minor(amount),
+            key,
+        }));
     }
     fn limit(&mut self, account: u64, instrument: InstrumentId, side: Side, price: i64, qty: i64) {
         let p = Place::limit(AccountId(account), instrument, side, Ticks(price), Lots(qty));
@@ -132,7 +140,11 @@ fn rich() -> S {
     );
     s.limits(
         2,
-        AccountLimits { max_order_qty: Some(Lots(1_000)), max_order_notional: Some(1 << 40), ..Default::default() },
+        AccountLimits {
+            max_order_qty: Some(Lots(1_000)),
+            max_order_notional: Some(Amount::from_minor(1 << 40)),
+            ..Default::default()
+        },
     );
     s.run(BrokerCommandKind::RestrictInstrument { account: AccountId(1), instrument: M1, restricted: true });
     s.limit(2, M0, Side::Sell, 10_000, 10);
@@ -268,13 +280,13 @@ fn nothing(_: &mut S) {}
 fn each_account_limit_changes_the_hash() {
     let base = AccountLimits {
         max_order_qty: Some(Lots(100)),
-        max_order_notional: Some(1_000_000),
+        max_order_notional: Some(Amount::from_minor(1_000_000)),
         max_open_orders: Some(5),
         throttle: Some(Throttle { max_commands: 10, window_ns: 1_000 }),
     };
     let variants: [(&str, AccountLimits); 5] = [
         ("max_order_qty", AccountLimits { max_order_qty: Some(Lots(101)), ..base }),
-        ("max_order_notional", AccountLimits { max_order_notional: Some(1_000_001), ..base }),
+        ("max_order_notional", AccountLimits { max_order_notional: Some(Amount::from_minor(1_000_001)), ..base }),
         ("max_open_orders", AccountLimits { max_open_orders: Some(6), ..base }),
         (
             "throttle.max_commands",
@@ -364,7 +376,7 @@ fn each_market_risk_field_changes_the_hash() {
     let variants: [(&str, InstrumentRisk); 8] = [
         ("state", InstrumentRisk { state: RiskState::Reducing, ..base }),
         ("max_order_qty", InstrumentRisk { max_order_qty: Some(Lots(7)), ..base }),
-        ("max_order_notional", InstrumentRisk { max_order_notional: Some(7), ..base }),
+        ("max_order_notional", InstrumentRisk { max_order_notional: Some(Amount::from_minor(7)), ..base }),
         ("collar_bps", InstrumentRisk { collar_bps: Some(2_001), ..base }),
         ("reference_price", InstrumentRisk { reference_price: Some(Ticks(10_001)), ..base }),
         ("fail_closed", InstrumentRisk { fail_closed: !base.fail_closed, ..base }),
@@ -587,7 +599,12 @@ fn the_hash_does_not_depend_on_the_order_state_was_built_in() {
 fn a_refused_command_leaves_the_hash_equal() {
     let mut s = rich();
     let (ts, limits) = (s.ts, AccountLimits::default());
-    let funds = |account, asset, amount, key| Funds { account: AccountId(account), asset, amount, key };
+    let funds = |account, asset, amount, key| Funds {
+        account: AccountId(account),
+        asset,
+        amount: Amount::from_minor(amount),
+        key,
+    };
     let refused = [
         (ts - 1, BrokerCommandKind::ExpireDue, "time_went_backwards"),
         (ts, BrokerCommandKind::Deposit(funds(1, USD, 0, 99)), "invalid_amount"),

@@ -322,7 +322,7 @@ impl Hashed for Funds {
 
 #[cfg(test)]
 mod tests {
-    use brokerx_ledger::{AssetSpec, TransferId, TransferStatus};
+    use brokerx_ledger::{Amount, AssetSpec, TransferId, TransferStatus};
     use rust_decimal::Decimal;
 
     use super::super::command::{BrokerCommand, BrokerCommandKind, Funds, MarketSpec};
@@ -353,7 +353,12 @@ mod tests {
                 quote: usd,
                 risk: InstrumentRisk { reference_price: Some(Ticks(100)), ..InstrumentRisk::default() },
             }),
-            BrokerCommandKind::Deposit(Funds { account: AccountId(1), asset: usd, amount: 100_000, key: 1 }),
+            BrokerCommandKind::Deposit(Funds {
+                account: AccountId(1),
+                asset: usd,
+                amount: Amount::from_minor(100_000),
+                key: 1,
+            }),
             BrokerCommandKind::Place(Place::limit(AccountId(1), InstrumentId(0), Side::Buy, Ticks(100), Lots(2))),
         ];
         for (n, kind) in cmds.into_iter().enumerate() {
@@ -379,7 +384,7 @@ mod tests {
             ("market scale quote", |b| b.markets[0].scale.quote_per_tick_lot += 1),
             ("risk state", |b| b.markets[0].risk.state = RiskState::Halted),
             ("risk max qty", |b| b.markets[0].risk.max_order_qty = Some(Lots(1))),
-            ("risk max notional", |b| b.markets[0].risk.max_order_notional = Some(1)),
+            ("risk max notional", |b| b.markets[0].risk.max_order_notional = Some(Amount::from_minor(1))),
             ("risk collar", |b| b.markets[0].risk.collar_bps = None),
             ("risk reference", |b| b.markets[0].risk.reference_price = None),
             ("risk fail closed", |b| b.markets[0].risk.fail_closed ^= true),
@@ -406,7 +411,7 @@ mod tests {
             }),
             ("account limit qty", |b| b.accounts.get_mut(&AccountId(1)).unwrap().limits.max_order_qty = Some(Lots(1))),
             ("account limit notional", |b| {
-                b.accounts.get_mut(&AccountId(1)).unwrap().limits.max_order_notional = Some(1)
+                b.accounts.get_mut(&AccountId(1)).unwrap().limits.max_order_notional = Some(Amount::from_minor(1))
             }),
             ("account limit open", |b| b.accounts.get_mut(&AccountId(1)).unwrap().limits.max_open_orders = Some(1)),
             ("account throttle", |b| {
@@ -430,7 +435,10 @@ mod tests {
             ("funds record direction", |b| b.funds_keys.get_mut(&1).unwrap().direction = FundsDirection::Withdrawal),
             ("funds record account", |b| b.funds_keys.get_mut(&1).unwrap().funds.account.0 += 1),
             ("funds record asset", |b| b.funds_keys.get_mut(&1).unwrap().funds.asset.0 += 1),
-            ("funds record amount", |b| b.funds_keys.get_mut(&1).unwrap().funds.amount += 1),
+            ("funds record amount", |b| {
+                let f = &mut b.funds_keys.get_mut(&1).unwrap().funds;
+                f.amount = Amount::from_minor(f.amount.minor() + 1)
+            }),
             ("funds record key", |b| b.funds_keys.get_mut(&1).unwrap().funds.key += 1),
             ("funds record status", |b| b.funds_keys.get_mut(&1).unwrap().status = TransferStatus::ExceedsMaxBalance),
         ];
