@@ -12,7 +12,6 @@
 
 mod common;
 use brokerx_engine::broker::*;
-use brokerx_engine::risk::*;
 use brokerx_engine::*;
 use brokerx_ledger::{AssetId, AssetSpec, LedgerConfig, Policy, TransferCode, TransferLimit};
 use common::d;
