@@ -164,31 +164,13 @@ impl Engine {
         let st = &mut self.instruments[i];
         st.counters.placed += i128::from(p.qty.0);
 
-        if p.time_in_force == TimeInForce::Fok && !fok_fillable(st, &self.orders, p, limit) {
-            st.counters.cancelled += i128::from(p.qty.0);
-            let reason = CancelReason::FokUnfillable;
-            sink.emit(EventKind::Cancelled {
-                order_id,
-                account: p.account,
-                instrument,
-                side: p.side,
-                price: limit,
-                qty: p.qty,
-                filled: Lots(0),
-                reason,
-            });
-            return Outcome::Placed {
-                order_id,
-                status: OrderStatus::Cancelled(reason),
-                filled: Lots(0),
-                leaves: p.qty,
-            };
-        }
+        // A fill-or-kill that cannot fill in full does not match at all.
+        let unfillable = p.time_in_force == TimeInForce::Fok && !fok_fillable(st, &self.orders, p, limit);
 
         let before = sink.bbo_before(&st.book);
         // Nothing above changed the book, so `crosses` still holds. A taker is
         // set up only to match: most places rest as they came.
-        let (remaining, filled, stp_killed) = if crosses {
+        let (remaining, filled, stp_killed) = if crosses && !unfillable {
             let mut taker = Taker {
                 id: order_id,
                 account: p.account,
@@ -205,7 +187,9 @@ impl Engine {
             (p.qty.0, 0, false)
         };
         let status = if remaining > 0 {
-            let reason = if stp_killed {
+            let reason = if unfillable {
+                Some(CancelReason::FokUnfillable)
+            } else if stp_killed {
                 Some(CancelReason::SelfTradePrevention)
             } else {
                 match p.time_in_force {
@@ -216,7 +200,10 @@ impl Engine {
             };
             match reason {
                 Some(reason) => {
-                    debug_assert!(p.time_in_force != TimeInForce::Fok || stp_killed, "invariant: fok fills fully");
+                    debug_assert!(
+                        p.time_in_force != TimeInForce::Fok || stp_killed || unfillable,
+                        "invariant: a fillable fok fills fully"
+                    );
                     self.instruments[i].counters.cancelled += i128::from(remaining);
                     sink.emit(EventKind::Cancelled {
                         order_id,
@@ -324,23 +311,43 @@ impl Engine {
         sink: &mut Sink<'_, S, MD>,
     ) -> Option<(Lots, Lots)> {
         let &o = self.orders.get(key)?;
-        let i = o.instrument as usize;
-        let before = sink.bbo_before(&self.instruments[i].book);
-        let price = self.take_resting(key, &o, sink)?;
-        self.tables.retire(&o);
-        let st = &mut self.instruments[i];
-        st.counters.cancelled += i128::from(o.remaining.0);
-        sink.emit(EventKind::Cancelled {
+        self.take_out(key, &o, sink, |price| EventKind::Cancelled {
             order_id: o.id,
             account: o.account,
-            instrument: InstrumentId(i as u32),
+            instrument: InstrumentId(u32::from(o.instrument)),
             side: o.side,
             price: Some(price),
             qty: o.remaining,
             filled: o.filled,
             reason,
-        });
-        sink.bbo_after(InstrumentId(i as u32), &st.book, before);
+        })?;
         Some((o.remaining, o.filled))
+    }
+
+    /// Takes the resting order `o` (the record at `key`) out of its book for
+    /// good and reports it with the event `report` makes of its price (a cancel
+    /// or an expiry), counting its quantity as the event says. `None` if it was
+    /// not resting.
+    #[inline(always)]
+    pub(super) fn take_out<S: EventSink + ?Sized, const MD: bool>(
+        &mut self,
+        key: u32,
+        o: &RestingOrder,
+        sink: &mut Sink<'_, S, MD>,
+        report: impl FnOnce(Ticks) -> EventKind,
+    ) -> Option<Ticks> {
+        let i = o.instrument as usize;
+        let before = sink.bbo_before(&self.instruments[i].book);
+        let price = self.take_resting(key, o, sink)?;
+        self.tables.retire(o);
+        let st = &mut self.instruments[i];
+        let event = report(price);
+        match event {
+            EventKind::Expired { .. } => st.counters.expired += i128::from(o.remaining.0),
+            _ => st.counters.cancelled += i128::from(o.remaining.0),
+        }
+        sink.emit(event);
+        sink.bbo_after(InstrumentId(i as u32), &st.book, before);
+        Some(price)
     }
 }

@@ -24,25 +24,18 @@ impl Engine {
             let Some(&o) = self.orders.get(key) else {
                 continue;
             };
-            let i = o.instrument as usize;
-            let before = sink.bbo_before(&self.instruments[i].book);
-            let Some(price) = self.take_resting(key, &o, sink) else {
-                continue;
-            };
-            expired += 1;
-            self.tables.retire(&o);
-            let st = &mut self.instruments[i];
-            st.counters.expired += i128::from(o.remaining.0);
-            sink.emit(EventKind::Expired {
+            let expiry = |price| EventKind::Expired {
                 order_id: o.id,
                 account: o.account,
-                instrument: InstrumentId(i as u32),
+                instrument: InstrumentId(u32::from(o.instrument)),
                 side: o.side,
                 price,
                 qty: o.remaining,
                 filled: o.filled,
-            });
-            sink.bbo_after(InstrumentId(i as u32), &st.book, before);
+            };
+            if self.take_out(key, &o, sink, expiry).is_some() {
+                expired += 1;
+            }
         }
         self.tables.next_expiry = self.tables.expiries.first().map_or(u64::MAX, |(t, _)| t.0);
         expired
