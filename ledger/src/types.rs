@@ -57,8 +57,11 @@ impl AccountKey {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct TransferId(pub u128);
 
-/// Nanoseconds since an epoch chosen by the host. The ledger never reads a
-/// clock; time only moves when the host passes a later value in.
+/// Nanoseconds since an epoch chosen by the host (the Unix epoch for the
+/// engine and the Broker). The ledger and the engine never read a clock; time
+/// only moves when the host passes a later value in. The one timestamp type of
+/// the workspace: `brokerx_engine::Timestamp` is this type. Serialized as a
+/// bare `u64`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 pub struct Timestamp(pub u64);
 
@@ -70,6 +73,18 @@ impl Timestamp {
     #[must_use]
     pub const fn day(self) -> u64 {
         self.0 / Self::NANOS_PER_DAY
+    }
+
+    /// `self + delta_ns`, saturating at the far future rather than wrapping.
+    #[must_use]
+    pub const fn saturating_add_ns(self, delta_ns: u64) -> Self {
+        Self(self.0.saturating_add(delta_ns))
+    }
+}
+
+impl std::fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.0, f)
     }
 }
 

@@ -1,8 +1,6 @@
 //! How a Broker command drives the engine and the ledger.
 
-use brokerx_ledger::{
-    AccountSpec, Amount, AssetSpec, LedgerError, Timestamp as LedgerTs, Transfer, TransferCode, TransferStatus,
-};
+use brokerx_ledger::{AccountSpec, Amount, AssetSpec, LedgerError, Transfer, TransferCode, TransferStatus};
 
 use super::accounts::{system, wallet, ESCROW_OWNER, EXTERNAL_OWNER, FEES_OWNER, RESERVED_OWNERS_FROM};
 use super::command::{BrokerCommand, BrokerCommandKind, MarketSpec};
@@ -189,7 +187,7 @@ impl Broker {
         max: Option<u128>,
         o: &mut Out<'_>,
     ) -> Result<(), BrokerError> {
-        let now = LedgerTs(o.ts.0);
+        let now = o.ts;
         self.ledger.create_asset(now, spec.clone()).map_err(BrokerError::Ledger)?;
         for owner in [EXTERNAL_OWNER, FEES_OWNER, ESCROW_OWNER] {
             self.ledger

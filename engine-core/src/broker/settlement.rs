@@ -1,6 +1,6 @@
 //! Ledger submission and trade settlement.
 
-use brokerx_ledger::{Amount, Timestamp as LedgerTs, Transfer, TransferCode, TransferStatus};
+use brokerx_ledger::{Amount, Transfer, TransferCode, TransferStatus};
 
 use super::accounts::{system, wallet, ESCROW_OWNER, FEES_OWNER};
 use super::event::{BrokerEventKind, Posting, PostingKind};
@@ -19,7 +19,7 @@ impl Broker {
         kind: PostingKind,
         o: &mut Out<'_>,
     ) -> TransferStatus {
-        let status = self.ledger.submit_one(LedgerTs(self.now.0), &t).unwrap_or(TransferStatus::LinkedEventFailed);
+        let status = self.ledger.submit_one(self.now, &t).unwrap_or(TransferStatus::LinkedEventFailed);
         if status == TransferStatus::Ok {
             o.emit(BrokerEventKind::Posting(self.posting(&t, kind, order_id, trade_id)));
         }
@@ -30,7 +30,7 @@ impl Broker {
     /// whole or not at all. Returns the first non-ok status, or ok; the
     /// ledger's `submit_chain` works it out without a results vector.
     pub(super) fn submit_settlement(&mut self) -> TransferStatus {
-        self.ledger.submit_chain(LedgerTs(self.now.0), &self.batch).unwrap_or(TransferStatus::LinkedEventFailed)
+        self.ledger.submit_chain(self.now, &self.batch).unwrap_or(TransferStatus::LinkedEventFailed)
     }
 
     /// The posting event of a transfer the ledger just applied.
