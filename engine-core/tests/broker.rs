@@ -203,7 +203,7 @@ fn a_market_is_refused_when_the_ledger_policy_could_refuse_its_settlements() {
     let limited = [
         Policy {
             transfer_limits: vec![TransferLimit {
-                code: TransferCode::TRADE_SETTLEMENT,
+                code: TRADE_SETTLEMENT,
                 asset: USD,
                 max_amount: Amount::from_minor(1_000),
             }],
@@ -211,7 +211,7 @@ fn a_market_is_refused_when_the_ledger_policy_could_refuse_its_settlements() {
         },
         Policy {
             daily_limits: vec![DailyLimit {
-                code: TransferCode::ORDER_HOLD,
+                code: ORDER_HOLD,
                 asset: ACME,
                 side: LimitSide::Debit,
                 max_per_day: Amount::from_minor(10),

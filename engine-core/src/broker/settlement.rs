@@ -2,7 +2,7 @@
 
 use brokerx_ledger::{Amount, Transfer, TransferCode, TransferStatus};
 
-use super::accounts::{system, wallet, ESCROW_OWNER, FEES_OWNER};
+use super::accounts::{system, wallet, ESCROW_OWNER, FEES_OWNER, TRADE_SETTLEMENT};
 use super::event::{BrokerEventKind, Posting, PostingKind};
 use super::order_funds::{HoldLeg, OrderFunds};
 use super::{Broker, Out};
@@ -119,7 +119,7 @@ impl Broker {
         let pay_seller = (notional > seller_fee).then(|| self.next_id());
         let deliver = self.next_id();
         let fee_id = (buyer_fee + seller_fee > 0).then(|| self.next_id());
-        let code = TransferCode::TRADE_SETTLEMENT;
+        let code = TRADE_SETTLEMENT;
         let data = u128::from(trade_id.0);
         self.batch.clear();
         let events_len = o.events.len();
