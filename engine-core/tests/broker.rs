@@ -262,6 +262,23 @@ fn buy_order_holds_cash_and_cancel_releases_it() {
 }
 
 #[test]
+fn each_asset_has_the_system_accounts_the_public_constants_name() {
+    let mut h = B::new();
+    for asset in [USD, ACME] {
+        for key in [external_account(asset), fees_account(asset), escrow_account(asset)] {
+            assert!(is_reserved_owner(key.owner.0));
+            assert!(h.b.ledger().account(key).is_some(), "{key:?} not created with the asset");
+        }
+    }
+    assert_eq!(RESERVED_OWNERS_FROM, u64::MAX - 15);
+    h.deposit(1, USD, 5_000, 1);
+    let wallet = h.b.ledger().balance(wallet_account(AccountId(1), USD)).unwrap();
+    assert_eq!(wallet.posted(), 5_000);
+    let external = h.b.ledger().balance(external_account(USD)).unwrap();
+    assert_eq!(external.posted(), -5_000);
+}
+
+#[test]
 fn unaffordable_order_is_rejected_before_the_book() {
     let mut h = B::new();
     h.deposit(1, USD, 29_999, 1);
