@@ -5,44 +5,13 @@
 //!
 //! Every variant has a stable snake_case `code()` that the bindings expose.
 
-use rust_decimal::Decimal;
 use thiserror::Error;
 
 use crate::types::{AccountId, InstrumentId, Lots, OrderId, Ticks, Timestamp};
 
-/// A Decimal or string at the boundary that does not fit the instrument's grid.
-#[derive(Clone, Debug, PartialEq, Eq, Error)]
-#[non_exhaustive]
-pub enum ConvertError {
-    #[error("price must be > 0, got {price}")]
-    InvalidPrice { price: Decimal },
-    #[error("quantity must be > 0, got {qty}")]
-    InvalidQuantity { qty: Decimal },
-    #[error("price {price} is not a multiple of tick size {tick_size}")]
-    OffTick { price: Decimal, tick_size: Decimal },
-    #[error("quantity {qty} is not a multiple of lot size {lot_size}")]
-    OffLot { qty: Decimal, lot_size: Decimal },
-    #[error("price {price} is outside the engine's range")]
-    PriceOutOfRange { price: Decimal },
-    #[error("quantity {qty} is outside the engine's range")]
-    QuantityOutOfRange { qty: Decimal },
-    #[error("client order id must be 1..=36 printable ASCII bytes, got {len} bytes")]
-    ClientOrderIdInvalid { len: usize },
-}
-
-impl ConvertError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            ConvertError::InvalidPrice { .. } => "invalid_price",
-            ConvertError::InvalidQuantity { .. } => "invalid_quantity",
-            ConvertError::OffTick { .. } => "off_tick",
-            ConvertError::OffLot { .. } => "off_lot",
-            ConvertError::PriceOutOfRange { .. } => "price_out_of_range",
-            ConvertError::QuantityOutOfRange { .. } => "quantity_out_of_range",
-            ConvertError::ClientOrderIdInvalid { .. } => "client_order_id_invalid",
-        }
-    }
-}
+/// A Decimal or string at the boundary that does not fit the instrument's grid
+/// (or an asset's scale): defined once, in the ledger, shared by both crates.
+pub use brokerx_ledger::ConvertError;
 
 /// A command that cannot be evaluated. Checked in the order the variants' codes are
 /// listed in `docs/engine.md`, so the same first failure always wins.

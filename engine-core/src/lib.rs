@@ -149,6 +149,11 @@
 //! Out: [`broker::BrokerEvent`]s in one gap-free sequence: the engine's events
 //! (`Order`), every ledger transfer applied (`Posting`), risk refusals, funds
 //! movements; or a [`broker::BrokerError`] with a stable `code()` and no change.
+//! The Broker's chart of accounts is public at the crate root: the reserved owner
+//! ids ([`EXTERNAL_OWNER`], [`FEES_OWNER`], [`ESCROW_OWNER`], everything from
+//! [`RESERVED_OWNERS_FROM`] up) and the ledger account each names per asset
+//! ([`external_account`], [`fees_account`], [`escrow_account`],
+//! [`wallet_account`]), for a host that reads the ledger or its journal.
 //! Read balances with [`broker::Broker::available`] and
 //! [`broker::Broker::balance`] (an [`Amount`] in minor units) or their
 //! `_decimal` forms (at the asset's scale); the engine and the ledger through
@@ -229,6 +234,12 @@ pub mod risk;
 pub mod saga;
 pub mod types;
 
+// The Broker's chart of accounts: reserved owner ids and the ledger accounts
+// it keeps per asset, for hosts that read the ledger or its journal.
+pub use broker::{
+    escrow_account, external_account, fees_account, is_reserved_owner, wallet_account, ESCROW_OWNER, EXTERNAL_OWNER,
+    FEES_OWNER, RESERVED_OWNERS_FROM,
+};
 pub use command::{Amend, Cancel, Command, CommandKind, MassCancel, OrderRef, Place, SetTradingStatus};
 pub use engine::{Bbo, Engine, EngineConfig, OrderView, QtyCounters};
 pub use engine::{EngineSnapshot, InstrumentSnapshot, OrderSnapshot};

@@ -219,7 +219,7 @@ fn a_market_is_refused_when_the_ledger_policy_could_refuse_its_settlements() {
     let limited = [
         Policy {
             transfer_limits: vec![TransferLimit {
-                code: TransferCode::TRADE_SETTLEMENT,
+                code: TRADE_SETTLEMENT,
                 asset: USD,
                 max_amount: Amount::from_minor(1_000),
             }],
@@ -227,7 +227,7 @@ fn a_market_is_refused_when_the_ledger_policy_could_refuse_its_settlements() {
         },
         Policy {
             daily_limits: vec![DailyLimit {
-                code: TransferCode::ORDER_HOLD,
+                code: ORDER_HOLD,
                 asset: ACME,
                 side: LimitSide::Debit,
                 max_per_day: Amount::from_minor(10),
@@ -275,6 +275,23 @@ fn buy_order_holds_cash_and_cancel_releases_it() {
     h.run(BrokerCommandKind::Cancel(Cancel { account: AccountId(1), order: OrderRef::Id(id) })).unwrap();
     assert_eq!(h.cash(1), (100_000, 100_000));
     assert!(h.b.hold_of(id).is_none());
+}
+
+#[test]
+fn each_asset_has_the_system_accounts_the_public_constants_name() {
+    let mut h = B::new();
+    for asset in [USD, ACME] {
+        for key in [external_account(asset), fees_account(asset), escrow_account(asset)] {
+            assert!(is_reserved_owner(key.owner.0));
+            assert!(h.b.ledger().account(key).is_some(), "{key:?} not created with the asset");
+        }
+    }
+    assert_eq!(RESERVED_OWNERS_FROM, u64::MAX - 15);
+    h.deposit(1, USD, 5_000, 1);
+    let wallet = h.b.ledger().balance(wallet_account(AccountId(1), USD)).unwrap();
+    assert_eq!(wallet.posted(), 5_000);
+    let external = h.b.ledger().balance(external_account(USD)).unwrap();
+    assert_eq!(external.posted(), -5_000);
 }
 
 #[test]

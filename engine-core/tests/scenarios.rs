@@ -263,7 +263,7 @@ fn run_file(path: &PathBuf) {
                 spec.max_qty = Lots(m.parse().unwrap());
             }
             r.symbols.push(l.words[0].to_string());
-            let ts = Timestamp(r.engine.now().0);
+            let ts = r.engine.now();
             r.engine
                 .apply(
                     &Command { ts, correlation_id: CorrelationId(r.corr), kind: CommandKind::RegisterInstrument(spec) },

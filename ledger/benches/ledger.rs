@@ -18,6 +18,9 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 const BATCH: usize = 8_189;
 const ACCOUNTS: u64 = 10_000;
 const USD: AssetId = AssetId(1);
+// This bench's own codes for order holds and trade settlements (the Broker's numbers).
+const SETTLE: TransferCode = TransferCode(3);
+const HOLD: TransferCode = TransferCode(5);
 const RESERVE: u32 = 2_000_000;
 
 struct Rng(u64);
@@ -60,7 +63,7 @@ fn fill_single(batch: &mut Vec<Transfer>, rng: &mut Rng, next_id: &mut u128) {
             key(d),
             key(c),
             Amount::from_minor(u128::from(rng.next() % 10_000 + 1)),
-            TransferCode::TRADE_SETTLEMENT,
+            SETTLE,
         ));
     }
 }
@@ -73,21 +76,9 @@ fn fill_pairs(batch: &mut Vec<Transfer>, rng: &mut Rng, next_id: &mut u128) {
         let amount = rng.next() % 10_000 + 2;
         *next_id += 1;
         let hold = TransferId(*next_id);
-        batch.push(Transfer::pending(
-            hold,
-            key(d),
-            key(c),
-            Amount::from_minor(u128::from(amount)),
-            TransferCode::ORDER_HOLD,
-            0,
-        ));
+        batch.push(Transfer::pending(hold, key(d), key(c), Amount::from_minor(u128::from(amount)), HOLD, 0));
         *next_id += 1;
-        batch.push(Transfer::post(
-            TransferId(*next_id),
-            hold,
-            Amount::from_minor(u128::from(amount / 2)),
-            TransferCode::TRADE_SETTLEMENT,
-        ));
+        batch.push(Transfer::post(TransferId(*next_id), hold, Amount::from_minor(u128::from(amount / 2)), SETTLE));
     }
 }
 

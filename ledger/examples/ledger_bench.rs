@@ -35,6 +35,9 @@ impl Rng {
 }
 
 const USD: AssetId = AssetId(1);
+// This bench's own codes for order holds and trade settlements (the Broker's numbers).
+const SETTLE: TransferCode = TransferCode(3);
+const HOLD: TransferCode = TransferCode(5);
 
 fn key(owner: u64) -> AccountKey {
     AccountKey::new(owner, USD.0)
@@ -71,7 +74,7 @@ fn single_batches(rng: &mut Rng, next_id: &mut u128, batches: usize) -> Vec<Vec<
                         key(d),
                         key(c),
                         Amount::from_minor(u128::from(rng.next() % 10_000 + 1)),
-                        TransferCode::TRADE_SETTLEMENT,
+                        SETTLE,
                     )
                 })
                 .collect()
@@ -89,21 +92,9 @@ fn pair_batches(rng: &mut Rng, next_id: &mut u128, batches: usize) -> Vec<Vec<Tr
                 let amount = rng.next() % 10_000 + 2;
                 *next_id += 1;
                 let hold = TransferId(*next_id);
-                b.push(Transfer::pending(
-                    hold,
-                    key(d),
-                    key(c),
-                    Amount::from_minor(u128::from(amount)),
-                    TransferCode::ORDER_HOLD,
-                    0,
-                ));
+                b.push(Transfer::pending(hold, key(d), key(c), Amount::from_minor(u128::from(amount)), HOLD, 0));
                 *next_id += 1;
-                b.push(Transfer::post(
-                    TransferId(*next_id),
-                    hold,
-                    Amount::from_minor(u128::from(amount / 2)),
-                    TransferCode::TRADE_SETTLEMENT,
-                ));
+                b.push(Transfer::post(TransferId(*next_id), hold, Amount::from_minor(u128::from(amount / 2)), SETTLE));
             }
             b
         })

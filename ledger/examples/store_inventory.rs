@@ -23,6 +23,11 @@ const STORES: [(u64, &str); 2] = [(10, "North"), (11, "South")];
 const PRODUCTS: [(u32, &str); 3] = [(1, "SKU-TEA"), (2, "SKU-MUG"), (3, "SKU-KETTLE")];
 const SHELF_CAPACITY: u128 = 40;
 const MINUTE_NS: u64 = 60_000_000_000;
+/// The shop's own transfer codes (the ledger names only generic ones).
+/// Stock moved from the central warehouse to a store.
+const REPLENISHMENT: TransferCode = TransferCode(6);
+/// Stock sold to a customer.
+const SALE: TransferCode = TransferCode(7);
 
 fn at(place: u64, product: u32) -> AccountKey {
     AccountKey::new(place, product)
@@ -89,14 +94,7 @@ fn main() -> Result<(), LedgerError> {
         for (product, qty) in [(1, 30), (2, 20), (3, 8)] {
             let id = shop.id();
             delivery.push(
-                Transfer::single(
-                    id,
-                    at(WAREHOUSE, product),
-                    at(store, product),
-                    units(qty),
-                    TransferCode::REPLENISHMENT,
-                )
-                .linked(),
+                Transfer::single(id, at(WAREHOUSE, product), at(store, product), units(qty), REPLENISHMENT).linked(),
             );
         }
         if let Some(last) = delivery.last_mut() {
@@ -107,8 +105,8 @@ fn main() -> Result<(), LedgerError> {
 
     // An over-delivery that would exceed shelf capacity fails as a whole.
     let too_much = [
-        Transfer::single(shop.id(), at(WAREHOUSE, 1), at(10, 1), units(5), TransferCode::REPLENISHMENT).linked(),
-        Transfer::single(shop.id(), at(WAREHOUSE, 2), at(10, 2), units(25), TransferCode::REPLENISHMENT),
+        Transfer::single(shop.id(), at(WAREHOUSE, 1), at(10, 1), units(5), REPLENISHMENT).linked(),
+        Transfer::single(shop.id(), at(WAREHOUSE, 2), at(10, 2), units(25), REPLENISHMENT),
     ];
     println!("over-delivery to North (mugs over capacity): {:?}", shop.submit(3, &too_much));
 
@@ -123,7 +121,7 @@ fn main() -> Result<(), LedgerError> {
     ];
     for (store, product, qty) in sales {
         let id = shop.id();
-        let sale = Transfer::single(id, at(store, product), at(CUSTOMERS, product), units(qty), TransferCode::SALE);
+        let sale = Transfer::single(id, at(store, product), at(CUSTOMERS, product), units(qty), SALE);
         let status = shop.submit(4, &[sale])[0];
         let note = if status == TransferStatus::InsufficientFunds { " (out of stock)" } else { "" };
         println!("sale store {store} product {product} x{qty}: {status}{note}");
@@ -131,18 +129,17 @@ fn main() -> Result<(), LedgerError> {
 
     // 4. Click-and-collect: reserve 2 kettles at South for 30 minutes.
     let reservation = shop.id();
-    let hold =
-        Transfer::pending(reservation, at(11, 3), at(CUSTOMERS, 3), units(2), TransferCode::SALE, 30 * MINUTE_NS);
+    let hold = Transfer::pending(reservation, at(11, 3), at(CUSTOMERS, 3), units(2), SALE, 30 * MINUTE_NS);
     println!("reserve 2 kettles at South: {:?}", shop.submit(5, &[hold]));
     println!("South kettles available while reserved: {}", shop.stock(11, 3));
     // The customer collects only one: post 1, the other goes back on the shelf.
     let pickup = shop.id();
-    let collect = Transfer::post(pickup, reservation, units(1), TransferCode::SALE);
+    let collect = Transfer::post(pickup, reservation, units(1), SALE);
     println!("collect 1 of 2: {:?}", shop.submit(6, &[collect]));
 
     // Another reservation is never collected and expires.
     let lapsed = shop.id();
-    let hold = Transfer::pending(lapsed, at(10, 2), at(CUSTOMERS, 2), units(3), TransferCode::SALE, 30 * MINUTE_NS);
+    let hold = Transfer::pending(lapsed, at(10, 2), at(CUSTOMERS, 2), units(3), SALE, 30 * MINUTE_NS);
     shop.submit(7, &[hold]);
     let mut expired = Vec::new();
     let deadline = shop.ledger.next_deadline().unwrap();
@@ -161,7 +158,7 @@ fn main() -> Result<(), LedgerError> {
                 .iter()
                 .filter_map(|e| match &e.event {
                     JournalEvent::Transfer(r)
-                        if r.transfer.code == TransferCode::SALE
+                        if r.transfer.code == SALE
                             && r.transfer.debit_account == at(store, product)
                             && !r.transfer.flags.contains(brokerx_ledger::TransferFlags::PENDING) =>
                     {

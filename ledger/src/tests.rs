@@ -14,6 +14,11 @@ const NOBODY: AccountKey = AccountKey::new(99, 1);
 const ALICE_BTC: AccountKey = AccountKey::new(1, 2);
 const BTC_BANK: AccountKey = AccountKey::new(1000, 2);
 
+// The tests' own codes for holds and their settlement (the ledger names only
+// generic ones); the same numbers the Broker uses, so nothing else changes.
+const SETTLE: TransferCode = TransferCode(3);
+const HOLD: TransferCode = TransferCode(5);
+
 fn id(n: u128) -> TransferId {
     TransferId(n)
 }
@@ -172,8 +177,8 @@ fn exists_is_checked_before_validation() {
 fn post_retried_with_unset_accounts_returns_exists() {
     let mut f = Fixture::new();
     f.deposit(1, ALICE, 100);
-    f.one(Transfer::pending(id(2), ALICE, BOB, amt(50), TransferCode::ORDER_HOLD, 0));
-    let post = Transfer::post(id(3), id(2), amt(20), TransferCode::TRADE_SETTLEMENT);
+    f.one(Transfer::pending(id(2), ALICE, BOB, amt(50), HOLD, 0));
+    let post = Transfer::post(id(3), id(2), amt(20), SETTLE);
     assert_eq!(f.one(post), S::Ok);
     assert_eq!(f.one(post), S::Exists);
     let explicit = Transfer { debit_account: ALICE, ..post };
@@ -183,7 +188,7 @@ fn post_retried_with_unset_accounts_returns_exists() {
 #[test]
 fn insufficient_funds_is_remembered_and_retry_returns_id_already_failed() {
     let mut f = Fixture::new();
-    let t = Transfer::single(id(1), ALICE, BOB, amt(10), TransferCode::TRADE_SETTLEMENT);
+    let t = Transfer::single(id(1), ALICE, BOB, amt(10), SETTLE);
     assert_eq!(f.one(t), S::InsufficientFunds);
     assert_eq!(f.deposit(2, ALICE, 100), S::Ok);
     // Funds are there now, but the id failed: no success by surprise.
@@ -330,9 +335,9 @@ fn unknown_credit_account_is_refused() {
 fn wallet_cannot_go_negative() {
     let mut f = Fixture::new();
     f.deposit(1, ALICE, 100);
-    let t = Transfer::single(id(2), ALICE, BOB, amt(101), TransferCode::TRADE_SETTLEMENT);
+    let t = Transfer::single(id(2), ALICE, BOB, amt(101), SETTLE);
     assert_eq!(f.one(t), S::InsufficientFunds);
-    let t = Transfer::single(id(3), ALICE, BOB, amt(100), TransferCode::TRADE_SETTLEMENT);
+    let t = Transfer::single(id(3), ALICE, BOB, amt(100), SETTLE);
     assert_eq!(f.one(t), S::Ok);
     assert_eq!(f.available(ALICE), 0);
 }
@@ -341,8 +346,8 @@ fn wallet_cannot_go_negative() {
 fn held_funds_are_not_available_for_another_hold() {
     let mut f = Fixture::new();
     f.deposit(1, ALICE, 100);
-    let h1 = Transfer::pending(id(2), ALICE, BOB, amt(70), TransferCode::ORDER_HOLD, 0);
-    let h2 = Transfer::pending(id(3), ALICE, BOB, amt(31), TransferCode::ORDER_HOLD, 0);
+    let h1 = Transfer::pending(id(2), ALICE, BOB, amt(70), HOLD, 0);
+    let h2 = Transfer::pending(id(3), ALICE, BOB, amt(31), HOLD, 0);
     assert_eq!(f.submit(&[h1, h2]), vec![S::Ok, S::InsufficientFunds]);
     assert_eq!(f.available(ALICE), 30);
 }
@@ -431,7 +436,7 @@ fn policy_wallet_limit_is_the_default_max_balance_of_new_wallets() {
 
 fn funded_hold(f: &mut Fixture, amount: u128, timeout_ns: u64) {
     f.deposit(1, ALICE, 1_000);
-    let hold = Transfer::pending(id(10), ALICE, BOB, amt(amount), TransferCode::ORDER_HOLD, timeout_ns);
+    let hold = Transfer::pending(id(10), ALICE, BOB, amt(amount), HOLD, timeout_ns);
     assert_eq!(f.one(hold), S::Ok);
 }
 
@@ -452,7 +457,7 @@ fn hold_reserves_funds_until_posted() {
 fn partial_post_settles_part_and_releases_the_rest() {
     let mut f = Fixture::new();
     funded_hold(&mut f, 300, 0);
-    let post = Transfer::post(id(11), id(10), amt(120), TransferCode::TRADE_SETTLEMENT);
+    let post = Transfer::post(id(11), id(10), amt(120), SETTLE);
     assert_eq!(f.one(post), S::Ok);
     assert_eq!(f.available(ALICE), 880);
     assert_eq!(f.available(BOB), 120);
@@ -472,22 +477,19 @@ fn resize_grows_and_shrinks_a_hold_in_place() {
     let mut f = Fixture::new();
     funded_hold(&mut f, 300, 0);
     let entries = f.ledger.journal().len();
-    assert_eq!(f.one(Transfer::resize(id(11), id(10), amt(450), TransferCode::ORDER_HOLD)), S::Ok);
+    assert_eq!(f.one(Transfer::resize(id(11), id(10), amt(450), HOLD)), S::Ok);
     assert_eq!(f.available(ALICE), 550);
     assert_eq!(f.ledger.pending_amount(id(10)), Some(amt(450)));
-    assert_eq!(f.one(Transfer::resize(id(12), id(10), amt(100), TransferCode::ORDER_HOLD)), S::Ok);
+    assert_eq!(f.one(Transfer::resize(id(12), id(10), amt(100), HOLD)), S::Ok);
     assert_eq!(f.available(ALICE), 900);
     assert_eq!(f.ledger.balance(BOB).unwrap().credits_pending, amt(100));
     // One journal entry per resize; the hold keeps its id and stays open.
     assert_eq!(f.ledger.journal().len(), entries + 2);
     assert_eq!(f.ledger.holds_of(ALICE).len(), 1);
     // It is still an ordinary hold: post it.
-    assert_eq!(f.one(Transfer::post(id(13), id(10), amt(100), TransferCode::TRADE_SETTLEMENT)), S::Ok);
+    assert_eq!(f.one(Transfer::post(id(13), id(10), amt(100), SETTLE)), S::Ok);
     assert_eq!(f.available(BOB), 100);
-    assert_eq!(
-        f.one(Transfer::resize(id(14), id(10), amt(50), TransferCode::ORDER_HOLD)),
-        S::PendingTransferAlreadyPosted
-    );
+    assert_eq!(f.one(Transfer::resize(id(14), id(10), amt(50), HOLD)), S::PendingTransferAlreadyPosted);
     let replayed = Ledger::replay(f.ledger.config().clone(), f.ledger.journal()).unwrap();
     assert_eq!(replayed.state_hash(), f.ledger.state_hash());
 }
@@ -496,12 +498,12 @@ fn resize_grows_and_shrinks_a_hold_in_place() {
 fn resize_beyond_available_funds_is_refused_and_changes_nothing() {
     let mut f = Fixture::new();
     funded_hold(&mut f, 300, 0);
-    assert_eq!(f.one(Transfer::resize(id(11), id(10), amt(1_001), TransferCode::ORDER_HOLD)), S::InsufficientFunds);
+    assert_eq!(f.one(Transfer::resize(id(11), id(10), amt(1_001), HOLD)), S::InsufficientFunds);
     assert_eq!(f.ledger.pending_amount(id(10)), Some(amt(300)));
     assert_eq!(f.available(ALICE), 700);
     // Remembered like any refusal that depends on state.
-    assert_eq!(f.one(Transfer::resize(id(11), id(10), amt(1_000), TransferCode::ORDER_HOLD)), S::IdAlreadyFailed);
-    assert_eq!(f.one(Transfer::resize(id(12), id(10), amt(1_000), TransferCode::ORDER_HOLD)), S::Ok);
+    assert_eq!(f.one(Transfer::resize(id(11), id(10), amt(1_000), HOLD)), S::IdAlreadyFailed);
+    assert_eq!(f.one(Transfer::resize(id(12), id(10), amt(1_000), HOLD)), S::Ok);
     assert_eq!(f.available(ALICE), 0);
 }
 
@@ -509,10 +511,10 @@ fn resize_beyond_available_funds_is_refused_and_changes_nothing() {
 fn resize_to_zero_or_of_a_non_hold_is_refused() {
     let mut f = Fixture::new();
     funded_hold(&mut f, 300, 0);
-    assert_eq!(f.one(Transfer::resize(id(11), id(10), Amount::ZERO, TransferCode::ORDER_HOLD)), S::AmountMustNotBeZero);
-    assert_eq!(f.one(Transfer::resize(id(12), id(1), amt(5), TransferCode::ORDER_HOLD)), S::PendingTransferNotPending);
-    assert_eq!(f.one(Transfer::resize(id(13), id(77), amt(5), TransferCode::ORDER_HOLD)), S::PendingTransferNotFound);
-    let mut both = Transfer::resize(id(14), id(10), amt(5), TransferCode::ORDER_HOLD);
+    assert_eq!(f.one(Transfer::resize(id(11), id(10), Amount::ZERO, HOLD)), S::AmountMustNotBeZero);
+    assert_eq!(f.one(Transfer::resize(id(12), id(1), amt(5), HOLD)), S::PendingTransferNotPending);
+    assert_eq!(f.one(Transfer::resize(id(13), id(77), amt(5), HOLD)), S::PendingTransferNotFound);
+    let mut both = Transfer::resize(id(14), id(10), amt(5), HOLD);
     both.flags = both.flags | TransferFlags::VOID_PENDING;
     assert_eq!(f.one(both), S::FlagsAreMutuallyExclusive);
 }
@@ -522,8 +524,8 @@ fn resize_in_a_failed_chain_is_rolled_back() {
     let mut f = Fixture::new();
     funded_hold(&mut f, 300, 0);
     let batch = [
-        Transfer::resize(id(11), id(10), amt(600), TransferCode::ORDER_HOLD).linked(),
-        Transfer::single(id(12), ALICE, BOB, amt(500), TransferCode::TRADE_SETTLEMENT),
+        Transfer::resize(id(11), id(10), amt(600), HOLD).linked(),
+        Transfer::single(id(12), ALICE, BOB, amt(500), SETTLE),
     ];
     assert_eq!(f.submit(&batch), vec![S::LinkedEventFailed, S::InsufficientFunds]);
     assert_eq!(f.ledger.pending_amount(id(10)), Some(amt(300)));
@@ -535,7 +537,7 @@ fn resize_in_a_failed_chain_is_rolled_back() {
 fn post_more_than_held_is_refused() {
     let mut f = Fixture::new();
     funded_hold(&mut f, 300, 0);
-    let post = Transfer::post(id(11), id(10), amt(301), TransferCode::TRADE_SETTLEMENT);
+    let post = Transfer::post(id(11), id(10), amt(301), SETTLE);
     assert_eq!(f.one(post), S::PostAmountExceedsPending);
 }
 
@@ -543,7 +545,7 @@ fn post_more_than_held_is_refused() {
 fn post_part_settles_part_and_keeps_the_rest_held_under_the_same_id() {
     let mut f = Fixture::new();
     funded_hold(&mut f, 300, 0);
-    let part = Transfer::post_part(id(11), id(10), amt(120), TransferCode::TRADE_SETTLEMENT);
+    let part = Transfer::post_part(id(11), id(10), amt(120), SETTLE);
     assert_eq!(f.one(part), S::Ok);
     let bal = |f: &Fixture, k| f.ledger.balance(k).unwrap();
     assert_eq!((bal(&f, ALICE).debits_pending, bal(&f, ALICE).debits_posted), (amt(180), amt(120)));
@@ -555,8 +557,8 @@ fn post_part_settles_part_and_keeps_the_rest_held_under_the_same_id() {
         (HoldState::Pending, amt(180), amt(120), None)
     );
     // A second part, then a post of less than the rest, which releases what is left.
-    assert_eq!(f.one(Transfer::post_part(id(12), id(10), amt(80), TransferCode::TRADE_SETTLEMENT)), S::Ok);
-    assert_eq!(f.one(Transfer::post(id(13), id(10), amt(60), TransferCode::TRADE_SETTLEMENT)), S::Ok);
+    assert_eq!(f.one(Transfer::post_part(id(12), id(10), amt(80), SETTLE)), S::Ok);
+    assert_eq!(f.one(Transfer::post(id(13), id(10), amt(60), SETTLE)), S::Ok);
     let hold = f.ledger.hold(id(10)).unwrap();
     assert_eq!((hold.state, hold.posted_amount, hold.resolved_by), (HoldState::Posted, amt(260), Some(id(13))));
     assert_eq!(f.posted(ALICE), 740);
@@ -564,11 +566,8 @@ fn post_part_settles_part_and_keeps_the_rest_held_under_the_same_id() {
     assert_eq!(f.posted(BOB), 260);
     assert_eq!(bal(&f, BOB).credits_pending, Amount::ZERO);
     // A retry of the partial post is `exists`, not a second settlement.
-    assert_eq!(f.one(Transfer::post_part(id(11), id(10), amt(120), TransferCode::TRADE_SETTLEMENT)), S::Exists);
-    assert_eq!(
-        f.one(Transfer::post_part(id(14), id(10), amt(1), TransferCode::TRADE_SETTLEMENT)),
-        S::PendingTransferAlreadyPosted
-    );
+    assert_eq!(f.one(Transfer::post_part(id(11), id(10), amt(120), SETTLE)), S::Exists);
+    assert_eq!(f.one(Transfer::post_part(id(14), id(10), amt(1), SETTLE)), S::PendingTransferAlreadyPosted);
 }
 
 #[test]
@@ -581,12 +580,12 @@ fn post_part_of_all_the_hold_or_more_or_nothing_is_refused_and_changes_nothing()
         (12, 301, S::PostAmountExceedsPending),
         (13, 0, S::AmountMustNotBeZero),
     ] {
-        assert_eq!(f.one(Transfer::post_part(id(n), id(10), amt(amount), TransferCode::TRADE_SETTLEMENT)), want);
+        assert_eq!(f.one(Transfer::post_part(id(n), id(10), amt(amount), SETTLE)), want);
     }
     assert_eq!(f.ledger.state_hash(), hash);
     let both = Transfer {
         flags: TransferFlags::POST_PART.union(TransferFlags::POST_PENDING),
-        ..Transfer::post_part(id(14), id(10), amt(5), TransferCode::TRADE_SETTLEMENT)
+        ..Transfer::post_part(id(14), id(10), amt(5), SETTLE)
     };
     assert_eq!(f.one(both), S::FlagsAreMutuallyExclusive);
     assert_eq!(f.ledger.pending_amount(id(10)), Some(amt(300)));
@@ -596,12 +595,12 @@ fn post_part_of_all_the_hold_or_more_or_nothing_is_refused_and_changes_nothing()
 fn post_part_in_a_failed_chain_is_rolled_back() {
     let mut f = Fixture::new();
     funded_hold(&mut f, 300, 0);
-    assert_eq!(f.one(Transfer::post_part(id(11), id(10), amt(50), TransferCode::TRADE_SETTLEMENT)), S::Ok);
+    assert_eq!(f.one(Transfer::post_part(id(11), id(10), amt(50), SETTLE)), S::Ok);
     let hash = f.ledger.state_hash();
     let batch = [
-        Transfer::post_part(id(12), id(10), amt(100), TransferCode::TRADE_SETTLEMENT).linked(),
-        Transfer::post_part(id(13), id(10), amt(100), TransferCode::TRADE_SETTLEMENT).linked(),
-        Transfer::single(id(14), BOB, ALICE, amt(10_000), TransferCode::TRADE_SETTLEMENT),
+        Transfer::post_part(id(12), id(10), amt(100), SETTLE).linked(),
+        Transfer::post_part(id(13), id(10), amt(100), SETTLE).linked(),
+        Transfer::single(id(14), BOB, ALICE, amt(10_000), SETTLE),
     ];
     assert_eq!(f.submit(&batch), vec![S::LinkedEventFailed, S::LinkedEventFailed, S::InsufficientFunds]);
     assert_eq!(f.ledger.state_hash(), hash);
@@ -609,8 +608,8 @@ fn post_part_in_a_failed_chain_is_rolled_back() {
     assert_eq!((hold.amount, hold.posted_amount), (amt(250), amt(50)));
     // And a failed chain ending in the hold's final post puts back only that post.
     let batch = [
-        Transfer::post(id(15), id(10), amt(200), TransferCode::TRADE_SETTLEMENT).linked(),
-        Transfer::single(id(16), BOB, ALICE, amt(10_000), TransferCode::TRADE_SETTLEMENT),
+        Transfer::post(id(15), id(10), amt(200), SETTLE).linked(),
+        Transfer::single(id(16), BOB, ALICE, amt(10_000), SETTLE),
     ];
     assert_eq!(f.submit(&batch), vec![S::LinkedEventFailed, S::InsufficientFunds]);
     assert_eq!(f.ledger.state_hash(), hash);
@@ -621,7 +620,7 @@ fn post_part_in_a_failed_chain_is_rolled_back() {
 fn a_part_posted_hold_expires_with_only_its_rest_and_replays_to_the_same_state() {
     let mut f = Fixture::new();
     funded_hold(&mut f, 300, 1_000);
-    assert_eq!(f.one(Transfer::post_part(id(11), id(10), amt(100), TransferCode::TRADE_SETTLEMENT)), S::Ok);
+    assert_eq!(f.one(Transfer::post_part(id(11), id(10), amt(100), SETTLE)), S::Ok);
     let mut expired = Vec::new();
     f.ledger.on_time(Timestamp(f.now + 1_000), &mut expired).unwrap();
     assert_eq!(expired, vec![id(10)]);
@@ -639,11 +638,11 @@ fn a_part_posted_hold_expires_with_only_its_rest_and_replays_to_the_same_state()
 fn second_post_of_a_hold_is_already_posted() {
     let mut f = Fixture::new();
     funded_hold(&mut f, 300, 0);
-    let post = Transfer::post(id(11), id(10), amt(300), TransferCode::TRADE_SETTLEMENT);
+    let post = Transfer::post(id(11), id(10), amt(300), SETTLE);
     assert_eq!(f.one(post), S::Ok);
-    let again = Transfer::post(id(12), id(10), amt(1), TransferCode::TRADE_SETTLEMENT);
+    let again = Transfer::post(id(12), id(10), amt(1), SETTLE);
     assert_eq!(f.one(again), S::PendingTransferAlreadyPosted);
-    let void = Transfer::void(id(13), id(10), TransferCode::ORDER_HOLD);
+    let void = Transfer::void(id(13), id(10), HOLD);
     assert_eq!(f.one(void), S::PendingTransferAlreadyPosted);
 }
 
@@ -651,10 +650,10 @@ fn second_post_of_a_hold_is_already_posted() {
 fn void_releases_hold_and_second_resolution_is_already_voided() {
     let mut f = Fixture::new();
     funded_hold(&mut f, 300, 0);
-    let void = Transfer::void(id(11), id(10), TransferCode::ORDER_HOLD);
+    let void = Transfer::void(id(11), id(10), HOLD);
     assert_eq!(f.one(void), S::Ok);
     assert_eq!(f.available(ALICE), 1_000);
-    let post = Transfer::post(id(12), id(10), amt(1), TransferCode::TRADE_SETTLEMENT);
+    let post = Transfer::post(id(12), id(10), amt(1), SETTLE);
     assert_eq!(f.one(post), S::PendingTransferAlreadyVoided);
 }
 
@@ -672,7 +671,7 @@ fn hold_expires_at_its_deadline_through_on_time() {
     assert_eq!(f.ledger.next_deadline(), None);
     assert_eq!(f.available(ALICE), 1_000);
     f.now = deadline.0;
-    let post = Transfer::post(id(11), id(10), amt(1), TransferCode::TRADE_SETTLEMENT);
+    let post = Transfer::post(id(11), id(10), amt(1), SETTLE);
     assert_eq!(f.one(post), S::PendingTransferExpired);
     assert!(matches!(f.ledger.entries_of(ALICE).last().map(|e| &e.event), Some(JournalEvent::HoldExpired { .. })));
 }
@@ -682,7 +681,7 @@ fn post_at_or_after_deadline_finds_hold_expired_without_on_time() {
     let mut f = Fixture::new();
     funded_hold(&mut f, 300, 5);
     f.now += 10;
-    let post = Transfer::post(id(11), id(10), amt(1), TransferCode::TRADE_SETTLEMENT);
+    let post = Transfer::post(id(11), id(10), amt(1), SETTLE);
     assert_eq!(f.one(post), S::PendingTransferExpired);
     assert_eq!(f.available(ALICE), 1_000);
 }
@@ -690,7 +689,7 @@ fn post_at_or_after_deadline_finds_hold_expired_without_on_time() {
 #[test]
 fn post_of_unknown_hold_is_not_found_and_remembered() {
     let mut f = Fixture::new();
-    let post = Transfer::post(id(11), id(10), amt(1), TransferCode::TRADE_SETTLEMENT);
+    let post = Transfer::post(id(11), id(10), amt(1), SETTLE);
     assert_eq!(f.one(post), S::PendingTransferNotFound);
     funded_hold(&mut f, 300, 0);
     assert_eq!(f.one(post), S::IdAlreadyFailed);
@@ -700,7 +699,7 @@ fn post_of_unknown_hold_is_not_found_and_remembered() {
 fn post_of_single_phase_transfer_is_not_pending() {
     let mut f = Fixture::new();
     f.deposit(1, ALICE, 5);
-    let post = Transfer::post(id(11), id(1), amt(1), TransferCode::TRADE_SETTLEMENT);
+    let post = Transfer::post(id(11), id(1), amt(1), SETTLE);
     assert_eq!(f.one(post), S::PendingTransferNotPending);
 }
 
@@ -708,7 +707,7 @@ fn post_of_single_phase_transfer_is_not_pending() {
 fn post_naming_other_accounts_than_the_hold_is_refused() {
     let mut f = Fixture::new();
     funded_hold(&mut f, 300, 0);
-    let mut post = Transfer::post(id(11), id(10), amt(1), TransferCode::TRADE_SETTLEMENT);
+    let mut post = Transfer::post(id(11), id(10), amt(1), SETTLE);
     post.debit_account = BOB;
     assert_eq!(f.one(post), S::PendingTransferHasDifferentDebitAccount);
     post.debit_account = ALICE;
@@ -728,8 +727,8 @@ fn post_naming_other_accounts_than_the_hold_is_refused() {
 fn linked_chain_applies_all_together() {
     let mut f = Fixture::new();
     f.deposit(1, ALICE, 100);
-    let a = Transfer::single(id(2), ALICE, BOB, amt(60), TransferCode::TRADE_SETTLEMENT).linked();
-    let b = Transfer::single(id(3), BOB, CAROL_CAPPED, amt(60), TransferCode::TRADE_SETTLEMENT);
+    let a = Transfer::single(id(2), ALICE, BOB, amt(60), SETTLE).linked();
+    let b = Transfer::single(id(3), BOB, CAROL_CAPPED, amt(60), SETTLE);
     assert_eq!(f.submit(&[a, b]), vec![S::Ok, S::Ok]);
     assert_eq!(f.available(CAROL_CAPPED), 60);
 }
@@ -740,9 +739,9 @@ fn linked_chain_failure_rolls_back_everything_and_marks_the_rest() {
     f.deposit(1, ALICE, 100);
     let hash = f.ledger.state_hash();
     let journal_len = f.ledger.journal().len();
-    let a = Transfer::single(id(2), ALICE, BOB, amt(60), TransferCode::TRADE_SETTLEMENT).linked();
-    let h = Transfer::pending(id(3), BOB, CAROL_CAPPED, amt(10), TransferCode::ORDER_HOLD, 50).linked();
-    let b = Transfer::single(id(4), ALICE, BOB, amt(41), TransferCode::TRADE_SETTLEMENT).linked();
+    let a = Transfer::single(id(2), ALICE, BOB, amt(60), SETTLE).linked();
+    let h = Transfer::pending(id(3), BOB, CAROL_CAPPED, amt(10), HOLD, 50).linked();
+    let b = Transfer::single(id(4), ALICE, BOB, amt(41), SETTLE).linked();
     let c = Transfer::single(id(5), BANK, BOB, amt(1), TransferCode::DEPOSIT);
     let after = Transfer::single(id(6), BANK, BOB, amt(1), TransferCode::DEPOSIT);
     // The failing chain alone leaves the state exactly as it was.
@@ -771,9 +770,9 @@ fn linked_chain_failure_rolls_back_everything_and_marks_the_rest() {
 fn submit_chain_reports_the_first_status_submit_would_and_leaves_the_same_state() {
     let mut f = Fixture::new();
     f.deposit(1, ALICE, 100);
-    let code = TransferCode::TRADE_SETTLEMENT;
+    let code = SETTLE;
     let a = Transfer::single(id(2), ALICE, BOB, amt(60), code).linked();
-    let h = Transfer::pending(id(3), BOB, CAROL_CAPPED, amt(10), TransferCode::ORDER_HOLD, 50).linked();
+    let h = Transfer::pending(id(3), BOB, CAROL_CAPPED, amt(10), HOLD, 50).linked();
     let broke = Transfer::single(id(4), ALICE, BOB, amt(101), code);
     let c = Transfer::single(id(5), BANK, BOB, amt(1), TransferCode::DEPOSIT);
     let again = Transfer::single(id(1), BANK, ALICE, amt(100), TransferCode::DEPOSIT);
@@ -838,14 +837,14 @@ fn trade_settlement_chain_posts_holds_renews_remainder_and_charges_fee() {
     f.deposit(1, buyer_cash, 10_000);
     f.one(Transfer::single(id(2), share_bank, seller_shares, amt(50), TransferCode::DEPOSIT));
     // Order acceptance: holds.
-    let cash_hold = Transfer::pending(id(100), buyer_cash, seller_cash, amt(5_000), TransferCode::ORDER_HOLD, 0);
-    let share_hold = Transfer::pending(id(200), seller_shares, buyer_shares, amt(20), TransferCode::ORDER_HOLD, 0);
+    let cash_hold = Transfer::pending(id(100), buyer_cash, seller_cash, amt(5_000), HOLD, 0);
+    let share_hold = Transfer::pending(id(200), seller_shares, buyer_shares, amt(20), HOLD, 0);
     assert_eq!(f.submit(&[cash_hold, share_hold]), vec![S::Ok, S::Ok]);
     // Fill 10 shares at 2.00 = 2,000 cents, fee 10 cents.
     let settle = [
-        Transfer::post(id(101), id(100), amt(2_000), TransferCode::TRADE_SETTLEMENT).linked(),
-        Transfer::pending(id(102), buyer_cash, seller_cash, amt(3_000), TransferCode::ORDER_HOLD, 0).linked(),
-        Transfer::post(id(201), id(200), amt(10), TransferCode::TRADE_SETTLEMENT).linked(),
+        Transfer::post(id(101), id(100), amt(2_000), SETTLE).linked(),
+        Transfer::pending(id(102), buyer_cash, seller_cash, amt(3_000), HOLD, 0).linked(),
+        Transfer::post(id(201), id(200), amt(10), SETTLE).linked(),
         Transfer::single(id(300), buyer_cash, fees, amt(10), TransferCode::FEE),
     ];
     assert_eq!(f.submit(&settle), vec![S::Ok; 4]);
@@ -908,17 +907,17 @@ fn busy_fixture() -> Fixture {
     f.deposit(2, BOB, 500);
     funded_hold_at(&mut f, 10, 300, 100);
     funded_hold_at(&mut f, 11, 200, 0);
-    f.one(Transfer::post(id(12), id(11), amt(50), TransferCode::TRADE_SETTLEMENT));
-    f.one(Transfer::single(id(13), ALICE, BOB, amt(10_000), TransferCode::TRADE_SETTLEMENT));
+    f.one(Transfer::post(id(12), id(11), amt(50), SETTLE));
+    f.one(Transfer::single(id(13), ALICE, BOB, amt(10_000), SETTLE));
     f.now += 1_000;
-    let a = Transfer::single(id(14), BOB, ALICE, amt(5), TransferCode::TRADE_SETTLEMENT).linked();
-    let b = Transfer::single(id(15), ALICE, CAROL_CAPPED, amt(5), TransferCode::TRADE_SETTLEMENT);
+    let a = Transfer::single(id(14), BOB, ALICE, amt(5), SETTLE).linked();
+    let b = Transfer::single(id(15), ALICE, CAROL_CAPPED, amt(5), SETTLE);
     f.submit(&[a, b]);
     f
 }
 
 fn funded_hold_at(f: &mut Fixture, n: u128, amount: u128, timeout_ns: u64) {
-    let hold = Transfer::pending(id(n), ALICE, BOB, amt(amount), TransferCode::ORDER_HOLD, timeout_ns);
+    let hold = Transfer::pending(id(n), ALICE, BOB, amt(amount), HOLD, timeout_ns);
     assert_eq!(f.one(hold), S::Ok);
 }
 
@@ -1019,8 +1018,8 @@ fn transfer_record_is_queryable_by_id() {
 fn produce(status: TransferStatus) -> TransferStatus {
     let mut f = Fixture::new();
     let code = TransferCode::DEPOSIT;
-    let hold_code = TransferCode::ORDER_HOLD;
-    let settle = TransferCode::TRADE_SETTLEMENT;
+    let hold_code = HOLD;
+    let settle = SETTLE;
     let deposit = |n, amount| Transfer::single(id(n), BANK, ALICE, amt(amount), code);
     let post = |n, amount| Transfer::post(id(n), id(10), amt(amount), settle);
     // Same id as a pending deposit already applied, one field changed.

@@ -65,7 +65,10 @@ impl std::ops::BitOr for TransferFlags {
 }
 
 /// What kind of movement a transfer is. `0` is refused. The named constants
-/// are conventions; any non-zero value is accepted and policies key on it.
+/// are the generic ones every user of a ledger has; any other non-zero value is
+/// accepted, and policies key on it. Codes for a user's own kinds of movement
+/// (an exchange's order holds and trade settlements, a shop's sales) are that
+/// user's constants, numbered apart from these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct TransferCode(pub u16);
 
@@ -74,16 +77,8 @@ impl TransferCode {
     pub const DEPOSIT: TransferCode = TransferCode(1);
     /// Money leaving to outside: wallet → bank.
     pub const WITHDRAWAL: TransferCode = TransferCode(2);
-    /// A leg of a trade: cash or shares between two parties.
-    pub const TRADE_SETTLEMENT: TransferCode = TransferCode(3);
     /// A fee to the operator.
     pub const FEE: TransferCode = TransferCode(4);
-    /// A reservation for an order (used with `PENDING`).
-    pub const ORDER_HOLD: TransferCode = TransferCode(5);
-    /// Stock moved from a central warehouse to a store.
-    pub const REPLENISHMENT: TransferCode = TransferCode(6);
-    /// Stock sold to a customer.
-    pub const SALE: TransferCode = TransferCode(7);
 }
 
 /// One transfer as submitted. Build with the constructors

@@ -1,9 +1,11 @@
 //! The ledger's vocabulary of plain values: asset, owner, account and transfer
 //! identifiers, amounts in minor units and timestamps.
 //!
-//! This is the only module that touches [`rust_decimal::Decimal`]: a decimal
-//! amount is converted to integer minor units of an asset exactly, or the
-//! conversion is refused with a [`ConvertError`]. Nothing is ever rounded.
+//! This is the only module of the ledger that touches [`rust_decimal::Decimal`]:
+//! a decimal amount is converted to integer minor units of an asset exactly, or
+//! the conversion is refused with a [`ConvertError`]. Nothing is ever rounded.
+//! [`ConvertError`] and [`Timestamp`] are also the engine's (the bottom crate
+//! defines them once).
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -57,8 +59,11 @@ impl AccountKey {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct TransferId(pub u128);
 
-/// Nanoseconds since an epoch chosen by the host. The ledger never reads a
-/// clock; time only moves when the host passes a later value in.
+/// Nanoseconds since an epoch chosen by the host (the Unix epoch for the
+/// engine and the Broker). The ledger and the engine never read a clock; time
+/// only moves when the host passes a later value in. The one timestamp type of
+/// the workspace: `brokerx_engine::Timestamp` is this type. Serialized as a
+/// bare `u64`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 pub struct Timestamp(pub u64);
 
@@ -70,6 +75,18 @@ impl Timestamp {
     #[must_use]
     pub const fn day(self) -> u64 {
         self.0 / Self::NANOS_PER_DAY
+    }
+
+    /// `self + delta_ns`, saturating at the far future rather than wrapping.
+    #[must_use]
+    pub const fn saturating_add_ns(self, delta_ns: u64) -> Self {
+        Self(self.0.saturating_add(delta_ns))
+    }
+}
+
+impl std::fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.0, f)
     }
 }
 
@@ -186,7 +203,12 @@ impl std::fmt::Display for Amount {
     }
 }
 
-/// Why a decimal could not be converted to minor units or back.
+/// Why a value at the Decimal (or string) boundary could not be converted to
+/// the integers inside: an amount to an asset's minor units or back, and, for
+/// the engine, a price or quantity to its instrument's ticks or lots, or a
+/// client order id. The workspace's one conversion error: the engine
+/// re-exports it as `brokerx_engine::ConvertError`. Every variant has a stable
+/// [`code`](ConvertError::code) that the bindings expose.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConvertError {
@@ -222,6 +244,52 @@ pub enum ConvertError {
         /// The refused scale.
         scale: u8,
     },
+    /// A price that is zero or negative.
+    #[error("price must be > 0, got {price}")]
+    InvalidPrice {
+        /// The refused price.
+        price: Decimal,
+    },
+    /// A quantity that is zero or negative.
+    #[error("quantity must be > 0, got {qty}")]
+    InvalidQuantity {
+        /// The refused quantity.
+        qty: Decimal,
+    },
+    /// A price that is not a whole number of the instrument's ticks.
+    #[error("price {price} is not a multiple of tick size {tick_size}")]
+    OffTick {
+        /// The refused price.
+        price: Decimal,
+        /// The instrument's tick size.
+        tick_size: Decimal,
+    },
+    /// A quantity that is not a whole number of the instrument's lots.
+    #[error("quantity {qty} is not a multiple of lot size {lot_size}")]
+    OffLot {
+        /// The refused quantity.
+        qty: Decimal,
+        /// The instrument's lot size.
+        lot_size: Decimal,
+    },
+    /// A price whose tick count does not fit the engine's range.
+    #[error("price {price} is outside the engine's range")]
+    PriceOutOfRange {
+        /// The refused price.
+        price: Decimal,
+    },
+    /// A quantity whose lot count does not fit the engine's range.
+    #[error("quantity {qty} is outside the engine's range")]
+    QuantityOutOfRange {
+        /// The refused quantity.
+        qty: Decimal,
+    },
+    /// A client order id that is empty, too long or not printable ASCII.
+    #[error("client order id must be 1..=36 printable ASCII bytes, got {len} bytes")]
+    ClientOrderIdInvalid {
+        /// Its length in bytes.
+        len: usize,
+    },
 }
 
 impl ConvertError {
@@ -233,6 +301,13 @@ impl ConvertError {
             Self::NegativeAmount { .. } => "negative_amount",
             Self::AmountOverflow { .. } | Self::MinorUnitsOverflow { .. } => "amount_overflow",
             Self::ScaleTooLarge { .. } => "scale_too_large",
+            Self::InvalidPrice { .. } => "invalid_price",
+            Self::InvalidQuantity { .. } => "invalid_quantity",
+            Self::OffTick { .. } => "off_tick",
+            Self::OffLot { .. } => "off_lot",
+            Self::PriceOutOfRange { .. } => "price_out_of_range",
+            Self::QuantityOutOfRange { .. } => "quantity_out_of_range",
+            Self::ClientOrderIdInvalid { .. } => "client_order_id_invalid",
         }
     }
 }

@@ -15,6 +15,9 @@ use proptest::prelude::*;
 
 const USD: AssetId = AssetId(1);
 const BTC: AssetId = AssetId(2);
+// The test's own codes for holds and their settlement (the ledger names only generic ones).
+const SETTLE: TransferCode = TransferCode(3);
+const HOLD: TransferCode = TransferCode(5);
 const DEPOSIT_LIMIT: u128 = 1_000;
 const DAILY_WITHDRAWAL: u128 = 1_500;
 const CAPPED_MAX: u128 = 5_000;
@@ -525,8 +528,8 @@ fn arb_code() -> impl Strategy<Value = TransferCode> {
     prop_oneof![
         4 => Just(TransferCode::DEPOSIT),
         2 => Just(TransferCode::WITHDRAWAL),
-        4 => Just(TransferCode::TRADE_SETTLEMENT),
-        4 => Just(TransferCode::ORDER_HOLD),
+        4 => Just(SETTLE),
+        4 => Just(HOLD),
         1 => Just(TransferCode(0)),
     ]
 }

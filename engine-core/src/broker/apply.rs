@@ -1,10 +1,8 @@
 //! How a Broker command drives the engine and the ledger.
 
-use brokerx_ledger::{
-    AccountSpec, Amount, AssetSpec, LedgerError, Timestamp as LedgerTs, Transfer, TransferCode, TransferStatus,
-};
+use brokerx_ledger::{AccountSpec, Amount, AssetSpec, LedgerError, Transfer, TransferStatus};
 
-use super::accounts::{system, wallet, ESCROW_OWNER, EXTERNAL_OWNER, FEES_OWNER, RESERVED_OWNERS_FROM};
+use super::accounts::{system, wallet, ESCROW_OWNER, EXTERNAL_OWNER, FEES_OWNER, ORDER_HOLD, RESERVED_OWNERS_FROM};
 use super::command::{BrokerCommand, BrokerCommandKind, MarketSpec};
 use super::error::BrokerError;
 use super::event::{BrokerEvent, BrokerEventKind, FundsDirection, PostingKind};
@@ -190,7 +188,7 @@ impl Broker {
         max: Option<Amount>,
         o: &mut Out<'_>,
     ) -> Result<(), BrokerError> {
-        let now = LedgerTs(o.ts.0);
+        let now = o.ts;
         self.ledger.create_asset(now, spec.clone()).map_err(BrokerError::Ledger)?;
         for owner in [EXTERNAL_OWNER, FEES_OWNER, ESCROW_OWNER] {
             self.ledger
@@ -252,7 +250,7 @@ impl Broker {
             wallet(p.account, asset),
             system(ESCROW_OWNER, asset),
             Amount::from_minor(approval.hold),
-            TransferCode::ORDER_HOLD,
+            ORDER_HOLD,
             0,
         )
         .with_user_data(u128::from(order_id.0));
@@ -375,7 +373,7 @@ impl Broker {
         let id = self.next_id();
         let resize = self.on_hold(
             f,
-            Transfer::resize(id, f.hold_id, Amount::from_minor(amount), TransferCode::ORDER_HOLD)
+            Transfer::resize(id, f.hold_id, Amount::from_minor(amount), ORDER_HOLD)
                 .with_user_data(u128::from(order_id.0)),
         );
         let ok = self.submit_one(resize, Some(order_id), None, PostingKind::Resize, o) == TransferStatus::Ok;
@@ -394,7 +392,7 @@ impl Broker {
         let Some(f) = self.funds.remove(&order_id) else { return };
         let id = self.next_id();
         let _ = self.submit_one(
-            self.on_hold(&f, Transfer::void(id, f.hold_id, TransferCode::ORDER_HOLD)),
+            self.on_hold(&f, Transfer::void(id, f.hold_id, ORDER_HOLD)),
             Some(order_id),
             None,
             PostingKind::Void,

@@ -1,6 +1,6 @@
 //! Deposits and withdrawals, idempotent by key.
 
-use brokerx_ledger::{AccountSpec, AssetId, Timestamp as LedgerTs, Transfer, TransferCode, TransferStatus};
+use brokerx_ledger::{AccountSpec, AssetId, Transfer, TransferCode, TransferStatus};
 use serde::{Deserialize, Serialize};
 
 use super::accounts::{system, wallet, EXTERNAL_OWNER};
@@ -23,7 +23,7 @@ impl Broker {
     pub(super) fn ensure_wallet(&mut self, account: AccountId, asset: AssetId) {
         let key = wallet(account, asset);
         if self.ledger.account(key).is_none() {
-            let _ = self.ledger.create_account(LedgerTs(self.now.0), AccountSpec::wallet(key));
+            let _ = self.ledger.create_account(self.now, AccountSpec::wallet(key));
         }
     }
 

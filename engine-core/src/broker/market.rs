@@ -4,6 +4,7 @@ use brokerx_ledger::{AssetId, TransferCode};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::accounts::{ORDER_HOLD, TRADE_SETTLEMENT};
 use super::command::MarketSpec;
 use super::error::BrokerError;
 use super::Broker;
@@ -35,13 +36,10 @@ impl Broker {
     /// default wallet max balances (proceeds credit wallets).
     pub(super) fn policy_could_refuse_settlement(&self, m: &MarketSpec) -> bool {
         let policy = &self.ledger.config().policy;
-        let settles = [TransferCode::TRADE_SETTLEMENT, TransferCode::FEE];
+        let settles = [TRADE_SETTLEMENT, TransferCode::FEE];
         let ours = |a: AssetId| a == m.base || a == m.quote;
         policy.transfer_limits.iter().any(|l| ours(l.asset) && settles.contains(&l.code))
-            || policy
-                .daily_limits
-                .iter()
-                .any(|l| ours(l.asset) && (settles.contains(&l.code) || l.code == TransferCode::ORDER_HOLD))
+            || policy.daily_limits.iter().any(|l| ours(l.asset) && (settles.contains(&l.code) || l.code == ORDER_HOLD))
             || policy.wallet_limits.iter().any(|l| ours(l.asset))
     }
 

@@ -40,7 +40,10 @@ mod reject;
 mod settlement;
 mod snapshot;
 
-pub use accounts::{ESCROW_OWNER, EXTERNAL_OWNER, FEES_OWNER, RESERVED_OWNERS_FROM};
+pub use accounts::{
+    escrow_account, external_account, fees_account, is_reserved_owner, wallet_account, ESCROW_OWNER, EXTERNAL_OWNER,
+    FEES_OWNER, ORDER_HOLD, RESERVED_OWNERS_FROM, TRADE_SETTLEMENT,
+};
 pub use command::{BrokerCommand, BrokerCommandKind, BrokerConfig, Funds, MarketSpec};
 pub use error::BrokerError;
 pub use event::{BrokerEvent, BrokerEventKind, FundsDirection, Posting, PostingKind};

@@ -1,8 +1,9 @@
 //! The hold behind each live order, and how a fill settles against it.
 
-use brokerx_ledger::{AccountKey, Amount, Transfer, TransferCode, TransferId};
+use brokerx_ledger::{AccountKey, Amount, Transfer, TransferId};
 use serde::{Deserialize, Serialize};
 
+use super::accounts::{ORDER_HOLD, TRADE_SETTLEMENT};
 use super::event::PostingKind;
 use super::{Broker, Out};
 use crate::risk::InstrumentRisk;
@@ -94,10 +95,10 @@ impl HoldLeg {
     ) {
         let accounts = |t: Transfer| Transfer { debit_account: self.debit, credit_account: self.credit, ..t };
         if let (Some(id), Some(to)) = (resize_id, self.resize_to) {
-            let resize = Transfer::resize(id, self.hold_id, Amount::from_minor(to), TransferCode::ORDER_HOLD);
+            let resize = Transfer::resize(id, self.hold_id, Amount::from_minor(to), ORDER_HOLD);
             o.settlement(batch, accounts(resize).with_user_data(data), PostingKind::Resize, trade_id);
         }
-        let code = TransferCode::TRADE_SETTLEMENT;
+        let code = TRADE_SETTLEMENT;
         let amount = Amount::from_minor(self.pays);
         let (post, kind) = match self.keeps {
             Some(_) => (Transfer::post_part(post_id, self.hold_id, amount, code), PostingKind::PostPart),

@@ -1,8 +1,8 @@
 //! Ledger submission and trade settlement.
 
-use brokerx_ledger::{Amount, Timestamp as LedgerTs, Transfer, TransferCode, TransferStatus};
+use brokerx_ledger::{Amount, Transfer, TransferCode, TransferStatus};
 
-use super::accounts::{system, wallet, ESCROW_OWNER, FEES_OWNER};
+use super::accounts::{system, wallet, ESCROW_OWNER, FEES_OWNER, TRADE_SETTLEMENT};
 use super::event::{BrokerEventKind, Posting, PostingKind};
 use super::order_funds::{HoldLeg, OrderFunds};
 use super::{Broker, Out};
@@ -19,7 +19,7 @@ impl Broker {
         kind: PostingKind,
         o: &mut Out<'_>,
     ) -> TransferStatus {
-        let status = self.ledger.submit_one(LedgerTs(self.now.0), &t).unwrap_or(TransferStatus::LinkedEventFailed);
+        let status = self.ledger.submit_one(self.now, &t).unwrap_or(TransferStatus::LinkedEventFailed);
         if status == TransferStatus::Ok {
             o.emit(BrokerEventKind::Posting(self.posting(&t, kind, order_id, trade_id)));
         }
@@ -30,7 +30,7 @@ impl Broker {
     /// whole or not at all. Returns the first non-ok status, or ok; the
     /// ledger's `submit_chain` works it out without a results vector.
     pub(super) fn submit_settlement(&mut self) -> TransferStatus {
-        self.ledger.submit_chain(LedgerTs(self.now.0), &self.batch).unwrap_or(TransferStatus::LinkedEventFailed)
+        self.ledger.submit_chain(self.now, &self.batch).unwrap_or(TransferStatus::LinkedEventFailed)
     }
 
     /// The posting event of a transfer the ledger just applied.
@@ -119,7 +119,7 @@ impl Broker {
         let pay_seller = (notional > seller_fee).then(|| self.next_id());
         let deliver = self.next_id();
         let fee_id = (buyer_fee + seller_fee > 0).then(|| self.next_id());
-        let code = TransferCode::TRADE_SETTLEMENT;
+        let code = TRADE_SETTLEMENT;
         let data = u128::from(trade_id.0);
         self.batch.clear();
         let events_len = o.events.len();

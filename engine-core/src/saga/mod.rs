@@ -53,14 +53,6 @@ pub const SAGA_STATE_VERSION: u16 = 1;
 // Broker's, so a host passes them across without conversion.
 pub use crate::types::{AccountId, InstrumentId, Lots, Side, Ticks, Timestamp, TradeId};
 
-impl Timestamp {
-    /// `self + delta_ns`, saturating at the far future rather than wrapping.
-    #[must_use]
-    pub const fn saturating_add_ns(self, delta_ns: u64) -> Self {
-        Self(self.0.saturating_add(delta_ns))
-    }
-}
-
 /// Correlation id of one saga, chosen by the host (e.g. from a counter).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct SagaId(pub u64);

@@ -15,8 +15,8 @@ pub struct Ticks(pub i64);
 pub struct Lots(pub i64);
 
 /// Host-supplied time in nanoseconds since the Unix epoch. The engine never reads a clock.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct Timestamp(pub u64);
+/// Defined once, in the ledger, and shared by the engine, the Broker and the sagas.
+pub use brokerx_ledger::Timestamp;
 
 /// Engine-assigned order id: a dense sequence starting at 1, never reused.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -47,7 +47,7 @@ macro_rules! display_inner {
         }
     )*};
 }
-display_inner!(Ticks, Lots, Timestamp, OrderId, AccountId, InstrumentId, TradeId, CorrelationId);
+display_inner!(Ticks, Lots, OrderId, AccountId, InstrumentId, TradeId, CorrelationId);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Side {
