@@ -25,6 +25,14 @@ fn saga_err(py: Python<'_>, e: &SagaError) -> PyErr {
     new_error(py, e.code(), e.to_string())
 }
 
+/// A Python int of minor units as an [`Amount`]; a negative one is the saga's
+/// `invalid_value`, as the core would call it (an amount is never negative).
+fn minor_amount(py: Python<'_>, field: &'static str, minor_units: i128) -> PyResult<Amount> {
+    u128::try_from(minor_units)
+        .map(Amount::from_minor)
+        .map_err(|_| saga_err(py, &SagaError::InvalidValue { field, value: minor_units }))
+}
+
 /// Actions as Python objects, through their JSON form (keeps 128-bit ids exact).
 fn actions_to_py<'py>(py: Python<'py>, actions: &[Action]) -> PyResult<Bound<'py, PyAny>> {
     let text = serde_json::to_string(actions).map_err(|e| new_error(py, "invalid_value", e.to_string()))?;
@@ -133,7 +141,7 @@ impl SagaRegistry {
             side,
             qty: Lots(qty),
             limit_price: Ticks(limit_price),
-            hold_amount: Amount(hold_amount),
+            hold_amount: minor_amount(py, "hold_amount", hold_amount)?,
             good_till: Timestamp(to_ts(good_till)?),
         };
         self.run(py, |r, out| r.start_order(now, SagaId(saga_id), spec, out))
@@ -150,7 +158,7 @@ impl SagaRegistry {
         amount: i128,
     ) -> PyResult<Bound<'py, PyAny>> {
         let now = Timestamp(to_ts(now)?);
-        let spec = DepositSpec { account: AccountId(account), amount: Amount(amount) };
+        let spec = DepositSpec { account: AccountId(account), amount: minor_amount(py, "amount", amount)? };
         self.run(py, |r, out| r.start_deposit(now, SagaId(saga_id), spec, out))
     }
 

@@ -17,7 +17,7 @@ fn spec() -> OrderSpec {
         side: Side::Buy,
         qty: Lots(10),
         limit_price: Ticks(100),
-        hold_amount: Amount(1_000),
+        hold_amount: Amount::from_minor(1_000),
         good_till: Timestamp(u64::MAX / 2),
     }
 }
@@ -116,7 +116,7 @@ fn order_steps(c: &mut Criterion) {
     c.bench_function("deposit_saga_lifecycle_3_steps", |b| {
         let mut out = Vec::with_capacity(8);
         let id = SagaId(4);
-        let spec = DepositSpec { account: AccountId(1), amount: Amount(100) };
+        let spec = DepositSpec { account: AccountId(1), amount: Amount::from_minor(100) };
         b.iter(|| {
             let mut s = DepositSaga::new(id, spec).unwrap();
             let p = s.payment();

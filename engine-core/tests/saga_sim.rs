@@ -84,7 +84,7 @@ impl Network {
 #[derive(Debug)]
 struct Hold {
     account: AccountId,
-    remaining: i128,
+    remaining: u128,
     released: u32,
 }
 
@@ -92,19 +92,19 @@ struct Hold {
 /// voiding an unknown hold tombstones it.
 #[derive(Debug, Default)]
 struct FakeLedger {
-    available: BTreeMap<AccountId, i128>,
+    available: BTreeMap<AccountId, u128>,
     holds: BTreeMap<HoldId, Hold>,
     tombstones: BTreeSet<HoldId>,
-    house: i128,
+    house: u128,
     replies: BTreeMap<IdempotencyId, SagaInput>,
     settled: BTreeMap<(HoldId, TradeId), u32>,
     credits: BTreeMap<PaymentId, u32>,
-    credited_total: i128,
+    credited_total: u128,
 }
 
 impl FakeLedger {
-    fn total(&self) -> i128 {
-        self.available.values().sum::<i128>() + self.holds.values().map(|h| h.remaining).sum::<i128>() + self.house
+    fn total(&self) -> u128 {
+        self.available.values().sum::<u128>() + self.holds.values().map(|h| h.remaining).sum::<u128>() + self.house
     }
 
     fn handle(&mut self, rng: &mut Rng, cmd: &Command) -> Option<SagaInput> {
@@ -116,7 +116,7 @@ impl FakeLedger {
                 let bal = self.available.entry(account).or_insert(0);
                 let reason_code = if self.tombstones.contains(&hold) {
                     Some(2)
-                } else if *bal < amount.0 {
+                } else if *bal < amount.minor() {
                     Some(1)
                 } else {
                     None
@@ -124,19 +124,19 @@ impl FakeLedger {
                 match reason_code {
                     Some(reason_code) => SagaInput::Order(OrderInput::FundsReservationFailed { hold, reason_code }),
                     None => {
-                        *bal -= amount.0;
-                        self.holds.insert(hold, Hold { account, remaining: amount.0, released: 0 });
+                        *bal -= amount.minor();
+                        self.holds.insert(hold, Hold { account, remaining: amount.minor(), released: 0 });
                         SagaInput::Order(OrderInput::FundsReserved { hold })
                     }
                 }
             }
             CommandKind::SettleTrade { hold, trade, amount, .. } => {
                 let ok = !rng.chance(10)
-                    && self.holds.get(&hold).is_some_and(|h| h.released == 0 && h.remaining >= amount.0);
+                    && self.holds.get(&hold).is_some_and(|h| h.released == 0 && h.remaining >= amount.minor());
                 if ok {
                     let h = self.holds.get_mut(&hold).unwrap();
-                    h.remaining -= amount.0;
-                    self.house += amount.0;
+                    h.remaining -= amount.minor();
+                    self.house += amount.minor();
                     *self.settled.entry((hold, trade)).or_insert(0) += 1;
                     SagaInput::Order(OrderInput::TradeSettled { trade })
                 } else {
@@ -157,9 +157,9 @@ impl FakeLedger {
                 SagaInput::Order(OrderInput::FundsReleased { hold })
             }
             CommandKind::CreditAccount { payment, account, amount } => {
-                *self.available.entry(account).or_insert(0) += amount.0;
+                *self.available.entry(account).or_insert(0) += amount.minor();
                 *self.credits.entry(payment).or_insert(0) += 1;
-                self.credited_total += amount.0;
+                self.credited_total += amount.minor();
                 SagaInput::Deposit(DepositInput::Credited { payment })
             }
             _ => return None,
@@ -292,7 +292,7 @@ impl FakeEngine {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Payment {
-    Pending { ready_at: u64, amount: i128 },
+    Pending { ready_at: u64, amount: u128 },
     Hung,
     Confirmed,
     Failed,
@@ -303,7 +303,7 @@ enum Payment {
 #[derive(Debug, Default)]
 struct FakeProvider {
     payments: BTreeMap<PaymentId, (SagaId, Payment)>,
-    collected: i128,
+    collected: u128,
 }
 
 impl FakeProvider {
@@ -322,7 +322,7 @@ impl FakeProvider {
             CommandKind::RequestPayment { payment, amount, .. } => {
                 let entry = self.payments.entry(payment).or_insert_with(|| {
                     let state = match rng.below(10) {
-                        0..=5 => Payment::Pending { ready_at: now + rng.below(600), amount: amount.0 },
+                        0..=5 => Payment::Pending { ready_at: now + rng.below(600), amount: amount.minor() },
                         6 | 7 => Payment::Failed,
                         _ => Payment::Hung,
                     };
@@ -377,7 +377,7 @@ fn config() -> SagaConfig {
 const TICK: u64 = 10;
 const START_WINDOW: u64 = 2_000;
 const STEPS_MAX: u64 = 20_000;
-const INITIAL_BALANCE: i128 = 2_000;
+const INITIAL_BALANCE: u128 = 2_000;
 
 /// Runs one seeded world until every saga is finished and the network is
 /// quiet; panics on any broken invariant.
@@ -416,8 +416,8 @@ fn simulate(seed: u64, sagas: u64, profile: NetworkProfile, restart_every_step: 
                 let limit = rng.range(1, 100);
                 let side = if rng.chance(70) { Side::Buy } else { Side::Sell };
                 let hold = match side {
-                    Side::Buy => i128::from(qty * limit),
-                    Side::Sell => i128::from(qty),
+                    Side::Buy => u128::try_from(qty * limit).unwrap(),
+                    Side::Sell => u128::try_from(qty).unwrap(),
                 };
                 let spec = OrderSpec {
                     account,
@@ -425,12 +425,13 @@ fn simulate(seed: u64, sagas: u64, profile: NetworkProfile, restart_every_step: 
                     side,
                     qty: Lots(qty),
                     limit_price: Ticks(limit),
-                    hold_amount: Amount(hold),
+                    hold_amount: Amount::from_minor(hold),
                     good_till: Timestamp(now + 200 + rng.below(2_000)),
                 };
                 registry.start_order(ts, id, spec, &mut out).unwrap();
             } else {
-                let spec = DepositSpec { account, amount: Amount(i128::from(rng.range(1, 1_000))) };
+                let spec =
+                    DepositSpec { account, amount: Amount::from_minor(u128::try_from(rng.range(1, 1_000)).unwrap()) };
                 registry.start_deposit(ts, id, spec, &mut out).unwrap();
             }
         }
@@ -518,7 +519,7 @@ fn check_world(
     ledger: &FakeLedger,
     engine: &FakeEngine,
     provider: &FakeProvider,
-    initial_total: i128,
+    initial_total: u128,
 ) {
     for (id, saga) in registry.sorted() {
         assert!(saga.is_finished(), "seed {seed}: saga {} not terminal", id.0);

@@ -43,7 +43,7 @@ fn spec(i: u64) -> OrderSpec {
         side: Side::Buy,
         qty: Lots(10),
         limit_price: Ticks(100),
-        hold_amount: Amount(1_000),
+        hold_amount: Amount::from_minor(1_000),
         good_till: Timestamp(u64::MAX / 2),
     }
 }

@@ -53,6 +53,11 @@ pub const SAGA_STATE_VERSION: u16 = 1;
 // Broker's, so a host passes them across without conversion.
 pub use crate::types::{AccountId, InstrumentId, Lots, Side, Ticks, Timestamp, TradeId};
 
+// Money is the ledger's: unsigned minor units of the asset held, paid or
+// credited (a hold is never negative), so a host passes a saga's amounts to the
+// ledger service as they are.
+pub use brokerx_ledger::Amount;
+
 impl Timestamp {
     /// `self + delta_ns`, saturating at the far future rather than wrapping.
     #[must_use]
@@ -64,10 +69,6 @@ impl Timestamp {
 /// Correlation id of one saga, chosen by the host (e.g. from a counter).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct SagaId(pub u64);
-
-/// Money in minor units of the hold asset (cents, satoshi, ...).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct Amount(pub i128);
 
 /// Hold id, assigned by the saga (client-assigned ids, as in TigerBeetle), so a
 /// compensation can void a hold whose reservation reply was lost. Equal to the
@@ -451,14 +452,14 @@ pub enum SagaError {
     /// The hold does not cover the order at its limit price.
     #[error("hold {hold_amount} does not cover {qty_lots} lots at {limit_ticks} ticks (needs {needed})")]
     HoldTooSmall {
-        /// Requested hold.
-        hold_amount: i128,
+        /// Requested hold, minor units.
+        hold_amount: u128,
         /// Quantity.
         qty_lots: i64,
         /// Limit.
         limit_ticks: i64,
-        /// Needed hold.
-        needed: i128,
+        /// Needed hold, minor units.
+        needed: u128,
     },
     /// No saga with this id in the registry.
     #[error("unknown saga {saga}")]

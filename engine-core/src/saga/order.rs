@@ -33,11 +33,12 @@ use super::{
 
 /// What a fill means for an order saga's hold, by side.
 impl Side {
-    /// How much of the hold a fill consumes, `None` on overflow.
-    fn hold_consumed(self, qty: Lots, price: Ticks) -> Option<i128> {
+    /// How much of the hold a fill consumes, `None` on overflow or a negative input.
+    fn hold_consumed(self, qty: Lots, price: Ticks) -> Option<u128> {
+        let qty = u128::try_from(qty.0).ok()?;
         match self {
-            Self::Buy => i128::from(qty.0).checked_mul(i128::from(price.0)),
-            Self::Sell => Some(i128::from(qty.0)),
+            Self::Buy => qty.checked_mul(u128::try_from(price.0).ok()?),
+            Self::Sell => Some(qty),
         }
     }
 
@@ -85,9 +86,9 @@ impl OrderSpec {
             .side
             .hold_consumed(self.qty, self.limit_price)
             .ok_or(SagaError::InvalidValue { field: "notional", value: i128::from(self.qty.0) })?;
-        if self.hold_amount.0 < needed {
+        if self.hold_amount.minor() < needed {
             return Err(SagaError::HoldTooSmall {
-                hold_amount: self.hold_amount.0,
+                hold_amount: self.hold_amount.minor(),
                 qty_lots: self.qty.0,
                 limit_ticks: self.limit_price.0,
                 needed,
@@ -286,8 +287,8 @@ impl Fills {
     fn consumed(&self, side: Side) -> Amount {
         // Cannot overflow: every fill is within the limit and the sum of
         // quantities is ≤ qty, whose notional at the limit was checked.
-        Amount(
-            self.records().iter().filter_map(|r| side.hold_consumed(r.qty, r.price)).fold(0_i128, i128::saturating_add),
+        Amount::from_minor(
+            self.records().iter().filter_map(|r| side.hold_consumed(r.qty, r.price)).fold(0_u128, u128::saturating_add),
         )
     }
 
@@ -429,7 +430,7 @@ impl Fills {
 }
 
 fn send_settlement(out: &mut Vec<Action>, saga: SagaId, spec: &OrderSpec, record: &FillRecord, retry: &Retry) {
-    let amount = spec.side.hold_consumed(record.qty, record.price).unwrap_or(i128::MAX);
+    let amount = spec.side.hold_consumed(record.qty, record.price).unwrap_or(u128::MAX);
     send(
         out,
         saga,
@@ -441,7 +442,7 @@ fn send_settlement(out: &mut Vec<Action>, saga: SagaId, spec: &OrderSpec, record
             trade: record.trade,
             qty: record.qty,
             price: record.price,
-            amount: Amount(amount),
+            amount: Amount::from_minor(amount),
         },
     );
 }

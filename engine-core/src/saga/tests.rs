@@ -24,7 +24,7 @@ fn spec() -> OrderSpec {
         side: Side::Buy,
         qty: Lots(10),
         limit_price: Ticks(100),
-        hold_amount: Amount(1_000),
+        hold_amount: Amount::from_minor(1_000),
         good_till: Timestamp(1_000_000),
     }
 }
@@ -100,7 +100,7 @@ fn filled_order_settles_each_trade_once_then_releases_the_rest() {
             trade: TradeId(2),
             qty: Lots(4),
             price: Ticks(90),
-            amount: Amount(360),
+            amount: Amount::from_minor(360),
         }]
     );
     assert_eq!(saga.state().name(), "partially_filled");
@@ -115,7 +115,8 @@ fn filled_order_settles_each_trade_once_then_releases_the_rest() {
     let out = feed(&mut saga, 1_015, OrderInput::TradeSettled { trade: TradeId(1) });
     assert_eq!(kinds(&out), vec![CommandKind::ReleaseFunds { hold: hold_id(SagaId(42)), account: AccountId(7) }]);
     let out = feed(&mut saga, 1_016, OrderInput::FundsReleased { hold: hold_id(SagaId(42)) });
-    let expected = OrderOutcome::Closed { reason: CloseReason::Filled, filled: Lots(10), consumed: Amount(960) };
+    let expected =
+        OrderOutcome::Closed { reason: CloseReason::Filled, filled: Lots(10), consumed: Amount::from_minor(960) };
     assert_eq!(out, vec![Action::Complete { saga: SagaId(42), outcome: Outcome::Order(expected) }]);
     assert_eq!(saga.state(), &OrderState::Settled { outcome: expected });
 }
@@ -229,7 +230,7 @@ fn closure_before_its_fills_waits_for_them_and_queries_the_engine() {
             outcome: OrderOutcome::Closed {
                 reason: CloseReason::CancelledByEngine,
                 filled: Lots(3),
-                consumed: Amount(300),
+                consumed: Amount::from_minor(300),
             }
         }
     );
@@ -265,14 +266,14 @@ fn settlement_failure_retries_with_a_new_attempt_and_ignores_stale_failures() {
 fn sell_order_holds_lots_not_notional() {
     let mut s = spec();
     s.side = Side::Sell;
-    s.hold_amount = Amount(10);
+    s.hold_amount = Amount::from_minor(10);
     assert!(OrderSaga::new(SagaId(1), s).is_ok());
-    s.hold_amount = Amount(9);
+    s.hold_amount = Amount::from_minor(9);
     assert_eq!(OrderSaga::new(SagaId(1), s).unwrap_err().code(), "hold_too_small");
 }
 
 fn deposit() -> DepositSaga {
-    DepositSaga::new(SagaId(9), DepositSpec { account: AccountId(3), amount: Amount(5_000) }).unwrap()
+    DepositSaga::new(SagaId(9), DepositSpec { account: AccountId(3), amount: Amount::from_minor(5_000) }).unwrap()
 }
 
 fn dfeed(saga: &mut DepositSaga, now: u64, input: DepositInput) -> Vec<Action> {
@@ -331,8 +332,13 @@ fn registry_routes_by_correlation_id_and_wakes_due_sagas_in_order() {
     let mut reg = SagaRegistry::new(config());
     let mut out = Vec::new();
     reg.start_order(T0, SagaId(2), spec(), &mut out).unwrap();
-    reg.start_deposit(Timestamp(1_050), SagaId(1), DepositSpec { account: AccountId(1), amount: Amount(1) }, &mut out)
-        .unwrap();
+    reg.start_deposit(
+        Timestamp(1_050),
+        SagaId(1),
+        DepositSpec { account: AccountId(1), amount: Amount::from_minor(1) },
+        &mut out,
+    )
+    .unwrap();
     assert_eq!(reg.start_order(T0, SagaId(2), spec(), &mut out).unwrap_err().code(), "duplicate_saga");
     assert_eq!(reg.next_deadline(), Some(Timestamp(1_100)));
     out.clear();
@@ -556,7 +562,8 @@ fn unanswered_compensation_is_handed_to_an_operator_once_and_listed_until_answer
     let mut reg = SagaRegistry::new(config());
     let id = SagaId(9);
     let mut out = Vec::new();
-    reg.start_deposit(T0, id, DepositSpec { account: AccountId(1), amount: Amount(500) }, &mut out).unwrap();
+    reg.start_deposit(T0, id, DepositSpec { account: AccountId(1), amount: Amount::from_minor(500) }, &mut out)
+        .unwrap();
     let mut escalations = Vec::new();
     let mut now = T0.0;
     for _ in 0..40 {
@@ -594,7 +601,8 @@ fn unanswered_compensation_is_handed_to_an_operator_once_and_listed_until_answer
     let mut off = config();
     off.escalate_after_deliveries = 0;
     let mut reg = SagaRegistry::new(off);
-    reg.start_deposit(T0, id, DepositSpec { account: AccountId(1), amount: Amount(500) }, &mut out).unwrap();
+    reg.start_deposit(T0, id, DepositSpec { account: AccountId(1), amount: Amount::from_minor(500) }, &mut out)
+        .unwrap();
     out.clear();
     for k in 1..40 {
         reg.on_time(Timestamp(T0.0 + k * 1_000), &mut out);
