@@ -23,6 +23,8 @@ def test_order_saga_happy_path() -> None:
     hold = send(acts, "ReserveFunds")["hold"]
     assert hold > 2**64  # 128-bit ids cross exactly
     order = send(r.advance(1_001, 7, "funds_reserved", hold=hold), "PlaceOrder")["order"]
+    # The engine's client order id: the placement's idempotency id in 32 hex digits.
+    assert order == f"{(7 << 64) | (2 << 56):032x}"
     r.advance(1_002, 7, "order_accepted", order=order)
     settle = send(r.advance(1_003, 7, "fill", order=order, trade=1, qty=10, price=490), "SettleTrade")
     assert settle["amount"] == 4_900
@@ -61,7 +63,7 @@ def test_saga_errors_are_typed() -> None:
     assert ei.value.code == "hold_too_small"
     r.start_deposit(1, 2, account=1, amount=5)
     with pytest.raises(brokerx.SagaError) as ei:
-        r.advance(2, 2, "fill", order=1, trade=1, qty=1, price=1)
+        r.advance(2, 2, "fill", order="1", trade=1, qty=1, price=1)
     assert ei.value.code == "unexpected_input"
     with pytest.raises(ValueError):
         r.start_order(1, 3, account=1, instrument=0, side="long", qty=1, limit_price=1, hold_amount=1, good_till=9)  # type: ignore[arg-type]

@@ -49,9 +49,9 @@ use serde::{Deserialize, Serialize};
 pub const SAGA_STATE_VERSION: u16 = 1;
 
 // The ids, quantities and time of the rest of the crate: a saga's account,
-// instrument, trade, lots, ticks and timestamps are the engine's and the
-// Broker's, so a host passes them across without conversion.
-pub use crate::types::{AccountId, InstrumentId, Lots, Side, Ticks, Timestamp, TradeId};
+// instrument, client order id, trade, lots, ticks and timestamps are the
+// engine's and the Broker's, so a host passes them across without conversion.
+pub use crate::types::{AccountId, ClientOrderId, InstrumentId, Lots, Side, Ticks, Timestamp, TradeId};
 
 // Money is the ledger's: unsigned minor units of the asset held, paid or
 // credited (a hold is never negative), so a host passes a saga's amounts to the
@@ -75,12 +75,6 @@ pub struct SagaId(pub u64);
 /// idempotency id of the `ReserveFunds` command that creates it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct HoldId(pub u128);
-
-/// Client order id, assigned by the saga so that a compensation can cancel an
-/// order whose acceptance reply was lost. Equal to the idempotency id of the
-/// `PlaceOrder` command.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct ClientOrderId(pub u128);
 
 /// Reference of a payment at the external payment provider, equal to the
 /// idempotency id of the `RequestPayment` command.
@@ -266,7 +260,7 @@ pub enum CommandKind {
     /// Engine: place the order; reply `OrderAccepted` or `OrderRejected`, then
     /// fills and a closure. An order id that was already cancelled must be refused.
     PlaceOrder {
-        /// Client-assigned order id.
+        /// Client-assigned order id ([`order_id`]), for the engine's `Place` as it is.
         order: ClientOrderId,
         /// Owner.
         account: AccountId,
@@ -403,13 +397,22 @@ pub enum SagaError {
         /// Name of the state.
         state: &'static str,
     },
-    /// The reply names a hold, order or payment this saga never asked for.
+    /// The reply names a hold or payment this saga never asked for.
     #[error("saga {saga} got a reply for a foreign reference {reference}")]
     ForeignReference {
         /// Which saga.
         saga: u64,
         /// The unknown reference.
         reference: u128,
+    },
+    /// The reply names an order this saga never placed (same code as
+    /// [`SagaError::ForeignReference`]).
+    #[error("saga {saga} got a reply for a foreign order {order}")]
+    ForeignOrder {
+        /// Which saga.
+        saga: u64,
+        /// The unknown client order id.
+        order: ClientOrderId,
     },
     /// A trade id seen before came back with a different quantity or price.
     #[error("saga {saga} got conflicting fill for trade {trade}")]
@@ -504,7 +507,7 @@ impl SagaError {
         match self {
             Self::Finished { .. } => "saga_finished",
             Self::UnexpectedInput { .. } => "unexpected_input",
-            Self::ForeignReference { .. } => "foreign_reference",
+            Self::ForeignReference { .. } | Self::ForeignOrder { .. } => "foreign_reference",
             Self::ConflictingFill { .. } => "conflicting_fill",
             Self::Overfill { .. } => "overfill",
             Self::PriceBeyondLimit { .. } => "price_beyond_limit",

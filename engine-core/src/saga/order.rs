@@ -636,10 +636,27 @@ pub fn hold_id(saga: SagaId) -> HoldId {
     HoldId(IdempotencyId::derive(saga, Step::ReserveFunds, 0, 0).0)
 }
 
-/// Client order id of a saga: the idempotency id of its (only) placement.
+/// Client order id of a saga, the engine's [`ClientOrderId`]: the idempotency id
+/// of the saga's (only) `PlaceOrder` command as 32 lowercase hex digits, most
+/// significant first, i.e. `format!("{:032x}", IdempotencyId::derive(saga,
+/// Step::PlaceOrder, 0, 0).0)`: saga 1 places `00000000000000010200000000000000`.
+/// A host sends it to the engine or Broker as it is; being derived, it lets a
+/// compensation cancel an order whose acceptance reply was lost.
 #[must_use]
 pub fn order_id(saga: SagaId) -> ClientOrderId {
-    ClientOrderId(IdempotencyId::derive(saga, Step::PlaceOrder, 0, 0).0)
+    let id = IdempotencyId::derive(saga, Step::PlaceOrder, 0, 0).0;
+    let mut digits = [0_u8; 32];
+    for (i, digit) in digits.iter_mut().enumerate() {
+        // Masked to 4 bits, so the cast is exact.
+        let nibble = ((id >> (124 - 4 * i)) & 0xf) as u8;
+        *digit = if nibble < 10 { b'0' + nibble } else { b'a' + nibble - 10 };
+    }
+    match std::str::from_utf8(&digits).ok().and_then(|s| ClientOrderId::new(s).ok()) {
+        Some(order) => order,
+        // 32 printable ASCII bytes always make a client order id (at most 36);
+        // `order_id_is_32_lowercase_hex_digits_of_the_placement_id` checks it.
+        None => unreachable!("32 hex digits are a valid client order id"),
+    }
 }
 
 /// One order's journey through the ledger and the engine.
@@ -780,7 +797,7 @@ impl OrderSaga {
         if order == self.order() {
             Ok(())
         } else {
-            Err(SagaError::ForeignReference { saga: self.id.0, reference: order.0 })
+            Err(SagaError::ForeignOrder { saga: self.id.0, order })
         }
     }
 

@@ -80,6 +80,30 @@ fn idempotency_id_packs_saga_step_sequence_and_attempt_injectively() {
 }
 
 #[test]
+fn order_id_is_32_lowercase_hex_digits_of_the_placement_id() {
+    for saga in [0, 1, 42, 0xdead_beef, u64::MAX - 1, u64::MAX] {
+        let placement = IdempotencyId::derive(SagaId(saga), Step::PlaceOrder, 0, 0);
+        let order = order_id(SagaId(saga));
+        assert_eq!(order.as_str(), format!("{:032x}", placement.0));
+        // The engine's own validation accepts it as it is.
+        assert_eq!(ClientOrderId::new(order.as_str()).unwrap(), order);
+    }
+    assert_eq!(order_id(SagaId(1)).as_str(), "00000000000000010200000000000000");
+    assert_ne!(order_id(SagaId(1)), order_id(SagaId(2)));
+}
+
+#[test]
+fn reply_for_another_order_is_a_foreign_reference() {
+    let mut saga = working();
+    let other = order_id(SagaId(43));
+    let mut out = Vec::new();
+    let err = saga.advance(&config(), T0, OrderInput::OrderAccepted { order: other }, &mut out).unwrap_err();
+    assert_eq!(err, SagaError::ForeignOrder { saga: 42, order: other });
+    assert_eq!(err.code(), "foreign_reference");
+    assert_eq!(err.to_string(), "saga 42 got a reply for a foreign order 000000000000002b0200000000000000");
+}
+
+#[test]
 fn backoff_grows_by_integer_factor_and_is_capped() {
     let c = config();
     assert_eq!(c.backoff_ns(0), 100);
@@ -409,7 +433,7 @@ mod random_inputs {
     fn input() -> impl Strategy<Value = (u64, OrderInput)> {
         let id = SagaId(42);
         let hold = prop_oneof![Just(hold_id(id)), Just(HoldId(1))];
-        let order = prop_oneof![4 => Just(order_id(id)), 1 => Just(ClientOrderId(1))];
+        let order = prop_oneof![4 => Just(order_id(id)), 1 => Just(ClientOrderId::new("1").unwrap())];
         let input = prop_oneof![
             Just(OrderInput::Start),
             hold.clone().prop_map(|hold| OrderInput::FundsReserved { hold }),
