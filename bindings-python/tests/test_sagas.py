@@ -85,3 +85,13 @@ def test_unanswered_payment_cancel_is_escalated_once_and_listed() -> None:
     assert saga == 5 and deliveries >= 4
     r.advance(40_000, 5, "payment_cancelled", payment=first["payment"])
     assert r.stuck() == []
+
+
+def test_engine_rejection_carries_the_engine_reason() -> None:
+    r = brokerx.SagaRegistry(reply_timeout_ns=100)
+    hold = send(r.start_order(1_000, 3, account=1, instrument=0, side="buy", qty=1, limit_price=10,
+                              hold_amount=10, good_till=1_000_000), "ReserveFunds")["hold"]
+    order = send(r.advance(1_001, 3, "funds_reserved", hold=hold), "PlaceOrder")["order"]
+    send(r.advance(1_002, 3, "order_rejected", order=order, reason="PostOnlyWouldCross"), "ReleaseFunds")
+    (done,) = r.advance(1_003, 3, "funds_released", hold=hold)
+    assert done["Complete"]["outcome"]["Order"] == {"Rejected": {"reason": {"Engine": {"reason": "PostOnlyWouldCross"}}}}

@@ -13,8 +13,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use brokerx_engine::saga::{
     hold_id, order_id, AccountId, Action, Amount, ClientOrderId, Command, CommandKind, DepositInput, DepositSpec,
-    HoldId, IdempotencyId, InstrumentId, Lots, OrderInput, OrderOutcome, OrderSpec, Outcome, PaymentId, Saga,
-    SagaConfig, SagaError, SagaId, SagaInput, SagaRegistry, Side, Ticks, Timestamp, TradeId,
+    HoldId, IdempotencyId, InstrumentId, Lots, OrderInput, OrderOutcome, OrderSpec, Outcome, PaymentId, RejectReason,
+    Saga, SagaConfig, SagaError, SagaId, SagaInput, SagaRegistry, Side, Ticks, Timestamp, TradeId,
 };
 use proptest::prelude::*;
 
@@ -198,9 +198,9 @@ impl FakeEngine {
         let reply = match cmd.kind {
             CommandKind::PlaceOrder { order, side, qty, limit_price, .. } => {
                 if self.tombstones.contains(&order) {
-                    OrderInput::OrderRejected { order, reason_code: 9 }
+                    OrderInput::OrderRefused { order, reason_code: 9 }
                 } else if rng.chance(10) {
-                    OrderInput::OrderRejected { order, reason_code: 1 }
+                    OrderInput::OrderRejected { order, reason: RejectReason::InstrumentHalted }
                 } else {
                     self.orders.insert(
                         order,
@@ -231,7 +231,7 @@ impl FakeEngine {
                 }
                 None => {
                     self.tombstones.insert(order);
-                    OrderInput::OrderRejected { order, reason_code: 9 }
+                    OrderInput::OrderRefused { order, reason_code: 9 }
                 }
             },
             CommandKind::QueryOrder { order } => {

@@ -37,8 +37,8 @@ mod tests;
 
 pub use deposit::{payment_id, DepositFailure, DepositInput, DepositOutcome, DepositSaga, DepositSpec, DepositState};
 pub use order::{
-    hold_id, order_id, CloseReason, Closure, FillRecord, Fills, OrderInput, OrderOutcome, OrderSaga, OrderSpec,
-    OrderState, RejectReason,
+    hold_id, order_id, CloseReason, Closure, FillRecord, Fills, NotPlacedReason, OrderInput, OrderOutcome, OrderSaga,
+    OrderSpec, OrderState,
 };
 pub use registry::{Saga, SagaInput, SagaRegistry, SagaSnapshot};
 
@@ -46,12 +46,15 @@ use serde::{Deserialize, Serialize};
 
 /// Version of the serialized saga state. Bumped on any incompatible change to
 /// the serialized form of [`Saga`], [`OrderSaga`] or [`DepositSaga`].
-pub const SAGA_STATE_VERSION: u16 = 1;
+pub const SAGA_STATE_VERSION: u16 = 2;
 
 // The ids, quantities and time of the rest of the crate: a saga's account,
 // instrument, client order id, trade, lots, ticks and timestamps are the
 // engine's and the Broker's, so a host passes them across without conversion.
 pub use crate::types::{AccountId, ClientOrderId, InstrumentId, Lots, Side, Ticks, Timestamp, TradeId};
+
+// Why the engine rejected an order, as its `Rejected` event says.
+pub use crate::event::RejectReason;
 
 // Money is the ledger's: unsigned minor units of the asset held, paid or
 // credited (a hold is never negative), so a host passes a saga's amounts to the
@@ -257,7 +260,8 @@ pub enum CommandKind {
         /// How much.
         amount: Amount,
     },
-    /// Engine: place the order; reply `OrderAccepted` or `OrderRejected`, then
+    /// Engine: place the order; reply `OrderAccepted`, `OrderRejected` (the
+    /// engine's `Rejected` event) or `OrderRefused` (a command error), then
     /// fills and a closure. An order id that was already cancelled must be refused.
     PlaceOrder {
         /// Client-assigned order id ([`order_id`]), for the engine's `Place` as it is.
@@ -273,8 +277,9 @@ pub enum CommandKind {
         /// Limit price.
         limit_price: Ticks,
     },
-    /// Engine: cancel the order (or refuse it forever if never placed); reply
-    /// `OrderCancelled { remaining }` with the order's final unfilled quantity.
+    /// Engine: cancel the order (or refuse it forever if never placed, replying
+    /// `OrderRefused`); reply `OrderCancelled { remaining }` with the order's
+    /// final unfilled quantity.
     CancelOrder {
         /// Which order.
         order: ClientOrderId,

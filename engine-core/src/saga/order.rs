@@ -28,7 +28,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     atomic_step, send, AccountId, Action, Amount, ClientOrderId, CommandKind, HoldId, IdempotencyId, InstrumentId,
-    Lots, Outcome, Retry, SagaConfig, SagaError, SagaId, Side, Step, Ticks, Timestamp, TradeId, ATTEMPT_MAX,
+    Lots, Outcome, RejectReason, Retry, SagaConfig, SagaError, SagaId, Side, Step, Ticks, Timestamp, TradeId,
+    ATTEMPT_MAX,
 };
 
 /// What a fill means for an order saga's hold, by side.
@@ -98,9 +99,10 @@ impl OrderSpec {
     }
 }
 
-/// Why the order never traded.
+/// Why an order saga ended without placing its order (so without trading):
+/// the funds were never held, or the engine did not take the order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum RejectReason {
+pub enum NotPlacedReason {
     /// The ledger refused the hold (its reason code).
     Funds {
         /// Ledger reason code.
@@ -108,9 +110,15 @@ pub enum RejectReason {
     },
     /// The ledger did not answer the reservation in time.
     ReservationTimedOut,
-    /// The engine refused the order (its reason code).
+    /// The engine rejected the order ([`OrderInput::OrderRejected`]), for
+    /// the reason of its `Rejected` event.
     Engine {
-        /// Engine reason code.
+        /// The engine's reason.
+        reason: RejectReason,
+    },
+    /// The engine refused the placement as a command ([`OrderInput::OrderRefused`]).
+    EngineRefused {
+        /// The host's code for the refusal.
         code: u16,
     },
 }
@@ -136,7 +144,7 @@ pub enum OrderOutcome {
     /// Never traded; funds (if any were held) released.
     Rejected {
         /// Why.
-        reason: RejectReason,
+        reason: NotPlacedReason,
     },
     /// Traded `filled` lots (possibly zero), all settled, the rest released.
     Closed {
@@ -558,11 +566,21 @@ pub enum OrderInput {
         /// Which order.
         order: ClientOrderId,
     },
-    /// Engine: the order was refused (no effect).
+    /// Engine: the order was rejected with the engine's `Rejected` event (no effect).
     OrderRejected {
         /// Which order.
         order: ClientOrderId,
-        /// Engine reason code.
+        /// The engine's reason.
+        reason: RejectReason,
+    },
+    /// Engine: the placement was refused as a command, with no event and no
+    /// effect: a typed command error (unknown instrument, off-tick price, ...)
+    /// or, answering a `PlaceOrder` or `CancelOrder`, an order id that was
+    /// cancelled before it was ever placed. Same effect as `OrderRejected`.
+    OrderRefused {
+        /// Which order.
+        order: ClientOrderId,
+        /// The host's code for the refusal.
         reason_code: u16,
     },
     /// Engine: a trade.
@@ -619,6 +637,7 @@ impl OrderInput {
             Self::FundsReservationFailed { .. } => "funds_reservation_failed",
             Self::OrderAccepted { .. } => "order_accepted",
             Self::OrderRejected { .. } => "order_rejected",
+            Self::OrderRefused { .. } => "order_refused",
             Self::Fill { .. } => "fill",
             Self::OrderCancelled { .. } => "order_cancelled",
             Self::OrderExpired { .. } => "order_expired",
@@ -809,6 +828,7 @@ impl OrderSaga {
             | OrderInput::FundsReleased { hold } => self.check_hold(hold),
             OrderInput::OrderAccepted { order }
             | OrderInput::OrderRejected { order, .. }
+            | OrderInput::OrderRefused { order, .. }
             | OrderInput::Fill { order, .. }
             | OrderInput::OrderCancelled { order, .. }
             | OrderInput::OrderExpired { order, .. } => self.check_order(order),
@@ -969,7 +989,7 @@ impl OrderSaga {
                 self.state = OrderState::PlacingOrder { retry };
             }
             (OrderState::ReservingFunds { .. }, OrderInput::FundsReservationFailed { reason_code, .. }) => {
-                let outcome = OrderOutcome::Rejected { reason: RejectReason::Funds { code: reason_code } };
+                let outcome = OrderOutcome::Rejected { reason: NotPlacedReason::Funds { code: reason_code } };
                 self.state = OrderState::Compensated { outcome };
                 out.push(Action::Complete { saga: id, outcome: Outcome::Order(outcome) });
             }
@@ -982,7 +1002,7 @@ impl OrderSaga {
                     } else {
                         // In doubt: void the client-assigned hold; the ledger
                         // refuses the reservation if it arrives later.
-                        let outcome = OrderOutcome::Rejected { reason: RejectReason::ReservationTimedOut };
+                        let outcome = OrderOutcome::Rejected { reason: NotPlacedReason::ReservationTimedOut };
                         self.release(config, now, outcome, out);
                     }
                 }
@@ -994,8 +1014,12 @@ impl OrderSaga {
             (OrderState::PlacingOrder { .. }, OrderInput::OrderAccepted { .. }) => {
                 self.state = OrderState::Working;
             }
-            (OrderState::PlacingOrder { .. }, OrderInput::OrderRejected { reason_code, .. }) => {
-                let outcome = OrderOutcome::Rejected { reason: RejectReason::Engine { code: reason_code } };
+            (OrderState::PlacingOrder { .. }, OrderInput::OrderRejected { reason, .. }) => {
+                let outcome = OrderOutcome::Rejected { reason: NotPlacedReason::Engine { reason } };
+                self.release(config, now, outcome, out);
+            }
+            (OrderState::PlacingOrder { .. }, OrderInput::OrderRefused { reason_code, .. }) => {
+                let outcome = OrderOutcome::Rejected { reason: NotPlacedReason::EngineRefused { code: reason_code } };
                 self.release(config, now, outcome, out);
             }
             (OrderState::PlacingOrder { .. }, OrderInput::Fill { trade, qty, price, .. }) => {
@@ -1102,7 +1126,10 @@ impl OrderSaga {
                     fills.insert(config, now, id, &spec, at, trade, qty, price, out);
                 }
             }
-            (OrderState::Cancelling { fills, reason, .. }, OrderInput::OrderRejected { .. }) => {
+            (
+                OrderState::Cancelling { fills, reason, .. },
+                OrderInput::OrderRejected { .. } | OrderInput::OrderRefused { .. },
+            ) => {
                 // The placement never took effect: nothing to wait for.
                 if !fills.records.is_empty() {
                     return Err(self.unexpected(&input));
@@ -1143,7 +1170,10 @@ impl OrderSaga {
             // ---- settling ----------------------------------------------------------
             (
                 OrderState::Settling { .. },
-                OrderInput::FundsReserved { .. } | OrderInput::OrderAccepted { .. } | OrderInput::OrderRejected { .. },
+                OrderInput::FundsReserved { .. }
+                | OrderInput::OrderAccepted { .. }
+                | OrderInput::OrderRejected { .. }
+                | OrderInput::OrderRefused { .. },
             ) => {}
             (OrderState::Settling { fills, closure, .. }, OrderInput::Fill { trade, qty, price, .. }) => {
                 let qty_open = Lots(spec.qty.0.saturating_sub(closure.remaining.0));

@@ -211,8 +211,31 @@ fn reservation_timeout_redelivers_same_id_then_voids_the_hold() {
     feed(&mut saga, 1_702, OrderInput::FundsReleased { hold: hold_id(id) });
     assert_eq!(
         saga.state(),
-        &OrderState::Compensated { outcome: OrderOutcome::Rejected { reason: RejectReason::ReservationTimedOut } }
+        &OrderState::Compensated { outcome: OrderOutcome::Rejected { reason: NotPlacedReason::ReservationTimedOut } }
     );
+}
+
+#[test]
+fn engine_rejection_or_refusal_releases_the_funds_and_says_why() {
+    let engine = (
+        OrderInput::OrderRejected { order: order_id(SagaId(5)), reason: RejectReason::PostOnlyWouldCross },
+        NotPlacedReason::Engine { reason: RejectReason::PostOnlyWouldCross },
+    );
+    let refused = (
+        OrderInput::OrderRefused { order: order_id(SagaId(5)), reason_code: 9 },
+        NotPlacedReason::EngineRefused { code: 9 },
+    );
+    for (input, reason) in [engine, refused] {
+        let id = SagaId(5);
+        let mut saga = OrderSaga::new(id, spec()).unwrap();
+        feed(&mut saga, 1_000, OrderInput::Start);
+        feed(&mut saga, 1_001, OrderInput::FundsReserved { hold: hold_id(id) });
+        let out = feed(&mut saga, 1_002, input);
+        assert_eq!(kinds(&out), vec![CommandKind::ReleaseFunds { hold: hold_id(id), account: AccountId(7) }]);
+        let out = feed(&mut saga, 1_003, OrderInput::FundsReleased { hold: hold_id(id) });
+        let outcome = OrderOutcome::Rejected { reason };
+        assert_eq!(out, vec![Action::Complete { saga: id, outcome: Outcome::Order(outcome) }]);
+    }
 }
 
 #[test]
@@ -387,7 +410,9 @@ fn registry_snapshot_round_trips_and_refuses_other_versions() {
     let back: SagaRegistry = serde_json::from_str(&json).unwrap();
     assert_eq!(back, reg);
     back.check_invariants().unwrap();
-    let other = json.replacen("\"version\":1", "\"version\":99", 1);
+    let current = format!("\"version\":{SAGA_STATE_VERSION}");
+    assert!(json.contains(&current));
+    let other = json.replacen(&current, "\"version\":99", 1);
     let err = serde_json::from_str::<SagaRegistry>(&other).unwrap_err();
     assert!(err.to_string().contains("unsupported saga state version 99"));
 }
@@ -439,7 +464,8 @@ mod random_inputs {
             hold.clone().prop_map(|hold| OrderInput::FundsReserved { hold }),
             hold.clone().prop_map(|hold| OrderInput::FundsReservationFailed { hold, reason_code: 1 }),
             order.clone().prop_map(|order| OrderInput::OrderAccepted { order }),
-            order.clone().prop_map(|order| OrderInput::OrderRejected { order, reason_code: 2 }),
+            order.clone().prop_map(|order| OrderInput::OrderRejected { order, reason: RejectReason::InstrumentHalted }),
+            order.clone().prop_map(|order| OrderInput::OrderRefused { order, reason_code: 2 }),
             (order.clone(), 1_u64..6, 0_i64..5, 0_i64..120).prop_map(|(order, t, q, p)| {
                 OrderInput::Fill { order, trade: TradeId(t), qty: Lots(q), price: Ticks(p) }
             }),
