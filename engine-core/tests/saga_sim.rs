@@ -11,6 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use brokerx_engine::risk::UnitScale;
 use brokerx_engine::saga::{
     hold_id, order_id, AccountId, Action, Amount, ClientOrderId, Command, CommandKind, DepositInput, DepositSpec,
     HoldId, IdempotencyId, InstrumentId, Lots, OrderInput, OrderOutcome, OrderSpec, Outcome, PaymentId, RejectReason,
@@ -131,6 +132,9 @@ impl FakeLedger {
                 }
             }
             CommandKind::SettleTrade { hold, trade, amount, .. } => {
+                if let Some(h) = self.holds.get(&hold).filter(|h| h.released == 0) {
+                    assert!(h.remaining >= amount.minor(), "settlement of {amount:?} beyond what {hold:?} still holds");
+                }
                 let ok = !rng.chance(10)
                     && self.holds.get(&hold).is_some_and(|h| h.released == 0 && h.remaining >= amount.minor());
                 if ok {
@@ -272,11 +276,13 @@ impl FakeEngine {
                 Side::Sell => rng.range(o.limit, o.limit * 2),
             };
             self.next_trade += 1;
+            let aggressor = if rng.chance(50) { Side::Buy } else { Side::Sell };
             let fill = OrderInput::Fill {
                 order: *order,
                 trade: TradeId(self.next_trade),
                 qty: Lots(qty),
                 price: Ticks(price),
+                aggressor,
             };
             o.filled += qty;
             o.fills.push(fill);
@@ -415,9 +421,10 @@ fn simulate(seed: u64, sagas: u64, profile: NetworkProfile, restart_every_step: 
                 let qty = rng.range(1, 10);
                 let limit = rng.range(1, 100);
                 let side = if rng.chance(70) { Side::Buy } else { Side::Sell };
-                let hold = match side {
-                    Side::Buy => u128::try_from(qty * limit).unwrap(),
-                    Side::Sell => u128::try_from(qty).unwrap(),
+                // Held and settled as the Broker would: scale and fees included.
+                let scale = UnitScale {
+                    base_per_lot: u128::from(1 + rng.below(3)),
+                    quote_per_tick_lot: u128::from(1 + rng.below(2)),
                 };
                 let spec = OrderSpec {
                     account,
@@ -425,7 +432,9 @@ fn simulate(seed: u64, sagas: u64, profile: NetworkProfile, restart_every_step: 
                     side,
                     qty: Lots(qty),
                     limit_price: Ticks(limit),
-                    hold_amount: Amount::from_minor(hold),
+                    scale,
+                    maker_fee_bps: u32::try_from(rng.below(20)).unwrap(),
+                    taker_fee_bps: u32::try_from(rng.below(40)).unwrap(),
                     good_till: Timestamp(now + 200 + rng.below(2_000)),
                 };
                 registry.start_order(ts, id, spec, &mut out).unwrap();

@@ -1150,8 +1150,11 @@ class SagaRegistry:
         side: _SideName,
         qty: int,
         limit_price: int,
-        hold_amount: int,
         good_till: _Timestamp,
+        base_per_lot: int = 1,
+        quote_per_tick_lot: int = 1,
+        maker_fee_bps: int = 0,
+        taker_fee_bps: int = 0,
     ) -> list[dict[str, Any]]: ...
     def start_deposit(self, now: _Timestamp, saga_id: int, *, account: int, amount: int) -> list[dict[str, Any]]: ...
     def advance(self, now: _Timestamp, saga_id: int, input: str, **fields: int | str) -> list[dict[str, Any]]: ...

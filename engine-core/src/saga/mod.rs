@@ -457,18 +457,6 @@ pub enum SagaError {
         /// The offending value.
         value: i128,
     },
-    /// The hold does not cover the order at its limit price.
-    #[error("hold {hold_amount} does not cover {qty_lots} lots at {limit_ticks} ticks (needs {needed})")]
-    HoldTooSmall {
-        /// Requested hold, minor units.
-        hold_amount: u128,
-        /// Quantity.
-        qty_lots: i64,
-        /// Limit.
-        limit_ticks: i64,
-        /// Needed hold, minor units.
-        needed: u128,
-    },
     /// No saga with this id in the registry.
     #[error("unknown saga {saga}")]
     UnknownSaga {
@@ -517,7 +505,6 @@ impl SagaError {
             Self::Overfill { .. } => "overfill",
             Self::PriceBeyondLimit { .. } => "price_beyond_limit",
             Self::InvalidValue { .. } => "invalid_value",
-            Self::HoldTooSmall { .. } => "hold_too_small",
             Self::UnknownSaga { .. } => "unknown_saga",
             Self::DuplicateSaga { .. } => "duplicate_saga",
             Self::RegistryFull { .. } => "registry_full",

@@ -21,8 +21,11 @@
 //! - `filled ≤ qty`, and once the closure is known, `filled ≤ qty − remaining`;
 //! - funds are released exactly once per saga, only after every known trade is
 //!   settled and the order is closed, so a settlement never races the release;
-//! - the hold covers `qty` at the limit price, and every fill is within the
-//!   limit, so settlements never exceed the hold.
+//! - the hold is sized as the Broker sizes it ([`OrderSpec::hold_amount`]:
+//!   `risk::buy_hold` at the limit for a buy, the base units for a sell), each
+//!   fill consumes what the Broker's settlement takes from a hold (notional
+//!   plus the fee rounded on the order's running total, `risk::fee_step`), and
+//!   every fill is within the limit, so settlements never exceed the hold.
 
 use serde::{Deserialize, Serialize};
 
@@ -32,17 +35,10 @@ use super::{
     ATTEMPT_MAX,
 };
 
-/// What a fill means for an order saga's hold, by side.
-impl Side {
-    /// How much of the hold a fill consumes, `None` on overflow or a negative input.
-    fn hold_consumed(self, qty: Lots, price: Ticks) -> Option<u128> {
-        let qty = u128::try_from(qty.0).ok()?;
-        match self {
-            Self::Buy => qty.checked_mul(u128::try_from(price.0).ok()?),
-            Self::Sell => Some(qty),
-        }
-    }
+use crate::risk::{self, InstrumentRisk, UnitScale};
 
+/// Which fill prices an order's limit allows, by side.
+impl Side {
     fn within_limit(self, price: Ticks, limit: Ticks) -> bool {
         match self {
             Self::Buy => price <= limit,
@@ -64,18 +60,23 @@ pub struct OrderSpec {
     pub qty: Lots,
     /// Limit price, > 0.
     pub limit_price: Ticks,
-    /// Funds to hold; must cover `qty` at `limit_price` (see [`Side`]).
-    pub hold_amount: Amount,
+    /// The instrument's units in ledger minor units (the Broker's market scale),
+    /// both > 0.
+    pub scale: UnitScale,
+    /// Fee rate of a fill that adds liquidity (the instrument's `maker_fee_bps`).
+    pub maker_fee_bps: u32,
+    /// Fee rate of a fill that takes liquidity (the instrument's `taker_fee_bps`).
+    pub taker_fee_bps: u32,
     /// When the saga cancels a still-working order.
     pub good_till: Timestamp,
 }
 
 impl OrderSpec {
-    /// Checks quantities and that the hold covers the order at its limit.
+    /// Checks quantities, price and scale, and that the hold fits a `u128`.
     ///
     /// # Errors
-    /// [`SagaError::InvalidValue`] for a non-positive quantity or price,
-    /// [`SagaError::HoldTooSmall`] if the hold does not cover the order.
+    /// [`SagaError::InvalidValue`] for a non-positive quantity or price, a zero
+    /// scale, or a hold that overflows.
     pub fn validate(&self) -> Result<(), SagaError> {
         if self.qty.0 <= 0 || u32::try_from(self.qty.0).is_err() {
             return Err(SagaError::InvalidValue { field: "qty_lots", value: i128::from(self.qty.0) });
@@ -83,19 +84,60 @@ impl OrderSpec {
         if self.limit_price.0 <= 0 {
             return Err(SagaError::InvalidValue { field: "limit_price_ticks", value: i128::from(self.limit_price.0) });
         }
-        let needed = self
-            .side
-            .hold_consumed(self.qty, self.limit_price)
-            .ok_or(SagaError::InvalidValue { field: "notional", value: i128::from(self.qty.0) })?;
-        if self.hold_amount.minor() < needed {
-            return Err(SagaError::HoldTooSmall {
-                hold_amount: self.hold_amount.minor(),
-                qty_lots: self.qty.0,
-                limit_ticks: self.limit_price.0,
-                needed,
-            });
+        if self.scale.base_per_lot == 0 {
+            return Err(SagaError::InvalidValue { field: "base_per_lot", value: 0 });
         }
+        if self.scale.quote_per_tick_lot == 0 {
+            return Err(SagaError::InvalidValue { field: "quote_per_tick_lot", value: 0 });
+        }
+        self.hold_amount().ok_or(SagaError::InvalidValue { field: "hold", value: i128::from(self.qty.0) })?;
         Ok(())
+    }
+
+    /// The hold the saga reserves, the Broker's for the same order: a buy holds
+    /// [`risk::buy_hold`] at its limit (notional plus the fee at the larger of
+    /// the two rates, rounded up), a sell its base units. `None` on overflow.
+    #[must_use]
+    pub fn hold_amount(&self) -> Option<Amount> {
+        let minor = match self.side {
+            Side::Buy => risk::buy_hold(&self.scale, &self.fee_rates(), self.limit_price, self.qty)?,
+            Side::Sell => self.scale.base(self.qty)?,
+        };
+        Some(Amount::from_minor(minor))
+    }
+
+    /// The instrument risk the hold functions read: only its fee rates matter.
+    fn fee_rates(&self) -> InstrumentRisk {
+        InstrumentRisk {
+            maker_fee_bps: self.maker_fee_bps,
+            taker_fee_bps: self.taker_fee_bps,
+            ..InstrumentRisk::default()
+        }
+    }
+
+    /// The fee rate of a fill: the taker's when this order was the aggressor.
+    fn fill_fee_bps(&self, aggressor: Side) -> u32 {
+        if aggressor == self.side {
+            self.taker_fee_bps
+        } else {
+            self.maker_fee_bps
+        }
+    }
+
+    /// `(what a fill takes from the hold, the order's exact fees after it)`,
+    /// as the Broker settles it: a buy pays the notional plus its fee, rounded
+    /// once on the running total `accrued` ([`risk::fee_step`]); a sell
+    /// delivers its base units (its fee comes out of the proceeds, not the
+    /// hold). `None` on overflow.
+    fn fill_consumes(&self, record: &FillRecord, accrued: u128) -> Option<(u128, u128)> {
+        match self.side {
+            Side::Buy => {
+                let notional = self.scale.notional(record.price, record.qty)?;
+                let (fee, after) = risk::fee_step(accrued, notional, self.fill_fee_bps(record.aggressor));
+                Some((notional.checked_add(fee)?, after))
+            }
+            Side::Sell => Some((self.scale.base(record.qty)?, accrued)),
+        }
     }
 }
 
@@ -166,6 +208,9 @@ pub struct FillRecord {
     pub qty: Lots,
     /// Price.
     pub price: Ticks,
+    /// The side that took liquidity (the engine trade's `aggressor`): this
+    /// order's side means it paid the taker fee, the other side the maker fee.
+    pub aggressor: Side,
     /// Arrival number of this fill (0-based); the step sequence of its settlement.
     pub sequence: u32,
     /// `None` once settled; else the settlement in flight.
@@ -292,12 +337,29 @@ impl Fills {
         self.records().iter().all(|r| r.settlement.is_none())
     }
 
-    fn consumed(&self, side: Side) -> Amount {
+    /// The order's exact fees (ten-thousandths of a minor unit, as
+    /// [`risk::fee_step`] counts them) over the fills that arrived before
+    /// `sequence`: the running total a fill's fee is rounded on.
+    fn accrued_before(&self, spec: &OrderSpec, sequence: u32) -> u128 {
+        self.records()
+            .iter()
+            .filter(|r| r.sequence < sequence)
+            .fold(0, |accrued, r| spec.fill_consumes(r, accrued).map_or(accrued, |(_, after)| after))
+    }
+
+    /// What `record` takes from the hold: the amount of its `SettleTrade`.
+    fn settlement_amount(&self, spec: &OrderSpec, record: &FillRecord) -> Amount {
+        let accrued = self.accrued_before(spec, record.sequence);
         // Cannot overflow: every fill is within the limit and the sum of
-        // quantities is ≤ qty, whose notional at the limit was checked.
-        Amount::from_minor(
-            self.records().iter().filter_map(|r| side.hold_consumed(r.qty, r.price)).fold(0_u128, u128::saturating_add),
-        )
+        // quantities is ≤ qty, whose hold at the limit was checked.
+        Amount::from_minor(spec.fill_consumes(record, accrued).map_or(u128::MAX, |(amount, _)| amount))
+    }
+
+    /// What the fills took from the hold, the sum of their settlement amounts.
+    fn consumed(&self, spec: &OrderSpec) -> Amount {
+        let minor =
+            self.records().iter().map(|r| self.settlement_amount(spec, r).minor()).fold(0_u128, u128::saturating_add);
+        Amount::from_minor(minor)
     }
 
     fn next_deadline(&self) -> Option<Timestamp> {
@@ -315,15 +377,14 @@ impl Fills {
         &self,
         saga: SagaId,
         spec: &OrderSpec,
-        trade: TradeId,
-        qty: Lots,
-        price: Ticks,
+        fill: &NewFill,
         qty_open: Lots,
     ) -> Result<Option<usize>, SagaError> {
+        let NewFill { trade, qty, price, aggressor } = *fill;
         let records = self.records();
         match records.binary_search_by_key(&trade, |r| r.trade) {
             Ok(i) => {
-                let same = records.get(i).is_some_and(|r| r.qty == qty && r.price == price);
+                let same = records.get(i).is_some_and(|r| r.qty == qty && r.price == price && r.aggressor == aggressor);
                 if same {
                     Ok(None)
                 } else {
@@ -366,16 +427,15 @@ impl Fills {
         saga: SagaId,
         spec: &OrderSpec,
         at: usize,
-        trade: TradeId,
-        qty: Lots,
-        price: Ticks,
+        fill: NewFill,
         out: &mut Vec<Action>,
     ) {
+        let NewFill { trade, qty, price, aggressor } = fill;
         // `check` bounded the count by qty ≤ u32::MAX lots.
         let sequence = u32::try_from(self.records.len()).unwrap_or(u32::MAX);
         let settlement = Retry::first(config, now);
-        let record = FillRecord { trade, qty, price, sequence, settlement: Some(settlement) };
-        send_settlement(out, saga, spec, &record, &settlement);
+        let record = FillRecord { trade, qty, price, aggressor, sequence, settlement: Some(settlement) };
+        send_settlement(out, saga, &record, self.settlement_amount(spec, &record), &settlement);
         self.records.insert(at, record);
         self.filled = Lots(self.filled.0.saturating_add(qty.0));
     }
@@ -425,20 +485,28 @@ impl Fills {
         spec: &OrderSpec,
         out: &mut Vec<Action>,
     ) {
-        for r in self.records.as_mut_slice() {
-            if let Some(s) = r.settlement {
-                if s.due(now) {
-                    let next = s.redelivered(config, now);
-                    r.settlement = Some(next);
-                    send_settlement(out, saga, spec, r, &next);
-                }
+        for i in 0..self.records.len() {
+            let Some(record) = self.records.as_slice().get(i).copied() else { continue };
+            let Some(s) = record.settlement.filter(|s| s.due(now)) else { continue };
+            let next = s.redelivered(config, now);
+            send_settlement(out, saga, &record, self.settlement_amount(spec, &record), &next);
+            if let Some(r) = self.records.as_mut_slice().get_mut(i) {
+                r.settlement = Some(next);
             }
         }
     }
 }
 
-fn send_settlement(out: &mut Vec<Action>, saga: SagaId, spec: &OrderSpec, record: &FillRecord, retry: &Retry) {
-    let amount = spec.side.hold_consumed(record.qty, record.price).unwrap_or(u128::MAX);
+/// A fill the engine reports, before it is checked and recorded.
+#[derive(Debug, Clone, Copy)]
+struct NewFill {
+    trade: TradeId,
+    qty: Lots,
+    price: Ticks,
+    aggressor: Side,
+}
+
+fn send_settlement(out: &mut Vec<Action>, saga: SagaId, record: &FillRecord, amount: Amount, retry: &Retry) {
     send(
         out,
         saga,
@@ -450,7 +518,7 @@ fn send_settlement(out: &mut Vec<Action>, saga: SagaId, spec: &OrderSpec, record
             trade: record.trade,
             qty: record.qty,
             price: record.price,
-            amount: Amount::from_minor(amount),
+            amount,
         },
     );
 }
@@ -593,6 +661,9 @@ pub enum OrderInput {
         qty: Lots,
         /// Trade price.
         price: Ticks,
+        /// The side that took liquidity, the engine trade's `aggressor`: it
+        /// decides the fill's fee rate (taker if it is this order's side).
+        aggressor: Side,
     },
     /// Engine: the order was cancelled with `remaining` lots unfilled.
     OrderCancelled {
@@ -850,7 +921,12 @@ impl OrderSaga {
             Step::ReserveFunds,
             0,
             retry,
-            CommandKind::ReserveFunds { hold: self.hold(), account: self.spec.account, amount: self.spec.hold_amount },
+            CommandKind::ReserveFunds {
+                hold: self.hold(),
+                account: self.spec.account,
+                // Validated in `new`; a snapshot edited by hand reserves the impossible.
+                amount: self.spec.hold_amount().unwrap_or(Amount::MAX),
+            },
         );
     }
 
@@ -934,7 +1010,7 @@ impl OrderSaga {
                 OrderOutcome::Closed {
                     reason: closure.reason,
                     filled: fills.filled,
-                    consumed: fills.consumed(self.spec.side),
+                    consumed: fills.consumed(&self.spec),
                 }
             }
             _ => return,
@@ -1022,12 +1098,12 @@ impl OrderSaga {
                 let outcome = OrderOutcome::Rejected { reason: NotPlacedReason::EngineRefused { code: reason_code } };
                 self.release(config, now, outcome, out);
             }
-            (OrderState::PlacingOrder { .. }, OrderInput::Fill { trade, qty, price, .. }) => {
+            (OrderState::PlacingOrder { .. }, OrderInput::Fill { trade, qty, price, aggressor, .. }) => {
                 // The acceptance is implied (it was lost or reordered).
                 let mut fills = Fills::default();
-                let at = fills.check(id, &spec, trade, qty, price, spec.qty)?;
+                let at = fills.check(id, &spec, &NewFill { trade, qty, price, aggressor }, spec.qty)?;
                 if let Some(at) = at {
-                    fills.insert(config, now, id, &spec, at, trade, qty, price, out);
+                    fills.insert(config, now, id, &spec, at, NewFill { trade, qty, price, aggressor }, out);
                 }
                 self.after_fill(config, now, fills, out);
             }
@@ -1064,17 +1140,17 @@ impl OrderSaga {
                 OrderState::Working | OrderState::PartiallyFilled { .. },
                 OrderInput::FundsReserved { .. } | OrderInput::OrderAccepted { .. },
             ) => {} // duplicates
-            (OrderState::Working, OrderInput::Fill { trade, qty, price, .. }) => {
+            (OrderState::Working, OrderInput::Fill { trade, qty, price, aggressor, .. }) => {
                 let mut fills = Fills::default();
-                let at = fills.check(id, &spec, trade, qty, price, spec.qty)?;
+                let at = fills.check(id, &spec, &NewFill { trade, qty, price, aggressor }, spec.qty)?;
                 if let Some(at) = at {
-                    fills.insert(config, now, id, &spec, at, trade, qty, price, out);
+                    fills.insert(config, now, id, &spec, at, NewFill { trade, qty, price, aggressor }, out);
                 }
                 self.after_fill(config, now, fills, out);
             }
-            (OrderState::PartiallyFilled { fills }, OrderInput::Fill { trade, qty, price, .. }) => {
-                if let Some(at) = fills.check(id, &spec, trade, qty, price, spec.qty)? {
-                    fills.insert(config, now, id, &spec, at, trade, qty, price, out);
+            (OrderState::PartiallyFilled { fills }, OrderInput::Fill { trade, qty, price, aggressor, .. }) => {
+                if let Some(at) = fills.check(id, &spec, &NewFill { trade, qty, price, aggressor }, spec.qty)? {
+                    fills.insert(config, now, id, &spec, at, NewFill { trade, qty, price, aggressor }, out);
                     let fills = std::mem::take(fills);
                     self.after_fill(config, now, fills, out);
                 }
@@ -1121,9 +1197,9 @@ impl OrderSaga {
 
             // ---- cancelling (compensation) ----------------------------------------
             (OrderState::Cancelling { .. }, OrderInput::FundsReserved { .. } | OrderInput::OrderAccepted { .. }) => {}
-            (OrderState::Cancelling { fills, .. }, OrderInput::Fill { trade, qty, price, .. }) => {
-                if let Some(at) = fills.check(id, &spec, trade, qty, price, spec.qty)? {
-                    fills.insert(config, now, id, &spec, at, trade, qty, price, out);
+            (OrderState::Cancelling { fills, .. }, OrderInput::Fill { trade, qty, price, aggressor, .. }) => {
+                if let Some(at) = fills.check(id, &spec, &NewFill { trade, qty, price, aggressor }, spec.qty)? {
+                    fills.insert(config, now, id, &spec, at, NewFill { trade, qty, price, aggressor }, out);
                 }
             }
             (
@@ -1175,10 +1251,10 @@ impl OrderSaga {
                 | OrderInput::OrderRejected { .. }
                 | OrderInput::OrderRefused { .. },
             ) => {}
-            (OrderState::Settling { fills, closure, .. }, OrderInput::Fill { trade, qty, price, .. }) => {
+            (OrderState::Settling { fills, closure, .. }, OrderInput::Fill { trade, qty, price, aggressor, .. }) => {
                 let qty_open = Lots(spec.qty.0.saturating_sub(closure.remaining.0));
-                if let Some(at) = fills.check(id, &spec, trade, qty, price, qty_open)? {
-                    fills.insert(config, now, id, &spec, at, trade, qty, price, out);
+                if let Some(at) = fills.check(id, &spec, &NewFill { trade, qty, price, aggressor }, qty_open)? {
+                    fills.insert(config, now, id, &spec, at, NewFill { trade, qty, price, aggressor }, out);
                 }
             }
             (
@@ -1252,7 +1328,14 @@ mod fill_list_tests {
     use super::*;
 
     fn record(trade: u64) -> FillRecord {
-        FillRecord { trade: TradeId(trade), qty: Lots(1), price: Ticks(10), sequence: 0, settlement: None }
+        FillRecord {
+            trade: TradeId(trade),
+            qty: Lots(1),
+            price: Ticks(10),
+            aggressor: Side::Buy,
+            sequence: 0,
+            settlement: None,
+        }
     }
 
     #[test]
