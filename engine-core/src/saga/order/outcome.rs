@@ -18,13 +18,13 @@ pub enum NotPlacedReason {
     },
     /// The ledger did not answer the reservation in time.
     ReservationTimedOut,
-    /// The engine rejected the order ([`OrderInput::OrderRejected`]), for
+    /// The engine rejected the order ([`OrderInput::OrderRejected`](super::OrderInput::OrderRejected)), for
     /// the reason of its `Rejected` event.
     Engine {
         /// The engine's reason.
         reason: RejectReason,
     },
-    /// The engine refused the placement as a command ([`OrderInput::OrderRefused`]).
+    /// The engine refused the placement as a command ([`OrderInput::OrderRefused`](super::OrderInput::OrderRefused)).
     EngineRefused {
         /// The host's code for the refusal.
         code: u16,
