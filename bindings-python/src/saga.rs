@@ -5,7 +5,7 @@
 //! 128-bit ids, so values cross as Python `int`s; the engine's client order id
 //! (`order`) crosses as its `str`. An input is named in snake_case
 //! with its fields as keyword arguments (`advance(now, 7, "fill", order=…,
-//! trade=…, qty=…, price=…)`); actions come back as plain dicts in the crate's
+//! trade=…, qty=…, price=…, aggressor="sell")`); actions come back as plain dicts in the crate's
 //! JSON form (`{"Send": {"saga": 7, "idempotency_id": …, "kind": {"ReserveFunds":
 //! {…}}}}`, `{"ScheduleTimer": …}`, `{"Complete": …}`), ready for an outbox table.
 
