@@ -2,14 +2,16 @@
 //! for deployments where ledger and engine are separate services.
 //!
 //! Conversions only. Sagas work in integer units (lots, ticks, minor units) and
-//! 128-bit ids, so values cross as Python `int`s. An input is named in snake_case
+//! 128-bit ids, so values cross as Python `int`s; the engine's client order id
+//! (`order`) crosses as its `str`. An input is named in snake_case
 //! with its fields as keyword arguments (`advance(now, 7, "fill", order=…,
-//! trade=…, qty=…, price=…)`); actions come back as plain dicts in the crate's
+//! trade=…, qty=…, price=…, aggressor="sell")`); actions come back as plain dicts in the crate's
 //! JSON form (`{"Send": {"saga": 7, "idempotency_id": …, "kind": {"ReserveFunds":
 //! {…}}}}`, `{"ScheduleTimer": …}`, `{"Complete": …}`), ready for an outbox table.
 
 use std::sync::{Mutex, MutexGuard, TryLockError};
 
+use brokerx_engine::risk::UnitScale;
 use brokerx_engine::saga::{
     AccountId, Action, Amount, DepositSpec, InstrumentId, Lots, OrderSpec, Saga, SagaConfig, SagaError, SagaId,
     SagaInput, SagaRegistry as RRegistry, Side, Ticks, Timestamp,
@@ -23,6 +25,14 @@ use crate::errors::new_error;
 
 fn saga_err(py: Python<'_>, e: &SagaError) -> PyErr {
     new_error(py, e.code(), e.to_string())
+}
+
+/// A Python int of minor units as an [`Amount`]; a negative one is the saga's
+/// `invalid_value`, as the core would call it (an amount is never negative).
+fn minor_amount(py: Python<'_>, field: &'static str, minor_units: i128) -> PyResult<Amount> {
+    u128::try_from(minor_units)
+        .map(Amount::from_minor)
+        .map_err(|_| saga_err(py, &SagaError::InvalidValue { field, value: minor_units }))
 }
 
 /// Actions as Python objects, through their JSON form (keeps 128-bit ids exact).
@@ -104,9 +114,11 @@ impl SagaRegistry {
         SagaRegistry { inner: Mutex::new(RRegistry::new(config)) }
     }
 
-    /// Starts an order saga: reserve `hold_amount` (minor units) → place
-    /// `qty` lots at `limit_price` ticks → settle each fill → release the rest.
-    #[pyo3(signature = (now, saga_id, *, account, instrument, side, qty, limit_price, hold_amount, good_till))]
+    /// Starts an order saga: reserve the hold the Broker would (minor units:
+    /// a buy's notional at `limit_price` plus the larger fee, a sell's base
+    /// units; `base_per_lot` and `quote_per_tick_lot` are the market's scale)
+    /// → place `qty` lots at `limit_price` ticks → settle each fill → release the rest.
+    #[pyo3(signature = (now, saga_id, *, account, instrument, side, qty, limit_price, good_till, base_per_lot=1, quote_per_tick_lot=1, maker_fee_bps=0, taker_fee_bps=0))]
     #[allow(clippy::too_many_arguments)]
     fn start_order<'py>(
         &self,
@@ -118,8 +130,11 @@ impl SagaRegistry {
         side: &str,
         qty: i64,
         limit_price: i64,
-        hold_amount: i128,
         good_till: &Bound<'py, PyAny>,
+        base_per_lot: u128,
+        quote_per_tick_lot: u128,
+        maker_fee_bps: u32,
+        taker_fee_bps: u32,
     ) -> PyResult<Bound<'py, PyAny>> {
         let now = Timestamp(to_ts(now)?);
         let side = match side {
@@ -133,7 +148,9 @@ impl SagaRegistry {
             side,
             qty: Lots(qty),
             limit_price: Ticks(limit_price),
-            hold_amount: Amount(hold_amount),
+            scale: UnitScale { base_per_lot, quote_per_tick_lot },
+            maker_fee_bps,
+            taker_fee_bps,
             good_till: Timestamp(to_ts(good_till)?),
         };
         self.run(py, |r, out| r.start_order(now, SagaId(saga_id), spec, out))
@@ -150,7 +167,7 @@ impl SagaRegistry {
         amount: i128,
     ) -> PyResult<Bound<'py, PyAny>> {
         let now = Timestamp(to_ts(now)?);
-        let spec = DepositSpec { account: AccountId(account), amount: Amount(amount) };
+        let spec = DepositSpec { account: AccountId(account), amount: minor_amount(py, "amount", amount)? };
         self.run(py, |r, out| r.start_deposit(now, SagaId(saga_id), spec, out))
     }
 
@@ -177,6 +194,15 @@ impl SagaRegistry {
         let wrapped = PyDict::new(py);
         match fields {
             Some(f) if !f.is_empty() => {
+                let f = f.copy()?;
+                // A fill's `aggressor` as the rest of the binding spells a side.
+                if let Some(a) = f.get_item("aggressor")? {
+                    match a.extract::<&str>() {
+                        Ok("buy") => f.set_item("aggressor", "Buy")?,
+                        Ok("sell") => f.set_item("aggressor", "Sell")?,
+                        _ => {}
+                    }
+                }
                 let inner = PyDict::new(py);
                 inner.set_item(&variant, f)?;
                 wrapped.set_item(kind, inner)?;

@@ -19,13 +19,18 @@ def send(actions: list[dict[str, Any]], kind: str) -> dict[str, Any]:
 def test_order_saga_happy_path() -> None:
     r = brokerx.SagaRegistry(reply_timeout_ns=100)
     acts = r.start_order(1_000, 7, account=1, instrument=0, side="buy", qty=10, limit_price=500,
-                         hold_amount=5_000, good_till=1_000_000)
-    hold = send(acts, "ReserveFunds")["hold"]
+                         good_till=1_000_000, quote_per_tick_lot=2, maker_fee_bps=10, taker_fee_bps=25)
+    reserve = send(acts, "ReserveFunds")
+    assert reserve["amount"] == 10_000 + 25  # the Broker's hold: notional + the larger fee, rounded up
+    hold = reserve["hold"]
     assert hold > 2**64  # 128-bit ids cross exactly
     order = send(r.advance(1_001, 7, "funds_reserved", hold=hold), "PlaceOrder")["order"]
+    # The engine's client order id: the placement's idempotency id in 32 hex digits.
+    assert order == f"{(7 << 64) | (2 << 56):032x}"
     r.advance(1_002, 7, "order_accepted", order=order)
-    settle = send(r.advance(1_003, 7, "fill", order=order, trade=1, qty=10, price=490), "SettleTrade")
-    assert settle["amount"] == 4_900
+    settle = send(r.advance(1_003, 7, "fill", order=order, trade=1, qty=10, price=490, aggressor="sell"),
+                  "SettleTrade")
+    assert settle["amount"] == 9_800 + 10  # resting buy hit by a sell: the maker fee
     send(r.advance(1_004, 7, "trade_settled", trade=1), "ReleaseFunds")
     (done,) = r.advance(1_005, 7, "funds_released", hold=hold)
     assert done["Complete"]["outcome"]["Order"]["Closed"]["filled"] == 10
@@ -57,14 +62,15 @@ def test_saga_errors_are_typed() -> None:
         r.advance(1, 99, "timer")
     assert ei.value.code == "unknown_saga"
     with pytest.raises(brokerx.SagaError) as ei:
-        r.start_order(1, 1, account=1, instrument=0, side="buy", qty=10, limit_price=500, hold_amount=1, good_till=9)
-    assert ei.value.code == "hold_too_small"
+        r.start_order(1, 1, account=1, instrument=0, side="buy", qty=10, limit_price=500, good_till=9,
+                      quote_per_tick_lot=0)
+    assert ei.value.code == "invalid_value"
     r.start_deposit(1, 2, account=1, amount=5)
     with pytest.raises(brokerx.SagaError) as ei:
-        r.advance(2, 2, "fill", order=1, trade=1, qty=1, price=1)
+        r.advance(2, 2, "fill", order="1", trade=1, qty=1, price=1)
     assert ei.value.code == "unexpected_input"
     with pytest.raises(ValueError):
-        r.start_order(1, 3, account=1, instrument=0, side="long", qty=1, limit_price=1, hold_amount=1, good_till=9)  # type: ignore[arg-type]
+        r.start_order(1, 3, account=1, instrument=0, side="long", qty=1, limit_price=1, good_till=9)  # type: ignore[arg-type]
     with pytest.raises(brokerx.SnapshotError):
         brokerx.SagaRegistry.restore(b"{}")
 
@@ -83,3 +89,13 @@ def test_unanswered_payment_cancel_is_escalated_once_and_listed() -> None:
     assert saga == 5 and deliveries >= 4
     r.advance(40_000, 5, "payment_cancelled", payment=first["payment"])
     assert r.stuck() == []
+
+
+def test_engine_rejection_carries_the_engine_reason() -> None:
+    r = brokerx.SagaRegistry(reply_timeout_ns=100)
+    hold = send(r.start_order(1_000, 3, account=1, instrument=0, side="buy", qty=1, limit_price=10,
+                              good_till=1_000_000), "ReserveFunds")["hold"]
+    order = send(r.advance(1_001, 3, "funds_reserved", hold=hold), "PlaceOrder")["order"]
+    send(r.advance(1_002, 3, "order_rejected", order=order, reason="PostOnlyWouldCross"), "ReleaseFunds")
+    (done,) = r.advance(1_003, 3, "funds_released", hold=hold)
+    assert done["Complete"]["outcome"]["Order"] == {"Rejected": {"reason": {"Engine": {"reason": "PostOnlyWouldCross"}}}}

@@ -4,6 +4,7 @@
 
 use std::hint::black_box;
 
+use brokerx_engine::risk::UnitScale;
 use brokerx_engine::saga::{
     hold_id, order_id, AccountId, Action, Amount, DepositInput, DepositSaga, DepositSpec, InstrumentId, Lots,
     OrderInput, OrderSaga, OrderSpec, SagaConfig, SagaId, SagaInput, SagaRegistry, Side, Ticks, Timestamp, TradeId,
@@ -17,7 +18,9 @@ fn spec() -> OrderSpec {
         side: Side::Buy,
         qty: Lots(10),
         limit_price: Ticks(100),
-        hold_amount: Amount(1_000),
+        scale: UnitScale { base_per_lot: 1, quote_per_tick_lot: 1 },
+        maker_fee_bps: 0,
+        taker_fee_bps: 0,
         good_till: Timestamp(u64::MAX / 2),
     }
 }
@@ -45,7 +48,13 @@ fn working(id: u64) -> OrderSaga {
 }
 
 fn fill(id: u64, trade: u64, qty: i64) -> OrderInput {
-    OrderInput::Fill { order: order_id(SagaId(id)), trade: TradeId(trade), qty: Lots(qty), price: Ticks(99) }
+    OrderInput::Fill {
+        order: order_id(SagaId(id)),
+        trade: TradeId(trade),
+        qty: Lots(qty),
+        price: Ticks(99),
+        aggressor: Side::Buy,
+    }
 }
 
 fn order_steps(c: &mut Criterion) {
@@ -116,7 +125,7 @@ fn order_steps(c: &mut Criterion) {
     c.bench_function("deposit_saga_lifecycle_3_steps", |b| {
         let mut out = Vec::with_capacity(8);
         let id = SagaId(4);
-        let spec = DepositSpec { account: AccountId(1), amount: Amount(100) };
+        let spec = DepositSpec { account: AccountId(1), amount: Amount::from_minor(100) };
         b.iter(|| {
             let mut s = DepositSaga::new(id, spec).unwrap();
             let p = s.payment();

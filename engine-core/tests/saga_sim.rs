@@ -11,10 +11,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use brokerx_engine::risk::UnitScale;
 use brokerx_engine::saga::{
     hold_id, order_id, AccountId, Action, Amount, ClientOrderId, Command, CommandKind, DepositInput, DepositSpec,
-    HoldId, IdempotencyId, InstrumentId, Lots, OrderInput, OrderOutcome, OrderSpec, Outcome, PaymentId, Saga,
-    SagaConfig, SagaError, SagaId, SagaInput, SagaRegistry, Side, Ticks, Timestamp, TradeId,
+    HoldId, IdempotencyId, InstrumentId, Lots, OrderInput, OrderOutcome, OrderSpec, Outcome, PaymentId, RejectReason,
+    Saga, SagaConfig, SagaError, SagaId, SagaInput, SagaRegistry, Side, Ticks, Timestamp, TradeId,
 };
 use proptest::prelude::*;
 
@@ -84,7 +85,7 @@ impl Network {
 #[derive(Debug)]
 struct Hold {
     account: AccountId,
-    remaining: i128,
+    remaining: u128,
     released: u32,
 }
 
@@ -92,19 +93,19 @@ struct Hold {
 /// voiding an unknown hold tombstones it.
 #[derive(Debug, Default)]
 struct FakeLedger {
-    available: BTreeMap<AccountId, i128>,
+    available: BTreeMap<AccountId, u128>,
     holds: BTreeMap<HoldId, Hold>,
     tombstones: BTreeSet<HoldId>,
-    house: i128,
+    house: u128,
     replies: BTreeMap<IdempotencyId, SagaInput>,
     settled: BTreeMap<(HoldId, TradeId), u32>,
     credits: BTreeMap<PaymentId, u32>,
-    credited_total: i128,
+    credited_total: u128,
 }
 
 impl FakeLedger {
-    fn total(&self) -> i128 {
-        self.available.values().sum::<i128>() + self.holds.values().map(|h| h.remaining).sum::<i128>() + self.house
+    fn total(&self) -> u128 {
+        self.available.values().sum::<u128>() + self.holds.values().map(|h| h.remaining).sum::<u128>() + self.house
     }
 
     fn handle(&mut self, rng: &mut Rng, cmd: &Command) -> Option<SagaInput> {
@@ -116,7 +117,7 @@ impl FakeLedger {
                 let bal = self.available.entry(account).or_insert(0);
                 let reason_code = if self.tombstones.contains(&hold) {
                     Some(2)
-                } else if *bal < amount.0 {
+                } else if *bal < amount.minor() {
                     Some(1)
                 } else {
                     None
@@ -124,19 +125,22 @@ impl FakeLedger {
                 match reason_code {
                     Some(reason_code) => SagaInput::Order(OrderInput::FundsReservationFailed { hold, reason_code }),
                     None => {
-                        *bal -= amount.0;
-                        self.holds.insert(hold, Hold { account, remaining: amount.0, released: 0 });
+                        *bal -= amount.minor();
+                        self.holds.insert(hold, Hold { account, remaining: amount.minor(), released: 0 });
                         SagaInput::Order(OrderInput::FundsReserved { hold })
                     }
                 }
             }
             CommandKind::SettleTrade { hold, trade, amount, .. } => {
+                if let Some(h) = self.holds.get(&hold).filter(|h| h.released == 0) {
+                    assert!(h.remaining >= amount.minor(), "settlement of {amount:?} beyond what {hold:?} still holds");
+                }
                 let ok = !rng.chance(10)
-                    && self.holds.get(&hold).is_some_and(|h| h.released == 0 && h.remaining >= amount.0);
+                    && self.holds.get(&hold).is_some_and(|h| h.released == 0 && h.remaining >= amount.minor());
                 if ok {
                     let h = self.holds.get_mut(&hold).unwrap();
-                    h.remaining -= amount.0;
-                    self.house += amount.0;
+                    h.remaining -= amount.minor();
+                    self.house += amount.minor();
                     *self.settled.entry((hold, trade)).or_insert(0) += 1;
                     SagaInput::Order(OrderInput::TradeSettled { trade })
                 } else {
@@ -157,9 +161,9 @@ impl FakeLedger {
                 SagaInput::Order(OrderInput::FundsReleased { hold })
             }
             CommandKind::CreditAccount { payment, account, amount } => {
-                *self.available.entry(account).or_insert(0) += amount.0;
+                *self.available.entry(account).or_insert(0) += amount.minor();
                 *self.credits.entry(payment).or_insert(0) += 1;
-                self.credited_total += amount.0;
+                self.credited_total += amount.minor();
                 SagaInput::Deposit(DepositInput::Credited { payment })
             }
             _ => return None,
@@ -198,9 +202,9 @@ impl FakeEngine {
         let reply = match cmd.kind {
             CommandKind::PlaceOrder { order, side, qty, limit_price, .. } => {
                 if self.tombstones.contains(&order) {
-                    OrderInput::OrderRejected { order, reason_code: 9 }
+                    OrderInput::OrderRefused { order, reason_code: 9 }
                 } else if rng.chance(10) {
-                    OrderInput::OrderRejected { order, reason_code: 1 }
+                    OrderInput::OrderRejected { order, reason: RejectReason::InstrumentHalted }
                 } else {
                     self.orders.insert(
                         order,
@@ -231,7 +235,7 @@ impl FakeEngine {
                 }
                 None => {
                     self.tombstones.insert(order);
-                    OrderInput::OrderRejected { order, reason_code: 9 }
+                    OrderInput::OrderRefused { order, reason_code: 9 }
                 }
             },
             CommandKind::QueryOrder { order } => {
@@ -272,11 +276,13 @@ impl FakeEngine {
                 Side::Sell => rng.range(o.limit, o.limit * 2),
             };
             self.next_trade += 1;
+            let aggressor = if rng.chance(50) { Side::Buy } else { Side::Sell };
             let fill = OrderInput::Fill {
                 order: *order,
                 trade: TradeId(self.next_trade),
                 qty: Lots(qty),
                 price: Ticks(price),
+                aggressor,
             };
             o.filled += qty;
             o.fills.push(fill);
@@ -292,7 +298,7 @@ impl FakeEngine {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Payment {
-    Pending { ready_at: u64, amount: i128 },
+    Pending { ready_at: u64, amount: u128 },
     Hung,
     Confirmed,
     Failed,
@@ -303,7 +309,7 @@ enum Payment {
 #[derive(Debug, Default)]
 struct FakeProvider {
     payments: BTreeMap<PaymentId, (SagaId, Payment)>,
-    collected: i128,
+    collected: u128,
 }
 
 impl FakeProvider {
@@ -322,7 +328,7 @@ impl FakeProvider {
             CommandKind::RequestPayment { payment, amount, .. } => {
                 let entry = self.payments.entry(payment).or_insert_with(|| {
                     let state = match rng.below(10) {
-                        0..=5 => Payment::Pending { ready_at: now + rng.below(600), amount: amount.0 },
+                        0..=5 => Payment::Pending { ready_at: now + rng.below(600), amount: amount.minor() },
                         6 | 7 => Payment::Failed,
                         _ => Payment::Hung,
                     };
@@ -377,7 +383,7 @@ fn config() -> SagaConfig {
 const TICK: u64 = 10;
 const START_WINDOW: u64 = 2_000;
 const STEPS_MAX: u64 = 20_000;
-const INITIAL_BALANCE: i128 = 2_000;
+const INITIAL_BALANCE: u128 = 2_000;
 
 /// Runs one seeded world until every saga is finished and the network is
 /// quiet; panics on any broken invariant.
@@ -415,9 +421,10 @@ fn simulate(seed: u64, sagas: u64, profile: NetworkProfile, restart_every_step: 
                 let qty = rng.range(1, 10);
                 let limit = rng.range(1, 100);
                 let side = if rng.chance(70) { Side::Buy } else { Side::Sell };
-                let hold = match side {
-                    Side::Buy => i128::from(qty * limit),
-                    Side::Sell => i128::from(qty),
+                // Held and settled as the Broker would: scale and fees included.
+                let scale = UnitScale {
+                    base_per_lot: u128::from(1 + rng.below(3)),
+                    quote_per_tick_lot: u128::from(1 + rng.below(2)),
                 };
                 let spec = OrderSpec {
                     account,
@@ -425,12 +432,15 @@ fn simulate(seed: u64, sagas: u64, profile: NetworkProfile, restart_every_step: 
                     side,
                     qty: Lots(qty),
                     limit_price: Ticks(limit),
-                    hold_amount: Amount(hold),
+                    scale,
+                    maker_fee_bps: u32::try_from(rng.below(20)).unwrap(),
+                    taker_fee_bps: u32::try_from(rng.below(40)).unwrap(),
                     good_till: Timestamp(now + 200 + rng.below(2_000)),
                 };
                 registry.start_order(ts, id, spec, &mut out).unwrap();
             } else {
-                let spec = DepositSpec { account, amount: Amount(i128::from(rng.range(1, 1_000))) };
+                let spec =
+                    DepositSpec { account, amount: Amount::from_minor(u128::try_from(rng.range(1, 1_000)).unwrap()) };
                 registry.start_deposit(ts, id, spec, &mut out).unwrap();
             }
         }
@@ -518,7 +528,7 @@ fn check_world(
     ledger: &FakeLedger,
     engine: &FakeEngine,
     provider: &FakeProvider,
-    initial_total: i128,
+    initial_total: u128,
 ) {
     for (id, saga) in registry.sorted() {
         assert!(saga.is_finished(), "seed {seed}: saga {} not terminal", id.0);

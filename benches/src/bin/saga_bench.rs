@@ -12,8 +12,9 @@
 
 use std::time::Instant;
 
+use brokerx_engine::risk::UnitScale;
 use brokerx_engine::saga::{
-    hold_id, order_id, AccountId, Action, Amount, DepositSaga, FillRecord, InstrumentId, Lots, OrderInput, OrderSaga,
+    hold_id, order_id, AccountId, Action, DepositSaga, FillRecord, InstrumentId, Lots, OrderInput, OrderSaga,
     OrderSpec, Saga, SagaConfig, SagaId, SagaInput, SagaRegistry, Side, Ticks, Timestamp, TradeId,
 };
 use hdrhistogram::Histogram;
@@ -43,7 +44,9 @@ fn spec(i: u64) -> OrderSpec {
         side: Side::Buy,
         qty: Lots(10),
         limit_price: Ticks(100),
-        hold_amount: Amount(1_000),
+        scale: UnitScale { base_per_lot: 1, quote_per_tick_lot: 1 },
+        maker_fee_bps: 0,
+        taker_fee_bps: 0,
         good_till: Timestamp(u64::MAX / 2),
     }
 }
@@ -147,12 +150,14 @@ fn main() {
         trade: TradeId(id.0 * 2),
         qty: Lots(4),
         price: Ticks(99),
+        aggressor: Side::Buy,
     });
     timed_pass("step duplicate fill (no action)", &mut reg, Timestamp(2), |id| OrderInput::Fill {
         order: order_id(id),
         trade: TradeId(id.0 * 2),
         qty: Lots(4),
         price: Ticks(99),
+        aggressor: Side::Buy,
     });
     timed_pass("step trade_settled", &mut reg, Timestamp(2), |id| OrderInput::TradeSettled {
         trade: TradeId(id.0 * 2),

@@ -178,10 +178,10 @@ impl DepositSaga {
     /// A saga in `Initiated`; call `advance(.., DepositInput::Start, ..)` to begin.
     ///
     /// # Errors
-    /// [`SagaError::InvalidValue`] for a non-positive amount.
+    /// [`SagaError::InvalidValue`] for a zero amount.
     pub fn new(id: SagaId, spec: DepositSpec) -> Result<Self, SagaError> {
-        if spec.amount.0 <= 0 {
-            return Err(SagaError::InvalidValue { field: "amount", value: spec.amount.0 });
+        if spec.amount.is_zero() {
+            return Err(SagaError::InvalidValue { field: "amount", value: 0 });
         }
         Ok(Self { id, spec, state: DepositState::Initiated })
     }

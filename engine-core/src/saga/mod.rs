@@ -37,8 +37,8 @@ mod tests;
 
 pub use deposit::{payment_id, DepositFailure, DepositInput, DepositOutcome, DepositSaga, DepositSpec, DepositState};
 pub use order::{
-    hold_id, order_id, CloseReason, Closure, FillRecord, Fills, OrderInput, OrderOutcome, OrderSaga, OrderSpec,
-    OrderState, RejectReason,
+    hold_id, order_id, CloseReason, Closure, FillRecord, Fills, NotPlacedReason, OrderInput, OrderOutcome, OrderSaga,
+    OrderSpec, OrderState,
 };
 pub use registry::{Saga, SagaInput, SagaRegistry, SagaSnapshot};
 
@@ -46,32 +46,30 @@ use serde::{Deserialize, Serialize};
 
 /// Version of the serialized saga state. Bumped on any incompatible change to
 /// the serialized form of [`Saga`], [`OrderSaga`] or [`DepositSaga`].
-pub const SAGA_STATE_VERSION: u16 = 1;
+pub const SAGA_STATE_VERSION: u16 = 2;
 
 // The ids, quantities and time of the rest of the crate: a saga's account,
-// instrument, trade, lots, ticks and timestamps are the engine's and the
-// Broker's, so a host passes them across without conversion.
-pub use crate::types::{AccountId, InstrumentId, Lots, Side, Ticks, Timestamp, TradeId};
+// instrument, client order id, trade, lots, ticks and timestamps are the
+// engine's and the Broker's, so a host passes them across without conversion.
+pub use crate::types::{AccountId, ClientOrderId, InstrumentId, Lots, Side, Ticks, Timestamp, TradeId};
+
+// Why the engine rejected an order, as its `Rejected` event says.
+pub use crate::event::RejectReason;
+
+// Money is the ledger's: unsigned minor units of the asset held, paid or
+// credited (a hold is never negative), so a host passes a saga's amounts to the
+// ledger service as they are.
+pub use brokerx_ledger::Amount;
 
 /// Correlation id of one saga, chosen by the host (e.g. from a counter).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct SagaId(pub u64);
-
-/// Money in minor units of the hold asset (cents, satoshi, ...).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct Amount(pub i128);
 
 /// Hold id, assigned by the saga (client-assigned ids, as in TigerBeetle), so a
 /// compensation can void a hold whose reservation reply was lost. Equal to the
 /// idempotency id of the `ReserveFunds` command that creates it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct HoldId(pub u128);
-
-/// Client order id, assigned by the saga so that a compensation can cancel an
-/// order whose acceptance reply was lost. Equal to the idempotency id of the
-/// `PlaceOrder` command.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct ClientOrderId(pub u128);
 
 /// Reference of a payment at the external payment provider, equal to the
 /// idempotency id of the `RequestPayment` command.
@@ -254,10 +252,11 @@ pub enum CommandKind {
         /// How much.
         amount: Amount,
     },
-    /// Engine: place the order; reply `OrderAccepted` or `OrderRejected`, then
+    /// Engine: place the order; reply `OrderAccepted`, `OrderRejected` (the
+    /// engine's `Rejected` event) or `OrderRefused` (a command error), then
     /// fills and a closure. An order id that was already cancelled must be refused.
     PlaceOrder {
-        /// Client-assigned order id.
+        /// Client-assigned order id ([`order_id`]), for the engine's `Place` as it is.
         order: ClientOrderId,
         /// Owner.
         account: AccountId,
@@ -270,8 +269,9 @@ pub enum CommandKind {
         /// Limit price.
         limit_price: Ticks,
     },
-    /// Engine: cancel the order (or refuse it forever if never placed); reply
-    /// `OrderCancelled { remaining }` with the order's final unfilled quantity.
+    /// Engine: cancel the order (or refuse it forever if never placed, replying
+    /// `OrderRefused`); reply `OrderCancelled { remaining }` with the order's
+    /// final unfilled quantity.
     CancelOrder {
         /// Which order.
         order: ClientOrderId,
@@ -394,13 +394,22 @@ pub enum SagaError {
         /// Name of the state.
         state: &'static str,
     },
-    /// The reply names a hold, order or payment this saga never asked for.
+    /// The reply names a hold or payment this saga never asked for.
     #[error("saga {saga} got a reply for a foreign reference {reference}")]
     ForeignReference {
         /// Which saga.
         saga: u64,
         /// The unknown reference.
         reference: u128,
+    },
+    /// The reply names an order this saga never placed (same code as
+    /// [`SagaError::ForeignReference`]).
+    #[error("saga {saga} got a reply for a foreign order {order}")]
+    ForeignOrder {
+        /// Which saga.
+        saga: u64,
+        /// The unknown client order id.
+        order: ClientOrderId,
     },
     /// A trade id seen before came back with a different quantity or price.
     #[error("saga {saga} got conflicting fill for trade {trade}")]
@@ -439,18 +448,6 @@ pub enum SagaError {
         field: &'static str,
         /// The offending value.
         value: i128,
-    },
-    /// The hold does not cover the order at its limit price.
-    #[error("hold {hold_amount} does not cover {qty_lots} lots at {limit_ticks} ticks (needs {needed})")]
-    HoldTooSmall {
-        /// Requested hold.
-        hold_amount: i128,
-        /// Quantity.
-        qty_lots: i64,
-        /// Limit.
-        limit_ticks: i64,
-        /// Needed hold.
-        needed: i128,
     },
     /// No saga with this id in the registry.
     #[error("unknown saga {saga}")]
@@ -495,12 +492,11 @@ impl SagaError {
         match self {
             Self::Finished { .. } => "saga_finished",
             Self::UnexpectedInput { .. } => "unexpected_input",
-            Self::ForeignReference { .. } => "foreign_reference",
+            Self::ForeignReference { .. } | Self::ForeignOrder { .. } => "foreign_reference",
             Self::ConflictingFill { .. } => "conflicting_fill",
             Self::Overfill { .. } => "overfill",
             Self::PriceBeyondLimit { .. } => "price_beyond_limit",
             Self::InvalidValue { .. } => "invalid_value",
-            Self::HoldTooSmall { .. } => "hold_too_small",
             Self::UnknownSaga { .. } => "unknown_saga",
             Self::DuplicateSaga { .. } => "duplicate_saga",
             Self::RegistryFull { .. } => "registry_full",

@@ -154,6 +154,18 @@ impl ClientOrderId {
         Ok(ClientOrderId { len: b.len() as u8, bytes })
     }
 
+    /// `id` as 32 lowercase hex digits: an infallible client order id for
+    /// hosts whose ids are 128-bit numbers (the order saga's placement ids).
+    pub fn from_u128_hex(id: u128) -> Self {
+        let mut bytes = [0u8; Self::MAX_LEN];
+        for (i, digit) in bytes.iter_mut().take(32).enumerate() {
+            // Masked to 4 bits, so the cast is exact.
+            let nibble = ((id >> (124 - 4 * i)) & 0xf) as u8;
+            *digit = if nibble < 10 { b'0' + nibble } else { b'a' + nibble - 10 };
+        }
+        ClientOrderId { len: 32, bytes }
+    }
+
     pub fn as_str(&self) -> &str {
         // Constructed only from validated ASCII, so this never fails; fall back to "" defensively.
         std::str::from_utf8(self.bytes.get(..self.len as usize).unwrap_or(&[])).unwrap_or("")
