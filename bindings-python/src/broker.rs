@@ -18,10 +18,11 @@ use brokerx_engine::{
     AccountId, Command, CommandKind, CorrelationId, EngineConfig, Event, Instrument, InstrumentId, InstrumentSpec,
     Lots, OrderId, Timestamp,
 };
-use brokerx_ledger::{AccountKey, AssetId, AssetSpec};
+use brokerx_ledger::{AccountKey, AssetId, AssetSpec, IdempotencyKey};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyType};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyList, PyString, PyType};
 use rust_decimal::Decimal;
 
 use crate::commands::{pending_ref, place_pending, InstrRef, Pending, PendingCmd};
@@ -514,24 +515,31 @@ fn resolve(b: &RBroker, c: &BCmd) -> Result<BrokerCommand, BindError> {
     Ok(BrokerCommand { ts, correlation_id: CorrelationId(c.correlation_id), kind })
 }
 
-/// An idempotency key: an `int` (0 < key < 2^128), a `uuid.UUID`, or a `str`
-/// (hashed with SHA-256 to 128 bits, so an `Idempotency-Key` header can be passed as is).
+/// An idempotency key: an `int` (0 ≤ key < 2^128), a `uuid.UUID`, a `str` (such as
+/// an `Idempotency-Key` header) or `bytes`. The mapping is the core's
+/// ([`IdempotencyKey`]); this only picks the constructor for the Python type.
 fn key_from(obj: &Bound<'_, PyAny>) -> PyResult<u128> {
-    if let Ok(s) = obj.cast::<PyString>() {
-        let py = obj.py();
-        let digest = py.import("hashlib")?.call_method1("sha256", (s.to_str()?.as_bytes(),))?.call_method0("digest")?;
-        let bytes: Vec<u8> = digest.extract()?;
-        let mut k = [0u8; 16];
-        k.copy_from_slice(bytes.get(..16).unwrap_or(&[0; 16]));
-        return Ok(u128::from_be_bytes(k) | 1);
-    }
-    if let Ok(i) = obj.getattr("int") {
-        if obj.get_type().name()?.to_str()? == "UUID" {
-            return i.extract();
-        }
-    }
-    obj.extract::<u128>().map_err(|_| PyTypeError::new_err("key must be an int, a uuid.UUID or a str"))
+    let key = if let Ok(s) = obj.cast::<PyString>() {
+        IdempotencyKey::from_str(s.to_str()?)
+    } else if let Ok(b) = obj.cast::<PyBytes>() {
+        IdempotencyKey::from_bytes(b.as_bytes())
+    } else if obj.is_instance(UUID_TYPE.import(obj.py(), "uuid", "UUID")?)? {
+        IdempotencyKey::from_uuid_bytes(obj.getattr("bytes")?.extract()?)
+    } else if obj.is_instance_of::<PyInt>() && !obj.is_instance_of::<PyBool>() {
+        let n = obj
+            .extract::<u128>()
+            .map_err(|_| PyValueError::new_err(format!("key must be 0 <= key < 2**128, got {obj}")))?;
+        IdempotencyKey::from_u128(n)
+    } else {
+        return Err(PyTypeError::new_err(format!(
+            "key must be an int, uuid.UUID, str or bytes, got {}",
+            obj.get_type().name()?
+        )));
+    };
+    Ok(key.get())
 }
+
+static UUID_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 #[derive(Debug)]
 struct Inner {

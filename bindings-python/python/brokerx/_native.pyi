@@ -990,7 +990,7 @@ class InstrumentRisk:
     @property
     def taker_fee_bps(self) -> int: ...
 
-_Key: TypeAlias = int | str | uuid.UUID
+_Key: TypeAlias = int | str | bytes | uuid.UUID
 
 @final
 class Broker:

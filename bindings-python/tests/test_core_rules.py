@@ -1,0 +1,56 @@
+"""Rules that live in the core, not in the binding (issue 24, item 4): idempotency
+keys, risk validation at market registration, omitted timestamps."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+import pytest
+
+import brokerx
+
+USD, ACME = 1, 2
+
+
+def broker() -> brokerx.Broker:
+    b = brokerx.Broker()
+    b.create_asset(USD, "USD", 2, ts=1)
+    b.create_asset(ACME, "ACME", 0, ts=1)
+    return b
+
+
+def funds(events: list[brokerx.BrokerEvent]) -> brokerx.FundsMoved:
+    (moved,) = [e for e in events if isinstance(e, brokerx.FundsMoved)]
+    assert isinstance(moved, brokerx.FundsMoved)
+    return moved
+
+
+def test_a_text_key_is_the_core_hash_so_existing_journals_keep_their_ids() -> None:
+    b = broker()
+    first = funds(b.deposit(7, USD, "10", "k-1", ts=2))
+    # The core's known vector: SHA-256("k-1")[:16] big-endian, lowest bit set.
+    assert first.key == 0x7C35C5A1785D20704E44D5DE4BEB81C1
+    for same in (0x7C35C5A1785D20704E44D5DE4BEB81C1, b"k-1"):
+        again = funds(b.deposit(7, USD, "10", same, ts=3))
+        assert again.replayed and again.key == first.key
+    assert b.balance(7, USD) == Decimal("10")
+
+
+def test_uuid_keys_are_their_128_bit_value_and_ints_pass_unchanged() -> None:
+    b = broker()
+    u = uuid.UUID("12345678-1234-5678-1234-567812345678")
+    assert funds(b.deposit(7, USD, "1", u, ts=2)).key == u.int
+    assert funds(b.deposit(7, USD, "1", 42, ts=2)).key == 42
+    # The UUID's text is text: hashed, so a different key from the UUID itself.
+    assert funds(b.deposit(7, USD, "1", str(u), ts=2)).key != u.int
+
+
+def test_a_key_of_another_type_is_a_type_error_naming_the_argument() -> None:
+    b = broker()
+    for bad in (1.5, True, None, ["k"]):
+        with pytest.raises(TypeError, match="key must be"):
+            b.deposit(7, USD, "1", bad, ts=2)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="key must be"):
+        b.deposit(7, USD, "1", -1, ts=2)
+    assert b.balance(7, USD) == Decimal("0")
