@@ -460,27 +460,22 @@ fn resolve(b: &RBroker, c: &BCmd) -> Result<BrokerCommand, BindError> {
             },
         },
         BPending::RegisterMarket { spec, min_qty, max_qty, base, quote, risk } => {
+            // Decimals convert on the instrument's grid, so the grid must be sound
+            // first (the core's rule); the Broker validates the rest, risk included.
+            spec.validate()?;
             let mut spec = spec.clone();
             let grid = Instrument { id: InstrumentId(0), spec: spec.clone() };
-            let valid_lot = spec.lot_size > Decimal::ZERO;
-            if valid_lot {
-                if let Some(q) = min_qty {
-                    spec.min_qty = grid.qty_to_lots(*q)?;
-                }
-                if let Some(q) = max_qty {
-                    spec.max_qty = grid.qty_to_lots(*q)?;
-                }
+            if let Some(q) = min_qty {
+                spec.min_qty = grid.qty_to_lots(*q)?;
             }
-            let risk = if valid_lot && spec.tick_size > Decimal::ZERO {
-                risk.resolve(&grid, asset_scale(*quote)?)?
-            } else {
-                RInstrumentRisk::default()
-            };
+            if let Some(q) = max_qty {
+                spec.max_qty = grid.qty_to_lots(*q)?;
+            }
             BrokerCommandKind::RegisterMarket(MarketSpec {
+                risk: risk.resolve(&grid, asset_scale(*quote)?)?,
                 instrument: spec,
                 base: AssetId(*base),
                 quote: AssetId(*quote),
-                risk,
             })
         }
         BPending::Funds { deposit, account, asset, amount, key } => {

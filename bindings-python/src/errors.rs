@@ -46,6 +46,12 @@ create_exception!(
     BrokerXError,
     "The instrument spec is invalid or its symbol is already registered."
 );
+create_exception!(
+    brokerx,
+    InvalidRisk,
+    InvalidInstrument,
+    "Instrument risk parameters the core refuses (a cap below the minimum, a zero collar, a fee above 100 %)."
+);
 create_exception!(brokerx, TimeWentBackwards, BrokerXError, "A command's timestamp is before the engine's time.");
 create_exception!(
     brokerx,
@@ -178,7 +184,8 @@ pub fn new_error(py: Python<'_>, code: &'static str, message: String) -> PyErr {
         "duplicate_client_order_id" => DuplicateClientOrderId::new_err(message),
         "unknown_order" | "order_not_owned" => UnknownOrder::new_err(message),
         "unknown_instrument" => UnknownInstrument::new_err(message),
-        "duplicate_symbol" | "invalid_instrument_spec" => InvalidInstrument::new_err(message),
+        "duplicate_symbol" | "invalid_instrument_spec" | "invalid_market" => InvalidInstrument::new_err(message),
+        "invalid_instrument_risk" => InvalidRisk::new_err(message),
         "time_went_backwards" => TimeWentBackwards::new_err(message),
         "order_capacity_reached"
         | "level_capacity_reached"
@@ -244,6 +251,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         UnknownOrder = "unknown_order",
         UnknownInstrument = "unknown_instrument",
         InvalidInstrument = "invalid_instrument_spec",
+        InvalidRisk = "invalid_instrument_risk",
         TimeWentBackwards = "time_went_backwards",
         CapacityReached = "capacity_reached",
         SnapshotError = "snapshot_undecodable",

@@ -54,3 +54,41 @@ def test_a_key_of_another_type_is_a_type_error_naming_the_argument() -> None:
     with pytest.raises(ValueError, match="key must be"):
         b.deposit(7, USD, "1", -1, ts=2)
     assert b.balance(7, USD) == Decimal("0")
+
+
+def test_register_market_refuses_invalid_risk_with_the_core_error_and_changes_nothing() -> None:
+    b = broker()
+    before = (b.state_hash(), b.last_seq)
+    cases = [
+        (brokerx.InstrumentRisk(max_order_qty="1"), "max_order_qty of 1 lots is below the instrument's min_qty of 2"),
+        (brokerx.InstrumentRisk(collar_bps=0), "collar_bps must be > 0"),
+        (brokerx.InstrumentRisk(taker_fee_bps=10_001), "taker_fee_bps of 10001 is above 10000"),
+        (brokerx.InstrumentRisk(max_order_notional="0"), "max_order_notional must be > 0"),
+    ]
+    for risk, message in cases:
+        with pytest.raises(brokerx.InvalidRisk) as ei:
+            b.register_market("ACME/USD", "0.01", "1", ACME, USD, min_qty="2", risk=risk, ts=2)
+        assert isinstance(ei.value, brokerx.InvalidInstrument)
+        assert ei.value.code == "invalid_instrument_risk" and message in str(ei.value)
+        assert (b.state_hash(), b.last_seq) == before
+    b.register_market("ACME/USD", "0.01", "1", ACME, USD, min_qty="2", risk=brokerx.InstrumentRisk(max_order_qty="2"), ts=2)
+
+
+def test_an_invalid_grid_is_the_spec_error_not_a_silent_default_risk() -> None:
+    b = broker()
+    for tick, lot in (("0", "1"), ("0.01", "0"), ("-1", "1")):
+        with pytest.raises(brokerx.InvalidInstrument) as ei:
+            b.register_market("X", tick, lot, ACME, USD, risk=brokerx.InstrumentRisk(reference_price="100"), ts=2)
+        assert ei.value.code == "invalid_instrument_spec"
+    assert b.last_seq == 2
+
+
+def test_set_instrument_risk_refuses_invalid_risk_and_keeps_the_old_one() -> None:
+    b = broker()
+    b.register_market("ACME/USD", "0.01", "1", ACME, USD, risk=brokerx.InstrumentRisk(reference_price="100"), ts=2)
+    before = b.state_hash()
+    with pytest.raises(brokerx.InvalidRisk, match="maker_fee_bps of 20000"):
+        b.set_instrument_risk("ACME/USD", brokerx.InstrumentRisk(maker_fee_bps=20_000), ts=3)
+    assert b.state_hash() == before
+    (changed,) = b.set_instrument_risk("ACME/USD", brokerx.InstrumentRisk(maker_fee_bps=5), ts=3)
+    assert isinstance(changed, brokerx.InstrumentRiskChanged)

@@ -23,6 +23,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::types::{Lots, Side, Ticks};
 
+mod validate;
+pub use validate::{RiskParamError, FEE_BPS_MAX};
+
 /// An instrument's risk state (apart from the engine's trading status).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RiskState {
