@@ -13,10 +13,11 @@ use brokerx_engine::broker::{
     Broker as RBroker, BrokerCommand, BrokerCommandKind, BrokerConfig, BrokerError, BrokerEvent, BrokerEventKind,
     BrokerSnapshot, Funds, FundsDirection, MarketSpec, PostingKind,
 };
+use brokerx_engine::clock::HostClock;
 use brokerx_engine::risk::{AccountLimits as RAccountLimits, InstrumentRisk as RInstrumentRisk, RiskState, Throttle};
 use brokerx_engine::{
-    AccountId, Command, CommandKind, CorrelationId, EngineConfig, Event, Instrument, InstrumentId, InstrumentSpec,
-    Lots, OrderId, Timestamp,
+    AccountId, CommandKind, CorrelationId, EngineConfig, Event, Instrument, InstrumentId, InstrumentSpec, Lots,
+    OrderId, Timestamp,
 };
 use brokerx_ledger::{AccountKey, AssetId, AssetSpec, IdempotencyKey};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -26,7 +27,7 @@ use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyList, PyString, PyType};
 use rust_decimal::Decimal;
 
 use crate::commands::{pending_ref, place_pending, InstrRef, Pending, PendingCmd};
-use crate::convert::{decimal_to_py, status_from, to_decimal, to_decimal_opt, to_ts, to_ts_opt, Kind};
+use crate::convert::{decimal_to_py, status_from, to_decimal, to_decimal_opt, to_ts, to_ts_opt, wall_ns, Kind};
 use crate::engine::Order;
 use crate::errors::{new_error, BindError};
 use crate::events::{event_to_py, Field, Level, Scale};
@@ -427,8 +428,8 @@ struct BCmd {
     kind: BPending,
 }
 
-fn resolve(b: &RBroker, c: &BCmd) -> Result<BrokerCommand, BindError> {
-    let ts = Timestamp(c.ts.unwrap_or(b.now().0));
+/// The Broker command, with an omitted `ts` stamped from `wall_ns` by `clock`.
+fn resolve(b: &RBroker, c: &BCmd, clock: &mut HostClock, wall_ns: u64) -> Result<BrokerCommand, BindError> {
     let asset_scale = |a: u32| -> Result<u8, BindError> {
         b.ledger()
             .asset(AssetId(a))
@@ -436,18 +437,15 @@ fn resolve(b: &RBroker, c: &BCmd) -> Result<BrokerCommand, BindError> {
             .ok_or_else(|| BindError::other("unknown_asset", format!("unknown asset {a}")))
     };
     let kind = match &c.kind {
-        BPending::Order(p) => {
-            let Command { kind, .. } = p.resolve(b.engine())?;
-            match kind {
-                CommandKind::Place(x) => BrokerCommandKind::Place(x),
-                CommandKind::Cancel(x) => BrokerCommandKind::Cancel(x),
-                CommandKind::Amend(x) => BrokerCommandKind::Amend(x),
-                CommandKind::MassCancel(x) => BrokerCommandKind::MassCancel(x),
-                CommandKind::SetTradingStatus(x) => BrokerCommandKind::SetTradingStatus(x),
-                CommandKind::ExpireDue => BrokerCommandKind::ExpireDue,
-                _ => return Err(BindError::other("invalid_argument", "register markets with register_market()")),
-            }
-        }
+        BPending::Order(p) => match p.resolve_kind(b.engine())? {
+            CommandKind::Place(x) => BrokerCommandKind::Place(x),
+            CommandKind::Cancel(x) => BrokerCommandKind::Cancel(x),
+            CommandKind::Amend(x) => BrokerCommandKind::Amend(x),
+            CommandKind::MassCancel(x) => BrokerCommandKind::MassCancel(x),
+            CommandKind::SetTradingStatus(x) => BrokerCommandKind::SetTradingStatus(x),
+            CommandKind::ExpireDue => BrokerCommandKind::ExpireDue,
+            _ => return Err(BindError::other("invalid_argument", "register markets with register_market()")),
+        },
         BPending::CreateAsset { asset, code, scale, wallet_max_balance } => BrokerCommandKind::CreateAsset {
             spec: AssetSpec { id: AssetId(*asset), code: code.clone(), scale: *scale },
             wallet_max_balance: match wallet_max_balance {
@@ -507,6 +505,11 @@ fn resolve(b: &RBroker, c: &BCmd) -> Result<BrokerCommand, BindError> {
             restricted: *restricted,
         },
     };
+    // Stamped last, once the command is known to resolve.
+    let ts = match c.ts {
+        Some(t) => Timestamp(t),
+        None => clock.stamp(wall_ns, b.now()),
+    };
     Ok(BrokerCommand { ts, correlation_id: CorrelationId(c.correlation_id), kind })
 }
 
@@ -539,6 +542,19 @@ static UUID_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 #[derive(Debug)]
 struct Inner {
     broker: RBroker,
+    /// Stamps commands whose `ts` was omitted (host state, not Broker state).
+    clock: HostClock,
+}
+
+impl Inner {
+    fn new(broker: RBroker) -> Self {
+        Inner { broker, clock: HostClock::new() }
+    }
+
+    fn apply(&mut self, cmd: &BCmd, wall_ns: u64, out: &mut Vec<BrokerEvent>) -> Result<(), BindError> {
+        let c = resolve(&self.broker, cmd, &mut self.clock, wall_ns)?;
+        self.broker.apply(&c, out).map_err(broker_err)
+    }
 }
 
 /// The Broker: pre-trade risk, a ledger hold per order, matching, and linked
@@ -562,9 +578,10 @@ impl Broker {
 
     fn run<'py>(&self, py: Python<'py>, cmd: BCmd) -> PyResult<Bound<'py, PyList>> {
         let mut out = Vec::with_capacity(16);
+        let wall = if cmd.ts.is_none() { wall_ns(py)? } else { 0 };
         let (res, scales, assets) = {
             let mut g = self.lock(py);
-            let res = resolve(&g.broker, &cmd).and_then(|c| g.broker.apply(&c, &mut out).map_err(broker_err));
+            let res = g.apply(&cmd, wall, &mut out);
             let scales = Scales::of(&g.broker);
             let mut assets: Vec<(u32, u8)> = Vec::new();
             for e in &out {
@@ -616,7 +633,7 @@ impl Broker {
             max_instruments: max_instruments.unwrap_or(d.max_instruments),
             market_data,
         };
-        Broker { inner: Mutex::new(Inner { broker: RBroker::new(BrokerConfig { engine, ..BrokerConfig::default() }) }) }
+        Broker { inner: Mutex::new(Inner::new(RBroker::new(BrokerConfig { engine, ..BrokerConfig::default() }))) }
     }
 
     /// Creates a ledger asset (`scale` decimal places) with its escrow, fee and
@@ -907,13 +924,13 @@ impl Broker {
     ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
         let objs: Vec<Bound<'_, PyAny>> = commands.try_iter()?.collect::<PyResult<_>>()?;
         let cmds: Vec<&PendingCmd> = objs.iter().map(pending_ref).collect::<PyResult<_>>()?;
+        let wall = if cmds.iter().any(|c| c.ts.is_none()) { wall_ns(py)? } else { 0 };
         let work = |g: &mut Inner| {
             let mut out = Vec::with_capacity(cmds.len() * 4);
             let mut errors = Vec::new();
             for (i, c) in cmds.iter().enumerate() {
                 let cmd = BCmd { ts: c.ts, correlation_id: c.correlation_id, kind: BPending::Order((*c).clone()) };
-                if let Err(e) = resolve(&g.broker, &cmd).and_then(|c| g.broker.apply(&c, &mut out).map_err(broker_err))
-                {
+                if let Err(e) = g.apply(&cmd, wall, &mut out) {
                     errors.push((i, e));
                 }
             }
@@ -1069,7 +1086,7 @@ impl Broker {
         let snap: BrokerSnapshot = serde_json::from_slice(data)
             .map_err(|e| new_error(py, "snapshot_undecodable", format!("snapshot bytes do not decode: {e}")))?;
         let b = RBroker::restore(&snap).map_err(|e| broker_err(e).into_pyerr(py))?;
-        Ok(Broker { inner: Mutex::new(Inner { broker: b }) })
+        Ok(Broker { inner: Mutex::new(Inner::new(b)) })
     }
 
     fn __reduce__<'py>(

@@ -6,6 +6,7 @@
 //! instrument grid and apply. `to_dict()` / `command_from_dict()` give a JSON
 //! form for a journal; replaying the same commands rebuilds the same state.
 
+use brokerx_engine::clock::HostClock;
 use brokerx_engine::{
     Amend as RAmend, Cancel as RCancel, ClientOrderId, Command, CommandKind, CorrelationId, Engine, Instrument,
     InstrumentId, InstrumentSpec, Lots, MassCancel as RMassCancel, OrderId, OrderType, Place as RPlace,
@@ -110,28 +111,33 @@ pub enum Pending {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct PendingCmd {
-    /// `None`: the engine's current time (no time passes).
+    /// `None`: stamped by the core's rule for omitted times (`brokerx_engine::clock`).
     pub ts: Option<u64>,
     pub correlation_id: u64,
     pub kind: Pending,
 }
 
 impl PendingCmd {
-    /// The engine command: instrument resolved, Decimals on the grid. Pure Rust,
-    /// runs under the engine lock.
-    pub fn resolve(&self, e: &Engine) -> Result<Command, BindError> {
-        let ts = Timestamp(self.ts.unwrap_or(e.now().0));
+    /// The engine command: instrument resolved, Decimals on the grid, an omitted
+    /// time stamped from `wall_ns` by `clock`. Pure Rust, runs under the engine lock.
+    pub fn resolve(&self, e: &Engine, clock: &mut HostClock, wall_ns: u64) -> Result<Command, BindError> {
+        let kind = self.resolve_kind(e)?;
+        let ts = match self.ts {
+            Some(t) => Timestamp(t),
+            None => clock.stamp(wall_ns, e.now()),
+        };
+        Ok(Command { ts, correlation_id: CorrelationId(self.correlation_id), kind })
+    }
+
+    /// The command's kind alone (instrument resolved, Decimals on the grid).
+    pub fn resolve_kind(&self, e: &Engine) -> Result<CommandKind, BindError> {
         let kind = match &self.kind {
             Pending::Register { symbol, tick_size, lot_size, min_qty, max_qty, status } => {
                 let mut spec = InstrumentSpec::new(symbol.clone(), *tick_size, *lot_size);
                 spec.status = *status;
                 if min_qty.is_some() || max_qty.is_some() {
-                    if *lot_size <= Decimal::ZERO {
-                        return Err(BindError::other(
-                            "invalid_instrument_spec",
-                            "invalid instrument spec: lot_size must be > 0",
-                        ));
-                    }
+                    // Quantities convert on the grid: the core's spec check first.
+                    spec.validate()?;
                     let grid = Instrument { id: InstrumentId(0), spec: spec.clone() };
                     if let Some(q) = min_qty {
                         spec.min_qty = grid.qty_to_lots(*q)?;
@@ -209,7 +215,7 @@ impl PendingCmd {
             }
             Pending::ExpireDue => CommandKind::ExpireDue,
         };
-        Ok(Command { ts, correlation_id: CorrelationId(self.correlation_id), kind })
+        Ok(kind)
     }
 }
 

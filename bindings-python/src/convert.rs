@@ -13,7 +13,7 @@ use brokerx_engine::{ClientOrderId, SelfTradePrevention, Side, TimeInForce, Trad
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyFloat, PyInt, PyString, PyType};
+use pyo3::types::{PyBool, PyFloat, PyInt, PyModule, PyString, PyType};
 use rust_decimal::Decimal;
 
 use crate::errors::{new_error, BindError};
@@ -186,6 +186,18 @@ pub fn to_ts(obj: &Bound<'_, PyAny>) -> PyResult<u64> {
         return Err(PyTypeError::new_err("float timestamps are refused; pass int nanoseconds or an aware datetime"));
     }
     Err(PyTypeError::new_err(format!("expected int nanoseconds or datetime, got {}", obj.get_type().name()?)))
+}
+
+static TIME_MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+
+/// The host's wall clock for omitted timestamps: Python's `time.time_ns()`
+/// (looked up on each call, so a test can patch it; the core's `HostClock`
+/// clamps the reading). Read with the GIL, before the lock.
+pub fn wall_ns(py: Python<'_>) -> PyResult<u64> {
+    let time = TIME_MODULE.get_or_try_init(py, || -> PyResult<Py<PyModule>> { Ok(py.import("time")?.unbind()) })?;
+    let ns = time.bind(py).call_method0(pyo3::intern!(py, "time_ns"))?;
+    // Before 1970 (a badly set clock) reads as 0, which the clamp lifts.
+    Ok(ns.extract::<i128>().map_or(0, |n| u64::try_from(n).unwrap_or(0)))
 }
 
 pub fn to_ts_opt(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u64>> {

@@ -9,6 +9,7 @@
 
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
+use brokerx_engine::clock::HostClock;
 use brokerx_engine::{
     Engine as REngine, EngineConfig, EngineSnapshot, Event, InstrumentId, OrderId, OrderView, Timestamp,
 };
@@ -17,7 +18,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PySlice, PyTuple, PyType};
 
 use crate::commands::{pending_from_py, pending_ref, place_pending, InstrRef, Pending, PendingCmd};
-use crate::convert::{decimal_to_py, side_from, status_from, to_decimal, to_decimal_opt, to_ts, to_ts_opt, Kind};
+use crate::convert::{
+    decimal_to_py, side_from, status_from, to_decimal, to_decimal_opt, to_ts, to_ts_opt, wall_ns, Kind,
+};
 use crate::errors::{new_error, BindError};
 use crate::events::{event_to_py, events_to_list, Level, Scale};
 
@@ -29,17 +32,20 @@ struct Inner {
     engine: REngine,
     /// Instrument grids by id, shared with event batches (copy-on-write).
     scales: Arc<Vec<Scale>>,
+    /// Stamps commands whose `ts` was omitted (host state, not engine state).
+    clock: HostClock,
 }
 
 impl Inner {
     fn new(engine: REngine) -> Self {
         let scales = engine.instruments().map(|i| Scale { tick: i.spec.tick_size, lot: i.spec.lot_size }).collect();
-        Inner { engine, scales: Arc::new(scales) }
+        Inner { engine, scales: Arc::new(scales), clock: HostClock::new() }
     }
 
-    /// Resolves and applies one command; keeps `scales` in step with registrations.
-    fn apply(&mut self, cmd: &PendingCmd, out: &mut Vec<Event>) -> Result<(), BindError> {
-        let c = cmd.resolve(&self.engine)?;
+    /// Resolves and applies one command (an omitted `ts` stamped from `wall_ns`);
+    /// keeps `scales` in step with registrations.
+    fn apply(&mut self, cmd: &PendingCmd, wall_ns: u64, out: &mut Vec<Event>) -> Result<(), BindError> {
+        let c = cmd.resolve(&self.engine, &mut self.clock, wall_ns)?;
         self.engine.apply(&c, out)?;
         if matches!(cmd.kind, Pending::Register { .. }) {
             self.sync_scales();
@@ -85,9 +91,10 @@ impl Engine {
     /// Applies one command and returns its events as a list.
     fn run<'py>(&self, py: Python<'py>, cmd: &PendingCmd) -> PyResult<Bound<'py, PyList>> {
         let mut out = Vec::with_capacity(8);
+        let wall = if cmd.ts.is_none() { wall_ns(py)? } else { 0 };
         let (res, scales) = {
             let mut g = self.lock(py);
-            let res = g.apply(cmd, &mut out);
+            let res = g.apply(cmd, wall, &mut out);
             (res, Arc::clone(&g.scales))
         };
         match res {
@@ -327,11 +334,13 @@ impl Engine {
         // GIL released while `objs` keeps them alive.
         let objs: Vec<Bound<'_, PyAny>> = commands.try_iter()?.collect::<PyResult<_>>()?;
         let cmds: Vec<&PendingCmd> = objs.iter().map(pending_ref).collect::<PyResult<_>>()?;
+        // One wall-clock reading per batch for the commands without a `ts`.
+        let wall = if cmds.iter().any(|c| c.ts.is_none()) { wall_ns(py)? } else { 0 };
         let work = |inner: &mut Inner| {
             let mut events = Vec::with_capacity(cmds.len() * 3);
             let mut errors = Vec::new();
             for (i, c) in cmds.iter().enumerate() {
-                if let Err(e) = inner.apply(c, &mut events) {
+                if let Err(e) = inner.apply(c, wall, &mut events) {
                     errors.push((i, e));
                 }
             }

@@ -123,7 +123,7 @@ def test_gtd_expiry_releases_funds(brk: brokerx.Broker) -> None:
 
 
 def test_snapshot_restore_and_pickle(brk: brokerx.Broker) -> None:
-    brk.place(BUYER, 0, "buy", "100", 2)
+    brk.place(BUYER, 0, "buy", "100", 2, ts=50)
     h = brk.state_hash()
     assert brokerx.Broker.restore(brk.snapshot()).state_hash() == h
     clone = pickle.loads(pickle.dumps(brk))

@@ -3,6 +3,7 @@ keys, risk validation at market registration, omitted timestamps."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from decimal import Decimal
 
@@ -92,3 +93,52 @@ def test_set_instrument_risk_refuses_invalid_risk_and_keeps_the_old_one() -> Non
     assert b.state_hash() == before
     (changed,) = b.set_instrument_risk("ACME/USD", brokerx.InstrumentRisk(maker_fee_bps=5), ts=3)
     assert isinstance(changed, brokerx.InstrumentRiskChanged)
+
+
+def stamps(events: list[brokerx.BrokerEvent]) -> set[int]:
+    return {e.ts for e in events}
+
+
+def test_an_omitted_ts_is_the_wall_clock() -> None:
+    b = broker()
+    t0 = time.time_ns()
+    events = b.deposit(7, USD, "1", "w-1")
+    t1 = time.time_ns()
+    (ts,) = stamps(events)
+    assert t0 <= ts <= t1 and b.now == ts
+    e = brokerx.Engine()
+    t0 = time.time_ns()
+    (reg,) = e.register_instrument("ACME", "0.01", "1")
+    assert t0 <= reg.ts <= time.time_ns()
+
+
+def test_an_omitted_ts_never_goes_back_below_the_last_stamp_or_the_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    b = broker()
+    wall = iter([5_000, 4_000, 6_000])
+    monkeypatch.setattr(time, "time_ns", lambda: next(wall))
+    assert stamps(b.deposit(7, USD, "1", "m-1")) == {5_000}
+    assert stamps(b.deposit(7, USD, "1", "m-2")) == {5_000}  # the clock stepped back: stalls
+    assert stamps(b.deposit(7, USD, "1", "m-3")) == {6_000}
+    # Explicit times ahead of the wall clock: an omitted one follows the engine.
+    b.deposit(7, USD, "1", "m-4", ts=10**18)
+    monkeypatch.setattr(time, "time_ns", lambda: 7_000)
+    assert stamps(b.deposit(7, USD, "1", "m-5")) == {10**18}
+
+
+def test_an_omitted_ts_is_never_zero(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(time, "time_ns", lambda: 0)
+    e = brokerx.Engine()
+    (reg,) = e.register_instrument("ACME", "0.01", "1")
+    assert reg.ts == 1
+    monkeypatch.setattr(time, "time_ns", lambda: -5)  # a clock set before 1970
+    batch = e.submit_many([brokerx.Place(1, "ACME", "buy", "1", "1"), brokerx.Place(2, "ACME", "buy", "1", "1")])
+    assert {ev.ts for ev in batch} == {1}
+
+
+def test_an_omitted_ts_lets_gtd_orders_expire_on_the_wall_clock() -> None:
+    e = brokerx.Engine()
+    e.register_instrument("ACME", "0.01", "1")
+    soon = time.time_ns() + 10**12  # in 1000 s
+    (acc,) = [ev for ev in e.place(1, "ACME", "buy", "1", "1", time_in_force="gtd", expire_at=soon)
+              if isinstance(ev, brokerx.Accepted)]
+    assert e.next_deadline() == soon and e.order(acc.order_id) is not None
