@@ -19,7 +19,7 @@ use brokerx_engine::{
     AccountId, CommandKind, CorrelationId, EngineConfig, Event, Instrument, InstrumentId, InstrumentSpec, Lots,
     OrderId, Timestamp,
 };
-use brokerx_ledger::{AccountKey, AssetId, AssetSpec, IdempotencyKey};
+use brokerx_ledger::{AccountKey, AssetId, AssetSpec, IdempotencyKey, TransferStatus};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -27,9 +27,9 @@ use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyList, PyString, PyType};
 use rust_decimal::Decimal;
 
 use crate::commands::{pending_ref, place_pending, InstrRef, Pending, PendingCmd};
-use crate::convert::{decimal_to_py, status_from, to_decimal, to_decimal_opt, to_ts, to_ts_opt, wall_ns, Kind};
+use crate::convert::{decimal_to_py, status_from, to_decimal, to_decimal_opt, to_ts_named, to_ts_opt, wall_ns, Kind};
 use crate::engine::Order;
-use crate::errors::{new_error, BindError};
+use crate::errors::{new_error, transfer_error, BindError};
 use crate::events::{event_to_py, Field, Level, Scale};
 
 fn broker_err(e: BrokerError) -> BindError {
@@ -338,10 +338,10 @@ impl InstrumentRisk {
         };
         Ok(InstrumentRisk {
             state,
-            max_order_qty: to_decimal_opt(max_order_qty, Kind::Qty)?,
-            max_order_notional: to_decimal_opt(max_order_notional, Kind::Qty)?,
+            max_order_qty: to_decimal_opt(max_order_qty, Kind::Qty, "max_order_qty")?,
+            max_order_notional: to_decimal_opt(max_order_notional, Kind::Qty, "max_order_notional")?,
             collar_bps,
-            reference_price: to_decimal_opt(reference_price, Kind::Price)?,
+            reference_price: to_decimal_opt(reference_price, Kind::Price, "reference_price")?,
             fail_closed,
             maker_fee_bps,
             taker_fee_bps,
@@ -595,16 +595,44 @@ impl Broker {
         };
         res.map_err(|e| e.into_pyerr(py))?;
         let items = out.iter().map(|e| broker_event_to_py(py, e, &scales, &assets)).collect::<PyResult<Vec<_>>>()?;
-        PyList::new(py, items)
+        let refusal = out.iter().zip(&items).find_map(|(e, obj)| match e.kind {
+            BrokerEventKind::FundsMoved { direction, account, asset, status, .. } if status != TransferStatus::Ok => {
+                Some((direction, account, asset, status, obj.clone()))
+            }
+            _ => None,
+        });
+        let list = PyList::new(py, items)?;
+        match refusal {
+            None => Ok(list),
+            // A refused deposit or withdrawal is journaled (it has its seq and its
+            // key now answers the same way): raise, carrying the event.
+            Some((direction, account, asset, status, event)) => {
+                let what = match direction {
+                    FundsDirection::Deposit => "deposit",
+                    FundsDirection::Withdrawal => "withdrawal",
+                };
+                let amount = event.getattr("amount")?;
+                let message = format!(
+                    "{what} of {amount} (asset {}) for account {} refused: {}",
+                    asset.0,
+                    account.0,
+                    status.code()
+                );
+                let err = transfer_error(py, status, message);
+                err.value(py).setattr(pyo3::intern!(py, "event"), event)?;
+                err.value(py).setattr(pyo3::intern!(py, "events"), list)?;
+                Err(err)
+            }
+        }
     }
 
     fn order_cmd(ts: Option<&Bound<'_, PyAny>>, correlation_id: u64, kind: Pending) -> PyResult<BCmd> {
-        let ts = to_ts_opt(ts)?;
+        let ts = to_ts_opt(ts, "ts")?;
         Ok(BCmd { ts, correlation_id, kind: BPending::Order(PendingCmd { ts, correlation_id, kind }) })
     }
 
     fn cmd(ts: Option<&Bound<'_, PyAny>>, correlation_id: u64, kind: BPending) -> PyResult<BCmd> {
-        Ok(BCmd { ts: to_ts_opt(ts)?, correlation_id, kind })
+        Ok(BCmd { ts: to_ts_opt(ts, "ts")?, correlation_id, kind })
     }
 }
 
@@ -655,7 +683,7 @@ impl Broker {
             asset,
             code: code.to_owned(),
             scale,
-            wallet_max_balance: to_decimal_opt(wallet_max_balance, Kind::Qty)?,
+            wallet_max_balance: to_decimal_opt(wallet_max_balance, Kind::Qty, "wallet_max_balance")?,
         };
         self.run(py, Broker::cmd(ts, correlation_id, kind)?)
     }
@@ -677,15 +705,19 @@ impl Broker {
         ts: Option<&Bound<'py, PyAny>>,
         correlation_id: u64,
     ) -> PyResult<Bound<'py, PyList>> {
-        let spec = InstrumentSpec::new(symbol, to_decimal(tick_size, Kind::Price)?, to_decimal(lot_size, Kind::Qty)?);
+        let spec = InstrumentSpec::new(
+            symbol,
+            to_decimal(tick_size, Kind::Price, "tick_size")?,
+            to_decimal(lot_size, Kind::Qty, "lot_size")?,
+        );
         let risk = match risk {
             Some(r) => r.get().clone(),
             None => InstrumentRisk::new("active", None, None, Some(1_000), None, true, 0, 0)?,
         };
         let kind = BPending::RegisterMarket {
             spec,
-            min_qty: to_decimal_opt(min_qty, Kind::Qty)?,
-            max_qty: to_decimal_opt(max_qty, Kind::Qty)?,
+            min_qty: to_decimal_opt(min_qty, Kind::Qty, "min_qty")?,
+            max_qty: to_decimal_opt(max_qty, Kind::Qty, "max_qty")?,
             base,
             quote,
             risk,
@@ -713,7 +745,7 @@ impl Broker {
             deposit: true,
             account,
             asset,
-            amount: to_decimal(amount, Kind::Qty)?,
+            amount: to_decimal(amount, Kind::Qty, "amount")?,
             key: key_from(key)?,
         };
         self.run(py, Broker::cmd(ts, correlation_id, kind)?)
@@ -736,7 +768,7 @@ impl Broker {
             deposit: false,
             account,
             asset,
-            amount: to_decimal(amount, Kind::Qty)?,
+            amount: to_decimal(amount, Kind::Qty, "amount")?,
             key: key_from(key)?,
         };
         self.run(py, Broker::cmd(ts, correlation_id, kind)?)
@@ -805,8 +837,8 @@ impl Broker {
         let kind = Pending::Amend {
             account,
             order_id,
-            new_price: to_decimal_opt(price, Kind::Price)?,
-            new_qty: to_decimal_opt(qty, Kind::Qty)?,
+            new_qty: to_decimal_opt(qty, Kind::Qty, "qty")?,
+            new_price: to_decimal_opt(price, Kind::Price, "price")?,
             expected_version,
         };
         self.run(py, Broker::order_cmd(ts, correlation_id, kind)?)
@@ -964,7 +996,7 @@ impl Broker {
 
     /// Expires due GTD orders (releasing their holds).
     fn on_time<'py>(&self, py: Python<'py>, now: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
-        let ts = Some(to_ts(now)?);
+        let ts = Some(to_ts_named(now, "now")?);
         let cmd = BCmd {
             ts,
             correlation_id: 0,
@@ -1039,8 +1071,17 @@ impl Broker {
         Ok((b.bid.map(|l| Level::new(l, scale)), b.ask.map(|l| Level::new(l, scale))))
     }
 
-    #[pyo3(signature = (instrument, side, levels=10))]
-    fn depth(&self, py: Python<'_>, instrument: &Bound<'_, PyAny>, side: &str, levels: usize) -> PyResult<Vec<Level>> {
+    /// The price levels of one side, best first: all of them, or the best
+    /// `levels`. Copies only the levels returned.
+    #[pyo3(signature = (instrument, side, levels=None))]
+    fn depth(
+        &self,
+        py: Python<'_>,
+        instrument: &Bound<'_, PyAny>,
+        side: &str,
+        levels: Option<usize>,
+    ) -> PyResult<Vec<Level>> {
+        let levels = levels.unwrap_or(usize::MAX);
         let side = crate::convert::side_from(side)?;
         let r = InstrRef::from_py(instrument)?;
         let g = self.lock(py);
@@ -1108,6 +1149,11 @@ impl Broker {
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // The Broker's reserved ledger owner ids (its own books, not clients).
+    m.add("EXTERNAL_OWNER", brokerx_engine::broker::EXTERNAL_OWNER)?;
+    m.add("FEES_OWNER", brokerx_engine::broker::FEES_OWNER)?;
+    m.add("ESCROW_OWNER", brokerx_engine::broker::ESCROW_OWNER)?;
+    m.add("RESERVED_OWNERS_FROM", brokerx_engine::broker::RESERVED_OWNERS_FROM)?;
     m.add_class::<Broker>()?;
     m.add_class::<InstrumentRisk>()?;
     m.add_class::<Posting>()?;

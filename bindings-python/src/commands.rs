@@ -166,6 +166,8 @@ impl PendingCmd {
                 client_order_id,
             } => {
                 let inst = instrument.resolve(e)?;
+                // Quantity before price, as the core checks them.
+                let qty = inst.qty_to_lots(*qty)?;
                 let order_type = match price {
                     Some(p) => OrderType::Limit(inst.price_to_ticks(*p)?),
                     None => OrderType::Market,
@@ -175,7 +177,7 @@ impl PendingCmd {
                     instrument: inst.id,
                     side: *side,
                     order_type,
-                    qty: inst.qty_to_lots(*qty)?,
+                    qty,
                     time_in_force: *time_in_force,
                     expire_at: expire_at.map(Timestamp),
                     post_only: *post_only,
@@ -199,10 +201,10 @@ impl PendingCmd {
                 // value will do: the engine refuses it with `unknown_order`.
                 let inst = e.order(OrderId(*order_id)).and_then(|o| e.instrument(o.instrument));
                 let (new_price, new_qty) = match inst {
-                    Some(inst) => (
-                        new_price.map(|p| inst.price_to_ticks(p)).transpose()?,
-                        new_qty.map(|q| inst.qty_to_lots(q)).transpose()?,
-                    ),
+                    Some(inst) => {
+                        let q = new_qty.map(|q| inst.qty_to_lots(q)).transpose()?;
+                        (new_price.map(|p| inst.price_to_ticks(p)).transpose()?, q)
+                    }
                     None => (new_price.map(|_| Ticks(1)), new_qty.map(|_| Lots(1))),
                 };
                 CommandKind::Amend(RAmend {
@@ -234,8 +236,10 @@ pub fn place_pending(
     stp: &str,
     client_order_id: Option<&str>,
 ) -> PyResult<Pending> {
-    let price = to_decimal_opt(price, Kind::Price)?;
-    let expire_at = to_ts_opt(expire_at)?;
+    // Quantity before price, as the core checks them.
+    let qty = to_decimal(qty, Kind::Qty, "qty")?;
+    let price = to_decimal_opt(price, Kind::Price, "price")?;
+    let expire_at = to_ts_opt(expire_at, "expire_at")?;
     let time_in_force = match time_in_force {
         Some(t) => tif_from(t)?,
         None if expire_at.is_some() => TimeInForce::Gtd,
@@ -247,7 +251,7 @@ pub fn place_pending(
         instrument: InstrRef::from_py(instrument)?,
         side: side_from(side)?,
         price,
-        qty: to_decimal(qty, Kind::Qty)?,
+        qty,
         time_in_force,
         expire_at,
         post_only,
@@ -327,7 +331,7 @@ impl Place {
             stp,
             client_order_id,
         )?;
-        Ok(Place { cmd: PendingCmd { ts: to_ts_opt(ts)?, correlation_id, kind } })
+        Ok(Place { cmd: PendingCmd { ts: to_ts_opt(ts, "ts")?, correlation_id, kind } })
     }
     #[getter]
     fn ts(&self) -> Option<u64> {
@@ -418,7 +422,7 @@ impl Cancel {
     #[pyo3(signature = (account, order_id, *, ts=None, correlation_id=0))]
     fn new(account: u64, order_id: u64, ts: Option<&Bound<'_, PyAny>>, correlation_id: u64) -> PyResult<Self> {
         Ok(Cancel {
-            cmd: PendingCmd { ts: to_ts_opt(ts)?, correlation_id, kind: Pending::Cancel { account, order_id } },
+            cmd: PendingCmd { ts: to_ts_opt(ts, "ts")?, correlation_id, kind: Pending::Cancel { account, order_id } },
         })
     }
     #[getter]
@@ -466,13 +470,13 @@ impl Amend {
     ) -> PyResult<Self> {
         Ok(Amend {
             cmd: PendingCmd {
-                ts: to_ts_opt(ts)?,
+                ts: to_ts_opt(ts, "ts")?,
                 correlation_id,
                 kind: Pending::Amend {
                     account,
                     order_id,
-                    new_price: to_decimal_opt(price, Kind::Price)?,
-                    new_qty: to_decimal_opt(qty, Kind::Qty)?,
+                    new_qty: to_decimal_opt(qty, Kind::Qty, "qty")?,
+                    new_price: to_decimal_opt(price, Kind::Price, "price")?,
                     expected_version,
                 },
             },
@@ -544,7 +548,11 @@ impl MassCancel {
             _ => None,
         };
         Ok(MassCancel {
-            cmd: PendingCmd { ts: to_ts_opt(ts)?, correlation_id, kind: Pending::MassCancel { account, instrument } },
+            cmd: PendingCmd {
+                ts: to_ts_opt(ts, "ts")?,
+                correlation_id,
+                kind: Pending::MassCancel { account, instrument },
+            },
         })
     }
     #[getter]
@@ -590,7 +598,7 @@ impl SetTradingStatus {
     ) -> PyResult<Self> {
         Ok(SetTradingStatus {
             cmd: PendingCmd {
-                ts: to_ts_opt(ts)?,
+                ts: to_ts_opt(ts, "ts")?,
                 correlation_id,
                 kind: Pending::SetStatus {
                     instrument: InstrRef::from_py(instrument)?,
@@ -651,14 +659,14 @@ impl RegisterInstrument {
     ) -> PyResult<Self> {
         Ok(RegisterInstrument {
             cmd: PendingCmd {
-                ts: to_ts_opt(ts)?,
+                ts: to_ts_opt(ts, "ts")?,
                 correlation_id,
                 kind: Pending::Register {
                     symbol: symbol.to_owned(),
-                    tick_size: to_decimal(tick_size, Kind::Price)?,
-                    lot_size: to_decimal(lot_size, Kind::Qty)?,
-                    min_qty: to_decimal_opt(min_qty, Kind::Qty)?,
-                    max_qty: to_decimal_opt(max_qty, Kind::Qty)?,
+                    tick_size: to_decimal(tick_size, Kind::Price, "tick_size")?,
+                    lot_size: to_decimal(lot_size, Kind::Qty, "lot_size")?,
+                    min_qty: to_decimal_opt(min_qty, Kind::Qty, "min_qty")?,
+                    max_qty: to_decimal_opt(max_qty, Kind::Qty, "max_qty")?,
                     status: status_from(status)?,
                 },
             },
@@ -706,7 +714,7 @@ impl ExpireDue {
     #[new]
     #[pyo3(signature = (*, ts=None, correlation_id=0))]
     fn new(ts: Option<&Bound<'_, PyAny>>, correlation_id: u64) -> PyResult<Self> {
-        Ok(ExpireDue { cmd: PendingCmd { ts: to_ts_opt(ts)?, correlation_id, kind: Pending::ExpireDue } })
+        Ok(ExpireDue { cmd: PendingCmd { ts: to_ts_opt(ts, "ts")?, correlation_id, kind: Pending::ExpireDue } })
     }
     #[getter]
     fn ts(&self) -> Option<u64> {

@@ -19,7 +19,7 @@ use pyo3::types::{PyBytes, PyList, PySlice, PyTuple, PyType};
 
 use crate::commands::{pending_from_py, pending_ref, place_pending, InstrRef, Pending, PendingCmd};
 use crate::convert::{
-    decimal_to_py, side_from, status_from, to_decimal, to_decimal_opt, to_ts, to_ts_opt, wall_ns, Kind,
+    decimal_to_py, side_from, status_from, to_decimal, to_decimal_opt, to_ts_named, to_ts_opt, wall_ns, Kind,
 };
 use crate::errors::{new_error, BindError};
 use crate::events::{event_to_py, events_to_list, Level, Scale};
@@ -148,14 +148,14 @@ impl Engine {
         correlation_id: u64,
     ) -> PyResult<Bound<'py, PyList>> {
         let cmd = PendingCmd {
-            ts: to_ts_opt(ts)?,
+            ts: to_ts_opt(ts, "ts")?,
             correlation_id,
             kind: Pending::Register {
                 symbol: symbol.to_owned(),
-                tick_size: to_decimal(tick_size, Kind::Price)?,
-                lot_size: to_decimal(lot_size, Kind::Qty)?,
-                min_qty: to_decimal_opt(min_qty, Kind::Qty)?,
-                max_qty: to_decimal_opt(max_qty, Kind::Qty)?,
+                tick_size: to_decimal(tick_size, Kind::Price, "tick_size")?,
+                lot_size: to_decimal(lot_size, Kind::Qty, "lot_size")?,
+                min_qty: to_decimal_opt(min_qty, Kind::Qty, "min_qty")?,
+                max_qty: to_decimal_opt(max_qty, Kind::Qty, "max_qty")?,
                 status: status_from(status)?,
             },
         };
@@ -195,7 +195,7 @@ impl Engine {
             stp,
             client_order_id,
         )?;
-        let cmd = PendingCmd { ts: to_ts_opt(ts)?, correlation_id, kind };
+        let cmd = PendingCmd { ts: to_ts_opt(ts, "ts")?, correlation_id, kind };
         self.run(py, &cmd)
     }
 
@@ -209,7 +209,7 @@ impl Engine {
         ts: Option<&Bound<'py, PyAny>>,
         correlation_id: u64,
     ) -> PyResult<Bound<'py, PyList>> {
-        let cmd = PendingCmd { ts: to_ts_opt(ts)?, correlation_id, kind: Pending::Cancel { account, order_id } };
+        let cmd = PendingCmd { ts: to_ts_opt(ts, "ts")?, correlation_id, kind: Pending::Cancel { account, order_id } };
         self.run(py, &cmd)
     }
 
@@ -229,13 +229,13 @@ impl Engine {
         correlation_id: u64,
     ) -> PyResult<Bound<'py, PyList>> {
         let cmd = PendingCmd {
-            ts: to_ts_opt(ts)?,
+            ts: to_ts_opt(ts, "ts")?,
             correlation_id,
             kind: Pending::Amend {
                 account,
                 order_id,
-                new_price: to_decimal_opt(price, Kind::Price)?,
-                new_qty: to_decimal_opt(qty, Kind::Qty)?,
+                new_qty: to_decimal_opt(qty, Kind::Qty, "qty")?,
+                new_price: to_decimal_opt(price, Kind::Price, "price")?,
                 expected_version,
             },
         };
@@ -256,7 +256,8 @@ impl Engine {
             Some(i) if !i.is_none() => Some(InstrRef::from_py(i)?),
             _ => None,
         };
-        let cmd = PendingCmd { ts: to_ts_opt(ts)?, correlation_id, kind: Pending::MassCancel { account, instrument } };
+        let cmd =
+            PendingCmd { ts: to_ts_opt(ts, "ts")?, correlation_id, kind: Pending::MassCancel { account, instrument } };
         self.run(py, &cmd)
     }
 
@@ -272,7 +273,7 @@ impl Engine {
         correlation_id: u64,
     ) -> PyResult<Bound<'py, PyList>> {
         let cmd = PendingCmd {
-            ts: to_ts_opt(ts)?,
+            ts: to_ts_opt(ts, "ts")?,
             correlation_id,
             kind: Pending::SetStatus {
                 instrument: InstrRef::from_py(instrument)?,
@@ -310,7 +311,7 @@ impl Engine {
 
     /// Expires every GTD order due at `now`.
     fn on_time<'py>(&self, py: Python<'py>, now: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
-        let cmd = PendingCmd { ts: Some(to_ts(now)?), correlation_id: 0, kind: Pending::ExpireDue };
+        let cmd = PendingCmd { ts: Some(to_ts_named(now, "now")?), correlation_id: 0, kind: Pending::ExpireDue };
         self.run(py, &cmd)
     }
 
@@ -382,9 +383,17 @@ impl Engine {
         }
     }
 
-    /// The best `levels` price levels of one side, best first. Copies only those.
-    #[pyo3(signature = (instrument, side, levels=10))]
-    fn depth(&self, py: Python<'_>, instrument: &Bound<'_, PyAny>, side: &str, levels: usize) -> PyResult<Vec<Level>> {
+    /// The price levels of one side, best first: all of them, or the best
+    /// `levels`. Copies only the levels returned.
+    #[pyo3(signature = (instrument, side, levels=None))]
+    fn depth(
+        &self,
+        py: Python<'_>,
+        instrument: &Bound<'_, PyAny>,
+        side: &str,
+        levels: Option<usize>,
+    ) -> PyResult<Vec<Level>> {
+        let levels = levels.unwrap_or(usize::MAX);
         let side = side_from(side)?;
         let id = self.instrument_id(py, instrument)?;
         let g = self.lock(py);
@@ -404,7 +413,7 @@ impl Engine {
         price: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<Order>> {
         let side = side_from(side)?;
-        let price = to_decimal(price, Kind::Price)?;
+        let price = to_decimal(price, Kind::Price, "price")?;
         let id = self.instrument_id(py, instrument)?;
         let g = self.lock(py);
         let Some(inst) = g.engine.instrument(InstrumentId(id)) else {

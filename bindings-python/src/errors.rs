@@ -4,6 +4,7 @@
 //! engine's own (lowercase, with the offending values).
 
 use brokerx_engine::{CommandError, ConvertError, SnapshotError as EngineSnapshotError};
+use brokerx_ledger::TransferStatus;
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
@@ -84,6 +85,12 @@ create_exception!(
     TransferRefused,
     BrokerXError,
     "A ledger transfer was refused; `.code` is the ledger's status code."
+);
+create_exception!(
+    brokerx,
+    LimitExceeded,
+    TransferRefused,
+    "A transfer would pass a configured limit: a wallet's max balance, a daily or a per-transfer limit."
 );
 create_exception!(
     brokerx,
@@ -199,16 +206,22 @@ pub fn new_error(py: Python<'_>, code: &'static str, message: String) -> PyErr {
         | "snapshot_hash_mismatch" => SnapshotError::new_err(message),
         "invariant_violated" => InvariantViolation::new_err(message),
         "insufficient_funds" => InsufficientFunds::new_err(message),
-        "scale_exceeds_asset" | "negative_amount" | "amount_overflow" | "scale_too_large" => {
+        "scale_exceeds_asset" | "negative_amount" | "amount_overflow" | "scale_too_large" | "invalid_amount" => {
             InvalidAmount::new_err(message)
         }
         "asset_exists"
         | "account_exists"
+        | "unknown_asset"
+        | "reserved_account"
         | "asset_id_must_not_be_zero"
         | "asset_scale_too_large"
         | "asset_not_found"
         | "max_balance_overflow" => InvalidAccount::new_err(message),
-        "transfer_refused" => TransferRefused::new_err(message),
+        "exceeds_max_balance" | "exceeds_daily_limit" | "exceeds_transfer_limit" => LimitExceeded::new_err(message),
+        c if c.starts_with("exists_with_different_") => IdempotencyConflict::new_err(message),
+        c if c == "transfer_refused" || TransferStatus::ALL.iter().any(|s| s.code() == c) => {
+            TransferRefused::new_err(message)
+        }
         "saga_finished"
         | "unexpected_input"
         | "foreign_reference"
@@ -229,6 +242,13 @@ pub fn new_error(py: Python<'_>, code: &'static str, message: String) -> PyErr {
     // if it does, the exception is still raised, just without `.code`.
     let _ = err.value(py).setattr(pyo3::intern!(py, "code"), code);
     err
+}
+
+/// The exception for a refused transfer's status (`Ok` and `Exists` are not
+/// refusals; callers do not pass them): its class by the one code→class table
+/// above, `.code` the ledger's status code.
+pub fn transfer_error(py: Python<'_>, status: TransferStatus, message: String) -> PyErr {
+    new_error(py, status.code(), message)
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -261,6 +281,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         InvalidAmount = "invalid_amount",
         InvalidAccount = "invalid_account",
         TransferRefused = "transfer_refused",
+        LimitExceeded = "exceeds_max_balance",
         SagaError = "saga_error",
     );
     Ok(())

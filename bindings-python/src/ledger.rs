@@ -6,7 +6,7 @@
 //! integer minor units instead. Out, amounts are `Decimal` with the asset's scale.
 //! A transfer's outcome is a `TransferResult` with the ledger's stable status
 //! code (refusals are results, as in Rust); `raise_for_status()` turns a refusal
-//! into `InsufficientFunds`, `IdempotencyConflict` or `TransferRefused`.
+//! into `InsufficientFunds`, `IdempotencyConflict`, `LimitExceeded` or `TransferRefused`.
 //!
 //! The same locking rule as `Engine`: the mutex is held only around pure Rust.
 
@@ -23,8 +23,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyType};
 use rust_decimal::Decimal;
 
-use crate::convert::{decimal_to_py, to_decimal_opt, to_ts, to_ts_opt, Kind};
-use crate::errors::new_error;
+use crate::convert::{decimal_to_py, to_decimal_opt, to_ts_named, to_ts_opt, Kind};
+use crate::errors::{new_error, transfer_error};
 
 /// `(posted, pending, accounts)` of an asset, amounts as `decimal.Decimal`.
 type Totals = (Py<PyAny>, Py<PyAny>, u32);
@@ -45,7 +45,7 @@ enum AmountIn {
 }
 
 fn amount_in(amount: Option<&Bound<'_, PyAny>>, amount_minor: Option<u128>) -> PyResult<AmountIn> {
-    match (to_decimal_opt(amount, Kind::Qty)?, amount_minor) {
+    match (to_decimal_opt(amount, Kind::Qty, "amount")?, amount_minor) {
         (Some(d), None) => Ok(AmountIn::Units(d)),
         (None, Some(m)) => Ok(AmountIn::Minor(m)),
         (None, None) => Ok(AmountIn::Minor(0)),
@@ -369,8 +369,7 @@ impl TransferResult {
         match self.r.status {
             TransferStatus::Ok | TransferStatus::Exists => Ok(()),
             _ if code.starts_with("exists_with_different_") => Err(new_error(py, "idempotency_conflict", message)),
-            TransferStatus::InsufficientFunds => Err(new_error(py, "insufficient_funds", message)),
-            _ => Err(new_error(py, "transfer_refused", message).tap_code(py, code)),
+            _ => Err(transfer_error(py, self.r.status, message)),
         }
     }
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
@@ -381,17 +380,6 @@ impl TransferResult {
     }
     fn __repr__(&self) -> String {
         format!("TransferResult(id={}, status='{}')", self.r.id.0, self.r.status.code())
-    }
-}
-
-trait TapCode {
-    fn tap_code(self, py: Python<'_>, code: &'static str) -> Self;
-}
-impl TapCode for PyErr {
-    /// `TransferRefused.code` is the ledger's own status code.
-    fn tap_code(self, py: Python<'_>, code: &'static str) -> Self {
-        let _ = self.value(py).setattr(pyo3::intern!(py, "code"), code);
-        self
     }
 }
 
@@ -664,7 +652,7 @@ impl Ledger {
         scale: u8,
         ts: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        let ts = to_ts_opt(ts)?;
+        let ts = to_ts_opt(ts, "ts")?;
         let spec = AssetSpec { id: AssetId(asset), code: code.to_owned(), scale };
         let r = {
             let mut g = self.lock(py);
@@ -688,8 +676,8 @@ impl Ledger {
         max_balance_minor: Option<u128>,
         ts: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        let ts = to_ts_opt(ts)?;
-        let max_balance = to_decimal_opt(max_balance, Kind::Qty)?;
+        let ts = to_ts_opt(ts, "ts")?;
+        let max_balance = to_decimal_opt(max_balance, Kind::Qty, "max_balance")?;
         let k = key((owner, asset));
         let r = {
             let mut g = self.lock(py);
@@ -723,7 +711,7 @@ impl Ledger {
         transfers: Vec<Bound<'_, Transfer>>,
         ts: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Vec<TransferResult>> {
-        let ts = to_ts_opt(ts)?;
+        let ts = to_ts_opt(ts, "ts")?;
         let mut out = Vec::with_capacity(transfers.len());
         let r = {
             let mut g = self.lock(py);
@@ -739,7 +727,7 @@ impl Ledger {
 
     /// Advances time to `now`, expiring due holds; returns their ids in order.
     fn on_time(&self, py: Python<'_>, now: &Bound<'_, PyAny>) -> PyResult<Vec<u128>> {
-        let now = Timestamp(to_ts(now)?);
+        let now = Timestamp(to_ts_named(now, "now")?);
         let mut expired = Vec::new();
         let r = self.lock(py).on_time(now, &mut expired);
         r.map_err(|e| ledger_err(py, &e))?;
