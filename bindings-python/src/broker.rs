@@ -30,7 +30,7 @@ use crate::commands::{pending_ref, place_pending, InstrRef, Pending, PendingCmd}
 use crate::convert::{decimal_to_py, status_from, to_decimal, to_decimal_opt, to_ts_named, to_ts_opt, wall_ns, Kind};
 use crate::engine::Order;
 use crate::errors::{new_error, transfer_error, BindError};
-use crate::events::{event_to_py, Field, Level, Scale};
+use crate::events::{event_to_py, field_doc, Field, Level, Scale};
 
 fn broker_err(e: BrokerError) -> BindError {
     match e {
@@ -95,7 +95,8 @@ impl Field for Facts {
 }
 
 macro_rules! broker_event_class {
-    ($name:ident { $($field:ident : $ty:ty),* $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($field:ident : $ty:ty),* $(,)? }) => {
+        $(#[$meta])*
         #[pyclass(frozen, eq, hash, module = "brokerx._native")]
         #[derive(Clone, Debug, PartialEq, Eq, Hash)]
         pub struct $name {
@@ -107,18 +108,24 @@ macro_rules! broker_event_class {
 
         #[pymethods]
         impl $name {
+            /// Gap-free event sequence number, starting at 1.
             #[getter]
             fn seq(&self) -> u64 { self.seq }
+            /// The command's timestamp (ns since the Unix epoch).
             #[getter]
             fn ts(&self) -> u64 { self.ts }
+            /// The command's correlation id (opaque to the Broker).
             #[getter]
             fn correlation_id(&self) -> u64 { self.correlation_id }
             $(
+                #[doc = field_doc!($name, $field)]
                 #[getter]
                 fn $field<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
                     Field::py(&self.$field, py, &NO_SCALE)
                 }
             )*
+            /// JSON-ready dict: `type`, the common fields, then this event's fields;
+            /// Decimals as strings.
             fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
                 let d = PyDict::new(py);
                 d.set_item("type", stringify!($name))?;
@@ -144,7 +151,9 @@ macro_rules! broker_event_class {
 
 const NO_SCALE: Scale = Scale { tick: Decimal::ONE, lot: Decimal::ONE };
 
-broker_event_class!(Posting {
+broker_event_class!(
+    #[doc = "A ledger transfer the Broker applied (hold, post, void, resize, deposit, withdrawal, fee)."]
+    Posting {
     transfer_id: u128,
     kind: &'static str,
     code: u32,
@@ -154,14 +163,18 @@ broker_event_class!(Posting {
     order_id: Option<u64>,
     trade_id: Option<u64>,
 });
-broker_event_class!(RiskRejected {
+broker_event_class!(
+    #[doc = "Pre-trade risk refused an order or amend (journaled, not an error); `context` says why."]
+    RiskRejected {
     account: u64,
     instrument: u32,
     order_id: Option<u64>,
     reason: &'static str,
     context: Facts,
 });
-broker_event_class!(FundsMoved {
+broker_event_class!(
+    #[doc = "The answer to a deposit or withdrawal (a refusal also raises, carrying this event)."]
+    FundsMoved {
     key: u128,
     direction: &'static str,
     account: u64,
@@ -170,13 +183,33 @@ broker_event_class!(FundsMoved {
     status: &'static str,
     replayed: bool,
 });
-broker_event_class!(AssetCreated { asset: u32 });
-broker_event_class!(MarketRegistered { instrument: u32, base: u32, quote: u32 });
-broker_event_class!(InstrumentRiskChanged { instrument: u32 });
-broker_event_class!(AccountLimitsChanged { account: u64 });
-broker_event_class!(AccountEnabledChanged { account: u64, enabled: bool });
-broker_event_class!(RestrictionChanged { account: u64, instrument: u32, restricted: bool });
-broker_event_class!(SettlementFailed { trade_id: u64, status: &'static str });
+broker_event_class!(
+    #[doc = "A ledger asset was created, with its system accounts."]
+    AssetCreated { asset: u32 }
+);
+broker_event_class!(
+    #[doc = "A market was registered: an instrument trading `base` against `quote`."]
+    MarketRegistered { instrument: u32, base: u32, quote: u32 }
+);
+broker_event_class!(
+    #[doc = "An instrument's risk settings were replaced."]
+    InstrumentRiskChanged { instrument: u32 }
+);
+broker_event_class!(
+    #[doc = "An account's limits were replaced."]
+    AccountLimitsChanged { account: u64 }
+);
+broker_event_class!(
+    #[doc = "The kill switch of an account was turned on or off."]
+    AccountEnabledChanged { account: u64, enabled: bool }
+);
+broker_event_class!(
+    #[doc = "An account was forbidden (or allowed again) to trade an instrument."]
+    RestrictionChanged { account: u64, instrument: u32, restricted: bool }
+);
+broker_event_class!(
+    #[doc = "The ledger refused a trade's settlement (a bug or a policy the Broker cannot see)."]
+    SettlementFailed { trade_id: u64, status: &'static str });
 
 /// Everything a converted event needs: instrument grids and asset scales.
 #[derive(Clone, Debug, Default)]
@@ -347,6 +380,7 @@ impl InstrumentRisk {
             taker_fee_bps,
         })
     }
+    /// `'active'`, `'reducing'` (sells only) or `'halted'`.
     #[getter]
     fn state(&self) -> &'static str {
         match self.state {
@@ -355,14 +389,17 @@ impl InstrumentRisk {
             RiskState::Halted => "halted",
         }
     }
+    /// Limit prices within ±collar_bps of the reference; None switches the collar off.
     #[getter]
     fn collar_bps(&self) -> Option<u32> {
         self.collar_bps
     }
+    /// The fee on resting (maker) fills, in basis points of the notional.
     #[getter]
     fn maker_fee_bps(&self) -> u32 {
         self.maker_fee_bps
     }
+    /// The fee on incoming (taker) fills, in basis points of the notional.
     #[getter]
     fn taker_fee_bps(&self) -> u32 {
         self.taker_fee_bps
@@ -809,6 +846,7 @@ impl Broker {
         self.run(py, Broker::order_cmd(ts, correlation_id, kind)?)
     }
 
+    /// Cancels a live order of the account and releases its hold.
     #[pyo3(signature = (account, order_id, *, ts=None, correlation_id=0))]
     fn cancel<'py>(
         &self,
@@ -821,6 +859,7 @@ impl Broker {
         self.run(py, Broker::order_cmd(ts, correlation_id, Pending::Cancel { account, order_id })?)
     }
 
+    /// As `Engine.amend`, after risk checks; the hold is resized to the new price and quantity.
     #[pyo3(signature = (account, order_id, *, price=None, qty=None, expected_version=None, ts=None, correlation_id=0))]
     #[allow(clippy::too_many_arguments)]
     fn amend<'py>(
@@ -844,6 +883,7 @@ impl Broker {
         self.run(py, Broker::order_cmd(ts, correlation_id, kind)?)
     }
 
+    /// Cancels every live order of an account and/or instrument, releasing their holds.
     #[pyo3(signature = (*, account=None, instrument=None, ts=None, correlation_id=0))]
     fn mass_cancel<'py>(
         &self,
@@ -860,6 +900,7 @@ impl Broker {
         self.run(py, Broker::order_cmd(ts, correlation_id, Pending::MassCancel { account, instrument })?)
     }
 
+    /// Opens, halts or closes an instrument (optionally cancelling its resting orders).
     #[pyo3(signature = (instrument, status, *, cancel_resting=false, ts=None, correlation_id=0))]
     fn set_status<'py>(
         &self,
@@ -930,6 +971,7 @@ impl Broker {
         self.run(py, Broker::cmd(ts, correlation_id, BPending::SetEnabled { account, enabled })?)
     }
 
+    /// Forbids (or allows again) an account to trade an instrument.
     #[pyo3(signature = (account, instrument, restricted=true, *, ts=None, correlation_id=0))]
     fn restrict_instrument<'py>(
         &self,
@@ -1005,15 +1047,18 @@ impl Broker {
         self.run(py, cmd)
     }
 
+    /// When `on_time` is due next (the earliest GTD expiry, ns), or None.
     fn next_deadline(&self, py: Python<'_>) -> Option<u64> {
         self.lock(py).broker.next_deadline().map(|t| t.0)
     }
 
+    /// The Broker's current time (ns): the latest command's timestamp.
     #[getter]
     fn now(&self, py: Python<'_>) -> u64 {
         self.lock(py).broker.now().0
     }
 
+    /// The sequence number of the last event (0 before any).
     #[getter]
     fn last_seq(&self, py: Python<'_>) -> u64 {
         self.lock(py).broker.last_seq()
@@ -1062,6 +1107,7 @@ impl Broker {
         }
     }
 
+    /// Best bid and ask as `(bid, ask)`, each a `Level` or None.
     fn bbo(&self, py: Python<'_>, instrument: &Bound<'_, PyAny>) -> PyResult<(Option<Level>, Option<Level>)> {
         let r = InstrRef::from_py(instrument)?;
         let g = self.lock(py);
@@ -1107,21 +1153,25 @@ impl Broker {
         res.map_err(|e| e.into_pyerr(py))
     }
 
+    /// A hash of the whole Broker state: equal for equal command logs.
     fn state_hash(&self, py: Python<'_>) -> u64 {
         self.lock(py).broker.state_hash()
     }
 
+    /// Walks the whole state (books, holds, ledger); raises `InvariantViolation` on a bug.
     fn check_invariants(&self, py: Python<'_>) -> PyResult<()> {
         let r = self.lock(py).broker.check_invariants();
         r.map_err(|why| new_error(py, "invariant_violated", why))
     }
 
+    /// The whole state as bytes, for `Broker.restore` (also what pickling uses).
     fn snapshot<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
         let snap = self.lock(py).broker.snapshot();
         let bytes = serde_json::to_vec(&snap).map_err(|e| new_error(py, "snapshot_undecodable", e.to_string()))?;
         Ok(PyBytes::new(py, &bytes))
     }
 
+    /// A Broker from `snapshot()` bytes, indistinguishable from the original.
     #[classmethod]
     fn restore(_cls: &Bound<'_, PyType>, py: Python<'_>, data: &[u8]) -> PyResult<Broker> {
         let snap: BrokerSnapshot = serde_json::from_slice(data)

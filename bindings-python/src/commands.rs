@@ -269,7 +269,8 @@ fn dec_opt<'py>(py: Python<'py>, d: Option<Decimal>) -> PyResult<Bound<'py, PyAn
 
 /// Any command class, as held in Rust.
 macro_rules! command_class {
-    ($name:ident) => {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
         #[pyclass(frozen, eq, module = "brokerx._native")]
         #[derive(Clone, Debug, PartialEq)]
         pub struct $name {
@@ -277,13 +278,34 @@ macro_rules! command_class {
         }
     };
 }
-command_class!(Place);
-command_class!(Cancel);
-command_class!(Amend);
-command_class!(MassCancel);
-command_class!(SetTradingStatus);
-command_class!(RegisterInstrument);
-command_class!(ExpireDue);
+command_class!(
+    /// A new order, for `submit_many` and journals: `Engine.place` arguments as an object.
+    Place
+);
+command_class!(
+    /// A cancel of one live order, for `submit_many` and journals.
+    Cancel
+);
+command_class!(
+    /// An amend of one live order (price and/or quantity, optionally at an expected version).
+    Amend
+);
+command_class!(
+    /// A cancel of every live order of an account and/or instrument.
+    MassCancel
+);
+command_class!(
+    /// Opens, halts or closes an instrument.
+    SetTradingStatus
+);
+command_class!(
+    /// Registers an instrument: symbol, tick and lot size, quantity bounds, status.
+    RegisterInstrument
+);
+command_class!(
+    /// Expires the GTD orders due at its timestamp.
+    ExpireDue
+);
 
 /// Common `ts` / `correlation_id` getters and JSON helpers.
 fn base_dict<'py>(py: Python<'py>, ty: &str, c: &PendingCmd) -> PyResult<Bound<'py, PyDict>> {
@@ -333,14 +355,17 @@ impl Place {
         )?;
         Ok(Place { cmd: PendingCmd { ts: to_ts_opt(ts, "ts")?, correlation_id, kind } })
     }
+    /// The command's timestamp (ns since the Unix epoch), or None for an omitted one.
     #[getter]
     fn ts(&self) -> Option<u64> {
         self.cmd.ts
     }
+    /// The command's correlation id (opaque to the engine).
     #[getter]
     fn correlation_id(&self) -> u64 {
         self.cmd.correlation_id
     }
+    /// The client account id.
     #[getter]
     fn account(&self) -> u64 {
         match &self.cmd.kind {
@@ -348,6 +373,7 @@ impl Place {
             _ => 0,
         }
     }
+    /// The instrument, by id or symbol as given.
     #[getter]
     fn instrument<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         match &self.cmd.kind {
@@ -355,6 +381,7 @@ impl Place {
             _ => Ok(py.None().into_bound(py)),
         }
     }
+    /// `'buy'` or `'sell'`.
     #[getter]
     fn side(&self) -> &'static str {
         match &self.cmd.kind {
@@ -362,6 +389,7 @@ impl Place {
             _ => "",
         }
     }
+    /// The limit price (`Decimal`), or None for a market order.
     #[getter]
     fn price<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         match &self.cmd.kind {
@@ -369,6 +397,7 @@ impl Place {
             _ => Ok(py.None().into_bound(py)),
         }
     }
+    /// The quantity (`Decimal`).
     #[getter]
     fn qty<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         match &self.cmd.kind {
@@ -376,6 +405,7 @@ impl Place {
             _ => Ok(py.None().into_bound(py)),
         }
     }
+    /// `'gtc'`, `'ioc'`, `'fok'` or `'gtd'`.
     #[getter]
     fn time_in_force(&self) -> &'static str {
         match &self.cmd.kind {
@@ -383,6 +413,7 @@ impl Place {
             _ => "",
         }
     }
+    /// When a GTD order expires (ns since the Unix epoch), or None.
     #[getter]
     fn expire_at(&self) -> Option<u64> {
         match &self.cmd.kind {
@@ -390,10 +421,12 @@ impl Place {
             _ => None,
         }
     }
+    /// True if the order may only rest (refused if it would cross).
     #[getter]
     fn post_only(&self) -> bool {
         matches!(&self.cmd.kind, Pending::Place { post_only: true, .. })
     }
+    /// The self-trade prevention mode.
     #[getter]
     fn stp(&self) -> &'static str {
         match &self.cmd.kind {
@@ -401,6 +434,7 @@ impl Place {
             _ => "",
         }
     }
+    /// The account's own order id, or None.
     #[getter]
     fn client_order_id(&self) -> Option<String> {
         match &self.cmd.kind {
@@ -408,6 +442,7 @@ impl Place {
             _ => None,
         }
     }
+    /// JSON-ready dict: `type`, then every field; Decimals as strings.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         to_dict(py, &self.cmd)
     }
@@ -425,14 +460,17 @@ impl Cancel {
             cmd: PendingCmd { ts: to_ts_opt(ts, "ts")?, correlation_id, kind: Pending::Cancel { account, order_id } },
         })
     }
+    /// The command's timestamp (ns since the Unix epoch), or None for an omitted one.
     #[getter]
     fn ts(&self) -> Option<u64> {
         self.cmd.ts
     }
+    /// The command's correlation id (opaque to the engine).
     #[getter]
     fn correlation_id(&self) -> u64 {
         self.cmd.correlation_id
     }
+    /// The client account id.
     #[getter]
     fn account(&self) -> u64 {
         match &self.cmd.kind {
@@ -440,6 +478,7 @@ impl Cancel {
             _ => 0,
         }
     }
+    /// The order to cancel.
     #[getter]
     fn order_id(&self) -> u64 {
         match &self.cmd.kind {
@@ -447,6 +486,7 @@ impl Cancel {
             _ => 0,
         }
     }
+    /// JSON-ready dict: `type`, then every field; Decimals as strings.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         to_dict(py, &self.cmd)
     }
@@ -482,14 +522,17 @@ impl Amend {
             },
         })
     }
+    /// The command's timestamp (ns since the Unix epoch), or None for an omitted one.
     #[getter]
     fn ts(&self) -> Option<u64> {
         self.cmd.ts
     }
+    /// The command's correlation id (opaque to the engine).
     #[getter]
     fn correlation_id(&self) -> u64 {
         self.cmd.correlation_id
     }
+    /// The client account id.
     #[getter]
     fn account(&self) -> u64 {
         match &self.cmd.kind {
@@ -497,6 +540,7 @@ impl Amend {
             _ => 0,
         }
     }
+    /// The order to amend.
     #[getter]
     fn order_id(&self) -> u64 {
         match &self.cmd.kind {
@@ -504,6 +548,7 @@ impl Amend {
             _ => 0,
         }
     }
+    /// The new price (`Decimal`), or None to keep it.
     #[getter]
     fn price<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         match &self.cmd.kind {
@@ -511,6 +556,7 @@ impl Amend {
             _ => Ok(py.None().into_bound(py)),
         }
     }
+    /// The new total quantity (`Decimal`), or None to keep it.
     #[getter]
     fn qty<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         match &self.cmd.kind {
@@ -518,6 +564,7 @@ impl Amend {
             _ => Ok(py.None().into_bound(py)),
         }
     }
+    /// The version the order must be at for the amend to apply, or None.
     #[getter]
     fn expected_version(&self) -> Option<u32> {
         match &self.cmd.kind {
@@ -525,6 +572,7 @@ impl Amend {
             _ => None,
         }
     }
+    /// JSON-ready dict: `type`, then every field; Decimals as strings.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         to_dict(py, &self.cmd)
     }
@@ -555,14 +603,17 @@ impl MassCancel {
             },
         })
     }
+    /// The command's timestamp (ns since the Unix epoch), or None for an omitted one.
     #[getter]
     fn ts(&self) -> Option<u64> {
         self.cmd.ts
     }
+    /// The command's correlation id (opaque to the engine).
     #[getter]
     fn correlation_id(&self) -> u64 {
         self.cmd.correlation_id
     }
+    /// The account to cancel for, or None for all.
     #[getter]
     fn account(&self) -> Option<u64> {
         match &self.cmd.kind {
@@ -570,6 +621,7 @@ impl MassCancel {
             _ => None,
         }
     }
+    /// The instrument to cancel on (id or symbol), or None for all.
     #[getter]
     fn instrument<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         match &self.cmd.kind {
@@ -577,6 +629,7 @@ impl MassCancel {
             _ => Ok(py.None().into_bound(py)),
         }
     }
+    /// JSON-ready dict: `type`, then every field; Decimals as strings.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         to_dict(py, &self.cmd)
     }
@@ -608,14 +661,17 @@ impl SetTradingStatus {
             },
         })
     }
+    /// The command's timestamp (ns since the Unix epoch), or None for an omitted one.
     #[getter]
     fn ts(&self) -> Option<u64> {
         self.cmd.ts
     }
+    /// The command's correlation id (opaque to the engine).
     #[getter]
     fn correlation_id(&self) -> u64 {
         self.cmd.correlation_id
     }
+    /// The instrument, by id or symbol as given.
     #[getter]
     fn instrument<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         match &self.cmd.kind {
@@ -623,6 +679,7 @@ impl SetTradingStatus {
             _ => Ok(py.None().into_bound(py)),
         }
     }
+    /// `'open'`, `'halted'` or `'closed'`.
     #[getter]
     fn status(&self) -> &'static str {
         match &self.cmd.kind {
@@ -630,10 +687,12 @@ impl SetTradingStatus {
             _ => "",
         }
     }
+    /// Whether the status change also cancels the resting orders.
     #[getter]
     fn cancel_resting(&self) -> bool {
         matches!(&self.cmd.kind, Pending::SetStatus { cancel_resting: true, .. })
     }
+    /// JSON-ready dict: `type`, then every field; Decimals as strings.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         to_dict(py, &self.cmd)
     }
@@ -672,14 +731,17 @@ impl RegisterInstrument {
             },
         })
     }
+    /// The command's timestamp (ns since the Unix epoch), or None for an omitted one.
     #[getter]
     fn ts(&self) -> Option<u64> {
         self.cmd.ts
     }
+    /// The command's correlation id (opaque to the engine).
     #[getter]
     fn correlation_id(&self) -> u64 {
         self.cmd.correlation_id
     }
+    /// The instrument's symbol.
     #[getter]
     fn symbol(&self) -> String {
         match &self.cmd.kind {
@@ -687,6 +749,7 @@ impl RegisterInstrument {
             _ => String::new(),
         }
     }
+    /// The smallest price increment (`Decimal`).
     #[getter]
     fn tick_size<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         match &self.cmd.kind {
@@ -694,6 +757,7 @@ impl RegisterInstrument {
             _ => Ok(py.None().into_bound(py)),
         }
     }
+    /// The smallest quantity increment (`Decimal`).
     #[getter]
     fn lot_size<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         match &self.cmd.kind {
@@ -701,6 +765,7 @@ impl RegisterInstrument {
             _ => Ok(py.None().into_bound(py)),
         }
     }
+    /// JSON-ready dict: `type`, then every field; Decimals as strings.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         to_dict(py, &self.cmd)
     }
@@ -716,14 +781,17 @@ impl ExpireDue {
     fn new(ts: Option<&Bound<'_, PyAny>>, correlation_id: u64) -> PyResult<Self> {
         Ok(ExpireDue { cmd: PendingCmd { ts: to_ts_opt(ts, "ts")?, correlation_id, kind: Pending::ExpireDue } })
     }
+    /// The command's timestamp (ns since the Unix epoch), or None for an omitted one.
     #[getter]
     fn ts(&self) -> Option<u64> {
         self.cmd.ts
     }
+    /// The command's correlation id (opaque to the engine).
     #[getter]
     fn correlation_id(&self) -> u64 {
         self.cmd.correlation_id
     }
+    /// JSON-ready dict: `type`, then every field; Decimals as strings.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         to_dict(py, &self.cmd)
     }

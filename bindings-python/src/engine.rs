@@ -594,22 +594,27 @@ impl Order {
 
 #[pymethods]
 impl Order {
+    /// The engine's order id.
     #[getter]
     fn order_id(&self) -> u64 {
         self.view.order_id.0
     }
+    /// The client account id.
     #[getter]
     fn account(&self) -> u64 {
         self.view.account.0
     }
+    /// The instrument's id.
     #[getter]
     fn instrument(&self) -> u32 {
         self.view.instrument.0
     }
+    /// `'buy'` or `'sell'`.
     #[getter]
     fn side(&self) -> &'static str {
         self.view.side.as_str()
     }
+    /// The limit price (`Decimal`).
     #[getter]
     fn price<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         decimal_to_py(py, self.scale.price(self.view.price))
@@ -619,34 +624,42 @@ impl Order {
     fn qty<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         decimal_to_py(py, self.scale.qty(self.view.qty))
     }
+    /// The quantity still open (`Decimal`).
     #[getter]
     fn remaining<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         decimal_to_py(py, self.scale.qty(self.view.remaining))
     }
+    /// The order's cumulative filled quantity (`Decimal`).
     #[getter]
     fn filled<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         decimal_to_py(py, self.scale.qty(self.view.filled))
     }
+    /// The order's version, +1 on each amend.
     #[getter]
     fn version(&self) -> u32 {
         self.view.version
     }
+    /// `'gtc'`, `'ioc'`, `'fok'` or `'gtd'`.
     #[getter]
     fn time_in_force(&self) -> &'static str {
         self.view.time_in_force.as_str()
     }
+    /// True if the order may only rest (refused if it would cross).
     #[getter]
     fn post_only(&self) -> bool {
         self.view.post_only
     }
+    /// When a GTD order expires (ns since the Unix epoch), or None.
     #[getter]
     fn expire_at(&self) -> Option<u64> {
         self.view.expire_at.map(|t: Timestamp| t.0)
     }
+    /// The account's own order id, or None.
     #[getter]
     fn client_order_id(&self) -> Option<String> {
         self.view.client_order_id.map(|c| c.as_str().to_owned())
     }
+    /// JSON-ready dict: `type`, then every field; Decimals as strings.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
         let d = pyo3::types::PyDict::new(py);
         d.set_item("order_id", self.view.order_id.0)?;
@@ -694,26 +707,32 @@ impl Instrument {
 
 #[pymethods]
 impl Instrument {
+    /// The instrument's id (dense, in order of registration).
     #[getter]
     fn id(&self) -> u32 {
         self.inner.id.0
     }
+    /// The instrument's symbol.
     #[getter]
     fn symbol(&self) -> &str {
         &self.inner.spec.symbol
     }
+    /// The smallest price increment (`Decimal`).
     #[getter]
     fn tick_size<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         decimal_to_py(py, self.inner.spec.tick_size.normalize())
     }
+    /// The smallest quantity increment (`Decimal`).
     #[getter]
     fn lot_size<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         decimal_to_py(py, self.inner.spec.lot_size.normalize())
     }
+    /// The smallest order quantity (`Decimal`).
     #[getter]
     fn min_qty<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         decimal_to_py(py, self.inner.lots_to_qty(self.inner.spec.min_qty))
     }
+    /// The largest order quantity (`Decimal`).
     #[getter]
     fn max_qty<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         decimal_to_py(py, self.inner.lots_to_qty(self.inner.spec.max_qty))

@@ -241,19 +241,23 @@ impl Transfer {
         Transfer::build(t, user_data, linked, AmountIn::Minor(0))
     }
 
+    /// The transfer id: the ledger's idempotency key.
     #[getter]
     fn id(&self) -> u128 {
         self.t.id.0
     }
+    /// `'single'`, `'pending'`, `'post'`, `'void'`, `'resize'` or `'post_part'`.
     #[getter]
     fn kind(&self) -> &'static str {
         kind_of(&self.t)
     }
+    /// The debited account as `(owner, asset)`.
     #[getter]
     fn debit(&self) -> Option<(u64, u32)> {
         (self.t.debit_account != AccountKey::UNSET)
             .then_some((self.t.debit_account.owner.0, self.t.debit_account.asset.0))
     }
+    /// The credited account as `(owner, asset)`.
     #[getter]
     fn credit(&self) -> Option<(u64, u32)> {
         (self.t.credit_account != AccountKey::UNSET)
@@ -275,26 +279,32 @@ impl Transfer {
             AmountIn::Units(_) => None,
         }
     }
+    /// The hold a post, void or resize names (0 for none).
     #[getter]
     fn pending_id(&self) -> u128 {
         self.t.pending_id.0
     }
+    /// For a hold: how long until it expires (ns), 0 for never.
     #[getter]
     fn timeout_ns(&self) -> u64 {
         self.t.timeout_ns
     }
+    /// The ledger transfer code (its kind, e.g. deposit, order hold).
     #[getter]
     fn code(&self) -> u16 {
         self.t.code.0
     }
+    /// Opaque 128-bit data the host attached.
     #[getter]
     fn user_data(&self) -> u128 {
         self.t.user_data
     }
+    /// The transfer's flags as a list of names.
     #[getter]
     fn flags(&self) -> u16 {
         self.t.flags.0
     }
+    /// True if it is linked to the next transfer of the batch (all or nothing).
     #[getter]
     fn linked(&self) -> bool {
         self.t.is_linked()
@@ -342,6 +352,7 @@ pub struct TransferResult {
 
 #[pymethods]
 impl TransferResult {
+    /// The transfer's id.
     #[getter]
     fn id(&self) -> u128 {
         self.r.id.0
@@ -372,6 +383,7 @@ impl TransferResult {
             _ => Err(transfer_error(py, self.r.status, message)),
         }
     }
+    /// JSON-ready dict: `type`, then every field; Decimals as strings.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
         d.set_item("id", self.r.id.0)?;
@@ -416,18 +428,22 @@ impl Balance {
     fn available(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         self.dec(py, self.b.available())
     }
+    /// Debits held by pending transfers (`Decimal`).
     #[getter]
     fn debits_pending(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         self.col(py, self.b.debits_pending)
     }
+    /// Posted debits (`Decimal`).
     #[getter]
     fn debits_posted(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         self.col(py, self.b.debits_posted)
     }
+    /// Credits held by pending transfers (`Decimal`).
     #[getter]
     fn credits_pending(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         self.col(py, self.b.credits_pending)
     }
+    /// Posted credits (`Decimal`).
     #[getter]
     fn credits_posted(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         self.col(py, self.b.credits_posted)
@@ -446,6 +462,7 @@ impl Balance {
         .into_iter()
         .collect()
     }
+    /// JSON-ready dict of the four columns, Decimals as strings.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
         for (k, v) in [
@@ -486,18 +503,22 @@ impl Hold {
 
 #[pymethods]
 impl Hold {
+    /// The hold's transfer id.
     #[getter]
     fn id(&self) -> u128 {
         self.h.id.0
     }
+    /// The debited account as `(owner, asset)`.
     #[getter]
     fn debit(&self) -> (u64, u32) {
         (self.h.debit_account.owner.0, self.h.debit_account.asset.0)
     }
+    /// The credited account as `(owner, asset)`.
     #[getter]
     fn credit(&self) -> (u64, u32) {
         (self.h.credit_account.owner.0, self.h.credit_account.asset.0)
     }
+    /// The amount held (`Decimal`).
     #[getter]
     fn amount(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         self.dec(py, self.h.amount)
@@ -507,22 +528,27 @@ impl Hold {
     fn pending_amount(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         self.dec(py, self.h.pending_amount())
     }
+    /// What has been posted from the hold so far (`Decimal`).
     #[getter]
     fn posted_amount(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         self.dec(py, self.h.posted_amount)
     }
+    /// The amount held in minor units.
     #[getter]
     fn amount_minor(&self) -> u128 {
         self.h.amount.minor()
     }
+    /// What is still held in minor units.
     #[getter]
     fn pending_amount_minor(&self) -> u128 {
         self.h.pending_amount().minor()
     }
+    /// What has been posted from the hold so far, in minor units.
     #[getter]
     fn posted_amount_minor(&self) -> u128 {
         self.h.posted_amount.minor()
     }
+    /// When the hold expires (ns since the Unix epoch), or None.
     #[getter]
     fn expires_at(&self) -> Option<u64> {
         self.h.expires_at.map(|t| t.0)
@@ -537,6 +563,7 @@ impl Hold {
             HoldState::Expired => "expired",
         }
     }
+    /// The post or void that closed the hold, or None while pending.
     #[getter]
     fn resolved_by(&self) -> Option<u128> {
         self.h.resolved_by.map(|t| t.0)

@@ -133,3 +133,24 @@ def test_reserved_owner_ids_are_module_constants() -> None:
     b.deposit(7, USD, "5", "k", ts=3)
     (posting,) = [ev for ev in b.deposit(8, USD, "5", "k2", ts=4) if isinstance(ev, brokerx.Posting)]
     assert posting.debit == (brokerx.EXTERNAL_OWNER, USD) and posting.credit == (8, USD)
+
+
+def public_members() -> list[tuple[str, object]]:
+    """Every public class, function and constant's owner in ``brokerx._native``,
+    and every public method, property and getter of its classes."""
+    out: list[tuple[str, object]] = []
+    for name, obj in vars(_native).items():
+        if name.startswith("_") or not (inspect.isclass(obj) or callable(obj)):
+            continue
+        out.append((name, obj))
+        if inspect.isclass(obj) and not issubclass(obj, BaseException):
+            out.extend((f"{name}.{attr}", m) for attr, m in vars(obj).items() if not attr.startswith("_"))
+    return out
+
+
+def test_every_public_member_has_a_docstring() -> None:
+    members = public_members()
+    assert len(members) > 300  # the walk really reaches the getters
+    missing = [name for name, obj in members if not (getattr(obj, "__doc__", None) or "").strip()]
+    assert missing == []
+    assert "resting order's price" in (_native.Trade.price.__doc__ or "")  # a class-specific one
