@@ -30,7 +30,8 @@ use crate::commands::{pending_ref, place_pending, InstrRef, Pending, PendingCmd}
 use crate::convert::{decimal_to_py, status_from, to_decimal, to_decimal_opt, to_ts_named, to_ts_opt, wall_ns, Kind};
 use crate::engine::Order;
 use crate::errors::{new_error, transfer_error, BindError};
-use crate::events::{event_to_py, field_doc, Field, Level, Scale};
+use crate::events::{event_to_py, Field, Level, Scale};
+use crate::field_doc::field_doc;
 
 fn broker_err(e: BrokerError) -> BindError {
     match e {
