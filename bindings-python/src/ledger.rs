@@ -12,6 +12,7 @@
 
 use std::sync::{Mutex, MutexGuard, TryLockError};
 
+use brokerx_engine::clock::HostClock;
 use brokerx_ledger::{
     AccountBalance, AccountKey, AccountSpec, Amount, AssetId, AssetSpec, DailyLimit, HoldState, HoldView, JournalEntry,
     Ledger as RLedger, LedgerConfig, LedgerError, LedgerSnapshot, LimitSide, OwnerId, Policy, Timestamp,
@@ -23,7 +24,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyType};
 use rust_decimal::Decimal;
 
-use crate::convert::{decimal_to_py, to_decimal_opt, to_ts_named, to_ts_opt, Kind};
+use crate::convert::{decimal_to_py, to_decimal_opt, to_ts_named, to_ts_opt, wall_ns, Kind};
 use crate::errors::{new_error, transfer_error};
 
 /// `(posted, pending, accounts)` of an asset, amounts as `decimal.Decimal`.
@@ -585,6 +586,9 @@ impl Hold {
 #[derive(Debug)]
 pub struct Ledger {
     inner: Mutex<RLedger>,
+    /// Stamps calls whose `ts` was omitted (host state; only locked while
+    /// `inner` is held, so the two locks are always taken in that order).
+    clock: Mutex<HostClock>,
 }
 
 impl Ledger {
@@ -594,6 +598,25 @@ impl Ledger {
                 Ok(g) => return g,
                 Err(TryLockError::Poisoned(p)) => return p.into_inner(),
                 Err(TryLockError::WouldBlock) => py.detach(|| drop(self.inner.lock())),
+            }
+        }
+    }
+
+    fn new_with(ledger: RLedger) -> Ledger {
+        Ledger { inner: Mutex::new(ledger), clock: Mutex::new(HostClock::new()) }
+    }
+
+    /// `ts`, or for an omitted one the core's rule (`brokerx_engine::clock`) on
+    /// `wall_ns` and the ledger's time. Call with the ledger locked.
+    fn stamp(&self, ts: Option<u64>, wall_ns: u64, now: Timestamp) -> Timestamp {
+        match ts {
+            Some(t) => Timestamp(t),
+            None => {
+                let mut c = match self.clock.lock() {
+                    Ok(c) => c,
+                    Err(p) => p.into_inner(),
+                };
+                Timestamp(c.stamp(wall_ns, brokerx_engine::Timestamp(now.0)).0)
             }
         }
     }
@@ -666,7 +689,7 @@ impl Ledger {
     ) -> PyResult<Self> {
         let config =
             config_from(assets_max, accounts_max, transfers_max, transfer_limits, daily_limits, wallet_limits)?;
-        Ok(Ledger { inner: Mutex::new(RLedger::new(config)) })
+        Ok(Ledger::new_with(RLedger::new(config)))
     }
 
     /// Creates an asset with `scale` decimal places (USD 2, BTC 8, shares 0).
@@ -680,10 +703,11 @@ impl Ledger {
         ts: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
         let ts = to_ts_opt(ts, "ts")?;
+        let wall = if ts.is_none() { wall_ns(py)? } else { 0 };
         let spec = AssetSpec { id: AssetId(asset), code: code.to_owned(), scale };
         let r = {
             let mut g = self.lock(py);
-            let now = Timestamp(ts.unwrap_or(g.now().0));
+            let now = self.stamp(ts, wall, g.now());
             g.create_asset(now, spec)
         };
         r.map_err(|e| ledger_err(py, &e))
@@ -704,11 +728,12 @@ impl Ledger {
         ts: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
         let ts = to_ts_opt(ts, "ts")?;
+        let wall = if ts.is_none() { wall_ns(py)? } else { 0 };
         let max_balance = to_decimal_opt(max_balance, Kind::Qty, "max_balance")?;
         let k = key((owner, asset));
         let r = {
             let mut g = self.lock(py);
-            let now = Timestamp(ts.unwrap_or(g.now().0));
+            let now = self.stamp(ts, wall, g.now());
             let mut spec = if system { AccountSpec::system(k) } else { AccountSpec::wallet(k) };
             if let Some(m) = max_balance_minor {
                 spec = spec.with_max_balance(Amount::from_minor(m));
@@ -739,10 +764,11 @@ impl Ledger {
         ts: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Vec<TransferResult>> {
         let ts = to_ts_opt(ts, "ts")?;
+        let wall = if ts.is_none() { wall_ns(py)? } else { 0 };
         let mut out = Vec::with_capacity(transfers.len());
         let r = {
             let mut g = self.lock(py);
-            let now = Timestamp(ts.unwrap_or(g.now().0));
+            let now = self.stamp(ts, wall, g.now());
             match transfers.iter().map(|t| t.get().resolve(&g)).collect::<Result<Vec<_>, _>>() {
                 Ok(batch) => g.submit(now, &batch, &mut out).map_err(|e| (e.code(), e.to_string())),
                 Err(e) => Err(e),
@@ -857,7 +883,7 @@ impl Ledger {
         let entries: Vec<JournalEntry> = serde_json::from_slice(journal)
             .map_err(|e| new_error(py, "snapshot_undecodable", format!("journal bytes do not decode: {e}")))?;
         let l = py.detach(|| RLedger::replay(config, &entries)).map_err(|e| ledger_err(py, &e))?;
-        Ok(Ledger { inner: Mutex::new(l) })
+        Ok(Ledger::new_with(l))
     }
 
     /// A hash of the whole state; equal states hash equal.
@@ -884,7 +910,7 @@ impl Ledger {
         let snap: LedgerSnapshot = serde_json::from_slice(data)
             .map_err(|e| new_error(py, "snapshot_undecodable", format!("snapshot bytes do not decode: {e}")))?;
         let l = py.detach(|| RLedger::restore(&snap)).map_err(|e| ledger_err(py, &e))?;
-        Ok(Ledger { inner: Mutex::new(l) })
+        Ok(Ledger::new_with(l))
     }
 
     fn __reduce__<'py>(

@@ -142,3 +142,17 @@ def test_an_omitted_ts_lets_gtd_orders_expire_on_the_wall_clock() -> None:
     (acc,) = [ev for ev in e.place(1, "ACME", "buy", "1", "1", time_in_force="gtd", expire_at=soon)
               if isinstance(ev, brokerx.Accepted)]
     assert e.next_deadline() == soon and e.order(acc.order_id) is not None
+
+
+def test_the_ledger_stamps_an_omitted_ts_by_the_same_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    led = brokerx.Ledger()
+    monkeypatch.setattr(time, "time_ns", lambda: 5_000)
+    led.create_asset(1, "USD", 2)
+    assert led.now == 5_000
+    monkeypatch.setattr(time, "time_ns", lambda: 4_000)  # stepped back: stalls, no TimeWentBackwards
+    led.create_account(1, 1)
+    assert led.now == 5_000
+    led.create_account(2, 1, ts=9_000)
+    monkeypatch.setattr(time, "time_ns", lambda: 0)
+    led.create_account(3, 1)
+    assert led.now == 9_000
