@@ -126,17 +126,22 @@ def apply_engine(e: brokerx.Engine, op: Op) -> list[brokerx.Event]:
     return e.amend(op.account, op.order_id, qty=op.qty)
 
 
+#: One fixed time for the runs whose state hashes are compared: an omitted ts
+#: would be the wall clock, different in every run.
+BENCH_TS = 1
+
+
 def to_commands(ops: list[Op]) -> list[brokerx.Command]:
     cmds: list[brokerx.Command] = []
     for op in ops:
         if op.kind == "limit":
-            cmds.append(brokerx.Place(op.account, 0, op.side, op.price, op.qty))
+            cmds.append(brokerx.Place(op.account, 0, op.side, op.price, op.qty, ts=BENCH_TS))
         elif op.kind == "market":
-            cmds.append(brokerx.Place(op.account, 0, op.side, None, op.qty))
+            cmds.append(brokerx.Place(op.account, 0, op.side, None, op.qty, ts=BENCH_TS))
         elif op.kind == "cancel":
-            cmds.append(brokerx.Cancel(op.account, op.order_id))
+            cmds.append(brokerx.Cancel(op.account, op.order_id, ts=BENCH_TS))
         else:
-            cmds.append(brokerx.Amend(op.account, op.order_id, qty=op.qty))
+            cmds.append(brokerx.Amend(op.account, op.order_id, qty=op.qty, ts=BENCH_TS))
     return cmds
 
 
@@ -263,13 +268,13 @@ def main() -> int:
         for op in ops:
             k = op.kind
             if k == "limit":
-                place(op.account, 0, op.side, op.price, op.qty)
+                place(op.account, 0, op.side, op.price, op.qty, ts=BENCH_TS)
             elif k == "cancel":
-                cancel(op.account, op.order_id)
+                cancel(op.account, op.order_id, ts=BENCH_TS)
             elif k == "market":
-                place(op.account, 0, op.side, None, op.qty)
+                place(op.account, 0, op.side, None, op.qty, ts=BENCH_TS)
             else:
-                amend(op.account, op.order_id, qty=op.qty)
+                amend(op.account, op.order_id, qty=op.qty, ts=BENCH_TS)
         dt = sw.stop()
         assert e.state_hash() == ref_hash
         return dt

@@ -13,22 +13,25 @@ use brokerx_engine::broker::{
     Broker as RBroker, BrokerCommand, BrokerCommandKind, BrokerConfig, BrokerError, BrokerEvent, BrokerEventKind,
     BrokerSnapshot, Funds, FundsDirection, MarketSpec, PostingKind,
 };
+use brokerx_engine::clock::HostClock;
 use brokerx_engine::risk::{AccountLimits as RAccountLimits, InstrumentRisk as RInstrumentRisk, RiskState, Throttle};
 use brokerx_engine::{
-    AccountId, Command, CommandKind, CorrelationId, EngineConfig, Event, Instrument, InstrumentId, InstrumentSpec,
-    Lots, OrderId, Timestamp,
+    AccountId, CommandKind, CorrelationId, EngineConfig, Event, Instrument, InstrumentId, InstrumentSpec, Lots,
+    OrderId, Timestamp,
 };
-use brokerx_ledger::{AccountKey, AssetId, AssetSpec};
+use brokerx_ledger::{AccountKey, AssetId, AssetSpec, IdempotencyKey, TransferStatus};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyType};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyList, PyString, PyType};
 use rust_decimal::Decimal;
 
 use crate::commands::{pending_ref, place_pending, InstrRef, Pending, PendingCmd};
-use crate::convert::{decimal_to_py, status_from, to_decimal, to_decimal_opt, to_ts, to_ts_opt, Kind};
+use crate::convert::{decimal_to_py, status_from, to_decimal, to_decimal_opt, to_ts_named, to_ts_opt, wall_ns, Kind};
 use crate::engine::Order;
-use crate::errors::{new_error, BindError};
+use crate::errors::{new_error, transfer_error, BindError};
 use crate::events::{event_to_py, Field, Level, Scale};
+use crate::field_doc::field_doc;
 
 fn broker_err(e: BrokerError) -> BindError {
     match e {
@@ -93,7 +96,8 @@ impl Field for Facts {
 }
 
 macro_rules! broker_event_class {
-    ($name:ident { $($field:ident : $ty:ty),* $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($field:ident : $ty:ty),* $(,)? }) => {
+        $(#[$meta])*
         #[pyclass(frozen, eq, hash, module = "brokerx._native")]
         #[derive(Clone, Debug, PartialEq, Eq, Hash)]
         pub struct $name {
@@ -105,18 +109,24 @@ macro_rules! broker_event_class {
 
         #[pymethods]
         impl $name {
+            /// Gap-free event sequence number, starting at 1.
             #[getter]
             fn seq(&self) -> u64 { self.seq }
+            /// The command's timestamp (ns since the Unix epoch).
             #[getter]
             fn ts(&self) -> u64 { self.ts }
+            /// The command's correlation id (opaque to the Broker).
             #[getter]
             fn correlation_id(&self) -> u64 { self.correlation_id }
             $(
+                #[doc = field_doc!($name, $field)]
                 #[getter]
                 fn $field<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
                     Field::py(&self.$field, py, &NO_SCALE)
                 }
             )*
+            /// JSON-ready dict: `type`, the common fields, then this event's fields;
+            /// Decimals as strings.
             fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
                 let d = PyDict::new(py);
                 d.set_item("type", stringify!($name))?;
@@ -142,7 +152,9 @@ macro_rules! broker_event_class {
 
 const NO_SCALE: Scale = Scale { tick: Decimal::ONE, lot: Decimal::ONE };
 
-broker_event_class!(Posting {
+broker_event_class!(
+    #[doc = "A ledger transfer the Broker applied (hold, post, void, resize, deposit, withdrawal, fee)."]
+    Posting {
     transfer_id: u128,
     kind: &'static str,
     code: u32,
@@ -152,14 +164,18 @@ broker_event_class!(Posting {
     order_id: Option<u64>,
     trade_id: Option<u64>,
 });
-broker_event_class!(RiskRejected {
+broker_event_class!(
+    #[doc = "Pre-trade risk refused an order or amend (journaled, not an error); `context` says why."]
+    RiskRejected {
     account: u64,
     instrument: u32,
     order_id: Option<u64>,
     reason: &'static str,
     context: Facts,
 });
-broker_event_class!(FundsMoved {
+broker_event_class!(
+    #[doc = "The answer to a deposit or withdrawal (a refusal also raises, carrying this event)."]
+    FundsMoved {
     key: u128,
     direction: &'static str,
     account: u64,
@@ -168,13 +184,33 @@ broker_event_class!(FundsMoved {
     status: &'static str,
     replayed: bool,
 });
-broker_event_class!(AssetCreated { asset: u32 });
-broker_event_class!(MarketRegistered { instrument: u32, base: u32, quote: u32 });
-broker_event_class!(InstrumentRiskChanged { instrument: u32 });
-broker_event_class!(AccountLimitsChanged { account: u64 });
-broker_event_class!(AccountEnabledChanged { account: u64, enabled: bool });
-broker_event_class!(RestrictionChanged { account: u64, instrument: u32, restricted: bool });
-broker_event_class!(SettlementFailed { trade_id: u64, status: &'static str });
+broker_event_class!(
+    #[doc = "A ledger asset was created, with its system accounts."]
+    AssetCreated { asset: u32 }
+);
+broker_event_class!(
+    #[doc = "A market was registered: an instrument trading `base` against `quote`."]
+    MarketRegistered { instrument: u32, base: u32, quote: u32 }
+);
+broker_event_class!(
+    #[doc = "An instrument's risk settings were replaced."]
+    InstrumentRiskChanged { instrument: u32 }
+);
+broker_event_class!(
+    #[doc = "An account's limits were replaced."]
+    AccountLimitsChanged { account: u64 }
+);
+broker_event_class!(
+    #[doc = "The kill switch of an account was turned on or off."]
+    AccountEnabledChanged { account: u64, enabled: bool }
+);
+broker_event_class!(
+    #[doc = "An account was forbidden (or allowed again) to trade an instrument."]
+    RestrictionChanged { account: u64, instrument: u32, restricted: bool }
+);
+broker_event_class!(
+    #[doc = "The ledger refused a trade's settlement (a bug or a policy the Broker cannot see)."]
+    SettlementFailed { trade_id: u64, status: &'static str });
 
 /// Everything a converted event needs: instrument grids and asset scales.
 #[derive(Clone, Debug, Default)]
@@ -335,15 +371,16 @@ impl InstrumentRisk {
         };
         Ok(InstrumentRisk {
             state,
-            max_order_qty: to_decimal_opt(max_order_qty, Kind::Qty)?,
-            max_order_notional: to_decimal_opt(max_order_notional, Kind::Qty)?,
+            max_order_qty: to_decimal_opt(max_order_qty, Kind::Qty, "max_order_qty")?,
+            max_order_notional: to_decimal_opt(max_order_notional, Kind::Qty, "max_order_notional")?,
             collar_bps,
-            reference_price: to_decimal_opt(reference_price, Kind::Price)?,
+            reference_price: to_decimal_opt(reference_price, Kind::Price, "reference_price")?,
             fail_closed,
             maker_fee_bps,
             taker_fee_bps,
         })
     }
+    /// `'active'`, `'reducing'` (sells only) or `'halted'`.
     #[getter]
     fn state(&self) -> &'static str {
         match self.state {
@@ -352,14 +389,17 @@ impl InstrumentRisk {
             RiskState::Halted => "halted",
         }
     }
+    /// Limit prices within ±collar_bps of the reference; None switches the collar off.
     #[getter]
     fn collar_bps(&self) -> Option<u32> {
         self.collar_bps
     }
+    /// The fee on resting (maker) fills, in basis points of the notional.
     #[getter]
     fn maker_fee_bps(&self) -> u32 {
         self.maker_fee_bps
     }
+    /// The fee on incoming (taker) fills, in basis points of the notional.
     #[getter]
     fn taker_fee_bps(&self) -> u32 {
         self.taker_fee_bps
@@ -425,8 +465,8 @@ struct BCmd {
     kind: BPending,
 }
 
-fn resolve(b: &RBroker, c: &BCmd) -> Result<BrokerCommand, BindError> {
-    let ts = Timestamp(c.ts.unwrap_or(b.now().0));
+/// The Broker command, with an omitted `ts` stamped from `wall_ns` by `clock`.
+fn resolve(b: &RBroker, c: &BCmd, clock: &mut HostClock, wall_ns: u64) -> Result<BrokerCommand, BindError> {
     let asset_scale = |a: u32| -> Result<u8, BindError> {
         b.ledger()
             .asset(AssetId(a))
@@ -434,18 +474,15 @@ fn resolve(b: &RBroker, c: &BCmd) -> Result<BrokerCommand, BindError> {
             .ok_or_else(|| BindError::other("unknown_asset", format!("unknown asset {a}")))
     };
     let kind = match &c.kind {
-        BPending::Order(p) => {
-            let Command { kind, .. } = p.resolve(b.engine())?;
-            match kind {
-                CommandKind::Place(x) => BrokerCommandKind::Place(x),
-                CommandKind::Cancel(x) => BrokerCommandKind::Cancel(x),
-                CommandKind::Amend(x) => BrokerCommandKind::Amend(x),
-                CommandKind::MassCancel(x) => BrokerCommandKind::MassCancel(x),
-                CommandKind::SetTradingStatus(x) => BrokerCommandKind::SetTradingStatus(x),
-                CommandKind::ExpireDue => BrokerCommandKind::ExpireDue,
-                _ => return Err(BindError::other("invalid_argument", "register markets with register_market()")),
-            }
-        }
+        BPending::Order(p) => match p.resolve_kind(b.engine())? {
+            CommandKind::Place(x) => BrokerCommandKind::Place(x),
+            CommandKind::Cancel(x) => BrokerCommandKind::Cancel(x),
+            CommandKind::Amend(x) => BrokerCommandKind::Amend(x),
+            CommandKind::MassCancel(x) => BrokerCommandKind::MassCancel(x),
+            CommandKind::SetTradingStatus(x) => BrokerCommandKind::SetTradingStatus(x),
+            CommandKind::ExpireDue => BrokerCommandKind::ExpireDue,
+            _ => return Err(BindError::other("invalid_argument", "register markets with register_market()")),
+        },
         BPending::CreateAsset { asset, code, scale, wallet_max_balance } => BrokerCommandKind::CreateAsset {
             spec: AssetSpec { id: AssetId(*asset), code: code.clone(), scale: *scale },
             wallet_max_balance: match wallet_max_balance {
@@ -457,27 +494,22 @@ fn resolve(b: &RBroker, c: &BCmd) -> Result<BrokerCommand, BindError> {
             },
         },
         BPending::RegisterMarket { spec, min_qty, max_qty, base, quote, risk } => {
+            // Decimals convert on the instrument's grid, so the grid must be sound
+            // first (the core's rule); the Broker validates the rest, risk included.
+            spec.validate()?;
             let mut spec = spec.clone();
             let grid = Instrument { id: InstrumentId(0), spec: spec.clone() };
-            let valid_lot = spec.lot_size > Decimal::ZERO;
-            if valid_lot {
-                if let Some(q) = min_qty {
-                    spec.min_qty = grid.qty_to_lots(*q)?;
-                }
-                if let Some(q) = max_qty {
-                    spec.max_qty = grid.qty_to_lots(*q)?;
-                }
+            if let Some(q) = min_qty {
+                spec.min_qty = grid.qty_to_lots(*q)?;
             }
-            let risk = if valid_lot && spec.tick_size > Decimal::ZERO {
-                risk.resolve(&grid, asset_scale(*quote)?)?
-            } else {
-                RInstrumentRisk::default()
-            };
+            if let Some(q) = max_qty {
+                spec.max_qty = grid.qty_to_lots(*q)?;
+            }
             BrokerCommandKind::RegisterMarket(MarketSpec {
+                risk: risk.resolve(&grid, asset_scale(*quote)?)?,
                 instrument: spec,
                 base: AssetId(*base),
                 quote: AssetId(*quote),
-                risk,
             })
         }
         BPending::Funds { deposit, account, asset, amount, key } => {
@@ -514,31 +546,56 @@ fn resolve(b: &RBroker, c: &BCmd) -> Result<BrokerCommand, BindError> {
             restricted: *restricted,
         },
     };
+    // Stamped last, once the command is known to resolve.
+    let ts = match c.ts {
+        Some(t) => Timestamp(t),
+        None => clock.stamp(wall_ns, b.now()),
+    };
     Ok(BrokerCommand { ts, correlation_id: CorrelationId(c.correlation_id), kind })
 }
 
-/// An idempotency key: an `int` (0 < key < 2^128), a `uuid.UUID`, or a `str`
-/// (hashed with SHA-256 to 128 bits, so an `Idempotency-Key` header can be passed as is).
+/// An idempotency key: an `int` (0 ≤ key < 2^128), a `uuid.UUID`, a `str` (such as
+/// an `Idempotency-Key` header) or `bytes`. The mapping is the core's
+/// ([`IdempotencyKey`]); this only picks the constructor for the Python type.
 fn key_from(obj: &Bound<'_, PyAny>) -> PyResult<u128> {
-    if let Ok(s) = obj.cast::<PyString>() {
-        let py = obj.py();
-        let digest = py.import("hashlib")?.call_method1("sha256", (s.to_str()?.as_bytes(),))?.call_method0("digest")?;
-        let bytes: Vec<u8> = digest.extract()?;
-        let mut k = [0u8; 16];
-        k.copy_from_slice(bytes.get(..16).unwrap_or(&[0; 16]));
-        return Ok(u128::from_be_bytes(k) | 1);
-    }
-    if let Ok(i) = obj.getattr("int") {
-        if obj.get_type().name()?.to_str()? == "UUID" {
-            return i.extract();
-        }
-    }
-    obj.extract::<u128>().map_err(|_| PyTypeError::new_err("key must be an int, a uuid.UUID or a str"))
+    let key = if let Ok(s) = obj.cast::<PyString>() {
+        IdempotencyKey::from_str(s.to_str()?)
+    } else if let Ok(b) = obj.cast::<PyBytes>() {
+        IdempotencyKey::from_bytes(b.as_bytes())
+    } else if obj.is_instance(UUID_TYPE.import(obj.py(), "uuid", "UUID")?)? {
+        IdempotencyKey::from_uuid_bytes(obj.getattr("bytes")?.extract()?)
+    } else if obj.is_instance_of::<PyInt>() && !obj.is_instance_of::<PyBool>() {
+        let n = obj
+            .extract::<u128>()
+            .map_err(|_| PyValueError::new_err(format!("key must be 0 <= key < 2**128, got {obj}")))?;
+        IdempotencyKey::from_u128(n)
+    } else {
+        return Err(PyTypeError::new_err(format!(
+            "key must be an int, uuid.UUID, str or bytes, got {}",
+            obj.get_type().name()?
+        )));
+    };
+    Ok(key.get())
 }
+
+static UUID_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 #[derive(Debug)]
 struct Inner {
     broker: RBroker,
+    /// Stamps commands whose `ts` was omitted (host state, not Broker state).
+    clock: HostClock,
+}
+
+impl Inner {
+    fn new(broker: RBroker) -> Self {
+        Inner { broker, clock: HostClock::new() }
+    }
+
+    fn apply(&mut self, cmd: &BCmd, wall_ns: u64, out: &mut Vec<BrokerEvent>) -> Result<(), BindError> {
+        let c = resolve(&self.broker, cmd, &mut self.clock, wall_ns)?;
+        self.broker.apply(&c, out).map_err(broker_err)
+    }
 }
 
 /// The Broker: pre-trade risk, a ledger hold per order, matching, and linked
@@ -562,9 +619,10 @@ impl Broker {
 
     fn run<'py>(&self, py: Python<'py>, cmd: BCmd) -> PyResult<Bound<'py, PyList>> {
         let mut out = Vec::with_capacity(16);
+        let wall = if cmd.ts.is_none() { wall_ns(py)? } else { 0 };
         let (res, scales, assets) = {
             let mut g = self.lock(py);
-            let res = resolve(&g.broker, &cmd).and_then(|c| g.broker.apply(&c, &mut out).map_err(broker_err));
+            let res = g.apply(&cmd, wall, &mut out);
             let scales = Scales::of(&g.broker);
             let mut assets: Vec<(u32, u8)> = Vec::new();
             for e in &out {
@@ -578,16 +636,44 @@ impl Broker {
         };
         res.map_err(|e| e.into_pyerr(py))?;
         let items = out.iter().map(|e| broker_event_to_py(py, e, &scales, &assets)).collect::<PyResult<Vec<_>>>()?;
-        PyList::new(py, items)
+        let refusal = out.iter().zip(&items).find_map(|(e, obj)| match e.kind {
+            BrokerEventKind::FundsMoved { direction, account, asset, status, .. } if status != TransferStatus::Ok => {
+                Some((direction, account, asset, status, obj.clone()))
+            }
+            _ => None,
+        });
+        let list = PyList::new(py, items)?;
+        match refusal {
+            None => Ok(list),
+            // A refused deposit or withdrawal is journaled (it has its seq and its
+            // key now answers the same way): raise, carrying the event.
+            Some((direction, account, asset, status, event)) => {
+                let what = match direction {
+                    FundsDirection::Deposit => "deposit",
+                    FundsDirection::Withdrawal => "withdrawal",
+                };
+                let amount = event.getattr("amount")?;
+                let message = format!(
+                    "{what} of {amount} (asset {}) for account {} refused: {}",
+                    asset.0,
+                    account.0,
+                    status.code()
+                );
+                let err = transfer_error(py, status, message);
+                err.value(py).setattr(pyo3::intern!(py, "event"), event)?;
+                err.value(py).setattr(pyo3::intern!(py, "events"), list)?;
+                Err(err)
+            }
+        }
     }
 
     fn order_cmd(ts: Option<&Bound<'_, PyAny>>, correlation_id: u64, kind: Pending) -> PyResult<BCmd> {
-        let ts = to_ts_opt(ts)?;
+        let ts = to_ts_opt(ts, "ts")?;
         Ok(BCmd { ts, correlation_id, kind: BPending::Order(PendingCmd { ts, correlation_id, kind }) })
     }
 
     fn cmd(ts: Option<&Bound<'_, PyAny>>, correlation_id: u64, kind: BPending) -> PyResult<BCmd> {
-        Ok(BCmd { ts: to_ts_opt(ts)?, correlation_id, kind })
+        Ok(BCmd { ts: to_ts_opt(ts, "ts")?, correlation_id, kind })
     }
 }
 
@@ -616,7 +702,7 @@ impl Broker {
             max_instruments: max_instruments.unwrap_or(d.max_instruments),
             market_data,
         };
-        Broker { inner: Mutex::new(Inner { broker: RBroker::new(BrokerConfig { engine, ..BrokerConfig::default() }) }) }
+        Broker { inner: Mutex::new(Inner::new(RBroker::new(BrokerConfig { engine, ..BrokerConfig::default() }))) }
     }
 
     /// Creates a ledger asset (`scale` decimal places) with its escrow, fee and
@@ -638,7 +724,7 @@ impl Broker {
             asset,
             code: code.to_owned(),
             scale,
-            wallet_max_balance: to_decimal_opt(wallet_max_balance, Kind::Qty)?,
+            wallet_max_balance: to_decimal_opt(wallet_max_balance, Kind::Qty, "wallet_max_balance")?,
         };
         self.run(py, Broker::cmd(ts, correlation_id, kind)?)
     }
@@ -660,15 +746,19 @@ impl Broker {
         ts: Option<&Bound<'py, PyAny>>,
         correlation_id: u64,
     ) -> PyResult<Bound<'py, PyList>> {
-        let spec = InstrumentSpec::new(symbol, to_decimal(tick_size, Kind::Price)?, to_decimal(lot_size, Kind::Qty)?);
+        let spec = InstrumentSpec::new(
+            symbol,
+            to_decimal(tick_size, Kind::Price, "tick_size")?,
+            to_decimal(lot_size, Kind::Qty, "lot_size")?,
+        );
         let risk = match risk {
             Some(r) => r.get().clone(),
             None => InstrumentRisk::new("active", None, None, Some(1_000), None, true, 0, 0)?,
         };
         let kind = BPending::RegisterMarket {
             spec,
-            min_qty: to_decimal_opt(min_qty, Kind::Qty)?,
-            max_qty: to_decimal_opt(max_qty, Kind::Qty)?,
+            min_qty: to_decimal_opt(min_qty, Kind::Qty, "min_qty")?,
+            max_qty: to_decimal_opt(max_qty, Kind::Qty, "max_qty")?,
             base,
             quote,
             risk,
@@ -696,7 +786,7 @@ impl Broker {
             deposit: true,
             account,
             asset,
-            amount: to_decimal(amount, Kind::Qty)?,
+            amount: to_decimal(amount, Kind::Qty, "amount")?,
             key: key_from(key)?,
         };
         self.run(py, Broker::cmd(ts, correlation_id, kind)?)
@@ -719,7 +809,7 @@ impl Broker {
             deposit: false,
             account,
             asset,
-            amount: to_decimal(amount, Kind::Qty)?,
+            amount: to_decimal(amount, Kind::Qty, "amount")?,
             key: key_from(key)?,
         };
         self.run(py, Broker::cmd(ts, correlation_id, kind)?)
@@ -760,6 +850,7 @@ impl Broker {
         self.run(py, Broker::order_cmd(ts, correlation_id, kind)?)
     }
 
+    /// Cancels a live order of the account and releases its hold.
     #[pyo3(signature = (account, order_id, *, ts=None, correlation_id=0))]
     fn cancel<'py>(
         &self,
@@ -772,6 +863,7 @@ impl Broker {
         self.run(py, Broker::order_cmd(ts, correlation_id, Pending::Cancel { account, order_id })?)
     }
 
+    /// As `Engine.amend`, after risk checks; the hold is resized to the new price and quantity.
     #[pyo3(signature = (account, order_id, *, price=None, qty=None, expected_version=None, ts=None, correlation_id=0))]
     #[allow(clippy::too_many_arguments)]
     fn amend<'py>(
@@ -788,13 +880,14 @@ impl Broker {
         let kind = Pending::Amend {
             account,
             order_id,
-            new_price: to_decimal_opt(price, Kind::Price)?,
-            new_qty: to_decimal_opt(qty, Kind::Qty)?,
+            new_qty: to_decimal_opt(qty, Kind::Qty, "qty")?,
+            new_price: to_decimal_opt(price, Kind::Price, "price")?,
             expected_version,
         };
         self.run(py, Broker::order_cmd(ts, correlation_id, kind)?)
     }
 
+    /// Cancels every live order of an account and/or instrument, releasing their holds.
     #[pyo3(signature = (*, account=None, instrument=None, ts=None, correlation_id=0))]
     fn mass_cancel<'py>(
         &self,
@@ -811,6 +904,7 @@ impl Broker {
         self.run(py, Broker::order_cmd(ts, correlation_id, Pending::MassCancel { account, instrument })?)
     }
 
+    /// Opens, halts or closes an instrument (optionally cancelling its resting orders).
     #[pyo3(signature = (instrument, status, *, cancel_resting=false, ts=None, correlation_id=0))]
     fn set_status<'py>(
         &self,
@@ -881,6 +975,7 @@ impl Broker {
         self.run(py, Broker::cmd(ts, correlation_id, BPending::SetEnabled { account, enabled })?)
     }
 
+    /// Forbids (or allows again) an account to trade an instrument.
     #[pyo3(signature = (account, instrument, restricted=true, *, ts=None, correlation_id=0))]
     fn restrict_instrument<'py>(
         &self,
@@ -907,13 +1002,13 @@ impl Broker {
     ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
         let objs: Vec<Bound<'_, PyAny>> = commands.try_iter()?.collect::<PyResult<_>>()?;
         let cmds: Vec<&PendingCmd> = objs.iter().map(pending_ref).collect::<PyResult<_>>()?;
+        let wall = if cmds.iter().any(|c| c.ts.is_none()) { wall_ns(py)? } else { 0 };
         let work = |g: &mut Inner| {
             let mut out = Vec::with_capacity(cmds.len() * 4);
             let mut errors = Vec::new();
             for (i, c) in cmds.iter().enumerate() {
                 let cmd = BCmd { ts: c.ts, correlation_id: c.correlation_id, kind: BPending::Order((*c).clone()) };
-                if let Err(e) = resolve(&g.broker, &cmd).and_then(|c| g.broker.apply(&c, &mut out).map_err(broker_err))
-                {
+                if let Err(e) = g.apply(&cmd, wall, &mut out) {
                     errors.push((i, e));
                 }
             }
@@ -947,7 +1042,7 @@ impl Broker {
 
     /// Expires due GTD orders (releasing their holds).
     fn on_time<'py>(&self, py: Python<'py>, now: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
-        let ts = Some(to_ts(now)?);
+        let ts = Some(to_ts_named(now, "now")?);
         let cmd = BCmd {
             ts,
             correlation_id: 0,
@@ -956,15 +1051,18 @@ impl Broker {
         self.run(py, cmd)
     }
 
+    /// When `on_time` is due next (the earliest GTD expiry, ns), or None.
     fn next_deadline(&self, py: Python<'_>) -> Option<u64> {
         self.lock(py).broker.next_deadline().map(|t| t.0)
     }
 
+    /// The Broker's current time (ns): the latest command's timestamp.
     #[getter]
     fn now(&self, py: Python<'_>) -> u64 {
         self.lock(py).broker.now().0
     }
 
+    /// The sequence number of the last event (0 before any).
     #[getter]
     fn last_seq(&self, py: Python<'_>) -> u64 {
         self.lock(py).broker.last_seq()
@@ -1011,6 +1109,7 @@ impl Broker {
         }
     }
 
+    /// Best bid and ask as `(bid, ask)`, each a `Level` or None.
     fn bbo(&self, py: Python<'_>, instrument: &Bound<'_, PyAny>) -> PyResult<(Option<Level>, Option<Level>)> {
         let r = InstrRef::from_py(instrument)?;
         let g = self.lock(py);
@@ -1020,8 +1119,17 @@ impl Broker {
         Ok((b.bid.map(|l| Level::new(l, scale)), b.ask.map(|l| Level::new(l, scale))))
     }
 
-    #[pyo3(signature = (instrument, side, levels=10))]
-    fn depth(&self, py: Python<'_>, instrument: &Bound<'_, PyAny>, side: &str, levels: usize) -> PyResult<Vec<Level>> {
+    /// The price levels of one side, best first: all of them, or the best
+    /// `levels`. Copies only the levels returned.
+    #[pyo3(signature = (instrument, side, levels=None))]
+    fn depth(
+        &self,
+        py: Python<'_>,
+        instrument: &Bound<'_, PyAny>,
+        side: &str,
+        levels: Option<usize>,
+    ) -> PyResult<Vec<Level>> {
+        let levels = levels.unwrap_or(usize::MAX);
         let side = crate::convert::side_from(side)?;
         let r = InstrRef::from_py(instrument)?;
         let g = self.lock(py);
@@ -1047,27 +1155,31 @@ impl Broker {
         res.map_err(|e| e.into_pyerr(py))
     }
 
+    /// A hash of the whole Broker state: equal for equal command logs.
     fn state_hash(&self, py: Python<'_>) -> u64 {
         self.lock(py).broker.state_hash()
     }
 
+    /// Walks the whole state (books, holds, ledger); raises `InvariantViolation` on a bug.
     fn check_invariants(&self, py: Python<'_>) -> PyResult<()> {
         let r = self.lock(py).broker.check_invariants();
         r.map_err(|why| new_error(py, "invariant_violated", why))
     }
 
+    /// The whole state as bytes, for `Broker.restore` (also what pickling uses).
     fn snapshot<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
         let snap = self.lock(py).broker.snapshot();
         let bytes = serde_json::to_vec(&snap).map_err(|e| new_error(py, "snapshot_undecodable", e.to_string()))?;
         Ok(PyBytes::new(py, &bytes))
     }
 
+    /// A Broker from `snapshot()` bytes, indistinguishable from the original.
     #[classmethod]
     fn restore(_cls: &Bound<'_, PyType>, py: Python<'_>, data: &[u8]) -> PyResult<Broker> {
         let snap: BrokerSnapshot = serde_json::from_slice(data)
             .map_err(|e| new_error(py, "snapshot_undecodable", format!("snapshot bytes do not decode: {e}")))?;
         let b = RBroker::restore(&snap).map_err(|e| broker_err(e).into_pyerr(py))?;
-        Ok(Broker { inner: Mutex::new(Inner { broker: b }) })
+        Ok(Broker { inner: Mutex::new(Inner::new(b)) })
     }
 
     fn __reduce__<'py>(
@@ -1089,6 +1201,11 @@ impl Broker {
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // The Broker's reserved ledger owner ids (its own books, not clients).
+    m.add("EXTERNAL_OWNER", brokerx_engine::broker::EXTERNAL_OWNER)?;
+    m.add("FEES_OWNER", brokerx_engine::broker::FEES_OWNER)?;
+    m.add("ESCROW_OWNER", brokerx_engine::broker::ESCROW_OWNER)?;
+    m.add("RESERVED_OWNERS_FROM", brokerx_engine::broker::RESERVED_OWNERS_FROM)?;
     m.add_class::<Broker>()?;
     m.add_class::<InstrumentRisk>()?;
     m.add_class::<Posting>()?;

@@ -6,6 +6,7 @@
 //! instrument grid and apply. `to_dict()` / `command_from_dict()` give a JSON
 //! form for a journal; replaying the same commands rebuilds the same state.
 
+use brokerx_engine::clock::HostClock;
 use brokerx_engine::{
     Amend as RAmend, Cancel as RCancel, ClientOrderId, Command, CommandKind, CorrelationId, Engine, Instrument,
     InstrumentId, InstrumentSpec, Lots, MassCancel as RMassCancel, OrderId, OrderType, Place as RPlace,
@@ -110,28 +111,33 @@ pub enum Pending {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct PendingCmd {
-    /// `None`: the engine's current time (no time passes).
+    /// `None`: stamped by the core's rule for omitted times (`brokerx_engine::clock`).
     pub ts: Option<u64>,
     pub correlation_id: u64,
     pub kind: Pending,
 }
 
 impl PendingCmd {
-    /// The engine command: instrument resolved, Decimals on the grid. Pure Rust,
-    /// runs under the engine lock.
-    pub fn resolve(&self, e: &Engine) -> Result<Command, BindError> {
-        let ts = Timestamp(self.ts.unwrap_or(e.now().0));
+    /// The engine command: instrument resolved, Decimals on the grid, an omitted
+    /// time stamped from `wall_ns` by `clock`. Pure Rust, runs under the engine lock.
+    pub fn resolve(&self, e: &Engine, clock: &mut HostClock, wall_ns: u64) -> Result<Command, BindError> {
+        let kind = self.resolve_kind(e)?;
+        let ts = match self.ts {
+            Some(t) => Timestamp(t),
+            None => clock.stamp(wall_ns, e.now()),
+        };
+        Ok(Command { ts, correlation_id: CorrelationId(self.correlation_id), kind })
+    }
+
+    /// The command's kind alone (instrument resolved, Decimals on the grid).
+    pub fn resolve_kind(&self, e: &Engine) -> Result<CommandKind, BindError> {
         let kind = match &self.kind {
             Pending::Register { symbol, tick_size, lot_size, min_qty, max_qty, status } => {
                 let mut spec = InstrumentSpec::new(symbol.clone(), *tick_size, *lot_size);
                 spec.status = *status;
                 if min_qty.is_some() || max_qty.is_some() {
-                    if *lot_size <= Decimal::ZERO {
-                        return Err(BindError::other(
-                            "invalid_instrument_spec",
-                            "invalid instrument spec: lot_size must be > 0",
-                        ));
-                    }
+                    // Quantities convert on the grid: the core's spec check first.
+                    spec.validate()?;
                     let grid = Instrument { id: InstrumentId(0), spec: spec.clone() };
                     if let Some(q) = min_qty {
                         spec.min_qty = grid.qty_to_lots(*q)?;
@@ -160,6 +166,8 @@ impl PendingCmd {
                 client_order_id,
             } => {
                 let inst = instrument.resolve(e)?;
+                // Quantity before price, as the core checks them.
+                let qty = inst.qty_to_lots(*qty)?;
                 let order_type = match price {
                     Some(p) => OrderType::Limit(inst.price_to_ticks(*p)?),
                     None => OrderType::Market,
@@ -169,7 +177,7 @@ impl PendingCmd {
                     instrument: inst.id,
                     side: *side,
                     order_type,
-                    qty: inst.qty_to_lots(*qty)?,
+                    qty,
                     time_in_force: *time_in_force,
                     expire_at: expire_at.map(Timestamp),
                     post_only: *post_only,
@@ -193,10 +201,10 @@ impl PendingCmd {
                 // value will do: the engine refuses it with `unknown_order`.
                 let inst = e.order(OrderId(*order_id)).and_then(|o| e.instrument(o.instrument));
                 let (new_price, new_qty) = match inst {
-                    Some(inst) => (
-                        new_price.map(|p| inst.price_to_ticks(p)).transpose()?,
-                        new_qty.map(|q| inst.qty_to_lots(q)).transpose()?,
-                    ),
+                    Some(inst) => {
+                        let q = new_qty.map(|q| inst.qty_to_lots(q)).transpose()?;
+                        (new_price.map(|p| inst.price_to_ticks(p)).transpose()?, q)
+                    }
                     None => (new_price.map(|_| Ticks(1)), new_qty.map(|_| Lots(1))),
                 };
                 CommandKind::Amend(RAmend {
@@ -209,7 +217,7 @@ impl PendingCmd {
             }
             Pending::ExpireDue => CommandKind::ExpireDue,
         };
-        Ok(Command { ts, correlation_id: CorrelationId(self.correlation_id), kind })
+        Ok(kind)
     }
 }
 
@@ -228,8 +236,10 @@ pub fn place_pending(
     stp: &str,
     client_order_id: Option<&str>,
 ) -> PyResult<Pending> {
-    let price = to_decimal_opt(price, Kind::Price)?;
-    let expire_at = to_ts_opt(expire_at)?;
+    // Quantity before price, as the core checks them.
+    let qty = to_decimal(qty, Kind::Qty, "qty")?;
+    let price = to_decimal_opt(price, Kind::Price, "price")?;
+    let expire_at = to_ts_opt(expire_at, "expire_at")?;
     let time_in_force = match time_in_force {
         Some(t) => tif_from(t)?,
         None if expire_at.is_some() => TimeInForce::Gtd,
@@ -241,7 +251,7 @@ pub fn place_pending(
         instrument: InstrRef::from_py(instrument)?,
         side: side_from(side)?,
         price,
-        qty: to_decimal(qty, Kind::Qty)?,
+        qty,
         time_in_force,
         expire_at,
         post_only,
@@ -259,7 +269,8 @@ fn dec_opt<'py>(py: Python<'py>, d: Option<Decimal>) -> PyResult<Bound<'py, PyAn
 
 /// Any command class, as held in Rust.
 macro_rules! command_class {
-    ($name:ident) => {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
         #[pyclass(frozen, eq, module = "brokerx._native")]
         #[derive(Clone, Debug, PartialEq)]
         pub struct $name {
@@ -267,13 +278,34 @@ macro_rules! command_class {
         }
     };
 }
-command_class!(Place);
-command_class!(Cancel);
-command_class!(Amend);
-command_class!(MassCancel);
-command_class!(SetTradingStatus);
-command_class!(RegisterInstrument);
-command_class!(ExpireDue);
+command_class!(
+    /// A new order, for `submit_many` and journals: `Engine.place` arguments as an object.
+    Place
+);
+command_class!(
+    /// A cancel of one live order, for `submit_many` and journals.
+    Cancel
+);
+command_class!(
+    /// An amend of one live order (price and/or quantity, optionally at an expected version).
+    Amend
+);
+command_class!(
+    /// A cancel of every live order of an account and/or instrument.
+    MassCancel
+);
+command_class!(
+    /// Opens, halts or closes an instrument.
+    SetTradingStatus
+);
+command_class!(
+    /// Registers an instrument: symbol, tick and lot size, quantity bounds, status.
+    RegisterInstrument
+);
+command_class!(
+    /// Expires the GTD orders due at its timestamp.
+    ExpireDue
+);
 
 /// Common `ts` / `correlation_id` getters and JSON helpers.
 fn base_dict<'py>(py: Python<'py>, ty: &str, c: &PendingCmd) -> PyResult<Bound<'py, PyDict>> {
@@ -321,16 +353,19 @@ impl Place {
             stp,
             client_order_id,
         )?;
-        Ok(Place { cmd: PendingCmd { ts: to_ts_opt(ts)?, correlation_id, kind } })
+        Ok(Place { cmd: PendingCmd { ts: to_ts_opt(ts, "ts")?, correlation_id, kind } })
     }
+    /// The command's timestamp (ns since the Unix epoch), or None for an omitted one.
     #[getter]
     fn ts(&self) -> Option<u64> {
         self.cmd.ts
     }
+    /// The command's correlation id (opaque to the engine).
     #[getter]
     fn correlation_id(&self) -> u64 {
         self.cmd.correlation_id
     }
+    /// The client account id.
     #[getter]
     fn account(&self) -> u64 {
         match &self.cmd.kind {
@@ -338,6 +373,7 @@ impl Place {
             _ => 0,
         }
     }
+    /// The instrument, by id or symbol as given.
     #[getter]
     fn instrument<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         match &self.cmd.kind {
@@ -345,6 +381,7 @@ impl Place {
             _ => Ok(py.None().into_bound(py)),
         }
     }
+    /// `'buy'` or `'sell'`.
     #[getter]
     fn side(&self) -> &'static str {
         match &self.cmd.kind {
@@ -352,6 +389,7 @@ impl Place {
             _ => "",
         }
     }
+    /// The limit price (`Decimal`), or None for a market order.
     #[getter]
     fn price<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         match &self.cmd.kind {
@@ -359,6 +397,7 @@ impl Place {
             _ => Ok(py.None().into_bound(py)),
         }
     }
+    /// The quantity (`Decimal`).
     #[getter]
     fn qty<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         match &self.cmd.kind {
@@ -366,6 +405,7 @@ impl Place {
             _ => Ok(py.None().into_bound(py)),
         }
     }
+    /// `'gtc'`, `'ioc'`, `'fok'` or `'gtd'`.
     #[getter]
     fn time_in_force(&self) -> &'static str {
         match &self.cmd.kind {
@@ -373,6 +413,7 @@ impl Place {
             _ => "",
         }
     }
+    /// When a GTD order expires (ns since the Unix epoch), or None.
     #[getter]
     fn expire_at(&self) -> Option<u64> {
         match &self.cmd.kind {
@@ -380,10 +421,12 @@ impl Place {
             _ => None,
         }
     }
+    /// True if the order may only rest (refused if it would cross).
     #[getter]
     fn post_only(&self) -> bool {
         matches!(&self.cmd.kind, Pending::Place { post_only: true, .. })
     }
+    /// The self-trade prevention mode.
     #[getter]
     fn stp(&self) -> &'static str {
         match &self.cmd.kind {
@@ -391,6 +434,7 @@ impl Place {
             _ => "",
         }
     }
+    /// The account's own order id, or None.
     #[getter]
     fn client_order_id(&self) -> Option<String> {
         match &self.cmd.kind {
@@ -398,6 +442,7 @@ impl Place {
             _ => None,
         }
     }
+    /// JSON-ready dict: `type`, then every field; Decimals as strings.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         to_dict(py, &self.cmd)
     }
@@ -412,17 +457,20 @@ impl Cancel {
     #[pyo3(signature = (account, order_id, *, ts=None, correlation_id=0))]
     fn new(account: u64, order_id: u64, ts: Option<&Bound<'_, PyAny>>, correlation_id: u64) -> PyResult<Self> {
         Ok(Cancel {
-            cmd: PendingCmd { ts: to_ts_opt(ts)?, correlation_id, kind: Pending::Cancel { account, order_id } },
+            cmd: PendingCmd { ts: to_ts_opt(ts, "ts")?, correlation_id, kind: Pending::Cancel { account, order_id } },
         })
     }
+    /// The command's timestamp (ns since the Unix epoch), or None for an omitted one.
     #[getter]
     fn ts(&self) -> Option<u64> {
         self.cmd.ts
     }
+    /// The command's correlation id (opaque to the engine).
     #[getter]
     fn correlation_id(&self) -> u64 {
         self.cmd.correlation_id
     }
+    /// The client account id.
     #[getter]
     fn account(&self) -> u64 {
         match &self.cmd.kind {
@@ -430,6 +478,7 @@ impl Cancel {
             _ => 0,
         }
     }
+    /// The order to cancel.
     #[getter]
     fn order_id(&self) -> u64 {
         match &self.cmd.kind {
@@ -437,6 +486,7 @@ impl Cancel {
             _ => 0,
         }
     }
+    /// JSON-ready dict: `type`, then every field; Decimals as strings.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         to_dict(py, &self.cmd)
     }
@@ -460,26 +510,29 @@ impl Amend {
     ) -> PyResult<Self> {
         Ok(Amend {
             cmd: PendingCmd {
-                ts: to_ts_opt(ts)?,
+                ts: to_ts_opt(ts, "ts")?,
                 correlation_id,
                 kind: Pending::Amend {
                     account,
                     order_id,
-                    new_price: to_decimal_opt(price, Kind::Price)?,
-                    new_qty: to_decimal_opt(qty, Kind::Qty)?,
+                    new_qty: to_decimal_opt(qty, Kind::Qty, "qty")?,
+                    new_price: to_decimal_opt(price, Kind::Price, "price")?,
                     expected_version,
                 },
             },
         })
     }
+    /// The command's timestamp (ns since the Unix epoch), or None for an omitted one.
     #[getter]
     fn ts(&self) -> Option<u64> {
         self.cmd.ts
     }
+    /// The command's correlation id (opaque to the engine).
     #[getter]
     fn correlation_id(&self) -> u64 {
         self.cmd.correlation_id
     }
+    /// The client account id.
     #[getter]
     fn account(&self) -> u64 {
         match &self.cmd.kind {
@@ -487,6 +540,7 @@ impl Amend {
             _ => 0,
         }
     }
+    /// The order to amend.
     #[getter]
     fn order_id(&self) -> u64 {
         match &self.cmd.kind {
@@ -494,6 +548,7 @@ impl Amend {
             _ => 0,
         }
     }
+    /// The new price (`Decimal`), or None to keep it.
     #[getter]
     fn price<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         match &self.cmd.kind {
@@ -501,6 +556,7 @@ impl Amend {
             _ => Ok(py.None().into_bound(py)),
         }
     }
+    /// The new total quantity (`Decimal`), or None to keep it.
     #[getter]
     fn qty<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         match &self.cmd.kind {
@@ -508,6 +564,7 @@ impl Amend {
             _ => Ok(py.None().into_bound(py)),
         }
     }
+    /// The version the order must be at for the amend to apply, or None.
     #[getter]
     fn expected_version(&self) -> Option<u32> {
         match &self.cmd.kind {
@@ -515,6 +572,7 @@ impl Amend {
             _ => None,
         }
     }
+    /// JSON-ready dict: `type`, then every field; Decimals as strings.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         to_dict(py, &self.cmd)
     }
@@ -538,17 +596,24 @@ impl MassCancel {
             _ => None,
         };
         Ok(MassCancel {
-            cmd: PendingCmd { ts: to_ts_opt(ts)?, correlation_id, kind: Pending::MassCancel { account, instrument } },
+            cmd: PendingCmd {
+                ts: to_ts_opt(ts, "ts")?,
+                correlation_id,
+                kind: Pending::MassCancel { account, instrument },
+            },
         })
     }
+    /// The command's timestamp (ns since the Unix epoch), or None for an omitted one.
     #[getter]
     fn ts(&self) -> Option<u64> {
         self.cmd.ts
     }
+    /// The command's correlation id (opaque to the engine).
     #[getter]
     fn correlation_id(&self) -> u64 {
         self.cmd.correlation_id
     }
+    /// The account to cancel for, or None for all.
     #[getter]
     fn account(&self) -> Option<u64> {
         match &self.cmd.kind {
@@ -556,6 +621,7 @@ impl MassCancel {
             _ => None,
         }
     }
+    /// The instrument to cancel on (id or symbol), or None for all.
     #[getter]
     fn instrument<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         match &self.cmd.kind {
@@ -563,6 +629,7 @@ impl MassCancel {
             _ => Ok(py.None().into_bound(py)),
         }
     }
+    /// JSON-ready dict: `type`, then every field; Decimals as strings.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         to_dict(py, &self.cmd)
     }
@@ -584,7 +651,7 @@ impl SetTradingStatus {
     ) -> PyResult<Self> {
         Ok(SetTradingStatus {
             cmd: PendingCmd {
-                ts: to_ts_opt(ts)?,
+                ts: to_ts_opt(ts, "ts")?,
                 correlation_id,
                 kind: Pending::SetStatus {
                     instrument: InstrRef::from_py(instrument)?,
@@ -594,14 +661,17 @@ impl SetTradingStatus {
             },
         })
     }
+    /// The command's timestamp (ns since the Unix epoch), or None for an omitted one.
     #[getter]
     fn ts(&self) -> Option<u64> {
         self.cmd.ts
     }
+    /// The command's correlation id (opaque to the engine).
     #[getter]
     fn correlation_id(&self) -> u64 {
         self.cmd.correlation_id
     }
+    /// The instrument, by id or symbol as given.
     #[getter]
     fn instrument<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         match &self.cmd.kind {
@@ -609,6 +679,7 @@ impl SetTradingStatus {
             _ => Ok(py.None().into_bound(py)),
         }
     }
+    /// `'open'`, `'halted'` or `'closed'`.
     #[getter]
     fn status(&self) -> &'static str {
         match &self.cmd.kind {
@@ -616,10 +687,12 @@ impl SetTradingStatus {
             _ => "",
         }
     }
+    /// Whether the status change also cancels the resting orders.
     #[getter]
     fn cancel_resting(&self) -> bool {
         matches!(&self.cmd.kind, Pending::SetStatus { cancel_resting: true, .. })
     }
+    /// JSON-ready dict: `type`, then every field; Decimals as strings.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         to_dict(py, &self.cmd)
     }
@@ -645,27 +718,30 @@ impl RegisterInstrument {
     ) -> PyResult<Self> {
         Ok(RegisterInstrument {
             cmd: PendingCmd {
-                ts: to_ts_opt(ts)?,
+                ts: to_ts_opt(ts, "ts")?,
                 correlation_id,
                 kind: Pending::Register {
                     symbol: symbol.to_owned(),
-                    tick_size: to_decimal(tick_size, Kind::Price)?,
-                    lot_size: to_decimal(lot_size, Kind::Qty)?,
-                    min_qty: to_decimal_opt(min_qty, Kind::Qty)?,
-                    max_qty: to_decimal_opt(max_qty, Kind::Qty)?,
+                    tick_size: to_decimal(tick_size, Kind::Price, "tick_size")?,
+                    lot_size: to_decimal(lot_size, Kind::Qty, "lot_size")?,
+                    min_qty: to_decimal_opt(min_qty, Kind::Qty, "min_qty")?,
+                    max_qty: to_decimal_opt(max_qty, Kind::Qty, "max_qty")?,
                     status: status_from(status)?,
                 },
             },
         })
     }
+    /// The command's timestamp (ns since the Unix epoch), or None for an omitted one.
     #[getter]
     fn ts(&self) -> Option<u64> {
         self.cmd.ts
     }
+    /// The command's correlation id (opaque to the engine).
     #[getter]
     fn correlation_id(&self) -> u64 {
         self.cmd.correlation_id
     }
+    /// The instrument's symbol.
     #[getter]
     fn symbol(&self) -> String {
         match &self.cmd.kind {
@@ -673,6 +749,7 @@ impl RegisterInstrument {
             _ => String::new(),
         }
     }
+    /// The smallest price increment (`Decimal`).
     #[getter]
     fn tick_size<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         match &self.cmd.kind {
@@ -680,6 +757,7 @@ impl RegisterInstrument {
             _ => Ok(py.None().into_bound(py)),
         }
     }
+    /// The smallest quantity increment (`Decimal`).
     #[getter]
     fn lot_size<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         match &self.cmd.kind {
@@ -687,6 +765,7 @@ impl RegisterInstrument {
             _ => Ok(py.None().into_bound(py)),
         }
     }
+    /// JSON-ready dict: `type`, then every field; Decimals as strings.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         to_dict(py, &self.cmd)
     }
@@ -700,16 +779,19 @@ impl ExpireDue {
     #[new]
     #[pyo3(signature = (*, ts=None, correlation_id=0))]
     fn new(ts: Option<&Bound<'_, PyAny>>, correlation_id: u64) -> PyResult<Self> {
-        Ok(ExpireDue { cmd: PendingCmd { ts: to_ts_opt(ts)?, correlation_id, kind: Pending::ExpireDue } })
+        Ok(ExpireDue { cmd: PendingCmd { ts: to_ts_opt(ts, "ts")?, correlation_id, kind: Pending::ExpireDue } })
     }
+    /// The command's timestamp (ns since the Unix epoch), or None for an omitted one.
     #[getter]
     fn ts(&self) -> Option<u64> {
         self.cmd.ts
     }
+    /// The command's correlation id (opaque to the engine).
     #[getter]
     fn correlation_id(&self) -> u64 {
         self.cmd.correlation_id
     }
+    /// JSON-ready dict: `type`, then every field; Decimals as strings.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         to_dict(py, &self.cmd)
     }

@@ -13,7 +13,7 @@ use brokerx_engine::{ClientOrderId, SelfTradePrevention, Side, TimeInForce, Trad
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyFloat, PyInt, PyString, PyType};
+use pyo3::types::{PyBool, PyFloat, PyInt, PyModule, PyString, PyType};
 use rust_decimal::Decimal;
 
 use crate::errors::{new_error, BindError};
@@ -48,8 +48,9 @@ impl Kind {
     }
 }
 
-/// `decimal.Decimal`, `str` or `int` → `rust_decimal::Decimal`, exactly.
-pub fn to_decimal(obj: &Bound<'_, PyAny>, kind: Kind) -> PyResult<Decimal> {
+/// `decimal.Decimal`, `str` or `int` → `rust_decimal::Decimal`, exactly. `name`
+/// is the Python argument, named in a `TypeError`.
+pub fn to_decimal(obj: &Bound<'_, PyAny>, kind: Kind, name: &str) -> PyResult<Decimal> {
     let py = obj.py();
     if let Ok(s) = obj.cast_exact::<PyString>() {
         return parse_decimal(s.to_str()?, kind).map_err(|e| e.into_pyerr(py));
@@ -60,10 +61,14 @@ pub fn to_decimal(obj: &Bound<'_, PyAny>, kind: Kind) -> PyResult<Decimal> {
         return parse_decimal(s.to_str()?, kind).map_err(|e| e.into_pyerr(py));
     }
     if obj.is_instance_of::<PyBool>() {
-        return Err(PyTypeError::new_err("bool is not a decimal; pass decimal.Decimal or str"));
+        return Err(PyTypeError::new_err(format!(
+            "argument '{name}': bool is not a decimal; pass decimal.Decimal or str"
+        )));
     }
     if obj.is_instance_of::<PyFloat>() {
-        return Err(PyTypeError::new_err("float is refused: money is never a float; pass decimal.Decimal or str"));
+        return Err(PyTypeError::new_err(format!(
+            "argument '{name}': float is refused: money is never a float; pass decimal.Decimal or str"
+        )));
     }
     if obj.is_instance_of::<PyInt>() {
         return match obj.extract::<i64>() {
@@ -71,15 +76,18 @@ pub fn to_decimal(obj: &Bound<'_, PyAny>, kind: Kind) -> PyResult<Decimal> {
             Err(_) => Err(new_error(py, kind.out_of_range(), format!("{} is outside the engine's range", obj.str()?))),
         };
     }
-    Err(PyTypeError::new_err(format!("expected decimal.Decimal, str or int, got {}", obj.get_type().name()?)))
+    Err(PyTypeError::new_err(format!(
+        "argument '{name}': expected decimal.Decimal, str or int, got {}",
+        obj.get_type().name()?
+    )))
 }
 
 /// Optional variant: `None` stays `None`.
-pub fn to_decimal_opt(obj: Option<&Bound<'_, PyAny>>, kind: Kind) -> PyResult<Option<Decimal>> {
+pub fn to_decimal_opt(obj: Option<&Bound<'_, PyAny>>, kind: Kind, name: &str) -> PyResult<Option<Decimal>> {
     match obj {
         None => Ok(None),
         Some(o) if o.is_none() => Ok(None),
-        Some(o) => to_decimal(o, kind).map(Some),
+        Some(o) => to_decimal(o, kind, name).map(Some),
     }
 }
 
@@ -160,16 +168,23 @@ pub fn decimal_to_py(py: Python<'_>, d: Decimal) -> PyResult<Bound<'_, PyAny>> {
 
 /// `int` nanoseconds since the Unix epoch, or a timezone-aware `datetime`.
 pub fn to_ts(obj: &Bound<'_, PyAny>) -> PyResult<u64> {
+    to_ts_named(obj, "timestamp")
+}
+
+/// As [`to_ts`]; errors name the Python argument `name`.
+pub fn to_ts_named(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<u64> {
     let py = obj.py();
     if obj.is_instance_of::<PyInt>() && !obj.is_instance_of::<PyBool>() {
-        return obj.extract::<u64>().map_err(|_| PyValueError::new_err("timestamp must be 0..2^64 nanoseconds"));
+        return obj
+            .extract::<u64>()
+            .map_err(|_| PyValueError::new_err(format!("argument '{name}': timestamp must be 0..2^64 nanoseconds")));
     }
     let dt = DATETIME_TYPE.import(py, "datetime", "datetime")?;
     if obj.is_instance(dt)? {
         if obj.getattr("tzinfo")?.is_none() || obj.call_method0("utcoffset")?.is_none() {
-            return Err(PyValueError::new_err(
-                "naive datetime refused: pass a timezone-aware datetime or int nanoseconds",
-            ));
+            return Err(PyValueError::new_err(format!(
+                "argument '{name}': naive datetime refused: pass a timezone-aware datetime or int nanoseconds"
+            )));
         }
         let epoch = EPOCH.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
             let tz = py.import("datetime")?.getattr("timezone")?.getattr("utc")?;
@@ -180,19 +195,37 @@ pub fn to_ts(obj: &Bound<'_, PyAny>) -> PyResult<u64> {
         let secs: i64 = delta.getattr("seconds")?.extract()?;
         let micros: i64 = delta.getattr("microseconds")?.extract()?;
         let ns = (i128::from(days) * 86_400 + i128::from(secs)) * 1_000_000_000 + i128::from(micros) * 1_000;
-        return u64::try_from(ns).map_err(|_| PyValueError::new_err("datetime is before the Unix epoch"));
+        return u64::try_from(ns)
+            .map_err(|_| PyValueError::new_err(format!("argument '{name}': datetime is before the Unix epoch")));
     }
     if obj.is_instance_of::<PyFloat>() {
-        return Err(PyTypeError::new_err("float timestamps are refused; pass int nanoseconds or an aware datetime"));
+        return Err(PyTypeError::new_err(format!(
+            "argument '{name}': float timestamps are refused; pass int nanoseconds or an aware datetime"
+        )));
     }
-    Err(PyTypeError::new_err(format!("expected int nanoseconds or datetime, got {}", obj.get_type().name()?)))
+    Err(PyTypeError::new_err(format!(
+        "argument '{name}': expected int nanoseconds or datetime, got {}",
+        obj.get_type().name()?
+    )))
 }
 
-pub fn to_ts_opt(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u64>> {
+static TIME_MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+
+/// The host's wall clock for omitted timestamps: Python's `time.time_ns()`
+/// (looked up on each call, so a test can patch it; the core's `HostClock`
+/// clamps the reading). Read with the GIL, before the lock.
+pub fn wall_ns(py: Python<'_>) -> PyResult<u64> {
+    let time = TIME_MODULE.get_or_try_init(py, || -> PyResult<Py<PyModule>> { Ok(py.import("time")?.unbind()) })?;
+    let ns = time.bind(py).call_method0(pyo3::intern!(py, "time_ns"))?;
+    // Before 1970 (a badly set clock) reads as 0, which the clamp lifts.
+    Ok(ns.extract::<i128>().map_or(0, |n| u64::try_from(n).unwrap_or(0)))
+}
+
+pub fn to_ts_opt(obj: Option<&Bound<'_, PyAny>>, name: &str) -> PyResult<Option<u64>> {
     match obj {
         None => Ok(None),
         Some(o) if o.is_none() => Ok(None),
-        Some(o) => to_ts(o).map(Some),
+        Some(o) => to_ts_named(o, name).map(Some),
     }
 }
 

@@ -9,6 +9,7 @@
 
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
+use brokerx_engine::clock::HostClock;
 use brokerx_engine::{
     Engine as REngine, EngineConfig, EngineSnapshot, Event, InstrumentId, OrderId, OrderView, Timestamp,
 };
@@ -17,7 +18,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PySlice, PyTuple, PyType};
 
 use crate::commands::{pending_from_py, pending_ref, place_pending, InstrRef, Pending, PendingCmd};
-use crate::convert::{decimal_to_py, side_from, status_from, to_decimal, to_decimal_opt, to_ts, to_ts_opt, Kind};
+use crate::convert::{
+    decimal_to_py, side_from, status_from, to_decimal, to_decimal_opt, to_ts_named, to_ts_opt, wall_ns, Kind,
+};
 use crate::errors::{new_error, BindError};
 use crate::events::{event_to_py, events_to_list, Level, Scale};
 
@@ -29,17 +32,20 @@ struct Inner {
     engine: REngine,
     /// Instrument grids by id, shared with event batches (copy-on-write).
     scales: Arc<Vec<Scale>>,
+    /// Stamps commands whose `ts` was omitted (host state, not engine state).
+    clock: HostClock,
 }
 
 impl Inner {
     fn new(engine: REngine) -> Self {
         let scales = engine.instruments().map(|i| Scale { tick: i.spec.tick_size, lot: i.spec.lot_size }).collect();
-        Inner { engine, scales: Arc::new(scales) }
+        Inner { engine, scales: Arc::new(scales), clock: HostClock::new() }
     }
 
-    /// Resolves and applies one command; keeps `scales` in step with registrations.
-    fn apply(&mut self, cmd: &PendingCmd, out: &mut Vec<Event>) -> Result<(), BindError> {
-        let c = cmd.resolve(&self.engine)?;
+    /// Resolves and applies one command (an omitted `ts` stamped from `wall_ns`);
+    /// keeps `scales` in step with registrations.
+    fn apply(&mut self, cmd: &PendingCmd, wall_ns: u64, out: &mut Vec<Event>) -> Result<(), BindError> {
+        let c = cmd.resolve(&self.engine, &mut self.clock, wall_ns)?;
         self.engine.apply(&c, out)?;
         if matches!(cmd.kind, Pending::Register { .. }) {
             self.sync_scales();
@@ -85,9 +91,10 @@ impl Engine {
     /// Applies one command and returns its events as a list.
     fn run<'py>(&self, py: Python<'py>, cmd: &PendingCmd) -> PyResult<Bound<'py, PyList>> {
         let mut out = Vec::with_capacity(8);
+        let wall = if cmd.ts.is_none() { wall_ns(py)? } else { 0 };
         let (res, scales) = {
             let mut g = self.lock(py);
-            let res = g.apply(cmd, &mut out);
+            let res = g.apply(cmd, wall, &mut out);
             (res, Arc::clone(&g.scales))
         };
         match res {
@@ -141,14 +148,14 @@ impl Engine {
         correlation_id: u64,
     ) -> PyResult<Bound<'py, PyList>> {
         let cmd = PendingCmd {
-            ts: to_ts_opt(ts)?,
+            ts: to_ts_opt(ts, "ts")?,
             correlation_id,
             kind: Pending::Register {
                 symbol: symbol.to_owned(),
-                tick_size: to_decimal(tick_size, Kind::Price)?,
-                lot_size: to_decimal(lot_size, Kind::Qty)?,
-                min_qty: to_decimal_opt(min_qty, Kind::Qty)?,
-                max_qty: to_decimal_opt(max_qty, Kind::Qty)?,
+                tick_size: to_decimal(tick_size, Kind::Price, "tick_size")?,
+                lot_size: to_decimal(lot_size, Kind::Qty, "lot_size")?,
+                min_qty: to_decimal_opt(min_qty, Kind::Qty, "min_qty")?,
+                max_qty: to_decimal_opt(max_qty, Kind::Qty, "max_qty")?,
                 status: status_from(status)?,
             },
         };
@@ -188,7 +195,7 @@ impl Engine {
             stp,
             client_order_id,
         )?;
-        let cmd = PendingCmd { ts: to_ts_opt(ts)?, correlation_id, kind };
+        let cmd = PendingCmd { ts: to_ts_opt(ts, "ts")?, correlation_id, kind };
         self.run(py, &cmd)
     }
 
@@ -202,7 +209,7 @@ impl Engine {
         ts: Option<&Bound<'py, PyAny>>,
         correlation_id: u64,
     ) -> PyResult<Bound<'py, PyList>> {
-        let cmd = PendingCmd { ts: to_ts_opt(ts)?, correlation_id, kind: Pending::Cancel { account, order_id } };
+        let cmd = PendingCmd { ts: to_ts_opt(ts, "ts")?, correlation_id, kind: Pending::Cancel { account, order_id } };
         self.run(py, &cmd)
     }
 
@@ -222,13 +229,13 @@ impl Engine {
         correlation_id: u64,
     ) -> PyResult<Bound<'py, PyList>> {
         let cmd = PendingCmd {
-            ts: to_ts_opt(ts)?,
+            ts: to_ts_opt(ts, "ts")?,
             correlation_id,
             kind: Pending::Amend {
                 account,
                 order_id,
-                new_price: to_decimal_opt(price, Kind::Price)?,
-                new_qty: to_decimal_opt(qty, Kind::Qty)?,
+                new_qty: to_decimal_opt(qty, Kind::Qty, "qty")?,
+                new_price: to_decimal_opt(price, Kind::Price, "price")?,
                 expected_version,
             },
         };
@@ -249,7 +256,8 @@ impl Engine {
             Some(i) if !i.is_none() => Some(InstrRef::from_py(i)?),
             _ => None,
         };
-        let cmd = PendingCmd { ts: to_ts_opt(ts)?, correlation_id, kind: Pending::MassCancel { account, instrument } };
+        let cmd =
+            PendingCmd { ts: to_ts_opt(ts, "ts")?, correlation_id, kind: Pending::MassCancel { account, instrument } };
         self.run(py, &cmd)
     }
 
@@ -265,7 +273,7 @@ impl Engine {
         correlation_id: u64,
     ) -> PyResult<Bound<'py, PyList>> {
         let cmd = PendingCmd {
-            ts: to_ts_opt(ts)?,
+            ts: to_ts_opt(ts, "ts")?,
             correlation_id,
             kind: Pending::SetStatus {
                 instrument: InstrRef::from_py(instrument)?,
@@ -303,7 +311,7 @@ impl Engine {
 
     /// Expires every GTD order due at `now`.
     fn on_time<'py>(&self, py: Python<'py>, now: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
-        let cmd = PendingCmd { ts: Some(to_ts(now)?), correlation_id: 0, kind: Pending::ExpireDue };
+        let cmd = PendingCmd { ts: Some(to_ts_named(now, "now")?), correlation_id: 0, kind: Pending::ExpireDue };
         self.run(py, &cmd)
     }
 
@@ -327,11 +335,13 @@ impl Engine {
         // GIL released while `objs` keeps them alive.
         let objs: Vec<Bound<'_, PyAny>> = commands.try_iter()?.collect::<PyResult<_>>()?;
         let cmds: Vec<&PendingCmd> = objs.iter().map(pending_ref).collect::<PyResult<_>>()?;
+        // One wall-clock reading per batch for the commands without a `ts`.
+        let wall = if cmds.iter().any(|c| c.ts.is_none()) { wall_ns(py)? } else { 0 };
         let work = |inner: &mut Inner| {
             let mut events = Vec::with_capacity(cmds.len() * 3);
             let mut errors = Vec::new();
             for (i, c) in cmds.iter().enumerate() {
-                if let Err(e) = inner.apply(c, &mut events) {
+                if let Err(e) = inner.apply(c, wall, &mut events) {
                     errors.push((i, e));
                 }
             }
@@ -373,9 +383,17 @@ impl Engine {
         }
     }
 
-    /// The best `levels` price levels of one side, best first. Copies only those.
-    #[pyo3(signature = (instrument, side, levels=10))]
-    fn depth(&self, py: Python<'_>, instrument: &Bound<'_, PyAny>, side: &str, levels: usize) -> PyResult<Vec<Level>> {
+    /// The price levels of one side, best first: all of them, or the best
+    /// `levels`. Copies only the levels returned.
+    #[pyo3(signature = (instrument, side, levels=None))]
+    fn depth(
+        &self,
+        py: Python<'_>,
+        instrument: &Bound<'_, PyAny>,
+        side: &str,
+        levels: Option<usize>,
+    ) -> PyResult<Vec<Level>> {
+        let levels = levels.unwrap_or(usize::MAX);
         let side = side_from(side)?;
         let id = self.instrument_id(py, instrument)?;
         let g = self.lock(py);
@@ -395,7 +413,7 @@ impl Engine {
         price: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<Order>> {
         let side = side_from(side)?;
-        let price = to_decimal(price, Kind::Price)?;
+        let price = to_decimal(price, Kind::Price, "price")?;
         let id = self.instrument_id(py, instrument)?;
         let g = self.lock(py);
         let Some(inst) = g.engine.instrument(InstrumentId(id)) else {
@@ -576,22 +594,27 @@ impl Order {
 
 #[pymethods]
 impl Order {
+    /// The engine's order id.
     #[getter]
     fn order_id(&self) -> u64 {
         self.view.order_id.0
     }
+    /// The client account id.
     #[getter]
     fn account(&self) -> u64 {
         self.view.account.0
     }
+    /// The instrument's id.
     #[getter]
     fn instrument(&self) -> u32 {
         self.view.instrument.0
     }
+    /// `'buy'` or `'sell'`.
     #[getter]
     fn side(&self) -> &'static str {
         self.view.side.as_str()
     }
+    /// The limit price (`Decimal`).
     #[getter]
     fn price<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         decimal_to_py(py, self.scale.price(self.view.price))
@@ -601,34 +624,42 @@ impl Order {
     fn qty<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         decimal_to_py(py, self.scale.qty(self.view.qty))
     }
+    /// The quantity still open (`Decimal`).
     #[getter]
     fn remaining<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         decimal_to_py(py, self.scale.qty(self.view.remaining))
     }
+    /// The order's cumulative filled quantity (`Decimal`).
     #[getter]
     fn filled<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         decimal_to_py(py, self.scale.qty(self.view.filled))
     }
+    /// The order's version, +1 on each amend.
     #[getter]
     fn version(&self) -> u32 {
         self.view.version
     }
+    /// `'gtc'`, `'ioc'`, `'fok'` or `'gtd'`.
     #[getter]
     fn time_in_force(&self) -> &'static str {
         self.view.time_in_force.as_str()
     }
+    /// True if the order may only rest (refused if it would cross).
     #[getter]
     fn post_only(&self) -> bool {
         self.view.post_only
     }
+    /// When a GTD order expires (ns since the Unix epoch), or None.
     #[getter]
     fn expire_at(&self) -> Option<u64> {
         self.view.expire_at.map(|t: Timestamp| t.0)
     }
+    /// The account's own order id, or None.
     #[getter]
     fn client_order_id(&self) -> Option<String> {
         self.view.client_order_id.map(|c| c.as_str().to_owned())
     }
+    /// JSON-ready dict: `type`, then every field; Decimals as strings.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
         let d = pyo3::types::PyDict::new(py);
         d.set_item("order_id", self.view.order_id.0)?;
@@ -676,26 +707,32 @@ impl Instrument {
 
 #[pymethods]
 impl Instrument {
+    /// The instrument's id (dense, in order of registration).
     #[getter]
     fn id(&self) -> u32 {
         self.inner.id.0
     }
+    /// The instrument's symbol.
     #[getter]
     fn symbol(&self) -> &str {
         &self.inner.spec.symbol
     }
+    /// The smallest price increment (`Decimal`).
     #[getter]
     fn tick_size<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         decimal_to_py(py, self.inner.spec.tick_size.normalize())
     }
+    /// The smallest quantity increment (`Decimal`).
     #[getter]
     fn lot_size<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         decimal_to_py(py, self.inner.spec.lot_size.normalize())
     }
+    /// The smallest order quantity (`Decimal`).
     #[getter]
     fn min_qty<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         decimal_to_py(py, self.inner.lots_to_qty(self.inner.spec.min_qty))
     }
+    /// The largest order quantity (`Decimal`).
     #[getter]
     fn max_qty<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         decimal_to_py(py, self.inner.lots_to_qty(self.inner.spec.max_qty))

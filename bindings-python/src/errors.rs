@@ -4,6 +4,7 @@
 //! engine's own (lowercase, with the offending values).
 
 use brokerx_engine::{CommandError, ConvertError, SnapshotError as EngineSnapshotError};
+use brokerx_ledger::TransferStatus;
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
@@ -46,6 +47,12 @@ create_exception!(
     BrokerXError,
     "The instrument spec is invalid or its symbol is already registered."
 );
+create_exception!(
+    brokerx,
+    InvalidRisk,
+    InvalidInstrument,
+    "Instrument risk parameters the core refuses (a cap below the minimum, a zero collar, a fee above 100 %)."
+);
 create_exception!(brokerx, TimeWentBackwards, BrokerXError, "A command's timestamp is before the engine's time.");
 create_exception!(
     brokerx,
@@ -78,6 +85,12 @@ create_exception!(
     TransferRefused,
     BrokerXError,
     "A ledger transfer was refused; `.code` is the ledger's status code."
+);
+create_exception!(
+    brokerx,
+    LimitExceeded,
+    TransferRefused,
+    "A transfer would pass a configured limit: a wallet's max balance, a daily or a per-transfer limit."
 );
 create_exception!(
     brokerx,
@@ -178,7 +191,8 @@ pub fn new_error(py: Python<'_>, code: &'static str, message: String) -> PyErr {
         "duplicate_client_order_id" => DuplicateClientOrderId::new_err(message),
         "unknown_order" | "order_not_owned" => UnknownOrder::new_err(message),
         "unknown_instrument" => UnknownInstrument::new_err(message),
-        "duplicate_symbol" | "invalid_instrument_spec" => InvalidInstrument::new_err(message),
+        "duplicate_symbol" | "invalid_instrument_spec" | "invalid_market" => InvalidInstrument::new_err(message),
+        "invalid_instrument_risk" => InvalidRisk::new_err(message),
         "time_went_backwards" => TimeWentBackwards::new_err(message),
         "order_capacity_reached"
         | "level_capacity_reached"
@@ -192,16 +206,22 @@ pub fn new_error(py: Python<'_>, code: &'static str, message: String) -> PyErr {
         | "snapshot_hash_mismatch" => SnapshotError::new_err(message),
         "invariant_violated" => InvariantViolation::new_err(message),
         "insufficient_funds" => InsufficientFunds::new_err(message),
-        "scale_exceeds_asset" | "negative_amount" | "amount_overflow" | "scale_too_large" => {
+        "scale_exceeds_asset" | "negative_amount" | "amount_overflow" | "scale_too_large" | "invalid_amount" => {
             InvalidAmount::new_err(message)
         }
         "asset_exists"
         | "account_exists"
+        | "unknown_asset"
+        | "reserved_account"
         | "asset_id_must_not_be_zero"
         | "asset_scale_too_large"
         | "asset_not_found"
         | "max_balance_overflow" => InvalidAccount::new_err(message),
-        "transfer_refused" => TransferRefused::new_err(message),
+        "exceeds_max_balance" | "exceeds_daily_limit" | "exceeds_transfer_limit" => LimitExceeded::new_err(message),
+        c if c.starts_with("exists_with_different_") => IdempotencyConflict::new_err(message),
+        c if c == "transfer_refused" || TransferStatus::ALL.iter().any(|s| s.code() == c) => {
+            TransferRefused::new_err(message)
+        }
         "saga_finished"
         | "unexpected_input"
         | "foreign_reference"
@@ -209,7 +229,6 @@ pub fn new_error(py: Python<'_>, code: &'static str, message: String) -> PyErr {
         | "overfill"
         | "price_beyond_limit"
         | "invalid_value"
-        | "hold_too_small"
         | "unknown_saga"
         | "duplicate_saga"
         | "wrong_saga_kind"
@@ -222,6 +241,13 @@ pub fn new_error(py: Python<'_>, code: &'static str, message: String) -> PyErr {
     // if it does, the exception is still raised, just without `.code`.
     let _ = err.value(py).setattr(pyo3::intern!(py, "code"), code);
     err
+}
+
+/// The exception for a refused transfer's status (`Ok` and `Exists` are not
+/// refusals; callers do not pass them): its class by the one code→class table
+/// above, `.code` the ledger's status code.
+pub fn transfer_error(py: Python<'_>, status: TransferStatus, message: String) -> PyErr {
+    new_error(py, status.code(), message)
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -244,6 +270,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         UnknownOrder = "unknown_order",
         UnknownInstrument = "unknown_instrument",
         InvalidInstrument = "invalid_instrument_spec",
+        InvalidRisk = "invalid_instrument_risk",
         TimeWentBackwards = "time_went_backwards",
         CapacityReached = "capacity_reached",
         SnapshotError = "snapshot_undecodable",
@@ -253,6 +280,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         InvalidAmount = "invalid_amount",
         InvalidAccount = "invalid_account",
         TransferRefused = "transfer_refused",
+        LimitExceeded = "exceeds_max_balance",
         SagaError = "saga_error",
     );
     Ok(())

@@ -11,6 +11,7 @@ use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use rust_decimal::Decimal;
 
 use crate::convert::decimal_to_py;
+use crate::field_doc::field_doc;
 
 /// The grid of one instrument: what turns ticks and lots into Decimals.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -129,14 +130,17 @@ impl Level {
 
 #[pymethods]
 impl Level {
+    /// The level's price (`Decimal`).
     #[getter]
     fn price<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         decimal_to_py(py, self.scale.price(self.view.price))
     }
+    /// Total quantity resting at this price (`Decimal`).
     #[getter]
     fn qty<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         decimal_to_py(py, self.scale.qty(self.view.qty))
     }
+    /// How many orders rest at this price.
     #[getter]
     fn orders(&self) -> u32 {
         self.view.orders
@@ -160,7 +164,8 @@ impl Level {
 }
 
 macro_rules! event_class {
-    ($name:ident { $($field:ident : $ty:ty),* $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($field:ident : $ty:ty),* $(,)? }) => {
+        $(#[$meta])*
         #[pyclass(frozen, eq, hash, module = "brokerx._native")]
         #[derive(Clone, Debug, PartialEq, Eq, Hash)]
         pub struct $name {
@@ -191,6 +196,7 @@ macro_rules! event_class {
             #[getter]
             fn instrument(&self) -> u32 { self.instrument }
             $(
+                #[doc = field_doc!($name, $field)]
                 #[getter]
                 fn $field<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
                     Field::py(&self.$field, py, &self.scale)
@@ -225,9 +231,16 @@ macro_rules! event_class {
     };
 }
 
-event_class!(InstrumentRegistered {});
-event_class!(TradingStatusChanged { status: &'static str });
-event_class!(Accepted {
+event_class!(
+    #[doc = "An instrument was registered; its id is `instrument`."]
+    InstrumentRegistered {}
+);
+event_class!(
+    #[doc = "An instrument was opened, halted or closed."]
+    TradingStatusChanged { status: &'static str });
+event_class!(
+    #[doc = "An order was accepted (it may trade and rest next)."]
+    Accepted {
     order_id: u64,
     account: u64,
     side: &'static str,
@@ -236,13 +249,17 @@ event_class!(Accepted {
     time_in_force: &'static str,
     client_order_id: Option<ClientOrderId>,
 });
-event_class!(Rejected {
+event_class!(
+    #[doc = "The engine refused an order as a trading outcome (journaled, not an error)."]
+    Rejected {
     account: u64,
     order_id: Option<u64>,
     client_order_id: Option<ClientOrderId>,
     reason: &'static str,
 });
-event_class!(Trade {
+event_class!(
+    #[doc = "A fill: the incoming order traded with a resting one at the resting price."]
+    Trade {
     trade_id: u64,
     price: Px,
     qty: Qty,
@@ -254,7 +271,9 @@ event_class!(Trade {
     taker_account: u64,
     taker_remaining: Qty,
 });
-event_class!(Cancelled {
+event_class!(
+    #[doc = "An order left the book (user cancel, IOC remainder, self-trade, kill switch); carries its side, price and filled quantity."]
+    Cancelled {
     order_id: u64,
     account: u64,
     qty: Qty,
@@ -263,7 +282,9 @@ event_class!(Cancelled {
     price: Option<Px>,
     filled: Qty,
 });
-event_class!(Reduced {
+event_class!(
+    #[doc = "An order lost quantity without a trade (self-trade decrement)."]
+    Reduced {
     order_id: u64,
     account: u64,
     qty: Qty,
@@ -273,7 +294,9 @@ event_class!(Reduced {
     price: Option<Px>,
     filled: Qty,
 });
-event_class!(Amended {
+event_class!(
+    #[doc = "An order was amended to a new price and/or quantity."]
+    Amended {
     order_id: u64,
     account: u64,
     version: u32,
@@ -284,7 +307,9 @@ event_class!(Amended {
     side: &'static str,
     filled: Qty,
 });
-event_class!(Expired {
+event_class!(
+    #[doc = "A GTD order expired at its deadline."]
+    Expired {
     order_id: u64,
     account: u64,
     qty: Qty,
@@ -292,13 +317,17 @@ event_class!(Expired {
     price: Px,
     filled: Qty,
 });
-event_class!(LevelChanged {
+event_class!(
+    #[doc = "Market data: an L2 level changed (qty 0: it is gone)."]
+    LevelChanged {
     side: &'static str,
     price: Px,
     qty: Qty,
     orders: u32,
 });
-event_class!(BboChanged {
+event_class!(
+    #[doc = "Market data: the best bid or ask changed."]
+    BboChanged {
     bid: Option<LevelView>,
     ask: Option<LevelView>,
 });

@@ -6,12 +6,13 @@
 //! integer minor units instead. Out, amounts are `Decimal` with the asset's scale.
 //! A transfer's outcome is a `TransferResult` with the ledger's stable status
 //! code (refusals are results, as in Rust); `raise_for_status()` turns a refusal
-//! into `InsufficientFunds`, `IdempotencyConflict` or `TransferRefused`.
+//! into `InsufficientFunds`, `IdempotencyConflict`, `LimitExceeded` or `TransferRefused`.
 //!
 //! The same locking rule as `Engine`: the mutex is held only around pure Rust.
 
 use std::sync::{Mutex, MutexGuard, TryLockError};
 
+use brokerx_engine::clock::HostClock;
 use brokerx_ledger::{
     AccountBalance, AccountKey, AccountSpec, Amount, AssetId, AssetSpec, DailyLimit, HoldState, HoldView, JournalEntry,
     Ledger as RLedger, LedgerConfig, LedgerError, LedgerSnapshot, LimitSide, OwnerId, Policy, Timestamp,
@@ -23,8 +24,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyType};
 use rust_decimal::Decimal;
 
-use crate::convert::{decimal_to_py, to_decimal_opt, to_ts, to_ts_opt, Kind};
-use crate::errors::new_error;
+use crate::convert::{decimal_to_py, to_decimal_opt, to_ts_named, to_ts_opt, wall_ns, Kind};
+use crate::errors::{new_error, transfer_error};
 
 /// `(posted, pending, accounts)` of an asset, amounts as `decimal.Decimal`.
 type Totals = (Py<PyAny>, Py<PyAny>, u32);
@@ -45,7 +46,7 @@ enum AmountIn {
 }
 
 fn amount_in(amount: Option<&Bound<'_, PyAny>>, amount_minor: Option<u128>) -> PyResult<AmountIn> {
-    match (to_decimal_opt(amount, Kind::Qty)?, amount_minor) {
+    match (to_decimal_opt(amount, Kind::Qty, "amount")?, amount_minor) {
         (Some(d), None) => Ok(AmountIn::Units(d)),
         (None, Some(m)) => Ok(AmountIn::Minor(m)),
         (None, None) => Ok(AmountIn::Minor(0)),
@@ -241,19 +242,23 @@ impl Transfer {
         Transfer::build(t, user_data, linked, AmountIn::Minor(0))
     }
 
+    /// The transfer id: the ledger's idempotency key.
     #[getter]
     fn id(&self) -> u128 {
         self.t.id.0
     }
+    /// `'single'`, `'pending'`, `'post'`, `'void'`, `'resize'` or `'post_part'`.
     #[getter]
     fn kind(&self) -> &'static str {
         kind_of(&self.t)
     }
+    /// The debited account as `(owner, asset)`.
     #[getter]
     fn debit(&self) -> Option<(u64, u32)> {
         (self.t.debit_account != AccountKey::UNSET)
             .then_some((self.t.debit_account.owner.0, self.t.debit_account.asset.0))
     }
+    /// The credited account as `(owner, asset)`.
     #[getter]
     fn credit(&self) -> Option<(u64, u32)> {
         (self.t.credit_account != AccountKey::UNSET)
@@ -275,26 +280,32 @@ impl Transfer {
             AmountIn::Units(_) => None,
         }
     }
+    /// The hold a post, void or resize names (0 for none).
     #[getter]
     fn pending_id(&self) -> u128 {
         self.t.pending_id.0
     }
+    /// For a hold: how long until it expires (ns), 0 for never.
     #[getter]
     fn timeout_ns(&self) -> u64 {
         self.t.timeout_ns
     }
+    /// The ledger transfer code (its kind, e.g. deposit, order hold).
     #[getter]
     fn code(&self) -> u16 {
         self.t.code.0
     }
+    /// Opaque 128-bit data the host attached.
     #[getter]
     fn user_data(&self) -> u128 {
         self.t.user_data
     }
+    /// The transfer's flags as a list of names.
     #[getter]
     fn flags(&self) -> u16 {
         self.t.flags.0
     }
+    /// True if it is linked to the next transfer of the batch (all or nothing).
     #[getter]
     fn linked(&self) -> bool {
         self.t.is_linked()
@@ -342,6 +353,7 @@ pub struct TransferResult {
 
 #[pymethods]
 impl TransferResult {
+    /// The transfer's id.
     #[getter]
     fn id(&self) -> u128 {
         self.r.id.0
@@ -369,10 +381,10 @@ impl TransferResult {
         match self.r.status {
             TransferStatus::Ok | TransferStatus::Exists => Ok(()),
             _ if code.starts_with("exists_with_different_") => Err(new_error(py, "idempotency_conflict", message)),
-            TransferStatus::InsufficientFunds => Err(new_error(py, "insufficient_funds", message)),
-            _ => Err(new_error(py, "transfer_refused", message).tap_code(py, code)),
+            _ => Err(transfer_error(py, self.r.status, message)),
         }
     }
+    /// JSON-ready dict: `type`, then every field; Decimals as strings.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
         d.set_item("id", self.r.id.0)?;
@@ -381,17 +393,6 @@ impl TransferResult {
     }
     fn __repr__(&self) -> String {
         format!("TransferResult(id={}, status='{}')", self.r.id.0, self.r.status.code())
-    }
-}
-
-trait TapCode {
-    fn tap_code(self, py: Python<'_>, code: &'static str) -> Self;
-}
-impl TapCode for PyErr {
-    /// `TransferRefused.code` is the ledger's own status code.
-    fn tap_code(self, py: Python<'_>, code: &'static str) -> Self {
-        let _ = self.value(py).setattr(pyo3::intern!(py, "code"), code);
-        self
     }
 }
 
@@ -428,18 +429,22 @@ impl Balance {
     fn available(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         self.dec(py, self.b.available())
     }
+    /// Debits held by pending transfers (`Decimal`).
     #[getter]
     fn debits_pending(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         self.col(py, self.b.debits_pending)
     }
+    /// Posted debits (`Decimal`).
     #[getter]
     fn debits_posted(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         self.col(py, self.b.debits_posted)
     }
+    /// Credits held by pending transfers (`Decimal`).
     #[getter]
     fn credits_pending(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         self.col(py, self.b.credits_pending)
     }
+    /// Posted credits (`Decimal`).
     #[getter]
     fn credits_posted(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         self.col(py, self.b.credits_posted)
@@ -458,6 +463,7 @@ impl Balance {
         .into_iter()
         .collect()
     }
+    /// JSON-ready dict of the four columns, Decimals as strings.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
         for (k, v) in [
@@ -498,18 +504,22 @@ impl Hold {
 
 #[pymethods]
 impl Hold {
+    /// The hold's transfer id.
     #[getter]
     fn id(&self) -> u128 {
         self.h.id.0
     }
+    /// The debited account as `(owner, asset)`.
     #[getter]
     fn debit(&self) -> (u64, u32) {
         (self.h.debit_account.owner.0, self.h.debit_account.asset.0)
     }
+    /// The credited account as `(owner, asset)`.
     #[getter]
     fn credit(&self) -> (u64, u32) {
         (self.h.credit_account.owner.0, self.h.credit_account.asset.0)
     }
+    /// The amount held (`Decimal`).
     #[getter]
     fn amount(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         self.dec(py, self.h.amount)
@@ -519,22 +529,27 @@ impl Hold {
     fn pending_amount(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         self.dec(py, self.h.pending_amount())
     }
+    /// What has been posted from the hold so far (`Decimal`).
     #[getter]
     fn posted_amount(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         self.dec(py, self.h.posted_amount)
     }
+    /// The amount held in minor units.
     #[getter]
     fn amount_minor(&self) -> u128 {
         self.h.amount.minor()
     }
+    /// What is still held in minor units.
     #[getter]
     fn pending_amount_minor(&self) -> u128 {
         self.h.pending_amount().minor()
     }
+    /// What has been posted from the hold so far, in minor units.
     #[getter]
     fn posted_amount_minor(&self) -> u128 {
         self.h.posted_amount.minor()
     }
+    /// When the hold expires (ns since the Unix epoch), or None.
     #[getter]
     fn expires_at(&self) -> Option<u64> {
         self.h.expires_at.map(|t| t.0)
@@ -549,6 +564,7 @@ impl Hold {
             HoldState::Expired => "expired",
         }
     }
+    /// The post or void that closed the hold, or None while pending.
     #[getter]
     fn resolved_by(&self) -> Option<u128> {
         self.h.resolved_by.map(|t| t.0)
@@ -570,6 +586,9 @@ impl Hold {
 #[derive(Debug)]
 pub struct Ledger {
     inner: Mutex<RLedger>,
+    /// Stamps calls whose `ts` was omitted (host state; only locked while
+    /// `inner` is held, so the two locks are always taken in that order).
+    clock: Mutex<HostClock>,
 }
 
 impl Ledger {
@@ -579,6 +598,25 @@ impl Ledger {
                 Ok(g) => return g,
                 Err(TryLockError::Poisoned(p)) => return p.into_inner(),
                 Err(TryLockError::WouldBlock) => py.detach(|| drop(self.inner.lock())),
+            }
+        }
+    }
+
+    fn new_with(ledger: RLedger) -> Ledger {
+        Ledger { inner: Mutex::new(ledger), clock: Mutex::new(HostClock::new()) }
+    }
+
+    /// `ts`, or for an omitted one the core's rule (`brokerx_engine::clock`) on
+    /// `wall_ns` and the ledger's time. Call with the ledger locked.
+    fn stamp(&self, ts: Option<u64>, wall_ns: u64, now: Timestamp) -> Timestamp {
+        match ts {
+            Some(t) => Timestamp(t),
+            None => {
+                let mut c = match self.clock.lock() {
+                    Ok(c) => c,
+                    Err(p) => p.into_inner(),
+                };
+                Timestamp(c.stamp(wall_ns, brokerx_engine::Timestamp(now.0)).0)
             }
         }
     }
@@ -651,7 +689,7 @@ impl Ledger {
     ) -> PyResult<Self> {
         let config =
             config_from(assets_max, accounts_max, transfers_max, transfer_limits, daily_limits, wallet_limits)?;
-        Ok(Ledger { inner: Mutex::new(RLedger::new(config)) })
+        Ok(Ledger::new_with(RLedger::new(config)))
     }
 
     /// Creates an asset with `scale` decimal places (USD 2, BTC 8, shares 0).
@@ -664,11 +702,12 @@ impl Ledger {
         scale: u8,
         ts: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        let ts = to_ts_opt(ts)?;
+        let ts = to_ts_opt(ts, "ts")?;
+        let wall = if ts.is_none() { wall_ns(py)? } else { 0 };
         let spec = AssetSpec { id: AssetId(asset), code: code.to_owned(), scale };
         let r = {
             let mut g = self.lock(py);
-            let now = Timestamp(ts.unwrap_or(g.now().0));
+            let now = self.stamp(ts, wall, g.now());
             g.create_asset(now, spec)
         };
         r.map_err(|e| ledger_err(py, &e))
@@ -688,12 +727,13 @@ impl Ledger {
         max_balance_minor: Option<u128>,
         ts: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        let ts = to_ts_opt(ts)?;
-        let max_balance = to_decimal_opt(max_balance, Kind::Qty)?;
+        let ts = to_ts_opt(ts, "ts")?;
+        let wall = if ts.is_none() { wall_ns(py)? } else { 0 };
+        let max_balance = to_decimal_opt(max_balance, Kind::Qty, "max_balance")?;
         let k = key((owner, asset));
         let r = {
             let mut g = self.lock(py);
-            let now = Timestamp(ts.unwrap_or(g.now().0));
+            let now = self.stamp(ts, wall, g.now());
             let mut spec = if system { AccountSpec::system(k) } else { AccountSpec::wallet(k) };
             if let Some(m) = max_balance_minor {
                 spec = spec.with_max_balance(Amount::from_minor(m));
@@ -723,11 +763,12 @@ impl Ledger {
         transfers: Vec<Bound<'_, Transfer>>,
         ts: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Vec<TransferResult>> {
-        let ts = to_ts_opt(ts)?;
+        let ts = to_ts_opt(ts, "ts")?;
+        let wall = if ts.is_none() { wall_ns(py)? } else { 0 };
         let mut out = Vec::with_capacity(transfers.len());
         let r = {
             let mut g = self.lock(py);
-            let now = Timestamp(ts.unwrap_or(g.now().0));
+            let now = self.stamp(ts, wall, g.now());
             match transfers.iter().map(|t| t.get().resolve(&g)).collect::<Result<Vec<_>, _>>() {
                 Ok(batch) => g.submit(now, &batch, &mut out).map_err(|e| (e.code(), e.to_string())),
                 Err(e) => Err(e),
@@ -739,7 +780,7 @@ impl Ledger {
 
     /// Advances time to `now`, expiring due holds; returns their ids in order.
     fn on_time(&self, py: Python<'_>, now: &Bound<'_, PyAny>) -> PyResult<Vec<u128>> {
-        let now = Timestamp(to_ts(now)?);
+        let now = Timestamp(to_ts_named(now, "now")?);
         let mut expired = Vec::new();
         let r = self.lock(py).on_time(now, &mut expired);
         r.map_err(|e| ledger_err(py, &e))?;
@@ -842,7 +883,7 @@ impl Ledger {
         let entries: Vec<JournalEntry> = serde_json::from_slice(journal)
             .map_err(|e| new_error(py, "snapshot_undecodable", format!("journal bytes do not decode: {e}")))?;
         let l = py.detach(|| RLedger::replay(config, &entries)).map_err(|e| ledger_err(py, &e))?;
-        Ok(Ledger { inner: Mutex::new(l) })
+        Ok(Ledger::new_with(l))
     }
 
     /// A hash of the whole state; equal states hash equal.
@@ -869,7 +910,7 @@ impl Ledger {
         let snap: LedgerSnapshot = serde_json::from_slice(data)
             .map_err(|e| new_error(py, "snapshot_undecodable", format!("snapshot bytes do not decode: {e}")))?;
         let l = py.detach(|| RLedger::restore(&snap)).map_err(|e| ledger_err(py, &e))?;
-        Ok(Ledger { inner: Mutex::new(l) })
+        Ok(Ledger::new_with(l))
     }
 
     fn __reduce__<'py>(

@@ -15,6 +15,7 @@ mod convert;
 mod engine;
 mod errors;
 mod events;
+mod field_doc;
 mod ledger;
 mod saga;
 

@@ -263,6 +263,7 @@ impl SagaRegistry {
         self.lock(py).live()
     }
 
+    /// Walks every saga; raises `InvariantViolation` on an inconsistency (a bug).
     fn check_invariants(&self, py: Python<'_>) -> PyResult<()> {
         let r = self.lock(py).check_invariants();
         r.map_err(|why| new_error(py, "invariant_violated", why))
@@ -275,6 +276,7 @@ impl SagaRegistry {
         Ok(PyBytes::new(py, &bytes))
     }
 
+    /// A registry from `snapshot()` bytes.
     #[classmethod]
     fn restore(_cls: &Bound<'_, PyType>, py: Python<'_>, data: &[u8]) -> PyResult<SagaRegistry> {
         let r: RRegistry = serde_json::from_slice(data)

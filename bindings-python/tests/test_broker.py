@@ -111,11 +111,15 @@ def test_kill_switch_limits_and_restrictions(brk: brokerx.Broker) -> None:
     assert of(evs, brokerx.InstrumentRiskChanged)
 
 
-def test_withdrawal_beyond_available_is_refused_as_an_event(brk: brokerx.Broker) -> None:
-    (f,) = of(brk.withdraw(BUYER, USD, "1000.01", 42), brokerx.FundsMoved)
-    assert isinstance(f, brokerx.FundsMoved) and f.status != "ok" and f.direction == "withdrawal"
-    (f,) = of(brk.withdraw(BUYER, USD, "10", 43), brokerx.FundsMoved)
-    assert isinstance(f, brokerx.FundsMoved) and f.status == "ok"
+def test_withdrawal_beyond_available_raises_carrying_its_journaled_event(brk: brokerx.Broker) -> None:
+    seq = brk.last_seq
+    with pytest.raises(brokerx.InsufficientFunds) as ei:
+        brk.withdraw(BUYER, USD, "1000.01", 42)
+    f = ei.value.event
+    assert isinstance(f, brokerx.FundsMoved) and f.status == "insufficient_funds" and f.direction == "withdrawal"
+    assert ei.value.code == "insufficient_funds" and ei.value.events == [f] and f.seq == seq + 1 == brk.last_seq
+    (ok,) = of(brk.withdraw(BUYER, USD, "10", 43), brokerx.FundsMoved)
+    assert isinstance(ok, brokerx.FundsMoved) and ok.status == "ok"
     assert brk.balance(BUYER, USD) == Decimal("990.00")
 
 
@@ -127,7 +131,7 @@ def test_gtd_expiry_releases_funds(brk: brokerx.Broker) -> None:
 
 
 def test_snapshot_restore_and_pickle(brk: brokerx.Broker) -> None:
-    brk.place(BUYER, 0, "buy", "100", 2)
+    brk.place(BUYER, 0, "buy", "100", 2, ts=50)
     h = brk.state_hash()
     assert brokerx.Broker.restore(brk.snapshot()).state_hash() == h
     clone = pickle.loads(pickle.dumps(brk))

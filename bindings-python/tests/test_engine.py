@@ -360,7 +360,8 @@ def test_submit_and_submit_many_equal_per_call(eng: brokerx.Engine) -> None:
 
 
 def test_large_batches_release_the_gil_and_match_small_ones(eng: brokerx.Engine) -> None:
-    cmds = [brokerx.Place(1 + i % 3, 0, "buy" if i % 2 else "sell", Decimal(100 + i % 7), 1 + i % 5) for i in range(2_000)]
+    cmds = [brokerx.Place(1 + i % 3, 0, "buy" if i % 2 else "sell", Decimal(100 + i % 7), 1 + i % 5, ts=2_000 + i)
+            for i in range(2_000)]
     other = brokerx.Engine()
     other.register_instrument("ACME", "0.01", "1", ts=1_000)
     big = eng.submit_many(cmds)

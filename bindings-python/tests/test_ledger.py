@@ -19,14 +19,15 @@ def led() -> brokerx.Ledger:
     L.create_asset(USD, "USD", 2, ts=1)
     L.create_asset(BTC, "BTC", 8, ts=1)
     for asset in (USD, BTC):
-        L.create_account(BANK, asset, system=True)
-        L.create_account(ALICE, asset)
-        L.create_account(BOB, asset)
+        L.create_account(BANK, asset, system=True, ts=1)
+        L.create_account(ALICE, asset, ts=1)
+        L.create_account(BOB, asset, ts=1)
     return L
 
 
 def deposit(L: brokerx.Ledger, tid: int, owner: int, amount: str, asset: int = USD) -> brokerx.TransferResult:
-    (r,) = L.submit([brokerx.Transfer.single(tid, (BANK, asset), (owner, asset), amount, 1)])
+    # At the ledger's own time: these tests pass explicit times (an omitted one is the wall clock).
+    (r,) = L.submit([brokerx.Transfer.single(tid, (BANK, asset), (owner, asset), amount, 1)], ts=L.now)
     return r
 
 
@@ -66,21 +67,21 @@ def test_hold_post_void_and_expiry(led: brokerx.Ledger) -> None:
     assert b is not None and (b.posted, b.available, b.debits_pending) == (Decimal(100), Decimal(60), Decimal(40))
     assert [x.id for x in led.holds_of(ALICE, USD)] == [10]
     assert led.next_deadline() == 1_010
-    (r,) = led.submit([brokerx.Transfer.post(11, 10, "15")])
+    (r,) = led.submit([brokerx.Transfer.post(11, 10, "15")], ts=10)
     assert r.ok
     h = led.hold(10)
     assert h is not None and (h.state, h.posted_amount, h.resolved_by) == ("posted", Decimal("15.00"), 11)
-    led.submit([brokerx.Transfer.pending(12, (ALICE, USD), (BOB, USD), "5")])
+    led.submit([brokerx.Transfer.pending(12, (ALICE, USD), (BOB, USD), "5")], ts=10)
     # A resize keeps the hold (same id) and changes its amount; growth needs the funds.
     grow = brokerx.Transfer.resize(20, 12, "7.5")
     assert grow.kind == "resize" and grow.flags == brokerx.Transfer.RESIZE_PENDING
-    assert led.submit([grow])[0].ok
+    assert led.submit([grow], ts=10)[0].ok
     h = led.hold(12)
     assert h is not None and (h.state, h.amount) == ("pending", Decimal("7.50"))
-    (r,) = led.submit([brokerx.Transfer.resize(21, 12, "1000")])
+    (r,) = led.submit([brokerx.Transfer.resize(21, 12, "1000")], ts=10)
     assert r.status == "insufficient_funds"
-    assert led.submit([brokerx.Transfer.resize(22, 12, "5")])[0].ok
-    assert led.submit([brokerx.Transfer.void(13, 12)])[0].ok
+    assert led.submit([brokerx.Transfer.resize(22, 12, "5")], ts=10)[0].ok
+    assert led.submit([brokerx.Transfer.void(13, 12)], ts=10)[0].ok
     led.submit([brokerx.Transfer.pending(14, (ALICE, USD), (BOB, USD), "1", timeout_ns=5)], ts=20)
     assert led.on_time(25) == [14]
     h = led.hold(14)

@@ -92,7 +92,7 @@ def parse_levels(text: str) -> list[tuple[Decimal, Decimal, int]]:
 
 def run_command(e: brokerx.Engine, line: Line, first_symbol: str, corr: int) -> list[brokerx.Event]:
     kv = line.kv
-    ts = int(kv["t"]) if "t" in kv else None
+    ts = int(kv["t"]) if "t" in kv else e.now  # as the Rust runner: the engine's time, not the wall clock
     sym = kv.get("sym", first_symbol)
     args: dict[str, Any] = {"ts": ts, "correlation_id": corr}
     if line.verb == "place":
@@ -139,7 +139,7 @@ def replay(path: Path) -> int:
             symbol = cmd.words[0]
             first_symbol = first_symbol or symbol
             e.register_instrument(symbol, cmd.kv["tick"], cmd.kv["lot"], min_qty=cmd.kv.get("min"),
-                                  max_qty=cmd.kv.get("max"), correlation_id=corr)
+                                  max_qty=cmd.kv.get("max"), ts=e.now, correlation_id=corr)
             continue
         errors = [x for x in expects if x.words[:1] == ["error"]]
         books = [x for x in expects if x.words[:1] == ["book"]]

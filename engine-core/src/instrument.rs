@@ -57,6 +57,16 @@ impl InstrumentSpec {
             status: TradingStatus::Open,
         }
     }
+
+    /// The checks `RegisterInstrument` runs on a spec, for a host that must know
+    /// the grid is sound before converting decimals on it (e.g. risk limits).
+    ///
+    /// # Errors
+    /// `invalid_instrument_spec`: empty or long symbol, tick or lot ≤ 0, or not
+    /// 1 ≤ min_qty ≤ max_qty ≤ 2^53 lots.
+    pub fn validate(&self) -> Result<(), crate::error::CommandError> {
+        validate_spec(self)
+    }
 }
 
 /// A registered instrument.

@@ -222,6 +222,7 @@ mod readme;
 
 mod book;
 pub mod broker;
+pub mod clock;
 pub mod command;
 mod engine;
 pub mod error;

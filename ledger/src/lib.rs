@@ -128,6 +128,7 @@
 mod account;
 mod account_index;
 pub mod hash;
+mod idempotency;
 mod idtable;
 mod journal;
 mod ledger;
@@ -138,6 +139,7 @@ mod transfer;
 mod types;
 
 pub use account::{AccountBalance, AccountSpec, AssetSpec, AssetTotals};
+pub use idempotency::IdempotencyKey;
 pub use journal::{JournalEntry, JournalEvent, TransferRecord};
 pub use ledger::{HoldState, HoldView, InvariantViolation, Ledger, LedgerConfig, LedgerSnapshot};
 pub use policy::{DailyLimit, LimitSide, Policy, TransferLimit, WalletLimit};

@@ -136,7 +136,7 @@ impl Broker {
                     });
                 }
                 self.scale_of(m)?;
-                Ok(())
+                Ok(m.risk.validate(&m.instrument)?)
             }
             BrokerCommandKind::Deposit(f) | BrokerCommandKind::Withdraw(f) => {
                 client(f.account)?;
@@ -163,11 +163,11 @@ impl Broker {
             | BrokerCommandKind::Cancel(_)
             | BrokerCommandKind::MassCancel(_)
             | BrokerCommandKind::SetTradingStatus(_) => Ok(()),
-            BrokerCommandKind::SetInstrumentRisk { instrument, .. } => {
-                if self.markets.get(instrument.0 as usize).is_none() {
-                    return Err(CommandError::UnknownInstrument { instrument: *instrument }.into());
+            BrokerCommandKind::SetInstrumentRisk { instrument, risk } => {
+                match self.engine.instrument(*instrument).filter(|_| self.market(*instrument).is_some()) {
+                    Some(i) => Ok(risk.validate(&i.spec)?),
+                    None => Err(CommandError::UnknownInstrument { instrument: *instrument }.into()),
                 }
-                Ok(())
             }
             BrokerCommandKind::RestrictInstrument { account, instrument, .. } => {
                 client(*account)?;

@@ -4,6 +4,7 @@ use brokerx_ledger::{AssetId, LedgerError};
 use thiserror::Error;
 
 use crate::error::CommandError;
+use crate::risk::RiskParamError;
 use crate::types::{AccountId, Timestamp};
 
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
@@ -25,6 +26,8 @@ pub enum BrokerError {
     IdempotencyConflict { key: u128 },
     #[error("invalid market: {why}")]
     InvalidMarket { why: &'static str },
+    #[error("invalid instrument risk: {0}")]
+    InvalidRisk(#[from] RiskParamError),
     #[error("snapshot is inconsistent: {why}")]
     Snapshot { why: String },
 }
@@ -40,6 +43,7 @@ impl BrokerError {
             BrokerError::InvalidAmount => "invalid_amount",
             BrokerError::IdempotencyConflict { .. } => "idempotency_conflict",
             BrokerError::InvalidMarket { .. } => "invalid_market",
+            BrokerError::InvalidRisk(e) => e.code(),
             BrokerError::Snapshot { .. } => "snapshot_inconsistent",
         }
     }

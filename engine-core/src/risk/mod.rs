@@ -28,6 +28,9 @@ use crate::error::ConvertError;
 use crate::instrument::InstrumentSpec;
 use crate::types::{Lots, Side, Ticks};
 
+mod validate;
+pub use validate::{RiskParamError, FEE_BPS_MAX};
+
 /// An instrument's risk state (apart from the engine's trading status).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RiskState {

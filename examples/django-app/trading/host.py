@@ -35,7 +35,7 @@ from django.db import transaction
 from .models import Balance, JournalEntry, Snapshot, TradeRecord
 
 #: Ledger owner ids at or above this belong to the Broker's own books.
-RESERVED_OWNERS_FROM = (1 << 64) - 16
+RESERVED_OWNERS_FROM = brokerx.RESERVED_OWNERS_FROM
 
 #: A journaled operation: the Broker method and its JSON arguments.
 Operation = dict[str, Any]
@@ -56,6 +56,8 @@ def apply_operation(broker: brokerx.Broker, op: Operation) -> list[brokerx.Broke
         )
     if name == "deposit":
         return broker.deposit(args["account"], args["asset"], args["amount"], args["key"], ts=ts, correlation_id=corr)
+    if name == "withdraw":
+        return broker.withdraw(args["account"], args["asset"], args["amount"], args["key"], ts=ts, correlation_id=corr)
     if name == "place":
         return broker.place(
             args["account"], args["symbol"], args["side"], args["price"], args["qty"],
@@ -70,6 +72,21 @@ def apply_operation(broker: brokerx.Broker, op: Operation) -> list[brokerx.Broke
     if name == "cancel":
         return broker.cancel(args["account"], args["order_id"], ts=ts, correlation_id=corr)
     raise ValueError(f"unknown journaled operation {name!r}")
+
+
+def run_operation(
+    broker: brokerx.Broker, op: Operation
+) -> tuple[list[brokerx.BrokerEvent], brokerx.BrokerXError | None]:
+    """As ``apply_operation``, but a refusal the Broker journaled (a refused
+    deposit or withdrawal raises carrying ``.events``) comes back with its
+    events instead of raising: it changed the Broker, so it must be journaled."""
+    try:
+        return apply_operation(broker, op), None
+    except brokerx.BrokerXError as e:
+        events: list[brokerx.BrokerEvent] | None = getattr(e, "events", None)
+        if events is None:
+            raise
+        return list(events), e
 
 
 @dataclass
@@ -107,13 +124,16 @@ class Host:
 
     # ---- the write path ----------------------------------------------------
 
-    def journal(self, op: Operation) -> tuple[JournalEntry, list[brokerx.BrokerEvent]]:
+    def journal(
+        self, op: Operation
+    ) -> tuple[JournalEntry, list[brokerx.BrokerEvent], brokerx.BrokerXError | None]:
         """Applies and journals one operation inside the caller's transaction.
 
         Raises whatever the Broker raises (``brokerx.BrokerXError``) before
-        anything is written: such an error changes nothing anywhere.
+        anything is written: such an error changes nothing anywhere. A refusal
+        the Broker journaled is written like any operation and returned third.
         """
-        events = apply_operation(self.broker, op)
+        events, refusal = run_operation(self.broker, op)
         self.observe(events)
         entry = JournalEntry.objects.create(
             kind=JournalEntry.KIND_COMMAND,
@@ -149,7 +169,7 @@ class Host:
             for e in events
             if isinstance(e, brokerx.Trade)
         )
-        return entry, events
+        return entry, events, refusal
 
 
 _lock = threading.RLock()
@@ -176,7 +196,7 @@ def _build() -> Host:
         host.symbols = {i: str(m["symbol"]) for i, m in enumerate(markets)}
     host.replayed = 0
     for op, corr in JournalEntry.objects.filter(id__gt=after).order_by("id").values_list("command", "correlation_id"):
-        apply_operation(host.broker, op)
+        run_operation(host.broker, op)  # a journaled refusal refuses again, identically
         host.next_correlation_id = max(host.next_correlation_id, corr + 1)
         host.replayed += 1
     if first_boot:
@@ -212,13 +232,16 @@ class Locked:
 def submit(make: Callable[[Host], Operation]) -> tuple[JournalEntry, list[brokerx.BrokerEvent]]:
     """Applies and journals one operation atomically: Broker, journal and read
     models move together or not at all. ``make`` builds the operation under the
-    lock, so it can take the host's clock and next correlation id."""
+    lock, so it can take the host's clock and next correlation id.
+
+    A refusal the Broker journaled (``InsufficientFunds``, ``LimitExceeded`` on
+    a withdrawal or deposit) is committed with its events, then raised."""
     global _host
     with Locked() as host:
         op = make(host)
         try:
             with transaction.atomic():
-                return host.journal(op)
+                entry, events, refusal = host.journal(op)
         except brokerx.BrokerXError:
             raise  # the Broker refused: nothing changed anywhere
         except BaseException:
@@ -226,6 +249,10 @@ def submit(make: Callable[[Host], Operation]) -> tuple[JournalEntry, list[broker
             # not commit: rebuild from the journal, which does not hold it.
             _host = None
             raise
+        if refusal is not None:
+            refusal.journal_id = entry.id  # type: ignore[attr-defined]
+            raise refusal
+        return entry, events
 
 
 def take_snapshot() -> Snapshot:

@@ -237,3 +237,71 @@ class BrokerageTests(TestCase):
         after = self.snapshot_state()
         self.assertEqual(before["asks"], after["asks"])
         self.assertEqual(before["hash"], after["hash"])
+
+    # ---- API consistency (issue 24, item 8) -------------------------------
+
+    def test_integers_that_may_pass_2_53_are_strings(self) -> None:
+        self.deposit(2, "USD", "100000", "b")
+        status, body = self.place(2, "buy", "30000", "0.1")
+        self.assertEqual(status, 201)
+        accepted = next(e for e in body["events"] if e["type"] == "Accepted")
+        self.assertIsInstance(accepted["ts"], str)
+        self.assertGreater(int(accepted["ts"]), 2**53)  # ns since the epoch
+        self.assertIsInstance(accepted["correlation_id"], str)
+        self.assertIsInstance(accepted["order_id"], int)  # a small counter stays a number
+        hold = next(e for e in body["events"] if e["type"] == "Posting")
+        self.assertIsInstance(hold["transfer_id"], str)
+        self.assertEqual(int(hold["transfer_id"]) >> 64, 1)  # the Broker's ids start at 2^64
+        self.assertEqual(hold["credit"], [str(brokerx.ESCROW_OWNER), 1])  # a reserved owner id: 2^64 - 3
+
+    def test_zero_balances_are_plain_zero(self) -> None:
+        self.deposit(1, "USD", "10", "a")
+        status, body = self.call("get", "balances", 1)
+        self.assertEqual(body["balances"]["BTC"], {"balance": "0", "available": "0"})
+        self.assertEqual(body["balances"]["USD"], {"balance": "10", "available": "10"})
+
+    def test_unknown_api_paths_are_json_404s(self) -> None:
+        for url in ("nope", "orders/abc", "book", "deposits/extra"):
+            r = self.c.get(f"/api/{url}", HTTP_X_ACCOUNT_ID="1")
+            self.assertEqual(r.status_code, 404, url)
+            self.assertEqual(r["Content-Type"], "application/json")
+            self.assertEqual(r.json()["error"], "not_found")
+
+    def test_instruments_lists_the_markets(self) -> None:
+        status, body = self.call("get", "instruments", 1)
+        self.assertEqual(status, 200)
+        self.assertEqual(body["instruments"][0], {
+            "id": 0, "symbol": "BTC-USD", "tick_size": "0.01", "lot_size": "0.0001", "min_qty": "0.0001",
+            "max_qty": "100000000", "status": "open", "base": "BTC", "quote": "USD",
+        })
+        self.assertEqual([i["symbol"] for i in body["instruments"]], ["BTC-USD", "ETH-USD"])
+
+    def test_book_is_whole_unless_a_depth_is_given(self) -> None:
+        self.deposit(2, "USD", "1000000", "b")
+        for i in range(12):
+            self.place(2, "buy", f"{29000 + i}", "0.01")
+        status, book = self.call("get", "book/BTC-USD", 1)
+        self.assertEqual((status, len(book["bids"])), (200, 12))
+        self.assertEqual(book["bids"][0]["price"], "29011")
+        status, book = self.call("get", "book/BTC-USD?depth=2", 1)
+        self.assertEqual([lv["price"] for lv in book["bids"]], ["29011", "29010"])
+        status, body = self.call("get", "book/BTC-USD?depth=x", 1)
+        self.assertEqual((status, body["error"]), (400, "invalid_argument"))
+
+    def test_a_refused_withdrawal_is_journaled_and_answers_its_key_the_same(self) -> None:
+        self.deposit(1, "USD", "10", "a")
+        status, body = self.call("post", "withdrawals", 1, {"asset": "USD", "amount": "25"}, Idempotency_Key="w-1")
+        self.assertEqual((status, body["error"]), (422, "insufficient_funds"))
+        self.assertEqual((body["event"]["type"], body["event"]["status"]), ("FundsMoved", "insufficient_funds"))
+        entry = JournalEntry.objects.get(id=body["journal_id"])
+        self.assertEqual((entry.command["op"], entry.events[0]["status"]), ("withdraw", "insufficient_funds"))
+        r = self.c.post("/api/withdrawals", json.dumps({"asset": "USD", "amount": "25"}), content_type="application/json",
+                        HTTP_X_ACCOUNT_ID="1", HTTP_IDEMPOTENCY_KEY="w-1")
+        self.assertEqual((r.status_code, r.json(), r["Idempotent-Replayed"]), (422, body, "true"))
+        status, ok = self.call("post", "withdrawals", 1, {"asset": "USD", "amount": "4"}, Idempotency_Key="w-2")
+        self.assertEqual((status, ok["balance"]), (201, "6"))
+        before = self.snapshot_state()
+        host.shutdown()  # the journaled refusal replays as a refusal again
+        self.assertEqual(self.snapshot_state(), before)
+        self.assertEqual(self.balances(1), {"USD": Decimal("6")})
+

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
 import brokerx
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -32,8 +33,30 @@ class BadRequest(Exception):
         self.status = status
 
 
-def error(status: int, code: str, message: str) -> JsonResponse:
-    return JsonResponse({"error": code, "message": message}, status=status)
+#: Largest integer a JSON client is sure to read exactly (a JavaScript number).
+JSON_SAFE_MAX = 2**53 - 1
+#: Fields that can pass 2^53 (ns timestamps, 128-bit ids and keys): always
+#: strings, so their JSON type does not depend on the value.
+ALWAYS_STRING = frozenset({"ts", "expire_at", "correlation_id", "transfer_id", "key"})
+
+
+def json_safe(value: Any, key: str | None = None) -> Any:
+    """``value`` with every integer that may pass 2^53 as a decimal string."""
+    if isinstance(value, dict):
+        return {k: json_safe(v, k) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value) if key in ALWAYS_STRING or abs(value) > JSON_SAFE_MAX else value
+    return value
+
+
+def respond(data: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> JsonResponse:
+    return JsonResponse(json_safe(data), status=status, headers=headers)
+
+
+def error(status: int, code: str, message: str, **extra: Any) -> JsonResponse:
+    return respond({"error": code, "message": message, **extra}, status=status)
 
 
 def status_for(exc: brokerx.BrokerXError) -> int:
@@ -55,7 +78,7 @@ def api(view: Handler) -> Handler:
         except BadRequest as e:
             return error(e.status, e.code, str(e))
         except brokerx.BrokerXError as e:
-            return error(status_for(e), e.code, str(e))
+            return error(status_for(e), e.code, str(e), **refusal_of(e))
         except TypeError as e:  # e.g. a float where money is expected
             return error(400, "invalid_argument", str(e))
         except ValueError as e:  # e.g. an unknown side
@@ -63,6 +86,15 @@ def api(view: Handler) -> Handler:
 
     wrapped.__name__ = view.__name__
     return csrf_exempt(wrapped)
+
+
+def refusal_of(e: brokerx.BrokerXError) -> dict[str, Any]:
+    """What a journaled refusal (a refused deposit or withdrawal) adds to the
+    error body: its journal entry and event."""
+    event = getattr(e, "event", None)
+    if event is None:
+        return {}
+    return {"journal_id": getattr(e, "journal_id", None), "event": event.to_dict()}
 
 
 def account_of(request: HttpRequest) -> int:
@@ -92,7 +124,8 @@ def money(value: Any) -> str | Decimal:
 
 
 def plain(d: Decimal) -> str:
-    """A stored decimal without the column's trailing zeros, never in exponent form."""
+    """A decimal without trailing zeros, never in exponent form: ``"0"``, not
+    ``"0E-8"`` (what ``str`` gives for a zero with the asset's 8 places)."""
     return format(d.normalize(), "f")
 
 
@@ -100,16 +133,15 @@ def events_json(events: list[brokerx.BrokerEvent]) -> list[dict[str, Any]]:
     return [e.to_dict() for e in events]
 
 
-# ---- deposits (idempotent) --------------------------------------------------
+# ---- deposits and withdrawals (idempotent) ---------------------------------
 
 
-@api
-@require_http_methods(["POST"])
-def deposit(request: HttpRequest) -> HttpResponse:
+def funds(request: HttpRequest, op: str) -> HttpResponse:
+    """A deposit or withdrawal: ``{"asset", "amount"}`` with an Idempotency-Key."""
     account = account_of(request)
     key = request.headers.get("Idempotency-Key")
     if not key:
-        raise BadRequest("idempotency_key_required", "deposits need an Idempotency-Key header")
+        raise BadRequest("idempotency_key_required", f"{op}s need an Idempotency-Key header")
     data = body(request)
     asset = str(data.get("asset", ""))
     try:
@@ -118,7 +150,9 @@ def deposit(request: HttpRequest) -> HttpResponse:
         raise BadRequest("invalid_amount", "amount is not a decimal number") from e
     if not asset or not amount.is_finite() or amount <= 0:
         raise BadRequest("invalid_amount", "need an asset and an amount > 0")
-    fingerprint = hashlib.sha256(json.dumps([asset, str(amount)]).encode()).hexdigest()
+    # (Deposits keep the fingerprint they had before withdrawals existed.)
+    request_id = [asset, str(amount)] if op == "deposit" else [op, asset, str(amount)]
+    fingerprint = hashlib.sha256(json.dumps(request_id).encode()).hexdigest()
 
     def replay_or_conflict() -> HttpResponse | None:
         seen = IdempotencyKey.objects.filter(account=account, key=key).first()
@@ -132,26 +166,50 @@ def deposit(request: HttpRequest) -> HttpResponse:
         if asset not in h.assets:
             raise BadRequest("unknown_asset", f"unknown asset {asset!r}")
         # The Broker is idempotent by key too; scope the header's key to the account.
-        return h.operation("deposit", account=account, asset=h.assets[asset], amount=str(amount), key=f"{account}:{key}")
+        return h.operation(op, account=account, asset=h.assets[asset], amount=str(amount), key=f"{account}:{key}")
 
     # Check, apply, journal and remember the key under the engine lock, in one
     # transaction: a concurrent retry in this process waits and then replays.
+    # A refusal the Broker journaled (insufficient funds, a wallet cap) is that
+    # key's answer too: committed and remembered like a success.
     with host.Locked() as h:
         earlier = replay_or_conflict()
         if earlier is not None:
             return earlier
         try:
             with transaction.atomic():
-                entry, _ = host.submit(make)
-                balance = h.broker.balance(account, h.assets[asset])
-                response = {"journal_id": entry.id, "asset": asset, "amount": str(amount), "balance": str(balance)}
+                try:
+                    entry, _ = host.submit(make)
+                except brokerx.BrokerXError as e:
+                    if getattr(e, "event", None) is None:
+                        raise
+                    status = status_for(e)
+                    response = json_safe({"error": e.code, "message": str(e), **refusal_of(e)})
+                else:
+                    status = 201
+                    balance = h.broker.balance(account, h.assets[asset])
+                    response = json_safe({
+                        "journal_id": entry.id, "asset": asset, "amount": plain(amount), "balance": plain(balance),
+                    })
                 IdempotencyKey.objects.create(
-                    account=account, key=key, fingerprint=fingerprint, status=201, response=response
+                    account=account, key=key, fingerprint=fingerprint, status=status, response=response
                 )
         except BaseException:
             host.shutdown()  # the in-memory Broker may be ahead of the rolled-back journal
             raise
-    return JsonResponse(response, status=201)
+    return JsonResponse(response, status=status)
+
+
+@api
+@require_http_methods(["POST"])
+def deposit(request: HttpRequest) -> HttpResponse:
+    return funds(request, "deposit")
+
+
+@api
+@require_http_methods(["POST"])
+def withdrawal(request: HttpRequest) -> HttpResponse:
+    return funds(request, "withdraw")
 
 
 # ---- orders -------------------------------------------------------------------
@@ -186,7 +244,7 @@ def orders(request: HttpRequest) -> HttpResponse:
     entry, events = host.submit(make)
     order_id = next((e.order_id for e in events if isinstance(e, brokerx.Accepted)), None)
     status = 201 if order_id is not None else 200  # a refusal (risk, post-only) is an event, and journaled
-    return JsonResponse({"order_id": order_id, "journal_id": entry.id, "events": events_json(events)}, status=status)
+    return respond({"order_id": order_id, "journal_id": entry.id, "events": events_json(events)}, status=status)
 
 
 @api
@@ -201,14 +259,14 @@ def order(request: HttpRequest, order_id: int) -> HttpResponse:
             raise BadRequest("unknown_order", f"order {order_id} is unknown or no longer live", 404)
         out = o.to_dict()
         out["hold"] = None if hold is None else str(hold[1])
-        return JsonResponse(out)
+        return respond(out)
     if request.method == "DELETE":
 
         def make_cancel(h: host.Host) -> host.Operation:
             return h.operation("cancel", account=account, order_id=order_id)
 
         entry, events = host.submit(make_cancel)
-        return JsonResponse({"journal_id": entry.id, "events": events_json(events)})
+        return respond({"journal_id": entry.id, "events": events_json(events)})
 
     data = body(request)
     if "version" not in data:
@@ -227,7 +285,7 @@ def order(request: HttpRequest, order_id: int) -> HttpResponse:
         return h.operation("amend", **amend_args)
 
     entry, events = host.submit(make_amend)
-    return JsonResponse({"journal_id": entry.id, "events": events_json(events)})
+    return respond({"journal_id": entry.id, "events": events_json(events)})
 
 
 # ---- reads --------------------------------------------------------------------
@@ -235,12 +293,32 @@ def order(request: HttpRequest, order_id: int) -> HttpResponse:
 
 @api
 @require_GET
+def instruments(request: HttpRequest) -> HttpResponse:
+    """The listed markets: grid, quantity bounds, trading status and assets."""
+    with host.Locked() as h:
+        listed = [(h.broker.instrument(i), spec) for i, spec in enumerate(settings.BROKERX_INSTRUMENTS)]
+    return respond({
+        "instruments": [
+            {"id": inst.id, "symbol": inst.symbol, "tick_size": plain(inst.tick_size),
+             "lot_size": plain(inst.lot_size), "min_qty": plain(inst.min_qty), "max_qty": plain(inst.max_qty),
+             "status": inst.status, "base": spec["base"], "quote": spec["quote"]}
+            for inst, spec in listed
+        ],
+    })
+
+
+@api
+@require_GET
 def book(request: HttpRequest, symbol: str) -> HttpResponse:
-    levels = int(request.GET.get("depth", "10"))
+    """L2 levels, best first: the whole book, or the best ``?depth=N``."""
+    raw = request.GET.get("depth")
+    if raw is not None and not raw.isdigit():
+        raise BadRequest("invalid_argument", f"depth must be a whole number, got {raw!r}")
+    levels = None if raw is None else int(raw)
     with host.Locked() as h:
         bids = h.broker.depth(symbol, "buy", levels)
         asks = h.broker.depth(symbol, "sell", levels)
-    return JsonResponse({"symbol": symbol, "bids": [lv.to_dict() for lv in bids], "asks": [lv.to_dict() for lv in asks]})
+    return respond({"symbol": symbol, "bids": [lv.to_dict() for lv in bids], "asks": [lv.to_dict() for lv in asks]})
 
 
 @api
@@ -248,7 +326,7 @@ def book(request: HttpRequest, symbol: str) -> HttpResponse:
 def trades(request: HttpRequest, symbol: str) -> HttpResponse:
     limit = min(int(request.GET.get("limit", "100")), 1000)
     rows = TradeRecord.objects.filter(symbol=symbol).order_by("-trade_id")[:limit]
-    return JsonResponse({
+    return respond({
         "symbol": symbol,
         "trades": [
             {"trade_id": t.trade_id, "price": plain(t.price), "qty": plain(t.qty),
@@ -264,7 +342,13 @@ def balances(request: HttpRequest) -> HttpResponse:
     account = account_of(request)
     with host.Locked() as h:
         mine = h.balances_of(account)
-    return JsonResponse({
+    return respond({
         "account": account,
-        "balances": {a: {k: str(v) for k, v in cols.items()} for a, cols in mine.items()},
+        "balances": {a: {k: plain(v) for k, v in cols.items()} for a, cols in mine.items()},
     })
+
+
+@api
+def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    """Any other path under /api/: a JSON 404, like every other API error."""
+    raise BadRequest("not_found", f"no endpoint {request.method} {request.path}", 404)
