@@ -81,7 +81,8 @@ impl Field for u128 {
     }
 }
 
-/// `key=value` facts of a refusal, as a dict of ints.
+/// `key=value` facts of a refusal in the caller's units (the core converts
+/// them): a dict of `Decimal`, of decimal strings in `to_dict()`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Facts(Vec<(&'static str, Decimal)>);
 
@@ -90,6 +91,13 @@ impl Field for Facts {
         let d = PyDict::new(py);
         for (k, v) in &self.0 {
             d.set_item(*k, decimal_to_py(py, *v)?)?;
+        }
+        Ok(d.into_any())
+    }
+    fn json<'py>(&self, py: Python<'py>, _: &Scale) -> PyResult<Bound<'py, PyAny>> {
+        let d = PyDict::new(py);
+        for (k, v) in &self.0 {
+            d.set_item(*k, v.to_string())?;
         }
         Ok(d.into_any())
     }

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 import uuid
-from typing import Literal
 from decimal import Decimal
+from typing import Literal
 
 import pytest
 
@@ -87,7 +88,9 @@ def test_risk_refusals_are_events_with_context(brk: brokerx.Broker) -> None:
     (r,) = brk.place(BUYER, 0, "buy", "200", 1)
     assert isinstance(r, brokerx.RiskRejected) and r.reason == "price_outside_collar"
     assert r.context["price"] == Decimal("200") and r.context["low"] < r.context["high"] < Decimal("200")
-    assert r.to_dict()["type"] == "RiskRejected"
+    d = r.to_dict()
+    assert d["type"] == "RiskRejected" and d["context"]["price"] == str(r.context["price"])
+    json.dumps(d)  # JSON-ready: the context's Decimals are strings
     with pytest.raises(brokerx.InvalidOrder) as ei:
         brk.place(BUYER, 0, "buy", "100.001", 1)
     assert ei.value.code == "off_tick"

@@ -137,6 +137,8 @@ class BrokerageTests(TestCase):
         # pre-trade risk: not enough cash, price outside the collar
         status, body = self.place(2, "buy", "30000", "10")
         self.assertEqual((status, body["events"][0]["type"], body["events"][0]["reason"]), (200, "RiskRejected", "insufficient_funds"))
+        # in dollars, as the client sent them: 10 BTC at 30000 against 100000.00 deposited
+        self.assertEqual(Decimal(body["events"][0]["context"]["available"]), Decimal("100000"))
         status, body = self.place(2, "buy", "100", "0.1")
         self.assertEqual(body["events"][0]["reason"], "price_outside_collar")
         self.assertEqual(JournalEntry.objects.filter(command__op="place").count(), 4)
