@@ -100,7 +100,7 @@ impl Broker {
             BrokerCommandKind::ExpireDue => CommandKind::ExpireDue,
             _ => return Ok(None),
         };
-        let checked = self.engine.check(&Command { ts: cmd.ts, correlation_id: cmd.correlation_id, kind })?;
+        let checked = self.engine.check(Command { ts: cmd.ts, correlation_id: cmd.correlation_id, kind })?;
         Ok(Some(checked))
     }
 
@@ -284,7 +284,7 @@ impl Broker {
                 let place = Place { order_type: OrderType::Limit(px), ..*p };
                 let protected =
                     Command { ts: cmd.ts, correlation_id: cmd.correlation_id, kind: CommandKind::Place(place) };
-                self.engine.check(&protected).ok()
+                self.engine.check(protected).ok()
             }
             _ => Some(checked),
         };

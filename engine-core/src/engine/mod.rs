@@ -183,15 +183,17 @@ impl Engine {
     /// get, the order an amend or cancel names), ready for [`Engine::execute`].
     /// A host that must act between validating and running a command (the
     /// Broker: pre-trade risk and a ledger hold) checks, acts, then executes.
+    /// The token owns the command it ran on (`Checked::command`): pass a clone
+    /// to keep one.
     ///
     /// # Errors
     /// The [`CommandError`] `apply` would return.
-    pub fn check(&self, cmd: &Command) -> Result<Checked, CommandError> {
+    pub fn check(&self, cmd: Command) -> Result<Checked, CommandError> {
         if cmd.ts < self.now {
             return Err(CommandError::TimeWentBackwards { ts: cmd.ts, now: self.now });
         }
         let plan = self.validate(cmd.ts, &cmd.kind)?;
-        Ok(Checked { command: cmd.clone(), plan, epoch: self.epoch })
+        Ok(Checked { command: cmd, plan, epoch: self.epoch })
     }
 
     /// Runs a command [`Engine::check`] validated: the same events and outcome
