@@ -147,35 +147,46 @@ impl Engine {
         // at once: one dispatch on the command kind, no plan built in between.
         // The sink is built once, in place.
         let mut sink = Sink::<S, MD> { out, ts, correlation_id: cmd.correlation_id, seq: self.last_seq };
-        let outcome = match &cmd.kind {
+        // Each arm returns its outcome itself, so it is written once, into the
+        // caller's result, not built aside and copied.
+        match &cmd.kind {
             CommandKind::Place(p) => {
                 let i = self.validate_place(ts, p)?;
                 self.epoch += 1;
                 self.begin(ts, &mut sink);
-                self.exec_place(i, p, &mut sink)
+                let outcome = self.exec_place(i, p, &mut sink);
+                self.last_seq = sink.seq;
+                Ok(outcome)
             }
             CommandKind::Amend(a) => {
                 let (key, o) = self.resolve(ts, a.account, a.order)?;
                 self.validate_amend(o, a)?;
                 self.epoch += 1;
                 self.begin(ts, &mut sink);
-                self.exec_amend(key, a, &mut sink)
+                let outcome = self.exec_amend(key, a, &mut sink);
+                self.last_seq = sink.seq;
+                Ok(outcome)
             }
             CommandKind::Cancel(c) => {
                 let (key, o) = self.resolve(ts, c.account, c.order)?;
                 let order_id = o.id;
                 self.epoch += 1;
                 self.begin(ts, &mut sink);
-                self.exec_cancel(key, order_id, &mut sink)
+                let outcome = self.exec_cancel(key, order_id, &mut sink);
+                self.last_seq = sink.seq;
+                Ok(outcome)
             }
             kind => {
                 let plan = self.validate(ts, kind)?;
-                self.run(cmd, plan, &mut sink)
+                let outcome = self.run(cmd, plan, &mut sink);
+                self.last_seq = sink.seq;
+                debug_assert!(
+                    self.orders.len() == self.orders.index.len(),
+                    "invariant: every resting order indexed once"
+                );
+                Ok(outcome)
             }
-        };
-        self.last_seq = sink.seq;
-        debug_assert!(self.orders.len() == self.orders.index.len(), "invariant: every resting order indexed once");
-        Ok(outcome)
+        }
     }
 
     /// Validates `cmd` exactly as [`Engine::apply`] would, without changing
