@@ -249,7 +249,7 @@ fn check_then_execute_gives_what_apply_gives() {
             }
         };
         let named = checked.order_id();
-        let executed = b.e.execute(checked, &mut eb);
+        let executed = b.e.execute(&checked, &mut eb);
         assert_eq!(applied, executed);
         if matches!(cb.kind, CommandKind::Place(_) | CommandKind::Amend(_) | CommandKind::Cancel(_)) {
             assert_eq!(named, executed.unwrap().order_id(), "the checked order is the one the outcome names");
@@ -267,7 +267,11 @@ fn a_checked_place_knows_its_order_id_and_an_amend_its_order() {
     let place = t.cmd(CommandKind::Place(Place::limit(AccountId(3), ACME, Side::Buy, Ticks(90), Lots(1))));
     let checked = t.e.check(place.clone()).unwrap();
     assert_eq!(checked.order_id(), Some(OrderId(3)));
-    assert_eq!(t.e.execute(checked, &mut t.events).unwrap().order_id(), Some(OrderId(3)));
+    assert_eq!(t.e.execute(&checked, &mut t.events).unwrap().order_id(), Some(OrderId(3)));
+    // A token runs once: running it made it stale, and a second run changes nothing.
+    let (hash, seen) = (t.e.state_hash(), t.events.len());
+    assert_eq!(t.e.execute(&checked, &mut t.events).unwrap_err().code(), "stale_check");
+    assert_eq!((t.e.state_hash(), t.events.len()), (hash, seen));
 
     let amend = t.cmd(CommandKind::Amend(Amend::new(AccountId(1), OrderId(1)).with_price(Ticks(105))));
     let named = t.e.check(amend.clone()).unwrap().named_order().unwrap();
@@ -296,7 +300,7 @@ fn a_stale_check_is_refused_and_changes_nothing() {
     t.limit(3, Side::Buy, 100, 5);
     let hash = t.e.state_hash();
     let mut events = Vec::new();
-    let err = t.e.execute(checked, &mut events).unwrap_err();
+    let err = t.e.execute(&checked, &mut events).unwrap_err();
     assert_eq!(err.code(), "stale_check");
     assert!(events.is_empty());
     assert_eq!(t.e.state_hash(), hash);
@@ -313,7 +317,7 @@ fn expiring_due_orders_between_check_and_execute_keeps_the_check() {
     let mut events = Vec::new();
     let expired = t.e.on_time(buy.ts, &mut events).unwrap();
     assert_eq!(expired, Outcome::TimePassed { now: buy.ts, expired: 1 });
-    let out = t.e.execute(checked, &mut events).unwrap();
+    let out = t.e.execute(&checked, &mut events).unwrap();
     // The seller expired first, so the buy rests instead of trading.
     assert_eq!(
         out,
@@ -323,5 +327,5 @@ fn expiring_due_orders_between_check_and_execute_keeps_the_check() {
     let late = t.cmd(CommandKind::Place(Place::limit(AccountId(2), ACME, Side::Buy, Ticks(99), Lots(1))));
     let checked = t.e.check(late.clone()).unwrap();
     t.e.on_time(Timestamp(late.ts.0 + 1), &mut events).unwrap();
-    assert_eq!(t.e.execute(checked, &mut events).unwrap_err().code(), "stale_check");
+    assert_eq!(t.e.execute(&checked, &mut events).unwrap_err().code(), "stale_check");
 }

@@ -208,12 +208,14 @@ impl Engine {
     }
 
     /// Runs a command [`Engine::check`] validated: the same events and outcome
-    /// `apply` would give, without validating again.
+    /// `apply` would give, without validating again. The token is borrowed (it
+    /// is large, and a copy per command shows); it runs at most once, since
+    /// running it makes it stale (an `ExpireDue` run twice expires nothing more).
     ///
     /// # Errors
     /// `stale_check` if the engine ran another command since the check (other
     /// than expiring due orders up to the command's time); then nothing changed.
-    pub fn execute<S: EventSink + ?Sized>(&mut self, checked: Checked, out: &mut S) -> Result<Outcome, CommandError> {
+    pub fn execute<S: EventSink + ?Sized>(&mut self, checked: &Checked, out: &mut S) -> Result<Outcome, CommandError> {
         if checked.epoch != self.epoch || checked.command.ts < self.now {
             return Err(CommandError::StaleCheck);
         }
