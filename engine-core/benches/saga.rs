@@ -4,7 +4,6 @@
 
 use std::hint::black_box;
 
-use brokerx_engine::risk::UnitScale;
 use brokerx_engine::saga::{
     hold_id, order_id, AccountId, Action, Amount, DepositInput, DepositSaga, DepositSpec, InstrumentId, Lots,
     OrderInput, OrderSaga, OrderSpec, SagaConfig, SagaId, SagaInput, SagaRegistry, Side, Ticks, Timestamp, TradeId,
@@ -12,17 +11,7 @@ use brokerx_engine::saga::{
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 
 fn spec() -> OrderSpec {
-    OrderSpec {
-        account: AccountId(7),
-        instrument: InstrumentId(1),
-        side: Side::Buy,
-        qty: Lots(10),
-        limit_price: Ticks(100),
-        scale: UnitScale { base_per_lot: 1, quote_per_tick_lot: 1 },
-        maker_fee_bps: 0,
-        taker_fee_bps: 0,
-        good_till: Timestamp(u64::MAX / 2),
-    }
+    OrderSpec::limit(AccountId(7), InstrumentId(1), Side::Buy, Lots(10), Ticks(100), Timestamp(u64::MAX / 2))
 }
 
 fn at(saga: &mut OrderSaga, inputs: &[OrderInput]) {

@@ -12,7 +12,6 @@
 
 use std::time::Instant;
 
-use brokerx_engine::risk::UnitScale;
 use brokerx_engine::saga::{
     hold_id, order_id, AccountId, Action, DepositSaga, FillRecord, InstrumentId, Lots, OrderInput, OrderSaga,
     OrderSpec, Saga, SagaConfig, SagaId, SagaInput, SagaRegistry, Side, Ticks, Timestamp, TradeId,
@@ -38,17 +37,7 @@ fn minor_faults() -> u64 {
 }
 
 fn spec(i: u64) -> OrderSpec {
-    OrderSpec {
-        account: AccountId(i % 10_000),
-        instrument: InstrumentId(1),
-        side: Side::Buy,
-        qty: Lots(10),
-        limit_price: Ticks(100),
-        scale: UnitScale { base_per_lot: 1, quote_per_tick_lot: 1 },
-        maker_fee_bps: 0,
-        taker_fee_bps: 0,
-        good_till: Timestamp(u64::MAX / 2),
-    }
+    OrderSpec::limit(AccountId(i % 10_000), InstrumentId(1), Side::Buy, Lots(10), Ticks(100), Timestamp(u64::MAX / 2))
 }
 
 /// Permutes 0..SAGAS so routed steps do not walk the map in key order.

@@ -42,6 +42,31 @@ pub struct OrderSpec {
 }
 
 impl OrderSpec {
+    /// A limit order at unit scale (a lot is one base minor unit, a tick × lot
+    /// one quote minor unit) with no fees; set `scale` and the fee rates to the
+    /// market's for a real one.
+    #[must_use]
+    pub const fn limit(
+        account: AccountId,
+        instrument: InstrumentId,
+        side: Side,
+        qty: Lots,
+        limit_price: Ticks,
+        good_till: Timestamp,
+    ) -> Self {
+        OrderSpec {
+            account,
+            instrument,
+            side,
+            qty,
+            limit_price,
+            scale: UnitScale { base_per_lot: 1, quote_per_tick_lot: 1 },
+            maker_fee_bps: 0,
+            taker_fee_bps: 0,
+            good_till,
+        }
+    }
+
     /// Checks quantities, price and scale, and that the hold fits a `u128`.
     ///
     /// # Errors

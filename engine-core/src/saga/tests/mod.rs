@@ -25,17 +25,7 @@ fn config() -> SagaConfig {
 }
 
 fn spec() -> OrderSpec {
-    OrderSpec {
-        account: AccountId(7),
-        instrument: InstrumentId(1),
-        side: Side::Buy,
-        qty: Lots(10),
-        limit_price: Ticks(100),
-        scale: UnitScale { base_per_lot: 1, quote_per_tick_lot: 1 },
-        maker_fee_bps: 0,
-        taker_fee_bps: 0,
-        good_till: Timestamp(1_000_000),
-    }
+    OrderSpec::limit(AccountId(7), InstrumentId(1), Side::Buy, Lots(10), Ticks(100), Timestamp(1_000_000))
 }
 
 fn commands(actions: &[Action]) -> Vec<Command> {
