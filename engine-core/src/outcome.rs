@@ -16,19 +16,23 @@ use crate::types::{AccountId, InstrumentId, Lots, OrderId, Side, Ticks, Timestam
 /// it. Expiring due orders in between (`on_time` at or before the command's time)
 /// keeps it valid, since validation already treats due orders as gone; any other
 /// command makes it stale (`stale_check`).
+///
+/// The token borrows the command it checked, so the command cannot change
+/// before it runs, and the token stays small (it is made for every Broker
+/// order, and a large one costs a copy each time it is handed on).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[must_use = "a checked command does nothing until it is executed"]
-pub struct Checked {
-    pub(crate) command: Command,
+pub struct Checked<'c> {
+    pub(crate) command: &'c Command,
     pub(crate) plan: Plan,
     /// The engine's command epoch when checked.
     pub(crate) epoch: u64,
 }
 
-impl Checked {
+impl<'c> Checked<'c> {
     /// The command as checked.
-    pub fn command(&self) -> &Command {
-        &self.command
+    pub fn command(&self) -> &'c Command {
+        self.command
     }
 
     /// The live order an amend or cancel names, as it stood when checked (and

@@ -241,7 +241,7 @@ fn check_then_execute_gives_what_apply_gives() {
     for (ca, cb) in cmds_a.iter().zip(&cmds_b) {
         let (mut ea, mut eb) = (Vec::new(), Vec::new());
         let applied = a.e.apply(ca, &mut ea);
-        let checked = match b.e.check(cb.clone()) {
+        let checked = match b.e.check(cb) {
             Ok(c) => c,
             Err(e) => {
                 assert_eq!(applied, Err(e), "check refuses what apply refuses");
@@ -265,7 +265,7 @@ fn a_checked_place_knows_its_order_id_and_an_amend_its_order() {
     t.limit(1, Side::Sell, 100, 5);
     t.limit(2, Side::Buy, 100, 2);
     let place = t.cmd(CommandKind::Place(Place::limit(AccountId(3), ACME, Side::Buy, Ticks(90), Lots(1))));
-    let checked = t.e.check(place.clone()).unwrap();
+    let checked = t.e.check(&place).unwrap();
     assert_eq!(checked.order_id(), Some(OrderId(3)));
     assert_eq!(t.e.execute(&checked, &mut t.events).unwrap().order_id(), Some(OrderId(3)));
     // A token runs once: running it made it stale, and a second run changes nothing.
@@ -274,7 +274,7 @@ fn a_checked_place_knows_its_order_id_and_an_amend_its_order() {
     assert_eq!((t.e.state_hash(), t.events.len()), (hash, seen));
 
     let amend = t.cmd(CommandKind::Amend(Amend::new(AccountId(1), OrderId(1)).with_price(Ticks(105))));
-    let named = t.e.check(amend.clone()).unwrap().named_order().unwrap();
+    let named = t.e.check(&amend).unwrap().named_order().unwrap();
     assert_eq!(
         named,
         NamedOrder {
@@ -295,7 +295,7 @@ fn a_stale_check_is_refused_and_changes_nothing() {
     let mut t = T::new();
     t.limit(1, Side::Sell, 100, 5);
     let first = t.cmd(CommandKind::Place(Place::limit(AccountId(2), ACME, Side::Buy, Ticks(100), Lots(5))));
-    let checked = t.e.check(first.clone()).unwrap();
+    let checked = t.e.check(&first).unwrap();
     // Another command runs in between: the check no longer holds.
     t.limit(3, Side::Buy, 100, 5);
     let hash = t.e.state_hash();
@@ -313,7 +313,7 @@ fn expiring_due_orders_between_check_and_execute_keeps_the_check() {
     t.run(CommandKind::Place(gtd)).unwrap();
     t.ts += 5;
     let buy = t.cmd(CommandKind::Place(Place::limit(AccountId(2), ACME, Side::Buy, Ticks(100), Lots(5))));
-    let checked = t.e.check(buy.clone()).unwrap();
+    let checked = t.e.check(&buy).unwrap();
     let mut events = Vec::new();
     let expired = t.e.on_time(buy.ts, &mut events).unwrap();
     assert_eq!(expired, Outcome::TimePassed { now: buy.ts, expired: 1 });
@@ -325,7 +325,7 @@ fn expiring_due_orders_between_check_and_execute_keeps_the_check() {
     );
     // A later time, though, makes the check stale.
     let late = t.cmd(CommandKind::Place(Place::limit(AccountId(2), ACME, Side::Buy, Ticks(99), Lots(1))));
-    let checked = t.e.check(late.clone()).unwrap();
+    let checked = t.e.check(&late).unwrap();
     t.e.on_time(Timestamp(late.ts.0 + 1), &mut events).unwrap();
     assert_eq!(t.e.execute(&checked, &mut events).unwrap_err().code(), "stale_check");
 }

@@ -26,7 +26,14 @@ impl Broker {
         if cmd.ts < self.now {
             return Err(BrokerError::TimeWentBackwards { ts: cmd.ts, now: self.now });
         }
-        let checked = self.validate(cmd)?;
+        self.validate_kind(cmd)?;
+        // A command that reaches the engine is checked by it here, once (before
+        // any change), and executed later from the token.
+        let engine_cmd = engine_command(cmd);
+        let checked = match &engine_cmd {
+            Some(c) => Some(self.engine.check(c)?),
+            None => None,
+        };
         let start = out.len();
         let mut o = Out { events: out, ts: cmd.ts, correlation_id: cmd.correlation_id };
         self.now = cmd.ts;
@@ -35,16 +42,16 @@ impl Broker {
             BrokerCommandKind::CreateAsset { spec, wallet_max_balance } => {
                 self.exec_create_asset(spec, *wallet_max_balance, &mut o)?
             }
-            BrokerCommandKind::RegisterMarket(m) => self.exec_register(checked, m, &mut o)?,
+            BrokerCommandKind::RegisterMarket(m) => self.exec_register(checked.as_ref(), m, &mut o)?,
             BrokerCommandKind::Deposit(f) => self.exec_funds(FundsDirection::Deposit, f, &mut o),
             BrokerCommandKind::Withdraw(f) => self.exec_funds(FundsDirection::Withdrawal, f, &mut o),
-            BrokerCommandKind::Place(p) => self.exec_place(cmd, p, checked, &mut o),
-            BrokerCommandKind::Amend(_) => self.exec_amend(cmd, checked, &mut o),
+            BrokerCommandKind::Place(p) => self.exec_place(cmd, p, checked.as_ref(), &mut o),
+            BrokerCommandKind::Amend(_) => self.exec_amend(cmd, checked.as_ref(), &mut o),
             BrokerCommandKind::Cancel(_)
             | BrokerCommandKind::MassCancel(_)
             | BrokerCommandKind::SetTradingStatus(_)
             | BrokerCommandKind::ExpireDue => {
-                self.execute(checked, &mut o);
+                self.execute(checked.as_ref(), &mut o);
             }
             BrokerCommandKind::SetInstrumentRisk { instrument, risk } => {
                 if let Some(m) = self.markets.get_mut(instrument.0 as usize) {
@@ -85,25 +92,8 @@ impl Broker {
         Ok(())
     }
 
-    /// Everything that can refuse a command with an error, before any change.
-    /// A command that reaches the engine is checked by it here, once, and
-    /// executed later from the [`Checked`] it returns.
-    pub(super) fn validate(&self, cmd: &BrokerCommand) -> Result<Option<Checked>, BrokerError> {
-        self.validate_kind(cmd)?;
-        let kind = match &cmd.kind {
-            BrokerCommandKind::RegisterMarket(m) => CommandKind::RegisterInstrument(m.instrument.clone()),
-            BrokerCommandKind::Place(p) => CommandKind::Place(*p),
-            BrokerCommandKind::Amend(a) => CommandKind::Amend(*a),
-            BrokerCommandKind::Cancel(c) => CommandKind::Cancel(*c),
-            BrokerCommandKind::MassCancel(m) => CommandKind::MassCancel(*m),
-            BrokerCommandKind::SetTradingStatus(s) => CommandKind::SetTradingStatus(*s),
-            BrokerCommandKind::ExpireDue => CommandKind::ExpireDue,
-            _ => return Ok(None),
-        };
-        let checked = self.engine.check(Command { ts: cmd.ts, correlation_id: cmd.correlation_id, kind })?;
-        Ok(Some(checked))
-    }
-
+    /// Everything that can refuse a command with an error, before any change
+    /// (the engine's own check follows for the commands it runs).
     pub(super) fn validate_kind(&self, cmd: &BrokerCommand) -> Result<(), BrokerError> {
         let client = |a: AccountId| {
             if a.0 >= RESERVED_OWNERS_FROM {
@@ -204,7 +194,7 @@ impl Broker {
 
     pub(super) fn exec_register(
         &mut self,
-        checked: Option<Checked>,
+        checked: Option<&Checked<'_>>,
         m: &MarketSpec,
         o: &mut Out<'_>,
     ) -> Result<(), BrokerError> {
@@ -222,9 +212,14 @@ impl Broker {
         Ok(())
     }
 
-    // Inlined: a `Checked` token is 184 bytes, passed by value it would be copied.
     #[inline(always)]
-    pub(super) fn exec_place(&mut self, cmd: &BrokerCommand, p: &Place, checked: Option<Checked>, o: &mut Out<'_>) {
+    pub(super) fn exec_place(
+        &mut self,
+        cmd: &BrokerCommand,
+        p: &Place,
+        checked: Option<&Checked<'_>>,
+        o: &mut Out<'_>,
+    ) {
         let Some(checked) = checked else { return };
         // Expiries due now run first, so their holds are free for this order.
         self.expire_due(cmd, o);
@@ -281,12 +276,14 @@ impl Broker {
         // Protect market orders: they enter as IOC/FOK limits at the hold's price.
         // That is a different command from the one checked, so it is checked
         // again (a market order only: a limit runs from its own check).
+        let (protected_cmd, protected);
         let checked = match (p.order_type, approval.hold_price) {
             (OrderType::Market, Some(px)) => {
                 let place = Place { order_type: OrderType::Limit(px), ..*p };
-                let protected =
+                protected_cmd =
                     Command { ts: cmd.ts, correlation_id: cmd.correlation_id, kind: CommandKind::Place(place) };
-                self.engine.check(protected).ok()
+                protected = self.engine.check(&protected_cmd).ok();
+                protected.as_ref()
             }
             _ => Some(checked),
         };
@@ -305,9 +302,8 @@ impl Broker {
         }
     }
 
-    // Inlined: a `Checked` token is 184 bytes, passed by value it would be copied.
     #[inline(always)]
-    pub(super) fn exec_amend(&mut self, cmd: &BrokerCommand, checked: Option<Checked>, o: &mut Out<'_>) {
+    pub(super) fn exec_amend(&mut self, cmd: &BrokerCommand, checked: Option<&Checked<'_>>, o: &mut Out<'_>) {
         let Some(checked) = checked else { return };
         let (&CommandKind::Amend(a), Some(named)) = (&checked.command().kind, checked.named_order()) else { return };
         self.expire_due(cmd, o);
@@ -418,13 +414,12 @@ impl Broker {
     /// Executes a command `validate` checked and settles what its events say.
     /// `None` only if nothing was checked or the check went stale, which the
     /// Broker's order of work rules out (only due expiries run in between).
-    // Inlined: a `Checked` token is 184 bytes, passed by value it would be copied.
     #[inline(always)]
-    pub(super) fn execute(&mut self, checked: Option<Checked>, o: &mut Out<'_>) -> Option<Outcome> {
+    pub(super) fn execute(&mut self, checked: Option<&Checked<'_>>, o: &mut Out<'_>) -> Option<Outcome> {
         let checked = checked?;
         let mut events = std::mem::take(&mut self.engine_events);
         events.clear();
-        let outcome = self.engine.execute(&checked, &mut events);
+        let outcome = self.engine.execute(checked, &mut events);
         debug_assert!(outcome.is_ok(), "invariant: a checked command runs ({outcome:?})");
         self.on_engine_events(&events, o);
         self.engine_events = events;
@@ -514,4 +509,19 @@ impl Broker {
             r.remaining = remaining;
         }
     }
+}
+
+/// The engine command a Broker command runs, if any.
+fn engine_command(cmd: &BrokerCommand) -> Option<Command> {
+    let kind = match &cmd.kind {
+        BrokerCommandKind::RegisterMarket(m) => CommandKind::RegisterInstrument(m.instrument.clone()),
+        BrokerCommandKind::Place(p) => CommandKind::Place(*p),
+        BrokerCommandKind::Amend(a) => CommandKind::Amend(*a),
+        BrokerCommandKind::Cancel(c) => CommandKind::Cancel(*c),
+        BrokerCommandKind::MassCancel(m) => CommandKind::MassCancel(*m),
+        BrokerCommandKind::SetTradingStatus(s) => CommandKind::SetTradingStatus(*s),
+        BrokerCommandKind::ExpireDue => CommandKind::ExpireDue,
+        _ => return None,
+    };
+    Some(Command { ts: cmd.ts, correlation_id: cmd.correlation_id, kind })
 }

@@ -194,12 +194,12 @@ impl Engine {
     /// get, the order an amend or cancel names), ready for [`Engine::execute`].
     /// A host that must act between validating and running a command (the
     /// Broker: pre-trade risk and a ledger hold) checks, acts, then executes.
-    /// The token owns the command it ran on (`Checked::command`): pass a clone
-    /// to keep one.
+    /// The token borrows the command (`Checked::command`), so the command
+    /// cannot change between the check and the run.
     ///
     /// # Errors
     /// The [`CommandError`] `apply` would return.
-    pub fn check(&self, cmd: Command) -> Result<Checked, CommandError> {
+    pub fn check<'c>(&self, cmd: &'c Command) -> Result<Checked<'c>, CommandError> {
         if cmd.ts < self.now {
             return Err(CommandError::TimeWentBackwards { ts: cmd.ts, now: self.now });
         }
@@ -215,11 +215,15 @@ impl Engine {
     /// # Errors
     /// `stale_check` if the engine ran another command since the check (other
     /// than expiring due orders up to the command's time); then nothing changed.
-    pub fn execute<S: EventSink + ?Sized>(&mut self, checked: &Checked, out: &mut S) -> Result<Outcome, CommandError> {
+    pub fn execute<S: EventSink + ?Sized>(
+        &mut self,
+        checked: &Checked<'_>,
+        out: &mut S,
+    ) -> Result<Outcome, CommandError> {
         if checked.epoch != self.epoch || checked.command.ts < self.now {
             return Err(CommandError::StaleCheck);
         }
-        let cmd = &checked.command;
+        let cmd = checked.command;
         let outcome = if self.config.market_data {
             let mut sink = Sink::<S, true> { out, ts: cmd.ts, correlation_id: cmd.correlation_id, seq: self.last_seq };
             let outcome = self.run(cmd, checked.plan, &mut sink);
