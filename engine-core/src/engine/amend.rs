@@ -16,6 +16,9 @@ impl Engine {
         a: &Amend,
         sink: &mut Sink<'_, S, MD>,
     ) -> Outcome {
+        if self.orders.get(key).is_some_and(|o| o.flags.is_stop()) {
+            return self.amend_stop(key, a, sink);
+        }
         // A validated amend names a resting order, and expiring what was due
         // cannot remove it (validation treats due orders as gone).
         let Some((o, old_price)) = self
@@ -164,6 +167,9 @@ impl Engine {
             }
         };
         sink.bbo_after(instrument, &self.instruments[i].book, before);
+        if self.instruments[i].stops.due(self.trade_lo, self.trade_hi) {
+            self.after_trades(i, 0, sink);
+        }
         outcome(false, taker.filled, new_remaining, status)
     }
 }

@@ -53,7 +53,9 @@ impl Engine {
         sink: &mut Sink<'_, S, MD>,
     ) {
         let instrument = InstrumentId(i as u32);
-        let Engine { instruments, orders, tables, next_trade_id, .. } = self;
+        let Engine { instruments, orders, tables, next_trade_id, trade_lo, trade_hi, .. } = self;
+        // The range of prices traded at, for the stop check after the match.
+        let (mut lo, mut hi) = (i64::MAX, i64::MIN);
         let st = &mut instruments[i];
         let counters = &mut st.counters;
         let Book { bids, asks, levels } = &mut st.book;
@@ -155,6 +157,8 @@ impl Engine {
                     taker.filled += q;
                     counters.filled += 2 * i128::from(q);
                     touched = true;
+                    lo = lo.min(price.0);
+                    hi = hi.max(price.0);
                     let trade_id = TradeId(*next_trade_id);
                     *next_trade_id += 1;
                     sink.emit(EventKind::Trade {
@@ -226,6 +230,15 @@ impl Engine {
                 // Level still has orders: the taker is done (filled or stopped by STP).
                 break;
             }
+        }
+        *trade_lo = lo;
+        *trade_hi = hi;
+        if hi >= lo {
+            // A buy taker climbs the asks, a sell taker descends the bids.
+            st.last_price = match taker.side {
+                Side::Buy => hi,
+                Side::Sell => lo,
+            };
         }
     }
 }
