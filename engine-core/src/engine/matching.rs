@@ -71,6 +71,7 @@ impl Engine {
                 break;
             }
             let price = level.price;
+            let filled_before = taker.filled;
             let mut touched = false;
             while taker.remaining > 0 && level.head != NIL {
                 let key = level.head;
@@ -157,8 +158,6 @@ impl Engine {
                     taker.filled += q;
                     counters.filled += 2 * i128::from(q);
                     touched = true;
-                    lo = lo.min(price.0);
-                    hi = hi.max(price.0);
                     let trade_id = TradeId(*next_trade_id);
                     *next_trade_id += 1;
                     sink.emit(EventKind::Trade {
@@ -210,6 +209,10 @@ impl Engine {
                 if taker.stp_killed {
                     break;
                 }
+            }
+            if taker.filled != filled_before {
+                lo = lo.min(price.0);
+                hi = hi.max(price.0);
             }
             let (qty, count) = (level.qty, level.orders);
             if count == 0 {

@@ -192,6 +192,48 @@ impl Engine {
         Ok(())
     }
 
+    /// An amend's checks after `stale_version` when it names a waiting stop or
+    /// sets a trigger, out of the hot path. A stop needs no level capacity.
+    #[inline(never)]
+    fn validate_stop_amend(&self, o: &RestingOrder, a: &Amend) -> Result<(), CommandError> {
+        if a.new_price.is_none() && a.new_qty.is_none() && a.new_trigger.is_none() {
+            return Err(CommandError::NothingToAmend);
+        }
+        let stop = if o.flags.is_stop() { self.stop_spec(o.id) } else { None };
+        let Some(stop) = stop else {
+            return Err(CommandError::NotAStop { order_id: o.id });
+        };
+        if a.new_price.is_some() && stop.limit.is_none() {
+            return Err(CommandError::StopMarketHasNoLimit { order_id: o.id });
+        }
+        if let Some(price) = a.new_price {
+            if price.0 <= 0 || price.0 > MAX_TICKS {
+                return Err(CommandError::InvalidPrice { price });
+            }
+        }
+        if let Some(trigger) = a.new_trigger {
+            if trigger.0 <= 0 || trigger.0 > MAX_TICKS {
+                return Err(CommandError::InvalidTriggerPrice { trigger });
+            }
+        }
+        let spec = &self.instruments[o.instrument as usize].instrument.spec;
+        if let Some(q) = a.new_qty {
+            if q.0 <= 0 {
+                return Err(CommandError::InvalidQuantity { qty: q });
+            }
+            if q <= o.filled {
+                return Err(CommandError::AmendQtyAtOrBelowFilled { new_qty: q, filled: o.filled });
+            }
+            if q < spec.min_qty {
+                return Err(CommandError::QuantityBelowMin { qty: q, min: spec.min_qty });
+            }
+            if q > spec.max_qty || q.0 > MAX_LOTS {
+                return Err(CommandError::QuantityAboveMax { qty: q, max: spec.max_qty });
+            }
+        }
+        Ok(())
+    }
+
     /// A stop place's checks (`validate_place` after `unknown_instrument` and
     /// `invalid_quantity`), out of the hot path. A waiting stop takes an order
     /// slot; the level a stop-limit may rest at is checked when it triggers.
@@ -261,25 +303,16 @@ impl Engine {
                 return Err(CommandError::StaleVersion { order_id: o.id, expected, current: o.version });
             }
         }
-        if a.new_price.is_none() && a.new_qty.is_none() && a.new_trigger.is_none() {
+        if a.new_trigger.is_some() | o.flags.is_stop() {
+            return self.validate_stop_amend(o, a);
+        }
+        if a.new_price.is_none() && a.new_qty.is_none() {
             return Err(CommandError::NothingToAmend);
-        }
-        let stop = if o.flags.is_stop() { self.stop_spec(o.id) } else { None };
-        if a.new_trigger.is_some() && stop.is_none() {
-            return Err(CommandError::NotAStop { order_id: o.id });
-        }
-        if a.new_price.is_some() && stop.is_some_and(|s| s.limit.is_none()) {
-            return Err(CommandError::StopMarketHasNoLimit { order_id: o.id });
         }
         let spec = &self.instruments[o.instrument as usize].instrument.spec;
         if let Some(price) = a.new_price {
             if price.0 <= 0 || price.0 > MAX_TICKS {
                 return Err(CommandError::InvalidPrice { price });
-            }
-        }
-        if let Some(trigger) = a.new_trigger {
-            if trigger.0 <= 0 || trigger.0 > MAX_TICKS {
-                return Err(CommandError::InvalidTriggerPrice { trigger });
             }
         }
         if let Some(q) = a.new_qty {
@@ -296,7 +329,7 @@ impl Engine {
                 return Err(CommandError::QuantityAboveMax { qty: q, max: spec.max_qty });
             }
         }
-        if let (Some(price), None) = (a.new_price, stop) {
+        if let Some(price) = a.new_price {
             let book = &self.instruments[o.instrument as usize].book;
             if Some(price) != book.level(o.level).map(|l| l.price) {
                 let ladder = book.side(o.side);
