@@ -1,4 +1,5 @@
 //! Stop-market and stop-limit orders: one test per rule in docs/engine.md ("Stops").
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
