@@ -178,7 +178,6 @@ impl Engine {
             limit,
             qty: p.qty,
             time_in_force: p.time_in_force,
-            client_order_id: p.client_order_id,
         });
         self.instruments[i].counters.placed += i128::from(p.qty.0);
         let flags = OrderFlags::new(p.time_in_force, p.stp, false, p.client_order_id.is_some()).with_stop(true);
