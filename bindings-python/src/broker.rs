@@ -709,6 +709,7 @@ impl Broker {
             max_levels_per_side: max_levels_per_side.unwrap_or(d.max_levels_per_side),
             max_instruments: max_instruments.unwrap_or(d.max_instruments),
             market_data,
+            max_triggers_per_command: d.max_triggers_per_command,
         };
         Broker { inner: Mutex::new(Inner::new(RBroker::new(BrokerConfig { engine, ..BrokerConfig::default() }))) }
     }

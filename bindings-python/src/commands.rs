@@ -213,6 +213,7 @@ impl PendingCmd {
                     new_price,
                     new_qty,
                     expected_version: *expected_version,
+                    new_trigger: None,
                 })
             }
             Pending::ExpireDue => CommandKind::ExpireDue,

@@ -128,6 +128,7 @@ impl Engine {
             max_levels_per_side: max_levels_per_side.unwrap_or(d.max_levels_per_side),
             max_instruments: max_instruments.unwrap_or(d.max_instruments),
             market_data,
+            max_triggers_per_command: d.max_triggers_per_command,
         };
         Engine { inner: Mutex::new(Inner::new(REngine::new(config))) }
     }

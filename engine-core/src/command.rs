@@ -70,6 +70,32 @@ impl Place {
         }
     }
 
+    /// A GTC stop-market order: waits outside the book until a trade prints at or
+    /// through `trigger` (at or above for a buy, at or below for a sell), then
+    /// trades as a market order (IOC). GTD (`with_expire_at`) also allowed.
+    pub fn stop_market(account: AccountId, instrument: InstrumentId, side: Side, trigger: Ticks, qty: Lots) -> Self {
+        Place {
+            order_type: OrderType::StopMarket { trigger },
+            ..Place::limit(account, instrument, side, Ticks(0), qty)
+        }
+    }
+
+    /// A GTC stop-limit order: waits like [`Place::stop_market`], then enters the
+    /// book as a limit order at `limit` with this order's time in force.
+    pub fn stop_limit(
+        account: AccountId,
+        instrument: InstrumentId,
+        side: Side,
+        trigger: Ticks,
+        limit: Ticks,
+        qty: Lots,
+    ) -> Self {
+        Place {
+            order_type: OrderType::StopLimit { trigger, limit },
+            ..Place::limit(account, instrument, side, Ticks(0), qty)
+        }
+    }
+
     pub fn with_tif(mut self, tif: TimeInForce) -> Self {
         self.time_in_force = tif;
         self
@@ -134,7 +160,8 @@ pub struct MassCancel {
 }
 
 /// Cancel/replace with optimistic locking. `new_qty` is the new *total* quantity
-/// (FIX `OrderQty`): remaining = new_qty − filled.
+/// (FIX `OrderQty`): remaining = new_qty − filled. For a waiting stop-limit
+/// `new_price` is its limit; `new_trigger` applies to waiting stops only.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Amend {
     pub account: AccountId,
@@ -142,13 +169,28 @@ pub struct Amend {
     pub new_price: Option<Ticks>,
     pub new_qty: Option<Lots>,
     pub expected_version: Option<u32>,
+    /// A waiting stop's new trigger (refused, `not_a_stop`, for any other order).
+    #[serde(default)]
+    pub new_trigger: Option<Ticks>,
 }
 
 impl Amend {
     /// An amend of `account`'s order that changes nothing yet: add a price, a
-    /// quantity or both (an amend with neither is refused, `nothing_to_amend`).
+    /// quantity, a stop's trigger, or several (an amend with none is refused, `nothing_to_amend`).
     pub fn new(account: AccountId, order: impl Into<OrderRef>) -> Self {
-        Amend { account, order: order.into(), new_price: None, new_qty: None, expected_version: None }
+        Amend {
+            account,
+            order: order.into(),
+            new_price: None,
+            new_qty: None,
+            expected_version: None,
+            new_trigger: None,
+        }
+    }
+    /// A waiting stop's new trigger.
+    pub fn with_trigger(mut self, trigger: Ticks) -> Self {
+        self.new_trigger = Some(trigger);
+        self
     }
     pub fn with_price(mut self, price: Ticks) -> Self {
         self.new_price = Some(price);

@@ -34,8 +34,14 @@ pub enum CommandError {
     QuantityBelowMin { qty: Lots, min: Lots },
     #[error("quantity {qty} lots is above the instrument maximum {max}")]
     QuantityAboveMax { qty: Lots, max: Lots },
+    #[error("stop trigger must be 1..=2^53 ticks, got {trigger}")]
+    InvalidTriggerPrice { trigger: Ticks },
     #[error("market orders must be ioc or fok")]
     MarketOrderTimeInForce,
+    #[error("stop-market orders must be gtc or gtd (they trade as ioc when triggered)")]
+    StopMarketTimeInForce,
+    #[error("stop orders cannot be post-only")]
+    PostOnlyStop,
     #[error("post-only orders must be limit gtc or gtd")]
     PostOnlyTimeInForce,
     #[error("gtd orders need expire_at")]
@@ -52,8 +58,12 @@ pub enum CommandError {
     OrderNotOwned { order_id: OrderId, account: AccountId },
     #[error("account {account} has no live order with client order id {client_order_id:?}")]
     UnknownClientOrderId { account: AccountId, client_order_id: String },
-    #[error("amend needs a new price or a new quantity")]
+    #[error("amend needs a new price, a new quantity or a new trigger")]
     NothingToAmend,
+    #[error("order {order_id} is not a waiting stop: it has no trigger to amend")]
+    NotAStop { order_id: OrderId },
+    #[error("order {order_id} is a stop-market order: it has no limit price to amend")]
+    StopMarketHasNoLimit { order_id: OrderId },
     #[error("order {order_id} is at version {current}, amend expected {expected}")]
     StaleVersion { order_id: OrderId, expected: u32, current: u32 },
     #[error("new total quantity {new_qty} must exceed the filled quantity {filled}")]
@@ -81,7 +91,10 @@ impl CommandError {
             CommandError::InvalidPrice { .. } => "invalid_price",
             CommandError::QuantityBelowMin { .. } => "quantity_below_min",
             CommandError::QuantityAboveMax { .. } => "quantity_above_max",
+            CommandError::InvalidTriggerPrice { .. } => "invalid_trigger_price",
             CommandError::MarketOrderTimeInForce => "market_order_time_in_force",
+            CommandError::StopMarketTimeInForce => "stop_market_time_in_force",
+            CommandError::PostOnlyStop => "post_only_stop",
             CommandError::PostOnlyTimeInForce => "post_only_time_in_force",
             CommandError::ExpireAtRequired => "expire_at_required",
             CommandError::ExpireAtNotAllowed => "expire_at_not_allowed",
@@ -91,6 +104,8 @@ impl CommandError {
             CommandError::OrderNotOwned { .. } => "order_not_owned",
             CommandError::UnknownClientOrderId { .. } => "unknown_client_order_id",
             CommandError::NothingToAmend => "nothing_to_amend",
+            CommandError::NotAStop { .. } => "not_a_stop",
+            CommandError::StopMarketHasNoLimit { .. } => "stop_market_has_no_limit",
             CommandError::StaleVersion { .. } => "stale_version",
             CommandError::AmendQtyAtOrBelowFilled { .. } => "amend_qty_at_or_below_filled",
             CommandError::MassCancelNeedsFilter => "mass_cancel_needs_filter",

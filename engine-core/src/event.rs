@@ -56,6 +56,60 @@ pub enum EventKind {
         time_in_force: TimeInForce,
         client_order_id: Option<ClientOrderId>,
     },
+    /// A stop order passed validation, got its id and waits outside the book
+    /// (`limit` is `None` for a stop-market). It may trigger in the same command
+    /// (its trigger was already reached by the last trade price). It carries no
+    /// client order id (the placing command has it, and `Engine::order` shows
+    /// it): with one, this variant would be the largest and make every event
+    /// 8 bytes bigger, a cost each command would pay.
+    StopAccepted {
+        order_id: OrderId,
+        account: AccountId,
+        instrument: InstrumentId,
+        side: Side,
+        trigger: Ticks,
+        limit: Option<Ticks>,
+        qty: Lots,
+        time_in_force: TimeInForce,
+    },
+    /// A waiting stop triggered: `last_price` (the last trade price of its
+    /// instrument) reached `trigger`. The order keeps its id and now enters the
+    /// book as a market order (`limit` None, IOC) or a limit order; the events
+    /// that follow are those of a place after its `Accepted` (trades, rest or
+    /// cancel of the remainder).
+    Triggered {
+        order_id: OrderId,
+        account: AccountId,
+        instrument: InstrumentId,
+        side: Side,
+        trigger: Ticks,
+        last_price: Ticks,
+        limit: Option<Ticks>,
+        qty: Lots,
+        time_in_force: TimeInForce,
+    },
+    /// This command fired `EngineConfig::max_triggers_per_command` stops on
+    /// `instrument`; the stops still due stay waiting and fire at the instrument's
+    /// next trade.
+    TriggerLimitReached {
+        instrument: InstrumentId,
+        fired: u32,
+    },
+    /// A waiting stop was amended (`limit` None for a stop-market); it keeps
+    /// waiting unless its new trigger is already reached (then `Triggered` follows).
+    StopAmended {
+        order_id: OrderId,
+        account: AccountId,
+        instrument: InstrumentId,
+        side: Side,
+        version: u32,
+        trigger: Ticks,
+        limit: Option<Ticks>,
+        qty: Lots,
+        /// False when the stop went to the back of its trigger queue (trigger or
+        /// limit changed, or quantity increased).
+        priority_kept: bool,
+    },
     /// A refusal that is part of trading. `order_id` is set for amends of live orders.
     Rejected {
         account: AccountId,
@@ -180,6 +234,9 @@ pub enum CancelReason {
     MassCancel,
     Halted,
     Closed,
+    /// A triggered stop-limit would rest at a new price on a book side that
+    /// holds `EngineConfig::max_levels_per_side` levels.
+    LevelCapacity,
 }
 
 impl CancelReason {
@@ -193,6 +250,10 @@ impl CancelReason {
             CancelReason::MassCancel => "mass_cancel",
             CancelReason::Halted => "halted",
             CancelReason::Closed => "closed",
+            CancelReason::LevelCapacity => "level_capacity_reached",
         }
     }
 }
+
+// Every command emits events: their size is paid on each one.
+const _: () = assert!(std::mem::size_of::<EventKind>() <= 88);

@@ -5,8 +5,9 @@
 //! backend: commands in, events out, time passed in.
 //! Two ways in:
 //!
-//! - [`Engine`]: instruments and their order books (price-time priority; limit and
-//!   market orders; GTC, IOC, FOK, GTD; post-only; self-trade prevention; cancel,
+//! - [`Engine`]: instruments and their order books (price-time priority; limit,
+//!   market, stop-market and stop-limit orders; GTC, IOC, FOK, GTD; post-only;
+//!   self-trade prevention; cancel,
 //!   mass cancel, versioned amend; halts; L2 and BBO market data). It knows
 //!   accounts only as ids and holds no money.
 //! - [`broker::Broker`]: an `Engine`, the pre-trade [`risk`] checks and a
@@ -61,9 +62,15 @@
 //! number and the command's correlation id. A Place gives `Accepted` (the engine
 //! assigns the [`OrderId`]), then a `Trade` per maker filled (at the maker's
 //! price), then, for an IOC or market remainder, `Cancelled`. Amends give
-//! `Amended`, cancels `Cancelled`, expiries `Expired`; each of these carries the
-//! order's side, price, leaves and cumulative filled quantity, like a FIX
-//! execution report, so no host reads the order to describe what happened.
+//! `Amended`, cancels `Cancelled`, expiries `Expired`. A stop place gives
+//! `StopAccepted` and waits outside the book (invisible in L2/L3/BBO, visible
+//! through [`Engine::order`] and [`Engine::stops`]); a trade at or through its
+//! trigger (buy: at or above, sell: at or below) gives `Triggered`, then the
+//! events of the market or limit order it becomes, under its own id and the
+//! triggering command's correlation id (rules: `docs/engine.md`, "Stops").
+//! `Amended`, `Cancelled` and `Expired` each carry the order's side, price,
+//! leaves and cumulative filled quantity, like a FIX execution report, so no
+//! host reads the order to describe what happened.
 //!
 //! **4. Pass time.** [`Engine::next_deadline`] says when the next GTD order
 //! expires; call [`Engine::on_time`] then (or `apply` an `ExpireDue`). An
@@ -243,7 +250,7 @@ pub use broker::{
 };
 pub use command::{Amend, Cancel, Command, CommandKind, MassCancel, OrderRef, Place, SetTradingStatus};
 pub use engine::{Bbo, Engine, EngineConfig, OrderView, QtyCounters};
-pub use engine::{EngineSnapshot, InstrumentSnapshot, OrderSnapshot};
+pub use engine::{EngineSnapshot, InstrumentSnapshot, OrderSnapshot, StopSnapshot};
 pub use error::{CommandError, ConvertError, SnapshotError};
 pub use event::{CancelReason, Event, EventKind, EventSink, LevelView, RejectReason};
 pub use instrument::{Instrument, InstrumentSpec, TradingStatus};

@@ -100,6 +100,8 @@ pub struct NamedOrder {
 pub enum OrderStatus {
     /// In the book with `leaves` open.
     Resting,
+    /// A stop waiting outside the book for its trigger, with `leaves` open.
+    Waiting,
     /// Filled in full: nothing rests.
     Filled,
     /// Ended without resting (IOC/FOK remainder, no liquidity, self-trade prevention).
@@ -111,6 +113,7 @@ impl OrderStatus {
     pub fn code(self) -> &'static str {
         match self {
             OrderStatus::Resting => "resting",
+            OrderStatus::Waiting => "waiting",
             OrderStatus::Filled => "filled",
             OrderStatus::Cancelled(r) => r.code(),
         }

@@ -437,6 +437,7 @@ fn a_fee_schedule_change_does_not_reach_live_orders() {
         new_price: Some(Ticks(9_990)),
         new_qty: None,
         expected_version: None,
+        new_trigger: None,
     }))
     .unwrap();
     assert_eq!(h.b.hold_of(buy).unwrap().1.minor(), 6 * 9_990 + fee(6 * 9_990, 10));
@@ -538,6 +539,7 @@ fn amend_up_needs_the_funds_and_amend_down_releases_them() {
             new_price: None,
             new_qty: Some(Lots(6)),
             expected_version: Some(0),
+            new_trigger: None,
         }))
         .unwrap();
     assert_eq!(rejected(&evs), Some("insufficient_funds"));
@@ -548,6 +550,7 @@ fn amend_up_needs_the_funds_and_amend_down_releases_them() {
         new_price: None,
         new_qty: Some(Lots(1)),
         expected_version: Some(0),
+        new_trigger: None,
     }))
     .unwrap();
     assert_eq!(h.cash(1).1, 40_000);
@@ -559,6 +562,7 @@ fn amend_up_needs_the_funds_and_amend_down_releases_them() {
             new_price: Some(Ticks(11_000)),
             new_qty: Some(Lots(4)),
             expected_version: Some(1),
+            new_trigger: None,
         }))
         .unwrap();
     assert_eq!(h.cash(1).1, 50_000 - 44_000);
@@ -579,6 +583,7 @@ fn amend_up_needs_the_funds_and_amend_down_releases_them() {
             new_price: None,
             new_qty: Some(Lots(2)),
             expected_version: Some(0),
+            new_trigger: None,
         }))
         .unwrap_err();
     assert_eq!(err.code(), "stale_version");
@@ -756,6 +761,7 @@ fn to_kind(op: &Op, key: u128, ts: u64) -> BrokerCommandKind {
             new_price: price.map(Ticks),
             new_qty: qty.map(Lots),
             expected_version: None,
+            new_trigger: None,
         }),
         Op::Disable(a, e) => BrokerCommandKind::SetAccountEnabled { account: AccountId(a), enabled: e },
         Op::Expire => BrokerCommandKind::ExpireDue,

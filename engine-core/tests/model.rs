@@ -131,6 +131,7 @@ impl Model {
             OrderType::Limit(t) if t.0 <= 0 || t.0 > 1 << 53 => return Err("invalid_price"),
             OrderType::Limit(t) => Some(t.0),
             OrderType::Market => None,
+            OrderType::StopMarket { .. } | OrderType::StopLimit { .. } => unreachable!("the model places no stops"),
         };
         if p.qty.0 > 1_000_000_000_000 {
             return Err("quantity_above_max");
@@ -376,6 +377,7 @@ impl Model {
         let limit = match p.order_type {
             OrderType::Limit(t) => Some(t.0),
             OrderType::Market => None,
+            OrderType::StopMarket { .. } | OrderType::StopLimit { .. } => unreachable!("the model places no stops"),
         };
         if p.post_only && self.crosses(p.side, limit.unwrap()) {
             return out.push(self.rejected(p.account.0, None, p.client_order_id, RejectReason::PostOnlyWouldCross));
@@ -634,6 +636,7 @@ fn to_kind(op: &Op, ts: u64) -> CommandKind {
             new_price: price.map(Ticks),
             new_qty: qty.map(Lots),
             expected_version: version,
+            new_trigger: None,
         }),
         Op::MassCancel { account } => {
             CommandKind::MassCancel(MassCancel { account: account.map(AccountId), instrument: Some(INST) })

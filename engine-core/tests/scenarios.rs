@@ -125,6 +125,7 @@ impl Runner {
                     new_price: price,
                     new_qty: qty,
                     expected_version: l.kv.get("version").map(|v| v.parse().unwrap()),
+                    new_trigger: None,
                 })
             }
             "mass_cancel" => CommandKind::MassCancel(MassCancel {

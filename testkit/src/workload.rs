@@ -217,6 +217,7 @@ pub fn exchange_core_mix(seed: u64, n: usize, resting: usize, accounts: u64) -> 
                 new_price: Some(Ticks(new_price.max(1))),
                 new_qty: None,
                 expected_version: Some(o.version),
+                new_trigger: None,
             })
         } else {
             let Some(id) = s.pick(&mut rng) else { continue };
@@ -233,6 +234,7 @@ pub fn exchange_core_mix(seed: u64, n: usize, resting: usize, accounts: u64) -> 
                 new_price: None,
                 new_qty: Some(Lots(o.qty.0 - cut)),
                 expected_version: Some(o.version),
+                new_trigger: None,
             })
         };
         s.push(kind);

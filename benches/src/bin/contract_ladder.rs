@@ -350,7 +350,8 @@ impl<const STEP: u32> Book<STEP> {
     fn place<S: EventSink>(&mut self, p: &Place, sink: &mut Sink<S, STEP>) {
         let limit = match p.order_type {
             OrderType::Limit(px) => Some(px.0),
-            OrderType::Market => None,
+            // Refused by `validate_place`: this contract has no stops.
+            OrderType::Market | OrderType::StopMarket { .. } | OrderType::StopLimit { .. } => None,
         };
         let buy = p.side == Side::Buy;
         let id = self.next_id;
@@ -543,6 +544,7 @@ impl<const STEP: u32> Book<STEP> {
             OrderType::Limit(px) if px.0 <= 0 || px.0 > MAX_TICKS => return Err(Refused::Invalid),
             OrderType::Limit(px) => Some(px),
             OrderType::Market => None,
+            OrderType::StopMarket { .. } | OrderType::StopLimit { .. } => return Err(Refused::Invalid),
         };
         if p.qty.0 < self.min_qty || p.qty.0 > self.max_qty {
             return Err(Refused::Invalid);
@@ -678,6 +680,7 @@ fn replay<const STEP: u32>(ops: &[(u64, Op)], centre: i64) -> (Book<STEP>, FillT
                 new_price: None,
                 new_qty: Some(Lots(new_total)),
                 expected_version: None,
+                new_trigger: None,
             })),
         };
         if let Err(Refused::AtOrBelowFilled) = book.apply(&cmd, &mut tally) {

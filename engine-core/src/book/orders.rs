@@ -32,7 +32,8 @@ pub(crate) struct RestingOrder {
 // The hot record fits one cache line.
 const _: () = assert!(std::mem::size_of::<RestingOrder>() <= 64);
 
-/// Time in force, STP mode, post-only and "has a client order id", packed in a byte.
+/// Time in force, STP mode, post-only, "has a client order id" and "is a waiting
+/// stop" (bit 7), packed in a byte.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct OrderFlags(u8);
 
@@ -75,6 +76,14 @@ impl OrderFlags {
     }
     pub fn has_client_id(self) -> bool {
         self.0 & (1 << 6) != 0
+    }
+    /// A waiting stop: in the order store and a trigger queue, not in the book.
+    #[inline]
+    pub fn is_stop(self) -> bool {
+        self.0 & (1 << 7) != 0
+    }
+    pub fn with_stop(self, stop: bool) -> Self {
+        OrderFlags((self.0 & !(1 << 7)) | (u8::from(stop) << 7))
     }
 }
 
@@ -361,6 +370,9 @@ mod tests {
                 for po in [false, true] {
                     let f = OrderFlags::new(tif, stp, po, !po);
                     assert_eq!((f.tif(), f.stp(), f.post_only(), f.has_client_id()), (tif, stp, po, !po));
+                    let s = f.with_stop(true);
+                    assert!(s.is_stop() && !f.is_stop() && s.with_stop(false) == f);
+                    assert_eq!((s.tif(), s.stp(), s.post_only(), s.has_client_id()), (tif, stp, po, !po));
                 }
             }
         }

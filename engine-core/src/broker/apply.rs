@@ -147,7 +147,14 @@ impl Broker {
                 }
                 Ok(())
             }
-            BrokerCommandKind::Place(p) => client(p.account),
+            BrokerCommandKind::Place(p) => {
+                client(p.account)?;
+                // Stops need holds that survive the trigger: not built yet.
+                if p.order_type.trigger().is_some() {
+                    return Err(BrokerError::OrderTypeNotSupported { order_type: "stop" });
+                }
+                Ok(())
+            }
             // The engine checks these (and the place) in `validate`.
             BrokerCommandKind::Amend(_)
             | BrokerCommandKind::Cancel(_)
@@ -225,10 +232,8 @@ impl Broker {
         self.expire_due(cmd, o);
         let intent = OrderIntent {
             side: p.side,
-            limit: match p.order_type {
-                OrderType::Limit(px) => Some(px),
-                OrderType::Market => None,
-            },
+            // Stops are refused by `validate_kind`.
+            limit: p.order_type.limit(),
             qty: p.qty,
             is_amend: false,
             may_rest: matches!(p.time_in_force, TimeInForce::Gtc | TimeInForce::Gtd),

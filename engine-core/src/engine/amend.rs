@@ -16,15 +16,15 @@ impl Engine {
         a: &Amend,
         sink: &mut Sink<'_, S, MD>,
     ) -> Outcome {
-        // A validated amend names a resting order, and expiring what was due
-        // cannot remove it (validation treats due orders as gone).
+        // A validated amend names a live order, and expiring what was due
+        // cannot remove it (validation treats due orders as gone). One linked
+        // into no level is a waiting stop.
         let Some((o, old_price)) = self
             .orders
             .get(key)
             .and_then(|o| Some((*o, self.instruments.get(o.instrument as usize)?.book.level(o.level)?.price)))
         else {
-            debug_assert!(false, "invariant: a validated amend names a resting order");
-            return Outcome::MassCancelled { orders: 0 };
+            return self.amend_stop(key, a, sink);
         };
         let i = o.instrument as usize;
         let instrument = InstrumentId(i as u32);
@@ -164,6 +164,9 @@ impl Engine {
             }
         };
         sink.bbo_after(instrument, &self.instruments[i].book, before);
+        if self.instruments[i].stops.due(self.trade_lo, self.trade_hi) {
+            self.after_trades(i, 0, sink);
+        }
         outcome(false, taker.filled, new_remaining, status)
     }
 }

@@ -23,6 +23,8 @@ impl Engine {
             instrument: Instrument { id, spec: spec.clone() },
             book: Book::new(),
             counters: QtyCounters::default(),
+            last_price: 0,
+            stops: StopQueues::default(),
         });
         sink.emit(EventKind::InstrumentRegistered { instrument: id });
         Outcome::InstrumentRegistered { instrument: id }
@@ -42,7 +44,8 @@ impl Engine {
                 TradingStatus::Closed => CancelReason::Closed,
                 TradingStatus::Open => CancelReason::MassCancel,
             };
-            let cancelled = self.cancel_where(Some(i), None, reason, sink);
+            // Waiting stops are not in the book: they keep waiting.
+            let cancelled = self.cancel_where(Some(i), None, reason, false, sink);
             return Outcome::TradingStatusSet { instrument: s.instrument, cancelled };
         }
         Outcome::TradingStatusSet { instrument: s.instrument, cancelled: 0 }
@@ -53,7 +56,8 @@ impl Engine {
         m: &MassCancel,
         sink: &mut Sink<'_, S, MD>,
     ) -> Outcome {
-        let orders = self.cancel_where(m.instrument.map(|i| i.0 as usize), m.account, CancelReason::MassCancel, sink);
+        let orders =
+            self.cancel_where(m.instrument.map(|i| i.0 as usize), m.account, CancelReason::MassCancel, true, sink);
         Outcome::MassCancelled { orders }
     }
 
@@ -73,12 +77,14 @@ impl Engine {
     }
 
     /// Cancels in a fixed order: instrument, bids then asks, best level first,
-    /// FIFO. Returns how many orders it cancelled.
+    /// FIFO, then (with `stops`) the waiting buy stops then sell stops, each in
+    /// trigger order. Returns how many orders it cancelled.
     pub(super) fn cancel_where<S: EventSink + ?Sized, const MD: bool>(
         &mut self,
         only: Option<usize>,
         account: Option<AccountId>,
         reason: CancelReason,
+        stops: bool,
         sink: &mut Sink<'_, S, MD>,
     ) -> u32 {
         let mut cancelled = 0u32;
@@ -100,6 +106,13 @@ impl Engine {
                             keys.push(k);
                         }
                         k = o.next;
+                    }
+                }
+            }
+            if stops {
+                for &k in st.stops.buys.values().chain(st.stops.sells.values()) {
+                    if self.orders.get(k).is_some_and(|o| account.is_none_or(|a| a == o.account)) {
+                        keys.push(k);
                     }
                 }
             }
@@ -142,6 +155,7 @@ impl Engine {
         let limit = match p.order_type {
             OrderType::Limit(px) => Some(px),
             OrderType::Market => None,
+            OrderType::StopMarket { .. } | OrderType::StopLimit { .. } => return self.place_stop(i, p, sink),
         };
         let opposite = st.book.side(p.side.opposite());
         let crosses = opposite.best_price().is_some_and(|best| opposite.crossed_by(limit, best));
@@ -247,6 +261,10 @@ impl Engine {
         };
         let st = &self.instruments[i];
         sink.bbo_after(instrument, &st.book, before);
+        // Stops reached by this order's trades fire now, after it is done.
+        if crosses && !unfillable && st.stops.due(self.trade_lo, self.trade_hi) {
+            self.after_trades(i, 0, sink);
+        }
         Outcome::Placed { order_id, status, filled: Lots(filled), leaves: Lots(remaining) }
     }
 
@@ -311,6 +329,9 @@ impl Engine {
         sink: &mut Sink<'_, S, MD>,
     ) -> Option<(Lots, Lots)> {
         let &o = self.orders.get(key)?;
+        if o.flags.is_stop() {
+            return self.end_stop(key, &o, Some(reason), sink);
+        }
         self.take_out(key, &o, sink, |price| EventKind::Cancelled {
             order_id: o.id,
             account: o.account,

@@ -24,6 +24,12 @@ impl Engine {
             let Some(&o) = self.orders.get(key) else {
                 continue;
             };
+            if o.flags.is_stop() {
+                if self.end_stop(key, &o, None, sink).is_some() {
+                    expired += 1;
+                }
+                continue;
+            }
             let expiry = |price| EventKind::Expired {
                 order_id: o.id,
                 account: o.account,

@@ -8,8 +8,10 @@ impl Engine {
     /// Walks the whole state and reports the first broken invariant:
     /// books sorted and uncrossed, no empty level, level totals equal the sum of their
     /// orders, list links consistent, every resting order linked and indexed exactly
-    /// once, side tables in step, and per instrument
-    /// `placed = filled + cancelled + expired + resting`.
+    /// once, side tables in step; no stop in a book, every waiting stop in
+    /// exactly one trigger queue under its own trigger, the cached best triggers
+    /// right; and per instrument `placed = filled + cancelled + expired + resting
+    /// + waiting`.
     ///
     /// # Errors
     /// A description of the first violation found.
@@ -17,6 +19,7 @@ impl Engine {
         let mut linked = 0usize;
         let mut gtd = 0usize;
         let mut with_client_id = 0usize;
+        let mut waiting = 0usize;
         for (i, st) in self.instruments.iter().enumerate() {
             if st.instrument.id.0 as usize != i {
                 return Err(format!("instrument {i} carries id {}", st.instrument.id));
@@ -64,6 +67,9 @@ impl Engine {
                         if o.remaining.0 <= 0 {
                             return Err(format!("order {} rests with {} lots", o.id, o.remaining));
                         }
+                        if o.flags.is_stop() || self.tables.stops.contains_key(&o.id) {
+                            return Err(format!("stop {} rests in the book", o.id));
+                        }
                         if self.orders.key_of(o.id) != Some(k) {
                             return Err(format!("order {} is not indexed under its slot", o.id));
                         }
@@ -109,6 +115,46 @@ impl Engine {
                     return Err(format!("instrument {i} is crossed at rest: bid {} >= ask {}", b, a));
                 }
             }
+            for (side, queue) in [(Side::Buy, &st.stops.buys), (Side::Sell, &st.stops.sells)] {
+                for (&(qk, seq), &k) in queue {
+                    let o = self.orders.get(k).ok_or_else(|| format!("stop queue links free slot {k}"))?;
+                    let spec = self.tables.stops.get(&o.id).ok_or_else(|| format!("stop {} has no spec", o.id))?;
+                    let trigger = if side == Side::Buy { qk } else { -qk };
+                    if !o.flags.is_stop() || o.level != NIL || o.prev != NIL || o.next != NIL {
+                        return Err(format!("waiting stop {} is flagged or linked wrong", o.id));
+                    }
+                    if o.side != side || o.instrument as usize != i || spec.trigger.0 != trigger || spec.seq != seq {
+                        return Err(format!("stop {} sits in the wrong queue place", o.id));
+                    }
+                    if o.remaining.0 <= 0 || o.filled.0 != 0 {
+                        return Err(format!("stop {} waits with {} lots, {} filled", o.id, o.remaining, o.filled));
+                    }
+                    if self.orders.key_of(o.id) != Some(k) {
+                        return Err(format!("stop {} is not indexed under its slot", o.id));
+                    }
+                    if o.expire_at != 0 {
+                        gtd += 1;
+                        if !self.tables.expiries.contains(&(Timestamp(o.expire_at), o.id)) {
+                            return Err(format!("gtd stop {} has no deadline entry", o.id));
+                        }
+                    }
+                    if o.flags.has_client_id() {
+                        with_client_id += 1;
+                        let c = self.tables.client_id_of.get(&o.id).ok_or("client id missing")?;
+                        if self.tables.client_ids.get(&(o.account, *c)) != Some(&o.id) {
+                            return Err(format!("client id of stop {} not indexed", o.id));
+                        }
+                    }
+                    waiting += 1;
+                    resting += i128::from(o.remaining.0);
+                }
+            }
+            if (st.stops.buy_at, st.stops.sell_at) != st.stops.thresholds() {
+                return Err(format!("instrument {i} caches stale best triggers"));
+            }
+            if st.stops.carry.is_some() && st.stops.buys.is_empty() && st.stops.sells.is_empty() {
+                return Err(format!("instrument {i} carries trades for no stop"));
+            }
             let c = st.counters;
             if c.placed != c.filled + c.cancelled + c.expired + resting {
                 return Err(format!(
@@ -117,9 +163,12 @@ impl Engine {
                 ));
             }
         }
-        if linked != self.orders.len() || self.orders.index.len() != self.orders.len() {
+        if waiting != self.tables.stops.len() {
+            return Err(format!("{waiting} stops queued, {} specs", self.tables.stops.len()));
+        }
+        if linked + waiting != self.orders.len() || self.orders.index.len() != self.orders.len() {
             return Err(format!(
-                "{} orders linked, {} stored, {} indexed",
+                "{} orders linked, {waiting} stops waiting, {} stored, {} indexed",
                 linked,
                 self.orders.len(),
                 self.orders.index.len()

@@ -53,7 +53,9 @@ impl Engine {
         sink: &mut Sink<'_, S, MD>,
     ) {
         let instrument = InstrumentId(i as u32);
-        let Engine { instruments, orders, tables, next_trade_id, .. } = self;
+        let Engine { instruments, orders, tables, next_trade_id, trade_lo, trade_hi, .. } = self;
+        // The range of prices traded at, for the stop check after the match.
+        let (mut lo, mut hi) = (i64::MAX, i64::MIN);
         let st = &mut instruments[i];
         let counters = &mut st.counters;
         let Book { bids, asks, levels } = &mut st.book;
@@ -69,6 +71,7 @@ impl Engine {
                 break;
             }
             let price = level.price;
+            let filled_before = taker.filled;
             let mut touched = false;
             while taker.remaining > 0 && level.head != NIL {
                 let key = level.head;
@@ -207,6 +210,10 @@ impl Engine {
                     break;
                 }
             }
+            if taker.filled != filled_before {
+                lo = lo.min(price.0);
+                hi = hi.max(price.0);
+            }
             let (qty, count) = (level.qty, level.orders);
             if count == 0 {
                 ladder.sorted.pop();
@@ -226,6 +233,15 @@ impl Engine {
                 // Level still has orders: the taker is done (filled or stopped by STP).
                 break;
             }
+        }
+        *trade_lo = lo;
+        *trade_hi = hi;
+        if hi >= lo {
+            // A buy taker climbs the asks, a sell taker descends the bids.
+            st.last_price = match taker.side {
+                Side::Buy => hi,
+                Side::Sell => lo,
+            };
         }
     }
 }

@@ -17,12 +17,14 @@ mod queries;
 mod side_tables;
 mod sink;
 mod snapshot;
+mod stops;
 mod validate;
 
 pub use queries::{Bbo, OrderView};
 pub(crate) use side_tables::SideTables;
 use sink::Sink;
-pub use snapshot::{EngineSnapshot, InstrumentSnapshot, OrderSnapshot};
+pub use snapshot::{EngineSnapshot, InstrumentSnapshot, OrderSnapshot, StopSnapshot};
+pub(crate) use stops::{StopQueues, StopSpec};
 
 use std::collections::BTreeMap;
 
@@ -48,11 +50,25 @@ pub struct EngineConfig {
     pub max_instruments: usize,
     /// Emit `LevelChanged` and `BboChanged` events.
     pub market_data: bool,
+    /// Stops one command may trigger per instrument (cascades included); the
+    /// rest stay waiting and fire at the instrument's next trade.
+    #[serde(default = "default_max_triggers_per_command")]
+    pub max_triggers_per_command: u32,
+}
+
+fn default_max_triggers_per_command() -> u32 {
+    1_000
 }
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        EngineConfig { max_orders: 10_000_000, max_levels_per_side: 100_000, max_instruments: 4_096, market_data: true }
+        EngineConfig {
+            max_orders: 10_000_000,
+            max_levels_per_side: 100_000,
+            max_instruments: 4_096,
+            market_data: true,
+            max_triggers_per_command: default_max_triggers_per_command(),
+        }
     }
 }
 
@@ -71,6 +87,10 @@ pub(crate) struct InstrumentState {
     pub instrument: Instrument,
     pub book: Book,
     pub counters: QtyCounters,
+    /// Price of the instrument's last trade; 0 before the first.
+    pub last_price: i64,
+    /// Waiting stops in trigger order, with the cached best triggers.
+    pub stops: StopQueues,
 }
 
 /// Many instruments, one book each, price-time priority, as a pure state machine.
@@ -90,6 +110,12 @@ pub struct Engine {
     epoch: u64,
     /// Reused by mass cancels so they allocate nothing in steady state.
     scratch: Vec<u32>,
+    /// Lowest and highest price of the trades of the last `match_crossing`
+    /// (`i64::MAX`, `i64::MIN` when it traded nothing).
+    pub(crate) trade_lo: i64,
+    pub(crate) trade_hi: i64,
+    /// Sequence of entries into a trigger queue: time priority among stops.
+    pub(crate) next_stop_seq: u64,
 }
 
 impl Default for Engine {
@@ -112,6 +138,9 @@ impl Engine {
             now: Timestamp(0),
             epoch: 0,
             scratch: Vec::new(),
+            trade_lo: i64::MAX,
+            trade_hi: i64::MIN,
+            next_stop_seq: 1,
         }
     }
 

@@ -27,6 +27,9 @@ pub struct OrderView {
     pub post_only: bool,
     pub expire_at: Option<Timestamp>,
     pub client_order_id: Option<ClientOrderId>,
+    /// `Some` while the order is a stop waiting for this trigger (outside the
+    /// book); its `price` is then its limit, or for a stop-market the trigger.
+    pub trigger: Option<Ticks>,
 }
 
 /// Best bid and offer of one instrument.
@@ -63,7 +66,7 @@ impl Engine {
         self.last_seq
     }
 
-    /// Resting orders across all books.
+    /// Live orders: resting in the books, and stops waiting for their trigger.
     pub fn live_orders(&self) -> usize {
         self.orders.len()
     }
@@ -95,7 +98,25 @@ impl Engine {
         FifoIter { orders: &self.orders, key: head }.map(move |o| self.view(o))
     }
 
-    /// Status of a live order; `None` once it is filled, cancelled or expired
+    /// The waiting stops of one side, in the order they would fire: buy stops
+    /// lowest trigger first, sell stops highest first, then by time of entry.
+    pub fn stops(&self, id: InstrumentId, side: Side) -> impl Iterator<Item = OrderView> + '_ {
+        self.instruments.get(id.0 as usize).into_iter().flat_map(move |s| {
+            let queue = match side {
+                Side::Buy => &s.stops.buys,
+                Side::Sell => &s.stops.sells,
+            };
+            queue.values().filter_map(|&k| self.orders.get(k)).map(|o| self.view(o))
+        })
+    }
+
+    /// Price of the instrument's last trade (`None` before the first): what
+    /// stops trigger on.
+    pub fn last_price(&self, id: InstrumentId) -> Option<Ticks> {
+        self.instruments.get(id.0 as usize).and_then(|s| (s.last_price != 0).then_some(Ticks(s.last_price)))
+    }
+
+    /// Status of a live order (a waiting stop included, with its `trigger`); `None` once it is filled, cancelled or expired
     /// (the event stream says which).
     pub fn order(&self, id: OrderId) -> Option<OrderView> {
         let key = self.orders.key_of(id)?;
@@ -117,10 +138,14 @@ impl Engine {
             post_only: o.flags.post_only(),
             expire_at: (o.expire_at != 0).then_some(Timestamp(o.expire_at)),
             client_order_id: if o.flags.has_client_id() { self.tables.client_id_of.get(&o.id).copied() } else { None },
+            trigger: if o.flags.is_stop() { self.stop_spec(o.id).map(|s| s.trigger) } else { None },
         }
     }
 
     pub(crate) fn price_of(&self, o: &RestingOrder) -> Ticks {
+        if o.flags.is_stop() {
+            return self.stop_spec(o.id).map_or(Ticks(0), |s| s.limit.unwrap_or(s.trigger));
+        }
         self.instruments.get(o.instrument as usize).and_then(|s| s.book.level(o.level)).map_or(Ticks(0), |l| l.price)
     }
 

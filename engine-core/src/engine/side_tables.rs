@@ -12,6 +12,8 @@ pub(crate) struct SideTables {
     pub client_ids: IdHashMap<(AccountId, ClientOrderId), OrderId>,
     pub client_id_of: IdHashMap<OrderId, ClientOrderId>,
     pub expiries: BTreeSet<(Timestamp, OrderId)>,
+    /// Trigger, limit and queue position of every waiting stop.
+    pub stops: IdHashMap<OrderId, super::StopSpec>,
     /// A lower bound on the earliest deadline (u64::MAX when none), so the hot
     /// path pays one comparison.
     pub next_expiry: u64,

@@ -146,6 +146,7 @@ impl Engine {
                 Some(price)
             }
             OrderType::Market => None,
+            OrderType::StopMarket { .. } | OrderType::StopLimit { .. } => return self.validate_stop(ts, i, p),
         };
         if p.qty < spec.min_qty {
             return Err(CommandError::QuantityBelowMin { qty: p.qty, min: spec.min_qty });
@@ -169,6 +170,15 @@ impl Engine {
             (_, Some(_)) => return Err(CommandError::ExpireAtNotAllowed),
             (_, None) => {}
         }
+        self.check_client_order_id(ts, p)?;
+        if let (true, Some(price)) = (rests, price) {
+            self.check_capacity(i, p.side, price)?;
+        }
+        Ok(i)
+    }
+
+    #[inline(always)]
+    fn check_client_order_id(&self, ts: Timestamp, p: &Place) -> Result<(), CommandError> {
         if let Some(c) = p.client_order_id {
             if let Some(&id) = self.tables.client_ids.get(&(p.account, c)) {
                 if self.live_key(id, ts).is_some() {
@@ -179,8 +189,94 @@ impl Engine {
                 }
             }
         }
-        if let (true, Some(price)) = (rests, price) {
-            self.check_capacity(i, p.side, price)?;
+        Ok(())
+    }
+
+    /// An amend's checks after `stale_version` when it names a waiting stop or
+    /// sets a trigger, out of the hot path. A stop needs no level capacity.
+    #[inline(never)]
+    fn validate_stop_amend(&self, o: &RestingOrder, a: &Amend) -> Result<(), CommandError> {
+        if a.new_price.is_none() && a.new_qty.is_none() && a.new_trigger.is_none() {
+            return Err(CommandError::NothingToAmend);
+        }
+        let stop = if o.flags.is_stop() { self.stop_spec(o.id) } else { None };
+        let Some(stop) = stop else {
+            return Err(CommandError::NotAStop { order_id: o.id });
+        };
+        if a.new_price.is_some() && stop.limit.is_none() {
+            return Err(CommandError::StopMarketHasNoLimit { order_id: o.id });
+        }
+        if let Some(price) = a.new_price {
+            if price.0 <= 0 || price.0 > MAX_TICKS {
+                return Err(CommandError::InvalidPrice { price });
+            }
+        }
+        if let Some(trigger) = a.new_trigger {
+            if trigger.0 <= 0 || trigger.0 > MAX_TICKS {
+                return Err(CommandError::InvalidTriggerPrice { trigger });
+            }
+        }
+        let spec = &self.instruments[o.instrument as usize].instrument.spec;
+        if let Some(q) = a.new_qty {
+            if q.0 <= 0 {
+                return Err(CommandError::InvalidQuantity { qty: q });
+            }
+            if q <= o.filled {
+                return Err(CommandError::AmendQtyAtOrBelowFilled { new_qty: q, filled: o.filled });
+            }
+            if q < spec.min_qty {
+                return Err(CommandError::QuantityBelowMin { qty: q, min: spec.min_qty });
+            }
+            if q > spec.max_qty || q.0 > MAX_LOTS {
+                return Err(CommandError::QuantityAboveMax { qty: q, max: spec.max_qty });
+            }
+        }
+        Ok(())
+    }
+
+    /// A stop place's checks (`validate_place` after `unknown_instrument` and
+    /// `invalid_quantity`), out of the hot path. A waiting stop takes an order
+    /// slot; the level a stop-limit may rest at is checked when it triggers.
+    #[inline(never)]
+    fn validate_stop(&self, ts: Timestamp, i: usize, p: &Place) -> Result<usize, CommandError> {
+        let spec = &self.instruments[i].instrument.spec;
+        let (trigger, limit) = match p.order_type {
+            OrderType::StopMarket { trigger } => (trigger, None),
+            OrderType::StopLimit { trigger, limit } => (trigger, Some(limit)),
+            OrderType::Limit(_) | OrderType::Market => (Ticks(0), None),
+        };
+        if let Some(price) = limit {
+            if price.0 <= 0 || price.0 > MAX_TICKS {
+                return Err(CommandError::InvalidPrice { price });
+            }
+        }
+        if trigger.0 <= 0 || trigger.0 > MAX_TICKS {
+            return Err(CommandError::InvalidTriggerPrice { trigger });
+        }
+        if p.qty < spec.min_qty {
+            return Err(CommandError::QuantityBelowMin { qty: p.qty, min: spec.min_qty });
+        }
+        if p.qty > spec.max_qty {
+            return Err(CommandError::QuantityAboveMax { qty: p.qty, max: spec.max_qty });
+        }
+        if limit.is_none() && !matches!(p.time_in_force, TimeInForce::Gtc | TimeInForce::Gtd) {
+            return Err(CommandError::StopMarketTimeInForce);
+        }
+        if p.post_only {
+            return Err(CommandError::PostOnlyStop);
+        }
+        match (p.time_in_force, p.expire_at) {
+            (TimeInForce::Gtd, None) => return Err(CommandError::ExpireAtRequired),
+            (TimeInForce::Gtd, Some(e)) if e <= ts => {
+                return Err(CommandError::ExpireAtNotInFuture { expire_at: e, ts })
+            }
+            (TimeInForce::Gtd, Some(_)) => {}
+            (_, Some(_)) => return Err(CommandError::ExpireAtNotAllowed),
+            (_, None) => {}
+        }
+        self.check_client_order_id(ts, p)?;
+        if self.orders.len() >= self.config.max_orders {
+            return Err(CommandError::OrderCapacityReached { max: self.config.max_orders });
         }
         Ok(i)
     }
@@ -206,6 +302,9 @@ impl Engine {
             if expected != o.version {
                 return Err(CommandError::StaleVersion { order_id: o.id, expected, current: o.version });
             }
+        }
+        if a.new_trigger.is_some() | o.flags.is_stop() {
+            return self.validate_stop_amend(o, a);
         }
         if a.new_price.is_none() && a.new_qty.is_none() {
             return Err(CommandError::NothingToAmend);

@@ -124,11 +124,41 @@ impl SelfTradePrevention {
     }
 }
 
-/// Limit or market.
+/// Limit, market, or a stop that waits outside the book until a trade prints at
+/// or through its `trigger` (buy stops: a trade at or above it; sell stops: at or
+/// below), then enters the book as a market order (IOC) or a limit order at `limit`
+/// with the stop's time in force. The rules are in `docs/engine.md` ("Stops").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum OrderType {
     Limit(Ticks),
     Market,
+    /// Waits; when triggered, a market order (IOC).
+    StopMarket {
+        trigger: Ticks,
+    },
+    /// Waits; when triggered, a limit order at `limit` with the stop's time in force.
+    StopLimit {
+        trigger: Ticks,
+        limit: Ticks,
+    },
+}
+
+impl OrderType {
+    /// The trigger of a stop; `None` for a limit or market order.
+    pub fn trigger(self) -> Option<Ticks> {
+        match self {
+            OrderType::StopMarket { trigger } | OrderType::StopLimit { trigger, .. } => Some(trigger),
+            OrderType::Limit(_) | OrderType::Market => None,
+        }
+    }
+
+    /// The limit price: of a limit order or a stop-limit; `None` for market and stop-market.
+    pub fn limit(self) -> Option<Ticks> {
+        match self {
+            OrderType::Limit(px) | OrderType::StopLimit { limit: px, .. } => Some(px),
+            OrderType::Market | OrderType::StopMarket { .. } => None,
+        }
+    }
 }
 
 /// A client's own order id, up to [`ClientOrderId::MAX_LEN`] printable ASCII bytes

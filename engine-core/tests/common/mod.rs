@@ -74,6 +74,7 @@ impl H {
             new_price: price.map(Ticks),
             new_qty: qty.map(Lots),
             expected_version: version,
+            new_trigger: None,
         }))
     }
 
