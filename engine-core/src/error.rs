@@ -46,7 +46,7 @@ pub enum CommandError {
     PostOnlyTimeInForce,
     #[error("gtd orders need expire_at")]
     ExpireAtRequired,
-    #[error("expire_at is only allowed on gtd orders")]
+    #[error("expire_at is only allowed on gtd orders and ioc or fok stop-limits")]
     ExpireAtNotAllowed,
     #[error("expire_at {expire_at} is not after the command time {ts}")]
     ExpireAtNotInFuture { expire_at: Timestamp, ts: Timestamp },

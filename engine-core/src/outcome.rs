@@ -93,6 +93,9 @@ pub struct NamedOrder {
     pub leaves: Lots,
     pub filled: Lots,
     pub version: u32,
+    /// A stop waiting for its trigger (outside the book; `price` is its limit,
+    /// or its trigger for a stop-market).
+    pub waiting: bool,
 }
 
 /// Where an order stands after the command that placed or amended it.

@@ -10,107 +10,7 @@ use brokerx_ledger::{AssetId, AssetSpec, Policy, TransferCode, TransferLimit, Tr
 use common::d;
 use proptest::prelude::*;
 
-const USD: AssetId = AssetId(1);
-const ACME: AssetId = AssetId(2);
-const M: InstrumentId = InstrumentId(0);
-
-struct B {
-    b: Broker,
-    events: Vec<BrokerEvent>,
-    ts: u64,
-    corr: u64,
-}
-
-impl B {
-    fn with(config: BrokerConfig, risk: InstrumentRisk) -> B {
-        let mut h = B { b: Broker::new(config), events: Vec::new(), ts: 0, corr: 0 };
-        h.run(BrokerCommandKind::CreateAsset {
-            spec: AssetSpec { id: USD, code: "USD".into(), scale: 2 },
-            wallet_max_balance: None,
-        })
-        .unwrap();
-        h.run(BrokerCommandKind::CreateAsset {
-            spec: AssetSpec { id: ACME, code: "ACME".into(), scale: 0 },
-            wallet_max_balance: None,
-        })
-        .unwrap();
-        // tick 0.01 USD, lot 1 share: one tick·lot is one cent.
-        h.run(BrokerCommandKind::RegisterMarket(MarketSpec {
-            instrument: InstrumentSpec::new("ACME/USD", d("0.01"), d("1")),
-            base: ACME,
-            quote: USD,
-            risk,
-        }))
-        .unwrap();
-        h
-    }
-    fn new() -> B {
-        B::with(
-            BrokerConfig::default(),
-            InstrumentRisk {
-                collar_bps: Some(2_000),
-                reference_price: Some(Ticks(10_000)),
-                ..InstrumentRisk::default()
-            },
-        )
-    }
-    fn run(&mut self, kind: BrokerCommandKind) -> Result<Vec<BrokerEventKind>, BrokerError> {
-        self.ts += 10;
-        self.corr += 1;
-        let start = self.events.len();
-        let r = self.b.apply(
-            &BrokerCommand { ts: Timestamp(self.ts), correlation_id: CorrelationId(self.corr), kind },
-            &mut self.events,
-        );
-        self.b.check_invariants().unwrap_or_else(|e| panic!("invariant after command {}: {e}", self.corr));
-        r?;
-        Ok(self.events[start..].iter().map(|e| e.kind).collect())
-    }
-    fn deposit(&mut self, account: u64, asset: AssetId, amount: u128, key: u128) -> Vec<BrokerEventKind> {
-        self.run(BrokerCommandKind::Deposit(Funds {
-            account: AccountId(account),
-            asset,
-            amount: Amount::from_minor(amount),
-            key,
-        }))
-        .unwrap()
-    }
-    fn place(&mut self, p: Place) -> Vec<BrokerEventKind> {
-        self.run(BrokerCommandKind::Place(p)).unwrap()
-    }
-    fn limit(&mut self, account: u64, side: Side, price: i64, qty: i64) -> Vec<BrokerEventKind> {
-        self.place(Place::limit(AccountId(account), M, side, Ticks(price), Lots(qty)))
-    }
-    fn cash(&self, account: u64) -> (u128, u128) {
-        (self.b.balance(AccountId(account), USD).minor(), self.b.available(AccountId(account), USD).minor())
-    }
-    fn shares(&self, account: u64) -> (u128, u128) {
-        (self.b.balance(AccountId(account), ACME).minor(), self.b.available(AccountId(account), ACME).minor())
-    }
-}
-
-fn order_id(evs: &[BrokerEventKind]) -> OrderId {
-    evs.iter()
-        .find_map(|e| match e {
-            BrokerEventKind::Order(EventKind::Accepted { order_id, .. }) => Some(*order_id),
-            _ => None,
-        })
-        .expect("accepted")
-}
-fn rejected(evs: &[BrokerEventKind]) -> Option<&'static str> {
-    evs.iter().find_map(|e| match e {
-        BrokerEventKind::OrderRejected { reject, .. } => Some(reject.code.code()),
-        _ => None,
-    })
-}
-fn funds_status(evs: &[BrokerEventKind]) -> (TransferStatus, bool) {
-    evs.iter()
-        .find_map(|e| match e {
-            BrokerEventKind::FundsMoved { status, replayed, .. } => Some((*status, *replayed)),
-            _ => None,
-        })
-        .unwrap()
-}
+use common::broker::*;
 
 #[test]
 fn repeated_deposit_key_returns_the_original_result_and_moves_nothing() {
@@ -699,9 +599,24 @@ fn reserved_accounts_and_bad_amounts_are_errors() {
 enum Op {
     Deposit(u64, bool, u32),
     Withdraw(u64, bool, u32),
-    Place { account: u64, side: bool, price: i64, qty: i64, tif: u8, market: bool, stp: bool },
+    Place {
+        account: u64,
+        side: bool,
+        price: i64,
+        qty: i64,
+        tif: u8,
+        market: bool,
+        stp: bool,
+        stop: Option<(bool, i64)>,
+    },
     Cancel(u64, u64),
-    Amend { account: u64, id: u64, price: Option<i64>, qty: Option<i64> },
+    Amend {
+        account: u64,
+        id: u64,
+        price: Option<i64>,
+        qty: Option<i64>,
+        trigger: Option<i64>,
+    },
     Disable(u64, bool),
     Expire,
 }
@@ -710,10 +625,10 @@ fn arb_op() -> impl Strategy<Value = Op> {
     prop_oneof![
         2 => (0u64..4, any::<bool>(), 1u32..200_000).prop_map(|(a, cash, x)| Op::Deposit(a, cash, x)),
         1 => (0u64..4, any::<bool>(), 1u32..50_000).prop_map(|(a, cash, x)| Op::Withdraw(a, cash, x)),
-        8 => (0u64..4, any::<bool>(), 9_500i64..10_500, 1i64..8, 0u8..4, prop::bool::weighted(0.1), prop::bool::weighted(0.2))
-            .prop_map(|(account, side, price, qty, tif, market, stp)| Op::Place { account, side, price, qty, tif, market, stp }),
+        8 => (0u64..4, any::<bool>(), 9_500i64..10_500, 1i64..8, 0u8..4, prop::bool::weighted(0.1), prop::bool::weighted(0.2), prop::option::weighted(0.15, (any::<bool>(), 9_700i64..10_300)))
+            .prop_map(|(account, side, price, qty, tif, market, stp, stop)| Op::Place { account, side, price, qty, tif, market, stp, stop }),
         2 => (0u64..4, 1u64..40).prop_map(|(a, id)| Op::Cancel(a, id)),
-        3 => (0u64..4, 1u64..40, prop::option::of(9_500i64..10_500), prop::option::of(1i64..10)).prop_map(|(account, id, price, qty)| Op::Amend { account, id, price, qty }),
+        3 => (0u64..4, 1u64..40, prop::option::of(9_500i64..10_500), prop::option::of(1i64..10), prop::option::weighted(0.1, 9_700i64..10_300)).prop_map(|(account, id, price, qty, trigger)| Op::Amend { account, id, price, qty, trigger }),
         1 => (0u64..4, any::<bool>()).prop_map(|(a, e)| Op::Disable(a, e)),
         1 => Just(Op::Expire),
     ]
@@ -733,9 +648,16 @@ fn to_kind(op: &Op, key: u128, ts: u64) -> BrokerCommandKind {
             amount: Amount::from_minor(u128::from(if cash { x } else { x % 10 + 1 })),
             key,
         }),
-        Op::Place { account, side, price, qty, tif, market, stp } => {
+        Op::Place { account, side, price, qty, tif, market, stp, stop } => {
             let side = if side { Side::Buy } else { Side::Sell };
-            let mut p = if market {
+            // A stop-market (`market`) or a stop-limit at `price`.
+            let mut p = if let Some((stop_market, trigger)) = stop {
+                let order_type = match stop_market {
+                    true => OrderType::StopMarket { trigger: Ticks(trigger) },
+                    false => OrderType::StopLimit { trigger: Ticks(trigger), limit: Ticks(price) },
+                };
+                Place { order_type, ..Place::limit(AccountId(account), M, side, Ticks(price), Lots(qty)) }
+            } else if market {
                 Place::market(AccountId(account), M, side, Lots(qty))
             } else {
                 Place::limit(AccountId(account), M, side, Ticks(price), Lots(qty))
@@ -755,13 +677,13 @@ fn to_kind(op: &Op, key: u128, ts: u64) -> BrokerCommandKind {
         Op::Cancel(a, id) => {
             BrokerCommandKind::Cancel(Cancel { account: AccountId(a), order: OrderRef::Id(OrderId(id)) })
         }
-        Op::Amend { account, id, price, qty } => BrokerCommandKind::Amend(Amend {
+        Op::Amend { account, id, price, qty, trigger } => BrokerCommandKind::Amend(Amend {
             account: AccountId(account),
             order: OrderRef::Id(OrderId(id)),
             new_price: price.map(Ticks),
             new_qty: qty.map(Lots),
             expected_version: None,
-            new_trigger: None,
+            new_trigger: trigger.map(Ticks),
         }),
         Op::Disable(a, e) => BrokerCommandKind::SetAccountEnabled { account: AccountId(a), enabled: e },
         Op::Expire => BrokerCommandKind::ExpireDue,

@@ -286,6 +286,7 @@ fn a_checked_place_knows_its_order_id_and_an_amend_its_order() {
             leaves: Lots(3),
             filled: Lots(2),
             version: 0,
+            waiting: false,
         }
     );
 }

@@ -3,7 +3,6 @@
 
 mod common;
 
-use brokerx_engine::broker::{Broker, BrokerCommand, BrokerCommandKind, BrokerConfig};
 use brokerx_engine::*;
 use common::*;
 
@@ -335,17 +334,4 @@ fn snapshots_and_hashes_carry_waiting_stops() {
     assert!(!triggered(&a.iter().map(|e| e.kind).collect::<Vec<_>>()).is_empty());
     assert_eq!(r.state_hash(), h.e.state_hash());
     r.check_invariants().unwrap();
-}
-
-#[test]
-fn the_broker_refuses_stops_until_it_can_hold_for_them() {
-    let mut broker = Broker::new(BrokerConfig::default());
-    let hash = broker.state_hash();
-    let p = Place::stop_market(AccountId(1), InstrumentId(0), Side::Buy, Ticks(100), Lots(1));
-    let cmd = BrokerCommand { ts: Timestamp(1), correlation_id: CorrelationId(1), kind: BrokerCommandKind::Place(p) };
-    let mut events = Vec::new();
-    let err = broker.apply(&cmd, &mut events).unwrap_err();
-    assert_eq!(err.code(), "order_type_not_supported");
-    assert!(events.is_empty());
-    assert_eq!(broker.state_hash(), hash);
 }

@@ -7,7 +7,7 @@ use super::command::{BrokerCommand, BrokerCommandKind, MarketSpec};
 use super::error::BrokerError;
 use super::event::{BrokerEvent, BrokerEventKind, FundsDirection, PostingKind};
 use super::market::Market;
-use super::order_funds::{OrderFees, OrderFunds};
+use super::order_funds::{OrderFees, OrderFunds, StopHold};
 use super::reject::{OrderRejection, Units};
 use super::{Broker, Out};
 use crate::command::{Command, CommandKind, MassCancel, Place};
@@ -34,6 +34,11 @@ impl Broker {
             Some(c) => Some(self.engine.check(c)?),
             None => None,
         };
+        if let (BrokerCommandKind::Amend(a), Some(c)) = (&cmd.kind, &checked) {
+            if a.new_price.is_some() {
+                self.refuse_stop_market_limit(c)?;
+            }
+        }
         let start = out.len();
         let mut o = Out { events: out, ts: cmd.ts, correlation_id: cmd.correlation_id };
         self.now = cmd.ts;
@@ -94,6 +99,18 @@ impl Broker {
 
     /// Everything that can refuse a command with an error, before any change
     /// (the engine's own check follows for the commands it runs).
+    /// A stop-market's engine limit is the Broker's protection price: the client
+    /// cannot set one (`stop_market_has_no_limit`, as the engine says of its own
+    /// stop-markets).
+    fn refuse_stop_market_limit(&self, checked: &Checked<'_>) -> Result<(), BrokerError> {
+        match checked.named_order() {
+            Some(n) if n.waiting && self.funds.get(&n.order_id).is_some_and(|f| f.stop == StopHold::Market) => {
+                Err(CommandError::StopMarketHasNoLimit { order_id: n.order_id }.into())
+            }
+            _ => Ok(()),
+        }
+    }
+
     pub(super) fn validate_kind(&self, cmd: &BrokerCommand) -> Result<(), BrokerError> {
         let client = |a: AccountId| {
             if a.0 >= RESERVED_OWNERS_FROM {
@@ -147,14 +164,7 @@ impl Broker {
                 }
                 Ok(())
             }
-            BrokerCommandKind::Place(p) => {
-                client(p.account)?;
-                // Stops need holds that survive the trigger: not built yet.
-                if p.order_type.trigger().is_some() {
-                    return Err(BrokerError::OrderTypeNotSupported { order_type: "stop" });
-                }
-                Ok(())
-            }
+            BrokerCommandKind::Place(p) => client(p.account),
             // The engine checks these (and the place) in `validate`.
             BrokerCommandKind::Amend(_)
             | BrokerCommandKind::Cancel(_)
@@ -230,13 +240,15 @@ impl Broker {
         let Some(checked) = checked else { return };
         // Expiries due now run first, so their holds are free for this order.
         self.expire_due(cmd, o);
+        let trigger = p.order_type.trigger();
         let intent = OrderIntent {
             side: p.side,
-            // Stops are refused by `validate_kind`.
             limit: p.order_type.limit(),
+            trigger,
             qty: p.qty,
             is_amend: false,
-            may_rest: matches!(p.time_in_force, TimeInForce::Gtc | TimeInForce::Gtd),
+            // A waiting stop is a live order whatever its time in force.
+            may_rest: trigger.is_some() || matches!(p.time_in_force, TimeInForce::Gtc | TimeInForce::Gtd),
             existing_hold: 0,
             accrued_fee: 0,
         };
@@ -276,15 +288,30 @@ impl Broker {
                 remaining: p.qty,
                 fees: OrderFees::of(&market.risk),
                 fee_accrued: 0,
+                stop: match p.order_type {
+                    OrderType::StopLimit { .. } => StopHold::Limit,
+                    OrderType::StopMarket { .. } => StopHold::Market,
+                    OrderType::Limit(_) | OrderType::Market => StopHold::None,
+                },
             },
         );
         // Protect market orders: they enter as IOC/FOK limits at the hold's price.
-        // That is a different command from the one checked, so it is checked
-        // again (a market order only: a limit runs from its own check).
+        // A stop-market likewise waits as an IOC stop-limit at its protection
+        // price (the collar around its trigger), its GTD deadline kept as the
+        // end of its wait. That is a different command from the one checked, so
+        // it is checked again (a limit or stop-limit runs from its own check).
         let (protected_cmd, protected);
-        let checked = match (p.order_type, approval.hold_price) {
-            (OrderType::Market, Some(px)) => {
-                let place = Place { order_type: OrderType::Limit(px), ..*p };
+        let protected_place = match (p.order_type, approval.hold_price) {
+            (OrderType::Market, Some(px)) => Some(Place { order_type: OrderType::Limit(px), ..*p }),
+            (OrderType::StopMarket { trigger }, Some(px)) => Some(Place {
+                order_type: OrderType::StopLimit { trigger, limit: px },
+                time_in_force: TimeInForce::Ioc,
+                ..*p
+            }),
+            _ => None,
+        };
+        let checked = match protected_place {
+            Some(place) => {
                 protected_cmd =
                     Command { ts: cmd.ts, correlation_id: cmd.correlation_id, kind: CommandKind::Place(place) };
                 protected = self.engine.check(&protected_cmd).ok();
@@ -316,9 +343,17 @@ impl Broker {
         let order_id = named.order_id;
         let price = a.new_price.unwrap_or(named.price);
         let remaining = a.new_qty.map_or(named.leaves, |q| Lots(q.0 - named.filled.0));
+        // A waiting stop is checked at its (new) trigger, and a stop-market's
+        // protection price follows its trigger (`apply` refused a limit for it).
+        let trigger = match named.waiting {
+            true => a.new_trigger.or_else(|| self.engine.order(order_id).and_then(|v| v.trigger)),
+            false => None,
+        };
+        let protected = named.waiting && f.stop == StopHold::Market;
         let intent = OrderIntent {
             side: f.side,
-            limit: Some(price),
+            limit: if protected { None } else { Some(price) },
+            trigger,
             qty: remaining,
             is_amend: true,
             may_rest: true,
@@ -329,6 +364,7 @@ impl Broker {
             Ok(ap) => ap,
             Err(reject) => return self.refuse(f.account, f.instrument, f.side, Some(order_id), &reject, o),
         };
+        let price = if protected { approval.hold_price.unwrap_or(price) } else { price };
         // A sell's hold is its quantity, whatever the price.
         let resized = approval.hold != f.hold || (f.side == Side::Buy && price != f.hold_price);
         if resized && !self.resize_hold(order_id, &f, approval.hold, price, remaining, o) {
@@ -338,7 +374,19 @@ impl Broker {
             };
             return self.refuse(f.account, f.instrument, f.side, Some(order_id), &reject, o);
         }
-        let refused = matches!(self.execute(Some(checked), o), Some(Outcome::Rejected { .. }) | None);
+        // A stop-market whose protection moved is amended to it: a different
+        // command from the one checked, so it is checked again.
+        let (reprotected_cmd, reprotected);
+        let checked = if protected && price != named.price {
+            let amend = crate::command::Amend { new_price: Some(price), ..a };
+            reprotected_cmd =
+                Command { ts: cmd.ts, correlation_id: cmd.correlation_id, kind: CommandKind::Amend(amend) };
+            reprotected = self.engine.check(&reprotected_cmd).ok();
+            reprotected.as_ref()
+        } else {
+            Some(checked)
+        };
+        let refused = matches!(self.execute(checked, o), Some(Outcome::Rejected { .. }) | None);
         if refused && resized {
             // Put the hold back as it was.
             let _ = self.resize_hold(order_id, &f, f.hold, f.hold_price, f.remaining, o);
@@ -440,8 +488,18 @@ impl Broker {
 
     pub(super) fn on_engine_event(&mut self, kind: &EventKind, o: &mut Out<'_>) {
         match *kind {
-            EventKind::Accepted { account, .. } => {
+            EventKind::Accepted { account, .. } | EventKind::StopAccepted { account, .. } => {
                 self.accounts.entry(account).or_default().open_orders += 1;
+            }
+            EventKind::Triggered { order_id, .. } => {
+                if let Some(f) = self.funds.get_mut(&order_id) {
+                    f.stop = StopHold::None;
+                }
+            }
+            EventKind::StopAmended { order_id, qty, .. } => {
+                if let Some(f) = self.funds.get_mut(&order_id) {
+                    f.remaining = qty;
+                }
             }
             EventKind::Cancelled { order_id, .. } | EventKind::Expired { order_id, .. } => self.finish(order_id, o),
             EventKind::Reduced { order_id, remaining, .. } => self.resize_to(order_id, remaining, o),

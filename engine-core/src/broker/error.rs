@@ -30,8 +30,6 @@ pub enum BrokerError {
     InvalidRisk(#[from] RiskParamError),
     #[error("snapshot is inconsistent: {why}")]
     Snapshot { why: String },
-    #[error("the broker does not take {order_type} orders yet")]
-    OrderTypeNotSupported { order_type: &'static str },
 }
 
 impl BrokerError {
@@ -47,7 +45,6 @@ impl BrokerError {
             BrokerError::InvalidMarket { .. } => "invalid_market",
             BrokerError::InvalidRisk(e) => e.code(),
             BrokerError::Snapshot { .. } => "snapshot_inconsistent",
-            BrokerError::OrderTypeNotSupported { .. } => "order_type_not_supported",
         }
     }
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use brokerx_ledger::AssetId;
 
 use super::accounts::{system, ESCROW_OWNER};
+use super::order_funds::StopHold;
 use super::Broker;
 use crate::risk::{self};
 use crate::types::{OrderId, Side};
@@ -28,6 +29,14 @@ impl Broker {
             let o = self.engine.order(*id).ok_or_else(|| format!("hold for order {id} which is not live"))?;
             if o.remaining != f.remaining {
                 return Err(format!("order {id}: hold sized for {} lots, order has {}", f.remaining, o.remaining));
+            }
+            // A waiting stop is marked as one, and a buy stop's engine limit (its
+            // own, or the protection price) is what its hold was sized at.
+            if o.trigger.is_some() != (f.stop != StopHold::None) {
+                return Err(format!("order {id}: waiting {} but its hold says {:?}", o.trigger.is_some(), f.stop));
+            }
+            if o.trigger.is_some() && f.side == Side::Buy && o.price != f.hold_price {
+                return Err(format!("order {id}: stop limit {} but held at {}", o.price, f.hold_price));
             }
             let m = self.market(f.instrument).ok_or("hold on unknown market")?;
             let want = match f.side {

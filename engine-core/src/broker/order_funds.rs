@@ -27,6 +27,22 @@ pub(super) struct OrderFunds {
     /// The order's exact fees so far, in ten-thousandths of a quote minor unit:
     /// fees are rounded once on this running total ([`risk::fee_step`]).
     pub(super) fee_accrued: u128,
+    /// Whether the order is a stop still waiting for its trigger, and which kind.
+    #[serde(default)]
+    pub(super) stop: StopHold,
+}
+
+/// A waiting stop's hold. A stop-limit is held at its limit; a stop-market
+/// enters the engine as an IOC stop-limit at its protection price (the collar
+/// around its trigger), so its trades never cost more than its hold.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub(super) enum StopHold {
+    /// Not a stop, or one that has triggered.
+    #[default]
+    None,
+    Limit,
+    /// Its engine limit is the Broker's protection price, not the client's.
+    Market,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

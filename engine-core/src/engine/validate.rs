@@ -98,6 +98,7 @@ impl Engine {
             leaves: o.remaining,
             filled: o.filled,
             version: o.version,
+            waiting: o.flags.is_stop(),
         }
     }
 
@@ -265,12 +266,17 @@ impl Engine {
         if p.post_only {
             return Err(CommandError::PostOnlyStop);
         }
+        // A GTD stop waits until `expire_at` and, a stop-limit, rests until then
+        // once triggered; an IOC/FOK stop-limit may bound its wait the same way
+        // (what the Broker's protected stop-market is).
+        let bounded_wait = limit.is_some() && matches!(p.time_in_force, TimeInForce::Ioc | TimeInForce::Fok);
         match (p.time_in_force, p.expire_at) {
             (TimeInForce::Gtd, None) => return Err(CommandError::ExpireAtRequired),
-            (TimeInForce::Gtd, Some(e)) if e <= ts => {
+            (_, Some(e)) if e <= ts && (bounded_wait || p.time_in_force == TimeInForce::Gtd) => {
                 return Err(CommandError::ExpireAtNotInFuture { expire_at: e, ts })
             }
             (TimeInForce::Gtd, Some(_)) => {}
+            (_, Some(_)) if bounded_wait => {}
             (_, Some(_)) => return Err(CommandError::ExpireAtNotAllowed),
             (_, None) => {}
         }

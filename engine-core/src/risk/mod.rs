@@ -354,6 +354,10 @@ pub struct OrderIntent {
     pub side: Side,
     /// `None` for market orders.
     pub limit: Option<Ticks>,
+    /// A stop's trigger: the stop is checked as if the market stood there (the
+    /// collar's reference is the trigger, not today's price), since that is
+    /// where it will enter the book.
+    pub trigger: Option<Ticks>,
     pub qty: Lots,
     /// True for amends (they count against the throttle but not open orders).
     pub is_amend: bool,
@@ -452,7 +456,7 @@ pub fn check_before_funds(o: &OrderIntent, v: &RiskView<'_>) -> Result<Approval,
         (Some(b), Some(a)) => Some(Ticks(b.0 + (a.0 - b.0) / 2)),
         _ => None,
     };
-    let reference = v.last_trade.or(mid).or(v.risk.reference_price);
+    let reference = o.trigger.or(v.last_trade).or(mid).or(v.risk.reference_price);
     let mut hold_price = o.limit;
     if let Some(bps) = v.risk.collar_bps {
         match reference {
@@ -569,6 +573,7 @@ mod tests {
         OrderIntent {
             side: Side::Buy,
             limit: Some(Ticks(p)),
+            trigger: None,
             qty: Lots(q),
             is_amend: false,
             may_rest: true,
@@ -679,6 +684,7 @@ mod tests {
         let sell = |q| OrderIntent {
             side: Side::Sell,
             limit: Some(Ticks(10_000)),
+            trigger: None,
             qty: Lots(q),
             is_amend: false,
             may_rest: true,
@@ -721,6 +727,7 @@ mod tests {
         let o = OrderIntent {
             side: Side::Buy,
             limit: None,
+            trigger: None,
             qty: Lots(2),
             is_amend: false,
             may_rest: false,
@@ -729,6 +736,25 @@ mod tests {
         };
         let a = check(&o, &v).unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!((a.hold_price, a.hold), (Some(Ticks(10_500)), 21_000));
+    }
+
+    #[test]
+    fn a_stop_is_checked_as_if_the_market_stood_at_its_trigger() {
+        // Last trade 10,000, collar ±5 %: a stop-market buy triggering at 12,000
+        // is protected (and held) at 12,600, not 10,500.
+        let risk = InstrumentRisk { collar_bps: Some(500), ..InstrumentRisk::default() };
+        let limits = AccountLimits::default();
+        let v = view(&risk, &limits, &SCALE);
+        let stop_market = OrderIntent { limit: None, trigger: Some(Ticks(12_000)), may_rest: true, ..buy(0, 2) };
+        let a = check(&stop_market, &v).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!((a.hold_price, a.hold), (Some(Ticks(12_600)), 25_200));
+        // A stop-limit's limit must lie within the collar around its trigger …
+        let far_from_today = OrderIntent { trigger: Some(Ticks(12_000)), ..buy(12_100, 1) };
+        assert_eq!(check(&far_from_today, &v).map(|a| a.hold_price), Ok(Some(Ticks(12_100))));
+        // … not around today's price, and not outside the band around the trigger.
+        assert_eq!(code(check(&buy(12_100, 1), &v)), "price_outside_collar");
+        let outside = OrderIntent { trigger: Some(Ticks(12_000)), ..buy(13_000, 1) };
+        assert_eq!(code(check(&outside, &v)), "price_outside_collar");
     }
 
     #[test]

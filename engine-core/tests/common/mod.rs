@@ -1,6 +1,8 @@
 //! Test harness shared by the engine's integration tests.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod broker;
+
 use brokerx_engine::*;
 use rust_decimal::Decimal;
 use std::str::FromStr;
