@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::instrument::{InstrumentSpec, TradingStatus};
 use crate::types::{
-    AccountId, ClientOrderId, CorrelationId, InstrumentId, Lots, OrderId, OrderType, SelfTradePrevention, Side, Ticks,
-    TimeInForce, Timestamp,
+    AccountId, ClientOrderId, CorrelationId, InstrumentId, Lots, Notional, OrderId, OrderType, SelfTradePrevention,
+    Side, Ticks, TimeInForce, Timestamp,
 };
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,6 +92,22 @@ impl Place {
     ) -> Self {
         Place {
             order_type: OrderType::StopLimit { trigger, limit },
+            ..Place::limit(account, instrument, side, Ticks(0), qty)
+        }
+    }
+
+    /// An IOC order that spends at most `amount` (tick·lots) on at most `qty`
+    /// lots, at any price (see [`OrderType::MarketByAmount`]).
+    pub fn market_by_amount(
+        account: AccountId,
+        instrument: InstrumentId,
+        side: Side,
+        amount: Notional,
+        qty: Lots,
+    ) -> Self {
+        Place {
+            order_type: OrderType::MarketByAmount { amount },
+            time_in_force: TimeInForce::Ioc,
             ..Place::limit(account, instrument, side, Ticks(0), qty)
         }
     }

@@ -36,6 +36,8 @@ pub enum CommandError {
     QuantityAboveMax { qty: Lots, max: Lots },
     #[error("stop trigger must be 1..=2^53 ticks, got {trigger}")]
     InvalidTriggerPrice { trigger: Ticks },
+    #[error("a by-amount order must spend more than 0 tick-lots, got {amount}")]
+    InvalidAmount { amount: u64 },
     #[error("market orders must be ioc or fok")]
     MarketOrderTimeInForce,
     #[error("stop-market orders must be gtc or gtd (they trade as ioc when triggered)")]
@@ -92,6 +94,7 @@ impl CommandError {
             CommandError::QuantityBelowMin { .. } => "quantity_below_min",
             CommandError::QuantityAboveMax { .. } => "quantity_above_max",
             CommandError::InvalidTriggerPrice { .. } => "invalid_trigger_price",
+            CommandError::InvalidAmount { .. } => "invalid_amount",
             CommandError::MarketOrderTimeInForce => "market_order_time_in_force",
             CommandError::StopMarketTimeInForce => "stop_market_time_in_force",
             CommandError::PostOnlyStop => "post_only_stop",

@@ -260,6 +260,6 @@ pub use outcome::{Checked, NamedOrder, OrderStatus, Outcome};
 pub use brokerx_ledger::{AccountKey, Amount, AssetId, AssetSpec, LedgerConfig, OwnerId, TransferId, TransferStatus};
 pub use rust_decimal::Decimal;
 pub use types::{
-    AccountId, ClientOrderId, CorrelationId, InstrumentId, Lots, OrderId, OrderType, SelfTradePrevention, Side, Ticks,
-    TimeInForce, Timestamp, TradeId,
+    AccountId, ClientOrderId, CorrelationId, InstrumentId, Lots, Notional, OrderId, OrderType, SelfTradePrevention,
+    Side, Ticks, TimeInForce, Timestamp, TradeId,
 };

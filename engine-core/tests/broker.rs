@@ -608,6 +608,7 @@ enum Op {
         market: bool,
         stp: bool,
         stop: Option<(bool, i64)>,
+        amount: Option<u64>,
     },
     Cancel(u64, u64),
     Amend {
@@ -625,8 +626,8 @@ fn arb_op() -> impl Strategy<Value = Op> {
     prop_oneof![
         2 => (0u64..4, any::<bool>(), 1u32..200_000).prop_map(|(a, cash, x)| Op::Deposit(a, cash, x)),
         1 => (0u64..4, any::<bool>(), 1u32..50_000).prop_map(|(a, cash, x)| Op::Withdraw(a, cash, x)),
-        8 => (0u64..4, any::<bool>(), 9_500i64..10_500, 1i64..8, 0u8..4, prop::bool::weighted(0.1), prop::bool::weighted(0.2), prop::option::weighted(0.15, (any::<bool>(), 9_700i64..10_300)))
-            .prop_map(|(account, side, price, qty, tif, market, stp, stop)| Op::Place { account, side, price, qty, tif, market, stp, stop }),
+        8 => (0u64..4, any::<bool>(), 9_500i64..10_500, 1i64..8, 0u8..4, prop::bool::weighted(0.1), prop::bool::weighted(0.2), prop::option::weighted(0.15, (any::<bool>(), 9_700i64..10_300)), prop::option::weighted(0.1, 1u64..60_000))
+            .prop_map(|(account, side, price, qty, tif, market, stp, stop, amount)| Op::Place { account, side, price, qty, tif, market, stp, stop, amount }),
         2 => (0u64..4, 1u64..40).prop_map(|(a, id)| Op::Cancel(a, id)),
         3 => (0u64..4, 1u64..40, prop::option::of(9_500i64..10_500), prop::option::of(1i64..10), prop::option::weighted(0.1, 9_700i64..10_300)).prop_map(|(account, id, price, qty, trigger)| Op::Amend { account, id, price, qty, trigger }),
         1 => (0u64..4, any::<bool>()).prop_map(|(a, e)| Op::Disable(a, e)),
@@ -648,10 +649,17 @@ fn to_kind(op: &Op, key: u128, ts: u64) -> BrokerCommandKind {
             amount: Amount::from_minor(u128::from(if cash { x } else { x % 10 + 1 })),
             key,
         }),
-        Op::Place { account, side, price, qty, tif, market, stp, stop } => {
+        Op::Place { account, side, price, qty, tif, market, stp, stop, amount } => {
             let side = if side { Side::Buy } else { Side::Sell };
             // A stop-market (`market`) or a stop-limit at `price`.
-            let mut p = if let Some((stop_market, trigger)) = stop {
+            // By amount: at any price (`market`) or at `price` or better, IOC.
+            let mut p = if let Some(a) = amount {
+                let order_type = match market {
+                    true => OrderType::MarketByAmount { amount: Notional(a) },
+                    false => OrderType::LimitByAmount { limit: Ticks(price), amount: Notional(a) },
+                };
+                Place { order_type, ..Place::market_by_amount(AccountId(account), M, side, Notional(a), Lots(qty)) }
+            } else if let Some((stop_market, trigger)) = stop {
                 let order_type = match stop_market {
                     true => OrderType::StopMarket { trigger: Ticks(trigger) },
                     false => OrderType::StopLimit { trigger: Ticks(trigger), limit: Ticks(price) },
@@ -662,7 +670,11 @@ fn to_kind(op: &Op, key: u128, ts: u64) -> BrokerCommandKind {
             } else {
                 Place::limit(AccountId(account), M, side, Ticks(price), Lots(qty))
             };
-            if !market {
+            if amount.is_some() {
+                if tif == 0 {
+                    p.time_in_force = TimeInForce::Fok;
+                }
+            } else if !market {
                 match tif {
                     0 => p.time_in_force = TimeInForce::Ioc,
                     1 => p = p.with_expire_at(Timestamp(ts + 35)),

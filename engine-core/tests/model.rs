@@ -131,6 +131,9 @@ impl Model {
             OrderType::Limit(t) if t.0 <= 0 || t.0 > 1 << 53 => return Err("invalid_price"),
             OrderType::Limit(t) => Some(t.0),
             OrderType::Market => None,
+            OrderType::MarketByAmount { .. } | OrderType::LimitByAmount { .. } => {
+                return self.validate_by_amount(ts, p)
+            }
             OrderType::StopMarket { .. } | OrderType::StopLimit { .. } => unreachable!("the model places no stops"),
         };
         if p.qty.0 > 1_000_000_000_000 {
@@ -150,6 +153,43 @@ impl Model {
             (_, Some(_)) => return Err("expire_at_not_allowed"),
             _ => {}
         }
+        if let Some(c) = p.client_order_id {
+            if self
+                .orders
+                .iter()
+                .any(|o| o.account == p.account.0 && o.client == Some(c) && (o.expire_at == 0 || o.expire_at > ts))
+            {
+                return Err("duplicate_client_order_id");
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_by_amount(&self, ts: u64, p: &Place) -> Result<(), &'static str> {
+        if let OrderType::LimitByAmount { limit, .. } = p.order_type {
+            if limit.0 <= 0 || limit.0 > 1 << 53 {
+                return Err("invalid_price");
+            }
+        }
+        if p.order_type.amount() == Some(Notional(0)) {
+            return Err("invalid_amount");
+        }
+        if p.qty.0 > 1_000_000_000_000 {
+            return Err("quantity_above_max");
+        }
+        if !matches!(p.time_in_force, TimeInForce::Ioc | TimeInForce::Fok) {
+            return Err("market_order_time_in_force");
+        }
+        if p.post_only {
+            return Err("post_only_time_in_force");
+        }
+        if p.expire_at.is_some() {
+            return Err("expire_at_not_allowed");
+        }
+        self.validate_client_id(ts, p)
+    }
+
+    fn validate_client_id(&self, ts: u64, p: &Place) -> Result<(), &'static str> {
         if let Some(c) = p.client_order_id {
             if self
                 .orders
@@ -253,7 +293,7 @@ impl Model {
         self.best_maker(side, Some(limit)).is_some()
     }
 
-    fn fok_fillable(&self, t: &MOrder, limit: Option<i64>) -> bool {
+    fn fok_fillable(&self, t: &MOrder, limit: Option<i64>, mut budget: Option<u64>) -> bool {
         let mut makers: Vec<&MOrder> = self
             .orders
             .iter()
@@ -273,7 +313,14 @@ impl Model {
                 }
                 continue;
             }
-            need -= m.remaining;
+            let q = m.remaining.min(need);
+            if let Some(b) = &mut budget {
+                match b.checked_sub(q as u64 * m.price as u64) {
+                    Some(left) => *b = left,
+                    None => return false,
+                }
+            }
+            need -= q;
             if need <= 0 {
                 return true;
             }
@@ -282,7 +329,7 @@ impl Model {
     }
 
     /// Returns true if STP killed the taker.
-    fn run_match(&mut self, t: &mut MOrder, limit: Option<i64>, out: &mut Out) -> bool {
+    fn run_match(&mut self, t: &mut MOrder, limit: Option<i64>, mut budget: Option<u64>, out: &mut Out) -> bool {
         while t.remaining > 0 {
             let Some(i) = self.best_maker(t.side, limit) else {
                 return false;
@@ -320,7 +367,15 @@ impl Model {
                 continue;
             }
             let m = &mut self.orders[i];
-            let q = m.remaining.min(t.remaining);
+            let mut q = m.remaining.min(t.remaining);
+            if let Some(b) = &mut budget {
+                // Whole lots the amount left pays for; none: it is spent.
+                q = q.min((*b / m.price as u64) as i64);
+                if q == 0 {
+                    return false;
+                }
+                *b -= q as u64 * m.price as u64;
+            }
             m.remaining -= q;
             m.filled += q;
             t.remaining -= q;
@@ -375,10 +430,11 @@ impl Model {
             return out.push(self.rejected(p.account.0, None, p.client_order_id, r));
         }
         let limit = match p.order_type {
-            OrderType::Limit(t) => Some(t.0),
-            OrderType::Market => None,
+            OrderType::Limit(t) | OrderType::LimitByAmount { limit: t, .. } => Some(t.0),
+            OrderType::Market | OrderType::MarketByAmount { .. } => None,
             OrderType::StopMarket { .. } | OrderType::StopLimit { .. } => unreachable!("the model places no stops"),
         };
+        let budget = p.order_type.amount().map(|a| a.0);
         if p.post_only && self.crosses(p.side, limit.unwrap()) {
             return out.push(self.rejected(p.account.0, None, p.client_order_id, RejectReason::PostOnlyWouldCross));
         }
@@ -407,10 +463,10 @@ impl Model {
             time_in_force: p.time_in_force,
             client_order_id: p.client_order_id,
         });
-        if p.time_in_force == TimeInForce::Fok && !self.fok_fillable(&t, limit) {
+        if p.time_in_force == TimeInForce::Fok && !self.fok_fillable(&t, limit, budget) {
             return out.push(cancelled(&t, t.remaining, CancelReason::FokUnfillable));
         }
-        let killed = self.run_match(&mut t, limit, out);
+        let killed = self.run_match(&mut t, limit, budget, out);
         if t.remaining > 0 {
             let reason = if killed {
                 Some(CancelReason::SelfTradePrevention)
@@ -466,7 +522,7 @@ impl Model {
         t.price = new_price;
         t.remaining = new_remaining;
         t.version = version;
-        let killed = self.run_match(&mut t, Some(new_price), out);
+        let killed = self.run_match(&mut t, Some(new_price), None, out);
         if t.remaining > 0 {
             if killed {
                 out.push(cancelled(&t, t.remaining, CancelReason::SelfTradePrevention));
@@ -562,6 +618,8 @@ enum Op {
         post_only: bool,
         stp: SelfTradePrevention,
         client: Option<u8>,
+        /// By amount (tick·lots): at any price (`market`) or at `price` or better.
+        amount: Option<u64>,
     },
     Cancel {
         account: u64,
@@ -591,8 +649,8 @@ enum Op {
 
 fn arb_op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        10 => (0u64..3, arb_side(), prop::bool::weighted(0.1), arb_price(), -1i64..12, arb_tif(), 1u64..30, prop::bool::weighted(0.15), arb_stp(), prop::option::weighted(0.2, 0u8..4))
-            .prop_map(|(account, side, market, price, qty, tif, ttl, post_only, stp, client)| Op::Place { account, side, market, price, qty, tif, ttl, post_only, stp, client }),
+        10 => (0u64..3, arb_side(), prop::bool::weighted(0.1), arb_price(), -1i64..12, arb_tif(), 1u64..30, prop::bool::weighted(0.15), arb_stp(), prop::option::weighted(0.2, 0u8..4), prop::option::weighted(0.08, 0u64..1_500))
+            .prop_map(|(account, side, market, price, qty, tif, ttl, post_only, stp, client, amount)| Op::Place { account, side, market, price, qty, tif, ttl, post_only, stp, client, amount }),
         3 => (0u64..3, 0u64..40).prop_map(|(account, id)| Op::Cancel { account, id }),
         4 => (0u64..3, 0u64..40, prop::option::of(arb_price()), prop::option::of(-1i64..15), prop::option::of(0u32..3))
             .prop_map(|(account, id, price, qty, version)| Op::Amend { account, id, price, qty, version }),
@@ -606,8 +664,15 @@ fn arb_op() -> impl Strategy<Value = Op> {
 
 fn to_kind(op: &Op, ts: u64) -> CommandKind {
     match *op {
-        Op::Place { account, side, market, price, qty, tif, ttl, post_only, stp, client } => {
-            let mut p = if market {
+        Op::Place { account, side, market, price, qty, tif, ttl, post_only, stp, client, amount } => {
+            let mut p = if let Some(a) = amount {
+                let order_type = match market {
+                    true => OrderType::MarketByAmount { amount: Notional(a) },
+                    false => OrderType::LimitByAmount { limit: Ticks(price), amount: Notional(a) },
+                };
+                Place { order_type, ..Place::limit(AccountId(account), INST, side, Ticks(price), Lots(qty)) }
+                    .with_tif(tif)
+            } else if market {
                 Place::market(AccountId(account), INST, side, Lots(qty)).with_tif(tif)
             } else {
                 Place::limit(AccountId(account), INST, side, Ticks(price), Lots(qty)).with_tif(tif)
@@ -665,9 +730,9 @@ fn arb_op_crowded() -> impl Strategy<Value = Op> {
     prop_oneof![
         16 => (arb_side(), 0i64..8, 1i64..6)
             // Mostly one level per side, so its queue grows long.
-            .prop_map(|(side, off, qty)| { let price = if side == Side::Buy { 100 - off / 7 } else { 101 + off / 7 }; Op::Place { account: 0, side, market: false, price, qty, tif: TimeInForce::Gtc, ttl: 1, post_only: true, stp: SelfTradePrevention::None, client: None } }),
+            .prop_map(|(side, off, qty)| { let price = if side == Side::Buy { 100 - off / 7 } else { 101 + off / 7 }; Op::Place { account: 0, side, market: false, price, qty, tif: TimeInForce::Gtc, ttl: 1, post_only: true, stp: SelfTradePrevention::None, client: None, amount: None } }),
         1 => (arb_side(), 1i64..30)
-            .prop_map(|(side, qty)| Op::Place { account: 1, side, market: true, price: 0, qty, tif: TimeInForce::Ioc, ttl: 1, post_only: false, stp: SelfTradePrevention::None, client: None }),
+            .prop_map(|(side, qty)| Op::Place { account: 1, side, market: true, price: 0, qty, tif: TimeInForce::Ioc, ttl: 1, post_only: false, stp: SelfTradePrevention::None, client: None, amount: None }),
         14 => any::<u16>().prop_map(Op::CancelLive),
         6 => (0u64..300, prop::option::of(price()), prop::option::of(1i64..9))
             .prop_map(|(id, price, qty)| Op::Amend { account: 0, id, price, qty, version: None }),

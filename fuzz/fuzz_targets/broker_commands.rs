@@ -51,6 +51,9 @@ enum Op {
         ttl: u8,
         post_only: bool,
         stp: u8,
+        /// A stop (trigger = price ± extra), a by-amount order (amount = extra), or neither.
+        order_type: u8,
+        extra: u16,
     },
     Cancel {
         account: u8,
@@ -149,13 +152,35 @@ fn kind(op: &Op, ts: u64, b: &Broker) -> BrokerCommandKind {
                 key: u128::from(key % 16),
             })
         }
-        Op::Place { account: a, market: m, side, priced, price: p, qty, tif, ttl, post_only, stp } => {
+        Op::Place {
+            account: a,
+            market: m,
+            side,
+            priced,
+            price: p,
+            qty,
+            tif,
+            ttl,
+            post_only,
+            stp,
+            order_type,
+            extra,
+        } => {
             let side = if side { Side::Buy } else { Side::Sell };
             let qty = Lots(i64::from(qty % 40));
             let mut o = if priced {
                 Place::limit(account(a), market(m), side, price(p), qty)
             } else {
                 Place::market(account(a), market(m), side, qty)
+            };
+            let px = price(p);
+            let near = Ticks(px.0 + (i64::from(extra % 9) - 4) * 10);
+            o.order_type = match order_type % 8 {
+                0 => OrderType::StopMarket { trigger: near },
+                1 => OrderType::StopLimit { trigger: near, limit: px },
+                2 => OrderType::MarketByAmount { amount: Notional(u64::from(extra) * 100) },
+                3 => OrderType::LimitByAmount { limit: px, amount: Notional(u64::from(extra) * 100) },
+                _ => o.order_type,
             };
             o.time_in_force =
                 [TimeInForce::Gtc, TimeInForce::Ioc, TimeInForce::Fok, TimeInForce::Gtd][tif as usize % 4];

@@ -22,6 +22,9 @@ enum Op {
         post_only: bool,
         stp: u8,
         client: Option<u8>,
+        /// A stop (trigger = price ± extra), a by-amount order (amount = extra), or neither.
+        order_type: u8,
+        extra: u16,
     },
     Cancel {
         account: u8,
@@ -59,7 +62,7 @@ enum Op {
 
 fn kind(op: &Op, ts: u64, inst: InstrumentId) -> CommandKind {
     match *op {
-        Op::Place { account, side, market, price, qty, tif, ttl, post_only, stp, client } => {
+        Op::Place { account, side, market, price, qty, tif, ttl, post_only, stp, client, order_type, extra } => {
             let side = if side { Side::Buy } else { Side::Sell };
             let tif = [TimeInForce::Gtc, TimeInForce::Ioc, TimeInForce::Fok, TimeInForce::Gtd][tif as usize % 4];
             let mut p = if market {
@@ -72,6 +75,15 @@ fn kind(op: &Op, ts: u64, inst: InstrumentId) -> CommandKind {
                     Ticks(100 + i64::from(price % 20)),
                     Lots(i64::from(qty % 50)),
                 )
+            };
+            let px = Ticks(100 + i64::from(price % 20));
+            let near = Ticks(px.0 + i64::from(extra % 9) - 4);
+            p.order_type = match order_type % 8 {
+                0 => OrderType::StopMarket { trigger: near },
+                1 => OrderType::StopLimit { trigger: near, limit: px },
+                2 => OrderType::MarketByAmount { amount: Notional(u64::from(extra)) },
+                3 => OrderType::LimitByAmount { limit: px, amount: Notional(u64::from(extra)) },
+                _ => p.order_type,
             };
             p.time_in_force = tif;
             if tif == TimeInForce::Gtd || ttl > 250 {

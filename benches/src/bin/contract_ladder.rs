@@ -350,8 +350,8 @@ impl<const STEP: u32> Book<STEP> {
     fn place<S: EventSink>(&mut self, p: &Place, sink: &mut Sink<S, STEP>) {
         let limit = match p.order_type {
             OrderType::Limit(px) => Some(px.0),
-            // Refused by `validate_place`: this contract has no stops.
-            OrderType::Market | OrderType::StopMarket { .. } | OrderType::StopLimit { .. } => None,
+            // Refused by `validate_place`: this contract has no stops or by-amount orders.
+            _ => None,
         };
         let buy = p.side == Side::Buy;
         let id = self.next_id;
@@ -544,7 +544,7 @@ impl<const STEP: u32> Book<STEP> {
             OrderType::Limit(px) if px.0 <= 0 || px.0 > MAX_TICKS => return Err(Refused::Invalid),
             OrderType::Limit(px) => Some(px),
             OrderType::Market => None,
-            OrderType::StopMarket { .. } | OrderType::StopLimit { .. } => return Err(Refused::Invalid),
+            _ => return Err(Refused::Invalid),
         };
         if p.qty.0 < self.min_qty || p.qty.0 > self.max_qty {
             return Err(Refused::Invalid);

@@ -7,7 +7,7 @@ use super::command::{BrokerCommand, BrokerCommandKind, MarketSpec};
 use super::error::BrokerError;
 use super::event::{BrokerEvent, BrokerEventKind, FundsDirection, PostingKind};
 use super::market::Market;
-use super::order_funds::{OrderFees, OrderFunds, StopHold};
+use super::order_funds::{HoldKind, OrderFees, OrderFunds};
 use super::reject::{OrderRejection, Units};
 use super::{Broker, Out};
 use crate::command::{Command, CommandKind, MassCancel, Place};
@@ -104,7 +104,7 @@ impl Broker {
     /// stop-markets).
     fn refuse_stop_market_limit(&self, checked: &Checked<'_>) -> Result<(), BrokerError> {
         match checked.named_order() {
-            Some(n) if n.waiting && self.funds.get(&n.order_id).is_some_and(|f| f.stop == StopHold::Market) => {
+            Some(n) if n.waiting && self.funds.get(&n.order_id).is_some_and(|f| f.kind == HoldKind::StopMarket) => {
                 Err(CommandError::StopMarketHasNoLimit { order_id: n.order_id }.into())
             }
             _ => Ok(()),
@@ -245,6 +245,10 @@ impl Broker {
             side: p.side,
             limit: p.order_type.limit(),
             trigger,
+            amount: p.order_type.amount().and_then(|a| {
+                let m = self.markets.get(p.instrument.0 as usize)?;
+                u128::from(a.0).checked_mul(m.scale.quote_per_tick_lot)
+            }),
             qty: p.qty,
             is_amend: false,
             // A waiting stop is a live order whatever its time in force.
@@ -288,10 +292,11 @@ impl Broker {
                 remaining: p.qty,
                 fees: OrderFees::of(&market.risk),
                 fee_accrued: 0,
-                stop: match p.order_type {
-                    OrderType::StopLimit { .. } => StopHold::Limit,
-                    OrderType::StopMarket { .. } => StopHold::Market,
-                    OrderType::Limit(_) | OrderType::Market => StopHold::None,
+                kind: match p.order_type {
+                    OrderType::StopLimit { .. } => HoldKind::StopLimit,
+                    OrderType::StopMarket { .. } => HoldKind::StopMarket,
+                    OrderType::MarketByAmount { .. } | OrderType::LimitByAmount { .. } => HoldKind::ByAmount,
+                    OrderType::Limit(_) | OrderType::Market => HoldKind::Order,
                 },
             },
         );
@@ -303,6 +308,9 @@ impl Broker {
         let (protected_cmd, protected);
         let protected_place = match (p.order_type, approval.hold_price) {
             (OrderType::Market, Some(px)) => Some(Place { order_type: OrderType::Limit(px), ..*p }),
+            (OrderType::MarketByAmount { amount }, Some(px)) => {
+                Some(Place { order_type: OrderType::LimitByAmount { limit: px, amount }, ..*p })
+            }
             (OrderType::StopMarket { trigger }, Some(px)) => Some(Place {
                 order_type: OrderType::StopLimit { trigger, limit: px },
                 time_in_force: TimeInForce::Ioc,
@@ -337,7 +345,7 @@ impl Broker {
     #[inline(always)]
     pub(super) fn exec_amend(&mut self, cmd: &BrokerCommand, checked: Option<&Checked<'_>>, o: &mut Out<'_>) {
         let Some(checked) = checked else { return };
-        let (&CommandKind::Amend(a), Some(named)) = (&checked.command().kind, checked.named_order()) else { return };
+        let (CommandKind::Amend(a), Some(named)) = (&checked.command().kind, checked.named_order()) else { return };
         self.expire_due(cmd, o);
         let Some(f) = self.funds.get(&named.order_id).copied() else { return };
         let order_id = named.order_id;
@@ -349,11 +357,12 @@ impl Broker {
             true => a.new_trigger.or_else(|| self.engine.order(order_id).and_then(|v| v.trigger)),
             false => None,
         };
-        let protected = named.waiting && f.stop == StopHold::Market;
+        let protected = named.waiting && f.kind == HoldKind::StopMarket;
         let intent = OrderIntent {
             side: f.side,
             limit: if protected { None } else { Some(price) },
             trigger,
+            amount: None,
             qty: remaining,
             is_amend: true,
             may_rest: true,
@@ -378,7 +387,7 @@ impl Broker {
         // command from the one checked, so it is checked again.
         let (reprotected_cmd, reprotected);
         let checked = if protected && price != named.price {
-            let amend = crate::command::Amend { new_price: Some(price), ..a };
+            let amend = crate::command::Amend { new_price: Some(price), ..*a };
             reprotected_cmd =
                 Command { ts: cmd.ts, correlation_id: cmd.correlation_id, kind: CommandKind::Amend(amend) };
             reprotected = self.engine.check(&reprotected_cmd).ok();
@@ -493,7 +502,7 @@ impl Broker {
             }
             EventKind::Triggered { order_id, .. } => {
                 if let Some(f) = self.funds.get_mut(&order_id) {
-                    f.stop = StopHold::None;
+                    f.kind = HoldKind::Order;
                 }
             }
             EventKind::StopAmended { order_id, qty, .. } => {

@@ -1,6 +1,6 @@
 //! Errors of commands the Broker cannot evaluate.
 
-use brokerx_ledger::{AssetId, LedgerError};
+use brokerx_ledger::{Amount, AssetId, LedgerError};
 use thiserror::Error;
 
 use crate::error::CommandError;
@@ -22,6 +22,8 @@ pub enum BrokerError {
     ReservedAccount { account: AccountId },
     #[error("amount must be > 0")]
     InvalidAmount,
+    #[error("amount {amount} minor units is not a whole number of tick-lots ({per_tick_lot} minor units each)")]
+    AmountOffGrid { amount: Amount, per_tick_lot: u128 },
     #[error("idempotency key {key:#x} was used with a different request")]
     IdempotencyConflict { key: u128 },
     #[error("invalid market: {why}")]
@@ -41,6 +43,7 @@ impl BrokerError {
             BrokerError::UnknownAsset { .. } => "unknown_asset",
             BrokerError::ReservedAccount { .. } => "reserved_account",
             BrokerError::InvalidAmount => "invalid_amount",
+            BrokerError::AmountOffGrid { .. } => "amount_off_grid",
             BrokerError::IdempotencyConflict { .. } => "idempotency_conflict",
             BrokerError::InvalidMarket { .. } => "invalid_market",
             BrokerError::InvalidRisk(e) => e.code(),

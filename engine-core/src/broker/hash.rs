@@ -21,7 +21,7 @@ use super::event::FundsDirection;
 use super::funds::FundsRecord;
 use super::limits::AccountState;
 use super::market::Market;
-use super::order_funds::{OrderFees, OrderFunds, StopHold};
+use super::order_funds::{HoldKind, OrderFees, OrderFunds};
 use super::Broker;
 use crate::hash::{Fnv64, IdHashMap};
 use crate::risk::{AccountLimits, InstrumentRisk, RiskState, Throttle, UnitScale};
@@ -123,7 +123,7 @@ hashed_as_u64! {
     Side => |v| match v { Side::Buy => 0, Side::Sell => 1 },
     FundsDirection => |v| match v { FundsDirection::Deposit => 0, FundsDirection::Withdrawal => 1 },
     RiskState => |v| match v { RiskState::Active => 0, RiskState::Reducing => 1, RiskState::Halted => 2 },
-    StopHold => |v| match v { StopHold::None => 0, StopHold::Limit => 1, StopHold::Market => 2 },
+    HoldKind => |v| match v { HoldKind::Order => 0, HoldKind::StopLimit => 1, HoldKind::StopMarket => 2, HoldKind::ByAmount => 3 },
 }
 
 impl Hashed for i64 {
@@ -252,7 +252,7 @@ impl Hashed for InstrumentRisk {
 
 impl Hashed for OrderFunds {
     fn hash_into(&self, h: &mut Fnv64) {
-        let OrderFunds { account, instrument, side, hold_id, hold, hold_price, remaining, fees, fee_accrued, stop } =
+        let OrderFunds { account, instrument, side, hold_id, hold, hold_price, remaining, fees, fee_accrued, kind } =
             self;
         account.hash_into(h);
         instrument.hash_into(h);
@@ -263,7 +263,7 @@ impl Hashed for OrderFunds {
         remaining.hash_into(h);
         fees.hash_into(h);
         fee_accrued.hash_into(h);
-        stop.hash_into(h);
+        kind.hash_into(h);
     }
 }
 
@@ -331,7 +331,7 @@ mod tests {
     use super::super::command::{BrokerCommand, BrokerCommandKind, Funds, MarketSpec};
     use super::super::event::FundsDirection;
     use super::super::{Broker, BrokerConfig};
-    use super::{mix, StopHold};
+    use super::{mix, HoldKind};
     use crate::command::Place;
     use crate::instrument::InstrumentSpec;
     use crate::risk::{InstrumentRisk, RiskState, Throttle};
@@ -408,7 +408,7 @@ mod tests {
             ("funds maker rate", |b| b.funds.get_mut(&OrderId(1)).unwrap().fees.maker_bps += 1),
             ("funds taker rate", |b| b.funds.get_mut(&OrderId(1)).unwrap().fees.taker_bps += 1),
             ("funds fees accrued", |b| b.funds.get_mut(&OrderId(1)).unwrap().fee_accrued += 1),
-            ("funds stop kind", |b| b.funds.get_mut(&OrderId(1)).unwrap().stop = StopHold::Limit),
+            ("funds stop kind", |b| b.funds.get_mut(&OrderId(1)).unwrap().kind = HoldKind::StopLimit),
             ("funds under another order id", |b| {
                 let f = b.funds.remove(&OrderId(1)).unwrap();
                 b.funds.insert(OrderId(2), f);

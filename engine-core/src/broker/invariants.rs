@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use brokerx_ledger::AssetId;
 
 use super::accounts::{system, ESCROW_OWNER};
-use super::order_funds::StopHold;
+use super::order_funds::HoldKind;
 use super::Broker;
 use crate::risk::{self};
 use crate::types::{OrderId, Side};
@@ -32,8 +32,8 @@ impl Broker {
             }
             // A waiting stop is marked as one, and a buy stop's engine limit (its
             // own, or the protection price) is what its hold was sized at.
-            if o.trigger.is_some() != (f.stop != StopHold::None) {
-                return Err(format!("order {id}: waiting {} but its hold says {:?}", o.trigger.is_some(), f.stop));
+            if o.trigger.is_some() != matches!(f.kind, HoldKind::StopLimit | HoldKind::StopMarket) {
+                return Err(format!("order {id}: waiting {} but its hold says {:?}", o.trigger.is_some(), f.kind));
             }
             if o.trigger.is_some() && f.side == Side::Buy && o.price != f.hold_price {
                 return Err(format!("order {id}: stop limit {} but held at {}", o.price, f.hold_price));

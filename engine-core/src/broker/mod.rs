@@ -63,9 +63,10 @@ use self::limits::AccountState;
 use self::market::Market;
 use self::order_funds::OrderFunds;
 use crate::engine::Engine;
+use crate::error::CommandError;
 use crate::event::Event;
 use crate::hash::IdHashMap;
-use crate::types::{AccountId, CorrelationId, InstrumentId, OrderId, Timestamp, TradeId};
+use crate::types::{AccountId, CorrelationId, InstrumentId, Notional, OrderId, Timestamp, TradeId};
 
 #[derive(Debug)]
 pub struct Broker {
@@ -190,6 +191,26 @@ impl Broker {
     /// The hold behind a live order: (transfer id, amount in the held asset's minor units).
     pub fn hold_of(&self, order: OrderId) -> Option<(TransferId, Amount)> {
         self.funds.get(&order).map(|f| (f.hold_id, Amount::from_minor(f.hold)))
+    }
+
+    /// A quote amount as the engine's by-amount orders count it
+    /// ([`OrderType::MarketByAmount`](crate::OrderType::MarketByAmount)), exactly:
+    /// `amount_off_grid` unless it is a whole number of tick·lots (one tick of
+    /// price on one lot, in quote minor units).
+    ///
+    /// # Errors
+    /// `unknown_instrument`, `amount_off_grid`, or `invalid_amount` for zero or
+    /// an amount past the engine's range.
+    pub fn notional_from_amount(&self, instrument: InstrumentId, amount: Amount) -> Result<Notional, BrokerError> {
+        let m = self.markets.get(instrument.0 as usize).ok_or(CommandError::UnknownInstrument { instrument })?;
+        let per = m.scale.quote_per_tick_lot;
+        if amount.minor() % per != 0 {
+            return Err(BrokerError::AmountOffGrid { amount, per_tick_lot: per });
+        }
+        match u64::try_from(amount.minor() / per) {
+            Ok(n) if n > 0 => Ok(Notional(n)),
+            _ => Err(BrokerError::InvalidAmount),
+        }
     }
 
     /// The (base, quote) assets of a registered market.

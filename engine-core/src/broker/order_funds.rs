@@ -27,22 +27,26 @@ pub(super) struct OrderFunds {
     /// The order's exact fees so far, in ten-thousandths of a quote minor unit:
     /// fees are rounded once on this running total ([`risk::fee_step`]).
     pub(super) fee_accrued: u128,
-    /// Whether the order is a stop still waiting for its trigger, and which kind.
+    /// What the hold is for, where it sizes differently from a plain order's.
     #[serde(default)]
-    pub(super) stop: StopHold,
+    pub(super) kind: HoldKind,
 }
 
-/// A waiting stop's hold. A stop-limit is held at its limit; a stop-market
-/// enters the engine as an IOC stop-limit at its protection price (the collar
-/// around its trigger), so its trades never cost more than its hold.
+/// What an order's hold is for. A waiting stop-limit is held at its limit; a
+/// stop-market enters the engine as an IOC stop-limit at its protection price
+/// (the collar around its trigger), so its trades never cost more than its
+/// hold. A by-amount buy holds at most its amount plus the fee on it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub(super) enum StopHold {
-    /// Not a stop, or one that has triggered.
+pub(super) enum HoldKind {
+    /// A limit or market order, or a stop that has triggered.
     #[default]
-    None,
-    Limit,
+    Order,
+    StopLimit,
     /// Its engine limit is the Broker's protection price, not the client's.
-    Market,
+    StopMarket,
+    /// Spends at most its amount: what is left of the hold after a fill covers
+    /// the rest (the engine stops before the amount is exceeded).
+    ByAmount,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,7 +4,7 @@ use brokerx_ledger::{Amount, Transfer, TransferCode, TransferStatus};
 
 use super::accounts::{system, wallet, ESCROW_OWNER, FEES_OWNER, TRADE_SETTLEMENT};
 use super::event::{BrokerEventKind, Posting, PostingKind};
-use super::order_funds::{HoldLeg, OrderFunds};
+use super::order_funds::{HoldKind, HoldLeg, OrderFunds};
 use super::{Broker, Out};
 use crate::risk::{self};
 use crate::types::{InstrumentId, Lots, OrderId, Side, Ticks, TradeId};
@@ -99,10 +99,14 @@ impl Broker {
         let (buyer_fee, buyer_accrued) = risk::fee_step(b.fee_accrued, notional, buyer_bps);
         let (seller_fee, seller_accrued) = risk::fee_step(s.fee_accrued, notional, seller_bps);
         let seller_fee = seller_fee.min(notional);
-        // What each order must still hold after this fill, if it stays live.
-        let buyer_keeps = (buyer_left.0 > 0).then(|| {
-            let risk = b.fees.applied_to(&m.risk);
-            risk::buy_hold_after(&m.scale, &risk, b.hold_price, buyer_left, buyer_accrued).unwrap_or(0)
+        // What each order must still hold after this fill, if it stays live (a
+        // by-amount buy: what is left, since it never spends past its amount).
+        let buyer_keeps = (buyer_left.0 > 0).then(|| match b.kind {
+            HoldKind::ByAmount => b.hold.saturating_sub(notional + buyer_fee),
+            _ => {
+                let risk = b.fees.applied_to(&m.risk);
+                risk::buy_hold_after(&m.scale, &risk, b.hold_price, buyer_left, buyer_accrued).unwrap_or(0)
+            }
         });
         let seller_keeps = (seller_left.0 > 0).then(|| m.scale.base(seller_left).unwrap_or(0));
         let buyer_pays = notional + buyer_fee;

@@ -1,6 +1,6 @@
 //! Amend (cancel/replace with optimistic locking): keeps priority or re-queues.
 
-use super::matching::Taker;
+use super::matching::{Taker, NO_BUDGET};
 use super::*;
 use crate::command::Amend;
 use crate::event::{CancelReason, EventKind, EventSink, RejectReason};
@@ -130,6 +130,7 @@ impl Engine {
             filled: o.filled.0,
             stp: o.flags.stp(),
             stp_killed: false,
+            budget: NO_BUDGET,
         };
         self.match_taker(i, &mut taker, sink);
         let status = if taker.remaining > 0 && !taker.stp_killed {

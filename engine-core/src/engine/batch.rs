@@ -81,7 +81,7 @@ impl Engine {
                 let limit = match p.order_type {
                     OrderType::Limit(px) => Some(px),
                     OrderType::Market => None,
-                    OrderType::StopMarket { .. } | OrderType::StopLimit { .. } => return,
+                    _ => return,
                 };
                 let key = match opposite.best_price() {
                     Some(best) if opposite.crossed_by(limit, best) => {

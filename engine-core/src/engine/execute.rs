@@ -1,7 +1,7 @@
 //! Execution of validated commands: register, trading status, mass cancel, place, and
 //! the linking and removal of resting orders they share.
 
-use super::matching::{fok_fillable, Taker};
+use super::matching::{fok_fillable, Taker, NO_BUDGET};
 use super::*;
 use crate::book::orders::{OrderFlags, RestingOrder, NIL};
 use crate::book::{link_back, unlink, Book};
@@ -153,8 +153,8 @@ impl Engine {
             TradingStatus::Closed => return refused(RejectReason::InstrumentClosed, sink),
         }
         let limit = match p.order_type {
-            OrderType::Limit(px) => Some(px),
-            OrderType::Market => None,
+            OrderType::Limit(px) | OrderType::LimitByAmount { limit: px, .. } => Some(px),
+            OrderType::Market | OrderType::MarketByAmount { .. } => None,
             OrderType::StopMarket { .. } | OrderType::StopLimit { .. } => return self.place_stop(i, p, sink),
         };
         let opposite = st.book.side(p.side.opposite());
@@ -194,6 +194,7 @@ impl Engine {
                 filled: 0,
                 stp: p.stp,
                 stp_killed: false,
+                budget: p.order_type.amount().map_or(NO_BUDGET, |a| a.0),
             };
             self.match_crossing(i, &mut taker, sink);
             (taker.remaining, taker.filled, taker.stp_killed)

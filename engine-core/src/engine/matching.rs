@@ -19,6 +19,20 @@ pub(super) struct Taker {
     /// Self-trade prevention ended this order; its Cancelled event is already out
     /// (`remaining == 0`) or due (`remaining > 0`).
     pub(super) stp_killed: bool,
+    /// What a by-amount order may still spend, in tick·lots ([`NO_BUDGET`]
+    /// for every other order).
+    pub(super) budget: u64,
+}
+
+/// The budget of an order that is not by amount.
+pub(super) const NO_BUDGET: u64 = u64::MAX;
+
+/// How many of `qty` lots at `price` a by-amount taker can still pay for.
+#[inline]
+fn affordable(budget: u64, price: Ticks, qty: i64) -> i64 {
+    // Prices are validated positive; lots fit i64.
+    let lots = budget / price.0.max(1) as u64;
+    qty.min(i64::try_from(lots).unwrap_or(i64::MAX))
 }
 
 impl Engine {
@@ -64,7 +78,9 @@ impl Engine {
             Side::Sell => bids,
         };
         let maker_side = ladder.side;
-        while taker.remaining > 0 && !taker.stp_killed {
+        // A by-amount taker stops at the first lot it cannot pay for.
+        let mut spent = false;
+        while taker.remaining > 0 && !taker.stp_killed && !spent {
             let Some(lk) = ladder.best() else { break };
             let Some(level) = levels.get_mut(lk as usize) else { break };
             if !ladder.crossed_by(taker.limit, level.price) {
@@ -150,7 +166,16 @@ impl Engine {
                         }
                     }
                 } else {
-                    let q = maker.remaining.0.min(taker.remaining);
+                    let mut q = maker.remaining.0.min(taker.remaining);
+                    if taker.budget != NO_BUDGET {
+                        q = affordable(taker.budget, price, q);
+                        if q == 0 {
+                            spent = true;
+                            break;
+                        }
+                        // q × price ≤ budget by construction.
+                        taker.budget -= q as u64 * price.0 as u64;
+                    }
                     maker.remaining.0 -= q;
                     maker.filled.0 += q;
                     level.qty -= q;
@@ -249,15 +274,35 @@ impl Engine {
 /// Would a FOK order fill completely right now? Mirrors `match_taker` without
 /// mutating: self-trades stop it (cancel-taker/both), are skipped (cancel-maker), or
 /// consume quantity without filling it (decrement).
+/// A by-amount order must also pay for all of it within its amount.
 pub(super) fn fok_fillable(st: &InstrumentState, orders: &OrderStore, p: &Place, limit: Option<Ticks>) -> bool {
     let ladder = st.book.side(p.side.opposite());
     let mut need = p.qty.0;
+    let mut budget = p.order_type.amount().map(|a| u128::from(a.0));
+    // Takes `qty` lots at `price` from what is needed; false if unaffordable.
+    let mut take = |need: &mut i64, qty: i64, price: Ticks| {
+        let q = qty.min(*need);
+        *need -= q;
+        match &mut budget {
+            Some(b) => {
+                let cost = q as u128 * price.0 as u128;
+                *b = match b.checked_sub(cost) {
+                    Some(left) => left,
+                    None => return false,
+                };
+                true
+            }
+            None => true,
+        }
+    };
     for level in ladder.keys_best_first().filter_map(|k| st.book.level(k)) {
         if !ladder.crossed_by(limit, level.price) {
             return false;
         }
         if p.stp == SelfTradePrevention::None {
-            need -= level.qty;
+            if !take(&mut need, level.qty, level.price) {
+                return false;
+            }
             if need <= 0 {
                 return true;
             }
@@ -272,7 +317,9 @@ pub(super) fn fok_fillable(st: &InstrumentState, orders: &OrderStore, p: &Place,
                     _ => {}
                 }
             } else {
-                need -= o.remaining.0;
+                if !take(&mut need, o.remaining.0, level.price) {
+                    return false;
+                }
                 if need <= 0 {
                     return true;
                 }

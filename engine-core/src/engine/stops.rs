@@ -23,7 +23,7 @@
 
 use std::collections::BTreeMap;
 
-use super::matching::{fok_fillable, Taker};
+use super::matching::{fok_fillable, Taker, NO_BUDGET};
 use super::*;
 use crate::book::orders::{OrderFlags, RestingOrder, NIL};
 use crate::command::{Amend, Place};
@@ -161,7 +161,7 @@ impl Engine {
         let (trigger, limit) = match p.order_type {
             OrderType::StopMarket { trigger } => (trigger, None),
             OrderType::StopLimit { trigger, limit } => (trigger, Some(limit)),
-            OrderType::Limit(_) | OrderType::Market => {
+            _ => {
                 debug_assert!(false, "invariant: place_stop gets stops");
                 return Outcome::MassCancelled { orders: 0 };
             }
@@ -361,6 +361,7 @@ impl Engine {
                 filled: o.filled.0,
                 stp: p.stp,
                 stp_killed: false,
+                budget: NO_BUDGET,
             };
             self.match_crossing(i, &mut taker, sink);
             (taker.remaining, taker.filled, taker.stp_killed)

@@ -148,6 +148,9 @@ impl Engine {
             }
             OrderType::Market => None,
             OrderType::StopMarket { .. } | OrderType::StopLimit { .. } => return self.validate_stop(ts, i, p),
+            OrderType::MarketByAmount { .. } | OrderType::LimitByAmount { .. } => {
+                return self.validate_by_amount(ts, i, p)
+            }
         };
         if p.qty < spec.min_qty {
             return Err(CommandError::QuantityBelowMin { qty: p.qty, min: spec.min_qty });
@@ -244,7 +247,7 @@ impl Engine {
         let (trigger, limit) = match p.order_type {
             OrderType::StopMarket { trigger } => (trigger, None),
             OrderType::StopLimit { trigger, limit } => (trigger, Some(limit)),
-            OrderType::Limit(_) | OrderType::Market => (Ticks(0), None),
+            _ => (Ticks(0), None),
         };
         if let Some(price) = limit {
             if price.0 <= 0 || price.0 > MAX_TICKS {
@@ -284,6 +287,39 @@ impl Engine {
         if self.orders.len() >= self.config.max_orders {
             return Err(CommandError::OrderCapacityReached { max: self.config.max_orders });
         }
+        Ok(i)
+    }
+
+    /// A by-amount place's checks (`validate_place` after `unknown_instrument`
+    /// and `invalid_quantity`), out of the hot path. It never rests (IOC or FOK),
+    /// so it needs no capacity.
+    #[inline(never)]
+    fn validate_by_amount(&self, ts: Timestamp, i: usize, p: &Place) -> Result<usize, CommandError> {
+        let spec = &self.instruments[i].instrument.spec;
+        if let Some(price) = p.order_type.limit() {
+            if price.0 <= 0 || price.0 > MAX_TICKS {
+                return Err(CommandError::InvalidPrice { price });
+            }
+        }
+        if let Some(amount) = p.order_type.amount().filter(|a| a.0 == 0) {
+            return Err(CommandError::InvalidAmount { amount: amount.0 });
+        }
+        if p.qty < spec.min_qty {
+            return Err(CommandError::QuantityBelowMin { qty: p.qty, min: spec.min_qty });
+        }
+        if p.qty > spec.max_qty {
+            return Err(CommandError::QuantityAboveMax { qty: p.qty, max: spec.max_qty });
+        }
+        if !matches!(p.time_in_force, TimeInForce::Ioc | TimeInForce::Fok) {
+            return Err(CommandError::MarketOrderTimeInForce);
+        }
+        if p.post_only {
+            return Err(CommandError::PostOnlyTimeInForce);
+        }
+        if p.expire_at.is_some() {
+            return Err(CommandError::ExpireAtNotAllowed);
+        }
+        self.check_client_order_id(ts, p)?;
         Ok(i)
     }
 

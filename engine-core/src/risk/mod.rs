@@ -344,8 +344,13 @@ pub fn buy_hold_after(
     qty: Lots,
     accrued: u128,
 ) -> Option<u128> {
-    let n = scale.notional(price, qty)?;
-    n.checked_add(fee_step(accrued, n, risk.maker_fee_bps.max(risk.taker_fee_bps)).0)
+    buy_hold_of_notional(risk, scale.notional(price, qty)?, accrued)
+}
+
+/// What a buy must hold for `notional` more of quote: the notional plus the most
+/// its fees can still come to (see [`buy_hold_after`]).
+pub fn buy_hold_of_notional(risk: &InstrumentRisk, notional: u128, accrued: u128) -> Option<u128> {
+    notional.checked_add(fee_step(accrued, notional, risk.maker_fee_bps.max(risk.taker_fee_bps)).0)
 }
 
 /// The order as risk sees it.
@@ -358,6 +363,9 @@ pub struct OrderIntent {
     /// collar's reference is the trigger, not today's price), since that is
     /// where it will enter the book.
     pub trigger: Option<Ticks>,
+    /// A by-amount order's most it may spend, in quote minor units before fees:
+    /// it caps the notional the limits see and a buy's hold.
+    pub amount: Option<u128>,
     pub qty: Lots,
     /// True for amends (they count against the throttle but not open orders).
     pub is_amend: bool,
@@ -487,13 +495,18 @@ pub fn check_before_funds(o: &OrderIntent, v: &RiskView<'_>) -> Result<Approval,
         }
     }
     if hold_price.is_none() && o.side == Side::Buy {
-        // No collar: price a market buy's hold at the worst visible price.
+        // No collar: price a market buy's hold at the worst visible price (a buy
+        // by amount is held at its amount when there is none).
         hold_price = reference.or(v.best_ask);
-        if hold_price.is_none() {
+        if hold_price.is_none() && o.amount.is_none() {
             return Err(reject(RiskCode::NoReferencePrice, ctx));
         }
     }
-    let notional = hold_price.and_then(|p| v.scale.notional(p, o.qty)).unwrap_or(0);
+    let notional = match (hold_price.and_then(|p| v.scale.notional(p, o.qty)), o.amount) {
+        (Some(n), Some(a)) => n.min(a),
+        (None, Some(a)) => a,
+        (n, None) => n.unwrap_or(0),
+    };
     for max in [v.risk.max_order_notional, v.limits.max_order_notional] {
         match max {
             Some(max) if notional > max.minor() => {
@@ -523,9 +536,11 @@ pub fn check_before_funds(o: &OrderIntent, v: &RiskView<'_>) -> Result<Approval,
             ));
         }
     }
-    let hold = match o.side {
-        Side::Buy => hold_price.and_then(|p| buy_hold_after(v.scale, v.risk, p, o.qty, o.accrued_fee)),
-        Side::Sell => v.scale.base(o.qty),
+    let hold = match (o.side, o.amount) {
+        (Side::Buy, None) => hold_price.and_then(|p| buy_hold_after(v.scale, v.risk, p, o.qty, o.accrued_fee)),
+        // At most the amount, and no more than its quantity at the worst price.
+        (Side::Buy, Some(_)) => buy_hold_of_notional(v.risk, notional, o.accrued_fee),
+        (Side::Sell, _) => v.scale.base(o.qty),
     }
     .unwrap_or(u128::MAX);
     Ok(Approval { hold, hold_price })
@@ -574,6 +589,7 @@ mod tests {
             side: Side::Buy,
             limit: Some(Ticks(p)),
             trigger: None,
+            amount: None,
             qty: Lots(q),
             is_amend: false,
             may_rest: true,
@@ -685,6 +701,7 @@ mod tests {
             side: Side::Sell,
             limit: Some(Ticks(10_000)),
             trigger: None,
+            amount: None,
             qty: Lots(q),
             is_amend: false,
             may_rest: true,
@@ -728,6 +745,7 @@ mod tests {
             side: Side::Buy,
             limit: None,
             trigger: None,
+            amount: None,
             qty: Lots(2),
             is_amend: false,
             may_rest: false,

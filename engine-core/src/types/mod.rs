@@ -14,6 +14,12 @@ pub struct Ticks(pub i64);
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Lots(pub i64);
 
+/// A quote amount in the engine's own units: price in ticks × quantity in lots
+/// (tick·lots). One tick·lot is `quote_per_tick_lot` quote minor units of the
+/// Broker's market (`Broker::notional_from_amount` converts, exactly).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Notional(pub u64);
+
 /// Host-supplied time in nanoseconds since the Unix epoch. The engine never reads a clock.
 /// Defined once, in the ledger, and shared by the engine, the Broker and the sagas.
 pub use brokerx_ledger::Timestamp;
@@ -141,6 +147,19 @@ pub enum OrderType {
         trigger: Ticks,
         limit: Ticks,
     },
+    /// Spends at most `amount` ("buy 500.00 USD of ACME"): fills level by level
+    /// at the makers' prices, a lot at a time, until the next lot would cost
+    /// more than what is left, or `qty` lots are filled. IOC (the rest is
+    /// cancelled) or FOK (all `qty` within `amount`, or nothing).
+    MarketByAmount {
+        amount: Notional,
+    },
+    /// The same, at `limit` or better (what the Broker's protected
+    /// market-by-amount order is).
+    LimitByAmount {
+        limit: Ticks,
+        amount: Notional,
+    },
 }
 
 impl OrderType {
@@ -148,15 +167,28 @@ impl OrderType {
     pub fn trigger(self) -> Option<Ticks> {
         match self {
             OrderType::StopMarket { trigger } | OrderType::StopLimit { trigger, .. } => Some(trigger),
-            OrderType::Limit(_) | OrderType::Market => None,
+            OrderType::Limit(_)
+            | OrderType::Market
+            | OrderType::MarketByAmount { .. }
+            | OrderType::LimitByAmount { .. } => None,
         }
     }
 
     /// The limit price: of a limit order or a stop-limit; `None` for market and stop-market.
     pub fn limit(self) -> Option<Ticks> {
         match self {
-            OrderType::Limit(px) | OrderType::StopLimit { limit: px, .. } => Some(px),
-            OrderType::Market | OrderType::StopMarket { .. } => None,
+            OrderType::Limit(px)
+            | OrderType::StopLimit { limit: px, .. }
+            | OrderType::LimitByAmount { limit: px, .. } => Some(px),
+            OrderType::Market | OrderType::StopMarket { .. } | OrderType::MarketByAmount { .. } => None,
+        }
+    }
+
+    /// The most a by-amount order may spend; `None` for the other types.
+    pub fn amount(self) -> Option<Notional> {
+        match self {
+            OrderType::MarketByAmount { amount } | OrderType::LimitByAmount { amount, .. } => Some(amount),
+            _ => None,
         }
     }
 }
