@@ -26,7 +26,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyList, PyString, PyType};
 use rust_decimal::Decimal;
 
-use crate::commands::{pending_ref, place_pending, InstrRef, Pending, PendingCmd};
+use crate::commands::{amend_pending, pending_ref, place_pending, InstrRef, Pending, PendingCmd};
 use crate::convert::{decimal_to_py, status_from, to_decimal, to_decimal_opt, to_ts_named, to_ts_opt, wall_ns, Kind};
 use crate::engine::Order;
 use crate::errors::{new_error, transfer_error, BindError};
@@ -824,8 +824,10 @@ impl Broker {
         self.run(py, Broker::cmd(ts, correlation_id, kind)?)
     }
 
-    /// As `Engine.place`, after risk checks and a funds hold.
-    #[pyo3(signature = (account, instrument, side, price, qty, *, time_in_force=None, expire_at=None, post_only=false, stp="none", client_order_id=None, ts=None, correlation_id=0))]
+    /// As `Engine.place` (a `trigger` makes it a stop), after risk checks and a
+    /// funds hold. The core's Broker refuses stops for now
+    /// (`order_type_not_supported`).
+    #[pyo3(signature = (account, instrument, side, price, qty, *, trigger=None, time_in_force=None, expire_at=None, post_only=false, stp="none", client_order_id=None, ts=None, correlation_id=0))]
     #[allow(clippy::too_many_arguments)]
     fn place<'py>(
         &self,
@@ -835,6 +837,7 @@ impl Broker {
         side: &str,
         price: Option<&Bound<'py, PyAny>>,
         qty: &Bound<'py, PyAny>,
+        trigger: Option<&Bound<'py, PyAny>>,
         time_in_force: Option<&str>,
         expire_at: Option<&Bound<'py, PyAny>>,
         post_only: bool,
@@ -849,6 +852,7 @@ impl Broker {
             instrument,
             side,
             price,
+            trigger,
             qty,
             time_in_force,
             expire_at,
@@ -872,8 +876,9 @@ impl Broker {
         self.run(py, Broker::order_cmd(ts, correlation_id, Pending::Cancel { account, order_id })?)
     }
 
-    /// As `Engine.amend`, after risk checks; the hold is resized to the new price and quantity.
-    #[pyo3(signature = (account, order_id, *, price=None, qty=None, expected_version=None, ts=None, correlation_id=0))]
+    /// As `Engine.amend` (`trigger` for a waiting stop), after risk checks; the
+    /// hold is resized to the new price and quantity.
+    #[pyo3(signature = (account, order_id, *, price=None, qty=None, trigger=None, expected_version=None, ts=None, correlation_id=0))]
     #[allow(clippy::too_many_arguments)]
     fn amend<'py>(
         &self,
@@ -882,17 +887,12 @@ impl Broker {
         order_id: u64,
         price: Option<&Bound<'py, PyAny>>,
         qty: Option<&Bound<'py, PyAny>>,
+        trigger: Option<&Bound<'py, PyAny>>,
         expected_version: Option<u32>,
         ts: Option<&Bound<'py, PyAny>>,
         correlation_id: u64,
     ) -> PyResult<Bound<'py, PyList>> {
-        let kind = Pending::Amend {
-            account,
-            order_id,
-            new_qty: to_decimal_opt(qty, Kind::Qty, "qty")?,
-            new_price: to_decimal_opt(price, Kind::Price, "price")?,
-            expected_version,
-        };
+        let kind = amend_pending(account, order_id, price, qty, trigger, expected_version)?;
         self.run(py, Broker::order_cmd(ts, correlation_id, kind)?)
     }
 
