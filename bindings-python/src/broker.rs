@@ -696,12 +696,13 @@ fn assets_of(k: &BrokerEventKind) -> Vec<AssetId> {
 #[pymethods]
 impl Broker {
     #[new]
-    #[pyo3(signature = (*, max_orders=None, max_levels_per_side=None, max_instruments=None, market_data=true))]
+    #[pyo3(signature = (*, max_orders=None, max_levels_per_side=None, max_instruments=None, market_data=true, max_triggers_per_command=None))]
     fn new(
         max_orders: Option<usize>,
         max_levels_per_side: Option<usize>,
         max_instruments: Option<usize>,
         market_data: bool,
+        max_triggers_per_command: Option<u32>,
     ) -> Self {
         let d = EngineConfig::default();
         let engine = EngineConfig {
@@ -709,7 +710,7 @@ impl Broker {
             max_levels_per_side: max_levels_per_side.unwrap_or(d.max_levels_per_side),
             max_instruments: max_instruments.unwrap_or(d.max_instruments),
             market_data,
-            max_triggers_per_command: d.max_triggers_per_command,
+            max_triggers_per_command: max_triggers_per_command.unwrap_or(d.max_triggers_per_command),
         };
         Broker { inner: Mutex::new(Inner::new(RBroker::new(BrokerConfig { engine, ..BrokerConfig::default() }))) }
     }
@@ -1147,7 +1148,34 @@ impl Broker {
         Ok(g.broker.engine().depth(inst.id, side).take(levels).map(|l| Level::new(l, scale)).collect())
     }
 
-    /// A live order, or None once it is filled, cancelled or expired.
+    /// The waiting stops of one side, in the order they would fire.
+    fn stops(&self, py: Python<'_>, instrument: &Bound<'_, PyAny>, side: &str) -> PyResult<Vec<Order>> {
+        let side = crate::convert::side_from(side)?;
+        let r = InstrRef::from_py(instrument)?;
+        let g = self.lock(py);
+        let inst = r.resolve(g.broker.engine()).map_err(|e| e.into_pyerr(py))?;
+        let scale = Scale { tick: inst.spec.tick_size, lot: inst.spec.lot_size };
+        Ok(g.broker.engine().stops(inst.id, side).map(|v| Order::new(v, scale)).collect())
+    }
+
+    /// The price of the market's last trade (`Decimal`; what stops trigger on),
+    /// or None before its first trade.
+    fn last_price<'py>(&self, py: Python<'py>, instrument: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let r = InstrRef::from_py(instrument)?;
+        let g = self.lock(py);
+        let last = r.resolve(g.broker.engine()).map(|inst| {
+            let scale = Scale { tick: inst.spec.tick_size, lot: inst.spec.lot_size };
+            g.broker.engine().last_price(inst.id).map(|t| scale.price(t))
+        });
+        drop(g);
+        match last {
+            Ok(Some(d)) => decimal_to_py(py, d).map(Some),
+            Ok(None) => Ok(None),
+            Err(e) => Err(e.into_pyerr(py)),
+        }
+    }
+
+    /// A live order (a waiting stop included), or None once it is filled, cancelled or expired.
     fn order(&self, py: Python<'_>, order_id: u64) -> Option<Order> {
         let g = self.lock(py);
         let v = g.broker.engine().order(OrderId(order_id))?;

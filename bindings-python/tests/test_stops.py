@@ -304,3 +304,9 @@ def test_broker_refuses_stops_with_order_type_not_supported() -> None:
             b.place(STOPS, "ACME/USD", "buy", price, "1", trigger="100.00", ts=4)
         assert ei.value.code == "order_type_not_supported"
     assert (b.state_hash(), b.last_seq) == before
+    assert b.stops("ACME/USD", "buy") == [] and b.last_price("ACME/USD") is None
+    # The Broker's read views for stops work already: the last trade price is there.
+    b.deposit(LIQ, 2, "10", "dep-acme", ts=5)
+    b.place(LIQ, "ACME/USD", "sell", "100.00", "1", ts=6)
+    b.place(STOPS, "ACME/USD", "buy", "100.00", "1", ts=7)
+    assert b.last_price("ACME/USD") == Decimal("100")
