@@ -26,7 +26,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyList, PyString, PyType};
 use rust_decimal::Decimal;
 
-use crate::commands::{pending_ref, place_pending, InstrRef, Pending, PendingCmd};
+use crate::commands::{amend_pending, pending_ref, place_pending, InstrRef, Pending, PendingCmd};
 use crate::convert::{decimal_to_py, status_from, to_decimal, to_decimal_opt, to_ts_named, to_ts_opt, wall_ns, Kind};
 use crate::engine::Order;
 use crate::errors::{new_error, transfer_error, BindError};
@@ -696,12 +696,13 @@ fn assets_of(k: &BrokerEventKind) -> Vec<AssetId> {
 #[pymethods]
 impl Broker {
     #[new]
-    #[pyo3(signature = (*, max_orders=None, max_levels_per_side=None, max_instruments=None, market_data=true))]
+    #[pyo3(signature = (*, max_orders=None, max_levels_per_side=None, max_instruments=None, market_data=true, max_triggers_per_command=None))]
     fn new(
         max_orders: Option<usize>,
         max_levels_per_side: Option<usize>,
         max_instruments: Option<usize>,
         market_data: bool,
+        max_triggers_per_command: Option<u32>,
     ) -> Self {
         let d = EngineConfig::default();
         let engine = EngineConfig {
@@ -709,7 +710,7 @@ impl Broker {
             max_levels_per_side: max_levels_per_side.unwrap_or(d.max_levels_per_side),
             max_instruments: max_instruments.unwrap_or(d.max_instruments),
             market_data,
-            max_triggers_per_command: d.max_triggers_per_command,
+            max_triggers_per_command: max_triggers_per_command.unwrap_or(d.max_triggers_per_command),
         };
         Broker { inner: Mutex::new(Inner::new(RBroker::new(BrokerConfig { engine, ..BrokerConfig::default() }))) }
     }
@@ -824,8 +825,10 @@ impl Broker {
         self.run(py, Broker::cmd(ts, correlation_id, kind)?)
     }
 
-    /// As `Engine.place`, after risk checks and a funds hold.
-    #[pyo3(signature = (account, instrument, side, price, qty, *, time_in_force=None, expire_at=None, post_only=false, stp="none", client_order_id=None, ts=None, correlation_id=0))]
+    /// As `Engine.place` (a `trigger` makes it a stop), after risk checks and a
+    /// funds hold. The core's Broker refuses stops for now
+    /// (`order_type_not_supported`).
+    #[pyo3(signature = (account, instrument, side, price, qty, *, trigger=None, time_in_force=None, expire_at=None, post_only=false, stp="none", client_order_id=None, ts=None, correlation_id=0))]
     #[allow(clippy::too_many_arguments)]
     fn place<'py>(
         &self,
@@ -835,6 +838,7 @@ impl Broker {
         side: &str,
         price: Option<&Bound<'py, PyAny>>,
         qty: &Bound<'py, PyAny>,
+        trigger: Option<&Bound<'py, PyAny>>,
         time_in_force: Option<&str>,
         expire_at: Option<&Bound<'py, PyAny>>,
         post_only: bool,
@@ -849,6 +853,7 @@ impl Broker {
             instrument,
             side,
             price,
+            trigger,
             qty,
             time_in_force,
             expire_at,
@@ -872,8 +877,9 @@ impl Broker {
         self.run(py, Broker::order_cmd(ts, correlation_id, Pending::Cancel { account, order_id })?)
     }
 
-    /// As `Engine.amend`, after risk checks; the hold is resized to the new price and quantity.
-    #[pyo3(signature = (account, order_id, *, price=None, qty=None, expected_version=None, ts=None, correlation_id=0))]
+    /// As `Engine.amend` (`trigger` for a waiting stop), after risk checks; the
+    /// hold is resized to the new price and quantity.
+    #[pyo3(signature = (account, order_id, *, price=None, qty=None, trigger=None, expected_version=None, ts=None, correlation_id=0))]
     #[allow(clippy::too_many_arguments)]
     fn amend<'py>(
         &self,
@@ -882,17 +888,12 @@ impl Broker {
         order_id: u64,
         price: Option<&Bound<'py, PyAny>>,
         qty: Option<&Bound<'py, PyAny>>,
+        trigger: Option<&Bound<'py, PyAny>>,
         expected_version: Option<u32>,
         ts: Option<&Bound<'py, PyAny>>,
         correlation_id: u64,
     ) -> PyResult<Bound<'py, PyList>> {
-        let kind = Pending::Amend {
-            account,
-            order_id,
-            new_qty: to_decimal_opt(qty, Kind::Qty, "qty")?,
-            new_price: to_decimal_opt(price, Kind::Price, "price")?,
-            expected_version,
-        };
+        let kind = amend_pending(account, order_id, price, qty, trigger, expected_version)?;
         self.run(py, Broker::order_cmd(ts, correlation_id, kind)?)
     }
 
@@ -1147,7 +1148,34 @@ impl Broker {
         Ok(g.broker.engine().depth(inst.id, side).take(levels).map(|l| Level::new(l, scale)).collect())
     }
 
-    /// A live order, or None once it is filled, cancelled or expired.
+    /// The waiting stops of one side, in the order they would fire.
+    fn stops(&self, py: Python<'_>, instrument: &Bound<'_, PyAny>, side: &str) -> PyResult<Vec<Order>> {
+        let side = crate::convert::side_from(side)?;
+        let r = InstrRef::from_py(instrument)?;
+        let g = self.lock(py);
+        let inst = r.resolve(g.broker.engine()).map_err(|e| e.into_pyerr(py))?;
+        let scale = Scale { tick: inst.spec.tick_size, lot: inst.spec.lot_size };
+        Ok(g.broker.engine().stops(inst.id, side).map(|v| Order::new(v, scale)).collect())
+    }
+
+    /// The price of the market's last trade (`Decimal`; what stops trigger on),
+    /// or None before its first trade.
+    fn last_price<'py>(&self, py: Python<'py>, instrument: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let r = InstrRef::from_py(instrument)?;
+        let g = self.lock(py);
+        let last = r.resolve(g.broker.engine()).map(|inst| {
+            let scale = Scale { tick: inst.spec.tick_size, lot: inst.spec.lot_size };
+            g.broker.engine().last_price(inst.id).map(|t| scale.price(t))
+        });
+        drop(g);
+        match last {
+            Ok(Some(d)) => decimal_to_py(py, d).map(Some),
+            Ok(None) => Ok(None),
+            Err(e) => Err(e.into_pyerr(py)),
+        }
+    }
+
+    /// A live order (a waiting stop included), or None once it is filled, cancelled or expired.
     fn order(&self, py: Python<'_>, order_id: u64) -> Option<Order> {
         let g = self.lock(py);
         let v = g.broker.engine().order(OrderId(order_id))?;

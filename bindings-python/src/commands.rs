@@ -84,6 +84,8 @@ pub enum Pending {
         instrument: InstrRef,
         side: Side,
         price: Option<Decimal>,
+        /// `Some`: a stop (a stop-limit at `price`, or a stop-market if `price` is None).
+        trigger: Option<Decimal>,
         qty: Decimal,
         time_in_force: TimeInForce,
         expire_at: Option<u64>,
@@ -104,6 +106,7 @@ pub enum Pending {
         order_id: u64,
         new_price: Option<Decimal>,
         new_qty: Option<Decimal>,
+        new_trigger: Option<Decimal>,
         expected_version: Option<u32>,
     },
     ExpireDue,
@@ -158,6 +161,7 @@ impl PendingCmd {
                 instrument,
                 side,
                 price,
+                trigger,
                 qty,
                 time_in_force,
                 expire_at,
@@ -166,11 +170,15 @@ impl PendingCmd {
                 client_order_id,
             } => {
                 let inst = instrument.resolve(e)?;
-                // Quantity before price, as the core checks them.
+                // Quantity, then the limit, then the trigger, as the core checks them.
                 let qty = inst.qty_to_lots(*qty)?;
-                let order_type = match price {
-                    Some(p) => OrderType::Limit(inst.price_to_ticks(*p)?),
-                    None => OrderType::Market,
+                let limit = price.map(|p| inst.price_to_ticks(p)).transpose()?;
+                let trigger = trigger.map(|t| inst.price_to_ticks(t)).transpose()?;
+                let order_type = match (trigger, limit) {
+                    (None, Some(p)) => OrderType::Limit(p),
+                    (None, None) => OrderType::Market,
+                    (Some(trigger), Some(limit)) => OrderType::StopLimit { trigger, limit },
+                    (Some(trigger), None) => OrderType::StopMarket { trigger },
                 };
                 CommandKind::Place(RPlace {
                     account: brokerx_engine::AccountId(*account),
@@ -196,16 +204,17 @@ impl PendingCmd {
                     None => None,
                 },
             }),
-            Pending::Amend { account, order_id, new_price, new_qty, expected_version } => {
+            Pending::Amend { account, order_id, new_price, new_qty, new_trigger, expected_version } => {
                 // The order's instrument gives the grid. For an unknown order any
                 // value will do: the engine refuses it with `unknown_order`.
                 let inst = e.order(OrderId(*order_id)).and_then(|o| e.instrument(o.instrument));
-                let (new_price, new_qty) = match inst {
+                let (new_price, new_qty, new_trigger) = match inst {
                     Some(inst) => {
                         let q = new_qty.map(|q| inst.qty_to_lots(q)).transpose()?;
-                        (new_price.map(|p| inst.price_to_ticks(p)).transpose()?, q)
+                        let p = new_price.map(|p| inst.price_to_ticks(p)).transpose()?;
+                        (p, q, new_trigger.map(|t| inst.price_to_ticks(t)).transpose()?)
                     }
-                    None => (new_price.map(|_| Ticks(1)), new_qty.map(|_| Lots(1))),
+                    None => (new_price.map(|_| Ticks(1)), new_qty.map(|_| Lots(1)), new_trigger.map(|_| Ticks(1))),
                 };
                 CommandKind::Amend(RAmend {
                     account: brokerx_engine::AccountId(*account),
@@ -213,7 +222,7 @@ impl PendingCmd {
                     new_price,
                     new_qty,
                     expected_version: *expected_version,
-                    new_trigger: None,
+                    new_trigger,
                 })
             }
             Pending::ExpireDue => CommandKind::ExpireDue,
@@ -230,6 +239,7 @@ pub fn place_pending(
     instrument: &Bound<'_, PyAny>,
     side: &str,
     price: Option<&Bound<'_, PyAny>>,
+    trigger: Option<&Bound<'_, PyAny>>,
     qty: &Bound<'_, PyAny>,
     time_in_force: Option<&str>,
     expire_at: Option<&Bound<'_, PyAny>>,
@@ -237,14 +247,16 @@ pub fn place_pending(
     stp: &str,
     client_order_id: Option<&str>,
 ) -> PyResult<Pending> {
-    // Quantity before price, as the core checks them.
+    // Quantity, then the limit, then the trigger, as the core checks them.
     let qty = to_decimal(qty, Kind::Qty, "qty")?;
     let price = to_decimal_opt(price, Kind::Price, "price")?;
+    let trigger = to_decimal_opt(trigger, Kind::Price, "trigger")?;
     let expire_at = to_ts_opt(expire_at, "expire_at")?;
+    // The core's defaults: `Place::market` is IOC, `Place::stop_market` GTC.
     let time_in_force = match time_in_force {
         Some(t) => tif_from(t)?,
         None if expire_at.is_some() => TimeInForce::Gtd,
-        None if price.is_none() => TimeInForce::Ioc,
+        None if price.is_none() && trigger.is_none() => TimeInForce::Ioc,
         None => TimeInForce::Gtc,
     };
     Ok(Pending::Place {
@@ -252,12 +264,32 @@ pub fn place_pending(
         instrument: InstrRef::from_py(instrument)?,
         side: side_from(side)?,
         price,
+        trigger,
         qty,
         time_in_force,
         expire_at,
         post_only,
         stp: if stp == "none" { SelfTradePrevention::None } else { stp_from(stp)? },
         client_order_id: client_order_id_from(py, client_order_id)?,
+    })
+}
+
+/// An amend's values converted to Decimals, shared by `Amend()`, `Engine.amend()` and `Broker.amend()`.
+pub fn amend_pending(
+    account: u64,
+    order_id: u64,
+    price: Option<&Bound<'_, PyAny>>,
+    qty: Option<&Bound<'_, PyAny>>,
+    trigger: Option<&Bound<'_, PyAny>>,
+    expected_version: Option<u32>,
+) -> PyResult<Pending> {
+    Ok(Pending::Amend {
+        account,
+        order_id,
+        new_qty: to_decimal_opt(qty, Kind::Qty, "qty")?,
+        new_price: to_decimal_opt(price, Kind::Price, "price")?,
+        new_trigger: to_decimal_opt(trigger, Kind::Price, "trigger")?,
+        expected_version,
     })
 }
 
@@ -324,7 +356,7 @@ fn dec_str(d: Option<Decimal>) -> Option<String> {
 #[pymethods]
 impl Place {
     #[new]
-    #[pyo3(signature = (account, instrument, side, price, qty, *, time_in_force=None, expire_at=None, post_only=false, stp="none", client_order_id=None, ts=None, correlation_id=0))]
+    #[pyo3(signature = (account, instrument, side, price, qty, *, trigger=None, time_in_force=None, expire_at=None, post_only=false, stp="none", client_order_id=None, ts=None, correlation_id=0))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -333,6 +365,7 @@ impl Place {
         side: &str,
         price: Option<&Bound<'_, PyAny>>,
         qty: &Bound<'_, PyAny>,
+        trigger: Option<&Bound<'_, PyAny>>,
         time_in_force: Option<&str>,
         expire_at: Option<&Bound<'_, PyAny>>,
         post_only: bool,
@@ -347,6 +380,7 @@ impl Place {
             instrument,
             side,
             price,
+            trigger,
             qty,
             time_in_force,
             expire_at,
@@ -390,11 +424,19 @@ impl Place {
             _ => "",
         }
     }
-    /// The limit price (`Decimal`), or None for a market order.
+    /// The limit price (`Decimal`; a stop-limit's limit), or None for a market or stop-market order.
     #[getter]
     fn price<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         match &self.cmd.kind {
             Pending::Place { price, .. } => dec_opt(py, *price),
+            _ => Ok(py.None().into_bound(py)),
+        }
+    }
+    /// A stop's trigger price (`Decimal`), or None for an order that is not a stop.
+    #[getter]
+    fn trigger<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.cmd.kind {
+            Pending::Place { trigger, .. } => dec_opt(py, *trigger),
             _ => Ok(py.None().into_bound(py)),
         }
     }
@@ -499,12 +541,14 @@ impl Cancel {
 #[pymethods]
 impl Amend {
     #[new]
-    #[pyo3(signature = (account, order_id, *, price=None, qty=None, expected_version=None, ts=None, correlation_id=0))]
+    #[pyo3(signature = (account, order_id, *, price=None, qty=None, trigger=None, expected_version=None, ts=None, correlation_id=0))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         account: u64,
         order_id: u64,
         price: Option<&Bound<'_, PyAny>>,
         qty: Option<&Bound<'_, PyAny>>,
+        trigger: Option<&Bound<'_, PyAny>>,
         expected_version: Option<u32>,
         ts: Option<&Bound<'_, PyAny>>,
         correlation_id: u64,
@@ -513,13 +557,7 @@ impl Amend {
             cmd: PendingCmd {
                 ts: to_ts_opt(ts, "ts")?,
                 correlation_id,
-                kind: Pending::Amend {
-                    account,
-                    order_id,
-                    new_qty: to_decimal_opt(qty, Kind::Qty, "qty")?,
-                    new_price: to_decimal_opt(price, Kind::Price, "price")?,
-                    expected_version,
-                },
+                kind: amend_pending(account, order_id, price, qty, trigger, expected_version)?,
             },
         })
     }
@@ -562,6 +600,14 @@ impl Amend {
     fn qty<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         match &self.cmd.kind {
             Pending::Amend { new_qty, .. } => dec_opt(py, *new_qty),
+            _ => Ok(py.None().into_bound(py)),
+        }
+    }
+    /// A waiting stop's new trigger (`Decimal`), or None to keep it.
+    #[getter]
+    fn trigger<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.cmd.kind {
+            Pending::Amend { new_trigger, .. } => dec_opt(py, *new_trigger),
             _ => Ok(py.None().into_bound(py)),
         }
     }
@@ -836,6 +882,7 @@ pub fn to_json(c: &PendingCmd) -> serde_json::Value {
             instrument,
             side,
             price,
+            trigger,
             qty,
             time_in_force,
             expire_at,
@@ -844,7 +891,7 @@ pub fn to_json(c: &PendingCmd) -> serde_json::Value {
             client_order_id,
         } => json!({
             "account": account, "instrument": instr_json(instrument), "side": side.as_str(),
-            "price": dec_str(*price), "qty": qty.to_string(), "time_in_force": time_in_force.as_str(),
+            "price": dec_str(*price), "trigger": dec_str(*trigger), "qty": qty.to_string(), "time_in_force": time_in_force.as_str(),
             "expire_at": expire_at, "post_only": post_only, "stp": stp.as_str(),
             "client_order_id": client_order_id.map(|c| c.as_str().to_owned()),
         }),
@@ -852,9 +899,9 @@ pub fn to_json(c: &PendingCmd) -> serde_json::Value {
         Pending::MassCancel { account, instrument } => {
             json!({"account": account, "instrument": instrument.as_ref().map(instr_json)})
         }
-        Pending::Amend { account, order_id, new_price, new_qty, expected_version } => json!({
+        Pending::Amend { account, order_id, new_price, new_qty, new_trigger, expected_version } => json!({
             "account": account, "order_id": order_id, "price": dec_str(*new_price),
-            "qty": dec_str(*new_qty), "expected_version": expected_version,
+            "qty": dec_str(*new_qty), "trigger": dec_str(*new_trigger), "expected_version": expected_version,
         }),
         Pending::ExpireDue => json!({}),
     };
@@ -943,6 +990,7 @@ pub fn from_json(v: &serde_json::Value) -> Result<PendingCmd, BindError> {
             instrument: instr("instrument").ok_or_else(|| bad("instrument"))?,
             side: side_from(s("side").unwrap_or("")).map_err(py_err)?,
             price: dec("price", Kind::Price)?,
+            trigger: dec("trigger", Kind::Price)?,
             qty: dec("qty", Kind::Qty)?.ok_or_else(|| bad("qty"))?,
             time_in_force: tif_from(s("time_in_force").unwrap_or("")).map_err(py_err)?,
             expire_at: u("expire_at"),
@@ -960,6 +1008,7 @@ pub fn from_json(v: &serde_json::Value) -> Result<PendingCmd, BindError> {
             order_id: req_u("order_id")?,
             new_price: dec("price", Kind::Price)?,
             new_qty: dec("qty", Kind::Qty)?,
+            new_trigger: dec("trigger", Kind::Price)?,
             expected_version: u("expected_version").and_then(|v| u32::try_from(v).ok()),
         },
         "ExpireDue" => Pending::ExpireDue,

@@ -11,13 +11,13 @@ use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
 use brokerx_engine::clock::HostClock;
 use brokerx_engine::{
-    Engine as REngine, EngineConfig, EngineSnapshot, Event, InstrumentId, OrderId, OrderView, Timestamp,
+    Engine as REngine, EngineConfig, EngineSnapshot, Event, InstrumentId, OrderId, OrderStatus, OrderView, Timestamp,
 };
 use pyo3::exceptions::PyIndexError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PySlice, PyTuple, PyType};
 
-use crate::commands::{pending_from_py, pending_ref, place_pending, InstrRef, Pending, PendingCmd};
+use crate::commands::{amend_pending, pending_from_py, pending_ref, place_pending, InstrRef, Pending, PendingCmd};
 use crate::convert::{
     decimal_to_py, side_from, status_from, to_decimal, to_decimal_opt, to_ts_named, to_ts_opt, wall_ns, Kind,
 };
@@ -115,12 +115,13 @@ impl Engine {
 #[pymethods]
 impl Engine {
     #[new]
-    #[pyo3(signature = (*, max_orders=None, max_levels_per_side=None, max_instruments=None, market_data=true))]
+    #[pyo3(signature = (*, max_orders=None, max_levels_per_side=None, max_instruments=None, market_data=true, max_triggers_per_command=None))]
     fn new(
         max_orders: Option<usize>,
         max_levels_per_side: Option<usize>,
         max_instruments: Option<usize>,
         market_data: bool,
+        max_triggers_per_command: Option<u32>,
     ) -> Self {
         let d = EngineConfig::default();
         let config = EngineConfig {
@@ -128,7 +129,7 @@ impl Engine {
             max_levels_per_side: max_levels_per_side.unwrap_or(d.max_levels_per_side),
             max_instruments: max_instruments.unwrap_or(d.max_instruments),
             market_data,
-            max_triggers_per_command: d.max_triggers_per_command,
+            max_triggers_per_command: max_triggers_per_command.unwrap_or(d.max_triggers_per_command),
         };
         Engine { inner: Mutex::new(Inner::new(REngine::new(config))) }
     }
@@ -164,8 +165,11 @@ impl Engine {
     }
 
     /// Places an order. `price=None` is a market order (default tif `ioc`);
-    /// `expire_at` implies `gtd`. Trading refusals come back as `Rejected` events.
-    #[pyo3(signature = (account, instrument, side, price, qty, *, time_in_force=None, expire_at=None, post_only=false, stp="none", client_order_id=None, ts=None, correlation_id=0))]
+    /// `expire_at` implies `gtd`. With `trigger`, a stop that waits outside the
+    /// book until a trade prints at or through it: a stop-limit at `price`, or a
+    /// stop-market for `price=None` (default tif `gtc`). Trading refusals come
+    /// back as `Rejected` events.
+    #[pyo3(signature = (account, instrument, side, price, qty, *, trigger=None, time_in_force=None, expire_at=None, post_only=false, stp="none", client_order_id=None, ts=None, correlation_id=0))]
     #[allow(clippy::too_many_arguments)]
     fn place<'py>(
         &self,
@@ -175,6 +179,7 @@ impl Engine {
         side: &str,
         price: Option<&Bound<'py, PyAny>>,
         qty: &Bound<'py, PyAny>,
+        trigger: Option<&Bound<'py, PyAny>>,
         time_in_force: Option<&str>,
         expire_at: Option<&Bound<'py, PyAny>>,
         post_only: bool,
@@ -189,6 +194,7 @@ impl Engine {
             instrument,
             side,
             price,
+            trigger,
             qty,
             time_in_force,
             expire_at,
@@ -215,8 +221,9 @@ impl Engine {
     }
 
     /// Cancel/replace: new price and/or new *total* quantity, optionally only if
-    /// the order is still at `expected_version`.
-    #[pyo3(signature = (account, order_id, *, price=None, qty=None, expected_version=None, ts=None, correlation_id=0))]
+    /// the order is still at `expected_version`. For a waiting stop, `price` is
+    /// its limit and `trigger` its new trigger (`not_a_stop` for other orders).
+    #[pyo3(signature = (account, order_id, *, price=None, qty=None, trigger=None, expected_version=None, ts=None, correlation_id=0))]
     #[allow(clippy::too_many_arguments)]
     fn amend<'py>(
         &self,
@@ -225,6 +232,7 @@ impl Engine {
         order_id: u64,
         price: Option<&Bound<'py, PyAny>>,
         qty: Option<&Bound<'py, PyAny>>,
+        trigger: Option<&Bound<'py, PyAny>>,
         expected_version: Option<u32>,
         ts: Option<&Bound<'py, PyAny>>,
         correlation_id: u64,
@@ -232,13 +240,7 @@ impl Engine {
         let cmd = PendingCmd {
             ts: to_ts_opt(ts, "ts")?,
             correlation_id,
-            kind: Pending::Amend {
-                account,
-                order_id,
-                new_qty: to_decimal_opt(qty, Kind::Qty, "qty")?,
-                new_price: to_decimal_opt(price, Kind::Price, "price")?,
-                expected_version,
-            },
+            kind: amend_pending(account, order_id, price, qty, trigger, expected_version)?,
         };
         self.run(py, &cmd)
     }
@@ -431,7 +433,28 @@ impl Engine {
         Ok(g.engine.orders_at(InstrumentId(id), side, ticks).map(|v| Order { view: v, scale }).collect())
     }
 
-    /// A live order, or None once it is filled, cancelled or expired.
+    /// The waiting stops of one side, in the order they would fire.
+    fn stops(&self, py: Python<'_>, instrument: &Bound<'_, PyAny>, side: &str) -> PyResult<Vec<Order>> {
+        let side = side_from(side)?;
+        let id = self.instrument_id(py, instrument)?;
+        let g = self.lock(py);
+        let Some(scale) = g.scales.get(id as usize).copied() else {
+            return Ok(Vec::new());
+        };
+        Ok(g.engine.stops(InstrumentId(id), side).map(|v| Order { view: v, scale }).collect())
+    }
+
+    /// The price of the instrument's last trade (`Decimal`; what stops trigger
+    /// on), or None before its first trade.
+    fn last_price<'py>(&self, py: Python<'py>, instrument: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let id = self.instrument_id(py, instrument)?;
+        let g = self.lock(py);
+        let last = g.engine.last_price(InstrumentId(id)).zip(g.scales.get(id as usize).copied());
+        drop(g);
+        last.map(|(t, s)| decimal_to_py(py, s.price(t))).transpose()
+    }
+
+    /// A live order (a waiting stop included), or None once it is filled, cancelled or expired.
     fn order(&self, py: Python<'_>, order_id: u64) -> Option<Order> {
         let g = self.lock(py);
         let v = g.engine.order(OrderId(order_id))?;
@@ -465,7 +488,7 @@ impl Engine {
         self.lock(py).engine.last_seq()
     }
 
-    /// Number of resting orders across all books.
+    /// Number of live orders: resting in the books, and waiting stops.
     #[getter]
     fn live_orders(&self, py: Python<'_>) -> usize {
         self.lock(py).engine.live_orders()
@@ -591,6 +614,14 @@ impl Order {
     pub(crate) fn new(view: OrderView, scale: Scale) -> Self {
         Order { view, scale }
     }
+    /// A live order is either a waiting stop (it has a trigger) or in the book.
+    fn order_status(&self) -> OrderStatus {
+        if self.view.trigger.is_some() {
+            OrderStatus::Waiting
+        } else {
+            OrderStatus::Resting
+        }
+    }
 }
 
 #[pymethods]
@@ -615,10 +646,20 @@ impl Order {
     fn side(&self) -> &'static str {
         self.view.side.as_str()
     }
-    /// The limit price (`Decimal`).
+    /// The limit price (`Decimal`); for a waiting stop-market, its trigger.
     #[getter]
     fn price<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         decimal_to_py(py, self.scale.price(self.view.price))
+    }
+    /// A waiting stop's trigger (`Decimal`), or None for an order in the book.
+    #[getter]
+    fn trigger<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.view.trigger.map(|t| decimal_to_py(py, self.scale.price(t))).transpose()
+    }
+    /// `'waiting'` (a stop outside the book) or `'resting'` (in the book).
+    #[getter]
+    fn status(&self) -> &'static str {
+        self.order_status().code()
     }
     /// Total quantity: filled + remaining.
     #[getter]
@@ -668,6 +709,8 @@ impl Order {
         d.set_item("instrument", self.view.instrument.0)?;
         d.set_item("side", self.view.side.as_str())?;
         d.set_item("price", self.scale.price(self.view.price).to_string())?;
+        d.set_item("trigger", self.view.trigger.map(|t| self.scale.price(t).to_string()))?;
+        d.set_item("status", self.order_status().code())?;
         d.set_item("qty", self.scale.qty(self.view.qty).to_string())?;
         d.set_item("remaining", self.scale.qty(self.view.remaining).to_string())?;
         d.set_item("filled", self.scale.qty(self.view.filled).to_string())?;
@@ -680,12 +723,14 @@ impl Order {
     }
     fn __repr__(&self) -> String {
         format!(
-            "Order(order_id={}, account={}, instrument={}, side='{}', price=Decimal('{}'), remaining=Decimal('{}'), filled=Decimal('{}'), version={})",
+            "Order(order_id={}, account={}, instrument={}, side='{}', status='{}', price=Decimal('{}'){}, remaining=Decimal('{}'), filled=Decimal('{}'), version={})",
             self.view.order_id.0,
             self.view.account.0,
             self.view.instrument.0,
             self.view.side.as_str(),
+            self.order_status().code(),
             self.scale.price(self.view.price),
+            self.view.trigger.map_or(String::new(), |t| format!(", trigger=Decimal('{}')", self.scale.price(t))),
             self.scale.qty(self.view.remaining),
             self.scale.qty(self.view.filled),
             self.view.version

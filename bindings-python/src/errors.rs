@@ -185,6 +185,12 @@ pub fn new_error(py: Python<'_>, code: &'static str, message: String) -> PyErr {
         | "nothing_to_amend"
         | "amend_qty_at_or_below_filled"
         | "mass_cancel_needs_filter"
+        | "invalid_trigger_price"
+        | "stop_market_time_in_force"
+        | "post_only_stop"
+        | "not_a_stop"
+        | "stop_market_has_no_limit"
+        | "order_type_not_supported"
         | "invalid_argument" => InvalidOrder::new_err(message),
         "invalid_decimal" => InvalidDecimal::new_err(message),
         "stale_version" => StaleVersion::new_err(message),

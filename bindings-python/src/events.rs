@@ -318,6 +318,45 @@ event_class!(
     filled: Qty,
 });
 event_class!(
+    #[doc = "A stop order was accepted and waits outside the book for its trigger (`limit` None: a stop-market)."]
+    StopAccepted {
+    order_id: u64,
+    account: u64,
+    side: &'static str,
+    trigger: Px,
+    limit: Option<Px>,
+    qty: Qty,
+    time_in_force: &'static str,
+});
+event_class!(
+    #[doc = "A waiting stop triggered (the last trade price reached its trigger) and now enters the book under its own id."]
+    Triggered {
+    order_id: u64,
+    account: u64,
+    side: &'static str,
+    trigger: Px,
+    last_price: Px,
+    limit: Option<Px>,
+    qty: Qty,
+    time_in_force: &'static str,
+});
+event_class!(
+    #[doc = "The command fired the engine's `max_triggers_per_command` stops on the instrument; the stops still due fire at its next trade."]
+    TriggerLimitReached { fired: u32 }
+);
+event_class!(
+    #[doc = "A waiting stop was amended (new trigger, limit and/or quantity); it keeps waiting unless its trigger is reached."]
+    StopAmended {
+    order_id: u64,
+    account: u64,
+    side: &'static str,
+    version: u32,
+    trigger: Px,
+    limit: Option<Px>,
+    qty: Qty,
+    priority_kept: bool,
+});
+event_class!(
     #[doc = "Market data: an L2 level changed (qty 0: it is gone)."]
     LevelChanged {
     side: &'static str,
@@ -455,13 +494,41 @@ pub fn event_to_py<'py>(py: Python<'py>, e: &Event, scales: &[Scale]) -> PyResul
             mk!(LevelChanged { side: side.as_str(), price: Px(price), qty: Qty(qty), orders: orders })
         }
         EventKind::BboChanged { bid, ask, .. } => mk!(BboChanged { bid: bid, ask: ask }),
-        // Python places no stops yet (issue 25's next slice binds them), so
-        // these cannot come from a Python-built engine.
-        EventKind::StopAccepted { .. }
-        | EventKind::Triggered { .. }
-        | EventKind::TriggerLimitReached { .. }
-        | EventKind::StopAmended { .. } => {
-            Err(pyo3::exceptions::PyNotImplementedError::new_err("stop order events are not bound to Python yet"))
+        EventKind::StopAccepted { order_id, account, side, trigger, limit, qty, time_in_force, .. } => {
+            mk!(StopAccepted {
+                order_id: order_id.0,
+                account: account.0,
+                side: side.as_str(),
+                trigger: Px(trigger),
+                limit: limit.map(Px),
+                qty: Qty(qty),
+                time_in_force: time_in_force.as_str(),
+            })
+        }
+        EventKind::Triggered { order_id, account, side, trigger, last_price, limit, qty, time_in_force, .. } => {
+            mk!(Triggered {
+                order_id: order_id.0,
+                account: account.0,
+                side: side.as_str(),
+                trigger: Px(trigger),
+                last_price: Px(last_price),
+                limit: limit.map(Px),
+                qty: Qty(qty),
+                time_in_force: time_in_force.as_str(),
+            })
+        }
+        EventKind::TriggerLimitReached { fired, .. } => mk!(TriggerLimitReached { fired: fired }),
+        EventKind::StopAmended { order_id, account, side, version, trigger, limit, qty, priority_kept, .. } => {
+            mk!(StopAmended {
+                order_id: order_id.0,
+                account: account.0,
+                side: side.as_str(),
+                version: version,
+                trigger: Px(trigger),
+                limit: limit.map(Px),
+                qty: Qty(qty),
+                priority_kept: priority_kept,
+            })
         }
     }
 }
@@ -482,6 +549,10 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Reduced>()?;
     m.add_class::<Amended>()?;
     m.add_class::<Expired>()?;
+    m.add_class::<StopAccepted>()?;
+    m.add_class::<Triggered>()?;
+    m.add_class::<TriggerLimitReached>()?;
+    m.add_class::<StopAmended>()?;
     m.add_class::<LevelChanged>()?;
     m.add_class::<BboChanged>()?;
     Ok(())

@@ -36,6 +36,39 @@ macro_rules! field_doc {
     (Expired, price) => {
         "The order's limit price (`Decimal`)."
     };
+    (StopAccepted, trigger) => {
+        "The stop's trigger price (`Decimal`)."
+    };
+    (Triggered, trigger) => {
+        "The stop's trigger price (`Decimal`)."
+    };
+    (StopAmended, trigger) => {
+        "The stop's trigger after the amend (`Decimal`)."
+    };
+    (StopAccepted, limit) => {
+        "The stop-limit's limit price (`Decimal`), or None for a stop-market."
+    };
+    (Triggered, limit) => {
+        "The stop-limit's limit price (`Decimal`), or None for a stop-market."
+    };
+    (StopAmended, limit) => {
+        "The stop-limit's limit price (`Decimal`), or None for a stop-market."
+    };
+    (StopAccepted, qty) => {
+        "The stop's quantity (`Decimal`)."
+    };
+    (Triggered, qty) => {
+        "The stop's quantity (`Decimal`)."
+    };
+    (StopAmended, qty) => {
+        "The stop's new total quantity (`Decimal`)."
+    };
+    (Triggered, last_price) => {
+        "The last trade price that reached the trigger (`Decimal`)."
+    };
+    (TriggerLimitReached, fired) => {
+        "How many stops this command fired on the instrument (the configured limit)."
+    };
     (LevelChanged, qty) => {
         "The level's new total quantity; 0 when it is gone (`Decimal`)."
     };

@@ -21,7 +21,8 @@ def commands(draw: st.DrawFn) -> list[brokerx.Command]:
     ts = 1
     for _ in range(n):
         ts += draw(st.integers(min_value=0, max_value=3))
-        kind = draw(st.sampled_from(["limit", "limit", "market", "cancel", "amend", "mass", "halt", "expire"]))
+        kind = draw(st.sampled_from(["limit", "limit", "market", "cancel", "amend", "mass", "halt", "expire",
+                                     "stop", "stop_amend"]))
         account = draw(st.integers(min_value=1, max_value=3))
         side: Literal["buy", "sell"] = draw(st.sampled_from(SIDES))
         qty = f"{draw(st.integers(min_value=1, max_value=30)) / 10:.1f}"
@@ -33,6 +34,18 @@ def commands(draw: st.DrawFn) -> list[brokerx.Command]:
             out.append(brokerx.Place(account, 0, side, price, qty, time_in_force=tif,  # type: ignore[arg-type]
                                      expire_at=ts + 5 if tif == "gtd" else None, stp=stp,  # type: ignore[arg-type]
                                      post_only=draw(st.booleans()) and tif in ("gtc", "gtd"), ts=ts))
+        elif kind == "stop":
+            # Stop-market (price None) or stop-limit, any time in force: refused
+            # combinations (an IOC stop-market) included.
+            trigger = f"{draw(st.integers(min_value=170, max_value=230)) / 2:.2f}"
+            limit = draw(st.one_of(st.none(), st.integers(min_value=180, max_value=220).map(lambda p: f"{p / 2:.1f}")))
+            tif = draw(st.sampled_from(["gtc", "gtc", "ioc", "fok", "gtd"]))
+            out.append(brokerx.Place(account, 0, side, limit, qty, trigger=trigger, time_in_force=tif,  # type: ignore[arg-type]
+                                     expire_at=ts + 5 if tif == "gtd" else None, ts=ts))
+        elif kind == "stop_amend":
+            trigger = f"{draw(st.integers(min_value=170, max_value=230)) / 2:.1f}"
+            out.append(brokerx.Amend(account, order_id, trigger=trigger, qty=draw(st.one_of(st.none(), st.just(qty))),
+                                     ts=ts))
         elif kind == "market":
             out.append(brokerx.Place(account, 0, side, None, qty, ts=ts))
         elif kind == "cancel":

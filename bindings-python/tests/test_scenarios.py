@@ -2,8 +2,10 @@
 
 Same format and the same checks as the Rust runner (engine-core/tests/scenarios.rs):
 a command's trading events (everything but L2/BBO market data and status changes)
-must match its `expect` lines one for one, keys not written are not checked, and
-`expect book` compares the depth after the command.
+must match its `expect` lines one for one, keys not written are not checked,
+`expect book` / `expect stops` / `expect last_trade` compare the depth, the waiting
+stops and the last trade price after the command, and every event carries its
+command's correlation id.
 """
 
 from __future__ import annotations
@@ -74,7 +76,23 @@ def fields(ev: brokerx.Event) -> tuple[str, dict[str, object]]:
                            "remaining": ev.remaining, "priority": "kept" if ev.priority_kept else "lost"}
     if isinstance(ev, brokerx.Expired):
         return "expired", {"order": ev.order_id, "qty": ev.qty}
+    if isinstance(ev, brokerx.StopAccepted):
+        return "stop_accepted", {"order": ev.order_id, "side": ev.side, "trigger": ev.trigger, "limit": or_none(ev.limit),
+                                 "qty": ev.qty, "tif": ev.time_in_force}
+    if isinstance(ev, brokerx.Triggered):
+        return "triggered", {"order": ev.order_id, "side": ev.side, "trigger": ev.trigger, "last": ev.last_price,
+                             "limit": or_none(ev.limit), "qty": ev.qty, "tif": ev.time_in_force}
+    if isinstance(ev, brokerx.TriggerLimitReached):
+        return "trigger_limit", {"fired": ev.fired}
+    if isinstance(ev, brokerx.StopAmended):
+        return "stop_amended", {"order": ev.order_id, "version": ev.version, "trigger": ev.trigger,
+                                "limit": or_none(ev.limit), "qty": ev.qty,
+                                "priority": "kept" if ev.priority_kept else "lost"}
     return "other", {}
+
+
+def or_none(d: Decimal | None) -> object:
+    return "none" if d is None else d
 
 
 def depth_text(e: brokerx.Engine, sym: str, side: str) -> list[tuple[Decimal, Decimal, int]]:
@@ -90,6 +108,21 @@ def parse_levels(text: str) -> list[tuple[Decimal, Decimal, int]]:
     return out
 
 
+def stop_ids(e: brokerx.Engine, sym: str, side: str) -> str:
+    return ",".join(str(o.order_id) for o in e.stops(sym, side))  # type: ignore[arg-type]
+
+
+def engine_for(line: Line | None) -> brokerx.Engine:
+    """`engine key=value ...` on a file's first line configures its engine."""
+    if line is None or line.verb != "engine":
+        return brokerx.Engine()
+    known = {"max_triggers_per_command", "max_orders", "max_levels_per_side"}
+    assert set(line.kv) <= known, f"line {line.no}: unknown engine setting in {line.kv}"
+    cfg = {k: int(v) for k, v in line.kv.items()}
+    return brokerx.Engine(max_triggers_per_command=cfg.get("max_triggers_per_command"),
+                          max_orders=cfg.get("max_orders"), max_levels_per_side=cfg.get("max_levels_per_side"))
+
+
 def run_command(e: brokerx.Engine, line: Line, first_symbol: str, corr: int) -> list[brokerx.Event]:
     kv = line.kv
     ts = int(kv["t"]) if "t" in kv else e.now  # as the Rust runner: the engine's time, not the wall clock
@@ -99,6 +132,7 @@ def run_command(e: brokerx.Engine, line: Line, first_symbol: str, corr: int) -> 
         market = "market" in line.words
         return e.place(
             int(kv["acct"]), sym, kv["side"], None if market else kv["price"], kv["qty"],  # type: ignore[arg-type]
+            trigger=kv.get("trigger"),
             time_in_force=kv.get("tif", "gtc"), expire_at=int(kv["expire_at"]) if "expire_at" in kv else None,  # type: ignore[arg-type]
             post_only="post_only" in line.words, stp=kv.get("stp", "none"), client_order_id=kv.get("cid"),  # type: ignore[arg-type]
             **args,
@@ -106,7 +140,7 @@ def run_command(e: brokerx.Engine, line: Line, first_symbol: str, corr: int) -> 
     if line.verb == "cancel":
         return e.cancel(int(kv["acct"]), int(kv["order"]), **args)
     if line.verb == "amend":
-        return e.amend(int(kv["acct"]), int(kv["order"]), price=kv.get("price"), qty=kv.get("qty"),
+        return e.amend(int(kv["acct"]), int(kv["order"]), price=kv.get("price"), qty=kv.get("qty"), trigger=kv.get("trigger"),
                        expected_version=int(kv["version"]) if "version" in kv else None, **args)
     if line.verb == "mass_cancel":
         return e.mass_cancel(account=int(kv["acct"]) if "acct" in kv else None, instrument=kv.get("sym"), **args)
@@ -114,18 +148,19 @@ def run_command(e: brokerx.Engine, line: Line, first_symbol: str, corr: int) -> 
         status = next(w for w in line.words if w in ("open", "halted", "closed"))
         return e.set_status(sym, status, cancel_resting="cancel_resting" in line.words, **args)  # type: ignore[arg-type]
     if line.verb == "expire":
-        return e.on_time(int(kv["t"]))
+        # As the Rust runner: ExpireDue carries the command's correlation id.
+        return e.submit(brokerx.ExpireDue(ts=int(kv["t"]), correlation_id=corr))
     raise AssertionError(f"line {line.no}: unknown verb {line.verb}")
 
 
 def replay(path: Path) -> int:
     """Replays one file; returns the number of expectations checked."""
     lines = parse(path)
-    e = brokerx.Engine()
+    e = engine_for(lines[0] if lines else None)
     first_symbol = ""
     checked = 0
     corr = 0
-    i = 0
+    i = 1 if lines and lines[0].verb == "engine" else 0
     while i < len(lines):
         cmd = lines[i]
         i += 1
@@ -142,8 +177,8 @@ def replay(path: Path) -> int:
                                   max_qty=cmd.kv.get("max"), ts=e.now, correlation_id=corr)
             continue
         errors = [x for x in expects if x.words[:1] == ["error"]]
-        books = [x for x in expects if x.words[:1] == ["book"]]
-        events = [x for x in expects if x.words[:1] not in (["error"], ["book"])]
+        views = [x for x in expects if x.words[:1] in (["book"], ["stops"], ["last_trade"])]
+        events = [x for x in expects if x.words[:1] not in (["error"], ["book"], ["stops"], ["last_trade"])]
         before = e.state_hash()
         try:
             out = run_command(e, cmd, first_symbol, corr)
@@ -154,6 +189,7 @@ def replay(path: Path) -> int:
             checked += 1
             continue
         assert not errors, f"{at}: expected error {errors[0].kv['code']}, got {out}"
+        assert all(ev.correlation_id == corr for ev in out), f"{at}: foreign correlation id in {out}"
         trading = [ev for ev in out if not isinstance(ev, NOT_TRADING)]
         assert len(trading) == len(events), f"{at}: {len(events)} events expected, got {trading}"
         for ev, ex in zip(trading, events):
@@ -164,12 +200,21 @@ def replay(path: Path) -> int:
                 assert same(got[k], want), f"{path.name}:{ex.no}: {name} {k}: expected {want}, got {got[k]} in {ev!r}"
             checked += 1
         sym = cmd.kv.get("sym", first_symbol)
-        for b in books:
+        for b in views:
+            checked += 1
+            if b.words[0] == "stops":
+                for key, side in (("buys", "buy"), ("sells", "sell")):
+                    if key in b.kv:
+                        assert stop_ids(e, sym, side) == b.kv[key], f"{path.name}:{b.no} {key}"
+                continue
+            if b.words[0] == "last_trade":
+                last = e.last_price(sym)
+                assert same("none" if last is None else last, b.kv["price"]), f"{path.name}:{b.no} last trade {last}"
+                continue
             if "bids" in b.kv:
                 assert depth_text(e, sym, "buy") == parse_levels(b.kv["bids"]), f"{path.name}:{b.no} bids"
             if "asks" in b.kv:
                 assert depth_text(e, sym, "sell") == parse_levels(b.kv["asks"]), f"{path.name}:{b.no} asks"
-            checked += 1
         e.check_invariants()
     return checked
 

@@ -71,11 +71,21 @@ impl Runner {
                 let side = if l.kv.get("side") == Some(&"buy") { Side::Buy } else { Side::Sell };
                 let qty = inst.qty_to_lots(dec(l.kv["qty"])).map_err(|e| e.code().to_string())?;
                 let account = AccountId(self.num(l, "acct"));
-                let mut p = if l.words.contains(&"market") {
-                    Place::market(account, inst.id, side, qty)
+                // Quantity, then the limit, then the trigger: the order the core checks them in.
+                let limit = if l.words.contains(&"market") {
+                    None
                 } else {
-                    let price = inst.price_to_ticks(dec(l.kv["price"])).map_err(|e| e.code().to_string())?;
-                    Place::limit(account, inst.id, side, price, qty)
+                    Some(inst.price_to_ticks(dec(l.kv["price"])).map_err(|e| e.code().to_string())?)
+                };
+                let trigger = match l.kv.get("trigger") {
+                    Some(t) => Some(inst.price_to_ticks(dec(t)).map_err(|e| e.code().to_string())?),
+                    None => None,
+                };
+                let mut p = match (trigger, limit) {
+                    (None, None) => Place::market(account, inst.id, side, qty),
+                    (None, Some(price)) => Place::limit(account, inst.id, side, price, qty),
+                    (Some(trigger), None) => Place::stop_market(account, inst.id, side, trigger, qty),
+                    (Some(trigger), Some(limit)) => Place::stop_limit(account, inst.id, side, trigger, limit, qty),
                 };
                 if let Some(tif) = l.kv.get("tif") {
                     p.time_in_force = match *tif {
@@ -119,13 +129,17 @@ impl Runner {
                     Some(q) => Some(inst.qty_to_lots(dec(q)).map_err(|e| e.code().to_string())?),
                     None => None,
                 };
+                let trigger = match l.kv.get("trigger") {
+                    Some(t) => Some(inst.price_to_ticks(dec(t)).map_err(|e| e.code().to_string())?),
+                    None => None,
+                };
                 CommandKind::Amend(Amend {
                     account: AccountId(self.num(l, "acct")),
                     order: OrderRef::Id(OrderId(self.num(l, "order"))),
                     new_price: price,
                     new_qty: qty,
                     expected_version: l.kv.get("version").map(|v| v.parse().unwrap()),
-                    new_trigger: None,
+                    new_trigger: trigger,
                 })
             }
             "mass_cancel" => CommandKind::MassCancel(MassCancel {
@@ -205,6 +219,38 @@ fn matches(inst: &Instrument, ev: &EventKind, l: &Line) -> Result<(), String> {
             got.insert("qty", q(qty).to_string());
             "expired"
         }
+        EventKind::StopAccepted { order_id, side, trigger, limit, qty, time_in_force, .. } => {
+            got.insert("order", order_id.to_string());
+            got.insert("side", side.as_str().into());
+            got.insert("trigger", p(trigger).to_string());
+            got.insert("limit", limit.map_or("none".into(), |l| p(l).to_string()));
+            got.insert("qty", q(qty).to_string());
+            got.insert("tif", time_in_force.as_str().into());
+            "stop_accepted"
+        }
+        EventKind::Triggered { order_id, side, trigger, last_price, limit, qty, time_in_force, .. } => {
+            got.insert("order", order_id.to_string());
+            got.insert("side", side.as_str().into());
+            got.insert("trigger", p(trigger).to_string());
+            got.insert("last", p(last_price).to_string());
+            got.insert("limit", limit.map_or("none".into(), |l| p(l).to_string()));
+            got.insert("qty", q(qty).to_string());
+            got.insert("tif", time_in_force.as_str().into());
+            "triggered"
+        }
+        EventKind::TriggerLimitReached { fired, .. } => {
+            got.insert("fired", fired.to_string());
+            "trigger_limit"
+        }
+        EventKind::StopAmended { order_id, version, trigger, limit, qty, priority_kept, .. } => {
+            got.insert("order", order_id.to_string());
+            got.insert("version", version.to_string());
+            got.insert("trigger", p(trigger).to_string());
+            got.insert("limit", limit.map_or("none".into(), |l| p(l).to_string()));
+            got.insert("qty", q(qty).to_string());
+            got.insert("priority", if priority_kept { "kept" } else { "lost" }.into());
+            "stop_amended"
+        }
         _ => "other",
     };
     if name != kind {
@@ -231,6 +277,11 @@ fn depth(engine: &Engine, inst: &Instrument, side: Side) -> String {
         .join(",")
 }
 
+/// The waiting stops of one side, in firing order, as `ID,ID`.
+fn stops(engine: &Engine, inst: &Instrument, side: Side) -> String {
+    engine.stops(inst.id, side).map(|o| o.order_id.to_string()).collect::<Vec<_>>().join(",")
+}
+
 fn norm(list: &str) -> Vec<(Decimal, Decimal, u32)> {
     list.split(',')
         .filter(|s| !s.is_empty())
@@ -248,6 +299,20 @@ fn run_file(path: &PathBuf) {
     let lines = parse(&text);
     let mut r = Runner { engine: Engine::default(), symbols: Vec::new(), corr: 0, file: file.clone() };
     let mut i = 0;
+    // `engine key=value ...`, before any command: the engine's configuration.
+    if let Some(l) = lines.first().filter(|l| l.verb == "engine") {
+        let mut config = EngineConfig::default();
+        for (k, v) in &l.kv {
+            match *k {
+                "max_triggers_per_command" => config.max_triggers_per_command = v.parse().unwrap(),
+                "max_orders" => config.max_orders = v.parse().unwrap(),
+                "max_levels_per_side" => config.max_levels_per_side = v.parse().unwrap(),
+                other => panic!("{file}:{} unknown engine setting {other}", l.no),
+            }
+        }
+        r.engine = Engine::new(config);
+        i = 1;
+    }
     while i < lines.len() {
         let l = &lines[i];
         i += 1;
@@ -281,8 +346,8 @@ fn run_file(path: &PathBuf) {
         let at = format!("{file}:{}", l.no);
         let (errors, rest): (Vec<&&Line>, Vec<&&Line>) =
             expects.iter().partition(|x| x.words.first() == Some(&"error"));
-        let (books, events): (Vec<&&Line>, Vec<&&Line>) =
-            rest.into_iter().partition(|x| x.words.first() == Some(&"book"));
+        let (views, events): (Vec<&&Line>, Vec<&&Line>) =
+            rest.into_iter().partition(|x| matches!(x.words.first(), Some(&"book" | &"stops" | &"last_trade")));
         match (&result, errors.first()) {
             (Err(code), Some(e)) => assert_eq!(code, e.kv["code"], "{at}: wrong error code"),
             (Err(code), None) => panic!("{at}: unexpected error {code}"),
@@ -293,6 +358,8 @@ fn run_file(path: &PathBuf) {
             continue;
         }
         let inst = r.inst(l);
+        // A command's events, a triggered stop's included, carry its correlation id.
+        assert!(out.iter().all(|e| e.correlation_id == CorrelationId(r.corr)), "{at}: foreign correlation id");
         let trading: Vec<EventKind> = out
             .iter()
             .map(|e| e.kind)
@@ -311,7 +378,26 @@ fn run_file(path: &PathBuf) {
                 panic!("{file}:{}: {why}", ex.no);
             }
         }
-        for b in books {
+        for b in views {
+            if b.words.first() == Some(&"stops") {
+                for (key, side) in [("buys", Side::Buy), ("sells", Side::Sell)] {
+                    if let Some(want) = b.kv.get(key) {
+                        assert_eq!(stops(&r.engine, &inst, side), *want, "{file}:{} {key}", b.no);
+                    }
+                }
+                continue;
+            }
+            if b.words.first() == Some(&"last_trade") {
+                let got =
+                    r.engine.last_price(inst.id).map_or("none".to_string(), |t| inst.ticks_to_price(t).to_string());
+                let want = b.kv["price"];
+                let equal = match (Decimal::from_str(&got), Decimal::from_str(want)) {
+                    (Ok(a), Ok(w)) => a == w,
+                    _ => got == want,
+                };
+                assert!(equal, "{file}:{} last trade: expected {want}, got {got}", b.no);
+                continue;
+            }
             if let Some(want) = b.kv.get("bids") {
                 assert_eq!(norm(&depth(&r.engine, &inst, Side::Buy)), norm(want), "{file}:{} bids", b.no);
             }

@@ -38,6 +38,10 @@ __all__ = [
     "Reduced",
     "Amended",
     "Expired",
+    "StopAccepted",
+    "Triggered",
+    "TriggerLimitReached",
+    "StopAmended",
     "LevelChanged",
     "BboChanged",
     "Place",
@@ -150,6 +154,10 @@ class Order:
     def side(self) -> _SideName: ...
     @property
     def price(self) -> Decimal: ...
+    @property
+    def trigger(self) -> Decimal | None: ...
+    @property
+    def status(self) -> Literal["waiting", "resting"]: ...
     @property
     def qty(self) -> Decimal: ...
     @property
@@ -274,7 +282,7 @@ class Trade(_EventBase):
 
 _CancelReasonName: TypeAlias = Literal[
     "user", "ioc_remainder", "fok_unfillable", "no_liquidity", "stp", "mass_cancel", "halted",
-    "closed",
+    "closed", "level_capacity_reached",
 ]
 
 @final
@@ -366,6 +374,79 @@ class Expired(_EventBase):
     def filled(self) -> Decimal: ...
 
 @final
+class StopAccepted(_EventBase):
+    __match_args__ = (
+        "seq", "ts", "correlation_id", "instrument", "order_id", "account", "side", "trigger",
+        "limit", "qty", "time_in_force",
+    )
+    @property
+    def order_id(self) -> int: ...
+    @property
+    def account(self) -> int: ...
+    @property
+    def side(self) -> _SideName: ...
+    @property
+    def trigger(self) -> Decimal: ...
+    @property
+    def limit(self) -> Decimal | None: ...
+    @property
+    def qty(self) -> Decimal: ...
+    @property
+    def time_in_force(self) -> _TimeInForceName: ...
+
+@final
+class Triggered(_EventBase):
+    __match_args__ = (
+        "seq", "ts", "correlation_id", "instrument", "order_id", "account", "side", "trigger",
+        "last_price", "limit", "qty", "time_in_force",
+    )
+    @property
+    def order_id(self) -> int: ...
+    @property
+    def account(self) -> int: ...
+    @property
+    def side(self) -> _SideName: ...
+    @property
+    def trigger(self) -> Decimal: ...
+    @property
+    def last_price(self) -> Decimal: ...
+    @property
+    def limit(self) -> Decimal | None: ...
+    @property
+    def qty(self) -> Decimal: ...
+    @property
+    def time_in_force(self) -> _TimeInForceName: ...
+
+@final
+class TriggerLimitReached(_EventBase):
+    __match_args__ = ("seq", "ts", "correlation_id", "instrument", "fired")
+    @property
+    def fired(self) -> int: ...
+
+@final
+class StopAmended(_EventBase):
+    __match_args__ = (
+        "seq", "ts", "correlation_id", "instrument", "order_id", "account", "side", "version",
+        "trigger", "limit", "qty", "priority_kept",
+    )
+    @property
+    def order_id(self) -> int: ...
+    @property
+    def account(self) -> int: ...
+    @property
+    def side(self) -> _SideName: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def trigger(self) -> Decimal: ...
+    @property
+    def limit(self) -> Decimal | None: ...
+    @property
+    def qty(self) -> Decimal: ...
+    @property
+    def priority_kept(self) -> bool: ...
+
+@final
 class LevelChanged(_EventBase):
     __match_args__ = ("seq", "ts", "correlation_id", "instrument", "side", "price", "qty", "orders")
     @property
@@ -387,7 +468,8 @@ class BboChanged(_EventBase):
 
 _Event: TypeAlias = (
     InstrumentRegistered | TradingStatusChanged | Accepted | Rejected | Trade | Cancelled
-    | Reduced | Amended | Expired | LevelChanged | BboChanged
+    | Reduced | Amended | Expired | StopAccepted | Triggered | TriggerLimitReached | StopAmended
+    | LevelChanged | BboChanged
 )
 
 # ---- commands -------------------------------------------------------------
@@ -409,6 +491,7 @@ class Place(_CommandBase):
         price: _DecimalLike | None,
         qty: _DecimalLike,
         *,
+        trigger: _DecimalLike | None = None,
         time_in_force: _TimeInForceName | None = None,
         expire_at: _Timestamp | None = None,
         post_only: bool = False,
@@ -425,6 +508,8 @@ class Place(_CommandBase):
     def side(self) -> _SideName: ...
     @property
     def price(self) -> Decimal | None: ...
+    @property
+    def trigger(self) -> Decimal | None: ...
     @property
     def qty(self) -> Decimal: ...
     @property
@@ -457,6 +542,7 @@ class Amend(_CommandBase):
         *,
         price: _DecimalLike | None = None,
         qty: _DecimalLike | None = None,
+        trigger: _DecimalLike | None = None,
         expected_version: int | None = None,
         ts: _Timestamp | None = None,
         correlation_id: int = 0,
@@ -469,6 +555,8 @@ class Amend(_CommandBase):
     def price(self) -> Decimal | None: ...
     @property
     def qty(self) -> Decimal | None: ...
+    @property
+    def trigger(self) -> Decimal | None: ...
     @property
     def expected_version(self) -> int | None: ...
 
@@ -559,6 +647,7 @@ class Engine:
         max_levels_per_side: int | None = None,
         max_instruments: int | None = None,
         market_data: bool = True,
+        max_triggers_per_command: int | None = None,
     ) -> Engine: ...
     def register_instrument(
         self,
@@ -580,6 +669,7 @@ class Engine:
         price: _DecimalLike | None,
         qty: _DecimalLike,
         *,
+        trigger: _DecimalLike | None = None,
         time_in_force: _TimeInForceName | None = None,
         expire_at: _Timestamp | None = None,
         post_only: bool = False,
@@ -598,6 +688,7 @@ class Engine:
         *,
         price: _DecimalLike | None = None,
         qty: _DecimalLike | None = None,
+        trigger: _DecimalLike | None = None,
         expected_version: int | None = None,
         ts: _Timestamp | None = None,
         correlation_id: int = 0,
@@ -639,6 +730,8 @@ class Engine:
     def orders_at(
         self, instrument: _InstrumentRef, side: _SideName, price: _DecimalLike
     ) -> list[Order]: ...
+    def stops(self, instrument: _InstrumentRef, side: _SideName) -> list[Order]: ...
+    def last_price(self, instrument: _InstrumentRef) -> Decimal | None: ...
     def order(self, order_id: int) -> Order | None: ...
     def instrument(self, instrument: _InstrumentRef) -> Instrument: ...
     def instruments(self) -> list[Instrument]: ...
@@ -1025,6 +1118,7 @@ class Broker:
         max_levels_per_side: int | None = None,
         max_instruments: int | None = None,
         market_data: bool = True,
+        max_triggers_per_command: int | None = None,
     ) -> Broker: ...
     def create_asset(
         self,
@@ -1066,6 +1160,7 @@ class Broker:
         price: _DecimalLike | None,
         qty: _DecimalLike,
         *,
+        trigger: _DecimalLike | None = None,
         time_in_force: _TimeInForceName | None = None,
         expire_at: _Timestamp | None = None,
         post_only: bool = False,
@@ -1084,6 +1179,7 @@ class Broker:
         *,
         price: _DecimalLike | None = None,
         qty: _DecimalLike | None = None,
+        trigger: _DecimalLike | None = None,
         expected_version: int | None = None,
         ts: _Timestamp | None = None,
         correlation_id: int = 0,
@@ -1141,6 +1237,8 @@ class Broker:
     def hold_of(self, order_id: int) -> tuple[int, Decimal] | None: ...
     def bbo(self, instrument: _InstrumentRef) -> tuple[Level | None, Level | None]: ...
     def depth(self, instrument: _InstrumentRef, side: _SideName, levels: int | None = None) -> list[Level]: ...
+    def stops(self, instrument: _InstrumentRef, side: _SideName) -> list[Order]: ...
+    def last_price(self, instrument: _InstrumentRef) -> Decimal | None: ...
     def order(self, order_id: int) -> Order | None: ...
     def instrument(self, instrument: _InstrumentRef) -> Instrument: ...
     def state_hash(self) -> int: ...
