@@ -826,8 +826,7 @@ impl Broker {
     }
 
     /// As `Engine.place` (a `trigger` makes it a stop), after risk checks and a
-    /// funds hold. The core's Broker refuses stops for now
-    /// (`order_type_not_supported`).
+    /// funds hold (a stop is held when accepted: see docs/broker.md, "Stops").
     #[pyo3(signature = (account, instrument, side, price, qty, *, trigger=None, time_in_force=None, expire_at=None, post_only=false, stp="none", client_order_id=None, ts=None, correlation_id=0))]
     #[allow(clippy::too_many_arguments)]
     fn place<'py>(

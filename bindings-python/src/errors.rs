@@ -190,7 +190,6 @@ pub fn new_error(py: Python<'_>, code: &'static str, message: String) -> PyErr {
         | "post_only_stop"
         | "not_a_stop"
         | "stop_market_has_no_limit"
-        | "order_type_not_supported"
         | "invalid_argument" => InvalidOrder::new_err(message),
         "invalid_decimal" => InvalidDecimal::new_err(message),
         "stale_version" => StaleVersion::new_err(message),
@@ -212,9 +211,12 @@ pub fn new_error(py: Python<'_>, code: &'static str, message: String) -> PyErr {
         | "snapshot_hash_mismatch" => SnapshotError::new_err(message),
         "invariant_violated" => InvariantViolation::new_err(message),
         "insufficient_funds" => InsufficientFunds::new_err(message),
-        "scale_exceeds_asset" | "negative_amount" | "amount_overflow" | "scale_too_large" | "invalid_amount" => {
-            InvalidAmount::new_err(message)
-        }
+        "scale_exceeds_asset"
+        | "negative_amount"
+        | "amount_overflow"
+        | "scale_too_large"
+        | "invalid_amount"
+        | "amount_off_grid" => InvalidAmount::new_err(message),
         "asset_exists"
         | "account_exists"
         | "unknown_asset"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import pickle
 from decimal import Decimal
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -25,7 +26,7 @@ def stop_id(events: list[brokerx.Event]) -> int:
     return ev.order_id
 
 
-def of(events: list[brokerx.Event], cls: type[Any]) -> list[Any]:
+def of(events: Sequence[object], cls: type[Any]) -> list[Any]:
     return [e for e in events if isinstance(e, cls)]
 
 
@@ -292,21 +293,50 @@ def test_last_price_is_none_before_the_first_trade(eng: brokerx.Engine) -> None:
 
 # The core's Broker refuses stops until it holds funds for them (issue 25's Broker
 # slice). When it accepts them, replace this one test with acceptance tests.
-def test_broker_refuses_stops_with_order_type_not_supported() -> None:
+def broker_with_a_last_trade() -> brokerx.Broker:
+    """ACME/USD (tick 0.01, lot 1), collar 10 %, a trade at 100.00, asks at 101.00."""
     b = brokerx.Broker()
     b.create_asset(1, "USD", 2, ts=1)
     b.create_asset(2, "ACME", 0, ts=1)
     b.register_market("ACME/USD", "0.01", "1", 2, 1, risk=brokerx.InstrumentRisk(reference_price="100"), ts=2)
-    b.deposit(STOPS, 1, "1000.00", "dep", ts=3)
-    before = (b.state_hash(), b.last_seq)
-    for price in (None, "101.00"):
-        with pytest.raises(brokerx.InvalidOrder) as ei:
-            b.place(STOPS, "ACME/USD", "buy", price, "1", trigger="100.00", ts=4)
-        assert ei.value.code == "order_type_not_supported"
-    assert (b.state_hash(), b.last_seq) == before
-    assert b.stops("ACME/USD", "buy") == [] and b.last_price("ACME/USD") is None
-    # The Broker's read views for stops work already: the last trade price is there.
-    b.deposit(LIQ, 2, "10", "dep-acme", ts=5)
-    b.place(LIQ, "ACME/USD", "sell", "100.00", "1", ts=6)
-    b.place(STOPS, "ACME/USD", "buy", "100.00", "1", ts=7)
+    b.deposit(STOPS, 1, "10000.00", "dep", ts=3)
+    b.deposit(TAKER, 1, "10000.00", "dep-t", ts=3)
+    b.deposit(LIQ, 2, "100", "dep-acme", ts=4)
+    b.place(LIQ, "ACME/USD", "sell", "100.00", "1", ts=5)
+    b.place(TAKER, "ACME/USD", "buy", "100.00", "1", ts=6)
+    b.place(LIQ, "ACME/USD", "sell", "101.00", "10", ts=7)
+    return b
+
+
+def test_broker_holds_a_stop_limit_at_its_limit_and_settles_it_when_triggered() -> None:
+    b = broker_with_a_last_trade()
     assert b.last_price("ACME/USD") == Decimal("100")
+    events = b.place(STOPS, "ACME/USD", "buy", "102.00", "3", trigger="101.00", ts=8)
+    (accepted,) = of(events, brokerx.StopAccepted)
+    assert accepted.limit == Decimal("102.00") and accepted.trigger == Decimal("101.00")
+    hold = b.hold_of(accepted.order_id)
+    assert hold is not None and hold[1] == Decimal("306.00")
+    assert b.available(STOPS, 1) == Decimal("10000.00") - Decimal("306.00")
+    assert [o.order_id for o in b.stops("ACME/USD", "buy")] == [accepted.order_id]
+    # A trade at 101.00 triggers it: it buys 3 at 101.00 and gives back the rest.
+    events = b.place(TAKER, "ACME/USD", "buy", "101.00", "1", ts=9)
+    assert [e.order_id for e in of(events, brokerx.Triggered)] == [accepted.order_id]
+    assert b.hold_of(accepted.order_id) is None
+    assert b.balance(STOPS, 1) == b.available(STOPS, 1) == Decimal("10000.00") - Decimal("303.00")
+    assert b.balance(STOPS, 2) == Decimal("3")
+
+
+def test_broker_protects_a_stop_market_at_the_collar_around_its_trigger() -> None:
+    b = broker_with_a_last_trade()
+    events = b.place(STOPS, "ACME/USD", "buy", None, "2", trigger="101.00", ts=8)
+    (accepted,) = of(events, brokerx.StopAccepted)
+    # Collar 10 % around the trigger: protected (and held) at 111.10, entered as IOC.
+    assert accepted.limit == Decimal("111.10") and accepted.time_in_force == "ioc"
+    assert b.available(STOPS, 1) == Decimal("10000.00") - Decimal("222.20")
+    before = (b.state_hash(), b.last_seq)
+    with pytest.raises(brokerx.InvalidOrder) as ei:
+        b.amend(STOPS, accepted.order_id, price="105.00", ts=9)
+    assert ei.value.code == "stop_market_has_no_limit"
+    assert (b.state_hash(), b.last_seq) == before
+    b.cancel(STOPS, accepted.order_id, ts=10)
+    assert b.available(STOPS, 1) == Decimal("10000.00")
