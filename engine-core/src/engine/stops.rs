@@ -152,6 +152,7 @@ impl Engine {
     /// Accepts a validated stop place on an open instrument: it waits, or, if the
     /// last trade price already reached its trigger, triggers at once.
     #[inline(never)]
+    #[cold]
     pub(super) fn place_stop<S: EventSink + ?Sized, const MD: bool>(
         &mut self,
         i: usize,
@@ -243,6 +244,7 @@ impl Engine {
     /// After a command's own matching: fire the stops its trades reached. The
     /// caller has checked [`StopQueues::due`] for the cheap common case.
     #[inline(never)]
+    #[cold]
     pub(super) fn after_trades<S: EventSink + ?Sized, const MD: bool>(
         &mut self,
         i: usize,
@@ -430,6 +432,7 @@ impl Engine {
     /// Ends the waiting stop `o` (the record at `key`): cancelled for `reason`,
     /// or expired when `reason` is `None`. Returns its (leaves, filled).
     #[inline(never)]
+    #[cold]
     pub(super) fn end_stop<S: EventSink + ?Sized, const MD: bool>(
         &mut self,
         key: u32,
@@ -480,6 +483,7 @@ impl Engine {
     /// goes to the back of its (new) trigger. If the last trade price already
     /// reached the new trigger it triggers at once.
     #[inline(never)]
+    #[cold]
     pub(super) fn amend_stop<S: EventSink + ?Sized, const MD: bool>(
         &mut self,
         key: u32,

@@ -199,6 +199,7 @@ impl Engine {
     /// An amend's checks after `stale_version` when it names a waiting stop or
     /// sets a trigger, out of the hot path. A stop needs no level capacity.
     #[inline(never)]
+    #[cold]
     fn validate_stop_amend(&self, o: &RestingOrder, a: &Amend) -> Result<(), CommandError> {
         if a.new_price.is_none() && a.new_qty.is_none() && a.new_trigger.is_none() {
             return Err(CommandError::NothingToAmend);
@@ -242,6 +243,7 @@ impl Engine {
     /// `invalid_quantity`), out of the hot path. A waiting stop takes an order
     /// slot; the level a stop-limit may rest at is checked when it triggers.
     #[inline(never)]
+    #[cold]
     fn validate_stop(&self, ts: Timestamp, i: usize, p: &Place) -> Result<usize, CommandError> {
         let spec = &self.instruments[i].instrument.spec;
         let (trigger, limit) = match p.order_type {
@@ -294,6 +296,7 @@ impl Engine {
     /// and `invalid_quantity`), out of the hot path. It never rests (IOC or FOK),
     /// so it needs no capacity.
     #[inline(never)]
+    #[cold]
     fn validate_by_amount(&self, ts: Timestamp, i: usize, p: &Place) -> Result<usize, CommandError> {
         let spec = &self.instruments[i].instrument.spec;
         if let Some(price) = p.order_type.limit() {
