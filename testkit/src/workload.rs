@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 use brokerx_engine::hash::IdHashMap;
 use brokerx_engine::{
     AccountId, Amend, Cancel, Command, CommandKind, CorrelationId, Engine, EngineConfig, Event, EventKind,
-    InstrumentId, InstrumentSpec, Lots, OrderId, OrderRef, Place, Side, Ticks, TimeInForce, Timestamp,
+    InstrumentId, InstrumentSpec, Lots, Notional, OrderId, OrderRef, Place, Side, Ticks, TimeInForce, Timestamp,
 };
 
 /// splitmix64: small, fast, deterministic.
@@ -95,7 +95,10 @@ impl Shadow {
             .events
             .iter()
             .filter_map(|e| match e.kind {
-                EventKind::Accepted { order_id, .. } | EventKind::Amended { order_id, .. } => Some(order_id),
+                EventKind::Accepted { order_id, .. }
+                | EventKind::Amended { order_id, .. }
+                | EventKind::StopAccepted { order_id, .. }
+                | EventKind::Triggered { order_id, .. } => Some(order_id),
                 EventKind::Trade { maker_order_id, .. } => Some(maker_order_id),
                 EventKind::Cancelled { order_id, .. } | EventKind::Expired { order_id, .. } => Some(order_id),
                 _ => None,
@@ -147,9 +150,45 @@ fn account(rng: &mut Rng, accounts: u64) -> AccountId {
 
 /// Exchange-core-style mix: `n` measured commands after a pre-fill to ~`resting` orders.
 pub fn exchange_core_mix(seed: u64, n: usize, resting: usize, accounts: u64) -> Workload {
+    mix(seed, n, resting, accounts, Retail::default())
+}
+
+/// The retail order types mixed into [`retail_mix`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Retail {
+    /// Stop places per thousand measured commands (half stop-market, half
+    /// stop-limit; triggers 1..=40 ticks beyond the touch, so the market's own
+    /// moves fire some of them).
+    pub stops_per_mille: u64,
+    /// By-amount IOC places per thousand (half buys, half sells; amounts of
+    /// 1 to 50 lots at the touch).
+    pub by_amount_per_mille: u64,
+    /// Stops placed before the measured phase with triggers the market never
+    /// reaches: what waiting stops cost the commands that trigger none.
+    pub far_stops: usize,
+}
+
+/// The exchange-core mix with stops and orders by amount among its places
+/// (the engine's retail workload).
+pub fn retail_mix(seed: u64, n: usize, resting: usize, accounts: u64, retail: Retail) -> Workload {
+    mix(seed, n, resting, accounts, retail)
+}
+
+fn mix(seed: u64, n: usize, resting: usize, accounts: u64, retail: Retail) -> Workload {
     let mut rng = Rng::new(seed);
-    let mut s = Shadow::new(n + resting * 2 + 1);
+    let mut s = Shadow::new(n + resting * 2 + retail.far_stops + 1);
     let inst = InstrumentId(0);
+    // Far stops first, before any trade: they wait for the whole run (their own
+    // generator, so the rest of the stream does not depend on their number).
+    let mut far = Rng::new(seed ^ 0xFA57_0505);
+    for k in 0..retail.far_stops {
+        let (side, trigger) = if k % 2 == 0 { (Side::Buy, 10_000_000) } else { (Side::Sell, 1) };
+        let trigger = Ticks(trigger + (k % 1_000) as i64 * if side == Side::Buy { 1 } else { 0 });
+        s.push(CommandKind::Place(Place::stop_market(account(&mut far, accounts), inst, side, trigger, Lots(1))));
+    }
+    // Not picked for cancels or amends: the measured stream is the same whatever their number.
+    s.live.clear();
+    s.pos.clear();
     // Pre-fill both sides near the touch.
     while s.live.len() < resting {
         let side = if rng.chance(500) { Side::Buy } else { Side::Sell };
@@ -167,9 +206,39 @@ pub fn exchange_core_mix(seed: u64, n: usize, resting: usize, accounts: u64) -> 
         )));
     }
     let measured_from = s.commands.len();
+    let retail_share = retail.stops_per_mille + retail.by_amount_per_mille;
     while s.commands.len() < measured_from + n {
-        let r = rng.below(1000);
         let (bid, ask) = s.touch();
+        // Drawn only for a retail mix, so the exchange-core stream is unchanged.
+        let x = if retail_share > 0 { rng.below(1000) } else { 1000 };
+        if x < retail_share {
+            let side = if rng.chance(500) { Side::Buy } else { Side::Sell };
+            let account = account(&mut rng, accounts);
+            let away = rng.range(1, 40);
+            let qty = Lots(rng.range(1, 60));
+            let place = if x < retail.stops_per_mille {
+                let trigger = Ticks(match side {
+                    Side::Buy => ask + away,
+                    Side::Sell => (bid - away).max(1),
+                });
+                if rng.chance(500) {
+                    Place::stop_market(account, inst, side, trigger, qty)
+                } else {
+                    let limit = Ticks(match side {
+                        Side::Buy => trigger.0 + 5,
+                        Side::Sell => (trigger.0 - 5).max(1),
+                    });
+                    Place::stop_limit(account, inst, side, trigger, limit, qty)
+                }
+            } else {
+                let touch = if side == Side::Buy { ask } else { bid };
+                let amount = Notional((touch.max(1) * rng.range(1, 50)) as u64);
+                Place::market_by_amount(account, inst, side, amount, Lots(1_000))
+            };
+            s.push(CommandKind::Place(place));
+            continue;
+        }
+        let r = rng.below(1000);
         let kind = if r < 90 || s.live.len() < resting / 2 {
             // New GTC near the touch; a controller keeps the book near `resting`.
             let side = if rng.chance(500) { Side::Buy } else { Side::Sell };

@@ -1,7 +1,7 @@
 //! Replays seeded workloads through the engine and prints throughput, latency
 //! percentiles, allocations per command and memory per resting order.
 //!
-//!     cargo run --release -p brokerx-benches --bin engine_bench [-- quick] [exchange] [deep] [memory]
+//!     cargo run --release -p brokerx-benches --bin engine_bench [-- quick] [exchange] [deep] [retail] [memory]
 //!
 //! Each workload is replayed through `Engine::apply` (one call per command, also
 //! timed per command for the latency percentiles) and through `Engine::apply_batch`
@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use brokerx_benches::{allocs, live_bytes, percentiles, CountingAlloc};
 use brokerx_engine::*;
-use brokerx_testkit::workload::{deep_book_mix, exchange_core_mix, instrument_spec, Workload};
+use brokerx_testkit::workload::{deep_book_mix, exchange_core_mix, instrument_spec, retail_mix, Retail, Workload};
 use hdrhistogram::Histogram;
 
 #[global_allocator]
@@ -174,7 +174,7 @@ fn main() {
     let repeats = std::env::var("BROKERX_REPEATS").ok().and_then(|v| v.parse().ok()).unwrap_or(repeats);
     println!("engine_bench: seed 42, {n} measured commands per workload, best of {repeats} replays; single thread");
     let only = |name: &str| {
-        !std::env::args().skip(1).any(|a| ["exchange", "deep", "memory"].contains(&a.as_str()))
+        !std::env::args().skip(1).any(|a| ["exchange", "deep", "retail", "memory"].contains(&a.as_str()))
             || std::env::args().any(|a| a == name)
     };
     if only("exchange") {
@@ -184,6 +184,21 @@ fn main() {
     if only("deep") {
         let w = deep_book_mix(42, n, 100_000, 2_000, 1_000);
         report("deep book (100k)", &w, repeats);
+    }
+    if only("retail") {
+        // 10 % stops and 5 % orders by amount; the same stream with 100 and with
+        // 100,000 stops waiting far from the market.
+        // BROKERX_FAR_STOPS=k: only that variant (for instruction counts).
+        let only_far = std::env::var("BROKERX_FAR_STOPS").ok().and_then(|v| v.parse::<usize>().ok());
+        for far_stops in [100, 100_000].into_iter().filter(|f| only_far.is_none_or(|o| o == *f)) {
+            let retail = Retail { stops_per_mille: 100, by_amount_per_mille: 50, far_stops };
+            let w = retail_mix(42, n, 1_000, 1_000, retail);
+            report(&format!("retail, {far_stops} far stops"), &w, repeats);
+            // The exchange-core mix itself beside the same waiting stops: what
+            // they cost trading that triggers none.
+            let w = retail_mix(42, n, 1_000, 1_000, Retail { far_stops, ..Retail::default() });
+            report(&format!("exchange, {far_stops} far stops"), &w, repeats);
+        }
     }
     if only("memory") {
         memory(if quick { 1_000_000 } else { 10_000_000 });
