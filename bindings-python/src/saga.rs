@@ -152,6 +152,7 @@ impl SagaRegistry {
             maker_fee_bps,
             taker_fee_bps,
             good_till: Timestamp(to_ts(good_till)?),
+            trigger: None,
         };
         self.run(py, |r, out| r.start_order(now, SagaId(saga_id), spec, out))
     }

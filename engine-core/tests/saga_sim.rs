@@ -182,6 +182,8 @@ struct EngineOrder {
     filled: i64,
     closure: Option<OrderInput>,
     fills: Vec<OrderInput>,
+    /// A stop waiting for its trigger: no fills until it triggers.
+    waiting: bool,
 }
 
 /// Engine service: dedupes commands by idempotency id, client-assigned order
@@ -200,7 +202,7 @@ impl FakeEngine {
             return vec![*r];
         }
         let reply = match cmd.kind {
-            CommandKind::PlaceOrder { order, side, qty, limit_price, .. } => {
+            CommandKind::PlaceOrder { order, side, qty, limit_price, trigger, .. } => {
                 if self.tombstones.contains(&order) {
                     OrderInput::OrderRefused { order, reason_code: 9 }
                 } else if rng.chance(10) {
@@ -216,6 +218,7 @@ impl FakeEngine {
                             filled: 0,
                             closure: None,
                             fills: Vec::new(),
+                            waiting: trigger.is_some(),
                         },
                     );
                     OrderInput::OrderAccepted { order }
@@ -257,6 +260,14 @@ impl FakeEngine {
         let mut events = Vec::new();
         for (order, o) in &mut self.orders {
             if o.closure.is_some() || !rng.chance(3) {
+                continue;
+            }
+            if o.waiting && !rng.chance(5) {
+                // It triggers; now and then its `Triggered` is lost and a fill implies it.
+                o.waiting = false;
+                if !rng.chance(20) {
+                    events.push((o.saga, SagaInput::Order(OrderInput::OrderTriggered { order: *order })));
+                }
                 continue;
             }
             if rng.chance(5) {
@@ -436,6 +447,8 @@ fn simulate(seed: u64, sagas: u64, profile: NetworkProfile, restart_every_step: 
                     maker_fee_bps: u32::try_from(rng.below(20)).unwrap(),
                     taker_fee_bps: u32::try_from(rng.below(40)).unwrap(),
                     good_till: Timestamp(now + 200 + rng.below(2_000)),
+                    // One in four is a stop-limit.
+                    trigger: rng.chance(25).then(|| Ticks(limit)),
                 };
                 registry.start_order(ts, id, spec, &mut out).unwrap();
             } else {

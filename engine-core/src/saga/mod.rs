@@ -268,6 +268,9 @@ pub enum CommandKind {
         qty: Lots,
         /// Limit price.
         limit_price: Ticks,
+        /// For a stop-limit order: its trigger (the engine's `OrderType::StopLimit`).
+        #[serde(default)]
+        trigger: Option<Ticks>,
     },
     /// Engine: cancel the order (or refuse it forever if never placed, replying
     /// `OrderRefused`); reply `OrderCancelled { remaining }` with the order's

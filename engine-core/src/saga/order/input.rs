@@ -33,6 +33,12 @@ pub enum OrderInput {
         /// Which order.
         order: ClientOrderId,
     },
+    /// Engine: a waiting stop order triggered (the engine's `Triggered` event)
+    /// and now trades or rests as a limit order.
+    OrderTriggered {
+        /// Which order.
+        order: ClientOrderId,
+    },
     /// Engine: the order was rejected with the engine's `Rejected` event (no effect).
     OrderRejected {
         /// Which order.
@@ -106,6 +112,7 @@ impl OrderInput {
             Self::FundsReserved { .. } => "funds_reserved",
             Self::FundsReservationFailed { .. } => "funds_reservation_failed",
             Self::OrderAccepted { .. } => "order_accepted",
+            Self::OrderTriggered { .. } => "order_triggered",
             Self::OrderRejected { .. } => "order_rejected",
             Self::OrderRefused { .. } => "order_refused",
             Self::Fill { .. } => "fill",
@@ -143,6 +150,7 @@ impl OrderSaga {
             | OrderInput::FundsReservationFailed { hold, .. }
             | OrderInput::FundsReleased { hold } => self.check_hold(hold),
             OrderInput::OrderAccepted { order }
+            | OrderInput::OrderTriggered { order }
             | OrderInput::OrderRejected { order, .. }
             | OrderInput::OrderRefused { order, .. }
             | OrderInput::Fill { order, .. }
@@ -189,6 +197,7 @@ impl OrderSaga {
                 side: self.spec.side,
                 qty: self.spec.qty,
                 limit_price: self.spec.limit_price,
+                trigger: self.spec.trigger,
             },
         );
     }
@@ -224,6 +233,16 @@ impl OrderSaga {
             return Err(SagaError::Finished { saga: self.id.0, state: self.state.name() });
         }
         self.check_references(&input)?;
+        // A trigger ends a stop's wait; anywhere else it says no more than a
+        // duplicate acceptance would (it was redelivered or reordered).
+        let input = match (&self.state, input) {
+            (OrderState::Waiting | OrderState::PlacingOrder { .. }, OrderInput::OrderTriggered { .. }) => {
+                self.state = OrderState::Working;
+                return Ok(());
+            }
+            (_, OrderInput::OrderTriggered { order }) => OrderInput::OrderAccepted { order },
+            (_, input) => input,
+        };
         let id = self.id;
         let spec = self.spec;
         // Each arm validates first and mutates after.
@@ -254,7 +273,8 @@ impl OrderSaga {
             // ---- placing the order -----------------------------------------------
             (OrderState::PlacingOrder { .. }, OrderInput::FundsReserved { .. }) => {} // duplicate
             (OrderState::PlacingOrder { .. }, OrderInput::OrderAccepted { .. }) => {
-                self.state = OrderState::Working;
+                // A stop waits for its trigger first.
+                self.state = if spec.trigger.is_some() { OrderState::Waiting } else { OrderState::Working };
             }
             (OrderState::PlacingOrder { .. }, OrderInput::OrderRejected { reason, .. }) => {
                 let outcome = OrderOutcome::Rejected { reason: NotPlacedReason::Engine { reason } };
@@ -290,10 +310,11 @@ impl OrderSaga {
 
             // ---- working / partially filled ----------------------------------------
             (
-                OrderState::Working | OrderState::PartiallyFilled { .. },
+                OrderState::Working | OrderState::Waiting | OrderState::PartiallyFilled { .. },
                 OrderInput::FundsReserved { .. } | OrderInput::OrderAccepted { .. },
             ) => {} // duplicates
-            (OrderState::Working, OrderInput::Fill { trade, qty, price, aggressor, .. }) => {
+            // A fill of a waiting stop implies its trigger (lost or reordered).
+            (OrderState::Working | OrderState::Waiting, OrderInput::Fill { trade, qty, price, aggressor, .. }) => {
                 let mut fills = Fills::default();
                 let at = fills.check(id, &spec, &NewFill { trade, qty, price, aggressor }, spec.qty)?;
                 if let Some(at) = at {
@@ -309,7 +330,7 @@ impl OrderSaga {
                 }
             }
             (
-                OrderState::Working | OrderState::PartiallyFilled { .. },
+                OrderState::Working | OrderState::Waiting | OrderState::PartiallyFilled { .. },
                 OrderInput::OrderCancelled { remaining, .. } | OrderInput::OrderExpired { remaining, .. },
             ) => {
                 let filled = match &self.state {
@@ -334,7 +355,9 @@ impl OrderSaga {
             (OrderState::PartiallyFilled { fills }, OrderInput::SettlementFailed { trade, idempotency_id }) => {
                 fills.settlement_failed(config, now, id, trade, idempotency_id)
             }
-            (OrderState::Working | OrderState::PartiallyFilled { .. }, _) => return Err(self.unexpected(&input)),
+            (OrderState::Working | OrderState::Waiting | OrderState::PartiallyFilled { .. }, _) => {
+                return Err(self.unexpected(&input))
+            }
 
             // ---- cancelling (compensation) ----------------------------------------
             (OrderState::Cancelling { .. }, OrderInput::FundsReserved { .. } | OrderInput::OrderAccepted { .. }) => {}

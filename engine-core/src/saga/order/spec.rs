@@ -39,6 +39,12 @@ pub struct OrderSpec {
     pub taker_fee_bps: u32,
     /// When the saga cancels a still-working order.
     pub good_till: Timestamp,
+    /// A stop-limit order's trigger: it waits outside the book until a trade
+    /// reaches it, then trades at `limit_price` or better. The hold is sized at
+    /// the limit, as the Broker's. (A stop-market has no price to size a hold
+    /// at without the Broker's collar, so the saga takes stop-limits only.)
+    #[serde(default)]
+    pub trigger: Option<Ticks>,
 }
 
 impl OrderSpec {
@@ -64,7 +70,15 @@ impl OrderSpec {
             maker_fee_bps: 0,
             taker_fee_bps: 0,
             good_till,
+            trigger: None,
         }
+    }
+
+    /// This order as a stop-limit that waits for `trigger`.
+    #[must_use]
+    pub const fn with_trigger(mut self, trigger: Ticks) -> Self {
+        self.trigger = Some(trigger);
+        self
     }
 
     /// Checks quantities, price and scale, and that the hold fits a `u128`.
@@ -78,6 +92,9 @@ impl OrderSpec {
         }
         if self.limit_price.0 <= 0 {
             return Err(SagaError::InvalidValue { field: "limit_price_ticks", value: i128::from(self.limit_price.0) });
+        }
+        if let Some(t) = self.trigger.filter(|t| t.0 <= 0) {
+            return Err(SagaError::InvalidValue { field: "trigger_ticks", value: i128::from(t.0) });
         }
         if self.scale.base_per_lot == 0 {
             return Err(SagaError::InvalidValue { field: "base_per_lot", value: 0 });

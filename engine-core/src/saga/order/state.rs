@@ -25,6 +25,9 @@ pub enum OrderState {
     /// The engine accepted the order; nothing filled yet.
     /// Compensations registered: cancel order, then release funds.
     Working,
+    /// The engine accepted a stop order that waits for its trigger (outside
+    /// the book); as `Working` otherwise (the same compensations and deadline).
+    Waiting,
     /// Some lots filled; their settlements are in flight or done.
     PartiallyFilled {
         /// Fills so far.
@@ -76,6 +79,7 @@ impl OrderState {
             Self::ReservingFunds { .. } => "reserving_funds",
             Self::PlacingOrder { .. } => "placing_order",
             Self::Working => "working",
+            Self::Waiting => "waiting",
             Self::PartiallyFilled { .. } => "partially_filled",
             Self::Cancelling { .. } => "cancelling",
             Self::Settling { .. } => "settling",

@@ -16,7 +16,7 @@ impl OrderSaga {
             | OrderState::PlacingOrder { retry }
             | OrderState::Cancelling { retry, .. }
             | OrderState::Releasing { retry, .. } => Some(retry.deadline),
-            OrderState::Working => Some(self.spec.good_till),
+            OrderState::Working | OrderState::Waiting => Some(self.spec.good_till),
             OrderState::PartiallyFilled { fills } => {
                 Some(fills.next_deadline().map_or(self.spec.good_till, |d| d.min(self.spec.good_till)))
             }
@@ -38,6 +38,7 @@ impl OrderSaga {
         match &self.state {
             OrderState::Requested
             | OrderState::Working
+            | OrderState::Waiting
             | OrderState::Settled { .. }
             | OrderState::Compensated { .. } => 0,
             OrderState::ReservingFunds { retry }
@@ -83,7 +84,7 @@ impl OrderSaga {
                     }
                 }
             }
-            OrderState::Working => {
+            OrderState::Working | OrderState::Waiting => {
                 if now >= spec.good_till {
                     self.cancel(config, now, CloseReason::GoodTillReached, Fills::default(), out);
                 }

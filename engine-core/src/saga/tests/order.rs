@@ -237,6 +237,7 @@ mod random_inputs {
             hold.clone().prop_map(|hold| OrderInput::FundsReserved { hold }),
             hold.clone().prop_map(|hold| OrderInput::FundsReservationFailed { hold, reason_code: 1 }),
             order.clone().prop_map(|order| OrderInput::OrderAccepted { order }),
+            order.clone().prop_map(|order| OrderInput::OrderTriggered { order }),
             order.clone().prop_map(|order| OrderInput::OrderRejected { order, reason: RejectReason::InstrumentHalted }),
             order.clone().prop_map(|order| OrderInput::OrderRefused { order, reason_code: 2 }),
             (order.clone(), 1_u64..6, 0_i64..5, 0_i64..120, any::<bool>()).prop_map(|(order, t, q, p, buy)| {
@@ -306,4 +307,56 @@ mod random_inputs {
             }
         }
     }
+}
+
+/// A stop-limit saga whose order the engine accepted: it waits.
+fn waiting() -> OrderSaga {
+    let id = SagaId(42);
+    let mut saga = OrderSaga::new(id, spec().with_trigger(Ticks(95))).unwrap();
+    feed(&mut saga, 1_000, OrderInput::Start);
+    let out = feed(&mut saga, 1_001, OrderInput::FundsReserved { hold: hold_id(id) });
+    assert!(kinds(&out).iter().any(|k| matches!(k, CommandKind::PlaceOrder { trigger: Some(Ticks(95)), .. })));
+    feed(&mut saga, 1_002, OrderInput::OrderAccepted { order: order_id(id) });
+    saga
+}
+
+#[test]
+fn a_stop_limit_saga_waits_for_its_trigger_then_works() {
+    let mut saga = waiting();
+    assert_eq!(saga.state().name(), "waiting");
+    // Held at its limit, as the Broker holds a stop-limit.
+    assert_eq!(saga.spec().hold_amount(), spec().hold_amount());
+    assert!(feed(&mut saga, 1_010, OrderInput::OrderTriggered { order: order_id(SagaId(42)) }).is_empty());
+    assert_eq!(saga.state().name(), "working");
+    // A redelivered trigger changes nothing.
+    assert!(feed(&mut saga, 1_011, OrderInput::OrderTriggered { order: order_id(SagaId(42)) }).is_empty());
+    feed(&mut saga, 1_020, fill(1, 4, 100));
+    assert_eq!(saga.state().name(), "partially_filled");
+    feed(&mut saga, 1_021, OrderInput::OrderTriggered { order: order_id(SagaId(42)) });
+    assert_eq!(saga.state().name(), "partially_filled");
+}
+
+#[test]
+fn a_fill_of_a_waiting_stop_implies_its_trigger() {
+    let mut saga = waiting();
+    feed(&mut saga, 1_020, fill(1, 10, 100));
+    assert_ne!(saga.state().name(), "waiting");
+    assert_ne!(saga.state().name(), "working");
+}
+
+#[test]
+fn a_waiting_stop_is_cancelled_at_good_till_and_its_funds_released() {
+    let mut saga = waiting();
+    let out = feed(&mut saga, 1_000_000, OrderInput::Timer);
+    assert!(kinds(&out).iter().any(|k| matches!(k, CommandKind::CancelOrder { .. })));
+    assert_eq!(saga.state().name(), "cancelling");
+    let out =
+        feed(&mut saga, 1_000_001, OrderInput::OrderCancelled { order: order_id(SagaId(42)), remaining: Lots(10) });
+    assert!(kinds(&out).iter().any(|k| matches!(k, CommandKind::ReleaseFunds { .. })));
+}
+
+#[test]
+fn a_stop_trigger_must_be_a_positive_price() {
+    let err = OrderSaga::new(SagaId(1), spec().with_trigger(Ticks(0))).unwrap_err();
+    assert!(matches!(err, SagaError::InvalidValue { field: "trigger_ticks", .. }), "{err:?}");
 }
