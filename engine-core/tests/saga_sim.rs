@@ -448,7 +448,7 @@ fn simulate(seed: u64, sagas: u64, profile: NetworkProfile, restart_every_step: 
                     taker_fee_bps: u32::try_from(rng.below(40)).unwrap(),
                     good_till: Timestamp(now + 200 + rng.below(2_000)),
                     // One in four is a stop-limit.
-                    trigger: rng.chance(25).then(|| Ticks(limit)),
+                    trigger: rng.chance(25).then_some(Ticks(limit)),
                 };
                 registry.start_order(ts, id, spec, &mut out).unwrap();
             } else {
