@@ -153,16 +153,7 @@ impl Model {
             (_, Some(_)) => return Err("expire_at_not_allowed"),
             _ => {}
         }
-        if let Some(c) = p.client_order_id {
-            if self
-                .orders
-                .iter()
-                .any(|o| o.account == p.account.0 && o.client == Some(c) && (o.expire_at == 0 || o.expire_at > ts))
-            {
-                return Err("duplicate_client_order_id");
-            }
-        }
-        Ok(())
+        self.validate_client_id(ts, p)
     }
 
     fn validate_by_amount(&self, ts: u64, p: &Place) -> Result<(), &'static str> {
