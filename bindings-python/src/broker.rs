@@ -825,9 +825,11 @@ impl Broker {
         self.run(py, Broker::cmd(ts, correlation_id, kind)?)
     }
 
-    /// As `Engine.place` (a `trigger` makes it a stop), after risk checks and a
-    /// funds hold (a stop is held when accepted: see docs/broker.md, "Stops").
-    #[pyo3(signature = (account, instrument, side, price, qty, *, trigger=None, time_in_force=None, expire_at=None, post_only=false, stp="none", client_order_id=None, ts=None, correlation_id=0))]
+    /// As `Engine.place` (a `trigger` makes it a stop, an `amount` an order by
+    /// quote amount), after risk checks and a funds hold (a stop is held when
+    /// accepted, a buy by amount holds its amount plus the fee: see
+    /// docs/broker.md, "Stops" and "Orders by amount").
+    #[pyo3(signature = (account, instrument, side, price, qty, *, trigger=None, amount=None, time_in_force=None, expire_at=None, post_only=false, stp="none", client_order_id=None, ts=None, correlation_id=0))]
     #[allow(clippy::too_many_arguments)]
     fn place<'py>(
         &self,
@@ -838,6 +840,7 @@ impl Broker {
         price: Option<&Bound<'py, PyAny>>,
         qty: &Bound<'py, PyAny>,
         trigger: Option<&Bound<'py, PyAny>>,
+        amount: Option<&Bound<'py, PyAny>>,
         time_in_force: Option<&str>,
         expire_at: Option<&Bound<'py, PyAny>>,
         post_only: bool,
@@ -853,6 +856,7 @@ impl Broker {
             side,
             price,
             trigger,
+            amount,
             qty,
             time_in_force,
             expire_at,

@@ -86,6 +86,9 @@ pub enum Pending {
         price: Option<Decimal>,
         /// `Some`: a stop (a stop-limit at `price`, or a stop-market if `price` is None).
         trigger: Option<Decimal>,
+        /// `Some`: an order by quote amount (a limit-by-amount at `price`, or a
+        /// market-by-amount if `price` is None); never with `trigger`.
+        amount: Option<Decimal>,
         qty: Decimal,
         time_in_force: TimeInForce,
         expire_at: Option<u64>,
@@ -162,6 +165,7 @@ impl PendingCmd {
                 side,
                 price,
                 trigger,
+                amount,
                 qty,
                 time_in_force,
                 expire_at,
@@ -170,15 +174,19 @@ impl PendingCmd {
                 client_order_id,
             } => {
                 let inst = instrument.resolve(e)?;
-                // Quantity, then the limit, then the trigger, as the core checks them.
+                // Quantity, then the limit, then the trigger or the amount, as the core checks them.
                 let qty = inst.qty_to_lots(*qty)?;
                 let limit = price.map(|p| inst.price_to_ticks(p)).transpose()?;
                 let trigger = trigger.map(|t| inst.price_to_ticks(t)).transpose()?;
-                let order_type = match (trigger, limit) {
-                    (None, Some(p)) => OrderType::Limit(p),
-                    (None, None) => OrderType::Market,
-                    (Some(trigger), Some(limit)) => OrderType::StopLimit { trigger, limit },
-                    (Some(trigger), None) => OrderType::StopMarket { trigger },
+                let amount = amount.map(|a| inst.amount_to_notional(a)).transpose()?;
+                let order_type = match (trigger, amount, limit) {
+                    (None, None, Some(p)) => OrderType::Limit(p),
+                    (None, None, None) => OrderType::Market,
+                    (Some(trigger), None, Some(limit)) => OrderType::StopLimit { trigger, limit },
+                    (Some(trigger), None, None) => OrderType::StopMarket { trigger },
+                    (None, Some(amount), Some(limit)) => OrderType::LimitByAmount { limit, amount },
+                    (None, Some(amount), None) => OrderType::MarketByAmount { amount },
+                    (Some(_), Some(_), _) => return Err(amount_with_trigger()),
                 };
                 CommandKind::Place(RPlace {
                     account: brokerx_engine::AccountId(*account),
@@ -231,6 +239,12 @@ impl PendingCmd {
     }
 }
 
+/// No core order type has both a trigger and an amount: the arguments name no
+/// order, so they are refused before any value is converted.
+fn amount_with_trigger() -> BindError {
+    BindError::other("invalid_argument", "an order has either a trigger (a stop) or an amount, not both")
+}
+
 /// Place's flags resolved to engine values, shared by `Place()` and `Engine.place()`.
 #[allow(clippy::too_many_arguments)]
 pub fn place_pending(
@@ -240,6 +254,7 @@ pub fn place_pending(
     side: &str,
     price: Option<&Bound<'_, PyAny>>,
     trigger: Option<&Bound<'_, PyAny>>,
+    amount: Option<&Bound<'_, PyAny>>,
     qty: &Bound<'_, PyAny>,
     time_in_force: Option<&str>,
     expire_at: Option<&Bound<'_, PyAny>>,
@@ -247,14 +262,20 @@ pub fn place_pending(
     stp: &str,
     client_order_id: Option<&str>,
 ) -> PyResult<Pending> {
-    // Quantity, then the limit, then the trigger, as the core checks them.
+    if trigger.is_some_and(|t| !t.is_none()) && amount.is_some_and(|a| !a.is_none()) {
+        return Err(amount_with_trigger().into_pyerr(py));
+    }
+    // Quantity, then the limit, then the trigger or the amount, as the core checks them.
     let qty = to_decimal(qty, Kind::Qty, "qty")?;
     let price = to_decimal_opt(price, Kind::Price, "price")?;
     let trigger = to_decimal_opt(trigger, Kind::Price, "trigger")?;
+    let amount = to_decimal_opt(amount, Kind::Amount, "amount")?;
     let expire_at = to_ts_opt(expire_at, "expire_at")?;
-    // The core's defaults: `Place::market` is IOC, `Place::stop_market` GTC.
+    // The core's defaults: `Place::market` and `Place::market_by_amount` are IOC
+    // (a by-amount order never rests), `Place::stop_market` GTC.
     let time_in_force = match time_in_force {
         Some(t) => tif_from(t)?,
+        None if amount.is_some() => TimeInForce::Ioc,
         None if expire_at.is_some() => TimeInForce::Gtd,
         None if price.is_none() && trigger.is_none() => TimeInForce::Ioc,
         None => TimeInForce::Gtc,
@@ -265,6 +286,7 @@ pub fn place_pending(
         side: side_from(side)?,
         price,
         trigger,
+        amount,
         qty,
         time_in_force,
         expire_at,
@@ -356,7 +378,7 @@ fn dec_str(d: Option<Decimal>) -> Option<String> {
 #[pymethods]
 impl Place {
     #[new]
-    #[pyo3(signature = (account, instrument, side, price, qty, *, trigger=None, time_in_force=None, expire_at=None, post_only=false, stp="none", client_order_id=None, ts=None, correlation_id=0))]
+    #[pyo3(signature = (account, instrument, side, price, qty, *, trigger=None, amount=None, time_in_force=None, expire_at=None, post_only=false, stp="none", client_order_id=None, ts=None, correlation_id=0))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -366,6 +388,7 @@ impl Place {
         price: Option<&Bound<'_, PyAny>>,
         qty: &Bound<'_, PyAny>,
         trigger: Option<&Bound<'_, PyAny>>,
+        amount: Option<&Bound<'_, PyAny>>,
         time_in_force: Option<&str>,
         expire_at: Option<&Bound<'_, PyAny>>,
         post_only: bool,
@@ -381,6 +404,7 @@ impl Place {
             side,
             price,
             trigger,
+            amount,
             qty,
             time_in_force,
             expire_at,
@@ -440,7 +464,16 @@ impl Place {
             _ => Ok(py.None().into_bound(py)),
         }
     }
-    /// The quantity (`Decimal`).
+    /// The most an order by amount spends (`Decimal`, in quote), or None for
+    /// an order by quantity alone.
+    #[getter]
+    fn amount<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.cmd.kind {
+            Pending::Place { amount, .. } => dec_opt(py, *amount),
+            _ => Ok(py.None().into_bound(py)),
+        }
+    }
+    /// The quantity (`Decimal`; for an order by amount, the most it buys or sells).
     #[getter]
     fn qty<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         match &self.cmd.kind {
@@ -883,6 +916,7 @@ pub fn to_json(c: &PendingCmd) -> serde_json::Value {
             side,
             price,
             trigger,
+            amount,
             qty,
             time_in_force,
             expire_at,
@@ -891,7 +925,7 @@ pub fn to_json(c: &PendingCmd) -> serde_json::Value {
             client_order_id,
         } => json!({
             "account": account, "instrument": instr_json(instrument), "side": side.as_str(),
-            "price": dec_str(*price), "trigger": dec_str(*trigger), "qty": qty.to_string(), "time_in_force": time_in_force.as_str(),
+            "price": dec_str(*price), "trigger": dec_str(*trigger), "amount": dec_str(*amount), "qty": qty.to_string(), "time_in_force": time_in_force.as_str(),
             "expire_at": expire_at, "post_only": post_only, "stp": stp.as_str(),
             "client_order_id": client_order_id.map(|c| c.as_str().to_owned()),
         }),
@@ -991,6 +1025,11 @@ pub fn from_json(v: &serde_json::Value) -> Result<PendingCmd, BindError> {
             side: side_from(s("side").unwrap_or("")).map_err(py_err)?,
             price: dec("price", Kind::Price)?,
             trigger: dec("trigger", Kind::Price)?,
+            // Older dicts have no `amount` key: an order by quantity.
+            amount: match (s("trigger"), s("amount")) {
+                (Some(_), Some(_)) => return Err(amount_with_trigger()),
+                _ => dec("amount", Kind::Amount)?,
+            },
             qty: dec("qty", Kind::Qty)?.ok_or_else(|| bad("qty"))?,
             time_in_force: tif_from(s("time_in_force").unwrap_or("")).map_err(py_err)?,
             expire_at: u("expire_at"),

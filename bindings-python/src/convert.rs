@@ -31,6 +31,8 @@ pub fn decimal_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
 pub enum Kind {
     Price,
     Qty,
+    /// An order's quote amount (tick·lots in the core).
+    Amount,
 }
 
 impl Kind {
@@ -38,12 +40,14 @@ impl Kind {
         match self {
             Kind::Price => "off_tick",
             Kind::Qty => "off_lot",
+            Kind::Amount => "amount_off_grid",
         }
     }
     fn out_of_range(self) -> &'static str {
         match self {
             Kind::Price => "price_out_of_range",
             Kind::Qty => "quantity_out_of_range",
+            Kind::Amount => "amount_out_of_range",
         }
     }
 }

@@ -167,9 +167,12 @@ impl Engine {
     /// Places an order. `price=None` is a market order (default tif `ioc`);
     /// `expire_at` implies `gtd`. With `trigger`, a stop that waits outside the
     /// book until a trade prints at or through it: a stop-limit at `price`, or a
-    /// stop-market for `price=None` (default tif `gtc`). Trading refusals come
+    /// stop-market for `price=None` (default tif `gtc`). With `amount` (in quote,
+    /// a whole number of tick·lots), an order that spends at most that much on
+    /// at most `qty`: a market-by-amount for `price=None`, a limit-by-amount at
+    /// `price` (default tif `ioc`; never with `trigger`). Trading refusals come
     /// back as `Rejected` events.
-    #[pyo3(signature = (account, instrument, side, price, qty, *, trigger=None, time_in_force=None, expire_at=None, post_only=false, stp="none", client_order_id=None, ts=None, correlation_id=0))]
+    #[pyo3(signature = (account, instrument, side, price, qty, *, trigger=None, amount=None, time_in_force=None, expire_at=None, post_only=false, stp="none", client_order_id=None, ts=None, correlation_id=0))]
     #[allow(clippy::too_many_arguments)]
     fn place<'py>(
         &self,
@@ -180,6 +183,7 @@ impl Engine {
         price: Option<&Bound<'py, PyAny>>,
         qty: &Bound<'py, PyAny>,
         trigger: Option<&Bound<'py, PyAny>>,
+        amount: Option<&Bound<'py, PyAny>>,
         time_in_force: Option<&str>,
         expire_at: Option<&Bound<'py, PyAny>>,
         post_only: bool,
@@ -195,6 +199,7 @@ impl Engine {
             side,
             price,
             trigger,
+            amount,
             qty,
             time_in_force,
             expire_at,

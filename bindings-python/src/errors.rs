@@ -77,7 +77,7 @@ create_exception!(
     brokerx,
     InvalidAmount,
     BrokerXError,
-    "A ledger amount that does not fit its asset (negative, too many decimals, too large)."
+    "An amount that does not fit: a ledger amount for its asset (negative, too many decimals, too large), or an order's quote amount (zero or less, not a whole number of tick·lots, too large)."
 );
 create_exception!(brokerx, InvalidAccount, BrokerXError, "An asset or account that cannot be created or is not there.");
 create_exception!(
@@ -216,7 +216,8 @@ pub fn new_error(py: Python<'_>, code: &'static str, message: String) -> PyErr {
         | "amount_overflow"
         | "scale_too_large"
         | "invalid_amount"
-        | "amount_off_grid" => InvalidAmount::new_err(message),
+        | "amount_off_grid"
+        | "amount_out_of_range" => InvalidAmount::new_err(message),
         "asset_exists"
         | "account_exists"
         | "unknown_asset"

@@ -132,7 +132,7 @@ def run_command(e: brokerx.Engine, line: Line, first_symbol: str, corr: int) -> 
         market = "market" in line.words
         return e.place(
             int(kv["acct"]), sym, kv["side"], None if market else kv["price"], kv["qty"],  # type: ignore[arg-type]
-            trigger=kv.get("trigger"),
+            trigger=kv.get("trigger"), amount=kv.get("amount"),
             time_in_force=kv.get("tif", "gtc"), expire_at=int(kv["expire_at"]) if "expire_at" in kv else None,  # type: ignore[arg-type]
             post_only="post_only" in line.words, stp=kv.get("stp", "none"), client_order_id=kv.get("cid"),  # type: ignore[arg-type]
             **args,

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ConvertError;
-use crate::types::{InstrumentId, Lots, Ticks};
+use crate::types::{InstrumentId, Lots, Notional, Ticks};
 
 /// Whether an instrument accepts new orders.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -108,6 +108,33 @@ impl InstrumentSpec {
         Ok(Lots(n))
     }
 
+    /// An order's quote amount in tick·lots, `amount / (tick_size × lot_size)`,
+    /// exactly: what `Place::market_by_amount` spends ("buy 500.00 USD of ACME").
+    ///
+    /// For a Broker market the result is `Broker::notional_from_amount` of the
+    /// same amount in quote minor units (a market's tick·lot is a whole number of
+    /// quote minor units, so an amount with more decimals than the quote asset
+    /// is off the grid here too).
+    ///
+    /// # Errors
+    /// `invalid_amount` if amount ≤ 0 (the engine's code for 0 tick·lots),
+    /// `amount_off_grid` if not a whole number of tick·lots,
+    /// `amount_out_of_range` if that number does not fit a `u64` (or, for a grid
+    /// whose tick·lot has more than 38 significant digits, if the exact quotient
+    /// cannot be computed in 128 bits: refused, never rounded).
+    pub fn amount_to_notional(&self, amount: Decimal) -> Result<Notional, ConvertError> {
+        if amount <= Decimal::ZERO {
+            return Err(ConvertError::InvalidAmount { amount });
+        }
+        tick_lots(amount, self.tick_size, self.lot_size).map(Notional).map_err(|e| match e {
+            UnitsError::OffGrid => ConvertError::AmountOffGrid {
+                amount,
+                tick_lot: self.tick_size.checked_mul(self.lot_size).unwrap_or(Decimal::ZERO).normalize(),
+            },
+            UnitsError::OutOfRange => ConvertError::AmountOutOfRange { amount },
+        })
+    }
+
     /// Exact: ticks × tick_size. Saturates only outside the engine's own range.
     pub fn ticks_to_price(&self, ticks: Ticks) -> Decimal {
         Decimal::from(ticks.0).checked_mul(self.tick_size).unwrap_or(Decimal::MAX).normalize()
@@ -134,6 +161,15 @@ impl Instrument {
     /// `invalid_quantity`, `off_lot` or `quantity_out_of_range`.
     pub fn qty_to_lots(&self, qty: Decimal) -> Result<Lots, ConvertError> {
         self.spec.qty_to_lots(qty)
+    }
+
+    /// An order's quote amount in tick·lots, exactly; see
+    /// [`InstrumentSpec::amount_to_notional`].
+    ///
+    /// # Errors
+    /// `invalid_amount`, `amount_off_grid` or `amount_out_of_range`.
+    pub fn amount_to_notional(&self, amount: Decimal) -> Result<Notional, ConvertError> {
+        self.spec.amount_to_notional(amount)
     }
 
     /// Exact: ticks × tick_size.
@@ -184,6 +220,32 @@ fn to_units(value: Decimal, step: Decimal, max: i64) -> Result<i64, UnitsError> 
         return Err(UnitsError::OutOfRange);
     }
     Ok(n)
+}
+
+/// `amount / (tick × lot)` as an integer in 1..=u64::MAX, only when it is exact.
+/// Worked in integers (mantissas and powers of ten), since a `Decimal` product
+/// `tick × lot` would round once its scale passed 28.
+fn tick_lots(amount: Decimal, tick: Decimal, lot: Decimal) -> Result<u64, UnitsError> {
+    if tick <= Decimal::ZERO || lot <= Decimal::ZERO {
+        return Err(UnitsError::OutOfRange);
+    }
+    let (a, t, l) = (amount.normalize(), tick.normalize(), lot.normalize());
+    let a_mantissa = a.mantissa().unsigned_abs();
+    // tick × lot = step × 10^-step_scale, exactly.
+    let step = t.mantissa().unsigned_abs().checked_mul(l.mantissa().unsigned_abs()).ok_or(UnitsError::OutOfRange)?;
+    let step_scale = t.scale() + l.scale();
+    let (num, den) = if step_scale >= a.scale() {
+        let f = 10u128.checked_pow(step_scale - a.scale()).ok_or(UnitsError::OutOfRange)?;
+        (a_mantissa.checked_mul(f).ok_or(UnitsError::OutOfRange)?, step)
+    } else {
+        // A denominator past 128 bits is larger than any amount: less than one tick·lot.
+        let f = 10u128.checked_pow(a.scale() - step_scale).ok_or(UnitsError::OffGrid)?;
+        (a_mantissa, step.checked_mul(f).ok_or(UnitsError::OffGrid)?)
+    };
+    if num % den != 0 {
+        return Err(UnitsError::OffGrid);
+    }
+    u64::try_from(num / den).map_err(|_| UnitsError::OutOfRange)
 }
 
 /// Validates a spec's grid: tick and lot > 0, 1 ≤ min ≤ max ≤ MAX_LOTS, symbol non-empty.
@@ -254,7 +316,57 @@ mod tests {
         assert_eq!(i.qty_to_lots(d("1e20")).unwrap_err().code(), "quantity_out_of_range");
     }
 
+    #[test]
+    fn amount_converts_to_tick_lots_exactly() {
+        let i = inst("0.01", "1");
+        assert_eq!(i.amount_to_notional(d("500.00")).unwrap(), Notional(50_000));
+        assert_eq!(i.amount_to_notional(d("0.01")).unwrap(), Notional(1));
+        // tick 0.05 × lot 10 = 0.5 per tick·lot; the product is not a tick or a lot.
+        let i = inst("0.05", "10");
+        assert_eq!(i.amount_to_notional(d("500")).unwrap(), Notional(1_000));
+        assert_eq!(i.amount_to_notional(d("0.5000")).unwrap(), Notional(1));
+        assert_eq!(i.amount_to_notional(d("5E+2")).unwrap(), Notional(1_000));
+        // A grid finer than a Decimal's 28 places: tick·lot = 10^-40, still exact.
+        let i = inst("0.00000000000000000001", "0.00000000000000000001");
+        assert_eq!(i.amount_to_notional(d("0.0000000000000000000000000001")).unwrap(), Notional(1_000_000_000_000));
+    }
+
+    #[test]
+    fn off_grid_amount_is_refused_not_rounded() {
+        let i = inst("0.05", "10");
+        let err = i.amount_to_notional(d("500.25")).unwrap_err();
+        assert_eq!(err.code(), "amount_off_grid");
+        assert_eq!(err, ConvertError::AmountOffGrid { amount: d("500.25"), tick_lot: d("0.5") });
+        assert_eq!(inst("0.01", "1").amount_to_notional(d("500.001")).unwrap_err().code(), "amount_off_grid");
+        // Less than one tick·lot.
+        assert_eq!(
+            inst("1", "1").amount_to_notional(d("0.0000000000000000000000000001")).unwrap_err().code(),
+            "amount_off_grid"
+        );
+    }
+
+    #[test]
+    fn non_positive_and_huge_amounts_are_refused() {
+        let i = inst("0.01", "1");
+        assert_eq!(i.amount_to_notional(d("0")).unwrap_err().code(), "invalid_amount");
+        assert_eq!(i.amount_to_notional(d("-0")).unwrap_err().code(), "invalid_amount");
+        assert_eq!(i.amount_to_notional(d("-5.00")).unwrap_err().code(), "invalid_amount");
+        // u64::MAX tick·lots is the largest; one more is out of range.
+        assert_eq!(i.amount_to_notional(d("184467440737095516.15")).unwrap(), Notional(u64::MAX));
+        assert_eq!(i.amount_to_notional(d("184467440737095516.16")).unwrap_err().code(), "amount_out_of_range");
+        assert_eq!(i.amount_to_notional(Decimal::MAX).unwrap_err().code(), "amount_out_of_range");
+    }
+
     proptest! {
+        #[test]
+        fn amount_round_trips_through_tick_lots(n in 1u64..=u64::MAX, tick_mantissa in 1i64..10_000, tick_scale in 0u32..8, lot_scale in 0u32..4) {
+            let (tick, lot) = (Decimal::new(tick_mantissa, tick_scale), Decimal::new(1, lot_scale));
+            let i = Instrument { id: InstrumentId(0), spec: InstrumentSpec::new("X", tick, lot) };
+            if let Some(amount) = Decimal::from(n).checked_mul(tick).and_then(|x| x.checked_mul(lot)) {
+                prop_assert_eq!(i.amount_to_notional(amount).unwrap(), Notional(n));
+            }
+        }
+
         #[test]
         fn ticks_round_trip_through_decimal(t in 1i64..MAX_TICKS, tick_mantissa in 1i64..10_000, tick_scale in 0u32..8) {
             let i = Instrument { id: InstrumentId(0), spec: InstrumentSpec::new("X", Decimal::new(tick_mantissa, tick_scale), Decimal::ONE) };

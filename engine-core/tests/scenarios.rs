@@ -71,7 +71,7 @@ impl Runner {
                 let side = if l.kv.get("side") == Some(&"buy") { Side::Buy } else { Side::Sell };
                 let qty = inst.qty_to_lots(dec(l.kv["qty"])).map_err(|e| e.code().to_string())?;
                 let account = AccountId(self.num(l, "acct"));
-                // Quantity, then the limit, then the trigger: the order the core checks them in.
+                // Quantity, then the limit, then the trigger or the amount: the order the core checks them in.
                 let limit = if l.words.contains(&"market") {
                     None
                 } else {
@@ -81,11 +81,23 @@ impl Runner {
                     Some(t) => Some(inst.price_to_ticks(dec(t)).map_err(|e| e.code().to_string())?),
                     None => None,
                 };
-                let mut p = match (trigger, limit) {
-                    (None, None) => Place::market(account, inst.id, side, qty),
-                    (None, Some(price)) => Place::limit(account, inst.id, side, price, qty),
-                    (Some(trigger), None) => Place::stop_market(account, inst.id, side, trigger, qty),
-                    (Some(trigger), Some(limit)) => Place::stop_limit(account, inst.id, side, trigger, limit, qty),
+                let amount = match l.kv.get("amount") {
+                    Some(a) => Some(inst.amount_to_notional(dec(a)).map_err(|e| e.code().to_string())?),
+                    None => None,
+                };
+                let mut p = match (trigger, amount, limit) {
+                    (None, None, None) => Place::market(account, inst.id, side, qty),
+                    (None, None, Some(price)) => Place::limit(account, inst.id, side, price, qty),
+                    (Some(trigger), None, None) => Place::stop_market(account, inst.id, side, trigger, qty),
+                    (Some(trigger), None, Some(limit)) => {
+                        Place::stop_limit(account, inst.id, side, trigger, limit, qty)
+                    }
+                    (None, Some(amount), None) => Place::market_by_amount(account, inst.id, side, amount, qty),
+                    (None, Some(amount), Some(limit)) => Place {
+                        order_type: OrderType::LimitByAmount { limit, amount },
+                        ..Place::market_by_amount(account, inst.id, side, amount, qty)
+                    },
+                    (Some(_), Some(_), _) => panic!("{}:{} no order has both a trigger and an amount", self.file, l.no),
                 };
                 if let Some(tif) = l.kv.get("tif") {
                     p.time_in_force = match *tif {
@@ -95,7 +107,7 @@ impl Runner {
                         "gtd" => TimeInForce::Gtd,
                         other => panic!("tif {other}"),
                     };
-                } else if l.words.contains(&"market") {
+                } else if l.words.contains(&"market") || l.kv.contains_key("amount") {
                     p.time_in_force = TimeInForce::Gtc;
                 }
                 p.expire_at = l.kv.get("expire_at").map(|v| Timestamp(v.parse().unwrap()));

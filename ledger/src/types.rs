@@ -205,9 +205,10 @@ impl std::fmt::Display for Amount {
 
 /// Why a value at the Decimal (or string) boundary could not be converted to
 /// the integers inside: an amount to an asset's minor units or back, and, for
-/// the engine, a price or quantity to its instrument's ticks or lots, or a
-/// client order id. The workspace's one conversion error: the engine
-/// re-exports it as `brokerx_engine::ConvertError`. Every variant has a stable
+/// the engine, a price or quantity to its instrument's ticks or lots, an
+/// order's quote amount to tick·lots, or a client order id. The workspace's
+/// one conversion error: the engine re-exports it as
+/// `brokerx_engine::ConvertError`. Every variant has a stable
 /// [`code`](ConvertError::code) that the bindings expose.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -284,6 +285,28 @@ pub enum ConvertError {
         /// The refused quantity.
         qty: Decimal,
     },
+    /// An order's quote amount that is zero or negative.
+    #[error("amount must be > 0, got {amount}")]
+    InvalidAmount {
+        /// The refused amount.
+        amount: Decimal,
+    },
+    /// An order's quote amount that is not a whole number of its instrument's
+    /// tick·lots (`tick_size × lot_size`).
+    #[error("amount {amount} is not a multiple of tick size × lot size {tick_lot}")]
+    AmountOffGrid {
+        /// The refused amount.
+        amount: Decimal,
+        /// One tick·lot of the instrument, in quote.
+        tick_lot: Decimal,
+    },
+    /// An order's quote amount whose tick·lot count does not fit the engine's
+    /// range (`u64`).
+    #[error("amount {amount} is outside the engine's range")]
+    AmountOutOfRange {
+        /// The refused amount.
+        amount: Decimal,
+    },
     /// A client order id that is empty, too long or not printable ASCII.
     #[error("client order id must be 1..=36 printable ASCII bytes, got {len} bytes")]
     ClientOrderIdInvalid {
@@ -307,6 +330,9 @@ impl ConvertError {
             Self::OffLot { .. } => "off_lot",
             Self::PriceOutOfRange { .. } => "price_out_of_range",
             Self::QuantityOutOfRange { .. } => "quantity_out_of_range",
+            Self::InvalidAmount { .. } => "invalid_amount",
+            Self::AmountOffGrid { .. } => "amount_off_grid",
+            Self::AmountOutOfRange { .. } => "amount_out_of_range",
             Self::ClientOrderIdInvalid { .. } => "client_order_id_invalid",
         }
     }

@@ -492,6 +492,7 @@ class Place(_CommandBase):
         qty: _DecimalLike,
         *,
         trigger: _DecimalLike | None = None,
+        amount: _DecimalLike | None = None,
         time_in_force: _TimeInForceName | None = None,
         expire_at: _Timestamp | None = None,
         post_only: bool = False,
@@ -510,6 +511,8 @@ class Place(_CommandBase):
     def price(self) -> Decimal | None: ...
     @property
     def trigger(self) -> Decimal | None: ...
+    @property
+    def amount(self) -> Decimal | None: ...
     @property
     def qty(self) -> Decimal: ...
     @property
@@ -670,6 +673,7 @@ class Engine:
         qty: _DecimalLike,
         *,
         trigger: _DecimalLike | None = None,
+        amount: _DecimalLike | None = None,
         time_in_force: _TimeInForceName | None = None,
         expire_at: _Timestamp | None = None,
         post_only: bool = False,
@@ -1161,6 +1165,7 @@ class Broker:
         qty: _DecimalLike,
         *,
         trigger: _DecimalLike | None = None,
+        amount: _DecimalLike | None = None,
         time_in_force: _TimeInForceName | None = None,
         expire_at: _Timestamp | None = None,
         post_only: bool = False,
