@@ -1,0 +1,231 @@
+// The `brokerx` package: the native classes from the generated loader
+// (`index.js`), with the package's `Error` subclasses. The addon throws errors
+// whose `code` is the core's stable code; each method here rethrows them as the
+// subclass for that code (one class per code), `TypeError` / `RangeError` for
+// arguments. A refused deposit or withdrawal (journaled, with its event) is
+// thrown as its class carrying `.event` and `.events`, as in Python.
+// No rule of the engine lives here: only error classes and that rethrow.
+"use strict";
+const native = require("./index.js");
+
+class BrokerXError extends Error {
+  constructor(message, code) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code ?? new.target.defaultCode;
+  }
+}
+BrokerXError.defaultCode = "brokerx_error";
+
+const classes = { BrokerXError };
+function define(name, parent, defaultCode) {
+  const cls = { [name]: class extends parent {} }[name];
+  cls.defaultCode = defaultCode;
+  classes[name] = cls;
+  return cls;
+}
+const InvalidOrder = define("InvalidOrder", BrokerXError, "invalid_order");
+define("InvalidDecimal", InvalidOrder, "invalid_decimal");
+define("StaleVersion", InvalidOrder, "stale_version");
+define("DuplicateClientOrderId", InvalidOrder, "duplicate_client_order_id");
+define("UnknownOrder", BrokerXError, "unknown_order");
+define("UnknownInstrument", BrokerXError, "unknown_instrument");
+const InvalidInstrument = define("InvalidInstrument", BrokerXError, "invalid_instrument_spec");
+define("InvalidRisk", InvalidInstrument, "invalid_instrument_risk");
+define("TimeWentBackwards", BrokerXError, "time_went_backwards");
+define("CapacityReached", BrokerXError, "capacity_reached");
+define("SnapshotError", BrokerXError, "snapshot_undecodable");
+define("InvariantViolation", BrokerXError, "invariant_violated");
+define("InsufficientFunds", BrokerXError, "insufficient_funds");
+define("IdempotencyConflict", BrokerXError, "idempotency_conflict");
+define("InvalidAmount", BrokerXError, "invalid_amount");
+define("InvalidAccount", BrokerXError, "invalid_account");
+const TransferRefused = define("TransferRefused", BrokerXError, "transfer_refused");
+define("LimitExceeded", TransferRefused, "exceeds_max_balance");
+define("SagaError", BrokerXError, "saga_error");
+define("ClosedError", BrokerXError, "closed");
+
+// The code -> class table: the same as the Python binding's (bindings-python/src/errors.rs).
+const byCode = new Map();
+function codes(cls, list) {
+  for (const c of list) byCode.set(c, classes[cls]);
+}
+codes("InvalidOrder", [
+  "invalid_price", "invalid_quantity", "off_tick", "off_lot", "price_out_of_range", "quantity_out_of_range",
+  "client_order_id_invalid", "quantity_below_min", "quantity_above_max", "market_order_time_in_force",
+  "post_only_time_in_force", "expire_at_required", "expire_at_not_allowed", "expire_at_not_in_future",
+  "nothing_to_amend", "amend_qty_at_or_below_filled", "mass_cancel_needs_filter", "invalid_argument",
+]);
+codes("InvalidDecimal", ["invalid_decimal"]);
+codes("StaleVersion", ["stale_version"]);
+codes("DuplicateClientOrderId", ["duplicate_client_order_id"]);
+codes("UnknownOrder", ["unknown_order", "order_not_owned"]);
+codes("UnknownInstrument", ["unknown_instrument"]);
+codes("InvalidInstrument", ["duplicate_symbol", "invalid_instrument_spec", "invalid_market"]);
+codes("InvalidRisk", ["invalid_instrument_risk"]);
+codes("TimeWentBackwards", ["time_went_backwards"]);
+codes("CapacityReached", [
+  "order_capacity_reached", "level_capacity_reached", "instrument_capacity_reached", "accounts_max_reached",
+  "assets_max_reached", "registry_full", "events_not_taken",
+]);
+codes("SnapshotError", [
+  "snapshot_version_unsupported", "snapshot_inconsistent", "snapshot_undecodable", "replay_diverged",
+  "snapshot_hash_mismatch",
+]);
+codes("InvariantViolation", ["invariant_violated"]);
+codes("InsufficientFunds", ["insufficient_funds"]);
+codes("InvalidAmount", ["scale_exceeds_asset", "negative_amount", "amount_overflow", "scale_too_large", "invalid_amount"]);
+codes("InvalidAccount", [
+  "asset_exists", "account_exists", "unknown_asset", "reserved_account", "asset_id_must_not_be_zero",
+  "asset_scale_too_large", "asset_not_found", "max_balance_overflow",
+]);
+codes("LimitExceeded", ["exceeds_max_balance", "exceeds_daily_limit", "exceeds_transfer_limit"]);
+codes("SagaError", [
+  "saga_finished", "unexpected_input", "foreign_reference", "conflicting_fill", "overfill", "price_beyond_limit",
+  "invalid_value", "unknown_saga", "duplicate_saga", "wrong_saga_kind", "unsupported_version",
+]);
+codes("IdempotencyConflict", ["idempotency_conflict"]);
+codes("ClosedError", ["closed"]);
+const transferCodes = new Set(native.transferStatusCodes());
+
+function classFor(code) {
+  const cls = byCode.get(code);
+  if (cls) return cls;
+  if (code.startsWith("exists_with_different_")) return classes.IdempotencyConflict;
+  if (code === "transfer_refused" || transferCodes.has(code)) return TransferRefused;
+  return BrokerXError; // a code this package does not know yet (a newer engine): still typed
+}
+
+/** The package's error for a native error (anything else passes through). */
+function retype(e) {
+  if (!(e instanceof Error) || e instanceof BrokerXError || typeof e.code !== "string") return e;
+  let out;
+  if (e.code === "ERR_INVALID_ARG_TYPE") out = new TypeError(e.message);
+  else if (e.code === "ERR_OUT_OF_RANGE") out = new RangeError(e.message);
+  else if (e.code === "InvalidArg" || e.code === "NumberExpected" || e.code === "StringExpected" || e.code === "BigintExpected" || e.code === "ObjectExpected") {
+    out = new TypeError(e.message);
+  } else {
+    const cls = classFor(e.code);
+    return new cls(e.message, e.code);
+  }
+  out.code = e.code;
+  return out;
+}
+
+/** A refused deposit or withdrawal is journaled and returned as events: throw it, with them. */
+function throwRefusedFunds(events) {
+  for (const ev of events) {
+    if (ev.kind === "FundsMoved" && ev.status !== "ok") {
+      const cls = classFor(ev.status);
+      const err = new cls(
+        `${ev.direction} of ${ev.amount} (asset ${ev.asset}) for account ${ev.account} refused: ${ev.status}`,
+        ev.status,
+      );
+      err.event = ev;
+      err.events = events;
+      throw err;
+    }
+  }
+  return events;
+}
+
+function wrapMethods(target, names, after) {
+  for (const name of names) {
+    const f = target[name];
+    if (typeof f !== "function") continue;
+    const post = after && after[name];
+    const wrapped = post
+      ? function (...args) {
+          let out;
+          try {
+            out = f.apply(this, args);
+          } catch (e) {
+            throw retype(e);
+          }
+          return post(out);
+        }
+      : function (...args) {
+          try {
+            return f.apply(this, args);
+          } catch (e) {
+            throw retype(e);
+          }
+        };
+    Object.defineProperty(wrapped, "name", { value: name });
+    Object.defineProperty(target, name, { value: wrapped, writable: true, configurable: true });
+  }
+}
+
+function methodNames(proto) {
+  return Object.getOwnPropertyNames(proto).filter((n) => {
+    if (n === "constructor") return false;
+    const d = Object.getOwnPropertyDescriptor(proto, n);
+    return d && typeof d.value === "function";
+  });
+}
+
+function typed(cls, after) {
+  wrapMethods(cls.prototype, methodNames(cls.prototype), after);
+  if (typeof cls.prototype.close === "function") {
+    Object.defineProperty(cls.prototype, Symbol.dispose, {
+      value: function dispose() {
+        this.close();
+      },
+      writable: true,
+      configurable: true,
+    });
+  }
+  // The native constructor and static factories are read-only: a subclass
+  // rethrows their errors; `restore` gives an instance of the subclass.
+  const sub = {
+    [cls.name]: class extends cls {
+      constructor(...args) {
+        try {
+          super(...args);
+        } catch (e) {
+          throw retype(e);
+        }
+      }
+    },
+  }[cls.name];
+  for (const n of Object.getOwnPropertyNames(cls)) {
+    const f = cls[n];
+    if (typeof f !== "function" || n === "prototype") continue;
+    Object.defineProperty(sub, n, {
+      value: {
+        [n](...args) {
+          let r;
+          try {
+            r = f.apply(cls, args);
+          } catch (e) {
+            throw retype(e);
+          }
+          if (r instanceof cls) Object.setPrototypeOf(r, sub.prototype);
+          return r;
+        },
+      }[n],
+      writable: true,
+      configurable: true,
+    });
+  }
+  return sub;
+}
+
+const out = { ...classes, retype };
+for (const [name, value] of Object.entries(native)) {
+  if (name === "transferStatusCodes") continue;
+  if (typeof value === "function" && value.prototype && methodNames(value.prototype).length > 0) {
+    out[name] = typed(value, name === "Broker" ? { deposit: throwRefusedFunds, withdraw: throwRefusedFunds } : undefined);
+  } else if (typeof value === "function") {
+    out[name] = function (...args) {
+      try {
+        return value.apply(this, args);
+      } catch (e) {
+        throw retype(e);
+      }
+    };
+  } else {
+    out[name] = value;
+  }
+}
+module.exports = out;
