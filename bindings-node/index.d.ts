@@ -79,6 +79,8 @@ export declare class Broker {
   close(): void
   /** Whether `close()` was called. */
   get closed(): boolean
+  /** The key of this Broker's state for the per-call fast paths (`brokerPlace`, `brokerCancel`). */
+  get handle(): number
 }
 
 /**
@@ -95,6 +97,40 @@ export declare class Engine {
   registerInstrument(symbol: string, tickSize: string, lotSize: string, options?: InstrumentOptions & CommandOptions): Array<Event>
   /** Places an order: `price` `null` for a market order. */
   place(account: bigint | number, instrument: number | string, side: Side, price: string | null, qty: string, options?: PlaceOptions & CommandOptions): Array<Event>
+  /**
+   * `place` for throughput: its events are queued (read them with
+   * `takeEvents`), and it returns the order's id (`0n` if the engine refused it
+   * for a trading reason: the `Rejected` event is queued).
+   */
+  placeQueued(account: bigint | number, instrument: number | string, side: Side, price: string | null, qty: string, options?: PlaceOptions & CommandOptions): bigint
+  /** `cancel` for throughput: its events are queued. */
+  cancelQueued(account: bigint | number, order: bigint | number | string, options?: CommandOptions): void
+  /**
+   * The queued events (of `placeQueued`, `cancelQueued`, `submitMany`), oldest
+   * first, at most `max`; they leave the queue.
+   */
+  takeEvents(max?: number | undefined | null): Array<Event>
+  /** Empties the queue without converting it (a host that keeps no events); how many. */
+  dropEvents(): number
+  /** How many events are queued. */
+  queuedEvents(): number
+  /**
+   * Applies many commands in one call, from a `BigInt64Array` of 6-slot records
+   * in ticks and lots (see `CommandBatch`); their events are queued
+   * (`events: 'none'` keeps none). `orderIds`, if given, receives each
+   * command's order id (0 when it has none). `from` and `count` pick a range
+   * of records (the whole array by default), so a host can stream one buffer.
+   */
+  submitMany(commands: BigInt64Array, options?: { events?: 'queue' | 'none'; orderIds?: BigInt64Array } & CommandOptions, from?: number, count?: number): BatchResult
+  /**
+   * `count` records of `commands` from record `from`, for one call per command
+   * or small batches: returns how many were refused (no report object, which
+   * would cost more than the commands); events as the `batchEvents` option
+   * says; totals in `batchTotals()`.
+   */
+  submitRange(commands: BigInt64Array, from: number, count: number): number
+  /** What every `submitMany` / `submitRange` of this engine did since it was made. */
+  batchTotals(): BatchTotals
   /** Cancels an order named by the engine's id (`bigint`) or the client's id (`string`). */
   cancel(account: bigint | number, order: bigint | number | string, options?: CommandOptions): Array<Event>
   /** Amends an order's price and/or total quantity, optionally at an expected version. */
@@ -131,6 +167,8 @@ export declare class Engine {
   close(): void
   /** Whether `close()` was called. */
   get closed(): boolean
+  /** The key of this engine's state for the per-call fast paths (`enginePlace`, `engineCancel`). */
+  get handle(): number
 }
 
 /** An account's limits, in the core's integers: lots, quote minor units, counts. */
@@ -147,11 +185,50 @@ export interface AmendChange {
   expectedVersion?: number
 }
 
+/** One refused command of a batch. */
+export interface BatchError {
+  index: number
+  code: string
+  message: string
+}
+
+/** What a batch did. */
+export interface BatchResult {
+  /** Commands applied (the others were refused and changed nothing). */
+  applied: number
+  /** Commands refused. */
+  refused: number
+  /** The first refusals, in order. */
+  errors: Array<BatchError>
+  /** Fills (`Trade` events) and their total quantity in lots. */
+  trades: number
+  tradedLots: bigint
+  /** Events the batch queued (`takeEvents`); 0 with `events: 'none'`. */
+  queuedEvents: number
+}
+
+/**
+ * What every batch of an engine did since it was made (host-side statistics,
+ * not engine state: not in snapshots).
+ */
+export interface BatchTotals {
+  applied: bigint
+  refused: bigint
+  trades: bigint
+  tradedLots: bigint
+}
+
 /** The best bid and ask of a book (`null` when that side is empty). */
 export interface Bbo {
   bid: Level | null
   ask: Level | null
 }
+
+/** `Broker.cancel` by handle (what `lib.js` calls; use `Broker.cancel`). */
+export declare function brokerCancel(handle: number, account: unknown, order: unknown, options?: unknown | undefined | null): Array<Event>
+
+/** `Broker.place` by handle (what `lib.js` calls; use `Broker.place`). */
+export declare function brokerPlace(handle: number, account: unknown, instrument: unknown, side: unknown, price: unknown, qty: unknown, options?: unknown | undefined | null): Array<Event>
 
 /**
  * Every command's options: the command's time (ns since the Unix epoch; omitted:
@@ -163,12 +240,37 @@ export interface CommandOptions {
   correlationId?: bigint | number
 }
 
+/** `Engine.cancel` by handle (what `lib.js` calls; use `Engine.cancel`). */
+export declare function engineCancel(handle: number, account: unknown, order: unknown, options?: unknown | undefined | null): Array<Event>
+
+/** `Engine.cancelQueued` by handle. */
+export declare function engineCancelQueued(handle: number, account: unknown, order: unknown, options?: unknown | undefined | null): void
+
 export interface EngineOptions {
   maxOrders?: number
   maxLevelsPerSide?: number
   maxInstruments?: number
   marketData?: boolean
+  /** Engine only: the bound of the event queue of `placeQueued` / `submitMany`. */
+  maxQueuedEvents?: number
+  /** Engine only: whether `submitRange` queues its events (default `'queue'`). */
+  batchEvents?: 'queue' | 'none'
 }
+
+/** `Engine.place` by handle (what `lib.js` calls; use `Engine.place`). */
+export declare function enginePlace(handle: number, account: unknown, instrument: unknown, side: unknown, price: unknown, qty: unknown, options?: unknown | undefined | null): Array<Event>
+
+/** `Engine.placeQueued` by handle. */
+export declare function enginePlaceQueued(handle: number, account: unknown, instrument: unknown, side: unknown, price: unknown, qty: unknown, options?: unknown | undefined | null): bigint
+
+/** `Engine.submitMany` by handle (what `lib.js` calls). */
+export declare function engineSubmitMany(handle: number, commands: BigInt64Array, options?: unknown | undefined | null, from?: number | undefined | null, count?: number | undefined | null): BatchResult
+
+/**
+ * `Engine.submitRange` by handle: `count` records from record `from`, events
+ * as the engine's `batchEvents` option says; the number refused.
+ */
+export declare function engineSubmitRange(handle: number, commands: BigInt64Array, from: number, count: number): number
 
 /** Everything an `Engine` or a `Broker` says, one object per event. */
 export type Event =

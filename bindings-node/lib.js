@@ -164,6 +164,22 @@ function methodNames(proto) {
   });
 }
 
+// The per-call hot paths: the class's `place` / `cancel` call free functions on
+// the object's handle (a napi class method costs ~10x a free function), with the
+// same arguments, results and errors. See src/registry.rs.
+const HANDLE = Symbol("brokerx.handle");
+const fastPaths = {
+  Engine: {
+    place: native.enginePlace,
+    cancel: native.engineCancel,
+    placeQueued: native.enginePlaceQueued,
+    cancelQueued: native.engineCancelQueued,
+    submitMany: native.engineSubmitMany,
+    submitRange: native.engineSubmitRange,
+  },
+  Broker: { place: native.brokerPlace, cancel: native.brokerCancel },
+};
+
 function typed(cls, after) {
   wrapMethods(cls.prototype, methodNames(cls.prototype), after);
   if (typeof cls.prototype.close === "function") {
@@ -185,9 +201,46 @@ function typed(cls, after) {
         } catch (e) {
           throw retype(e);
         }
+        this[HANDLE] = super.handle;
       }
     },
   }[cls.name];
+  const fast = fastPaths[cls.name] || {};
+  for (const [name, f] of Object.entries(fast)) {
+    const method = name === "submitRange"
+      ? function submitRange(commands, from, count) {
+          try {
+            return f(this[HANDLE], commands, from, count);
+          } catch (e) {
+            throw retype(e);
+          }
+        }
+      : name === "submitMany"
+      ? function submitMany(commands, options, from, count) {
+          try {
+            return f(this[HANDLE], commands instanceof CommandBatch ? commands.records() : commands, options, from, count);
+          } catch (e) {
+            throw retype(e);
+          }
+        }
+      : name.startsWith("place")
+      ? function (account, instrument, side, price, qty, options) {
+          try {
+            return f(this[HANDLE], account, instrument, side, price, qty, options);
+          } catch (e) {
+            throw retype(e);
+          }
+        }
+      : function (account, order, options) {
+          try {
+            return f(this[HANDLE], account, order, options);
+          } catch (e) {
+            throw retype(e);
+          }
+        };
+    Object.defineProperty(method, "name", { value: name });
+    Object.defineProperty(sub.prototype, name, { value: method, writable: true, configurable: true });
+  }
   for (const n of Object.getOwnPropertyNames(cls)) {
     const f = cls[n];
     if (typeof f !== "function" || n === "prototype") continue;
@@ -200,7 +253,10 @@ function typed(cls, after) {
           } catch (e) {
             throw retype(e);
           }
-          if (r instanceof cls) Object.setPrototypeOf(r, sub.prototype);
+          if (r instanceof cls) {
+            Object.setPrototypeOf(r, sub.prototype);
+            r[HANDLE] = r.handle;
+          }
           return r;
         },
       }[n],
@@ -211,9 +267,81 @@ function typed(cls, after) {
   return sub;
 }
 
-const out = { ...classes, retype };
+/**
+ * Builds the compact encoding `Engine.submitMany` reads: 6 `bigint` slots per
+ * command, in the engine's integers (price in ticks, quantity in lots). See
+ * src/batch.rs for the layout.
+ */
+class CommandBatch {
+  constructor(capacity = 1024) {
+    this.buf = new BigInt64Array(Math.max(1, capacity) * 6);
+    this.length = 0;
+  }
+  static get RECORD() {
+    return 6;
+  }
+  push(op, instrument, account, third, price, qty) {
+    if ((this.length + 1) * 6 > this.buf.length) {
+      const next = new BigInt64Array(this.buf.length * 2);
+      next.set(this.buf);
+      this.buf = next;
+    }
+    const b = this.buf;
+    const i = this.length * 6;
+    b[i] = BigInt(op);
+    b[i + 1] = BigInt(instrument);
+    b[i + 2] = BigInt(account);
+    b[i + 3] = BigInt(third);
+    b[i + 4] = BigInt(price);
+    b[i + 5] = BigInt(qty);
+    this.length += 1;
+    return this;
+  }
+  /** A limit order: side 'buy' | 'sell', price in ticks, qty in lots; tif 'gtc' | 'ioc' | 'fok'. */
+  limit(account, instrument, side, priceTicks, qtyLots, { timeInForce, postOnly } = {}) {
+    const tif = { undefined: 0, gtc: 1, ioc: 2, fok: 3 }[timeInForce];
+    if (tif === undefined) throw new RangeError(`argument 'timeInForce': must be 'gtc', 'ioc' or 'fok', got ${timeInForce}`);
+    return this.push(1 | (tif << 8) | (postOnly ? 1 << 16 : 0), instrument, account, sideCode(side), priceTicks, qtyLots);
+  }
+  /** A market order (IOC unless timeInForce 'fok'). */
+  market(account, instrument, side, qtyLots, { timeInForce } = {}) {
+    const tif = { undefined: 0, ioc: 2, fok: 3 }[timeInForce];
+    if (tif === undefined) throw new RangeError(`argument 'timeInForce': must be 'ioc' or 'fok', got ${timeInForce}`);
+    return this.push(2 | (tif << 8), instrument, account, sideCode(side), 0, qtyLots);
+  }
+  cancel(account, orderId) {
+    return this.push(3, 0, account, orderId, 0, 0);
+  }
+  /** The order's new total quantity (filled + remaining), in lots. */
+  amendQty(account, orderId, newTotalLots) {
+    return this.push(4, 0, account, orderId, 0, newTotalLots);
+  }
+  amendPrice(account, orderId, priceTicks) {
+    return this.push(5, 0, account, orderId, priceTicks, 0);
+  }
+  /** Amend the total quantity down; a cancel when nothing would be left. */
+  reduce(account, orderId, newTotalLots) {
+    return this.push(6, 0, account, orderId, 0, newTotalLots);
+  }
+  /** The records written so far (a view, not a copy). */
+  records() {
+    return this.buf.subarray(0, this.length * 6);
+  }
+  clear() {
+    this.length = 0;
+    return this;
+  }
+}
+
+function sideCode(side) {
+  if (side === "buy") return 0;
+  if (side === "sell") return 1;
+  throw new RangeError(`argument 'side': must be 'buy' or 'sell', got ${String(side)}`);
+}
+
+const out = { ...classes, retype, CommandBatch };
 for (const [name, value] of Object.entries(native)) {
-  if (name === "transferStatusCodes") continue;
+  if (name === "transferStatusCodes" || /^(engine|broker)(Place|Cancel|SubmitMany|SubmitRange)(Queued)?$/.test(name)) continue;
   if (typeof value === "function" && value.prototype && methodNames(value.prototype).length > 0) {
     out[name] = typed(value, name === "Broker" ? { deposit: throwRefusedFunds, withdraw: throwRefusedFunds } : undefined);
   } else if (typeof value === "function") {

@@ -97,9 +97,8 @@ pub fn uint(v: &Unknown<'_>, bits: u32, name: &str) -> Res<u128> {
         ValueType::Number => {
             // SAFETY: the value is a number (checked just above).
             let f = unsafe { v.cast::<f64>() }.map_err(from_napi)?;
-            safe_integer(f).ok_or_else(|| {
-                range_error(name, format!("{f} is not a safe non-negative integer; pass a bigint"))
-            })?
+            safe_integer(f)
+                .ok_or_else(|| range_error(name, format!("{f} is not a safe non-negative integer; pass a bigint")))?
         }
         t => return Err(type_error(name, format!("expected a bigint, got {}", type_name(t)))),
     };
@@ -234,9 +233,20 @@ pub fn idempotency_key(v: &Unknown<'_>, name: &str) -> Res<u128> {
                 .map_err(|_| type_error(name, "expected a Buffer or Uint8Array"))?;
             IdempotencyKey::from_bytes(&bytes)
         }
-        t => {
-            return Err(type_error(name, format!("expected a bigint, string or Buffer, got {}", type_name(t))))
-        }
+        t => return Err(type_error(name, format!("expected a bigint, string or Buffer, got {}", type_name(t)))),
     };
     Ok(key.get())
+}
+
+/// A `BigInt64Array` argument (shared with JavaScript, not copied).
+pub fn bigint64_array(v: &Unknown<'_>, name: &str) -> Res<napi::bindgen_prelude::BigInt64Array> {
+    use napi::JsValue;
+    if kind_of(v)? == ValueType::Object && v.is_typedarray().map_err(from_napi)? {
+        // SAFETY: the value is a typed array (checked just above); napi-rs refuses
+        // one of another element type with an error.
+        if let Ok(a) = unsafe { v.cast::<napi::bindgen_prelude::BigInt64Array>() } {
+            return Ok(a);
+        }
+    }
+    Err(type_error(name, "expected a BigInt64Array"))
 }

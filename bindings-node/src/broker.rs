@@ -20,9 +20,10 @@ use crate::choices;
 use crate::clock::stamp;
 use crate::decimal::Kind;
 use crate::engine::{bbo, book_side, depth, engine_config, instrument_spec};
-use crate::errors::{broker as broker_err, closed, command, fail, undecodable, Res, Result};
+use crate::errors::{broker as broker_err, command, fail, undecodable, Res, Result};
 use crate::events::{broker_event, money, Event, Level};
 use crate::orders;
+use crate::registry::Table;
 use crate::risk::{account_limits, RiskInput};
 use crate::views::{self, Bbo, InstrumentInfo, Order};
 
@@ -46,7 +47,7 @@ impl Inner {
         Ok(self.events.iter().map(|e| broker_event(&self.broker, e)).collect())
     }
 
-    fn order(&mut self, kind: CommandKind, o: &Opts<'_>) -> Res<Vec<Event>> {
+    pub(crate) fn order(&mut self, kind: CommandKind, o: &Opts<'_>) -> Res<Vec<Event>> {
         let kind = match kind {
             CommandKind::Place(x) => BrokerCommandKind::Place(x),
             CommandKind::Cancel(x) => BrokerCommandKind::Cancel(x),
@@ -93,15 +94,31 @@ impl Inner {
 #[napi]
 #[derive(Debug)]
 pub struct Broker {
-    inner: Option<Inner>,
+    handle: u32,
+}
+
+thread_local! {
+    pub(crate) static BROKERS: Table<Inner> = const { Table::new("Broker") };
+}
+
+/// Runs `f` on the Broker behind `handle`.
+pub(crate) fn with<R>(handle: u32, f: impl FnOnce(&mut Inner) -> Res<R>) -> Res<R> {
+    BROKERS.with(|t| t.with(handle, f))
 }
 
 impl Broker {
-    fn live(&mut self) -> Res<&mut Inner> {
-        self.inner.as_mut().ok_or_else(|| closed("Broker"))
+    fn with<R>(&self, f: impl FnOnce(&mut Inner) -> Res<R>) -> Res<R> {
+        with(self.handle, f)
     }
-    fn get(&self) -> Res<&Inner> {
-        self.inner.as_ref().ok_or_else(|| closed("Broker"))
+    fn open(broker: CoreBroker) -> Res<Self> {
+        Ok(Broker { handle: BROKERS.with(|t| t.insert(Inner::new(broker)))? })
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        let handle = self.handle;
+        let _ = BROKERS.try_with(|t| t.remove(handle));
     }
 }
 
@@ -129,7 +146,7 @@ impl Broker {
     pub fn new(options: Option<Unknown<'_>>) -> Result<Self> {
         let engine = engine_config(&Opts::new(options, "options")?)?;
         let config = BrokerConfig { engine, ..BrokerConfig::default() };
-        Ok(Broker { inner: Some(Inner::new(CoreBroker::new(config))) })
+        Broker::open(CoreBroker::new(config))
     }
 
     /// Creates an asset and its system accounts; `scale` is its decimals (USD 2).
@@ -144,19 +161,20 @@ impl Broker {
         scale: Unknown<'_>,
         options: Option<Unknown<'_>>,
     ) -> Result<Vec<Event>> {
-        let inner = self.live()?;
-        let o = Opts::new(options, "options")?;
-        let id = u32_arg(&asset, "asset")?;
-        let code = string(&code, "code")?;
-        let scale = u8::try_from(u32_arg(&scale, "scale")?)
-            .map_err(|_| crate::errors::range_error("scale", "must be below 256"))?;
-        let wallet_max_balance = o
-            .decimal("walletMaxBalance", Kind::Amount)?
-            .map(|d| Amount::from_decimal(d, scale))
-            .transpose()
-            .map_err(|e| fail(e.code(), e.to_string()))?;
-        let spec = AssetSpec { id: AssetId(id), code, scale };
-        inner.run(BrokerCommandKind::CreateAsset { spec, wallet_max_balance }, &o)
+        self.with(|inner| {
+            let o = Opts::new(options, "options")?;
+            let id = u32_arg(&asset, "asset")?;
+            let code = string(&code, "code")?;
+            let scale = u8::try_from(u32_arg(&scale, "scale")?)
+                .map_err(|_| crate::errors::range_error("scale", "must be below 256"))?;
+            let wallet_max_balance = o
+                .decimal("walletMaxBalance", Kind::Amount)?
+                .map(|d| Amount::from_decimal(d, scale))
+                .transpose()
+                .map_err(|e| fail(e.code(), e.to_string()))?;
+            let spec = AssetSpec { id: AssetId(id), code, scale };
+            inner.run(BrokerCommandKind::CreateAsset { spec, wallet_max_balance }, &o)
+        })
     }
 
     /// Registers a market: an instrument trading `base` against `quote`, with its risk settings.
@@ -174,21 +192,27 @@ impl Broker {
         quote: Unknown<'_>,
         options: Option<Unknown<'_>>,
     ) -> Result<Vec<Event>> {
-        let inner = self.live()?;
-        let o = Opts::new(options, "options")?;
-        let spec = instrument_spec(&symbol, &tick_size, &lot_size, &o)?;
-        let base = u32_arg(&base, "base")?;
-        let quote = u32_arg(&quote, "quote")?;
-        let risk = RiskInput::read(&Opts::new(o.get("risk")?, "options.risk")?)?;
-        // Decimals convert on the instrument's grid, so the grid must be sound
-        // first (the core's rule); the Broker validates the rest, risk included.
-        spec.validate().map_err(command)?;
-        let grid = Instrument { id: InstrumentId(0), spec: spec.clone() };
-        let risk = risk.resolve(&grid, inner.asset_scale(quote)?)?;
-        inner.run(
-            BrokerCommandKind::RegisterMarket(MarketSpec { instrument: spec, base: AssetId(base), quote: AssetId(quote), risk }),
-            &o,
-        )
+        self.with(|inner| {
+            let o = Opts::new(options, "options")?;
+            let spec = instrument_spec(&symbol, &tick_size, &lot_size, &o)?;
+            let base = u32_arg(&base, "base")?;
+            let quote = u32_arg(&quote, "quote")?;
+            let risk = RiskInput::read(&Opts::new(o.get("risk")?, "options.risk")?)?;
+            // Decimals convert on the instrument's grid, so the grid must be sound
+            // first (the core's rule); the Broker validates the rest, risk included.
+            spec.validate().map_err(command)?;
+            let grid = Instrument { id: InstrumentId(0), spec: spec.clone() };
+            let risk = risk.resolve(&grid, inner.asset_scale(quote)?)?;
+            inner.run(
+                BrokerCommandKind::RegisterMarket(MarketSpec {
+                    instrument: spec,
+                    base: AssetId(base),
+                    quote: AssetId(quote),
+                    risk,
+                }),
+                &o,
+            )
+        })
     }
 
     /// Deposits `amount` (in the asset's units), idempotent by `key`: the same
@@ -205,8 +229,7 @@ impl Broker {
         key: Unknown<'_>,
         options: Option<Unknown<'_>>,
     ) -> Result<Vec<Event>> {
-        let o = Opts::new(options, "options")?;
-        self.live()?.funds(true, &account, &asset, &amount, &key, &o)
+        self.with(|inner| inner.funds(true, &account, &asset, &amount, &key, &Opts::new(options, "options")?))
     }
 
     /// Withdraws `amount`, idempotent by `key` like `deposit`.
@@ -222,8 +245,7 @@ impl Broker {
         key: Unknown<'_>,
         options: Option<Unknown<'_>>,
     ) -> Result<Vec<Event>> {
-        let o = Opts::new(options, "options")?;
-        self.live()?.funds(false, &account, &asset, &amount, &key, &o)
+        self.with(|inner| inner.funds(false, &account, &asset, &amount, &key, &Opts::new(options, "options")?))
     }
 
     /// Places an order after the risk checks and a ledger hold (`price` `null`: market).
@@ -240,10 +262,11 @@ impl Broker {
         qty: Unknown<'_>,
         options: Option<Unknown<'_>>,
     ) -> Result<Vec<Event>> {
-        let inner = self.live()?;
-        let o = Opts::new(options, "options")?;
-        let kind = orders::place(inner.broker.engine(), &account, &instrument, &side, &price, &qty, &o)?;
-        inner.order(kind, &o)
+        self.with(|inner| {
+            let o = Opts::new(options, "options")?;
+            let kind = orders::place(inner.broker.engine(), &account, &instrument, &side, &price, &qty, &o)?;
+            inner.order(kind, &o)
+        })
     }
 
     /// Cancels an order by the engine's id (`bigint`) or the client's id (`string`); its hold is released.
@@ -251,11 +274,17 @@ impl Broker {
         catch_unwind,
         ts_args_type = "account: bigint | number, order: bigint | number | string, options?: CommandOptions"
     )]
-    pub fn cancel(&mut self, account: Unknown<'_>, order: Unknown<'_>, options: Option<Unknown<'_>>) -> Result<Vec<Event>> {
-        let inner = self.live()?;
-        let o = Opts::new(options, "options")?;
-        let kind = orders::cancel(&account, &order)?;
-        inner.order(kind, &o)
+    pub fn cancel(
+        &mut self,
+        account: Unknown<'_>,
+        order: Unknown<'_>,
+        options: Option<Unknown<'_>>,
+    ) -> Result<Vec<Event>> {
+        self.with(|inner| {
+            let o = Opts::new(options, "options")?;
+            let kind = orders::cancel(&account, &order)?;
+            inner.order(kind, &o)
+        })
     }
 
     /// Amends price and/or total quantity (the hold is resized first, or the amend refused).
@@ -270,21 +299,23 @@ impl Broker {
         change: Unknown<'_>,
         options: Option<Unknown<'_>>,
     ) -> Result<Vec<Event>> {
-        let inner = self.live()?;
-        let change = Opts::new(Some(change), "change")?;
-        let o = Opts::new(options, "options")?;
-        let kind = orders::amend(inner.broker.engine(), &account, &order_id, &change)?;
-        inner.order(kind, &o)
+        self.with(|inner| {
+            let change = Opts::new(Some(change), "change")?;
+            let o = Opts::new(options, "options")?;
+            let kind = orders::amend(inner.broker.engine(), &account, &order_id, &change)?;
+            inner.order(kind, &o)
+        })
     }
 
     /// Cancels every live order of an account, an instrument, or both.
     #[napi(catch_unwind, ts_args_type = "filter: MassCancelFilter, options?: CommandOptions")]
     pub fn mass_cancel(&mut self, filter: Unknown<'_>, options: Option<Unknown<'_>>) -> Result<Vec<Event>> {
-        let inner = self.live()?;
-        let f = Opts::new(Some(filter), "filter")?;
-        let o = Opts::new(options, "options")?;
-        let kind = orders::mass_cancel(inner.broker.engine(), &f)?;
-        inner.order(kind, &o)
+        self.with(|inner| {
+            let f = Opts::new(Some(filter), "filter")?;
+            let o = Opts::new(options, "options")?;
+            let kind = orders::mass_cancel(inner.broker.engine(), &f)?;
+            inner.order(kind, &o)
+        })
     }
 
     /// Opens, halts or closes a market.
@@ -298,10 +329,11 @@ impl Broker {
         status: Unknown<'_>,
         options: Option<Unknown<'_>>,
     ) -> Result<Vec<Event>> {
-        let inner = self.live()?;
-        let o = Opts::new(options, "options")?;
-        let kind = orders::set_status(inner.broker.engine(), &instrument, &status, &o)?;
-        inner.order(kind, &o)
+        self.with(|inner| {
+            let o = Opts::new(options, "options")?;
+            let kind = orders::set_status(inner.broker.engine(), &instrument, &status, &o)?;
+            inner.order(kind, &o)
+        })
     }
 
     /// Replaces a market's risk settings (fees apply to orders accepted after it).
@@ -315,28 +347,33 @@ impl Broker {
         risk: Unknown<'_>,
         options: Option<Unknown<'_>>,
     ) -> Result<Vec<Event>> {
-        let inner = self.live()?;
-        let o = Opts::new(options, "options")?;
-        let risk = RiskInput::read(&Opts::new(Some(risk), "risk")?)?;
-        let inst = choices::instrument(inner.broker.engine(), &instrument, "instrument")?.clone();
-        let quote = inner.broker.market_assets(inst.id).map_or(0, |(_, q)| q.0);
-        let risk = risk.resolve(&inst, inner.asset_scale(quote)?)?;
-        inner.run(BrokerCommandKind::SetInstrumentRisk { instrument: inst.id, risk }, &o)
+        self.with(|inner| {
+            let o = Opts::new(options, "options")?;
+            let risk = RiskInput::read(&Opts::new(Some(risk), "risk")?)?;
+            let inst = choices::instrument(inner.broker.engine(), &instrument, "instrument")?.clone();
+            let quote = inner.broker.market_assets(inst.id).map_or(0, |(_, q)| q.0);
+            let risk = risk.resolve(&inst, inner.asset_scale(quote)?)?;
+            inner.run(BrokerCommandKind::SetInstrumentRisk { instrument: inst.id, risk }, &o)
+        })
     }
 
     /// Replaces an account's limits (lots, quote minor units, counts).
-    #[napi(catch_unwind, ts_args_type = "account: bigint | number, limits: AccountLimitsInput, options?: CommandOptions")]
+    #[napi(
+        catch_unwind,
+        ts_args_type = "account: bigint | number, limits: AccountLimitsInput, options?: CommandOptions"
+    )]
     pub fn set_account_limits(
         &mut self,
         account: Unknown<'_>,
         limits: Unknown<'_>,
         options: Option<Unknown<'_>>,
     ) -> Result<Vec<Event>> {
-        let inner = self.live()?;
-        let o = Opts::new(options, "options")?;
-        let account = AccountId(u64_arg(&account, "account")?);
-        let limits = account_limits(&Opts::new(Some(limits), "limits")?)?;
-        inner.run(BrokerCommandKind::SetAccountLimits { account, limits }, &o)
+        self.with(|inner| {
+            let o = Opts::new(options, "options")?;
+            let account = AccountId(u64_arg(&account, "account")?);
+            let limits = account_limits(&Opts::new(Some(limits), "limits")?)?;
+            inner.run(BrokerCommandKind::SetAccountLimits { account, limits }, &o)
+        })
     }
 
     /// The kill switch: disabling refuses new orders and amends and cancels every open order.
@@ -347,12 +384,13 @@ impl Broker {
         enabled: Unknown<'_>,
         options: Option<Unknown<'_>>,
     ) -> Result<Vec<Event>> {
-        let inner = self.live()?;
-        let o = Opts::new(options, "options")?;
-        let account = AccountId(u64_arg(&account, "account")?);
-        let enabled = bool_opt(Some(&enabled), "enabled")?
-            .ok_or_else(|| crate::errors::type_error("enabled", "expected a boolean"))?;
-        inner.run(BrokerCommandKind::SetAccountEnabled { account, enabled }, &o)
+        self.with(|inner| {
+            let o = Opts::new(options, "options")?;
+            let account = AccountId(u64_arg(&account, "account")?);
+            let enabled = bool_opt(Some(&enabled), "enabled")?
+                .ok_or_else(|| crate::errors::type_error("enabled", "expected a boolean"))?;
+            inner.run(BrokerCommandKind::SetAccountEnabled { account, enabled }, &o)
+        })
     }
 
     /// Forbids (or allows again) an account to trade an instrument.
@@ -367,121 +405,137 @@ impl Broker {
         restricted: Option<Unknown<'_>>,
         options: Option<Unknown<'_>>,
     ) -> Result<Vec<Event>> {
-        let inner = self.live()?;
-        let o = Opts::new(options, "options")?;
-        let account = AccountId(u64_arg(&account, "account")?);
-        let instrument = choices::instrument(inner.broker.engine(), &instrument, "instrument")?.id;
-        let restricted = bool_opt(restricted.as_ref(), "restricted")?.unwrap_or(true);
-        inner.run(BrokerCommandKind::RestrictInstrument { account, instrument, restricted }, &o)
+        self.with(|inner| {
+            let o = Opts::new(options, "options")?;
+            let account = AccountId(u64_arg(&account, "account")?);
+            let instrument = choices::instrument(inner.broker.engine(), &instrument, "instrument")?.id;
+            let restricted = bool_opt(restricted.as_ref(), "restricted")?.unwrap_or(true);
+            inner.run(BrokerCommandKind::RestrictInstrument { account, instrument, restricted }, &o)
+        })
     }
 
     /// Passes time: expires due GTD orders (their holds are released).
     #[napi(catch_unwind, ts_args_type = "now: bigint | number")]
     pub fn on_time(&mut self, now: Unknown<'_>) -> Result<Vec<Event>> {
-        let inner = self.live()?;
-        let now = u64_arg(&now, "now")?;
-        let o = Opts::new(None, "options")?;
-        let ts = Timestamp(now);
-        inner.events.clear();
-        let cmd = BrokerCommand { ts, correlation_id: CorrelationId(0), kind: BrokerCommandKind::ExpireDue };
-        inner.broker.apply(&cmd, &mut inner.events).map_err(broker_err)?;
-        drop(o);
-        Ok(inner.events.iter().map(|e| broker_event(&inner.broker, e)).collect())
+        self.with(|inner| {
+            let now = u64_arg(&now, "now")?;
+            let o = Opts::new(None, "options")?;
+            let ts = Timestamp(now);
+            inner.events.clear();
+            let cmd = BrokerCommand { ts, correlation_id: CorrelationId(0), kind: BrokerCommandKind::ExpireDue };
+            inner.broker.apply(&cmd, &mut inner.events).map_err(broker_err)?;
+            drop(o);
+            Ok(inner.events.iter().map(|e| broker_event(&inner.broker, e)).collect())
+        })
     }
 
     /// When `onTime` should next be called (`null`: nothing due).
     #[napi]
     pub fn next_deadline(&self) -> Result<Option<u64>> {
-        Ok(self.get()?.broker.next_deadline().map(|t| t.0))
+        self.with(|i| Ok(i.broker.next_deadline().map(|t| t.0)))
     }
 
     /// The Broker's time: the latest command's timestamp.
     #[napi]
     pub fn now(&self) -> Result<u64> {
-        Ok(self.get()?.broker.now().0)
+        self.with(|i| Ok(i.broker.now().0))
     }
 
     /// The last event's sequence number (0 before the first).
     #[napi]
     pub fn last_seq(&self) -> Result<u64> {
-        Ok(self.get()?.broker.last_seq())
+        self.with(|i| Ok(i.broker.last_seq()))
     }
 
     /// What the account may still spend or sell (posted minus holds), in the asset's units.
     #[napi(catch_unwind, ts_args_type = "account: bigint | number, asset: number")]
     pub fn available(&self, account: Unknown<'_>, asset: Unknown<'_>) -> Result<String> {
-        let b = &self.get()?.broker;
-        let (account, asset) = (AccountId(u64_arg(&account, "account")?), AssetId(u32_arg(&asset, "asset")?));
-        Ok(amount_text(b.available(account, asset).minor(), b.asset(asset).map(|a| a.scale)))
+        self.with(|inner| {
+            let b = &inner.broker;
+            let (account, asset) = (AccountId(u64_arg(&account, "account")?), AssetId(u32_arg(&asset, "asset")?));
+            Ok(amount_text(b.available(account, asset).minor(), b.asset(asset).map(|a| a.scale)))
+        })
     }
 
     /// The wallet's posted balance (holds not subtracted), in the asset's units.
     #[napi(catch_unwind, ts_args_type = "account: bigint | number, asset: number")]
     pub fn balance(&self, account: Unknown<'_>, asset: Unknown<'_>) -> Result<String> {
-        let b = &self.get()?.broker;
-        let (account, asset) = (AccountId(u64_arg(&account, "account")?), AssetId(u32_arg(&asset, "asset")?));
-        Ok(amount_text(b.balance(account, asset).minor(), b.asset(asset).map(|a| a.scale)))
+        self.with(|inner| {
+            let b = &inner.broker;
+            let (account, asset) = (AccountId(u64_arg(&account, "account")?), AssetId(u32_arg(&asset, "asset")?));
+            Ok(amount_text(b.balance(account, asset).minor(), b.asset(asset).map(|a| a.scale)))
+        })
     }
 
     /// The hold behind a live order (`null` if it has none).
     #[napi(catch_unwind, ts_args_type = "orderId: bigint | number")]
     pub fn hold_of(&self, order_id: Unknown<'_>) -> Result<Option<Hold>> {
-        let b = &self.get()?.broker;
-        let id = OrderId(u64_arg(&order_id, "orderId")?);
-        Ok(b.hold_of(id).map(|(transfer, amount)| {
-            let asset = b.ledger().hold(transfer).map_or(AssetId(0), |h| h.debit_account.asset);
-            Hold { transfer_id: transfer.0, amount: money(b, asset, amount) }
-        }))
+        self.with(|inner| {
+            let b = &inner.broker;
+            let id = OrderId(u64_arg(&order_id, "orderId")?);
+            Ok(b.hold_of(id).map(|(transfer, amount)| {
+                let asset = b.ledger().hold(transfer).map_or(AssetId(0), |h| h.debit_account.asset);
+                Hold { transfer_id: transfer.0, amount: money(b, asset, amount) }
+            }))
+        })
     }
 
     /// The best bid and ask of a market.
     #[napi(catch_unwind, ts_args_type = "instrument: number | string")]
     pub fn bbo(&self, instrument: Unknown<'_>) -> Result<Bbo> {
-        let e = self.get()?.broker.engine();
-        let id = choices::instrument(e, &instrument, "instrument")?.id;
-        Ok(bbo(e, id))
+        self.with(|inner| {
+            let e = inner.broker.engine();
+            let id = choices::instrument(e, &instrument, "instrument")?.id;
+            Ok(bbo(e, id))
+        })
     }
 
     /// L2 depth of one side, best first.
     #[napi(catch_unwind, ts_args_type = "instrument: number | string, side: Side, levels?: number")]
     pub fn depth(&self, instrument: Unknown<'_>, side: Unknown<'_>, levels: Option<u32>) -> Result<Vec<Level>> {
-        let e = self.get()?.broker.engine();
-        let id = choices::instrument(e, &instrument, "instrument")?.id;
-        Ok(depth(e, id, book_side(&side)?, levels))
+        self.with(|inner| {
+            let e = inner.broker.engine();
+            let id = choices::instrument(e, &instrument, "instrument")?.id;
+            Ok(depth(e, id, book_side(&side)?, levels))
+        })
     }
 
     /// A live order (`null` if it is unknown or done).
     #[napi(catch_unwind, ts_args_type = "orderId: bigint | number")]
     pub fn order(&self, order_id: Unknown<'_>) -> Result<Option<Order>> {
-        let e = self.get()?.broker.engine();
-        let id = OrderId(u64_arg(&order_id, "orderId")?);
-        Ok(e.order(id).map(|o| views::order(e, &o)))
+        self.with(|inner| {
+            let e = inner.broker.engine();
+            let id = OrderId(u64_arg(&order_id, "orderId")?);
+            Ok(e.order(id).map(|o| views::order(e, &o)))
+        })
     }
 
     /// A registered market's instrument by id or symbol.
     #[napi(catch_unwind, ts_args_type = "instrument: number | string")]
     pub fn instrument(&self, instrument: Unknown<'_>) -> Result<InstrumentInfo> {
-        let e = self.get()?.broker.engine();
-        Ok(views::instrument(choices::instrument(e, &instrument, "instrument")?))
+        self.with(|inner| {
+            let e = inner.broker.engine();
+            Ok(views::instrument(choices::instrument(e, &instrument, "instrument")?))
+        })
     }
 
     /// The same for the same command log.
     #[napi]
     pub fn state_hash(&self) -> Result<u64> {
-        Ok(self.get()?.broker.state_hash())
+        self.with(|i| Ok(i.broker.state_hash()))
     }
 
     /// Walks the whole state (holds, balances, books); throws `invariant_violated` on a bug.
     #[napi]
     pub fn check_invariants(&self) -> Result<()> {
-        self.get()?.broker.check_invariants().map_err(|why| fail("invariant_violated", why))
+        self.with(|i| i.broker.check_invariants().map_err(|why| fail("invariant_violated", why)))
     }
 
     /// The whole state as bytes, for `Broker.restore`.
     #[napi]
     pub fn snapshot(&self) -> Result<Buffer> {
-        let snap = self.get()?.broker.snapshot();
-        serde_json::to_vec(&snap).map(Buffer::from).map_err(undecodable)
+        let bytes = self.with(|i| serde_json::to_vec(&i.broker.snapshot()).map_err(undecodable))?;
+        Ok(Buffer::from(bytes))
     }
 
     /// A Broker from `snapshot()` bytes, indistinguishable from the original.
@@ -489,19 +543,26 @@ impl Broker {
     pub fn restore(data: Buffer) -> Result<Self> {
         let snap: BrokerSnapshot = serde_json::from_slice(&data).map_err(undecodable)?;
         let broker = CoreBroker::restore(&snap).map_err(broker_err)?;
-        Ok(Broker { inner: Some(Inner::new(broker)) })
+        Broker::open(broker)
     }
 
     /// Releases the native state now; any later call throws `closed`.
     #[napi]
     pub fn close(&mut self) {
-        self.inner = None;
+        let handle = self.handle;
+        BROKERS.with(|t| t.remove(handle));
     }
 
     /// Whether `close()` was called.
     #[napi(getter)]
     pub fn closed(&self) -> bool {
-        self.inner.is_none()
+        !BROKERS.with(|t| t.is_open(self.handle))
+    }
+
+    /// The key of this Broker's state for the per-call fast paths (`brokerPlace`, `brokerCancel`).
+    #[napi(getter)]
+    pub fn handle(&self) -> u32 {
+        self.handle
     }
 }
 

@@ -37,8 +37,19 @@ pub struct LedgerAccount {
 #[napi(discriminant = "kind", use_nullable = true, object_from_js = false)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
-    InstrumentRegistered { seq: u64, ts: u64, correlation_id: u64, instrument: u32 },
-    TradingStatusChanged { seq: u64, ts: u64, correlation_id: u64, instrument: u32, status: String },
+    InstrumentRegistered {
+        seq: u64,
+        ts: u64,
+        correlation_id: u64,
+        instrument: u32,
+    },
+    TradingStatusChanged {
+        seq: u64,
+        ts: u64,
+        correlation_id: u64,
+        instrument: u32,
+        status: String,
+    },
     Accepted {
         seq: u64,
         ts: u64,
@@ -150,7 +161,14 @@ pub enum Event {
         qty: String,
         orders: u32,
     },
-    BboChanged { seq: u64, ts: u64, correlation_id: u64, instrument: u32, bid: Option<Level>, ask: Option<Level> },
+    BboChanged {
+        seq: u64,
+        ts: u64,
+        correlation_id: u64,
+        instrument: u32,
+        bid: Option<Level>,
+        ask: Option<Level>,
+    },
     Posting {
         seq: u64,
         ts: u64,
@@ -186,13 +204,54 @@ pub enum Event {
         status: String,
         replayed: bool,
     },
-    AssetCreated { seq: u64, ts: u64, correlation_id: u64, asset: u32 },
-    MarketRegistered { seq: u64, ts: u64, correlation_id: u64, instrument: u32, base: u32, quote: u32 },
-    InstrumentRiskChanged { seq: u64, ts: u64, correlation_id: u64, instrument: u32 },
-    AccountLimitsChanged { seq: u64, ts: u64, correlation_id: u64, account: u64 },
-    AccountEnabledChanged { seq: u64, ts: u64, correlation_id: u64, account: u64, enabled: bool },
-    RestrictionChanged { seq: u64, ts: u64, correlation_id: u64, account: u64, instrument: u32, restricted: bool },
-    SettlementFailed { seq: u64, ts: u64, correlation_id: u64, trade_id: u64, status: String },
+    AssetCreated {
+        seq: u64,
+        ts: u64,
+        correlation_id: u64,
+        asset: u32,
+    },
+    MarketRegistered {
+        seq: u64,
+        ts: u64,
+        correlation_id: u64,
+        instrument: u32,
+        base: u32,
+        quote: u32,
+    },
+    InstrumentRiskChanged {
+        seq: u64,
+        ts: u64,
+        correlation_id: u64,
+        instrument: u32,
+    },
+    AccountLimitsChanged {
+        seq: u64,
+        ts: u64,
+        correlation_id: u64,
+        account: u64,
+    },
+    AccountEnabledChanged {
+        seq: u64,
+        ts: u64,
+        correlation_id: u64,
+        account: u64,
+        enabled: bool,
+    },
+    RestrictionChanged {
+        seq: u64,
+        ts: u64,
+        correlation_id: u64,
+        account: u64,
+        instrument: u32,
+        restricted: bool,
+    },
+    SettlementFailed {
+        seq: u64,
+        ts: u64,
+        correlation_id: u64,
+        trade_id: u64,
+        status: String,
+    },
 }
 
 /// The tick and lot of one instrument: what turns ticks and lots into decimals.
@@ -204,8 +263,10 @@ pub struct Grid {
 
 impl Grid {
     pub fn of(e: &Engine, id: InstrumentId) -> Grid {
-        e.instrument(id)
-            .map_or(Grid { tick: Decimal::ONE, lot: Decimal::ONE }, |i| Grid { tick: i.spec.tick_size, lot: i.spec.lot_size })
+        e.instrument(id).map_or(Grid { tick: Decimal::ONE, lot: Decimal::ONE }, |i| Grid {
+            tick: i.spec.tick_size,
+            lot: i.spec.lot_size,
+        })
     }
     pub fn price(&self, t: Ticks) -> String {
         Decimal::from(t.0).checked_mul(self.tick).unwrap_or(Decimal::MAX).normalize().to_string()
@@ -329,23 +390,23 @@ pub fn engine_event(e: &Engine, seq: u64, ts: u64, correlation_id: u64, k: &Even
             price: price.map(|p| g.price(p)),
             filled: g.qty(filled),
         },
-        EventKind::Amended { order_id, account, side, version, price, qty, remaining, filled, priority_kept, .. } => {
-            Event::Amended {
-                seq,
-                ts,
-                correlation_id,
-                instrument,
-                order_id: order_id.0,
-                account: account.0,
-                version,
-                price: g.price(price),
-                qty: g.qty(qty),
-                remaining: g.qty(remaining),
-                priority_kept,
-                side: side.as_str().into(),
-                filled: g.qty(filled),
-            }
-        }
+        EventKind::Amended {
+            order_id, account, side, version, price, qty, remaining, filled, priority_kept, ..
+        } => Event::Amended {
+            seq,
+            ts,
+            correlation_id,
+            instrument,
+            order_id: order_id.0,
+            account: account.0,
+            version,
+            price: g.price(price),
+            qty: g.qty(qty),
+            remaining: g.qty(remaining),
+            priority_kept,
+            side: side.as_str().into(),
+            filled: g.qty(filled),
+        },
         EventKind::Expired { order_id, account, side, price, qty, filled, .. } => Event::Expired {
             seq,
             ts,
@@ -457,14 +518,9 @@ pub fn broker_event(b: &Broker, ev: &BrokerEvent) -> Event {
             }
         }
         BrokerEventKind::AssetCreated { asset } => Event::AssetCreated { seq, ts, correlation_id, asset: asset.0 },
-        BrokerEventKind::MarketRegistered { instrument, base, quote } => Event::MarketRegistered {
-            seq,
-            ts,
-            correlation_id,
-            instrument: instrument.0,
-            base: base.0,
-            quote: quote.0,
-        },
+        BrokerEventKind::MarketRegistered { instrument, base, quote } => {
+            Event::MarketRegistered { seq, ts, correlation_id, instrument: instrument.0, base: base.0, quote: quote.0 }
+        }
         BrokerEventKind::InstrumentRiskChanged { instrument, .. } => {
             Event::InstrumentRiskChanged { seq, ts, correlation_id, instrument: instrument.0 }
         }

@@ -10,6 +10,7 @@
 //! the JavaScript process.
 
 mod args;
+mod batch;
 mod broker;
 mod choices;
 mod clock;
@@ -17,7 +18,9 @@ mod decimal;
 mod engine;
 mod errors;
 mod events;
+mod fast;
 mod orders;
+mod registry;
 mod risk;
 mod types;
 mod views;

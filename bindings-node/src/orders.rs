@@ -3,8 +3,8 @@
 //! trading status). Quantity is converted before price, as the core checks them.
 
 use brokerx_engine::{
-    AccountId, Amend, Cancel, ClientOrderId, CommandKind, Engine, MassCancel, Lots, OrderId, OrderRef, OrderType, Place,
-    SelfTradePrevention, SetTradingStatus, Ticks, TimeInForce, Timestamp,
+    AccountId, Amend, Cancel, ClientOrderId, CommandKind, Engine, Lots, MassCancel, OrderId, OrderRef, OrderType,
+    Place, SelfTradePrevention, SetTradingStatus, Ticks, TimeInForce, Timestamp,
 };
 use napi::bindgen_prelude::Unknown;
 use napi::ValueType;
@@ -63,9 +63,7 @@ pub fn place(
 /// An order named by the engine's id (`bigint`) or the client's id (`string`).
 pub fn order_ref(v: &Unknown<'_>, name: &str) -> Res<OrderRef> {
     match v.get_type().map_err(from_napi)? {
-        ValueType::String => {
-            Ok(OrderRef::Client(ClientOrderId::new(&string(v, name)?).map_err(convert)?))
-        }
+        ValueType::String => Ok(OrderRef::Client(ClientOrderId::new(&string(v, name)?).map_err(convert)?)),
         _ => Ok(OrderRef::Id(OrderId(u64_arg(v, name)?))),
     }
 }
@@ -104,12 +102,7 @@ pub fn mass_cancel(e: &Engine, o: &Opts<'_>) -> Res<CommandKind> {
     Ok(CommandKind::MassCancel(MassCancel { account, instrument }))
 }
 
-pub fn set_status(
-    e: &Engine,
-    instrument: &Unknown<'_>,
-    status: &Unknown<'_>,
-    o: &Opts<'_>,
-) -> Res<CommandKind> {
+pub fn set_status(e: &Engine, instrument: &Unknown<'_>, status: &Unknown<'_>, o: &Opts<'_>) -> Res<CommandKind> {
     let instrument = choices::instrument(e, instrument, "instrument")?.id;
     let status = choices::status(&string(status, "status")?, "status")?;
     Ok(CommandKind::SetTradingStatus(SetTradingStatus {

@@ -34,7 +34,10 @@ impl RiskInput {
             Some("reducing") => RiskState::Reducing,
             Some("halted") => RiskState::Halted,
             Some(other) => {
-                return Err(range_error(&o.name("state"), format!("must be 'active', 'reducing' or 'halted', got {other:?}")))
+                return Err(range_error(
+                    &o.name("state"),
+                    format!("must be 'active', 'reducing' or 'halted', got {other:?}"),
+                ))
             }
         };
         let collar_given_null = o.has_null("collarBps")?;

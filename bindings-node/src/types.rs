@@ -21,6 +21,11 @@ pub struct EngineOptions {
     pub max_levels_per_side: Option<u32>,
     pub max_instruments: Option<u32>,
     pub market_data: Option<bool>,
+    /// Engine only: the bound of the event queue of `placeQueued` / `submitMany`.
+    pub max_queued_events: Option<u32>,
+    /// Engine only: whether `submitRange` queues its events (default `'queue'`).
+    #[napi(ts_type = "'queue' | 'none'")]
+    pub batch_events: Option<String>,
 }
 
 #[napi(object, object_to_js = false, object_from_js = false)]
