@@ -419,12 +419,10 @@ impl Broker {
     pub fn on_time(&mut self, now: Unknown<'_>) -> Result<Vec<Event>> {
         self.with(|inner| {
             let now = u64_arg(&now, "now")?;
-            let o = Opts::new(None, "options")?;
             let ts = Timestamp(now);
             inner.events.clear();
             let cmd = BrokerCommand { ts, correlation_id: CorrelationId(0), kind: BrokerCommandKind::ExpireDue };
             inner.broker.apply(&cmd, &mut inner.events).map_err(broker_err)?;
-            drop(o);
             Ok(inner.events.iter().map(|e| broker_event(&inner.broker, e)).collect())
         })
     }

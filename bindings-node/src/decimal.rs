@@ -100,32 +100,3 @@ pub fn parse(s: &str, kind: Kind) -> Result<Decimal, Fail> {
 fn not_a_number(s: &str) -> Fail {
     fail("invalid_decimal", format!("{s:?} is not a decimal number"))
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ok(s: &str) -> String {
-        parse(s, Kind::Price).map(|d| d.to_string()).unwrap_or_else(|e| e.status.0.to_string())
-    }
-
-    #[test]
-    fn plain_and_exponent_forms_parse_exactly() {
-        assert_eq!(ok("100.50"), "100.50");
-        assert_eq!(ok("1E+3"), "1000");
-        assert_eq!(ok("5e-7"), "0.0000005");
-        assert_eq!(ok("-0"), "0");
-    }
-
-    #[test]
-    fn bad_text_is_refused_with_its_code() {
-        assert_eq!(ok("NaN"), "invalid_decimal");
-        assert_eq!(ok("-Infinity"), "invalid_decimal");
-        assert_eq!(ok("1.2.3"), "invalid_decimal");
-        assert_eq!(ok(""), "invalid_decimal");
-        assert_eq!(ok("1e"), "invalid_decimal");
-        assert_eq!(ok("0.00000000000000000000000000001"), "off_tick");
-        assert_eq!(ok("1e40"), "price_out_of_range");
-        assert_eq!(ok("1e99999999999999999999"), "invalid_decimal");
-    }
-}

@@ -8,7 +8,6 @@
 
 use brokerx_engine::broker::BrokerError;
 use brokerx_engine::{CommandError, ConvertError, SnapshotError};
-use brokerx_ledger::LedgerError;
 
 /// The status napi-rs puts in the thrown error's `code`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,10 +57,6 @@ pub fn convert(e: ConvertError) -> Fail {
 }
 
 pub fn broker(e: BrokerError) -> Fail {
-    fail(e.code(), e.to_string())
-}
-
-pub fn ledger(e: LedgerError) -> Fail {
     fail(e.code(), e.to_string())
 }
 

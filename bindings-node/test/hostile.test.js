@@ -136,6 +136,10 @@ test("decimal text edge cases: exact or refused with the Python binding's codes"
   assert.equal(code("NaN"), "invalid_decimal");
   assert.equal(code("-Infinity"), "invalid_decimal");
   assert.equal(code("1,5"), "invalid_decimal");
+  assert.equal(code("1.2.3"), "invalid_decimal");
+  assert.equal(code("1e"), "invalid_decimal");
+  assert.equal(code("1e99999999999999999999"), "invalid_decimal");
+  assert.equal(code("5e-7", "1"), "off_tick");
   assert.equal(code(""), "invalid_decimal");
   assert.equal(code("0"), "invalid_price");
   assert.equal(code("-0"), "invalid_price");
