@@ -55,23 +55,41 @@ pub fn string(v: &Unknown<'_>, name: &str) -> Res<String> {
     }
 }
 
+/// Runs `f` on a string argument without allocating for short strings (the hot
+/// path: sides, prices, quantities are a few bytes).
+pub fn with_str<R>(v: &Unknown<'_>, name: &str, f: impl FnOnce(&str) -> Res<R>) -> Res<R> {
+    use napi::JsValue;
+    match kind_of(v)? {
+        ValueType::String => {
+            let raw = v.value();
+            let mut buf = [0u8; 64];
+            let mut len = 0usize;
+            // SAFETY: `raw` is a live string value of this call's env (checked just
+            // above); napi writes at most `buf.len()` bytes, NUL included, into `buf`.
+            let status = unsafe {
+                napi::sys::napi_get_value_string_utf8(raw.env, raw.value, buf.as_mut_ptr().cast(), buf.len(), &mut len)
+            };
+            // Shorter than the buffer: whole. Otherwise (maybe cut): read it whole.
+            if status == napi::sys::Status::napi_ok && len < buf.len() - 1 {
+                let text = std::str::from_utf8(buf.get(..len).unwrap_or_default())
+                    .map_err(|_| type_error(name, "is not valid UTF-8"))?;
+                return f(text);
+            }
+            f(&string(v, name)?)
+        }
+        t => Err(type_error(name, format!("expected a string, got {}", type_name(t)))),
+    }
+}
+
 /// A decimal string (price, quantity or amount).
 pub fn decimal(v: &Unknown<'_>, kind: Kind, name: &str) -> Res<Decimal> {
     match kind_of(v)? {
-        // SAFETY: the value is a string (checked just above).
-        ValueType::String => parse(&unsafe { v.cast::<String>() }.map_err(from_napi)?, kind),
+        ValueType::String => with_str(v, name, |s| parse(s, kind)),
         ValueType::Number => Err(type_error(
             name,
             "a number is refused: money, prices and quantities are decimal strings (\"100.50\"), never floats",
         )),
         t => Err(type_error(name, format!("expected a decimal string, got {}", type_name(t)))),
-    }
-}
-
-pub fn decimal_opt(v: Option<&Unknown<'_>>, kind: Kind, name: &str) -> Res<Option<Decimal>> {
-    match v {
-        Some(v) if !is_absent(Some(v))? => decimal(v, kind, name).map(Some),
-        _ => Ok(None),
     }
 }
 
@@ -126,13 +144,6 @@ pub fn u32_arg(v: &Unknown<'_>, name: &str) -> Res<u32> {
     uint(v, 32, name).map(|n| n as u32)
 }
 
-pub fn u64_opt(v: Option<&Unknown<'_>>, name: &str) -> Res<Option<u64>> {
-    match v {
-        Some(v) if !is_absent(Some(v))? => u64_arg(v, name).map(Some),
-        _ => Ok(None),
-    }
-}
-
 pub fn bool_opt(v: Option<&Unknown<'_>>, name: &str) -> Res<Option<bool>> {
     match v {
         Some(v) if !is_absent(Some(v))? => match kind_of(v)? {
@@ -140,13 +151,6 @@ pub fn bool_opt(v: Option<&Unknown<'_>>, name: &str) -> Res<Option<bool>> {
             ValueType::Boolean => unsafe { v.cast::<bool>() }.map(Some).map_err(from_napi),
             t => Err(type_error(name, format!("expected a boolean, got {}", type_name(t)))),
         },
-        _ => Ok(None),
-    }
-}
-
-pub fn string_opt(v: Option<&Unknown<'_>>, name: &str) -> Res<Option<String>> {
-    match v {
-        Some(v) if !is_absent(Some(v))? => string(v, name).map(Some),
         _ => Ok(None),
     }
 }
@@ -196,11 +200,12 @@ impl<'a> Opts<'a> {
         format!("{}.{key}", self.name)
     }
 
+    // Each reader formats the argument's name only on the error path.
     pub fn decimal(&self, key: &str, kind: Kind) -> Res<Option<Decimal>> {
-        decimal_opt(self.get(key)?.as_ref(), kind, &self.name(key))
+        self.get(key)?.map(|v| decimal(&v, kind, &self.name(key))).transpose()
     }
     pub fn u64(&self, key: &str) -> Res<Option<u64>> {
-        u64_opt(self.get(key)?.as_ref(), &self.name(key))
+        self.get(key)?.map(|v| u64_arg(&v, &self.name(key))).transpose()
     }
     pub fn u32(&self, key: &str) -> Res<Option<u32>> {
         self.get(key)?.map(|v| u32_arg(&v, &self.name(key))).transpose()
@@ -209,10 +214,13 @@ impl<'a> Opts<'a> {
         self.get(key)?.map(|v| uint(&v, 128, &self.name(key))).transpose()
     }
     pub fn bool(&self, key: &str) -> Res<Option<bool>> {
-        bool_opt(self.get(key)?.as_ref(), &self.name(key))
+        match self.get(key)? {
+            Some(v) => bool_opt(Some(&v), &self.name(key)),
+            None => Ok(None),
+        }
     }
     pub fn string(&self, key: &str) -> Res<Option<String>> {
-        string_opt(self.get(key)?.as_ref(), &self.name(key))
+        self.get(key)?.map(|v| string(&v, &self.name(key))).transpose()
     }
 }
 

@@ -9,7 +9,7 @@ use brokerx_engine::{
 use napi::bindgen_prelude::Unknown;
 use napi::ValueType;
 
-use crate::args::{is_absent, string, u64_arg, Opts};
+use crate::args::{is_absent, string, u64_arg, with_str, Opts};
 use crate::choices;
 use crate::decimal::Kind;
 use crate::errors::{convert, from_napi, Res};
@@ -26,7 +26,7 @@ pub fn place(
 ) -> Res<CommandKind> {
     let account = AccountId(u64_arg(account, "account")?);
     let inst = choices::instrument(e, instrument, "instrument")?;
-    let side = choices::side(&string(side, "side")?, "side")?;
+    let side = with_str(side, "side", |s| choices::side(s, "side"))?;
     let qty = crate::args::decimal(qty, Kind::Qty, "qty")?;
     let price = if is_absent(Some(price))? { None } else { Some(crate::args::decimal(price, Kind::Price, "price")?) };
     let expire_at = o.u64("expireAt")?;
