@@ -171,6 +171,54 @@ export declare class Engine {
   get handle(): number
 }
 
+/** The order and deposit sagas of one process, by saga id, with their deadlines. */
+export declare class SagaRegistry {
+  /**
+   * Retry policy: the wait after the n-th delivery is
+   * `min(replyTimeoutNs × backoffFactor^n, backoffMaxNs)`.
+   */
+  constructor(config?: { replyTimeoutNs?: bigint | number; backoffFactor?: number; backoffMaxNs?: bigint | number; forwardDeliveriesMax?: number; sagasMax?: number; escalateAfterDeliveries?: number })
+  /**
+   * Starts an order saga: reserve the hold the Broker would (minor units), place
+   * `qty` lots at `limitPrice` ticks, settle each fill, release the rest.
+   */
+  startOrder(now: bigint | number, sagaId: bigint | number, spec: { account: bigint | number; instrument: number; side: Side; qty: bigint | number; limitPrice: bigint | number; goodTill: bigint | number; basePerLot?: bigint | number; quotePerTickLot?: bigint | number; makerFeeBps?: number; takerFeeBps?: number }): Array<Record<string, unknown>>
+  /** Starts a deposit saga: request payment of `amount` (minor units), then credit it. */
+  startDeposit(now: bigint | number, sagaId: bigint | number, spec: { account: bigint | number; amount: bigint | number }): Array<Record<string, unknown>>
+  /**
+   * Feeds one reply or timer to a saga: `input` is the snake_case input name
+   * (`funds_reserved`, `fill`, `order_cancelled`, `payment_confirmed`, `timer`,
+   * …) and `fields` its fields in the crate's serde form. Returns the actions.
+   */
+  advance(now: bigint | number, sagaId: bigint | number, input: string, fields?: Record<string, unknown>): Array<Record<string, unknown>>
+  /** Fires every due deadline (redeliveries, good-till cancels); returns the actions. */
+  onTime(now: bigint | number): Array<Record<string, unknown>>
+  /** When `onTime` should next be called (`null`: nothing due). */
+  nextDeadline(): bigint | null
+  /** A saga's state name and whether it finished (`null`: unknown saga). */
+  state(sagaId: bigint | number): SagaState | null
+  /** Ids of sagas whose deadline is more than `overdueNs` in the past. */
+  overdue(now: bigint | number, overdueNs: bigint | number): Array<bigint>
+  /** Live sagas handed to an operator, sorted by id. */
+  stuck(): Array<StuckSaga>
+  /** Removes a finished saga (`saga_finished` is not an error here; a live one is refused). */
+  removeFinished(sagaId: bigint | number): void
+  /** How many sagas the registry holds (finished ones until removed). */
+  get size(): number
+  /** Sagas not yet finished. */
+  get live(): number
+  /** Walks every saga; throws `invariant_violated` on an inconsistency (a bug). */
+  checkInvariants(): void
+  /** Every saga and the config as bytes, for `SagaRegistry.restore`. */
+  snapshot(): Buffer
+  /** A registry from `snapshot()` bytes. */
+  static restore(data: Buffer): SagaRegistry
+  /** Releases the native state now; any later call throws `closed`. */
+  close(): void
+  /** Whether `close()` was called. */
+  get closed(): boolean
+}
+
 /** An account's limits, in the core's integers: lots, quote minor units, counts. */
 export interface AccountLimitsInput {
   maxOrderQty?: bigint | number
@@ -378,9 +426,21 @@ export interface PlaceOptions {
   clientOrderId?: string
 }
 
+/** A saga's state. */
+export interface SagaState {
+  state: string
+  finished: boolean
+}
+
 export type SelfTradePrevention = 'none' | 'cancel_taker' | 'cancel_maker' | 'cancel_both' | 'decrement'
 
 export type Side = 'buy' | 'sell'
+
+/** One stuck saga: a command of it went `escalateAfterDeliveries` times unanswered. */
+export interface StuckSaga {
+  sagaId: bigint
+  deliveries: number
+}
 
 export type TimeInForce = 'gtc' | 'ioc' | 'fok' | 'gtd'
 

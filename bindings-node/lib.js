@@ -180,8 +180,28 @@ const fastPaths = {
   Broker: { place: native.brokerPlace, cancel: native.brokerCancel },
 };
 
+/** Getters (`closed`, `live`, `size`) rethrow typed errors too. */
+function wrapGetters(proto) {
+  for (const n of Object.getOwnPropertyNames(proto)) {
+    const d = Object.getOwnPropertyDescriptor(proto, n);
+    if (!d || typeof d.get !== "function" || !d.configurable) continue;
+    const get = d.get;
+    Object.defineProperty(proto, n, {
+      ...d,
+      get() {
+        try {
+          return get.call(this);
+        } catch (e) {
+          throw retype(e);
+        }
+      },
+    });
+  }
+}
+
 function typed(cls, after) {
   wrapMethods(cls.prototype, methodNames(cls.prototype), after);
+  wrapGetters(cls.prototype);
   if (typeof cls.prototype.close === "function") {
     Object.defineProperty(cls.prototype, Symbol.dispose, {
       value: function dispose() {
@@ -339,11 +359,54 @@ function sideCode(side) {
   throw new RangeError(`argument 'side': must be 'buy' or 'sell', got ${String(side)}`);
 }
 
+// Saga inputs and actions cross as JSON text so 128-bit integers stay exact
+// (src/saga.rs): bigints are written as plain digits, and integers beyond 2^53
+// are read back as bigints. Only the text format is handled here.
+const BIG = "\u0000bigint:";
+function stringifyExact(value) {
+  const text = JSON.stringify(value, (_, v) => (typeof v === "bigint" ? BIG + v.toString() : v));
+  return text.replace(/"\\u0000bigint:(-?\d+)"/g, "$1");
+}
+function parseExact(text) {
+  const marked = text.replace(/([:[,])(-?\d{16,})(?=[,\]}])/g, (_, p, d) => `${p}"\\u0000bigint:${d}"`);
+  return JSON.parse(marked, (_, v) => {
+    if (typeof v !== "string" || !v.startsWith(BIG)) return v;
+    const b = BigInt(v.slice(BIG.length));
+    return b > BigInt(Number.MAX_SAFE_INTEGER) || b < -BigInt(Number.MAX_SAFE_INTEGER) ? b : Number(b);
+  });
+}
+/** The saga methods as the package exposes them: objects in, objects out. */
+const sagaPost = {
+  startOrder: parseExact,
+  startDeposit: parseExact,
+  onTime: parseExact,
+};
+
 const out = { ...classes, retype, CommandBatch };
 for (const [name, value] of Object.entries(native)) {
   if (name === "transferStatusCodes" || /^(engine|broker)(Place|Cancel|SubmitMany|SubmitRange)(Queued)?$/.test(name)) continue;
   if (typeof value === "function" && value.prototype && methodNames(value.prototype).length > 0) {
-    out[name] = typed(value, name === "Broker" ? { deposit: throwRefusedFunds, withdraw: throwRefusedFunds } : undefined);
+    const after =
+      name === "Broker" ? { deposit: throwRefusedFunds, withdraw: throwRefusedFunds } : name === "SagaRegistry" ? sagaPost : undefined;
+    out[name] = typed(value, after);
+    if (name === "SagaRegistry") {
+      const advance = value.prototype.advance; // already rethrows typed errors
+      Object.defineProperty(out[name].prototype, "advance", {
+        value: function advance_(now, sagaId, input, fields) {
+          let text;
+          if (fields !== undefined && fields !== null) {
+            // A fill's aggressor as the rest of the API spells a side.
+            const f = { ...fields };
+            if (f.aggressor === "buy") f.aggressor = "Buy";
+            else if (f.aggressor === "sell") f.aggressor = "Sell";
+            text = stringifyExact(f);
+          }
+          return parseExact(advance.call(this, now, sagaId, input, text));
+        },
+        writable: true,
+        configurable: true,
+      });
+    }
   } else if (typeof value === "function") {
     out[name] = function (...args) {
       try {

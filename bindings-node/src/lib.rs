@@ -25,5 +25,6 @@ mod fast;
 mod orders;
 mod registry;
 mod risk;
+mod saga;
 mod types;
 mod views;
