@@ -171,6 +171,51 @@ export declare class Engine {
   get handle(): number
 }
 
+/** The wallet ledger: idempotent transfers, two-phase holds, linked chains, limits. */
+export declare class Ledger {
+  /** A new ledger with the policy's limits (amounts in minor units, `bigint`). */
+  constructor(config?: { transferLimits?: Array<{ code: number; asset: number; maxAmount: bigint }>; dailyLimits?: Array<{ code: number; asset: number; side: 'debit' | 'credit'; maxPerDay: bigint }>; walletLimits?: Array<{ asset: number; maxBalance: bigint }> })
+  /** Creates an asset (`scale`: its decimals). */
+  createAsset(asset: number, code: string, scale: number, options?: { ts?: bigint | number }): void
+  /** Creates an account: a wallet (must not go negative) or, with `system: true`, one that may. */
+  createAccount(owner: bigint | number, asset: number, options?: { system?: boolean; maxBalance?: bigint; ts?: bigint | number }): void
+  /**
+   * Submits a batch of transfers; one result per transfer, in order (linked
+   * transfers form all-or-nothing chains). A refusal is a status, not an error.
+   */
+  submit(transfers: Array<TransferInput>, options?: { ts?: bigint | number }): Array<TransferResult>
+  /** Passes time: expires due holds; their ids, in order. */
+  onTime(now: bigint | number): Array<bigint>
+  /** When the next hold expires (`null`: none). */
+  nextDeadline(): bigint | null
+  /** An account's balance columns (`null`: no such account). */
+  balance(owner: bigint | number, asset: number): Balance | null
+  /** A hold by its pending transfer's id (`null`: none). */
+  hold(id: bigint | number): Hold | null
+  /** The open holds on an account, oldest first (their ids). */
+  holdsOf(owner: bigint | number, asset: number): Array<bigint>
+  /** Per-asset totals (`null`: unknown asset). */
+  totals(asset: number): Totals | null
+  /** How many journal entries name the account. */
+  entriesOf(owner: bigint | number, asset: number): number
+  /** The same for the same journal. */
+  stateHash(): bigint
+  /** Walks the whole ledger; throws `invariant_violated` on an inconsistency (a bug). */
+  checkInvariants(): void
+  /** The journal (every entry, in order) as bytes, for `Ledger.replay`. */
+  journal(): Buffer
+  /** A ledger rebuilt by replaying `journal()` bytes under the same config. */
+  static replay(journal: Buffer, config?: ConstructorParameters<typeof Ledger>[0]): Ledger
+  /** The whole state as bytes, for `Ledger.restore`. */
+  snapshot(): Buffer
+  /** A ledger from `snapshot()` bytes. */
+  static restore(data: Buffer): Ledger
+  /** Releases the native state now; any later call throws `closed`. */
+  close(): void
+  /** Whether `close()` was called. */
+  get closed(): boolean
+}
+
 /** The order and deposit sagas of one process, by saga id, with their deadlines. */
 export declare class SagaRegistry {
   /**
@@ -231,6 +276,18 @@ export interface AmendChange {
   price?: string
   qty?: string
   expectedVersion?: number
+}
+
+/** An account's balance columns, in minor units. */
+export interface Balance {
+  /** Posted credits − posted debits. */
+  posted: bigint
+  /** Posted less pending debits. */
+  available: bigint
+  debitsPending: bigint
+  debitsPosted: bigint
+  creditsPending: bigint
+  creditsPosted: bigint
 }
 
 /** One refused command of a batch. */
@@ -351,6 +408,20 @@ export interface Hold {
   amount: string
 }
 
+/** A hold (pending transfer) and where it is in its life. */
+export interface Hold {
+  id: bigint
+  debit: LedgerAccount
+  credit: LedgerAccount
+  /** `pending`, `posted`, `voided` or `expired`. */
+  state: string
+  /** What is still reserved (0 once resolved). */
+  pendingAmount: bigint
+  /** What its posts settled so far. */
+  postedAmount: bigint
+  expiresAt: bigint | null
+}
+
 /** A registered instrument. */
 export interface InstrumentInfo {
   id: number
@@ -444,7 +515,38 @@ export interface StuckSaga {
 
 export type TimeInForce = 'gtc' | 'ioc' | 'fok' | 'gtd'
 
+/** Per-asset totals, in minor units. */
+export interface Totals {
+  posted: bigint
+  pending: bigint
+  accounts: number
+}
+
 export type TradingStatus = 'open' | 'halted' | 'closed'
+
+/**
+ * One ledger transfer. `kind` (or raw `flags`) says what it is; amounts are minor
+ * units as `bigint`; a post, `post_part`, void or resize names its hold by `pendingId`.
+ */
+export interface TransferInput {
+  id: bigint | number
+  kind?: 'single' | 'pending' | 'post' | 'post_part' | 'void' | 'resize'
+  flags?: number
+  debit?: { owner: bigint | number; asset: number }
+  credit?: { owner: bigint | number; asset: number }
+  amount?: bigint
+  pendingId?: bigint | number
+  timeoutNs?: bigint | number
+  code?: number
+  userData?: bigint | number
+  linked?: boolean
+}
+
+/** One transfer's result: its id and the ledger's status code (`ok`, `exists`, `insufficient_funds`, …). */
+export interface TransferResult {
+  id: bigint
+  status: string
+}
 
 /** Every ledger transfer status code (what a refused deposit's `code` can be). */
 export declare function transferStatusCodes(): Array<string>

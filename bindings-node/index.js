@@ -837,6 +837,7 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.Broker = nativeBinding.Broker
 module.exports.Engine = nativeBinding.Engine
+module.exports.Ledger = nativeBinding.Ledger
 module.exports.SagaRegistry = nativeBinding.SagaRegistry
 module.exports.brokerCancel = nativeBinding.brokerCancel
 module.exports.brokerPlace = nativeBinding.brokerPlace

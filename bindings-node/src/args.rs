@@ -258,3 +258,26 @@ pub fn bigint64_array(v: &Unknown<'_>, name: &str) -> Res<napi::bindgen_prelude:
     }
     Err(type_error(name, "expected a BigInt64Array"))
 }
+
+/// The elements of an array argument.
+pub fn array<'a>(v: &Unknown<'a>, name: &str) -> Res<Vec<Unknown<'a>>> {
+    use napi::bindgen_prelude::JsObjectValue;
+    use napi::JsValue;
+    if kind_of(v)? != ValueType::Object || !v.is_array().map_err(from_napi)? {
+        return Err(type_error(name, "expected an array"));
+    }
+    // SAFETY: the value is an array (checked just above), hence an object.
+    let obj = unsafe { v.cast::<Object<'a>>() }.map_err(from_napi)?;
+    let n = obj.get_array_length().map_err(from_napi)?;
+    (0..n).map(|i| obj.get_element::<Unknown<'a>>(i).map_err(from_napi)).collect()
+}
+
+/// An amount in minor units: a `bigint` only (a `number` is refused, as for any
+/// money), non-negative, below 2^128.
+pub fn minor(v: &Unknown<'_>, name: &str) -> Res<u128> {
+    match kind_of(v)? {
+        ValueType::BigInt => uint(v, 128, name),
+        ValueType::Number => Err(type_error(name, "a number is refused: amounts in minor units are bigints (1000n)")),
+        t => Err(type_error(name, format!("expected a bigint of minor units, got {}", type_name(t)))),
+    }
+}

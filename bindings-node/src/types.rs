@@ -122,3 +122,28 @@ pub struct AccountLimitsInput {
     #[napi(ts_type = "{ maxCommands: number; windowNs: bigint | number }")]
     pub throttle: Option<String>,
 }
+
+/// One ledger transfer. `kind` (or raw `flags`) says what it is; amounts are minor
+/// units as `bigint`; a post, `post_part`, void or resize names its hold by `pendingId`.
+#[napi(object, object_to_js = false, object_from_js = false)]
+pub struct TransferInput {
+    #[napi(ts_type = "bigint | number")]
+    pub id: String,
+    #[napi(ts_type = "'single' | 'pending' | 'post' | 'post_part' | 'void' | 'resize'")]
+    pub kind: Option<String>,
+    pub flags: Option<u32>,
+    #[napi(ts_type = "{ owner: bigint | number; asset: number }")]
+    pub debit: Option<String>,
+    #[napi(ts_type = "{ owner: bigint | number; asset: number }")]
+    pub credit: Option<String>,
+    #[napi(ts_type = "bigint")]
+    pub amount: Option<String>,
+    #[napi(ts_type = "bigint | number")]
+    pub pending_id: Option<String>,
+    #[napi(ts_type = "bigint | number")]
+    pub timeout_ns: Option<String>,
+    pub code: Option<u32>,
+    #[napi(ts_type = "bigint | number")]
+    pub user_data: Option<String>,
+    pub linked: Option<bool>,
+}
