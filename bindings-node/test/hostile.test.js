@@ -155,3 +155,50 @@ test("a throwing getter in an options object is reported, not a crash", () => {
   assert.throws(() => b.place(1n, 0, "buy", "1", "1", evil));
   assert.equal(b.available(1n, 1), "999.00");
 });
+
+test("the Engine, Ledger and SagaRegistry survive hostile values in every argument too", () => {
+  const e = new bx.Engine({ marketData: false });
+  e.registerInstrument("ACME", "0.01", "1", { ts: 1n });
+  const L = new bx.Ledger();
+  L.createAsset(1, "USD", 2, { ts: 1n });
+  L.createAccount(1n, 1, { system: true, ts: 1n });
+  const r = new bx.SagaRegistry();
+  r.startDeposit(1, 1, { account: 1, amount: 5n });
+  const targets = [
+    [e, (x) => e.place(x, 0, "buy", "1", "1", { ts: 2n })],
+    [e, (x) => e.place(1n, 0, "buy", x, "1", { ts: 2n })],
+    [e, (x) => e.amend(1n, x, { qty: "1" }, { ts: 2n })],
+    [e, (x) => e.massCancel(x, { ts: 2n })],
+    [e, (x) => e.setStatus(0, x)],
+    [e, (x) => e.submitMany(x)],
+    [e, (x) => e.submitRange(new BigInt64Array(6), x, 1)],
+    [e, (x) => e.onTime(x)],
+    [e, (x) => bx.Engine.restore(x)],
+    [L, (x) => L.submit([{ id: 1n, debit: { owner: 1n, asset: 1 }, credit: x, amount: 1n }], { ts: 2n })],
+    [L, (x) => L.submit([x], { ts: 2n })],
+    [L, (x) => L.balance(x, 1)],
+    [L, (x) => L.createAccount(2n, 1, x)],
+    [L, (x) => bx.Ledger.replay(x)],
+    [r, (x) => r.advance(2, 1, x)],
+    [r, (x) => r.advance(2, 1, "payment_confirmed", { payment: x })],
+    [r, (x) => r.startOrder(2, 9, x)],
+  ];
+  let refused = 0;
+  for (const [obj, call] of targets) {
+    for (const bad of HOSTILE) {
+      const state = () => (obj instanceof bx.SagaRegistry ? obj.snapshot().toString() : obj.stateHash());
+      const before = state();
+      try {
+        call(bad);
+      } catch (err) {
+        refused += 1;
+        assert.ok(typed(err), `${call}(${describe(bad)}): untyped ${err && err.name}: ${err && err.message}`);
+        assert.equal(state(), before, `${call}(${describe(bad)}) changed the state`);
+      }
+    }
+  }
+  assert.ok(refused > targets.length * HOSTILE.length * 0.7, `only ${refused} refused`);
+  e.checkInvariants();
+  L.checkInvariants();
+  r.checkInvariants();
+});
