@@ -330,10 +330,10 @@ export interface Bbo {
 }
 
 /** `Broker.cancel` by handle (what `lib.js` calls; use `Broker.cancel`). */
-export declare function brokerCancel(handle: number, account: unknown, order: unknown, options?: unknown | undefined | null): Array<Event>
+export declare function brokerCancel(handle: number, account: unknown, order: unknown, options?: unknown | undefined | null): string
 
 /** `Broker.place` by handle (what `lib.js` calls; use `Broker.place`). */
-export declare function brokerPlace(handle: number, account: unknown, instrument: unknown, side: unknown, price: unknown, qty: unknown, options?: unknown | undefined | null): Array<Event>
+export declare function brokerPlace(handle: number, account: unknown, instrument: unknown, side: unknown, price: unknown, qty: unknown, options?: unknown | undefined | null): string
 
 /**
  * Every command's options: the command's time (ns since the Unix epoch; omitted:
@@ -346,7 +346,7 @@ export interface CommandOptions {
 }
 
 /** `Engine.cancel` by handle (what `lib.js` calls; use `Engine.cancel`). */
-export declare function engineCancel(handle: number, account: unknown, order: unknown, options?: unknown | undefined | null): Array<Event>
+export declare function engineCancel(handle: number, account: unknown, order: unknown, options?: unknown | undefined | null): string
 
 /** `Engine.cancelQueued` by handle. */
 export declare function engineCancelQueued(handle: number, account: unknown, order: unknown, options?: unknown | undefined | null): void
@@ -363,7 +363,7 @@ export interface EngineOptions {
 }
 
 /** `Engine.place` by handle (what `lib.js` calls; use `Engine.place`). */
-export declare function enginePlace(handle: number, account: unknown, instrument: unknown, side: unknown, price: unknown, qty: unknown, options?: unknown | undefined | null): Array<Event>
+export declare function enginePlace(handle: number, account: unknown, instrument: unknown, side: unknown, price: unknown, qty: unknown, options?: unknown | undefined | null): string
 
 /** `Engine.placeQueued` by handle. */
 export declare function enginePlaceQueued(handle: number, account: unknown, instrument: unknown, side: unknown, price: unknown, qty: unknown, options?: unknown | undefined | null): bigint
@@ -400,6 +400,12 @@ export type Event =
   | { kind: 'AccountEnabledChanged'; seq: bigint; ts: bigint; correlationId: bigint; account: bigint; enabled: boolean }
   | { kind: 'RestrictionChanged'; seq: bigint; ts: bigint; correlationId: bigint; account: bigint; instrument: number; restricted: boolean }
   | { kind: 'SettlementFailed'; seq: bigint; ts: bigint; correlationId: bigint; tradeId: bigint; status: string }
+
+/**
+ * The field names and types of every event kind, for `lib.js`'s decoder:
+ * `[kind, "name:type", ...]`.
+ */
+export declare function eventFields(): Array<Array<string>>
 
 /** The hold behind a live order. */
 export interface Hold {

@@ -847,6 +847,7 @@ module.exports.enginePlace = nativeBinding.enginePlace
 module.exports.enginePlaceQueued = nativeBinding.enginePlaceQueued
 module.exports.engineSubmitMany = nativeBinding.engineSubmitMany
 module.exports.engineSubmitRange = nativeBinding.engineSubmitRange
+module.exports.eventFields = nativeBinding.eventFields
 module.exports.SelfTradePrevention = nativeBinding.SelfTradePrevention
 module.exports.Side = nativeBinding.Side
 module.exports.TimeInForce = nativeBinding.TimeInForce

@@ -168,6 +168,56 @@ function methodNames(proto) {
 // the object's handle (a napi class method costs ~10x a free function), with the
 // same arguments, results and errors. See src/registry.rs.
 const HANDLE = Symbol("brokerx.handle");
+
+// Events encoded as one string (src/flat.rs) back to the objects of the `Event` union.
+const GS = "\u001d";
+const fieldReaders = {
+  u: (t) => BigInt(t),
+  n: (t) => Number(t),
+  b: (t) => t === "1",
+  s: (t) => t,
+  L: (t) => {
+    const [price, qty, orders] = t.split(GS);
+    return { price, qty, orders: Number(orders) };
+  },
+  A: (t) => {
+    const [owner, asset] = t.split(GS);
+    return { owner: BigInt(owner), asset: Number(asset) };
+  },
+  M: (t) => {
+    const out = {};
+    if (t === "") return out;
+    const parts = t.split(GS);
+    for (let i = 0; i < parts.length; i += 2) out[parts[i]] = parts[i + 1];
+    return out;
+  },
+};
+// One decoder per kind, built once from the native field table: an object
+// literal per kind (a stable shape, monomorphic stores) instead of a generic loop.
+const readExpr = { u: (x) => `BigInt(${x})`, n: (x) => `+${x}`, b: (x) => `${x} === "1"`, s: (x) => x, L: (x) => `R.L(${x})`, A: (x) => `R.A(${x})`, M: (x) => `R.M(${x})` };
+const decoders = new Map(
+  native.eventFields().map(([kind, ...fields]) => {
+    const props = fields.map((f, n) => {
+      const [name, type] = f.split(":");
+      const x = `p[${n + 1}]`;
+      const nullable = type.startsWith("?");
+      const e = readExpr[nullable ? type.slice(1) : type](x);
+      return `${name}: ${nullable ? `(${x} === "\\u0000" ? null : ${e})` : e}`;
+    });
+    const body = `return { kind: ${JSON.stringify(kind)}, ${props.join(", ")} };`;
+    return [kind, new Function("p", "R", body)];
+  }),
+);
+function decodeEvents(text) {
+  const out = [];
+  if (text === "") return out;
+  for (const record of text.split("\u001e")) {
+    const p = record.split("\u001f");
+    out.push(decoders.get(p[0])(p, fieldReaders));
+  }
+  return out;
+}
+const flatPaths = new Set([native.enginePlace, native.engineCancel, native.brokerPlace, native.brokerCancel]);
 const fastPaths = {
   Engine: {
     place: native.enginePlace,
@@ -242,6 +292,26 @@ function typed(cls, after) {
           } catch (e) {
             throw retype(e);
           }
+        }
+      : flatPaths.has(f) && name === "place"
+      ? function (account, instrument, side, price, qty, options) {
+          let flat;
+          try {
+            flat = f(this[HANDLE], account, instrument, side, price, qty, options);
+          } catch (e) {
+            throw retype(e);
+          }
+          return decodeEvents(flat);
+        }
+      : flatPaths.has(f)
+      ? function (account, order, options) {
+          let flat;
+          try {
+            flat = f(this[HANDLE], account, order, options);
+          } catch (e) {
+            throw retype(e);
+          }
+          return decodeEvents(flat);
         }
       : name.startsWith("place")
       ? function (account, instrument, side, price, qty, options) {
@@ -384,7 +454,7 @@ const sagaPost = {
 
 const out = { ...classes, retype, CommandBatch };
 for (const [name, value] of Object.entries(native)) {
-  if (name === "transferStatusCodes" || /^(engine|broker)(Place|Cancel|SubmitMany|SubmitRange)(Queued)?$/.test(name)) continue;
+  if (name === "transferStatusCodes" || name === "eventFields" || /^(engine|broker)(Place|Cancel|SubmitMany|SubmitRange)(Queued)?$/.test(name)) continue;
   if (typeof value === "function" && value.prototype && methodNames(value.prototype).length > 0) {
     const after =
       name === "Broker" ? { deposit: throwRefusedFunds, withdraw: throwRefusedFunds } : name === "SagaRegistry" ? sagaPost : undefined;

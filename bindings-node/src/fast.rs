@@ -1,7 +1,8 @@
 //! The per-call hot paths as free functions on a handle (see `registry`):
 //! `lib.js` routes `Engine.place` / `Engine.cancel` (and the Broker's) here, so
 //! the class methods' dispatch cost is paid only by the rest of the API. Same
-//! arguments, same results, same errors as the methods they stand for.
+//! arguments, same errors as the methods they stand for; the events come back
+//! as one string (`flat.rs`) and `lib.js` makes them the same objects.
 
 use napi::bindgen_prelude::Unknown;
 use napi_derive::napi;
@@ -9,10 +10,15 @@ use napi_derive::napi;
 use crate::args::Opts;
 use crate::errors::Result;
 use crate::events::Event;
+use crate::flat::encode_all;
 use crate::{broker, engine, orders};
 
+fn flat(events: Vec<Event>) -> String {
+    encode_all(&events)
+}
+
 /// `Engine.place` by handle (what `lib.js` calls; use `Engine.place`).
-#[napi(catch_unwind)]
+#[napi(catch_unwind, ts_return_type = "string")]
 pub fn engine_place(
     handle: u32,
     account: Unknown<'_>,
@@ -21,26 +27,26 @@ pub fn engine_place(
     price: Unknown<'_>,
     qty: Unknown<'_>,
     options: Option<Unknown<'_>>,
-) -> Result<Vec<Event>> {
+) -> Result<String> {
     engine::with(handle, |inner| {
         let o = Opts::new(options, "options")?;
         let kind = orders::place(&inner.engine, &account, &instrument, &side, &price, &qty, &o)?;
-        inner.run(kind, &o)
+        inner.run(kind, &o).map(flat)
     })
 }
 
 /// `Engine.cancel` by handle (what `lib.js` calls; use `Engine.cancel`).
-#[napi(catch_unwind)]
+#[napi(catch_unwind, ts_return_type = "string")]
 pub fn engine_cancel(
     handle: u32,
     account: Unknown<'_>,
     order: Unknown<'_>,
     options: Option<Unknown<'_>>,
-) -> Result<Vec<Event>> {
+) -> Result<String> {
     engine::with(handle, |inner| {
         let o = Opts::new(options, "options")?;
         let kind = orders::cancel(&account, &order)?;
-        inner.run(kind, &o)
+        inner.run(kind, &o).map(flat)
     })
 }
 
@@ -78,7 +84,7 @@ pub fn engine_cancel_queued(
 }
 
 /// `Broker.place` by handle (what `lib.js` calls; use `Broker.place`).
-#[napi(catch_unwind)]
+#[napi(catch_unwind, ts_return_type = "string")]
 pub fn broker_place(
     handle: u32,
     account: Unknown<'_>,
@@ -87,25 +93,25 @@ pub fn broker_place(
     price: Unknown<'_>,
     qty: Unknown<'_>,
     options: Option<Unknown<'_>>,
-) -> Result<Vec<Event>> {
+) -> Result<String> {
     broker::with(handle, |inner| {
         let o = Opts::new(options, "options")?;
         let kind = orders::place(inner.broker.engine(), &account, &instrument, &side, &price, &qty, &o)?;
-        inner.order(kind, &o)
+        inner.order(kind, &o).map(flat)
     })
 }
 
 /// `Broker.cancel` by handle (what `lib.js` calls; use `Broker.cancel`).
-#[napi(catch_unwind)]
+#[napi(catch_unwind, ts_return_type = "string")]
 pub fn broker_cancel(
     handle: u32,
     account: Unknown<'_>,
     order: Unknown<'_>,
     options: Option<Unknown<'_>>,
-) -> Result<Vec<Event>> {
+) -> Result<String> {
     broker::with(handle, |inner| {
         let o = Opts::new(options, "options")?;
         let kind = orders::cancel(&account, &order)?;
-        inner.order(kind, &o)
+        inner.order(kind, &o).map(flat)
     })
 }

@@ -22,6 +22,7 @@ mod engine;
 mod errors;
 mod events;
 mod fast;
+mod flat;
 mod ledger;
 mod orders;
 mod registry;
