@@ -45,3 +45,22 @@ b.close();
 e.place(7n, 0, "buy", 101.25, "1");
 // @ts-expect-error: sides are 'buy' | 'sell'
 e.place(7n, 0, "up", "1", "1");
+
+const ledger = new bx.Ledger({ transferLimits: [{ code: 1, asset: 1, maxAmount: 100_000n }] });
+ledger.createAsset(1, "USD", 2);
+ledger.createAccount(1n, 1, { system: true });
+ledger.createAccount(2n, 1);
+const results: bx.TransferResult[] = ledger.submit([
+  { id: 1n, kind: "pending", debit: { owner: 1n, asset: 1 }, credit: { owner: 2n, asset: 1 }, amount: 500n, timeoutNs: 1000n },
+  { id: 2n, kind: "post", pendingId: 1n, amount: 500n, code: 3 },
+]);
+const status: string = results[0].status;
+const balance: bx.Balance | null = ledger.balance(2n, 1);
+const again: bx.Ledger = bx.Ledger.replay(ledger.journal());
+void [status, balance, again];
+// @ts-expect-error: ledger amounts are bigint minor units, never numbers
+ledger.submit([{ id: 3n, debit: { owner: 1n, asset: 1 }, credit: { owner: 2n, asset: 1 }, amount: 5 }]);
+
+const sagas = new bx.SagaRegistry({ replyTimeoutNs: 100n });
+const actions: Array<Record<string, unknown>> = sagas.startDeposit(1n, 9n, { account: 1n, amount: 100n });
+void actions;
