@@ -6,10 +6,11 @@
 //                     natively and dropped every 4096 commands (a host that keeps none)
 //   per-call events   place + cancel returning their events as objects
 //   per-call range    submitRange(buffer, i, 1): one native call per command
+//   broker per-call   Broker.place + Broker.cancel (risk check, ledger hold, void), events returned
 //   submitMany        one batch of a seeded mix: 50% limit, 10% market, 30% cancel,
 //                     10% reduce, around a mid, a few thousand resting orders
 "use strict";
-const { Engine, CommandBatch } = require("..");
+const { Engine, Broker, CommandBatch } = require("..");
 const os = require("node:os");
 
 const rounds = Number(process.argv[2] || 5);
@@ -88,6 +89,20 @@ const cases = {
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < 2 * n; i++) e.submitRange(recs, i, 1);
     return (2 * n) / (Number(process.hrtime.bigint() - t0) / 1e9);
+  },
+  "broker per-call"() {
+    const b = new Broker({ marketData: false });
+    b.createAsset(1, "USD", 2, { ts: 1n });
+    b.createAsset(2, "ACME", 0, { ts: 1n });
+    b.registerMarket("BX-USD", "0.01", "1", 2, 1, { risk: { collarBps: 5000, referencePrice: "100" }, ts: 1n });
+    b.deposit(1n, 1, "1000000000.00", "seed", { ts: 1n });
+    const m = n >> 2;
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < m; i++) {
+      const out = b.place(1n, 0, "buy", prices[i & 63], "1");
+      b.cancel(1n, out[1].orderId);
+    }
+    return (2 * m) / (Number(process.hrtime.bigint() - t0) / 1e9);
   },
   submitMany() {
     const e = fresh();
