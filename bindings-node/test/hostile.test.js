@@ -202,3 +202,20 @@ test("the Engine, Ledger and SagaRegistry survive hostile values in every argume
   L.checkInvariants();
   r.checkInvariants();
 });
+
+test("a getter that calls back into the same object is refused, typed, and changes nothing", () => {
+  const e = new bx.Engine();
+  e.registerInstrument("A", "0.01", "1", { ts: 1n });
+  const hash = e.stateHash();
+  const evil = { get ts() { e.place(1n, 0, "buy", "1", "1"); return 5n; } };
+  assert.throws(() => e.place(1n, 0, "buy", "1", "1", evil), (x) => x instanceof bx.BrokerXError && x.code === "reentrant_call");
+  assert.equal(e.stateHash(), hash);
+  const b = new bx.Broker();
+  b.createAsset(1, "USD", 2, { ts: 1n });
+  const bh = b.stateHash();
+  const again = { get ts() { b.deposit(1n, 1, "1.00", "k2"); return 5n; } };
+  assert.throws(() => b.deposit(1n, 1, "1.00", "k", again), (x) => typed(x));
+  assert.equal(b.stateHash(), bh);
+  e.checkInvariants();
+  b.checkInvariants();
+});
