@@ -1,0 +1,113 @@
+//! Order commands from JavaScript arguments, resolved on an engine's instruments:
+//! what `Engine` and `Broker` both take (place, cancel, amend, mass cancel,
+//! trading status). Quantity is converted before price, as the core checks them.
+
+use brokerx_engine::{
+    AccountId, Amend, Cancel, ClientOrderId, CommandKind, Engine, Lots, MassCancel, OrderId, OrderRef, OrderType,
+    Place, SelfTradePrevention, SetTradingStatus, Ticks, TimeInForce, Timestamp,
+};
+use napi::bindgen_prelude::Unknown;
+use napi::ValueType;
+
+use crate::args::{is_absent, string, u64_arg, with_str, Opts};
+use crate::choices;
+use crate::decimal::Kind;
+use crate::errors::{convert, from_napi, Res};
+
+/// `place(account, instrument, side, price | null, qty, options?)`.
+pub fn place(
+    e: &Engine,
+    account: &Unknown<'_>,
+    instrument: &Unknown<'_>,
+    side: &Unknown<'_>,
+    price: &Unknown<'_>,
+    qty: &Unknown<'_>,
+    o: &Opts<'_>,
+) -> Res<CommandKind> {
+    let account = AccountId(u64_arg(account, "account")?);
+    let inst = choices::instrument(e, instrument, "instrument")?;
+    let side = with_str(side, "side", |s| choices::side(s, "side"))?;
+    let qty = crate::args::decimal(qty, Kind::Qty, "qty")?;
+    let price = if is_absent(Some(price))? { None } else { Some(crate::args::decimal(price, Kind::Price, "price")?) };
+    let expire_at = o.u64("expireAt")?;
+    let time_in_force = match o.string("timeInForce")? {
+        Some(t) => choices::time_in_force(&t, &o.name("timeInForce"))?,
+        None if expire_at.is_some() => TimeInForce::Gtd,
+        None if price.is_none() => TimeInForce::Ioc,
+        None => TimeInForce::Gtc,
+    };
+    let stp = match o.string("stp")? {
+        Some(s) => choices::stp(&s, &o.name("stp"))?,
+        None => SelfTradePrevention::None,
+    };
+    let client_order_id = o.string("clientOrderId")?.map(|s| ClientOrderId::new(&s)).transpose().map_err(convert)?;
+    let qty = inst.qty_to_lots(qty).map_err(convert)?;
+    let order_type = match price {
+        Some(p) => OrderType::Limit(inst.price_to_ticks(p).map_err(convert)?),
+        None => OrderType::Market,
+    };
+    Ok(CommandKind::Place(Place {
+        account,
+        instrument: inst.id,
+        side,
+        order_type,
+        qty,
+        time_in_force,
+        expire_at: expire_at.map(Timestamp),
+        post_only: o.bool("postOnly")?.unwrap_or(false),
+        stp,
+        client_order_id,
+    }))
+}
+
+/// An order named by the engine's id (`bigint`) or the client's id (`string`).
+pub fn order_ref(v: &Unknown<'_>, name: &str) -> Res<OrderRef> {
+    match v.get_type().map_err(from_napi)? {
+        ValueType::String => Ok(OrderRef::Client(ClientOrderId::new(&string(v, name)?).map_err(convert)?)),
+        _ => Ok(OrderRef::Id(OrderId(u64_arg(v, name)?))),
+    }
+}
+
+pub fn cancel(account: &Unknown<'_>, order: &Unknown<'_>) -> Res<CommandKind> {
+    let account = AccountId(u64_arg(account, "account")?);
+    Ok(CommandKind::Cancel(Cancel { account, order: order_ref(order, "order")? }))
+}
+
+/// `amend(account, orderId, { price?, qty?, expectedVersion? }, options?)`: the
+/// order's instrument gives the grid. For an order the engine does not know any
+/// value will do: the core refuses it with `unknown_order`. (Amends name the order
+/// by the engine's id: the core has no public lookup by client id to find the grid.)
+pub fn amend(e: &Engine, account: &Unknown<'_>, order: &Unknown<'_>, change: &Opts<'_>) -> Res<CommandKind> {
+    let account = AccountId(u64_arg(account, "account")?);
+    let order_id = OrderId(u64_arg(order, "orderId")?);
+    let qty = change.decimal("qty", Kind::Qty)?;
+    let price = change.decimal("price", Kind::Price)?;
+    let expected_version = change.u32("expectedVersion")?;
+    let (new_qty, new_price) = match e.order(order_id).and_then(|o| e.instrument(o.instrument)) {
+        Some(i) => (
+            qty.map(|q| i.qty_to_lots(q)).transpose().map_err(convert)?,
+            price.map(|p| i.price_to_ticks(p)).transpose().map_err(convert)?,
+        ),
+        None => (qty.map(|_| Lots(1)), price.map(|_| Ticks(1))),
+    };
+    Ok(CommandKind::Amend(Amend { account, order: OrderRef::Id(order_id), new_price, new_qty, expected_version }))
+}
+
+pub fn mass_cancel(e: &Engine, o: &Opts<'_>) -> Res<CommandKind> {
+    let account = o.u64("account")?.map(AccountId);
+    let instrument = match o.get("instrument")? {
+        Some(v) => Some(choices::instrument(e, &v, &o.name("instrument"))?.id),
+        None => None,
+    };
+    Ok(CommandKind::MassCancel(MassCancel { account, instrument }))
+}
+
+pub fn set_status(e: &Engine, instrument: &Unknown<'_>, status: &Unknown<'_>, o: &Opts<'_>) -> Res<CommandKind> {
+    let instrument = choices::instrument(e, instrument, "instrument")?.id;
+    let status = choices::status(&string(status, "status")?, "status")?;
+    Ok(CommandKind::SetTradingStatus(SetTradingStatus {
+        instrument,
+        status,
+        cancel_resting: o.bool("cancelResting")?.unwrap_or(false),
+    }))
+}
