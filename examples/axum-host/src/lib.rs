@@ -13,6 +13,8 @@
 //! Broker commands (decimals through the core's exact conversions), the Broker
 //! decides, and its events and stable codes are turned back into JSON.
 
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
 pub mod api;
 pub mod config;
 pub mod journal;

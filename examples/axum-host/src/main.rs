@@ -29,6 +29,8 @@ fn main() {
     let result = runtime.block_on(async move {
         let running = brokerx_host::start(config).await?;
         tracing::info!(addr = %running.addr, "listening");
+        // The first line on stdout, for scripts and tests that start it on port 0.
+        println!("listening on {}", running.addr);
         running.serve_until_signal().await
     });
     if let Err(e) = result {

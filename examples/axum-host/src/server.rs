@@ -18,6 +18,7 @@ pub struct Running {
     pub addr: SocketAddr,
     pub writer: WriterHandle,
     pub recovery: recovery::RecoveryReport,
+    pub app: AppState,
     listener: Option<TcpListener>,
     router: Option<axum::Router>,
     writer_thread: Option<JoinHandle<()>>,
@@ -61,13 +62,14 @@ pub async fn start(config: Config) -> Result<Running, BoxError> {
         metrics,
         RateLimiter::new(config.rate_per_s, config.rate_burst),
     );
-    let router = api::router(app_state, config.body_limit_bytes, config.request_timeout);
+    let router = api::router(app_state.clone(), config.body_limit_bytes, config.request_timeout);
     let listener = TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
     Ok(Running {
         addr,
         writer: handle,
         recovery: report,
+        app: app_state,
         listener: Some(listener),
         router: Some(router),
         writer_thread: Some(join),
@@ -111,7 +113,9 @@ impl Running {
             return Ok(());
         };
         axum::serve(listener, router).with_graceful_shutdown(shutdown).await?;
-        let Running { writer, writer_thread, .. } = self;
+        let Running { writer, writer_thread, app, .. } = self;
+        // The writer stops when the last sender is gone.
+        drop(app);
         drop(writer);
         if let Some(j) = writer_thread {
             let _ = tokio::task::spawn_blocking(move || j.join()).await;

@@ -34,13 +34,22 @@ pub fn account(caller: Caller, path: &str) -> ApiResult<AccountId> {
     }
 }
 
-/// Releases an in-flight key when the request ends, however it ends.
-struct InFlight<'a> {
-    state: &'a AppState,
+/// An idempotency key in flight; released when dropped, however the request ends.
+#[derive(Debug)]
+pub struct InFlight {
+    state: AppState,
     key: (AccountId, String),
 }
 
-impl Drop for InFlight<'_> {
+impl InFlight {
+    /// Marks `key` of `account` in flight; `None` if it already is.
+    pub fn begin(state: &AppState, account: AccountId, key: &str) -> Option<InFlight> {
+        let k = (account, key.to_string());
+        state.in_flight_keys().insert(k.clone()).then(|| InFlight { state: state.clone(), key: k })
+    }
+}
+
+impl Drop for InFlight {
     fn drop(&mut self) {
         self.state.in_flight_keys().remove(&self.key);
     }
@@ -108,14 +117,13 @@ async fn funds(
     let amount = decimal("amount", &req.amount)?;
     let ikey = IdempotencyKey::from_str(&format!("{}:{key}", account.0)).get();
     let f = Funds::from_decimal(asset, account, amount, ikey).map_err(|e| ApiError::convert("amount", &e))?;
-    if !s.in_flight_keys().insert((account, key.clone())) {
+    let Some(_in_flight) = InFlight::begin(s, account, &key) else {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             "idempotency_key_in_flight",
             "a request with this key is in flight",
         ));
-    }
-    let _release = InFlight { state: s, key: (account, key.clone()) };
+    };
     let (label, kind) = match direction {
         FundsDirection::Deposit => ("deposit", BrokerCommandKind::Deposit(f)),
         FundsDirection::Withdrawal => ("withdraw", BrokerCommandKind::Withdraw(f)),

@@ -10,7 +10,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use super::record::{decode_next, encode, Decoded};
-use super::{Journal, JournalError, Position};
+use super::{Journal, JournalError, Position, Visitor};
 
 #[derive(Debug)]
 pub struct FileJournal {
@@ -114,7 +114,7 @@ impl Journal for FileJournal {
     fn read_from(
         &mut self,
         from: Position,
-        visit: &mut dyn FnMut(Position, &[u8]) -> Result<(), JournalError>,
+        visit: &mut Visitor<'_>,
     ) -> Result<Position, JournalError> {
         let mut reader = File::open(&self.path)?;
         let mut bytes = Vec::new();

@@ -22,6 +22,9 @@ use thiserror::Error;
 /// A record index: how many records come before it.
 pub type Position = u64;
 
+/// What `read_from` calls with each record.
+pub type Visitor<'a> = dyn FnMut(Position, &[u8]) -> Result<(), JournalError> + 'a;
+
 #[derive(Debug, Error)]
 pub enum JournalError {
     #[error("journal i/o: {0}")]
@@ -57,6 +60,6 @@ pub trait Journal: Send {
     fn read_from(
         &mut self,
         from: Position,
-        visit: &mut dyn FnMut(Position, &[u8]) -> Result<(), JournalError>,
+        visit: &mut Visitor<'_>,
     ) -> Result<Position, JournalError>;
 }
