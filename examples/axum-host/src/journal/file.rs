@@ -111,11 +111,7 @@ impl Journal for FileJournal {
         self.durable_records
     }
 
-    fn read_from(
-        &mut self,
-        from: Position,
-        visit: &mut Visitor<'_>,
-    ) -> Result<Position, JournalError> {
+    fn read_from(&mut self, from: Position, visit: &mut Visitor<'_>) -> Result<Position, JournalError> {
         let mut reader = File::open(&self.path)?;
         let mut bytes = Vec::new();
         reader.read_to_end(&mut bytes)?;

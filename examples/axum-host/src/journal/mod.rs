@@ -57,9 +57,5 @@ pub trait Journal: Send {
     ///
     /// # Errors
     /// I/O, a corrupt record inside the durable part, or the visitor's error.
-    fn read_from(
-        &mut self,
-        from: Position,
-        visit: &mut Visitor<'_>,
-    ) -> Result<Position, JournalError>;
+    fn read_from(&mut self, from: Position, visit: &mut Visitor<'_>) -> Result<Position, JournalError>;
 }
