@@ -18,6 +18,8 @@ pub struct Config {
     pub rate_burst: u64,
     pub body_limit_bytes: usize,
     pub request_timeout: Duration,
+    /// Messages queued per WebSocket session before it is closed as a slow consumer.
+    pub ws_outbox: usize,
     /// At first start (empty journal), list USD, ACME and the ACME/USD market.
     pub demo: bool,
 }
@@ -36,6 +38,7 @@ impl Config {
             rate_burst: 200_000,
             body_limit_bytes: 16 * 1024,
             request_timeout: Duration::from_secs(10),
+            ws_outbox: 4096,
             demo: false,
         }
     }
@@ -70,6 +73,7 @@ impl Config {
                 "--rate-limit" => c.rate_per_s = num(&value)?,
                 "--rate-burst" => c.rate_burst = num(&value)?,
                 "--body-limit" => c.body_limit_bytes = num(&value)? as usize,
+                "--ws-outbox" => c.ws_outbox = num(&value)?.max(1) as usize,
                 "--timeout-ms" => c.request_timeout = Duration::from_millis(num(&value)?),
                 _ => return Err(format!("unknown flag {flag}\n{USAGE}")),
             }
@@ -81,4 +85,4 @@ impl Config {
 pub const USAGE: &str =
     "usage: BROKERX_JWT_SECRET=... brokerx-host [--listen 127.0.0.1:8080] [--data-dir ./brokerx-data] \
 [--demo] [--queue-capacity N] [--max-batch N] [--snapshot-every N] [--rate-limit N/s] [--rate-burst N] \
-[--body-limit BYTES] [--timeout-ms MS]";
+[--body-limit BYTES] [--timeout-ms MS] [--ws-outbox N]";

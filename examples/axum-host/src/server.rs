@@ -56,12 +56,13 @@ pub async fn start(config: Config) -> Result<Running, BoxError> {
     if config.demo && empty {
         demo(&handle).await?;
     }
-    let app_state = AppState::new(
+    let mut app_state = AppState::new(
         handle.clone(),
         Auth::new(&config.jwt_secret),
         metrics,
         RateLimiter::new(config.rate_per_s, config.rate_burst),
     );
+    app_state.ws_outbox = config.ws_outbox;
     let router = api::router(app_state.clone(), config.body_limit_bytes, config.request_timeout);
     let listener = TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
@@ -111,6 +112,11 @@ impl Running {
     ) -> Result<(), BoxError> {
         let (Some(listener), Some(router)) = (self.listener.take(), self.router.take()) else {
             return Ok(());
+        };
+        let app = self.app.clone();
+        let shutdown = async move {
+            shutdown.await;
+            app.begin_shutdown();
         };
         axum::serve(listener, router).with_graceful_shutdown(shutdown).await?;
         let Running { writer, writer_thread, app, .. } = self;

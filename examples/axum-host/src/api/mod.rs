@@ -41,12 +41,31 @@ pub struct AppState {
     pub metrics: Metrics,
     pub limiter: Arc<RateLimiter>,
     in_flight: Arc<Mutex<HashSet<(AccountId, String)>>>,
-    pub ws_buffer: usize,
+    /// Messages queued per WebSocket session before it is closed as a slow consumer.
+    pub ws_outbox: usize,
+    /// Turns true when the server shuts down: WebSocket sessions close (1001).
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
+    shutdown_tx: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl AppState {
     pub fn new(writer: WriterHandle, auth: Auth, metrics: Metrics, limiter: RateLimiter) -> AppState {
-        AppState { writer, auth, metrics, limiter: Arc::new(limiter), in_flight: Arc::default(), ws_buffer: 1024 }
+        let (shutdown_tx, shutdown) = tokio::sync::watch::channel(false);
+        AppState {
+            writer,
+            auth,
+            metrics,
+            limiter: Arc::new(limiter),
+            in_flight: Arc::default(),
+            ws_outbox: crate::ws::OUTBOX_CAPACITY,
+            shutdown,
+            shutdown_tx: Arc::new(shutdown_tx),
+        }
+    }
+
+    /// Tells every WebSocket session to close.
+    pub fn begin_shutdown(&self) {
+        let _ = self.shutdown_tx.send(true);
     }
 
     pub(crate) fn in_flight_keys(&self) -> MutexGuard<'_, HashSet<(AccountId, String)>> {
