@@ -124,8 +124,11 @@ impl HostState {
             | EventKind::Cancelled { account, .. }
             | EventKind::Reduced { account, .. }
             | EventKind::Amended { account, .. }
-            | EventKind::Expired { account, .. } => Some(account),
-            EventKind::InstrumentRegistered { .. } => None,
+            | EventKind::Expired { account, .. }
+            | EventKind::StopAccepted { account, .. }
+            | EventKind::StopAmended { account, .. }
+            | EventKind::Triggered { account, .. } => Some(account),
+            EventKind::InstrumentRegistered { .. } | EventKind::TriggerLimitReached { .. } => None,
         };
         if let (Some(item), Some(f)) = (item, feed) {
             f.push(item);
