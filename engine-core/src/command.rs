@@ -112,6 +112,22 @@ impl Place {
         }
     }
 
+    /// A GTC iceberg: a limit order at `limit` showing at most `display` of its
+    /// `qty` lots (see [`OrderType::Iceberg`]).
+    pub fn iceberg(
+        account: AccountId,
+        instrument: InstrumentId,
+        side: Side,
+        limit: Ticks,
+        qty: Lots,
+        display: Lots,
+    ) -> Self {
+        Place {
+            order_type: OrderType::Iceberg { limit, display },
+            ..Place::limit(account, instrument, side, limit, qty)
+        }
+    }
+
     pub fn with_tif(mut self, tif: TimeInForce) -> Self {
         self.time_in_force = tif;
         self
@@ -188,6 +204,9 @@ pub struct Amend {
     /// A waiting stop's new trigger (refused, `not_a_stop`, for any other order).
     #[serde(default)]
     pub new_trigger: Option<Ticks>,
+    /// A resting iceberg's new display (refused, `not_an_iceberg`, for any other order).
+    #[serde(default)]
+    pub new_display: Option<Lots>,
 }
 
 impl Amend {
@@ -201,7 +220,13 @@ impl Amend {
             new_qty: None,
             expected_version: None,
             new_trigger: None,
+            new_display: None,
         }
+    }
+    /// A resting iceberg's new display.
+    pub fn with_display(mut self, display: Lots) -> Self {
+        self.new_display = Some(display);
+        self
     }
     /// A waiting stop's new trigger.
     pub fn with_trigger(mut self, trigger: Ticks) -> Self {

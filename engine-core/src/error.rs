@@ -38,6 +38,10 @@ pub enum CommandError {
     InvalidTriggerPrice { trigger: Ticks },
     #[error("a by-amount order must spend more than 0 tick-lots, got {amount}")]
     InvalidAmount { amount: u64 },
+    #[error("an iceberg's display must be 1 lot up to its quantity {qty}, got {display}")]
+    InvalidDisplay { display: Lots, qty: Lots },
+    #[error("iceberg orders must be gtc or gtd (only a resting order has something to hide)")]
+    IcebergTimeInForce,
     #[error("market orders must be ioc or fok")]
     MarketOrderTimeInForce,
     #[error("stop-market orders must be gtc or gtd (they trade as ioc when triggered)")]
@@ -60,10 +64,12 @@ pub enum CommandError {
     OrderNotOwned { order_id: OrderId, account: AccountId },
     #[error("account {account} has no live order with client order id {client_order_id:?}")]
     UnknownClientOrderId { account: AccountId, client_order_id: String },
-    #[error("amend needs a new price, a new quantity or a new trigger")]
+    #[error("amend needs a new price, a new quantity, a new trigger or a new display")]
     NothingToAmend,
     #[error("order {order_id} is not a waiting stop: it has no trigger to amend")]
     NotAStop { order_id: OrderId },
+    #[error("order {order_id} is not an iceberg: it has no display to amend")]
+    NotAnIceberg { order_id: OrderId },
     #[error("order {order_id} is a stop-market order: it has no limit price to amend")]
     StopMarketHasNoLimit { order_id: OrderId },
     #[error("order {order_id} is at version {current}, amend expected {expected}")]
@@ -95,6 +101,8 @@ impl CommandError {
             CommandError::QuantityAboveMax { .. } => "quantity_above_max",
             CommandError::InvalidTriggerPrice { .. } => "invalid_trigger_price",
             CommandError::InvalidAmount { .. } => "invalid_amount",
+            CommandError::InvalidDisplay { .. } => "invalid_display",
+            CommandError::IcebergTimeInForce => "iceberg_time_in_force",
             CommandError::MarketOrderTimeInForce => "market_order_time_in_force",
             CommandError::StopMarketTimeInForce => "stop_market_time_in_force",
             CommandError::PostOnlyStop => "post_only_stop",
@@ -108,6 +116,7 @@ impl CommandError {
             CommandError::UnknownClientOrderId { .. } => "unknown_client_order_id",
             CommandError::NothingToAmend => "nothing_to_amend",
             CommandError::NotAStop { .. } => "not_a_stop",
+            CommandError::NotAnIceberg { .. } => "not_an_iceberg",
             CommandError::StopMarketHasNoLimit { .. } => "stop_market_has_no_limit",
             CommandError::StaleVersion { .. } => "stale_version",
             CommandError::AmendQtyAtOrBelowFilled { .. } => "amend_qty_at_or_below_filled",

@@ -173,6 +173,20 @@ pub enum EventKind {
         /// False when the order went to the back of the queue (price change or increase).
         priority_kept: bool,
     },
+    /// An iceberg's shown slice was used up (by trades, or by self-trade
+    /// prevention's decrement) and the next one is shown: `shown` lots at the
+    /// back of its level (time priority lost), `hidden` still in reserve. Its
+    /// leaves are `shown + hidden`; its fills so far, `filled`.
+    Refreshed {
+        order_id: OrderId,
+        account: AccountId,
+        instrument: InstrumentId,
+        side: Side,
+        price: Ticks,
+        shown: Lots,
+        hidden: Lots,
+        filled: Lots,
+    },
     /// A GTD order reached `expire_at`; `qty` (its leaves) never traded.
     Expired {
         order_id: OrderId,

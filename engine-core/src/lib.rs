@@ -250,7 +250,7 @@ pub use broker::{
 };
 pub use command::{Amend, Cancel, Command, CommandKind, MassCancel, OrderRef, Place, SetTradingStatus};
 pub use engine::{Bbo, Engine, EngineConfig, OrderView, QtyCounters};
-pub use engine::{EngineSnapshot, InstrumentSnapshot, OrderSnapshot, StopSnapshot};
+pub use engine::{EngineSnapshot, IcebergSnapshot, InstrumentSnapshot, OrderSnapshot, StopSnapshot};
 pub use error::{CommandError, ConvertError, SnapshotError};
 pub use event::{CancelReason, Event, EventKind, EventSink, LevelView, RejectReason};
 pub use instrument::{Instrument, InstrumentSpec, TradingStatus};

@@ -338,6 +338,7 @@ fn a_fee_schedule_change_does_not_reach_live_orders() {
         new_qty: None,
         expected_version: None,
         new_trigger: None,
+        new_display: None,
     }))
     .unwrap();
     assert_eq!(h.b.hold_of(buy).unwrap().1.minor(), 6 * 9_990 + fee(6 * 9_990, 10));
@@ -440,6 +441,7 @@ fn amend_up_needs_the_funds_and_amend_down_releases_them() {
             new_qty: Some(Lots(6)),
             expected_version: Some(0),
             new_trigger: None,
+            new_display: None,
         }))
         .unwrap();
     assert_eq!(rejected(&evs), Some("insufficient_funds"));
@@ -451,6 +453,7 @@ fn amend_up_needs_the_funds_and_amend_down_releases_them() {
         new_qty: Some(Lots(1)),
         expected_version: Some(0),
         new_trigger: None,
+        new_display: None,
     }))
     .unwrap();
     assert_eq!(h.cash(1).1, 40_000);
@@ -463,6 +466,7 @@ fn amend_up_needs_the_funds_and_amend_down_releases_them() {
             new_qty: Some(Lots(4)),
             expected_version: Some(1),
             new_trigger: None,
+            new_display: None,
         }))
         .unwrap();
     assert_eq!(h.cash(1).1, 50_000 - 44_000);
@@ -484,6 +488,7 @@ fn amend_up_needs_the_funds_and_amend_down_releases_them() {
             new_qty: Some(Lots(2)),
             expected_version: Some(0),
             new_trigger: None,
+            new_display: None,
         }))
         .unwrap_err();
     assert_eq!(err.code(), "stale_version");
@@ -696,6 +701,7 @@ fn to_kind(op: &Op, key: u128, ts: u64) -> BrokerCommandKind {
             new_qty: qty.map(Lots),
             expected_version: None,
             new_trigger: trigger.map(Ticks),
+            new_display: None,
         }),
         Op::Disable(a, e) => BrokerCommandKind::SetAccountEnabled { account: AccountId(a), enabled: e },
         Op::Expire => BrokerCommandKind::ExpireDue,

@@ -25,6 +25,16 @@ struct MOrder {
     stp: SelfTradePrevention,
     expire_at: u64,
     client: Option<ClientOrderId>,
+    /// An iceberg's display; `remaining` is then its shown slice and `hidden`
+    /// the rest of its leaves.
+    display: Option<i64>,
+    hidden: i64,
+}
+
+impl MOrder {
+    fn leaves(&self) -> i64 {
+        self.remaining + self.hidden
+    }
 }
 
 #[derive(Default)]
@@ -78,7 +88,7 @@ impl Model {
             CommandKind::Cancel(c) => {
                 let i = self.named(ts, c.order, c.account.0).unwrap();
                 let o = self.orders.remove(i);
-                out.push(cancelled(&o, o.remaining, CancelReason::User));
+                out.push(cancelled(&o, o.leaves(), CancelReason::User));
             }
             CommandKind::Amend(a) => self.amend(a, &mut out),
             CommandKind::MassCancel(m) => self.cancel_all(m.account.map(|a| a.0), CancelReason::MassCancel, &mut out),
@@ -128,8 +138,10 @@ impl Model {
             return Err("invalid_quantity");
         }
         let limit = match p.order_type {
-            OrderType::Limit(t) if t.0 <= 0 || t.0 > 1 << 53 => return Err("invalid_price"),
-            OrderType::Limit(t) => Some(t.0),
+            OrderType::Limit(t) | OrderType::Iceberg { limit: t, .. } if t.0 <= 0 || t.0 > 1 << 53 => {
+                return Err("invalid_price")
+            }
+            OrderType::Limit(t) | OrderType::Iceberg { limit: t, .. } => Some(t.0),
             OrderType::Market => None,
             OrderType::MarketByAmount { .. } | OrderType::LimitByAmount { .. } => {
                 return self.validate_by_amount(ts, p)
@@ -140,6 +152,14 @@ impl Model {
             return Err("quantity_above_max");
         }
         let rests = matches!(p.time_in_force, TimeInForce::Gtc | TimeInForce::Gtd);
+        if let Some(d) = p.order_type.display() {
+            if d.0 <= 0 || d > p.qty {
+                return Err("invalid_display");
+            }
+            if !rests {
+                return Err("iceberg_time_in_force");
+            }
+        }
         if limit.is_none() && rests {
             return Err("market_order_time_in_force");
         }
@@ -199,8 +219,16 @@ impl Model {
         if a.expected_version.is_some_and(|v| v != o.version) {
             return Err("stale_version");
         }
-        if a.new_price.is_none() && a.new_qty.is_none() {
+        if a.new_price.is_none() && a.new_qty.is_none() && a.new_display.is_none() {
             return Err("nothing_to_amend");
+        }
+        if let Some(d) = a.new_display {
+            if o.display.is_none() {
+                return Err("not_an_iceberg");
+            }
+            if d.0 <= 0 {
+                return Err("invalid_display");
+            }
         }
         if a.new_price.is_some_and(|p| p.0 <= 0 || p.0 > 1 << 53) {
             return Err("invalid_price");
@@ -232,7 +260,7 @@ impl Model {
                 instrument: INST,
                 side: o.side,
                 price: Ticks(o.price),
-                qty: Lots(o.remaining),
+                qty: Lots(o.leaves()),
                 filled: Lots(o.filled),
             });
         }
@@ -262,7 +290,7 @@ impl Model {
         for id in ids {
             let i = self.orders.iter().position(|o| o.id == id).unwrap();
             let o = self.orders.remove(i);
-            out.push(cancelled(&o, o.remaining, reason));
+            out.push(cancelled(&o, o.leaves(), reason));
         }
     }
 
@@ -297,26 +325,77 @@ impl Model {
             .collect();
         makers.sort_by_key(|o| (if o.side == Side::Sell { o.price } else { -o.price }, o.seq));
         let mut need = t.remaining;
+        let mut take = |q: i64, price: i64| -> Option<bool> {
+            let q = q.min(need);
+            if let Some(b) = &mut budget {
+                *b = b.checked_sub(q as u64 * price as u64)?;
+            }
+            need -= q;
+            Some(need <= 0)
+        };
+        // Within a level the shown quantities come first (FIFO); the icebergs'
+        // next slices queue behind them.
+        let mut level: Option<(i64, i64)> = None; // (price, hidden)
         for m in makers {
+            if let Some((price, hidden)) = level.filter(|&(price, _)| price != m.price) {
+                match take(hidden, price) {
+                    None => return false,
+                    Some(true) => return true,
+                    Some(false) => {}
+                }
+                level = None;
+            }
+            let (_, hidden) = level.get_or_insert((m.price, 0));
             if t.stp != SelfTradePrevention::None && m.account == t.account {
                 if t.stp != SelfTradePrevention::CancelMaker {
                     return false;
                 }
                 continue;
             }
-            let q = m.remaining.min(need);
-            if let Some(b) = &mut budget {
-                match b.checked_sub(q as u64 * m.price as u64) {
-                    Some(left) => *b = left,
-                    None => return false,
-                }
-            }
-            need -= q;
-            if need <= 0 {
-                return true;
+            *hidden += m.hidden;
+            match take(m.remaining, m.price) {
+                None => return false,
+                Some(true) => return true,
+                Some(false) => {}
             }
         }
+        if let Some((price, hidden)) = level {
+            return take(hidden, price) == Some(true);
+        }
         false
+    }
+
+    /// Shows the iceberg at `i`'s next slice at the back of its level.
+    fn refresh(&mut self, i: usize, out: &mut Out) {
+        self.arrival += 1;
+        let m = &mut self.orders[i];
+        let shown = m.display.unwrap().min(m.hidden);
+        m.hidden -= shown;
+        m.remaining = shown;
+        m.seq = self.arrival;
+        out.push(EventKind::Refreshed {
+            order_id: OrderId(m.id),
+            account: AccountId(m.account),
+            instrument: INST,
+            side: m.side,
+            price: Ticks(m.price),
+            shown: Lots(shown),
+            hidden: Lots(m.hidden),
+            filled: Lots(m.filled),
+        });
+    }
+
+    /// Rests `t` (its leaves in `remaining`) at the back of its level; an
+    /// iceberg shows at most `most` lots and its display.
+    fn rest(&mut self, mut t: MOrder, most: i64) {
+        if let Some(d) = t.display {
+            let leaves = t.leaves();
+            t.remaining = leaves.min(d).min(most);
+            t.hidden = leaves - t.remaining;
+        }
+        self.arrival += 1;
+        t.seq = self.arrival;
+        self.orders.push(t);
     }
 
     /// Returns true if STP killed the taker.
@@ -331,7 +410,7 @@ impl Model {
                     SelfTradePrevention::CancelTaker => return true,
                     SelfTradePrevention::CancelMaker | SelfTradePrevention::CancelBoth => {
                         let m = self.orders.remove(i);
-                        out.push(cancelled(&m, m.remaining, CancelReason::SelfTradePrevention));
+                        out.push(cancelled(&m, m.leaves(), CancelReason::SelfTradePrevention));
                         if t.stp == SelfTradePrevention::CancelBoth {
                             return true;
                         }
@@ -341,7 +420,7 @@ impl Model {
                         self.orders[i].remaining -= dq;
                         t.remaining -= dq;
                         let m = self.orders[i].clone();
-                        if m.remaining > 0 {
+                        if m.leaves() > 0 {
                             out.push(reduced(&m, dq));
                         } else {
                             self.orders.remove(i);
@@ -351,6 +430,12 @@ impl Model {
                             out.push(reduced(t, dq));
                         } else {
                             out.push(cancelled(t, dq, CancelReason::SelfTradePrevention));
+                        }
+                        // An iceberg's next slice shows after both sides' reports.
+                        if m.remaining == 0 && m.hidden > 0 {
+                            self.refresh(i, out);
+                        }
+                        if t.remaining == 0 {
                             return true;
                         }
                     }
@@ -379,13 +464,15 @@ impl Model {
                 aggressor: t.side,
                 maker_order_id: OrderId(m.id),
                 maker_account: AccountId(m.account),
-                maker_remaining: Lots(m.remaining),
+                maker_remaining: Lots(m.leaves()),
                 taker_order_id: OrderId(t.id),
                 taker_account: AccountId(t.account),
                 taker_remaining: Lots(t.remaining),
             });
             self.next_trade += 1;
-            if m.remaining == 0 {
+            if m.remaining == 0 && m.hidden > 0 {
+                self.refresh(i, out);
+            } else if m.remaining == 0 {
                 self.orders.remove(i);
             }
         }
@@ -421,7 +508,9 @@ impl Model {
             return out.push(self.rejected(p.account.0, None, p.client_order_id, r));
         }
         let limit = match p.order_type {
-            OrderType::Limit(t) | OrderType::LimitByAmount { limit: t, .. } => Some(t.0),
+            OrderType::Limit(t) | OrderType::LimitByAmount { limit: t, .. } | OrderType::Iceberg { limit: t, .. } => {
+                Some(t.0)
+            }
             OrderType::Market | OrderType::MarketByAmount { .. } => None,
             OrderType::StopMarket { .. } | OrderType::StopLimit { .. } => unreachable!("the model places no stops"),
         };
@@ -442,6 +531,8 @@ impl Model {
             stp: p.stp,
             expire_at: p.expire_at.map_or(0, |t| t.0),
             client: p.client_order_id,
+            display: p.order_type.display().map(|d| d.0),
+            hidden: 0,
         };
         self.next_id += 1;
         out.push(EventKind::Accepted {
@@ -470,11 +561,7 @@ impl Model {
             };
             match reason {
                 Some(r) => out.push(cancelled(&t, t.remaining, r)),
-                None => {
-                    self.arrival += 1;
-                    t.seq = self.arrival;
-                    self.orders.push(t);
-                }
+                None => self.rest(t, i64::MAX),
             }
         }
     }
@@ -486,7 +573,8 @@ impl Model {
             return out.push(self.rejected(o.account, Some(o.id), None, r));
         }
         let new_price = a.new_price.map_or(o.price, |p| p.0);
-        let new_remaining = a.new_qty.map_or(o.remaining, |q| q.0 - o.filled);
+        let new_remaining = a.new_qty.map_or(o.leaves(), |q| q.0 - o.filled);
+        let display = a.new_display.map(|d| d.0).or(o.display);
         if o.post_only && new_price != o.price && self.crosses(o.side, new_price) {
             return out.push(self.rejected(o.account, Some(o.id), None, RejectReason::PostOnlyWouldCross));
         }
@@ -503,24 +591,31 @@ impl Model {
             filled: Lots(o.filled),
             priority_kept,
         };
-        if new_price == o.price && new_remaining <= o.remaining {
-            self.orders[i].remaining = new_remaining;
-            self.orders[i].version = version;
+        if new_price == o.price && new_remaining <= o.leaves() {
+            // Keeps its place; an iceberg shows no more than it did.
+            let m = &mut self.orders[i];
+            m.display = display;
+            m.remaining = match display {
+                Some(d) => o.remaining.min(d).min(new_remaining),
+                None => new_remaining,
+            };
+            m.hidden = new_remaining - m.remaining;
+            m.version = version;
             return out.push(amended(true));
         }
         let mut t = self.orders.remove(i);
         out.push(amended(false));
         t.price = new_price;
         t.remaining = new_remaining;
+        t.hidden = 0;
+        t.display = display;
         t.version = version;
         let killed = self.run_match(&mut t, Some(new_price), None, out);
         if t.remaining > 0 {
             if killed {
                 out.push(cancelled(&t, t.remaining, CancelReason::SelfTradePrevention));
             } else {
-                self.arrival += 1;
-                t.seq = self.arrival;
-                self.orders.push(t);
+                self.rest(t, i64::MAX);
             }
         }
     }
@@ -567,7 +662,7 @@ fn reduced(o: &MOrder, qty: i64) -> EventKind {
         side: o.side,
         price: limit_of(o),
         qty: Lots(qty),
-        remaining: Lots(o.remaining),
+        remaining: Lots(o.leaves()),
         filled: Lots(o.filled),
         reason: CancelReason::SelfTradePrevention,
     }
@@ -611,6 +706,8 @@ enum Op {
         client: Option<u8>,
         /// By amount (tick·lots): at any price (`market`) or at `price` or better.
         amount: Option<u64>,
+        /// An iceberg showing this many lots (a limit order not by amount).
+        display: Option<i64>,
     },
     Cancel {
         account: u64,
@@ -630,6 +727,7 @@ enum Op {
         price: Option<i64>,
         qty: Option<i64>,
         version: Option<u32>,
+        display: Option<i64>,
     },
     MassCancel {
         account: Option<u64>,
@@ -640,11 +738,11 @@ enum Op {
 
 fn arb_op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        10 => (0u64..3, arb_side(), prop::bool::weighted(0.1), arb_price(), -1i64..12, arb_tif(), 1u64..30, prop::bool::weighted(0.15), arb_stp(), prop::option::weighted(0.2, 0u8..4), prop::option::weighted(0.08, 0u64..1_500))
-            .prop_map(|(account, side, market, price, qty, tif, ttl, post_only, stp, client, amount)| Op::Place { account, side, market, price, qty, tif, ttl, post_only, stp, client, amount }),
+        10 => (0u64..3, arb_side(), prop::bool::weighted(0.1), arb_price(), -1i64..12, arb_tif(), 1u64..30, prop::bool::weighted(0.15), arb_stp(), prop::option::weighted(0.2, 0u8..4), prop::option::weighted(0.08, 0u64..1_500), prop::option::weighted(0.15, -1i64..5))
+            .prop_map(|(account, side, market, price, qty, tif, ttl, post_only, stp, client, amount, display)| Op::Place { account, side, market, price, qty, tif, ttl, post_only, stp, client, amount, display }),
         3 => (0u64..3, 0u64..40).prop_map(|(account, id)| Op::Cancel { account, id }),
-        4 => (0u64..3, 0u64..40, prop::option::of(arb_price()), prop::option::of(-1i64..15), prop::option::of(0u32..3))
-            .prop_map(|(account, id, price, qty, version)| Op::Amend { account, id, price, qty, version }),
+        4 => (0u64..3, 0u64..40, prop::option::of(arb_price()), prop::option::of(-1i64..15), prop::option::of(0u32..3), prop::option::weighted(0.1, -1i64..5))
+            .prop_map(|(account, id, price, qty, version, display)| Op::Amend { account, id, price, qty, version, display }),
         2 => (0u64..3, 0u8..4, prop::option::weighted(0.5, -1i64..15))
             .prop_map(|(account, client, qty)| Op::ByClientId { account, client, qty }),
         1 => prop::option::of(0u64..3).prop_map(|account| Op::MassCancel { account }),
@@ -655,7 +753,7 @@ fn arb_op() -> impl Strategy<Value = Op> {
 
 fn to_kind(op: &Op, ts: u64) -> CommandKind {
     match *op {
-        Op::Place { account, side, market, price, qty, tif, ttl, post_only, stp, client, amount } => {
+        Op::Place { account, side, market, price, qty, tif, ttl, post_only, stp, client, amount, display } => {
             let mut p = if let Some(a) = amount {
                 let order_type = match market {
                     true => OrderType::MarketByAmount { amount: Notional(a) },
@@ -665,6 +763,8 @@ fn to_kind(op: &Op, ts: u64) -> CommandKind {
                     .with_tif(tif)
             } else if market {
                 Place::market(AccountId(account), INST, side, Lots(qty)).with_tif(tif)
+            } else if let Some(d) = display {
+                Place::iceberg(AccountId(account), INST, side, Ticks(price), Lots(qty), Lots(d)).with_tif(tif)
             } else {
                 Place::limit(AccountId(account), INST, side, Ticks(price), Lots(qty)).with_tif(tif)
             };
@@ -686,13 +786,14 @@ fn to_kind(op: &Op, ts: u64) -> CommandKind {
                 Some(q) => CommandKind::Amend(Amend::new(AccountId(account), c).with_qty(Lots(q))),
             }
         }
-        Op::Amend { account, id, price, qty, version } => CommandKind::Amend(Amend {
+        Op::Amend { account, id, price, qty, version, display } => CommandKind::Amend(Amend {
             account: AccountId(account),
             order: OrderRef::Id(OrderId(id)),
             new_price: price.map(Ticks),
             new_qty: qty.map(Lots),
             expected_version: version,
             new_trigger: None,
+            new_display: display.map(Lots),
         }),
         Op::MassCancel { account } => {
             CommandKind::MassCancel(MassCancel { account: account.map(AccountId), instrument: Some(INST) })
@@ -721,12 +822,12 @@ fn arb_op_crowded() -> impl Strategy<Value = Op> {
     prop_oneof![
         16 => (arb_side(), 0i64..8, 1i64..6)
             // Mostly one level per side, so its queue grows long.
-            .prop_map(|(side, off, qty)| { let price = if side == Side::Buy { 100 - off / 7 } else { 101 + off / 7 }; Op::Place { account: 0, side, market: false, price, qty, tif: TimeInForce::Gtc, ttl: 1, post_only: true, stp: SelfTradePrevention::None, client: None, amount: None } }),
+            .prop_map(|(side, off, qty)| { let price = if side == Side::Buy { 100 - off / 7 } else { 101 + off / 7 }; Op::Place { account: 0, side, market: false, price, qty, tif: TimeInForce::Gtc, ttl: 1, post_only: true, stp: SelfTradePrevention::None, client: None, amount: None, display: None } }),
         1 => (arb_side(), 1i64..30)
-            .prop_map(|(side, qty)| Op::Place { account: 1, side, market: true, price: 0, qty, tif: TimeInForce::Ioc, ttl: 1, post_only: false, stp: SelfTradePrevention::None, client: None, amount: None }),
+            .prop_map(|(side, qty)| Op::Place { account: 1, side, market: true, price: 0, qty, tif: TimeInForce::Ioc, ttl: 1, post_only: false, stp: SelfTradePrevention::None, client: None, amount: None, display: None }),
         14 => any::<u16>().prop_map(Op::CancelLive),
         6 => (0u64..300, prop::option::of(price()), prop::option::of(1i64..9))
-            .prop_map(|(id, price, qty)| Op::Amend { account: 0, id, price, qty, version: None }),
+            .prop_map(|(id, price, qty)| Op::Amend { account: 0, id, price, qty, version: None, display: None }),
     ]
 }
 

@@ -595,6 +595,7 @@ fn script(e: &mut Engine, out: &mut Vec<Event>, from: u64, n: u64) {
                 new_qty: None,
                 expected_version: None,
                 new_trigger: None,
+                new_display: None,
             }),
             _ => CommandKind::Place(
                 Place::market(acct, InstrumentId(0), side, Lots(4)).with_stp(SelfTradePrevention::CancelMaker),
@@ -830,6 +831,7 @@ fn a_batch_gives_the_same_events_errors_and_state_as_one_command_at_a_time() {
                 new_qty: None,
                 expected_version: None,
                 new_trigger: None,
+                new_display: None,
             }),
             1 => CommandKind::Amend(Amend {
                 account: AccountId(r % 40),
@@ -838,6 +840,7 @@ fn a_batch_gives_the_same_events_errors_and_state_as_one_command_at_a_time() {
                 new_qty: Some(Lots(1 + (r >> 8) as i64 % 50)),
                 expected_version: None,
                 new_trigger: None,
+                new_display: None,
             }),
             2 => CommandKind::Cancel(Cancel { account: AccountId(r % 40), order: OrderRef::Id(OrderId(u64::MAX - r)) }),
             3 => CommandKind::Cancel(Cancel { account: AccountId(r % 40), order: OrderRef::Id(id) }),

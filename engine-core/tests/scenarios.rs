@@ -152,6 +152,7 @@ impl Runner {
                     new_qty: qty,
                     expected_version: l.kv.get("version").map(|v| v.parse().unwrap()),
                     new_trigger: trigger,
+                    new_display: None,
                 })
             }
             "mass_cancel" => CommandKind::MassCancel(MassCancel {

@@ -207,6 +207,7 @@ fn kind(op: &Op, ts: u64, b: &Broker) -> BrokerCommandKind {
             new_qty: qty.map(|q| Lots(i64::from(q % 50))),
             expected_version: version.map(|v| u32::from(v % 4)),
             new_trigger: None,
+            new_display: None,
         }),
         Op::MassCancel { account: a, market: m } => {
             BrokerCommandKind::MassCancel(MassCancel { account: a.map(account), instrument: m.map(market) })

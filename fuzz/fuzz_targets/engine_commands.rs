@@ -119,6 +119,7 @@ fn kind(op: &Op, ts: u64, inst: InstrumentId) -> CommandKind {
             new_qty: qty.map(|q| Lots(i64::from(q % 60))),
             expected_version: version.map(|v| u32::from(v % 4)),
             new_trigger: None,
+            new_display: None,
         }),
         Op::MassCancel { account, all_instruments } => CommandKind::MassCancel(MassCancel {
             account: account.map(|a| AccountId(u64::from(a % 4))),

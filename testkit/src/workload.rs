@@ -287,6 +287,7 @@ fn mix(seed: u64, n: usize, resting: usize, accounts: u64, retail: Retail) -> Wo
                 new_qty: None,
                 expected_version: Some(o.version),
                 new_trigger: None,
+                new_display: None,
             })
         } else {
             let Some(id) = s.pick(&mut rng) else { continue };
@@ -304,6 +305,7 @@ fn mix(seed: u64, n: usize, resting: usize, accounts: u64, retail: Retail) -> Wo
                 new_qty: Some(Lots(o.qty.0 - cut)),
                 expected_version: Some(o.version),
                 new_trigger: None,
+                new_display: None,
             })
         };
         s.push(kind);

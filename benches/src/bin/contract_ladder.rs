@@ -681,6 +681,7 @@ fn replay<const STEP: u32>(ops: &[(u64, Op)], centre: i64) -> (Book<STEP>, FillT
                 new_qty: Some(Lots(new_total)),
                 expected_version: None,
                 new_trigger: None,
+                new_display: None,
             })),
         };
         if let Err(Refused::AtOrBelowFilled) = book.apply(&cmd, &mut tally) {

@@ -177,6 +177,7 @@ fn replay(ops: &[(u64, Op)], market_data: bool, sink: &mut impl AfterCommand) ->
                 new_qty: Some(Lots(new_total)),
                 expected_version: None,
                 new_trigger: None,
+                new_display: None,
             })),
         };
         // Unknown ids are no-ops in the workload contract: the engine's typed refusal is ignored.

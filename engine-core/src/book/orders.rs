@@ -27,6 +27,9 @@ pub(crate) struct RestingOrder {
     pub instrument: u16,
     pub side: Side,
     pub flags: OrderFlags,
+    /// An iceberg: `remaining` is its shown slice, and the side tables hold its
+    /// display and hidden reserve (`SideTables::reserves`).
+    pub iceberg: bool,
 }
 
 // The hot record fits one cache line.

@@ -296,7 +296,7 @@ impl Broker {
                     OrderType::StopLimit { .. } => HoldKind::StopLimit,
                     OrderType::StopMarket { .. } => HoldKind::StopMarket,
                     OrderType::MarketByAmount { .. } | OrderType::LimitByAmount { .. } => HoldKind::ByAmount,
-                    OrderType::Limit(_) | OrderType::Market => HoldKind::Order,
+                    OrderType::Limit(_) | OrderType::Iceberg { .. } | OrderType::Market => HoldKind::Order,
                 },
             },
         );

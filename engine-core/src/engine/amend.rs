@@ -1,12 +1,13 @@
 //! Amend (cancel/replace with optimistic locking): keeps priority or re-queues.
 
 use super::matching::{Taker, NO_BUDGET};
+use super::side_tables::Reserve;
 use super::*;
 use crate::command::Amend;
 use crate::event::{CancelReason, EventKind, EventSink, RejectReason};
 use crate::instrument::TradingStatus;
 use crate::outcome::{OrderStatus, Outcome};
-use crate::types::{InstrumentId, Lots};
+use crate::types::{InstrumentId, Lots, OrderId};
 
 impl Engine {
     #[inline(always)]
@@ -46,7 +47,11 @@ impl Engine {
             TradingStatus::Closed => return refused(RejectReason::InstrumentClosed, sink),
         }
         let new_price = a.new_price.unwrap_or(old_price);
-        let new_remaining = a.new_qty.map_or(o.remaining.0, |q| q.0 - o.filled.0);
+        // Leaves: the shown quantity and an iceberg's reserve.
+        let leaves = o.remaining.0 + self.tables.hidden(&o);
+        let new_remaining = a.new_qty.map_or(leaves, |q| q.0 - o.filled.0);
+        // An iceberg's display after the amend; `None` for any other order.
+        let display = if o.iceberg { self.iceberg_display(o.id, a) } else { None };
         let opposite = st.book.side(o.side.opposite());
         if o.flags.post_only() && new_price != old_price {
             if let Some(best) = opposite.best_price() {
@@ -79,13 +84,19 @@ impl Engine {
             status,
         };
 
-        if new_price == old_price && new_remaining <= o.remaining.0 {
-            // Same price, same or less quantity: keeps its place in the queue.
-            let delta = o.remaining.0 - new_remaining;
+        if new_price == old_price && new_remaining <= leaves {
+            // Same price, same or less quantity: keeps its place in the queue
+            // (an iceberg shows no more than before: a larger display shows at
+            // its next slice).
+            let shown = match display {
+                None => new_remaining,
+                Some(d) => self.set_reserve(o.id, d, new_remaining, o.remaining.0.min(d.0)),
+            };
+            let delta = o.remaining.0 - shown;
             let st = &mut self.instruments[i];
-            st.counters.cancelled += i128::from(delta);
+            st.counters.cancelled += i128::from(leaves - new_remaining);
             if let Some(ord) = self.orders.get_mut(key) {
-                ord.remaining = Lots(new_remaining);
+                ord.remaining = Lots(shown);
                 ord.version = version;
             }
             sink.emit(amended(true));
@@ -103,18 +114,19 @@ impl Engine {
         // crosses, then rest at the back of the new level.
         self.unlink_order(&o, old_price, sink);
         let st = &mut self.instruments[i];
-        if new_remaining >= o.remaining.0 {
-            st.counters.placed += i128::from(new_remaining - o.remaining.0);
+        if new_remaining >= leaves {
+            st.counters.placed += i128::from(new_remaining - leaves);
         } else {
-            st.counters.cancelled += i128::from(o.remaining.0 - new_remaining);
+            st.counters.cancelled += i128::from(leaves - new_remaining);
         }
         sink.emit(amended(false));
         let opposite = self.instruments[i].book.side(o.side.opposite());
         let crosses = opposite.best_price().is_some_and(|best| opposite.crossed_by(Some(new_price), best));
         if !crosses && new_remaining > 0 {
             // Most amends do not cross: the order rests as it is, with no taker to set up.
+            let shown = display.map_or(new_remaining, |d| self.set_reserve(o.id, d, new_remaining, d.0));
             if let Some(ord) = self.orders.get_mut(key) {
-                ord.remaining = Lots(new_remaining);
+                ord.remaining = Lots(shown);
                 ord.version = version;
             }
             self.link_at(i, key, o.side, new_price, sink);
@@ -134,8 +146,9 @@ impl Engine {
         };
         self.match_taker(i, &mut taker, sink);
         let status = if taker.remaining > 0 && !taker.stp_killed {
+            let shown = display.map_or(taker.remaining, |d| self.set_reserve(o.id, d, taker.remaining, d.0));
             if let Some(ord) = self.orders.get_mut(key) {
-                ord.remaining = Lots(taker.remaining);
+                ord.remaining = Lots(shown);
                 ord.filled = Lots(taker.filled);
                 ord.version = version;
             }
@@ -169,5 +182,25 @@ impl Engine {
             self.after_trades(i, 0, sink);
         }
         outcome(false, taker.filled, new_remaining, status)
+    }
+}
+
+impl Engine {
+    /// The display an amend leaves a resting iceberg with.
+    #[inline(never)]
+    #[cold]
+    fn iceberg_display(&self, id: OrderId, a: &Amend) -> Option<Lots> {
+        self.tables.reserves.get(&id).map(|r| a.new_display.unwrap_or(r.display))
+    }
+
+    /// An iceberg with `leaves` lots left shows at most `most` of them (and
+    /// never more than `display`); the rest goes to its reserve. Returns the
+    /// lots shown.
+    #[inline(never)]
+    #[cold]
+    fn set_reserve(&mut self, id: OrderId, display: Lots, leaves: i64, most: i64) -> i64 {
+        let shown = leaves.min(most).min(display.0);
+        self.tables.reserves.insert(id, Reserve { display, hidden: Lots(leaves - shown) });
+        shown
     }
 }

@@ -2,6 +2,7 @@
 //! the linking and removal of resting orders they share.
 
 use super::matching::{fok_fillable, Taker, NO_BUDGET};
+use super::side_tables::Reserve;
 use super::*;
 use crate::book::orders::{OrderFlags, RestingOrder, NIL};
 use crate::book::{link_back, unlink, Book};
@@ -153,7 +154,9 @@ impl Engine {
             TradingStatus::Closed => return refused(RejectReason::InstrumentClosed, sink),
         }
         let limit = match p.order_type {
-            OrderType::Limit(px) | OrderType::LimitByAmount { limit: px, .. } => Some(px),
+            OrderType::Limit(px)
+            | OrderType::LimitByAmount { limit: px, .. }
+            | OrderType::Iceberg { limit: px, .. } => Some(px),
             OrderType::Market | OrderType::MarketByAmount { .. } => None,
             OrderType::StopMarket { .. } | OrderType::StopLimit { .. } => return self.place_stop(i, p, sink),
         };
@@ -179,7 +182,7 @@ impl Engine {
         st.counters.placed += i128::from(p.qty.0);
 
         // A fill-or-kill that cannot fill in full does not match at all.
-        let unfillable = p.time_in_force == TimeInForce::Fok && !fok_fillable(st, &self.orders, p, limit);
+        let unfillable = p.time_in_force == TimeInForce::Fok && !fok_fillable(st, &self.orders, &self.tables, p, limit);
 
         let before = sink.bbo_before(&st.book);
         // Nothing above changed the book, so `crosses` still holds. A taker is
@@ -235,10 +238,13 @@ impl Engine {
                 None => {
                     let price = limit.unwrap_or_default();
                     let flags = OrderFlags::new(p.time_in_force, p.stp, p.post_only, p.client_order_id.is_some());
+                    // An iceberg rests showing one slice, the rest in reserve.
+                    let display = p.order_type.display();
+                    let shown = display.map_or(remaining, |d| remaining.min(d.0));
                     let order = RestingOrder {
                         id: order_id,
                         account: p.account,
-                        remaining: Lots(remaining),
+                        remaining: Lots(shown),
                         filled: Lots(filled),
                         expire_at: p.expire_at.map_or(0, |t| t.0),
                         prev: NIL,
@@ -248,8 +254,12 @@ impl Engine {
                         instrument: i as u16,
                         side: p.side,
                         flags,
+                        iceberg: display.is_some(),
                     };
                     self.tables.add(&order, p.client_order_id);
+                    if let Some(display) = display {
+                        self.tables.reserves.insert(order_id, Reserve { display, hidden: Lots(remaining - shown) });
+                    }
                     let key = self.orders.insert(order);
                     self.link_at(i, key, p.side, price, sink);
                     OrderStatus::Resting
@@ -333,23 +343,24 @@ impl Engine {
         if o.flags.is_stop() {
             return self.end_stop(key, &o, Some(reason), sink);
         }
+        let leaves = self.tables.leaves(&o);
         self.take_out(key, &o, sink, |price| EventKind::Cancelled {
             order_id: o.id,
             account: o.account,
             instrument: InstrumentId(u32::from(o.instrument)),
             side: o.side,
             price: Some(price),
-            qty: o.remaining,
+            qty: leaves,
             filled: o.filled,
             reason,
         })?;
-        Some((o.remaining, o.filled))
+        Some((leaves, o.filled))
     }
 
     /// Takes the resting order `o` (the record at `key`) out of its book for
     /// good and reports it with the event `report` makes of its price (a cancel
-    /// or an expiry), counting its quantity as the event says. `None` if it was
-    /// not resting.
+    /// or an expiry), counting its leaves (an iceberg's reserve included). `None`
+    /// if it was not resting.
     #[inline(always)]
     pub(super) fn take_out<S: EventSink + ?Sized, const MD: bool>(
         &mut self,
@@ -360,13 +371,14 @@ impl Engine {
     ) -> Option<Ticks> {
         let i = o.instrument as usize;
         let before = sink.bbo_before(&self.instruments[i].book);
+        let leaves = self.tables.leaves(o);
         let price = self.take_resting(key, o, sink)?;
         self.tables.retire(o);
         let st = &mut self.instruments[i];
         let event = report(price);
         match event {
-            EventKind::Expired { .. } => st.counters.expired += i128::from(o.remaining.0),
-            _ => st.counters.cancelled += i128::from(o.remaining.0),
+            EventKind::Expired { .. } => st.counters.expired += i128::from(leaves.0),
+            _ => st.counters.cancelled += i128::from(leaves.0),
         }
         sink.emit(event);
         sink.bbo_after(InstrumentId(i as u32), &st.book, before);

@@ -30,13 +30,14 @@ impl Engine {
                 }
                 continue;
             }
+            let leaves = self.tables.leaves(&o);
             let expiry = |price| EventKind::Expired {
                 order_id: o.id,
                 account: o.account,
                 instrument: InstrumentId(u32::from(o.instrument)),
                 side: o.side,
                 price,
-                qty: o.remaining,
+                qty: leaves,
                 filled: o.filled,
             };
             if self.take_out(key, &o, sink, expiry).is_some() {

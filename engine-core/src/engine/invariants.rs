@@ -10,8 +10,9 @@ impl Engine {
     /// orders, list links consistent, every resting order linked and indexed exactly
     /// once, side tables in step; no stop in a book, every waiting stop in
     /// exactly one trigger queue under its own trigger, the cached best triggers
-    /// right; and per instrument `placed = filled + cancelled + expired + resting
-    /// + waiting`.
+    /// right; every resting iceberg with one reserve, showing 1 lot up to its
+    /// display; and per instrument `placed = filled + cancelled + expired +
+    /// resting (shown and hidden) + waiting`.
     ///
     /// # Errors
     /// A description of the first violation found.
@@ -20,6 +21,7 @@ impl Engine {
         let mut gtd = 0usize;
         let mut with_client_id = 0usize;
         let mut waiting = 0usize;
+        let mut icebergs = 0usize;
         for (i, st) in self.instruments.iter().enumerate() {
             if st.instrument.id.0 as usize != i {
                 return Err(format!("instrument {i} carries id {}", st.instrument.id));
@@ -86,6 +88,21 @@ impl Engine {
                                 return Err(format!("client id of order {} not indexed", o.id));
                             }
                         }
+                        if o.iceberg {
+                            icebergs += 1;
+                            let r = self
+                                .tables
+                                .reserves
+                                .get(&o.id)
+                                .ok_or_else(|| format!("iceberg {} has no reserve", o.id))?;
+                            if r.display.0 <= 0 || r.hidden.0 < 0 || o.remaining > r.display {
+                                return Err(format!(
+                                    "iceberg {} shows {} of display {} with {} hidden",
+                                    o.id, o.remaining, r.display, r.hidden
+                                ));
+                            }
+                            resting += i128::from(r.hidden.0);
+                        }
                         qty += o.remaining.0;
                         n += 1;
                         prev = k;
@@ -120,7 +137,7 @@ impl Engine {
                     let o = self.orders.get(k).ok_or_else(|| format!("stop queue links free slot {k}"))?;
                     let spec = self.tables.stops.get(&o.id).ok_or_else(|| format!("stop {} has no spec", o.id))?;
                     let trigger = if side == Side::Buy { qk } else { -qk };
-                    if !o.flags.is_stop() || o.level != NIL || o.prev != NIL || o.next != NIL {
+                    if !o.flags.is_stop() || o.iceberg || o.level != NIL || o.prev != NIL || o.next != NIL {
                         return Err(format!("waiting stop {} is flagged or linked wrong", o.id));
                     }
                     if o.side != side || o.instrument as usize != i || spec.trigger.0 != trigger || spec.seq != seq {
@@ -162,6 +179,9 @@ impl Engine {
                     c.placed, c.filled, c.cancelled, c.expired
                 ));
             }
+        }
+        if icebergs != self.tables.reserves.len() {
+            return Err(format!("{icebergs} icebergs rest, {} reserves", self.tables.reserves.len()));
         }
         if waiting != self.tables.stops.len() {
             return Err(format!("{waiting} stops queued, {} specs", self.tables.stops.len()));

@@ -95,6 +95,8 @@ impl Engine {
                     break;
                 };
                 let self_trade = taker.stp != SelfTradePrevention::None && maker.account == taker.account;
+                // An iceberg maker's reserve: its leaves are `remaining + hidden`.
+                let hidden = tables.hidden(maker);
                 let mut maker_done = None;
                 if self_trade {
                     match taker.stp {
@@ -114,7 +116,7 @@ impl Engine {
                             taker.remaining -= d;
                             counters.cancelled += 2 * i128::from(d);
                             touched = true;
-                            if maker.remaining.0 > 0 {
+                            if maker.remaining.0 + hidden > 0 {
                                 sink.emit(EventKind::Reduced {
                                     order_id: maker.id,
                                     account: maker.account,
@@ -122,7 +124,7 @@ impl Engine {
                                     side: maker_side,
                                     price: Some(price),
                                     qty: Lots(d),
-                                    remaining: maker.remaining,
+                                    remaining: Lots(maker.remaining.0 + hidden),
                                     filled: maker.filled,
                                     reason: CancelReason::SelfTradePrevention,
                                 });
@@ -193,7 +195,7 @@ impl Engine {
                         aggressor: taker.side,
                         maker_order_id: maker.id,
                         maker_account: maker.account,
-                        maker_remaining: maker.remaining,
+                        maker_remaining: Lots(maker.remaining.0 + hidden),
                         taker_order_id: taker.id,
                         taker_account: taker.account,
                         taker_remaining: Lots(taker.remaining),
@@ -202,14 +204,23 @@ impl Engine {
                 if maker_done.is_none() && maker.remaining.0 > 0 {
                     break;
                 }
+                if maker_done.is_none() && hidden > 0 {
+                    // An iceberg's slice is used up: show the next one at the back
+                    // of the level, where the taker may still reach it.
+                    refresh_iceberg(orders, tables, level, key, instrument, maker_side, price, sink);
+                    touched = true;
+                    continue;
+                }
                 // The maker is done: pop it off the head of the level, and free
                 // its slot without copying the record out.
                 let (gone_id, gone_account, gone_filled) = (maker.id, maker.account, maker.filled);
                 tables.retire(maker);
-                let cancelled_qty = maker.remaining;
+                // What a cancel (self-trade prevention) takes: the shown slice and
+                // an iceberg's reserve.
+                let cancelled_qty = Lots(maker.remaining.0 + hidden);
                 let next = maker.next;
                 level.head = next;
-                level.qty -= cancelled_qty.0;
+                level.qty -= maker.remaining.0;
                 level.orders -= 1;
                 touched = true;
                 if next == NIL {
@@ -271,11 +282,72 @@ impl Engine {
     }
 }
 
+/// Shows an iceberg's next slice: the maker at the head of `level` (its shown
+/// quantity used up, its reserve not) takes `display` lots (or what is left)
+/// from its reserve and moves to the back of the level, losing time priority.
+#[inline(never)]
+#[cold]
+#[allow(clippy::too_many_arguments)]
+fn refresh_iceberg<S: EventSink + ?Sized, const MD: bool>(
+    orders: &mut OrderStore,
+    tables: &mut crate::engine::SideTables,
+    level: &mut crate::book::Level,
+    key: u32,
+    instrument: InstrumentId,
+    side: Side,
+    price: Ticks,
+    sink: &mut Sink<'_, S, MD>,
+) {
+    let Some(maker) = orders.slab.get_mut(key as usize) else { return };
+    let Some(reserve) = tables.reserves.get_mut(&maker.id) else { return };
+    debug_assert!(maker.remaining.0 == 0 && reserve.hidden.0 > 0, "invariant: refresh a used-up slice with a reserve");
+    let shown = reserve.display.0.min(reserve.hidden.0);
+    reserve.hidden.0 -= shown;
+    let hidden = reserve.hidden;
+    maker.remaining = Lots(shown);
+    level.qty += shown;
+    let (id, account, filled, next) = (maker.id, maker.account, maker.filled, maker.next);
+    debug_assert!(level.head == key, "invariant: the refreshed maker heads its level");
+    if next != NIL {
+        // Unlink from the head, link at the tail.
+        let tail = level.tail;
+        maker.prev = tail;
+        maker.next = NIL;
+        level.head = next;
+        level.tail = key;
+        if let Some(n) = orders.slab.get_mut(next as usize) {
+            n.prev = NIL;
+        }
+        if let Some(t) = orders.slab.get_mut(tail as usize) {
+            t.next = key;
+        }
+    }
+    sink.emit(EventKind::Refreshed {
+        order_id: id,
+        account,
+        instrument,
+        side,
+        price,
+        shown: Lots(shown),
+        hidden,
+        filled,
+    });
+}
+
 /// Would a FOK order fill completely right now? Mirrors `match_taker` without
 /// mutating: self-trades stop it (cancel-taker/both), are skipped (cancel-maker), or
 /// consume quantity without filling it (decrement).
 /// A by-amount order must also pay for all of it within its amount.
-pub(super) fn fok_fillable(st: &InstrumentState, orders: &OrderStore, p: &Place, limit: Option<Ticks>) -> bool {
+/// Icebergs' reserves count: a taker that uses up a slice meets the next one
+/// at the back of the same level.
+pub(super) fn fok_fillable(
+    st: &InstrumentState,
+    orders: &OrderStore,
+    tables: &SideTables,
+    p: &Place,
+    limit: Option<Ticks>,
+) -> bool {
+    let icebergs = !tables.reserves.is_empty();
     let ladder = st.book.side(p.side.opposite());
     let mut need = p.qty.0;
     let mut budget = p.order_type.amount().map(|a| u128::from(a.0));
@@ -300,7 +372,8 @@ pub(super) fn fok_fillable(st: &InstrumentState, orders: &OrderStore, p: &Place,
             return false;
         }
         if p.stp == SelfTradePrevention::None {
-            if !take(&mut need, level.qty, level.price) {
+            let hidden = if icebergs { hidden_at(orders, tables, level.head) } else { 0 };
+            if !take(&mut need, level.qty + hidden, level.price) {
                 return false;
             }
             if need <= 0 {
@@ -309,6 +382,9 @@ pub(super) fn fok_fillable(st: &InstrumentState, orders: &OrderStore, p: &Place,
             continue;
         }
         let mut k = level.head;
+        // Other accounts' reserves at this level, reached after the shown
+        // quantity (and after any own order, which stops a cancel-taker first).
+        let mut hidden = 0;
         while let Some(o) = orders.get(k) {
             if o.account == p.account {
                 match p.stp {
@@ -323,9 +399,31 @@ pub(super) fn fok_fillable(st: &InstrumentState, orders: &OrderStore, p: &Place,
                 if need <= 0 {
                     return true;
                 }
+                hidden += tables.hidden(o);
             }
             k = o.next;
         }
+        if hidden > 0 {
+            if !take(&mut need, hidden, level.price) {
+                return false;
+            }
+            if need <= 0 {
+                return true;
+            }
+        }
     }
     false
+}
+
+/// The icebergs' reserves in the level whose FIFO starts at `head`.
+#[inline(never)]
+#[cold]
+fn hidden_at(orders: &OrderStore, tables: &SideTables, head: u32) -> i64 {
+    let mut hidden = 0;
+    let mut k = head;
+    while let Some(o) = orders.get(k) {
+        hidden += tables.hidden(o);
+        k = o.next;
+    }
+    hidden
 }

@@ -23,7 +23,7 @@ mod validate;
 pub use queries::{Bbo, OrderView};
 pub(crate) use side_tables::SideTables;
 use sink::Sink;
-pub use snapshot::{EngineSnapshot, InstrumentSnapshot, OrderSnapshot, StopSnapshot};
+pub use snapshot::{EngineSnapshot, IcebergSnapshot, InstrumentSnapshot, OrderSnapshot, StopSnapshot};
 pub(crate) use stops::{StopQueues, StopSpec};
 
 use std::collections::BTreeMap;

@@ -30,6 +30,11 @@ pub struct OrderView {
     /// `Some` while the order is a stop waiting for this trigger (outside the
     /// book); its `price` is then its limit, or for a stop-market the trigger.
     pub trigger: Option<Ticks>,
+    /// An iceberg's display (its `remaining` counts its reserve too). `None`
+    /// for other orders, and in L3 ([`Engine::orders_at`]), which shows every
+    /// order as the book shows it: an iceberg's `remaining` there is its slice.
+    #[serde(default)]
+    pub display: Option<Lots>,
 }
 
 /// Best bid and offer of one instrument.
@@ -85,7 +90,8 @@ impl Engine {
             .flat_map(move |s| s.book.side(side).keys_best_first().filter_map(|k| s.book.level(k)).map(Level::view))
     }
 
-    /// The orders resting at one price, in time priority (L3).
+    /// The orders resting at one price, in time priority (L3): as the market
+    /// sees them, an iceberg with its shown slice only.
     pub fn orders_at(&self, id: InstrumentId, side: Side, price: Ticks) -> impl Iterator<Item = OrderView> + '_ {
         let head = self
             .instruments
@@ -95,7 +101,12 @@ impl Engine {
                 s.book.level(lk).map(|l| l.head)
             })
             .unwrap_or(NIL);
-        FifoIter { orders: &self.orders, key: head }.map(move |o| self.view(o))
+        FifoIter { orders: &self.orders, key: head }.map(move |o| OrderView {
+            qty: Lots(o.filled.0 + o.remaining.0),
+            remaining: o.remaining,
+            display: None,
+            ..self.view(o)
+        })
     }
 
     /// The waiting stops of one side, in the order they would fire: buy stops
@@ -124,14 +135,15 @@ impl Engine {
     }
 
     pub(super) fn view(&self, o: &RestingOrder) -> OrderView {
+        let leaves = self.tables.leaves(o);
         OrderView {
             order_id: o.id,
             account: o.account,
             instrument: InstrumentId(u32::from(o.instrument)),
             side: o.side,
             price: self.price_of(o),
-            qty: Lots(o.filled.0 + o.remaining.0),
-            remaining: o.remaining,
+            qty: Lots(o.filled.0 + leaves.0),
+            remaining: leaves,
             filled: o.filled,
             version: o.version,
             time_in_force: o.flags.tif(),
@@ -139,6 +151,7 @@ impl Engine {
             expire_at: (o.expire_at != 0).then_some(Timestamp(o.expire_at)),
             client_order_id: if o.flags.has_client_id() { self.tables.client_id_of.get(&o.id).copied() } else { None },
             trigger: if o.flags.is_stop() { self.stop_spec(o.id).map(|s| s.trigger) } else { None },
+            display: if o.iceberg { self.tables.reserves.get(&o.id).map(|r| r.display) } else { None },
         }
     }
 

@@ -12,6 +12,7 @@ use crate::book::orders::{OrderFlags, OrderStore, RestingOrder, NIL};
 use crate::book::{link_back, Book};
 use crate::error::SnapshotError;
 
+use super::side_tables::Reserve;
 use super::*;
 use crate::hash::Fnv64;
 use crate::instrument::Instrument;
@@ -77,6 +78,14 @@ impl Engine {
                 Some(c) => h.str(c.as_str()),
                 None => h.u64(0),
             }
+            match self.reserve_of(o) {
+                Some(r) => {
+                    h.u64(1);
+                    h.i64(r.display.0);
+                    h.i64(r.hidden.0);
+                }
+                None => h.u64(0),
+            }
         });
         for (o, spec) in self.stops_in_entry_order() {
             h.u64(o.id.0);
@@ -97,6 +106,15 @@ impl Engine {
             }
         }
         h.finish()
+    }
+
+    /// An iceberg's display and reserve; `None` for any other order.
+    fn reserve_of(&self, o: &RestingOrder) -> Option<Reserve> {
+        if o.iceberg {
+            self.tables.reserves.get(&o.id).copied()
+        } else {
+            None
+        }
     }
 
     /// Every waiting stop with its spec, in the order it entered its queue.
@@ -133,6 +151,7 @@ impl Engine {
                 post_only: o.flags.post_only(),
                 client_order_id: self.tables.client_id_of.get(&o.id).copied(),
                 stop: None,
+                iceberg: self.reserve_of(o).map(|r| IcebergSnapshot { display: r.display, hidden: r.hidden }),
             })
         });
         for (o, spec) in self.stops_in_entry_order() {
@@ -151,6 +170,7 @@ impl Engine {
                 post_only: false,
                 client_order_id: self.tables.client_id_of.get(&o.id).copied(),
                 stop: Some(StopSnapshot { trigger: spec.trigger, limit: spec.limit }),
+                iceberg: None,
             });
         }
         EngineSnapshot {
@@ -219,6 +239,11 @@ impl Engine {
             if o.remaining.0 <= 0 || o.filled.0 < 0 || o.price.0 <= 0 {
                 return Err(bad(format!("order {} has impossible quantities", o.order_id)));
             }
+            if let Some(ice) = o.iceberg {
+                if o.stop.is_some() || ice.display.0 <= 0 || ice.hidden.0 < 0 || o.remaining > ice.display {
+                    return Err(bad(format!("iceberg {} is impossible", o.order_id)));
+                }
+            }
             if let Some(stop) = o.stop {
                 let prices_ok = stop.trigger.0 > 0 && stop.limit.is_none_or(|l| l.0 > 0);
                 if !prices_ok || o.filled.0 != 0 || o.post_only {
@@ -239,7 +264,11 @@ impl Engine {
                 side: o.side,
                 flags: OrderFlags::new(o.time_in_force, o.stp, o.post_only, o.client_order_id.is_some())
                     .with_stop(o.stop.is_some()),
+                iceberg: o.iceberg.is_some(),
             };
+            if let Some(ice) = o.iceberg {
+                e.tables.reserves.insert(o.order_id, Reserve { display: ice.display, hidden: ice.hidden });
+            }
             if let Some(c) = o.client_order_id {
                 if e.tables.client_ids.contains_key(&(o.account, c)) {
                     return Err(bad(format!("client order id {c} duplicated")));
@@ -311,6 +340,14 @@ pub struct StopSnapshot {
     pub limit: Option<Ticks>,
 }
 
+/// A resting iceberg's display and the lots it still hides (its `remaining`
+/// is the slice shown in the book).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IcebergSnapshot {
+    pub display: Lots,
+    pub hidden: Lots,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderSnapshot {
     pub order_id: OrderId,
@@ -330,4 +367,7 @@ pub struct OrderSnapshot {
     /// stop-market, and it is in no book).
     #[serde(default)]
     pub stop: Option<StopSnapshot>,
+    /// Set for a resting iceberg (then `remaining` is its shown slice).
+    #[serde(default)]
+    pub iceberg: Option<IcebergSnapshot>,
 }

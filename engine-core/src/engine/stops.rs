@@ -195,6 +195,7 @@ impl Engine {
             instrument: i as u16,
             side: p.side,
             flags,
+            iceberg: false,
         };
         self.tables.add(&order, p.client_order_id);
         let key = self.orders.insert(order);
@@ -350,7 +351,7 @@ impl Engine {
         let st = &self.instruments[i];
         let opposite = st.book.side(o.side.opposite());
         let crosses = opposite.best_price().is_some_and(|best| opposite.crossed_by(limit, best));
-        let unfillable = tif == TimeInForce::Fok && !fok_fillable(st, &self.orders, &p, limit);
+        let unfillable = tif == TimeInForce::Fok && !fok_fillable(st, &self.orders, &self.tables, &p, limit);
         let before = sink.bbo_before(&st.book);
         let matched = crosses && !unfillable;
         let (remaining, filled, stp_killed) = if matched {

@@ -8,7 +8,7 @@ use crate::error::CommandError;
 use crate::instrument::{validate_spec, MAX_LOTS, MAX_TICKS};
 use crate::outcome::{NamedOrder, Plan};
 use crate::types::ClientOrderId;
-use crate::types::{AccountId, InstrumentId, OrderId, OrderType, Side, Ticks, TimeInForce, Timestamp};
+use crate::types::{AccountId, InstrumentId, Lots, OrderId, OrderType, Side, Ticks, TimeInForce, Timestamp};
 
 impl Engine {
     // ---- validation: reads only -------------------------------------------------
@@ -95,7 +95,7 @@ impl Engine {
             instrument: InstrumentId(u32::from(o.instrument)),
             side: o.side,
             price: self.price_of(o),
-            leaves: o.remaining,
+            leaves: self.tables.leaves(o),
             filled: o.filled,
             version: o.version,
             waiting: o.flags.is_stop(),
@@ -140,7 +140,7 @@ impl Engine {
             return Err(CommandError::InvalidQuantity { qty: p.qty });
         }
         let price = match p.order_type {
-            OrderType::Limit(price) => {
+            OrderType::Limit(price) | OrderType::Iceberg { limit: price, .. } => {
                 if price.0 <= 0 || price.0 > MAX_TICKS {
                     return Err(CommandError::InvalidPrice { price });
                 }
@@ -159,6 +159,9 @@ impl Engine {
             return Err(CommandError::QuantityAboveMax { qty: p.qty, max: spec.max_qty });
         }
         let rests = matches!(p.time_in_force, TimeInForce::Gtc | TimeInForce::Gtd);
+        if let Some(display) = p.order_type.display() {
+            validate_iceberg(p, display, rests)?;
+        }
         if price.is_none() && rests {
             return Err(CommandError::MarketOrderTimeInForce);
         }
@@ -201,8 +204,11 @@ impl Engine {
     #[inline(never)]
     #[cold]
     fn validate_stop_amend(&self, o: &RestingOrder, a: &Amend) -> Result<(), CommandError> {
-        if a.new_price.is_none() && a.new_qty.is_none() && a.new_trigger.is_none() {
+        if a.new_price.is_none() && a.new_qty.is_none() && a.new_trigger.is_none() && a.new_display.is_none() {
             return Err(CommandError::NothingToAmend);
+        }
+        if a.new_display.is_some() {
+            return Err(CommandError::NotAnIceberg { order_id: o.id });
         }
         let stop = if o.flags.is_stop() { self.stop_spec(o.id) } else { None };
         let Some(stop) = stop else {
@@ -235,6 +241,21 @@ impl Engine {
             if q > spec.max_qty || q.0 > MAX_LOTS {
                 return Err(CommandError::QuantityAboveMax { qty: q, max: spec.max_qty });
             }
+        }
+        Ok(())
+    }
+
+    /// An iceberg amend's own checks (after the plain amend's): only an iceberg
+    /// has a display, and a display is 1 lot or more.
+    #[inline(never)]
+    #[cold]
+    fn validate_display_amend(&self, o: &RestingOrder, display: Lots) -> Result<(), CommandError> {
+        if !o.iceberg {
+            return Err(CommandError::NotAnIceberg { order_id: o.id });
+        }
+        if display.0 <= 0 {
+            let qty = Lots(o.filled.0 + self.tables.leaves(o).0);
+            return Err(CommandError::InvalidDisplay { display, qty });
         }
         Ok(())
     }
@@ -351,8 +372,11 @@ impl Engine {
         if a.new_trigger.is_some() | o.flags.is_stop() {
             return self.validate_stop_amend(o, a);
         }
-        if a.new_price.is_none() && a.new_qty.is_none() {
+        if a.new_price.is_none() && a.new_qty.is_none() && a.new_display.is_none() {
             return Err(CommandError::NothingToAmend);
+        }
+        if let Some(display) = a.new_display {
+            self.validate_display_amend(o, display)?;
         }
         let spec = &self.instruments[o.instrument as usize].instrument.spec;
         if let Some(price) = a.new_price {
@@ -385,4 +409,18 @@ impl Engine {
         }
         Ok(())
     }
+}
+
+/// An iceberg place's own checks (after its price and quantity): a display of
+/// 1 lot up to the quantity, and a time in force that rests.
+#[inline(never)]
+#[cold]
+fn validate_iceberg(p: &Place, display: Lots, rests: bool) -> Result<(), CommandError> {
+    if display.0 <= 0 || display > p.qty {
+        return Err(CommandError::InvalidDisplay { display, qty: p.qty });
+    }
+    if !rests {
+        return Err(CommandError::IcebergTimeInForce);
+    }
+    Ok(())
 }

@@ -160,6 +160,15 @@ pub enum OrderType {
         limit: Ticks,
         amount: Notional,
     },
+    /// A limit order that shows at most `display` lots in the book (L2 and L3)
+    /// and keeps the rest hidden. When the shown slice is filled, the next
+    /// slice (`display` lots, or what is left) is shown at the back of its
+    /// level: it loses time priority, like a new order. GTC or GTD; as a
+    /// taker it trades its whole quantity.
+    Iceberg {
+        limit: Ticks,
+        display: Lots,
+    },
 }
 
 impl OrderType {
@@ -170,7 +179,8 @@ impl OrderType {
             OrderType::Limit(_)
             | OrderType::Market
             | OrderType::MarketByAmount { .. }
-            | OrderType::LimitByAmount { .. } => None,
+            | OrderType::LimitByAmount { .. }
+            | OrderType::Iceberg { .. } => None,
         }
     }
 
@@ -179,7 +189,8 @@ impl OrderType {
         match self {
             OrderType::Limit(px)
             | OrderType::StopLimit { limit: px, .. }
-            | OrderType::LimitByAmount { limit: px, .. } => Some(px),
+            | OrderType::LimitByAmount { limit: px, .. }
+            | OrderType::Iceberg { limit: px, .. } => Some(px),
             OrderType::Market | OrderType::StopMarket { .. } | OrderType::MarketByAmount { .. } => None,
         }
     }
@@ -188,6 +199,14 @@ impl OrderType {
     pub fn amount(self) -> Option<Notional> {
         match self {
             OrderType::MarketByAmount { amount } | OrderType::LimitByAmount { amount, .. } => Some(amount),
+            _ => None,
+        }
+    }
+
+    /// The most an iceberg shows; `None` for the other types.
+    pub fn display(self) -> Option<Lots> {
+        match self {
+            OrderType::Iceberg { display, .. } => Some(display),
             _ => None,
         }
     }

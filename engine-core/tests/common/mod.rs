@@ -77,6 +77,7 @@ impl H {
             new_qty: qty.map(Lots),
             expected_version: version,
             new_trigger: None,
+            new_display: None,
         }))
     }
 

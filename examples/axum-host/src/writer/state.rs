@@ -127,7 +127,8 @@ impl HostState {
             | EventKind::Expired { account, .. }
             | EventKind::StopAccepted { account, .. }
             | EventKind::StopAmended { account, .. }
-            | EventKind::Triggered { account, .. } => Some(account),
+            | EventKind::Triggered { account, .. }
+            | EventKind::Refreshed { account, .. } => Some(account),
             EventKind::InstrumentRegistered { .. } | EventKind::TriggerLimitReached { .. } => None,
         };
         if let (Some(item), Some(f)) = (item, feed) {
