@@ -27,11 +27,18 @@ export declare class Broker {
   deposit(account: bigint | number, asset: number, amount: string, key: bigint | number | string | Uint8Array, options?: CommandOptions): Array<Event>
   /** Withdraws `amount`, idempotent by `key` like `deposit`. */
   withdraw(account: bigint | number, asset: number, amount: string, key: bigint | number | string | Uint8Array, options?: CommandOptions): Array<Event>
-  /** Places an order after the risk checks and a ledger hold (`price` `null`: market). */
+  /**
+   * Places an order after the risk checks and a ledger hold (`price` `null`:
+   * market). `trigger` makes it a stop (held when accepted), `amount` an order
+   * by quote amount (a buy holds its amount plus the fee); see docs/broker.md.
+   */
   place(account: bigint | number, instrument: number | string, side: Side, price: string | null, qty: string, options?: PlaceOptions & CommandOptions): Array<Event>
   /** Cancels an order by the engine's id (`bigint`) or the client's id (`string`); its hold is released. */
   cancel(account: bigint | number, order: bigint | number | string, options?: CommandOptions): Array<Event>
-  /** Amends price and/or total quantity (the hold is resized first, or the amend refused). */
+  /**
+   * Amends price, total quantity and/or a waiting stop's trigger (the hold is
+   * resized first, or the amend refused).
+   */
   amend(account: bigint | number, orderId: bigint | number, change: AmendChange, options?: CommandOptions): Array<Event>
   /** Cancels every live order of an account, an instrument, or both. */
   massCancel(filter: MassCancelFilter, options?: CommandOptions): Array<Event>
@@ -63,7 +70,11 @@ export declare class Broker {
   bbo(instrument: number | string): Bbo
   /** L2 depth of one side, best first. */
   depth(instrument: number | string, side: Side, levels?: number): Array<Level>
-  /** A live order (`null` if it is unknown or done). */
+  /** The waiting stops of one side, in the order they would fire. */
+  stops(instrument: number | string, side: Side): Array<Order>
+  /** The price of the market's last trade (what stops trigger on); `null` before its first. */
+  lastPrice(instrument: number | string): string | null
+  /** A live order, a waiting stop included (`null` if it is unknown or done). */
   order(orderId: bigint | number): Order | null
   /** A registered market's instrument by id or symbol. */
   instrument(instrument: number | string): InstrumentInfo
@@ -90,12 +101,18 @@ export declare class Broker {
 export declare class Engine {
   /**
    * A new engine. Options: `maxOrders`, `maxLevelsPerSide`, `maxInstruments`,
-   * `marketData` (emit `LevelChanged` / `BboChanged`, default true).
+   * `marketData` (emit `LevelChanged` / `BboChanged`, default true),
+   * `maxTriggersPerCommand` (stops one command may fire per instrument).
    */
   constructor(options?: EngineOptions)
   /** Registers an instrument; ids are 0, 1, 2, … in order of registration. */
   registerInstrument(symbol: string, tickSize: string, lotSize: string, options?: InstrumentOptions & CommandOptions): Array<Event>
-  /** Places an order: `price` `null` for a market order. */
+  /**
+   * Places an order: `price` `null` for a market order. `trigger` makes it a
+   * stop that waits outside the book (a stop-limit at `price`, a stop-market
+   * for `null`; default tif `gtc`); `amount` (in quote, at most `qty`) an order
+   * by quote amount (market for `null`, limit at `price`; default tif `ioc`).
+   */
   place(account: bigint | number, instrument: number | string, side: Side, price: string | null, qty: string, options?: PlaceOptions & CommandOptions): Array<Event>
   /**
    * `place` for throughput: its events are queued (read them with
@@ -133,7 +150,10 @@ export declare class Engine {
   batchTotals(): BatchTotals
   /** Cancels an order named by the engine's id (`bigint`) or the client's id (`string`). */
   cancel(account: bigint | number, order: bigint | number | string, options?: CommandOptions): Array<Event>
-  /** Amends an order's price and/or total quantity, optionally at an expected version. */
+  /**
+   * Amends an order's price and/or total quantity, optionally at an expected
+   * version; for a waiting stop `price` is its limit and `trigger` its new trigger.
+   */
   amend(account: bigint | number, orderId: bigint | number, change: AmendChange, options?: CommandOptions): Array<Event>
   /** Cancels every live order of an account, an instrument, or both. */
   massCancel(filter: MassCancelFilter, options?: CommandOptions): Array<Event>
@@ -151,7 +171,11 @@ export declare class Engine {
   bbo(instrument: number | string): Bbo
   /** L2 depth of one side, best first (`levels`: the best n only). */
   depth(instrument: number | string, side: Side, levels?: number): Array<Level>
-  /** A live order (`null` if it is unknown or done). */
+  /** The waiting stops of one side, in the order they would fire. */
+  stops(instrument: number | string, side: Side): Array<Order>
+  /** The price of the instrument's last trade (what stops trigger on); `null` before its first. */
+  lastPrice(instrument: number | string): string | null
+  /** A live order, a waiting stop included (`null` if it is unknown or done). */
   order(orderId: bigint | number): Order | null
   /** A registered instrument by id or symbol (`unknown_instrument` otherwise). */
   instrument(instrument: number | string): InstrumentInfo
@@ -225,9 +249,10 @@ export declare class SagaRegistry {
   constructor(config?: { replyTimeoutNs?: bigint | number; backoffFactor?: number; backoffMaxNs?: bigint | number; forwardDeliveriesMax?: number; sagasMax?: number; escalateAfterDeliveries?: number })
   /**
    * Starts an order saga: reserve the hold the Broker would (minor units), place
-   * `qty` lots at `limitPrice` ticks, settle each fill, release the rest.
+   * `qty` lots at `limitPrice` ticks, settle each fill, release the rest. With
+   * `trigger` (ticks) the order is a stop-limit at `limitPrice`.
    */
-  startOrder(now: bigint | number, sagaId: bigint | number, spec: { account: bigint | number; instrument: number; side: Side; qty: bigint | number; limitPrice: bigint | number; goodTill: bigint | number; basePerLot?: bigint | number; quotePerTickLot?: bigint | number; makerFeeBps?: number; takerFeeBps?: number }): Array<Record<string, unknown>>
+  startOrder(now: bigint | number, sagaId: bigint | number, spec: { account: bigint | number; instrument: number; side: Side; qty: bigint | number; limitPrice: bigint | number; goodTill: bigint | number; basePerLot?: bigint | number; quotePerTickLot?: bigint | number; makerFeeBps?: number; takerFeeBps?: number; trigger?: bigint | number }): Array<Record<string, unknown>>
   /** Starts a deposit saga: request payment of `amount` (minor units), then credit it. */
   startDeposit(now: bigint | number, sagaId: bigint | number, spec: { account: bigint | number; amount: bigint | number }): Array<Record<string, unknown>>
   /**
@@ -275,6 +300,8 @@ export interface AccountLimitsInput {
 export interface AmendChange {
   price?: string
   qty?: string
+  /** A waiting stop's new trigger. */
+  trigger?: string
   expectedVersion?: number
 }
 
@@ -356,6 +383,8 @@ export interface EngineOptions {
   maxLevelsPerSide?: number
   maxInstruments?: number
   marketData?: boolean
+  /** Stops one command may fire per instrument (then `TriggerLimitReached`). */
+  maxTriggersPerCommand?: number
   /** Engine only: the bound of the event queue of `placeQueued` / `submitMany`. */
   maxQueuedEvents?: number
   /** Engine only: whether `submitRange` queues its events (default `'queue'`). */
@@ -388,6 +417,10 @@ export type Event =
   | { kind: 'Reduced'; seq: bigint; ts: bigint; correlationId: bigint; instrument: number; orderId: bigint; account: bigint; qty: string; remaining: string; reason: string; side: Side; price: string | null; filled: string }
   | { kind: 'Amended'; seq: bigint; ts: bigint; correlationId: bigint; instrument: number; orderId: bigint; account: bigint; version: number; price: string; qty: string; remaining: string; priorityKept: boolean; side: Side; filled: string }
   | { kind: 'Expired'; seq: bigint; ts: bigint; correlationId: bigint; instrument: number; orderId: bigint; account: bigint; qty: string; side: Side; price: string; filled: string }
+  | { kind: 'StopAccepted'; seq: bigint; ts: bigint; correlationId: bigint; instrument: number; orderId: bigint; account: bigint; side: Side; trigger: string; limit: string | null; qty: string; timeInForce: TimeInForce }
+  | { kind: 'Triggered'; seq: bigint; ts: bigint; correlationId: bigint; instrument: number; orderId: bigint; account: bigint; side: Side; trigger: string; lastPrice: string; limit: string | null; qty: string; timeInForce: TimeInForce }
+  | { kind: 'TriggerLimitReached'; seq: bigint; ts: bigint; correlationId: bigint; instrument: number; fired: number }
+  | { kind: 'StopAmended'; seq: bigint; ts: bigint; correlationId: bigint; instrument: number; orderId: bigint; account: bigint; side: Side; version: number; trigger: string; limit: string | null; qty: string; priorityKept: boolean }
   | { kind: 'LevelChanged'; seq: bigint; ts: bigint; correlationId: bigint; instrument: number; side: Side; price: string; qty: string; orders: number }
   | { kind: 'BboChanged'; seq: bigint; ts: bigint; correlationId: bigint; instrument: number; bid: Level | null; ask: Level | null }
   | { kind: 'Posting'; seq: bigint; ts: bigint; correlationId: bigint; transferId: bigint; postingKind: string; code: number; debit: LedgerAccount; credit: LedgerAccount; amount: string; orderId: bigint | null; tradeId: bigint | null }
@@ -483,7 +516,12 @@ export interface Order {
   account: bigint
   instrument: number
   side: Side
+  /** The limit price; for a waiting stop-market, its trigger. */
   price: string
+  /** A waiting stop's trigger (`null` for an order in the book). */
+  trigger: string | null
+  /** `'waiting'`: a stop outside the book; `'resting'`: in the book. */
+  status: 'waiting' | 'resting'
   /** Total quantity: filled + remaining. */
   qty: string
   remaining: string
@@ -501,6 +539,13 @@ export interface PlaceOptions {
   postOnly?: boolean
   stp?: SelfTradePrevention
   clientOrderId?: string
+  /** A stop's trigger price: a stop-limit at `price`, a stop-market for `price` `null`. */
+  trigger?: string
+  /**
+   * An order by quote amount (in quote units, at most `qty`): a limit-by-amount
+   * at `price`, a market-by-amount for `price` `null`. Never with `trigger`.
+   */
+  amount?: string
 }
 
 /** A saga's state. */

@@ -69,6 +69,16 @@ export declare class CommandBatch {
   amendQty(account: bigint | number, orderId: bigint | number, newTotalLots: bigint | number): this;
   amendPrice(account: bigint | number, orderId: bigint | number, priceTicks: bigint | number): this;
   reduce(account: bigint | number, orderId: bigint | number, newTotalLots: bigint | number): this;
+  /** A stop-market: waits for a trade at or through `triggerTicks` (tif `gtc` by default). */
+  stopMarket(account: bigint | number, instrument: number, side: Side, triggerTicks: bigint | number, qtyLots: bigint | number, options?: { timeInForce?: "gtc" | "ioc" | "fok" }): this;
+  /** A stop-limit: waits for `triggerTicks`, then enters the book at `limitTicks`. */
+  stopLimit(account: bigint | number, instrument: number, side: Side, triggerTicks: bigint | number, limitTicks: bigint | number, qtyLots: bigint | number, options?: { timeInForce?: "gtc" | "ioc" | "fok" }): this;
+  /** Spends at most `amountTickLots` (ticks × lots) on at most `qtyLots`, at any price (IOC by default). */
+  marketByAmount(account: bigint | number, instrument: number, side: Side, amountTickLots: bigint | number, qtyLots: bigint | number, options?: { timeInForce?: "gtc" | "ioc" | "fok" }): this;
+  /** The same at `limitTicks` or better. */
+  limitByAmount(account: bigint | number, instrument: number, side: Side, limitTicks: bigint | number, amountTickLots: bigint | number, qtyLots: bigint | number, options?: { timeInForce?: "gtc" | "ioc" | "fok" }): this;
+  /** A waiting stop's new trigger, in ticks. */
+  amendTrigger(account: bigint | number, orderId: bigint | number, triggerTicks: bigint | number): this;
   push(op: number, instrument: bigint | number, account: bigint | number, third: bigint | number, price: bigint | number, qty: bigint | number): this;
   records(): BigInt64Array;
   clear(): this;

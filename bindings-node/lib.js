@@ -54,7 +54,8 @@ codes("InvalidOrder", [
   "invalid_price", "invalid_quantity", "off_tick", "off_lot", "price_out_of_range", "quantity_out_of_range",
   "client_order_id_invalid", "quantity_below_min", "quantity_above_max", "market_order_time_in_force",
   "post_only_time_in_force", "expire_at_required", "expire_at_not_allowed", "expire_at_not_in_future",
-  "nothing_to_amend", "amend_qty_at_or_below_filled", "mass_cancel_needs_filter", "invalid_argument",
+  "nothing_to_amend", "amend_qty_at_or_below_filled", "mass_cancel_needs_filter", "invalid_trigger_price",
+  "stop_market_time_in_force", "post_only_stop", "not_a_stop", "stop_market_has_no_limit", "invalid_argument",
 ]);
 codes("InvalidDecimal", ["invalid_decimal"]);
 codes("StaleVersion", ["stale_version"]);
@@ -74,7 +75,10 @@ codes("SnapshotError", [
 ]);
 codes("InvariantViolation", ["invariant_violated"]);
 codes("InsufficientFunds", ["insufficient_funds"]);
-codes("InvalidAmount", ["scale_exceeds_asset", "negative_amount", "amount_overflow", "scale_too_large", "invalid_amount"]);
+codes("InvalidAmount", [
+  "scale_exceeds_asset", "negative_amount", "amount_overflow", "scale_too_large", "invalid_amount", "amount_off_grid",
+  "amount_out_of_range",
+]);
 codes("InvalidAccount", [
   "asset_exists", "account_exists", "unknown_asset", "reserved_account", "asset_id_must_not_be_zero",
   "asset_scale_too_large", "asset_not_found", "max_balance_overflow",
@@ -413,6 +417,26 @@ class CommandBatch {
   reduce(account, orderId, newTotalLots) {
     return this.push(6, 0, account, orderId, 0, newTotalLots);
   }
+  /** A stop-market order: waits for a trade at or through `triggerTicks` (tif 'gtc' by default, or 'fok'). */
+  stopMarket(account, instrument, side, triggerTicks, qtyLots, { timeInForce } = {}) {
+    return this.push(7 | (tifCode(timeInForce) << 8) | (sideCode(side) << 24), instrument, account, triggerTicks, 0, qtyLots);
+  }
+  /** A stop-limit order: waits for `triggerTicks`, then enters the book at `limitTicks`. */
+  stopLimit(account, instrument, side, triggerTicks, limitTicks, qtyLots, { timeInForce } = {}) {
+    return this.push(8 | (tifCode(timeInForce) << 8) | (sideCode(side) << 24), instrument, account, triggerTicks, limitTicks, qtyLots);
+  }
+  /** An order that spends at most `amountTickLots` (price ticks × lots) on at most `qtyLots`, at any price (IOC by default). */
+  marketByAmount(account, instrument, side, amountTickLots, qtyLots, { timeInForce } = {}) {
+    return this.push(9 | (tifCode(timeInForce) << 8) | (sideCode(side) << 24), instrument, account, amountTickLots, 0, qtyLots);
+  }
+  /** The same at `limitTicks` or better. */
+  limitByAmount(account, instrument, side, limitTicks, amountTickLots, qtyLots, { timeInForce } = {}) {
+    return this.push(10 | (tifCode(timeInForce) << 8) | (sideCode(side) << 24), instrument, account, amountTickLots, limitTicks, qtyLots);
+  }
+  /** A waiting stop's new trigger, in ticks. */
+  amendTrigger(account, orderId, triggerTicks) {
+    return this.push(11, 0, account, orderId, triggerTicks, 0);
+  }
   /** The records written so far (a view, not a copy). */
   records() {
     return this.buf.subarray(0, this.length * 6);
@@ -421,6 +445,12 @@ class CommandBatch {
     this.length = 0;
     return this;
   }
+}
+
+function tifCode(timeInForce) {
+  const tif = { undefined: 0, gtc: 1, ioc: 2, fok: 3 }[timeInForce];
+  if (tif === undefined) throw new RangeError(`argument 'timeInForce': must be 'gtc', 'ioc' or 'fok', got ${timeInForce}`);
+  return tif;
 }
 
 function sideCode(side) {

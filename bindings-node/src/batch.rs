@@ -12,7 +12,22 @@
 //! | 4 | price (ticks; limit) | – | new price (ticks; op 5) |
 //! | 5 | quantity (lots) | – | new total quantity (lots; ops 4, 6) |
 //!
-//! `tif`: 0 the default (GTC for limits, IOC for markets), 1 GTC, 2 IOC, 3 FOK.
+//! Stops, orders by amount and trigger amends have their own ops; the side is
+//! then in the head (`side << 24`), so slot 3 is free for the trigger or amount:
+//!
+//! | slot | stop-market (7) | stop-limit (8) | market by amount (9) | limit by amount (10) | amend trigger (11) |
+//! |---|---|---|---|---|---|
+//! | 0 | op \| tif << 8 \| side << 24 | same | same | same | op |
+//! | 1 | instrument id | instrument id | instrument id | instrument id | – |
+//! | 2 | account | account | account | account | account |
+//! | 3 | trigger (ticks) | trigger (ticks) | amount (tick·lots) | amount (tick·lots) | order id |
+//! | 4 | – | limit (ticks) | – | limit (ticks) | new trigger (ticks) |
+//! | 5 | quantity (lots) | quantity (lots) | quantity (lots) | quantity (lots) | – |
+//!
+//! `tif`: 0 the default (GTC for limits and stops, IOC for markets and orders by
+//! amount, as `place`), 1 GTC, 2 IOC, 3 FOK. A head bit no op defines is refused
+//! (`invalid_argument`), never ignored; so is a negative amount or order id.
+//! What a record cannot carry (expiry, STP, client order id) is `place`'s only.
 //! Op 6 ("reduce") is an amend of the total quantity that becomes a cancel when
 //! the core refuses it because nothing would be left (`amend_qty_at_or_below_filled`):
 //! what a host does for a reduce-by-delta; the rule itself is the core's.
@@ -22,7 +37,8 @@
 
 use brokerx_engine::{
     AccountId, Amend, Cancel, Command, CommandError, CommandKind, CorrelationId, Event as CoreEvent, EventKind,
-    EventSink, InstrumentId, Lots, OrderId, OrderRef, OrderType, Place, SelfTradePrevention, Side, Ticks, TimeInForce,
+    EventSink, InstrumentId, Lots, Notional, OrderId, OrderRef, OrderType, Place, SelfTradePrevention, Side, Ticks,
+    TimeInForce,
 };
 use napi::bindgen_prelude::{BigInt64Array, Unknown};
 use napi_derive::napi;
@@ -83,57 +99,92 @@ impl EventSink for Sink<'_> {
     }
 }
 
+/// `tif` bits of a head: 0 is the op's default.
+fn time_in_force(head: i64, default: TimeInForce) -> std::result::Result<TimeInForce, &'static str> {
+    Ok(match (head >> 8) & 0xff {
+        0 => default,
+        1 => TimeInForce::Gtc,
+        2 => TimeInForce::Ioc,
+        3 => TimeInForce::Fok,
+        _ => return Err("time in force must be 0..=3"),
+    })
+}
+
+fn side_of(code: i64) -> std::result::Result<Side, &'static str> {
+    match code {
+        0 => Ok(Side::Buy),
+        1 => Ok(Side::Sell),
+        _ => Err("side must be 0 (buy) or 1 (sell)"),
+    }
+}
+
+/// The head bits each op defines (op, tif, post-only, side); any other is refused.
+fn head_mask(op: i64) -> i64 {
+    match op {
+        1 | 2 => 0xff | 0xff << 8 | 1 << 16,
+        7..=10 => 0xff | 0xff << 8 | 0xff << 24,
+        _ => 0xff,
+    }
+}
+
 /// The command a record encodes, or why it encodes none.
 fn decode(r: &[i64]) -> std::result::Result<CommandKind, &'static str> {
     let [head, instrument, account, third, price, qty] = *r else { return Err("short record") };
     let op = head & 0xff;
+    if head & !head_mask(op) != 0 {
+        return Err("the head sets bits its op does not define");
+    }
     let account = AccountId(u64::try_from(account).map_err(|_| "negative account")?);
     let order = || u64::try_from(third).map(|id| OrderRef::Id(OrderId(id))).map_err(|_| "negative order id");
-    Ok(match op {
+    let instrument = || u32::try_from(instrument).map(InstrumentId).map_err(|_| "instrument id out of range");
+    let place = |order_type, side, time_in_force, post_only| -> std::result::Result<CommandKind, &'static str> {
+        Ok(CommandKind::Place(Place {
+            account,
+            instrument: instrument()?,
+            side,
+            order_type,
+            qty: Lots(qty),
+            time_in_force,
+            expire_at: None,
+            post_only,
+            stp: SelfTradePrevention::None,
+            client_order_id: None,
+        }))
+    };
+    let amend = |new_price, new_qty, new_trigger| -> std::result::Result<CommandKind, &'static str> {
+        Ok(CommandKind::Amend(Amend {
+            account,
+            order: order()?,
+            new_price,
+            new_qty,
+            expected_version: None,
+            new_trigger,
+        }))
+    };
+    match op {
         1 | 2 => {
-            let side = match third {
-                0 => Side::Buy,
-                1 => Side::Sell,
-                _ => return Err("side must be 0 (buy) or 1 (sell)"),
-            };
             let market = op == 2;
-            let time_in_force = match (head >> 8) & 0xff {
-                0 if market => TimeInForce::Ioc,
-                0 | 1 => TimeInForce::Gtc,
-                2 => TimeInForce::Ioc,
-                3 => TimeInForce::Fok,
-                _ => return Err("time in force must be 0..=3"),
-            };
-            CommandKind::Place(Place {
-                account,
-                instrument: InstrumentId(u32::try_from(instrument).map_err(|_| "instrument id out of range")?),
-                side,
-                order_type: if market { OrderType::Market } else { OrderType::Limit(Ticks(price)) },
-                qty: Lots(qty),
-                time_in_force,
-                expire_at: None,
-                post_only: (head >> 16) & 1 == 1,
-                stp: SelfTradePrevention::None,
-                client_order_id: None,
-            })
+            let tif = time_in_force(head, if market { TimeInForce::Ioc } else { TimeInForce::Gtc })?;
+            let order_type = if market { OrderType::Market } else { OrderType::Limit(Ticks(price)) };
+            place(order_type, side_of(third)?, tif, (head >> 16) & 1 == 1)
         }
-        3 => CommandKind::Cancel(Cancel { account, order: order()? }),
-        4 | 6 => CommandKind::Amend(Amend {
-            account,
-            order: order()?,
-            new_price: None,
-            new_qty: Some(Lots(qty)),
-            expected_version: None,
-        }),
-        5 => CommandKind::Amend(Amend {
-            account,
-            order: order()?,
-            new_price: Some(Ticks(price)),
-            new_qty: None,
-            expected_version: None,
-        }),
-        _ => return Err("unknown op"),
-    })
+        3 => Ok(CommandKind::Cancel(Cancel { account, order: order()? })),
+        4 | 6 => amend(None, Some(Lots(qty)), None),
+        5 => amend(Some(Ticks(price)), None, None),
+        7..=10 => {
+            let side = side_of((head >> 24) & 0xff)?;
+            let amount = || u64::try_from(third).map(Notional).map_err(|_| "negative amount");
+            let (order_type, default) = match op {
+                7 => (OrderType::StopMarket { trigger: Ticks(third) }, TimeInForce::Gtc),
+                8 => (OrderType::StopLimit { trigger: Ticks(third), limit: Ticks(price) }, TimeInForce::Gtc),
+                9 => (OrderType::MarketByAmount { amount: amount()? }, TimeInForce::Ioc),
+                _ => (OrderType::LimitByAmount { limit: Ticks(price), amount: amount()? }, TimeInForce::Ioc),
+            };
+            place(order_type, side, time_in_force(head, default)?, false)
+        }
+        11 => amend(None, None, Some(Ticks(price))),
+        _ => Err("unknown op"),
+    }
 }
 
 /// A batch's options, read before any typed array is borrowed (a getter could run JS).

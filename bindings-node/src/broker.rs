@@ -19,7 +19,7 @@ use crate::args::{bool_opt, decimal, idempotency_key, string, u32_arg, u64_arg, 
 use crate::choices;
 use crate::clock::stamp;
 use crate::decimal::Kind;
-use crate::engine::{bbo, book_side, depth, engine_config, instrument_spec};
+use crate::engine::{bbo, book_side, depth, engine_config, instrument_spec, last_price, stops};
 use crate::errors::{broker as broker_err, command, fail, undecodable, Res, Result};
 use crate::events::{broker_event, money, Event, Level};
 use crate::orders;
@@ -248,7 +248,9 @@ impl Broker {
         self.with(|inner| inner.funds(false, &account, &asset, &amount, &key, &Opts::new(options, "options")?))
     }
 
-    /// Places an order after the risk checks and a ledger hold (`price` `null`: market).
+    /// Places an order after the risk checks and a ledger hold (`price` `null`:
+    /// market). `trigger` makes it a stop (held when accepted), `amount` an order
+    /// by quote amount (a buy holds its amount plus the fee); see docs/broker.md.
     #[napi(
         catch_unwind,
         ts_args_type = "account: bigint | number, instrument: number | string, side: Side, price: string | null, qty: string, options?: PlaceOptions & CommandOptions"
@@ -287,7 +289,8 @@ impl Broker {
         })
     }
 
-    /// Amends price and/or total quantity (the hold is resized first, or the amend refused).
+    /// Amends price, total quantity and/or a waiting stop's trigger (the hold is
+    /// resized first, or the amend refused).
     #[napi(
         catch_unwind,
         ts_args_type = "account: bigint | number, orderId: bigint | number, change: AmendChange, options?: CommandOptions"
@@ -498,7 +501,26 @@ impl Broker {
         })
     }
 
-    /// A live order (`null` if it is unknown or done).
+    /// The waiting stops of one side, in the order they would fire.
+    #[napi(catch_unwind, ts_args_type = "instrument: number | string, side: Side")]
+    pub fn stops(&self, instrument: Unknown<'_>, side: Unknown<'_>) -> Result<Vec<Order>> {
+        self.with(|inner| {
+            let e = inner.broker.engine();
+            let id = choices::instrument(e, &instrument, "instrument")?.id;
+            Ok(stops(e, id, book_side(&side)?))
+        })
+    }
+
+    /// The price of the market's last trade (what stops trigger on); `null` before its first.
+    #[napi(catch_unwind, ts_args_type = "instrument: number | string")]
+    pub fn last_price(&self, instrument: Unknown<'_>) -> Result<Option<String>> {
+        self.with(|inner| {
+            let e = inner.broker.engine();
+            Ok(last_price(e, choices::instrument(e, &instrument, "instrument")?.id))
+        })
+    }
+
+    /// A live order, a waiting stop included (`null` if it is unknown or done).
     #[napi(catch_unwind, ts_args_type = "orderId: bigint | number")]
     pub fn order(&self, order_id: Unknown<'_>) -> Result<Option<Order>> {
         self.with(|inner| {

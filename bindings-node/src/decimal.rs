@@ -20,6 +20,9 @@ pub enum Kind {
     Qty,
     /// A money amount (ledger and risk): its out-of-range code is the ledger's.
     Amount,
+    /// An order's quote amount (`amount` of a place; tick·lots in the core): its
+    /// codes are the core's `amount_to_notional` ones.
+    OrderAmount,
 }
 
 impl Kind {
@@ -28,6 +31,7 @@ impl Kind {
             Kind::Price => "off_tick",
             Kind::Qty => "off_lot",
             Kind::Amount => "scale_exceeds_asset",
+            Kind::OrderAmount => "amount_off_grid",
         }
     }
     fn out_of_range(self) -> &'static str {
@@ -35,6 +39,7 @@ impl Kind {
             Kind::Price => "price_out_of_range",
             Kind::Qty => "quantity_out_of_range",
             Kind::Amount => "amount_overflow",
+            Kind::OrderAmount => "amount_out_of_range",
         }
     }
 }

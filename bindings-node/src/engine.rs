@@ -132,6 +132,7 @@ pub fn engine_config(o: &Opts<'_>) -> Result<EngineConfig> {
         max_levels_per_side: size("maxLevelsPerSide", d.max_levels_per_side)?,
         max_instruments: size("maxInstruments", d.max_instruments)?,
         market_data: o.bool("marketData")?.unwrap_or(d.market_data),
+        max_triggers_per_command: o.u32("maxTriggersPerCommand")?.unwrap_or(d.max_triggers_per_command),
     })
 }
 
@@ -171,6 +172,16 @@ pub fn bbo(e: &CoreEngine, id: InstrumentId) -> Bbo {
     Bbo { bid: b.bid.map(|l| g.level(l)), ask: b.ask.map(|l| g.level(l)) }
 }
 
+/// The waiting stops of one side, in the order they would fire.
+pub fn stops(e: &CoreEngine, id: InstrumentId, side: Side) -> Vec<Order> {
+    e.stops(id, side).map(|o| views::order(e, &o)).collect()
+}
+
+/// The price of the instrument's last trade (what stops trigger on).
+pub fn last_price(e: &CoreEngine, id: InstrumentId) -> Option<String> {
+    e.last_price(id).map(|t| Grid::of(e, id).price(t))
+}
+
 pub fn depth(e: &CoreEngine, id: InstrumentId, side: Side, levels: Option<u32>) -> Vec<Level> {
     let g = Grid::of(e, id);
     let n = levels.map_or(usize::MAX, |n| n as usize);
@@ -180,7 +191,8 @@ pub fn depth(e: &CoreEngine, id: InstrumentId, side: Side, levels: Option<u32>) 
 #[napi]
 impl Engine {
     /// A new engine. Options: `maxOrders`, `maxLevelsPerSide`, `maxInstruments`,
-    /// `marketData` (emit `LevelChanged` / `BboChanged`, default true).
+    /// `marketData` (emit `LevelChanged` / `BboChanged`, default true),
+    /// `maxTriggersPerCommand` (stops one command may fire per instrument).
     #[napi(constructor, catch_unwind, ts_args_type = "options?: EngineOptions")]
     pub fn new(options: Option<Unknown<'_>>) -> Result<Self> {
         let o = Opts::new(options, "options")?;
@@ -223,7 +235,10 @@ impl Engine {
         })
     }
 
-    /// Places an order: `price` `null` for a market order.
+    /// Places an order: `price` `null` for a market order. `trigger` makes it a
+    /// stop that waits outside the book (a stop-limit at `price`, a stop-market
+    /// for `null`; default tif `gtc`); `amount` (in quote, at most `qty`) an order
+    /// by quote amount (market for `null`, limit at `price`; default tif `ioc`).
     #[napi(
         catch_unwind,
         ts_args_type = "account: bigint | number, instrument: number | string, side: Side, price: string | null, qty: string, options?: PlaceOptions & CommandOptions"
@@ -352,7 +367,8 @@ impl Engine {
         })
     }
 
-    /// Amends an order's price and/or total quantity, optionally at an expected version.
+    /// Amends an order's price and/or total quantity, optionally at an expected
+    /// version; for a waiting stop `price` is its limit and `trigger` its new trigger.
     #[napi(
         catch_unwind,
         ts_args_type = "account: bigint | number, orderId: bigint | number, change: AmendChange, options?: CommandOptions"
@@ -450,7 +466,26 @@ impl Engine {
         })
     }
 
-    /// A live order (`null` if it is unknown or done).
+    /// The waiting stops of one side, in the order they would fire.
+    #[napi(catch_unwind, ts_args_type = "instrument: number | string, side: Side")]
+    pub fn stops(&self, instrument: Unknown<'_>, side: Unknown<'_>) -> Result<Vec<Order>> {
+        self.with(|inner| {
+            let e = &inner.engine;
+            let id = choices::instrument(e, &instrument, "instrument")?.id;
+            Ok(stops(e, id, book_side(&side)?))
+        })
+    }
+
+    /// The price of the instrument's last trade (what stops trigger on); `null` before its first.
+    #[napi(catch_unwind, ts_args_type = "instrument: number | string")]
+    pub fn last_price(&self, instrument: Unknown<'_>) -> Result<Option<String>> {
+        self.with(|inner| {
+            let e = &inner.engine;
+            Ok(last_price(e, choices::instrument(e, &instrument, "instrument")?.id))
+        })
+    }
+
+    /// A live order, a waiting stop included (`null` if it is unknown or done).
     #[napi(catch_unwind, ts_args_type = "orderId: bigint | number")]
     pub fn order(&self, order_id: Unknown<'_>) -> Result<Option<Order>> {
         self.with(|inner| {

@@ -150,6 +150,67 @@ pub enum Event {
         price: String,
         filled: String,
     },
+    /// A stop order passed validation and waits outside the book for its trigger
+    /// (`limit` `null`: a stop-market).
+    StopAccepted {
+        seq: u64,
+        ts: u64,
+        correlation_id: u64,
+        instrument: u32,
+        order_id: u64,
+        account: u64,
+        #[napi(ts_type = "Side")]
+        side: String,
+        trigger: String,
+        limit: Option<String>,
+        qty: String,
+        #[napi(ts_type = "TimeInForce")]
+        time_in_force: String,
+    },
+    /// A waiting stop triggered (the last trade price reached its trigger) and now
+    /// enters the book under its own id; the place's events follow.
+    Triggered {
+        seq: u64,
+        ts: u64,
+        correlation_id: u64,
+        instrument: u32,
+        order_id: u64,
+        account: u64,
+        #[napi(ts_type = "Side")]
+        side: String,
+        trigger: String,
+        last_price: String,
+        limit: Option<String>,
+        qty: String,
+        #[napi(ts_type = "TimeInForce")]
+        time_in_force: String,
+    },
+    /// The command fired the engine's `maxTriggersPerCommand` stops on the
+    /// instrument; the stops still due fire at its next trade.
+    TriggerLimitReached {
+        seq: u64,
+        ts: u64,
+        correlation_id: u64,
+        instrument: u32,
+        fired: u32,
+    },
+    /// A waiting stop was amended (trigger, limit and/or quantity); it keeps
+    /// waiting unless its trigger is reached (then `Triggered` follows).
+    StopAmended {
+        seq: u64,
+        ts: u64,
+        correlation_id: u64,
+        instrument: u32,
+        order_id: u64,
+        account: u64,
+        #[napi(ts_type = "Side")]
+        side: String,
+        version: u32,
+        trigger: String,
+        limit: Option<String>,
+        qty: String,
+        priority_kept: bool,
+    },
     LevelChanged {
         seq: u64,
         ts: u64,
@@ -296,7 +357,11 @@ fn instrument_of(k: &EventKind) -> InstrumentId {
         | EventKind::Amended { instrument, .. }
         | EventKind::Expired { instrument, .. }
         | EventKind::LevelChanged { instrument, .. }
-        | EventKind::BboChanged { instrument, .. } => instrument,
+        | EventKind::BboChanged { instrument, .. }
+        | EventKind::StopAccepted { instrument, .. }
+        | EventKind::Triggered { instrument, .. }
+        | EventKind::TriggerLimitReached { instrument, .. }
+        | EventKind::StopAmended { instrument, .. } => instrument,
     }
 }
 
@@ -437,6 +502,56 @@ pub fn engine_event(e: &Engine, seq: u64, ts: u64, correlation_id: u64, k: &Even
             bid: bid.map(|l| g.level(l)),
             ask: ask.map(|l| g.level(l)),
         },
+        EventKind::StopAccepted { order_id, account, side, trigger, limit, qty, time_in_force, .. } => {
+            Event::StopAccepted {
+                seq,
+                ts,
+                correlation_id,
+                instrument,
+                order_id: order_id.0,
+                account: account.0,
+                side: side.as_str().into(),
+                trigger: g.price(trigger),
+                limit: limit.map(|p| g.price(p)),
+                qty: g.qty(qty),
+                time_in_force: time_in_force.as_str().into(),
+            }
+        }
+        EventKind::Triggered { order_id, account, side, trigger, last_price, limit, qty, time_in_force, .. } => {
+            Event::Triggered {
+                seq,
+                ts,
+                correlation_id,
+                instrument,
+                order_id: order_id.0,
+                account: account.0,
+                side: side.as_str().into(),
+                trigger: g.price(trigger),
+                last_price: g.price(last_price),
+                limit: limit.map(|p| g.price(p)),
+                qty: g.qty(qty),
+                time_in_force: time_in_force.as_str().into(),
+            }
+        }
+        EventKind::TriggerLimitReached { fired, .. } => {
+            Event::TriggerLimitReached { seq, ts, correlation_id, instrument, fired }
+        }
+        EventKind::StopAmended { order_id, account, side, version, trigger, limit, qty, priority_kept, .. } => {
+            Event::StopAmended {
+                seq,
+                ts,
+                correlation_id,
+                instrument,
+                order_id: order_id.0,
+                account: account.0,
+                side: side.as_str().into(),
+                version,
+                trigger: g.price(trigger),
+                limit: limit.map(|p| g.price(p)),
+                qty: g.qty(qty),
+                priority_kept,
+            }
+        }
     }
 }
 

@@ -189,6 +189,57 @@ pub const FIELDS: &[(&str, &[&str])] = &[
             "filled:s",
         ],
     ),
+    (
+        "StopAccepted",
+        &[
+            "seq:u",
+            "ts:u",
+            "correlationId:u",
+            "instrument:n",
+            "orderId:u",
+            "account:u",
+            "side:s",
+            "trigger:s",
+            "limit:?s",
+            "qty:s",
+            "timeInForce:s",
+        ],
+    ),
+    (
+        "Triggered",
+        &[
+            "seq:u",
+            "ts:u",
+            "correlationId:u",
+            "instrument:n",
+            "orderId:u",
+            "account:u",
+            "side:s",
+            "trigger:s",
+            "lastPrice:s",
+            "limit:?s",
+            "qty:s",
+            "timeInForce:s",
+        ],
+    ),
+    ("TriggerLimitReached", &["seq:u", "ts:u", "correlationId:u", "instrument:n", "fired:n"]),
+    (
+        "StopAmended",
+        &[
+            "seq:u",
+            "ts:u",
+            "correlationId:u",
+            "instrument:n",
+            "orderId:u",
+            "account:u",
+            "side:s",
+            "version:n",
+            "trigger:s",
+            "limit:?s",
+            "qty:s",
+            "priorityKept:b",
+        ],
+    ),
     ("LevelChanged", &["seq:u", "ts:u", "correlationId:u", "instrument:n", "side:s", "price:s", "qty:s", "orders:n"]),
     ("BboChanged", &["seq:u", "ts:u", "correlationId:u", "instrument:n", "bid:?L", "ask:?L"]),
     (
@@ -509,6 +560,136 @@ pub fn encode(ev: &Event, out: &mut String) {
             price.text(out);
             out.push(US);
             filled.text(out);
+        }
+        Event::StopAccepted {
+            seq,
+            ts,
+            correlation_id,
+            instrument,
+            order_id,
+            account,
+            side,
+            trigger,
+            limit,
+            qty,
+            time_in_force,
+        } => {
+            out.push_str("StopAccepted");
+            out.push(US);
+            seq.text(out);
+            out.push(US);
+            ts.text(out);
+            out.push(US);
+            correlation_id.text(out);
+            out.push(US);
+            instrument.text(out);
+            out.push(US);
+            order_id.text(out);
+            out.push(US);
+            account.text(out);
+            out.push(US);
+            side.text(out);
+            out.push(US);
+            trigger.text(out);
+            out.push(US);
+            limit.text(out);
+            out.push(US);
+            qty.text(out);
+            out.push(US);
+            time_in_force.text(out);
+        }
+        Event::Triggered {
+            seq,
+            ts,
+            correlation_id,
+            instrument,
+            order_id,
+            account,
+            side,
+            trigger,
+            last_price,
+            limit,
+            qty,
+            time_in_force,
+        } => {
+            out.push_str("Triggered");
+            out.push(US);
+            seq.text(out);
+            out.push(US);
+            ts.text(out);
+            out.push(US);
+            correlation_id.text(out);
+            out.push(US);
+            instrument.text(out);
+            out.push(US);
+            order_id.text(out);
+            out.push(US);
+            account.text(out);
+            out.push(US);
+            side.text(out);
+            out.push(US);
+            trigger.text(out);
+            out.push(US);
+            last_price.text(out);
+            out.push(US);
+            limit.text(out);
+            out.push(US);
+            qty.text(out);
+            out.push(US);
+            time_in_force.text(out);
+        }
+        Event::TriggerLimitReached { seq, ts, correlation_id, instrument, fired } => {
+            out.push_str("TriggerLimitReached");
+            out.push(US);
+            seq.text(out);
+            out.push(US);
+            ts.text(out);
+            out.push(US);
+            correlation_id.text(out);
+            out.push(US);
+            instrument.text(out);
+            out.push(US);
+            fired.text(out);
+        }
+        Event::StopAmended {
+            seq,
+            ts,
+            correlation_id,
+            instrument,
+            order_id,
+            account,
+            side,
+            version,
+            trigger,
+            limit,
+            qty,
+            priority_kept,
+        } => {
+            out.push_str("StopAmended");
+            out.push(US);
+            seq.text(out);
+            out.push(US);
+            ts.text(out);
+            out.push(US);
+            correlation_id.text(out);
+            out.push(US);
+            instrument.text(out);
+            out.push(US);
+            order_id.text(out);
+            out.push(US);
+            account.text(out);
+            out.push(US);
+            side.text(out);
+            out.push(US);
+            version.text(out);
+            out.push(US);
+            trigger.text(out);
+            out.push(US);
+            limit.text(out);
+            out.push(US);
+            qty.text(out);
+            out.push(US);
+            priority_kept.text(out);
         }
         Event::LevelChanged { seq, ts, correlation_id, instrument, side, price, qty, orders } => {
             out.push_str("LevelChanged");

@@ -12,9 +12,26 @@ use napi::ValueType;
 use crate::args::{is_absent, string, u64_arg, with_str, Opts};
 use crate::choices;
 use crate::decimal::Kind;
-use crate::errors::{convert, from_napi, Res};
+use crate::errors::{convert, fail, from_napi, type_error, Fail, Res};
 
-/// `place(account, instrument, side, price | null, qty, options?)`.
+/// No core order type has both a trigger and an amount: the arguments name no
+/// order, so they are refused before any value is converted (as in Python).
+fn amount_with_trigger() -> Fail {
+    fail("invalid_argument", "an order has either a trigger (a stop) or an amount, not both")
+}
+
+/// A field this API spells otherwise: refused, never silently ignored.
+fn misspelt(o: &Opts<'_>, key: &str, instead: &str) -> Res<()> {
+    if o.get(key)?.is_some() {
+        return Err(type_error(&o.name(key), format!("is not an option; the field is '{instead}'")));
+    }
+    Ok(())
+}
+
+/// `place(account, instrument, side, price | null, qty, options?)`. With
+/// `options.trigger` a stop (a stop-limit at `price`, a stop-market for `null`);
+/// with `options.amount` an order by quote amount (a limit-by-amount at `price`,
+/// a market-by-amount for `null`); never both.
 pub fn place(
     e: &Engine,
     account: &Unknown<'_>,
@@ -27,13 +44,23 @@ pub fn place(
     let account = AccountId(u64_arg(account, "account")?);
     let inst = choices::instrument(e, instrument, "instrument")?;
     let side = with_str(side, "side", |s| choices::side(s, "side"))?;
+    let (trigger, amount) = (o.get("trigger")?, o.get("amount")?);
+    if trigger.is_some() && amount.is_some() {
+        return Err(amount_with_trigger());
+    }
+    // Quantity, then the limit, then the trigger or the amount, as the core checks them.
     let qty = crate::args::decimal(qty, Kind::Qty, "qty")?;
     let price = if is_absent(Some(price))? { None } else { Some(crate::args::decimal(price, Kind::Price, "price")?) };
+    let trigger = trigger.map(|v| crate::args::decimal(&v, Kind::Price, &o.name("trigger"))).transpose()?;
+    let amount = amount.map(|v| crate::args::decimal(&v, Kind::OrderAmount, &o.name("amount"))).transpose()?;
     let expire_at = o.u64("expireAt")?;
+    // The core's defaults (`Place::market`, `Place::market_by_amount` IOC: a
+    // by-amount order never rests; `Place::stop_market` GTC), as in Python.
     let time_in_force = match o.string("timeInForce")? {
         Some(t) => choices::time_in_force(&t, &o.name("timeInForce"))?,
+        None if amount.is_some() => TimeInForce::Ioc,
         None if expire_at.is_some() => TimeInForce::Gtd,
-        None if price.is_none() => TimeInForce::Ioc,
+        None if price.is_none() && trigger.is_none() => TimeInForce::Ioc,
         None => TimeInForce::Gtc,
     };
     let stp = match o.string("stp")? {
@@ -41,10 +68,19 @@ pub fn place(
         None => SelfTradePrevention::None,
     };
     let client_order_id = o.string("clientOrderId")?.map(|s| ClientOrderId::new(&s)).transpose().map_err(convert)?;
+    let post_only = o.bool("postOnly")?.unwrap_or(false);
     let qty = inst.qty_to_lots(qty).map_err(convert)?;
-    let order_type = match price {
-        Some(p) => OrderType::Limit(inst.price_to_ticks(p).map_err(convert)?),
-        None => OrderType::Market,
+    let limit = price.map(|p| inst.price_to_ticks(p)).transpose().map_err(convert)?;
+    let trigger = trigger.map(|t| inst.price_to_ticks(t)).transpose().map_err(convert)?;
+    let amount = amount.map(|a| inst.amount_to_notional(a)).transpose().map_err(convert)?;
+    let order_type = match (trigger, amount, limit) {
+        (None, None, Some(p)) => OrderType::Limit(p),
+        (None, None, None) => OrderType::Market,
+        (Some(trigger), None, Some(limit)) => OrderType::StopLimit { trigger, limit },
+        (Some(trigger), None, None) => OrderType::StopMarket { trigger },
+        (None, Some(amount), Some(limit)) => OrderType::LimitByAmount { limit, amount },
+        (None, Some(amount), None) => OrderType::MarketByAmount { amount },
+        (Some(_), Some(_), _) => return Err(amount_with_trigger()),
     };
     Ok(CommandKind::Place(Place {
         account,
@@ -54,7 +90,7 @@ pub fn place(
         qty,
         time_in_force,
         expire_at: expire_at.map(Timestamp),
-        post_only: o.bool("postOnly")?.unwrap_or(false),
+        post_only,
         stp,
         client_order_id,
     }))
@@ -73,24 +109,38 @@ pub fn cancel(account: &Unknown<'_>, order: &Unknown<'_>) -> Res<CommandKind> {
     Ok(CommandKind::Cancel(Cancel { account, order: order_ref(order, "order")? }))
 }
 
-/// `amend(account, orderId, { price?, qty?, expectedVersion? }, options?)`: the
-/// order's instrument gives the grid. For an order the engine does not know any
-/// value will do: the core refuses it with `unknown_order`. (Amends name the order
-/// by the engine's id: the core has no public lookup by client id to find the grid.)
+/// `amend(account, orderId, { price?, qty?, trigger?, expectedVersion? }, options?)`:
+/// the order's instrument gives the grid (for a waiting stop-limit `price` is its
+/// limit; `trigger` applies to waiting stops only, `not_a_stop` otherwise). For an
+/// order the engine does not know any value will do: the core refuses it with
+/// `unknown_order`. (Amends name the order by the engine's id: the core has no
+/// public lookup by client id to find the grid.)
 pub fn amend(e: &Engine, account: &Unknown<'_>, order: &Unknown<'_>, change: &Opts<'_>) -> Res<CommandKind> {
     let account = AccountId(u64_arg(account, "account")?);
     let order_id = OrderId(u64_arg(order, "orderId")?);
+    misspelt(change, "newTrigger", "trigger")?;
+    misspelt(change, "newPrice", "price")?;
+    misspelt(change, "newQty", "qty")?;
     let qty = change.decimal("qty", Kind::Qty)?;
     let price = change.decimal("price", Kind::Price)?;
+    let trigger = change.decimal("trigger", Kind::Price)?;
     let expected_version = change.u32("expectedVersion")?;
-    let (new_qty, new_price) = match e.order(order_id).and_then(|o| e.instrument(o.instrument)) {
+    let (new_qty, new_price, new_trigger) = match e.order(order_id).and_then(|o| e.instrument(o.instrument)) {
         Some(i) => (
             qty.map(|q| i.qty_to_lots(q)).transpose().map_err(convert)?,
             price.map(|p| i.price_to_ticks(p)).transpose().map_err(convert)?,
+            trigger.map(|t| i.price_to_ticks(t)).transpose().map_err(convert)?,
         ),
-        None => (qty.map(|_| Lots(1)), price.map(|_| Ticks(1))),
+        None => (qty.map(|_| Lots(1)), price.map(|_| Ticks(1)), trigger.map(|_| Ticks(1))),
     };
-    Ok(CommandKind::Amend(Amend { account, order: OrderRef::Id(order_id), new_price, new_qty, expected_version }))
+    Ok(CommandKind::Amend(Amend {
+        account,
+        order: OrderRef::Id(order_id),
+        new_price,
+        new_qty,
+        expected_version,
+        new_trigger,
+    }))
 }
 
 pub fn mass_cancel(e: &Engine, o: &Opts<'_>) -> Res<CommandKind> {

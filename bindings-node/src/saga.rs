@@ -119,10 +119,11 @@ impl SagaRegistry {
     }
 
     /// Starts an order saga: reserve the hold the Broker would (minor units), place
-    /// `qty` lots at `limitPrice` ticks, settle each fill, release the rest.
+    /// `qty` lots at `limitPrice` ticks, settle each fill, release the rest. With
+    /// `trigger` (ticks) the order is a stop-limit at `limitPrice`.
     #[napi(
         catch_unwind,
-        ts_args_type = "now: bigint | number, sagaId: bigint | number, spec: { account: bigint | number; instrument: number; side: Side; qty: bigint | number; limitPrice: bigint | number; goodTill: bigint | number; basePerLot?: bigint | number; quotePerTickLot?: bigint | number; makerFeeBps?: number; takerFeeBps?: number }",
+        ts_args_type = "now: bigint | number, sagaId: bigint | number, spec: { account: bigint | number; instrument: number; side: Side; qty: bigint | number; limitPrice: bigint | number; goodTill: bigint | number; basePerLot?: bigint | number; quotePerTickLot?: bigint | number; makerFeeBps?: number; takerFeeBps?: number; trigger?: bigint | number }",
         ts_return_type = "Array<Record<string, unknown>>"
     )]
     pub fn start_order(&mut self, now: Unknown<'_>, saga_id: Unknown<'_>, spec: Unknown<'_>) -> Result<String> {
@@ -150,6 +151,12 @@ impl SagaRegistry {
             maker_fee_bps: o.u32("makerFeeBps")?.unwrap_or(0),
             taker_fee_bps: o.u32("takerFeeBps")?.unwrap_or(0),
             good_till: Timestamp(need(o.u64("goodTill")?, &o, "goodTill")?),
+            trigger: match o.u64("trigger")? {
+                Some(t) => {
+                    Some(Ticks(i64::try_from(t).map_err(|_| range_error(&o.name("trigger"), "must be below 2^63"))?))
+                }
+                None => None,
+            },
         };
         self.run(|r, out| r.start_order(now, id, spec, out))
     }

@@ -21,6 +21,8 @@ pub struct EngineOptions {
     pub max_levels_per_side: Option<u32>,
     pub max_instruments: Option<u32>,
     pub market_data: Option<bool>,
+    /// Stops one command may fire per instrument (then `TriggerLimitReached`).
+    pub max_triggers_per_command: Option<u32>,
     /// Engine only: the bound of the event queue of `placeQueued` / `submitMany`.
     pub max_queued_events: Option<u32>,
     /// Engine only: whether `submitRange` queues its events (default `'queue'`).
@@ -44,12 +46,19 @@ pub struct PlaceOptions {
     #[napi(ts_type = "SelfTradePrevention")]
     pub stp: Option<String>,
     pub client_order_id: Option<String>,
+    /// A stop's trigger price: a stop-limit at `price`, a stop-market for `price` `null`.
+    pub trigger: Option<String>,
+    /// An order by quote amount (in quote units, at most `qty`): a limit-by-amount
+    /// at `price`, a market-by-amount for `price` `null`. Never with `trigger`.
+    pub amount: Option<String>,
 }
 
 #[napi(object, object_to_js = false, object_from_js = false)]
 pub struct AmendChange {
     pub price: Option<String>,
     pub qty: Option<String>,
+    /// A waiting stop's new trigger.
+    pub trigger: Option<String>,
     pub expected_version: Option<u32>,
 }
 

@@ -22,7 +22,13 @@ pub struct Order {
     pub instrument: u32,
     #[napi(ts_type = "Side")]
     pub side: String,
+    /// The limit price; for a waiting stop-market, its trigger.
     pub price: String,
+    /// A waiting stop's trigger (`null` for an order in the book).
+    pub trigger: Option<String>,
+    /// `'waiting'`: a stop outside the book; `'resting'`: in the book.
+    #[napi(ts_type = "'waiting' | 'resting'")]
+    pub status: String,
     /// Total quantity: filled + remaining.
     pub qty: String,
     pub remaining: String,
@@ -57,6 +63,8 @@ pub fn order(e: &Engine, o: &OrderView) -> Order {
         instrument: o.instrument.0,
         side: o.side.as_str().into(),
         price: g.price(o.price),
+        trigger: o.trigger.map(|t| g.price(t)),
+        status: if o.trigger.is_some() { "waiting" } else { "resting" }.into(),
         qty: g.qty(o.qty),
         remaining: g.qty(o.remaining),
         filled: g.qty(o.filled),

@@ -51,7 +51,7 @@ test("refused records change nothing and do not stop the batch", () => {
   const batch = new bx.CommandBatch()
     .cancel(1, 99) // unknown order
     .limit(1, 0, "buy", 0, 1) // invalid price
-    .push(9, 0, 1, 0, 1, 1) // unknown op
+    .push(99, 0, 1, 0, 1, 1) // unknown op
     .limit(1, 7, "buy", 100, 1) // unknown instrument
     .limit(1, 0, "buy", 100, 1);
   const r = e.submitMany(batch, { events: "none" });

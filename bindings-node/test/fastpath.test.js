@@ -63,3 +63,34 @@ test("Engine.place / cancel: the same, with reduced, rejected and client ids", (
   for (const [m, args] of steps) assert.deepEqual(a[m](...args), P[m].call(b, ...args));
   assert.equal(a.stateHash(), b.stateHash());
 });
+
+test("stop events (StopAccepted, Triggered, TriggerLimitReached, StopAmended): both paths agree", () => {
+  const make = () => {
+    const e = new bx.Engine({ maxTriggersPerCommand: 1 });
+    e.registerInstrument("ACME", "0.01", "1", { ts: 1n });
+    e.place(1n, 0, "sell", "100.00", "10", { ts: 2n });
+    e.place(1n, 0, "sell", "101.00", "10", { ts: 2n });
+    e.place(2n, 0, "buy", "100.00", "1", { ts: 2n });
+    return e;
+  };
+  const [a, b] = [make(), make()];
+  const P = nativeOf(bx.Engine);
+  const steps = [
+    ["place", [3n, 0, "buy", "101.00", "2", { ts: 3n, trigger: "101.00" }]],
+    ["place", [3n, 0, "buy", null, "1", { ts: 3n, trigger: "101.00" }]],
+    ["place", [3n, 0, "sell", null, "1", { ts: 3n, trigger: "90.00", expireAt: 99n }]],
+    ["place", [2n, 0, "buy", "101.00", "12", { ts: 4n }]], // fires 4 only: the limit is 1
+    ["cancel", [3n, 6n, { ts: 5n }]],
+  ];
+  const kinds = new Set();
+  for (const [m, args] of steps) {
+    const x = a[m](...args);
+    assert.deepEqual(x, P[m].call(b, ...args), `${m}(${args[0]}, …)`);
+    for (const e of x) kinds.add(e.kind);
+  }
+  const amended = a.amend(3n, 5n, { qty: "2" }, { ts: 6n });
+  assert.deepEqual(amended, b.amend(3n, 5n, { qty: "2" }, { ts: 6n }));
+  assert.equal(amended[0].kind, "StopAmended");
+  for (const k of ["StopAccepted", "Triggered", "TriggerLimitReached"]) assert.ok(kinds.has(k), `covered ${k}`);
+  assert.equal(a.stateHash(), b.stateHash());
+});

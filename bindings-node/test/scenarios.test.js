@@ -55,6 +55,22 @@ function fields(ev) {
       }];
     case "Expired":
       return ["expired", { order: ev.orderId, qty: ev.qty }];
+    case "StopAccepted":
+      return ["stop_accepted", {
+        order: ev.orderId, side: ev.side, trigger: ev.trigger, limit: ev.limit ?? "none", qty: ev.qty, tif: ev.timeInForce,
+      }];
+    case "Triggered":
+      return ["triggered", {
+        order: ev.orderId, side: ev.side, trigger: ev.trigger, last: ev.lastPrice, limit: ev.limit ?? "none", qty: ev.qty,
+        tif: ev.timeInForce,
+      }];
+    case "TriggerLimitReached":
+      return ["trigger_limit", { fired: ev.fired }];
+    case "StopAmended":
+      return ["stop_amended", {
+        order: ev.orderId, version: ev.version, trigger: ev.trigger, limit: ev.limit ?? "none", qty: ev.qty,
+        priority: ev.priorityKept ? "kept" : "lost",
+      }];
     default:
       return ["other", {}];
   }
@@ -98,13 +114,15 @@ function runCommand(e, line, firstSymbol, corr) {
         postOnly: line.words.includes("post_only"),
         stp: kv.stp ?? "none",
         clientOrderId: kv.cid,
+        trigger: kv.trigger,
+        amount: kv.amount,
       });
     }
     case "cancel":
       return e.cancel(BigInt(kv.acct), BigInt(kv.order), opts);
     case "amend":
       return e.amend(BigInt(kv.acct), BigInt(kv.order), {
-        price: kv.price, qty: kv.qty, expectedVersion: "version" in kv ? Number(kv.version) : undefined,
+        price: kv.price, qty: kv.qty, trigger: kv.trigger, expectedVersion: "version" in kv ? Number(kv.version) : undefined,
       }, opts);
     case "mass_cancel":
       return e.massCancel({ account: "acct" in kv ? BigInt(kv.acct) : undefined, instrument: kv.sym }, opts);
@@ -121,8 +139,17 @@ function runCommand(e, line, firstSymbol, corr) {
 
 /** Replays one file; returns the number of expectations checked. */
 function replay(file) {
-  const lines = parse(fs.readFileSync(path.join(DIR, file), "utf8"));
-  const e = new bx.Engine();
+  const all = parse(fs.readFileSync(path.join(DIR, file), "utf8"));
+  // `engine key=value ...` on a file's first line configures its engine.
+  const head = all[0] && all[0].verb === "engine" ? all[0] : null;
+  const lines = head ? all.slice(1) : all;
+  const known = { max_triggers_per_command: "maxTriggersPerCommand", max_orders: "maxOrders", max_levels_per_side: "maxLevelsPerSide" };
+  const config = {};
+  for (const [k, v] of Object.entries(head ? head.kv : {})) {
+    assert.ok(k in known, `${file}:${head.no}: unknown engine setting ${k}`);
+    config[known[k]] = Number(v);
+  }
+  const e = new bx.Engine(config);
   let firstSymbol = "";
   let checked = 0;
   let corr = 0;
@@ -141,8 +168,9 @@ function replay(file) {
       continue;
     }
     const errors = expects.filter((x) => x.words[0] === "error");
-    const books = expects.filter((x) => x.words[0] === "book");
-    const events = expects.filter((x) => x.words[0] !== "error" && x.words[0] !== "book");
+    const VIEWS = ["book", "stops", "last_trade"];
+    const books = expects.filter((x) => VIEWS.includes(x.words[0]));
+    const events = expects.filter((x) => x.words[0] !== "error" && !VIEWS.includes(x.words[0]));
     const before = e.stateHash();
     let out;
     try {
@@ -170,6 +198,19 @@ function replay(file) {
     });
     const sym = cmd.kv.sym ?? firstSymbol;
     for (const b of books) {
+      if (b.words[0] === "stops") {
+        for (const [key, side] of [["buys", "buy"], ["sells", "sell"]]) {
+          if (key in b.kv) assert.equal(e.stops(sym, side).map((o) => String(o.orderId)).join(","), b.kv[key], `${file}:${b.no} ${key}`);
+        }
+        checked += 1;
+        continue;
+      }
+      if (b.words[0] === "last_trade") {
+        const last = e.lastPrice(sym);
+        assert.ok(same(last === null ? "none" : last, b.kv.price), `${file}:${b.no} last trade ${last}`);
+        checked += 1;
+        continue;
+      }
       if ("bids" in b.kv) assert.ok(sameLevels(levels(e, sym, "buy"), parseLevels(b.kv.bids)), `${file}:${b.no} bids`);
       if ("asks" in b.kv) assert.ok(sameLevels(levels(e, sym, "sell"), parseLevels(b.kv.asks)), `${file}:${b.no} asks`);
       checked += 1;
