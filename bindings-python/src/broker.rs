@@ -829,7 +829,7 @@ impl Broker {
     /// quote amount), after risk checks and a funds hold (a stop is held when
     /// accepted, a buy by amount holds its amount plus the fee: see
     /// docs/broker.md, "Stops" and "Orders by amount").
-    #[pyo3(signature = (account, instrument, side, price, qty, *, trigger=None, amount=None, time_in_force=None, expire_at=None, post_only=false, stp="none", client_order_id=None, ts=None, correlation_id=0))]
+    #[pyo3(signature = (account, instrument, side, price, qty, *, trigger=None, amount=None, display=None, time_in_force=None, expire_at=None, post_only=false, stp="none", client_order_id=None, ts=None, correlation_id=0))]
     #[allow(clippy::too_many_arguments)]
     fn place<'py>(
         &self,
@@ -841,6 +841,7 @@ impl Broker {
         qty: &Bound<'py, PyAny>,
         trigger: Option<&Bound<'py, PyAny>>,
         amount: Option<&Bound<'py, PyAny>>,
+        display: Option<&Bound<'py, PyAny>>,
         time_in_force: Option<&str>,
         expire_at: Option<&Bound<'py, PyAny>>,
         post_only: bool,
@@ -857,6 +858,7 @@ impl Broker {
             price,
             trigger,
             amount,
+            display,
             qty,
             time_in_force,
             expire_at,
@@ -882,7 +884,7 @@ impl Broker {
 
     /// As `Engine.amend` (`trigger` for a waiting stop), after risk checks; the
     /// hold is resized to the new price and quantity.
-    #[pyo3(signature = (account, order_id, *, price=None, qty=None, trigger=None, expected_version=None, ts=None, correlation_id=0))]
+    #[pyo3(signature = (account, order_id, *, price=None, qty=None, trigger=None, display=None, expected_version=None, ts=None, correlation_id=0))]
     #[allow(clippy::too_many_arguments)]
     fn amend<'py>(
         &self,
@@ -892,11 +894,12 @@ impl Broker {
         price: Option<&Bound<'py, PyAny>>,
         qty: Option<&Bound<'py, PyAny>>,
         trigger: Option<&Bound<'py, PyAny>>,
+        display: Option<&Bound<'py, PyAny>>,
         expected_version: Option<u32>,
         ts: Option<&Bound<'py, PyAny>>,
         correlation_id: u64,
     ) -> PyResult<Bound<'py, PyList>> {
-        let kind = amend_pending(account, order_id, price, qty, trigger, expected_version)?;
+        let kind = amend_pending(account, order_id, price, qty, trigger, display, expected_version)?;
         self.run(py, Broker::order_cmd(ts, correlation_id, kind)?)
     }
 

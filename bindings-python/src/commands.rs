@@ -89,6 +89,9 @@ pub enum Pending {
         /// `Some`: an order by quote amount (a limit-by-amount at `price`, or a
         /// market-by-amount if `price` is None); never with `trigger`.
         amount: Option<Decimal>,
+        /// `Some`: an iceberg at `price` showing this quantity; never with
+        /// `trigger` or `amount`.
+        display: Option<Decimal>,
         qty: Decimal,
         time_in_force: TimeInForce,
         expire_at: Option<u64>,
@@ -110,6 +113,7 @@ pub enum Pending {
         new_price: Option<Decimal>,
         new_qty: Option<Decimal>,
         new_trigger: Option<Decimal>,
+        new_display: Option<Decimal>,
         expected_version: Option<u32>,
     },
     ExpireDue,
@@ -166,6 +170,7 @@ impl PendingCmd {
                 price,
                 trigger,
                 amount,
+                display,
                 qty,
                 time_in_force,
                 expire_at,
@@ -179,14 +184,17 @@ impl PendingCmd {
                 let limit = price.map(|p| inst.price_to_ticks(p)).transpose()?;
                 let trigger = trigger.map(|t| inst.price_to_ticks(t)).transpose()?;
                 let amount = amount.map(|a| inst.amount_to_notional(a)).transpose()?;
-                let order_type = match (trigger, amount, limit) {
-                    (None, None, Some(p)) => OrderType::Limit(p),
-                    (None, None, None) => OrderType::Market,
-                    (Some(trigger), None, Some(limit)) => OrderType::StopLimit { trigger, limit },
-                    (Some(trigger), None, None) => OrderType::StopMarket { trigger },
-                    (None, Some(amount), Some(limit)) => OrderType::LimitByAmount { limit, amount },
-                    (None, Some(amount), None) => OrderType::MarketByAmount { amount },
-                    (Some(_), Some(_), _) => return Err(amount_with_trigger()),
+                let display = display.map(|d| inst.qty_to_lots(d)).transpose()?;
+                let order_type = match (trigger, amount, limit, display) {
+                    (None, None, Some(limit), Some(display)) => OrderType::Iceberg { limit, display },
+                    (_, _, _, Some(_)) => return Err(display_needs_limit()),
+                    (None, None, Some(p), None) => OrderType::Limit(p),
+                    (None, None, None, None) => OrderType::Market,
+                    (Some(trigger), None, Some(limit), None) => OrderType::StopLimit { trigger, limit },
+                    (Some(trigger), None, None, None) => OrderType::StopMarket { trigger },
+                    (None, Some(amount), Some(limit), None) => OrderType::LimitByAmount { limit, amount },
+                    (None, Some(amount), None, None) => OrderType::MarketByAmount { amount },
+                    (Some(_), Some(_), _, None) => return Err(amount_with_trigger()),
                 };
                 CommandKind::Place(RPlace {
                     account: brokerx_engine::AccountId(*account),
@@ -212,17 +220,23 @@ impl PendingCmd {
                     None => None,
                 },
             }),
-            Pending::Amend { account, order_id, new_price, new_qty, new_trigger, expected_version } => {
+            Pending::Amend { account, order_id, new_price, new_qty, new_trigger, new_display, expected_version } => {
                 // The order's instrument gives the grid. For an unknown order any
                 // value will do: the engine refuses it with `unknown_order`.
                 let inst = e.order(OrderId(*order_id)).and_then(|o| e.instrument(o.instrument));
-                let (new_price, new_qty, new_trigger) = match inst {
+                let (new_price, new_qty, new_trigger, new_display) = match inst {
                     Some(inst) => {
                         let q = new_qty.map(|q| inst.qty_to_lots(q)).transpose()?;
                         let p = new_price.map(|p| inst.price_to_ticks(p)).transpose()?;
-                        (p, q, new_trigger.map(|t| inst.price_to_ticks(t)).transpose()?)
+                        let t = new_trigger.map(|t| inst.price_to_ticks(t)).transpose()?;
+                        (p, q, t, new_display.map(|d| inst.qty_to_lots(d)).transpose()?)
                     }
-                    None => (new_price.map(|_| Ticks(1)), new_qty.map(|_| Lots(1)), new_trigger.map(|_| Ticks(1))),
+                    None => (
+                        new_price.map(|_| Ticks(1)),
+                        new_qty.map(|_| Lots(1)),
+                        new_trigger.map(|_| Ticks(1)),
+                        new_display.map(|_| Lots(1)),
+                    ),
                 };
                 CommandKind::Amend(RAmend {
                     account: brokerx_engine::AccountId(*account),
@@ -231,6 +245,7 @@ impl PendingCmd {
                     new_qty,
                     expected_version: *expected_version,
                     new_trigger,
+                    new_display,
                 })
             }
             Pending::ExpireDue => CommandKind::ExpireDue,
@@ -245,6 +260,11 @@ fn amount_with_trigger() -> BindError {
     BindError::other("invalid_argument", "an order has either a trigger (a stop) or an amount, not both")
 }
 
+/// Only a limit order by quantity can be an iceberg.
+fn display_needs_limit() -> BindError {
+    BindError::other("invalid_argument", "display makes an iceberg: it needs a price, and no trigger or amount")
+}
+
 /// Place's flags resolved to engine values, shared by `Place()` and `Engine.place()`.
 #[allow(clippy::too_many_arguments)]
 pub fn place_pending(
@@ -255,6 +275,7 @@ pub fn place_pending(
     price: Option<&Bound<'_, PyAny>>,
     trigger: Option<&Bound<'_, PyAny>>,
     amount: Option<&Bound<'_, PyAny>>,
+    display: Option<&Bound<'_, PyAny>>,
     qty: &Bound<'_, PyAny>,
     time_in_force: Option<&str>,
     expire_at: Option<&Bound<'_, PyAny>>,
@@ -270,6 +291,7 @@ pub fn place_pending(
     let price = to_decimal_opt(price, Kind::Price, "price")?;
     let trigger = to_decimal_opt(trigger, Kind::Price, "trigger")?;
     let amount = to_decimal_opt(amount, Kind::Amount, "amount")?;
+    let display = to_decimal_opt(display, Kind::Qty, "display")?;
     let expire_at = to_ts_opt(expire_at, "expire_at")?;
     // The core's defaults: `Place::market` and `Place::market_by_amount` are IOC
     // (a by-amount order never rests), `Place::stop_market` GTC.
@@ -287,6 +309,7 @@ pub fn place_pending(
         price,
         trigger,
         amount,
+        display,
         qty,
         time_in_force,
         expire_at,
@@ -303,6 +326,7 @@ pub fn amend_pending(
     price: Option<&Bound<'_, PyAny>>,
     qty: Option<&Bound<'_, PyAny>>,
     trigger: Option<&Bound<'_, PyAny>>,
+    display: Option<&Bound<'_, PyAny>>,
     expected_version: Option<u32>,
 ) -> PyResult<Pending> {
     Ok(Pending::Amend {
@@ -311,6 +335,7 @@ pub fn amend_pending(
         new_qty: to_decimal_opt(qty, Kind::Qty, "qty")?,
         new_price: to_decimal_opt(price, Kind::Price, "price")?,
         new_trigger: to_decimal_opt(trigger, Kind::Price, "trigger")?,
+        new_display: to_decimal_opt(display, Kind::Qty, "display")?,
         expected_version,
     })
 }
@@ -378,7 +403,7 @@ fn dec_str(d: Option<Decimal>) -> Option<String> {
 #[pymethods]
 impl Place {
     #[new]
-    #[pyo3(signature = (account, instrument, side, price, qty, *, trigger=None, amount=None, time_in_force=None, expire_at=None, post_only=false, stp="none", client_order_id=None, ts=None, correlation_id=0))]
+    #[pyo3(signature = (account, instrument, side, price, qty, *, trigger=None, amount=None, display=None, time_in_force=None, expire_at=None, post_only=false, stp="none", client_order_id=None, ts=None, correlation_id=0))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -389,6 +414,7 @@ impl Place {
         qty: &Bound<'_, PyAny>,
         trigger: Option<&Bound<'_, PyAny>>,
         amount: Option<&Bound<'_, PyAny>>,
+        display: Option<&Bound<'_, PyAny>>,
         time_in_force: Option<&str>,
         expire_at: Option<&Bound<'_, PyAny>>,
         post_only: bool,
@@ -405,6 +431,7 @@ impl Place {
             price,
             trigger,
             amount,
+            display,
             qty,
             time_in_force,
             expire_at,
@@ -470,6 +497,14 @@ impl Place {
     fn amount<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         match &self.cmd.kind {
             Pending::Place { amount, .. } => dec_opt(py, *amount),
+            _ => Ok(py.None().into_bound(py)),
+        }
+    }
+    /// An iceberg's display (`Decimal`), or None for an order that shows all of itself.
+    #[getter]
+    fn display<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.cmd.kind {
+            Pending::Place { display, .. } => dec_opt(py, *display),
             _ => Ok(py.None().into_bound(py)),
         }
     }
@@ -574,7 +609,7 @@ impl Cancel {
 #[pymethods]
 impl Amend {
     #[new]
-    #[pyo3(signature = (account, order_id, *, price=None, qty=None, trigger=None, expected_version=None, ts=None, correlation_id=0))]
+    #[pyo3(signature = (account, order_id, *, price=None, qty=None, trigger=None, display=None, expected_version=None, ts=None, correlation_id=0))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         account: u64,
@@ -582,6 +617,7 @@ impl Amend {
         price: Option<&Bound<'_, PyAny>>,
         qty: Option<&Bound<'_, PyAny>>,
         trigger: Option<&Bound<'_, PyAny>>,
+        display: Option<&Bound<'_, PyAny>>,
         expected_version: Option<u32>,
         ts: Option<&Bound<'_, PyAny>>,
         correlation_id: u64,
@@ -590,7 +626,7 @@ impl Amend {
             cmd: PendingCmd {
                 ts: to_ts_opt(ts, "ts")?,
                 correlation_id,
-                kind: amend_pending(account, order_id, price, qty, trigger, expected_version)?,
+                kind: amend_pending(account, order_id, price, qty, trigger, display, expected_version)?,
             },
         })
     }
@@ -641,6 +677,14 @@ impl Amend {
     fn trigger<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         match &self.cmd.kind {
             Pending::Amend { new_trigger, .. } => dec_opt(py, *new_trigger),
+            _ => Ok(py.None().into_bound(py)),
+        }
+    }
+    /// A resting iceberg's new display (`Decimal`), or None to keep it.
+    #[getter]
+    fn display<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.cmd.kind {
+            Pending::Amend { new_display, .. } => dec_opt(py, *new_display),
             _ => Ok(py.None().into_bound(py)),
         }
     }
@@ -917,6 +961,7 @@ pub fn to_json(c: &PendingCmd) -> serde_json::Value {
             price,
             trigger,
             amount,
+            display,
             qty,
             time_in_force,
             expire_at,
@@ -925,7 +970,7 @@ pub fn to_json(c: &PendingCmd) -> serde_json::Value {
             client_order_id,
         } => json!({
             "account": account, "instrument": instr_json(instrument), "side": side.as_str(),
-            "price": dec_str(*price), "trigger": dec_str(*trigger), "amount": dec_str(*amount), "qty": qty.to_string(), "time_in_force": time_in_force.as_str(),
+            "price": dec_str(*price), "trigger": dec_str(*trigger), "amount": dec_str(*amount), "display": dec_str(*display), "qty": qty.to_string(), "time_in_force": time_in_force.as_str(),
             "expire_at": expire_at, "post_only": post_only, "stp": stp.as_str(),
             "client_order_id": client_order_id.map(|c| c.as_str().to_owned()),
         }),
@@ -933,9 +978,9 @@ pub fn to_json(c: &PendingCmd) -> serde_json::Value {
         Pending::MassCancel { account, instrument } => {
             json!({"account": account, "instrument": instrument.as_ref().map(instr_json)})
         }
-        Pending::Amend { account, order_id, new_price, new_qty, new_trigger, expected_version } => json!({
+        Pending::Amend { account, order_id, new_price, new_qty, new_trigger, new_display, expected_version } => json!({
             "account": account, "order_id": order_id, "price": dec_str(*new_price),
-            "qty": dec_str(*new_qty), "trigger": dec_str(*new_trigger), "expected_version": expected_version,
+            "qty": dec_str(*new_qty), "trigger": dec_str(*new_trigger), "display": dec_str(*new_display), "expected_version": expected_version,
         }),
         Pending::ExpireDue => json!({}),
     };
@@ -1030,6 +1075,7 @@ pub fn from_json(v: &serde_json::Value) -> Result<PendingCmd, BindError> {
                 (Some(_), Some(_)) => return Err(amount_with_trigger()),
                 _ => dec("amount", Kind::Amount)?,
             },
+            display: dec("display", Kind::Qty)?,
             qty: dec("qty", Kind::Qty)?.ok_or_else(|| bad("qty"))?,
             time_in_force: tif_from(s("time_in_force").unwrap_or("")).map_err(py_err)?,
             expire_at: u("expire_at"),
@@ -1048,6 +1094,7 @@ pub fn from_json(v: &serde_json::Value) -> Result<PendingCmd, BindError> {
             new_price: dec("price", Kind::Price)?,
             new_qty: dec("qty", Kind::Qty)?,
             new_trigger: dec("trigger", Kind::Price)?,
+            new_display: dec("display", Kind::Qty)?,
             expected_version: u("expected_version").and_then(|v| u32::try_from(v).ok()),
         },
         "ExpireDue" => Pending::ExpireDue,

@@ -172,7 +172,7 @@ impl Engine {
     /// at most `qty`: a market-by-amount for `price=None`, a limit-by-amount at
     /// `price` (default tif `ioc`; never with `trigger`). Trading refusals come
     /// back as `Rejected` events.
-    #[pyo3(signature = (account, instrument, side, price, qty, *, trigger=None, amount=None, time_in_force=None, expire_at=None, post_only=false, stp="none", client_order_id=None, ts=None, correlation_id=0))]
+    #[pyo3(signature = (account, instrument, side, price, qty, *, trigger=None, amount=None, display=None, time_in_force=None, expire_at=None, post_only=false, stp="none", client_order_id=None, ts=None, correlation_id=0))]
     #[allow(clippy::too_many_arguments)]
     fn place<'py>(
         &self,
@@ -184,6 +184,7 @@ impl Engine {
         qty: &Bound<'py, PyAny>,
         trigger: Option<&Bound<'py, PyAny>>,
         amount: Option<&Bound<'py, PyAny>>,
+        display: Option<&Bound<'py, PyAny>>,
         time_in_force: Option<&str>,
         expire_at: Option<&Bound<'py, PyAny>>,
         post_only: bool,
@@ -200,6 +201,7 @@ impl Engine {
             price,
             trigger,
             amount,
+            display,
             qty,
             time_in_force,
             expire_at,
@@ -228,7 +230,7 @@ impl Engine {
     /// Cancel/replace: new price and/or new *total* quantity, optionally only if
     /// the order is still at `expected_version`. For a waiting stop, `price` is
     /// its limit and `trigger` its new trigger (`not_a_stop` for other orders).
-    #[pyo3(signature = (account, order_id, *, price=None, qty=None, trigger=None, expected_version=None, ts=None, correlation_id=0))]
+    #[pyo3(signature = (account, order_id, *, price=None, qty=None, trigger=None, display=None, expected_version=None, ts=None, correlation_id=0))]
     #[allow(clippy::too_many_arguments)]
     fn amend<'py>(
         &self,
@@ -238,6 +240,7 @@ impl Engine {
         price: Option<&Bound<'py, PyAny>>,
         qty: Option<&Bound<'py, PyAny>>,
         trigger: Option<&Bound<'py, PyAny>>,
+        display: Option<&Bound<'py, PyAny>>,
         expected_version: Option<u32>,
         ts: Option<&Bound<'py, PyAny>>,
         correlation_id: u64,
@@ -245,7 +248,7 @@ impl Engine {
         let cmd = PendingCmd {
             ts: to_ts_opt(ts, "ts")?,
             correlation_id,
-            kind: amend_pending(account, order_id, price, qty, trigger, expected_version)?,
+            kind: amend_pending(account, order_id, price, qty, trigger, display, expected_version)?,
         };
         self.run(py, &cmd)
     }
@@ -661,6 +664,12 @@ impl Order {
     fn trigger<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
         self.view.trigger.map(|t| decimal_to_py(py, self.scale.price(t))).transpose()
     }
+    /// An iceberg's display (`Decimal`: the most it shows in the book; its
+    /// `remaining` counts its hidden reserve too), or None.
+    #[getter]
+    fn display<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.view.display.map(|d| decimal_to_py(py, self.scale.qty(d))).transpose()
+    }
     /// `'waiting'` (a stop outside the book) or `'resting'` (in the book).
     #[getter]
     fn status(&self) -> &'static str {
@@ -715,6 +724,7 @@ impl Order {
         d.set_item("side", self.view.side.as_str())?;
         d.set_item("price", self.scale.price(self.view.price).to_string())?;
         d.set_item("trigger", self.view.trigger.map(|t| self.scale.price(t).to_string()))?;
+        d.set_item("display", self.view.display.map(|q| self.scale.qty(q).to_string()))?;
         d.set_item("status", self.order_status().code())?;
         d.set_item("qty", self.scale.qty(self.view.qty).to_string())?;
         d.set_item("remaining", self.scale.qty(self.view.remaining).to_string())?;

@@ -190,6 +190,9 @@ pub fn new_error(py: Python<'_>, code: &'static str, message: String) -> PyErr {
         | "post_only_stop"
         | "not_a_stop"
         | "stop_market_has_no_limit"
+        | "invalid_display"
+        | "iceberg_time_in_force"
+        | "not_an_iceberg"
         | "invalid_argument" => InvalidOrder::new_err(message),
         "invalid_decimal" => InvalidDecimal::new_err(message),
         "stale_version" => StaleVersion::new_err(message),

@@ -357,6 +357,17 @@ event_class!(
     priority_kept: bool,
 });
 event_class!(
+    #[doc = "An iceberg's shown slice was used up and the next one shows at the back of its level: `shown` in the book, `hidden` still in reserve."]
+    Refreshed {
+    order_id: u64,
+    account: u64,
+    side: &'static str,
+    price: Px,
+    shown: Qty,
+    hidden: Qty,
+    filled: Qty,
+});
+event_class!(
     #[doc = "Market data: an L2 level changed (qty 0: it is gone)."]
     LevelChanged {
     side: &'static str,
@@ -388,7 +399,8 @@ pub fn event_instrument(k: &EventKind) -> u32 {
         | EventKind::StopAccepted { instrument, .. }
         | EventKind::Triggered { instrument, .. }
         | EventKind::TriggerLimitReached { instrument, .. }
-        | EventKind::StopAmended { instrument, .. } => instrument.0,
+        | EventKind::StopAmended { instrument, .. }
+        | EventKind::Refreshed { instrument, .. } => instrument.0,
     }
 }
 
@@ -518,6 +530,15 @@ pub fn event_to_py<'py>(py: Python<'py>, e: &Event, scales: &[Scale]) -> PyResul
             })
         }
         EventKind::TriggerLimitReached { fired, .. } => mk!(TriggerLimitReached { fired: fired }),
+        EventKind::Refreshed { order_id, account, side, price, shown, hidden, filled, .. } => mk!(Refreshed {
+            order_id: order_id.0,
+            account: account.0,
+            side: side.as_str(),
+            price: Px(price),
+            shown: Qty(shown),
+            hidden: Qty(hidden),
+            filled: Qty(filled),
+        }),
         EventKind::StopAmended { order_id, account, side, version, trigger, limit, qty, priority_kept, .. } => {
             mk!(StopAmended {
                 order_id: order_id.0,
@@ -553,6 +574,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Triggered>()?;
     m.add_class::<TriggerLimitReached>()?;
     m.add_class::<StopAmended>()?;
+    m.add_class::<Refreshed>()?;
     m.add_class::<LevelChanged>()?;
     m.add_class::<BboChanged>()?;
     Ok(())

@@ -64,6 +64,7 @@ from ._native import (
     StopAmended,
     Triggered,
     TriggerLimitReached,
+    Refreshed,
     InstrumentRegistered,
     InsufficientFunds,
     Instrument,
@@ -107,6 +108,7 @@ Event = Union[
     Triggered,
     TriggerLimitReached,
     StopAmended,
+    Refreshed,
     LevelChanged,
     BboChanged,
 ]
@@ -196,6 +198,7 @@ __all__ = [
     "Order",
     "Place",
     "Reduced",
+    "Refreshed",
     "RegisterInstrument",
     "Rejected",
     "SetTradingStatus",

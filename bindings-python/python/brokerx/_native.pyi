@@ -42,6 +42,7 @@ __all__ = [
     "Triggered",
     "TriggerLimitReached",
     "StopAmended",
+    "Refreshed",
     "LevelChanged",
     "BboChanged",
     "Place",
@@ -156,6 +157,8 @@ class Order:
     def price(self) -> Decimal: ...
     @property
     def trigger(self) -> Decimal | None: ...
+    @property
+    def display(self) -> Decimal | None: ...
     @property
     def status(self) -> Literal["waiting", "resting"]: ...
     @property
@@ -447,6 +450,27 @@ class StopAmended(_EventBase):
     def priority_kept(self) -> bool: ...
 
 @final
+class Refreshed(_EventBase):
+    __match_args__ = (
+        "seq", "ts", "correlation_id", "instrument", "order_id", "account", "side", "price",
+        "shown", "hidden", "filled",
+    )
+    @property
+    def order_id(self) -> int: ...
+    @property
+    def account(self) -> int: ...
+    @property
+    def side(self) -> _SideName: ...
+    @property
+    def price(self) -> Decimal: ...
+    @property
+    def shown(self) -> Decimal: ...
+    @property
+    def hidden(self) -> Decimal: ...
+    @property
+    def filled(self) -> Decimal: ...
+
+@final
 class LevelChanged(_EventBase):
     __match_args__ = ("seq", "ts", "correlation_id", "instrument", "side", "price", "qty", "orders")
     @property
@@ -468,7 +492,7 @@ class BboChanged(_EventBase):
 
 _Event: TypeAlias = (
     InstrumentRegistered | TradingStatusChanged | Accepted | Rejected | Trade | Cancelled
-    | Reduced | Amended | Expired | StopAccepted | Triggered | TriggerLimitReached | StopAmended
+    | Reduced | Amended | Expired | StopAccepted | Triggered | TriggerLimitReached | StopAmended | Refreshed
     | LevelChanged | BboChanged
 )
 
@@ -493,6 +517,7 @@ class Place(_CommandBase):
         *,
         trigger: _DecimalLike | None = None,
         amount: _DecimalLike | None = None,
+        display: _DecimalLike | None = None,
         time_in_force: _TimeInForceName | None = None,
         expire_at: _Timestamp | None = None,
         post_only: bool = False,
@@ -513,6 +538,8 @@ class Place(_CommandBase):
     def trigger(self) -> Decimal | None: ...
     @property
     def amount(self) -> Decimal | None: ...
+    @property
+    def display(self) -> Decimal | None: ...
     @property
     def qty(self) -> Decimal: ...
     @property
@@ -546,6 +573,7 @@ class Amend(_CommandBase):
         price: _DecimalLike | None = None,
         qty: _DecimalLike | None = None,
         trigger: _DecimalLike | None = None,
+        display: _DecimalLike | None = None,
         expected_version: int | None = None,
         ts: _Timestamp | None = None,
         correlation_id: int = 0,
@@ -560,6 +588,8 @@ class Amend(_CommandBase):
     def qty(self) -> Decimal | None: ...
     @property
     def trigger(self) -> Decimal | None: ...
+    @property
+    def display(self) -> Decimal | None: ...
     @property
     def expected_version(self) -> int | None: ...
 
@@ -674,6 +704,7 @@ class Engine:
         *,
         trigger: _DecimalLike | None = None,
         amount: _DecimalLike | None = None,
+        display: _DecimalLike | None = None,
         time_in_force: _TimeInForceName | None = None,
         expire_at: _Timestamp | None = None,
         post_only: bool = False,
@@ -693,6 +724,7 @@ class Engine:
         price: _DecimalLike | None = None,
         qty: _DecimalLike | None = None,
         trigger: _DecimalLike | None = None,
+        display: _DecimalLike | None = None,
         expected_version: int | None = None,
         ts: _Timestamp | None = None,
         correlation_id: int = 0,
@@ -1166,6 +1198,7 @@ class Broker:
         *,
         trigger: _DecimalLike | None = None,
         amount: _DecimalLike | None = None,
+        display: _DecimalLike | None = None,
         time_in_force: _TimeInForceName | None = None,
         expire_at: _Timestamp | None = None,
         post_only: bool = False,
@@ -1185,6 +1218,7 @@ class Broker:
         price: _DecimalLike | None = None,
         qty: _DecimalLike | None = None,
         trigger: _DecimalLike | None = None,
+        display: _DecimalLike | None = None,
         expected_version: int | None = None,
         ts: _Timestamp | None = None,
         correlation_id: int = 0,
