@@ -180,6 +180,7 @@ fn kind(op: &Op, ts: u64, b: &Broker) -> BrokerCommandKind {
                 1 => OrderType::StopLimit { trigger: near, limit: px },
                 2 => OrderType::MarketByAmount { amount: Notional(u64::from(extra) * 100) },
                 3 => OrderType::LimitByAmount { limit: px, amount: Notional(u64::from(extra) * 100) },
+                4 => OrderType::Iceberg { limit: px, display: Lots(i64::from(extra % 6)) },
                 _ => o.order_type,
             };
             o.time_in_force =
@@ -207,7 +208,8 @@ fn kind(op: &Op, ts: u64, b: &Broker) -> BrokerCommandKind {
             new_qty: qty.map(|q| Lots(i64::from(q % 50))),
             expected_version: version.map(|v| u32::from(v % 4)),
             new_trigger: None,
-            new_display: None,
+            // Some amends set an iceberg's display (and are refused for other orders).
+            new_display: qty.filter(|q| q % 4 == 0).map(|q| Lots(i64::from(q % 5))),
         }),
         Op::MassCancel { account: a, market: m } => {
             BrokerCommandKind::MassCancel(MassCancel { account: a.map(account), instrument: m.map(market) })

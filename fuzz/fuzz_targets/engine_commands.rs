@@ -83,6 +83,7 @@ fn kind(op: &Op, ts: u64, inst: InstrumentId) -> CommandKind {
                 1 => OrderType::StopLimit { trigger: near, limit: px },
                 2 => OrderType::MarketByAmount { amount: Notional(u64::from(extra)) },
                 3 => OrderType::LimitByAmount { limit: px, amount: Notional(u64::from(extra)) },
+                4 => OrderType::Iceberg { limit: px, display: Lots(i64::from(extra % 6)) },
                 _ => p.order_type,
             };
             p.time_in_force = tif;
@@ -119,7 +120,8 @@ fn kind(op: &Op, ts: u64, inst: InstrumentId) -> CommandKind {
             new_qty: qty.map(|q| Lots(i64::from(q % 60))),
             expected_version: version.map(|v| u32::from(v % 4)),
             new_trigger: None,
-            new_display: None,
+            // Some amends set an iceberg's display (and are refused for other orders).
+            new_display: qty.filter(|q| q % 4 == 0).map(|q| Lots(i64::from(q % 5))),
         }),
         Op::MassCancel { account, all_instruments } => CommandKind::MassCancel(MassCancel {
             account: account.map(|a| AccountId(u64::from(a % 4))),
