@@ -302,6 +302,8 @@ export interface AmendChange {
   qty?: string
   /** A waiting stop's new trigger. */
   trigger?: string
+  /** An iceberg's new display. */
+  display?: string
   expectedVersion?: number
 }
 
@@ -417,6 +419,7 @@ export type Event =
   | { kind: 'Reduced'; seq: bigint; ts: bigint; correlationId: bigint; instrument: number; orderId: bigint; account: bigint; qty: string; remaining: string; reason: string; side: Side; price: string | null; filled: string }
   | { kind: 'Amended'; seq: bigint; ts: bigint; correlationId: bigint; instrument: number; orderId: bigint; account: bigint; version: number; price: string; qty: string; remaining: string; priorityKept: boolean; side: Side; filled: string }
   | { kind: 'Expired'; seq: bigint; ts: bigint; correlationId: bigint; instrument: number; orderId: bigint; account: bigint; qty: string; side: Side; price: string; filled: string }
+  | { kind: 'Refreshed'; seq: bigint; ts: bigint; correlationId: bigint; instrument: number; orderId: bigint; account: bigint; side: Side; price: string; shown: string; hidden: string; filled: string }
   | { kind: 'StopAccepted'; seq: bigint; ts: bigint; correlationId: bigint; instrument: number; orderId: bigint; account: bigint; side: Side; trigger: string; limit: string | null; qty: string; timeInForce: TimeInForce }
   | { kind: 'Triggered'; seq: bigint; ts: bigint; correlationId: bigint; instrument: number; orderId: bigint; account: bigint; side: Side; trigger: string; lastPrice: string; limit: string | null; qty: string; timeInForce: TimeInForce }
   | { kind: 'TriggerLimitReached'; seq: bigint; ts: bigint; correlationId: bigint; instrument: number; fired: number }
@@ -520,6 +523,8 @@ export interface Order {
   price: string
   /** A waiting stop's trigger (`null` for an order in the book). */
   trigger: string | null
+  /** An iceberg's display (the most it shows); `null` for other orders. */
+  display: string | null
   /** `'waiting'`: a stop outside the book; `'resting'`: in the book. */
   status: 'waiting' | 'resting'
   /** Total quantity: filled + remaining. */
@@ -546,6 +551,11 @@ export interface PlaceOptions {
    * at `price`, a market-by-amount for `price` `null`. Never with `trigger`.
    */
   amount?: string
+  /**
+   * Makes a limit order (with `price`) an iceberg showing at most `display`.
+   * Never with `trigger`, `amount` or without a price.
+   */
+  display?: string
 }
 
 /** A saga's state. */

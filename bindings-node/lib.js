@@ -56,6 +56,7 @@ codes("InvalidOrder", [
   "post_only_time_in_force", "expire_at_required", "expire_at_not_allowed", "expire_at_not_in_future",
   "nothing_to_amend", "amend_qty_at_or_below_filled", "mass_cancel_needs_filter", "invalid_trigger_price",
   "stop_market_time_in_force", "post_only_stop", "not_a_stop", "stop_market_has_no_limit", "invalid_argument",
+  "invalid_display", "iceberg_time_in_force", "not_an_iceberg",
 ]);
 codes("InvalidDecimal", ["invalid_decimal"]);
 codes("StaleVersion", ["stale_version"]);

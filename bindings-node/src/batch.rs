@@ -159,6 +159,7 @@ fn decode(r: &[i64]) -> std::result::Result<CommandKind, &'static str> {
             new_qty,
             expected_version: None,
             new_trigger,
+            new_display: None,
         }))
     };
     match op {

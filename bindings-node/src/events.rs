@@ -150,6 +150,22 @@ pub enum Event {
         price: String,
         filled: String,
     },
+    /// An iceberg's shown slice was used up and the next one is shown: `shown`
+    /// at the back of its level, `hidden` still in reserve (leaves `shown + hidden`).
+    Refreshed {
+        seq: u64,
+        ts: u64,
+        correlation_id: u64,
+        instrument: u32,
+        order_id: u64,
+        account: u64,
+        #[napi(ts_type = "Side")]
+        side: String,
+        price: String,
+        shown: String,
+        hidden: String,
+        filled: String,
+    },
     /// A stop order passed validation and waits outside the book for its trigger
     /// (`limit` `null`: a stop-market).
     StopAccepted {
@@ -356,6 +372,7 @@ fn instrument_of(k: &EventKind) -> InstrumentId {
         | EventKind::Reduced { instrument, .. }
         | EventKind::Amended { instrument, .. }
         | EventKind::Expired { instrument, .. }
+        | EventKind::Refreshed { instrument, .. }
         | EventKind::LevelChanged { instrument, .. }
         | EventKind::BboChanged { instrument, .. }
         | EventKind::StopAccepted { instrument, .. }
@@ -482,6 +499,19 @@ pub fn engine_event(e: &Engine, seq: u64, ts: u64, correlation_id: u64, k: &Even
             qty: g.qty(qty),
             side: side.as_str().into(),
             price: g.price(price),
+            filled: g.qty(filled),
+        },
+        EventKind::Refreshed { order_id, account, side, price, shown, hidden, filled, .. } => Event::Refreshed {
+            seq,
+            ts,
+            correlation_id,
+            instrument,
+            order_id: order_id.0,
+            account: account.0,
+            side: side.as_str().into(),
+            price: g.price(price),
+            shown: g.qty(shown),
+            hidden: g.qty(hidden),
             filled: g.qty(filled),
         },
         EventKind::LevelChanged { side, price, qty, orders, .. } => Event::LevelChanged {

@@ -190,6 +190,22 @@ pub const FIELDS: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "Refreshed",
+        &[
+            "seq:u",
+            "ts:u",
+            "correlationId:u",
+            "instrument:n",
+            "orderId:u",
+            "account:u",
+            "side:s",
+            "price:s",
+            "shown:s",
+            "hidden:s",
+            "filled:s",
+        ],
+    ),
+    (
         "StopAccepted",
         &[
             "seq:u",
@@ -560,6 +576,35 @@ pub fn encode(ev: &Event, out: &mut String) {
             price.text(out);
             out.push(US);
             filled.text(out);
+        }
+        Event::Refreshed {
+            seq,
+            ts,
+            correlation_id,
+            instrument,
+            order_id,
+            account,
+            side,
+            price,
+            shown,
+            hidden,
+            filled,
+        } => {
+            out.push_str("Refreshed");
+            for f in [seq, ts, correlation_id] {
+                out.push(US);
+                f.text(out);
+            }
+            out.push(US);
+            instrument.text(out);
+            for f in [order_id, account] {
+                out.push(US);
+                f.text(out);
+            }
+            for f in [side, price, shown, hidden, filled] {
+                out.push(US);
+                f.text(out);
+            }
         }
         Event::StopAccepted {
             seq,

@@ -48,11 +48,19 @@ pub fn place(
     if trigger.is_some() && amount.is_some() {
         return Err(amount_with_trigger());
     }
+    let display = o.get("display")?;
+    if display.is_some() && (trigger.is_some() || amount.is_some() || is_absent(Some(price))?) {
+        return Err(fail(
+            "invalid_argument",
+            "display makes an iceberg: a limit order with a price, no trigger and no amount",
+        ));
+    }
     // Quantity, then the limit, then the trigger or the amount, as the core checks them.
     let qty = crate::args::decimal(qty, Kind::Qty, "qty")?;
     let price = if is_absent(Some(price))? { None } else { Some(crate::args::decimal(price, Kind::Price, "price")?) };
     let trigger = trigger.map(|v| crate::args::decimal(&v, Kind::Price, &o.name("trigger"))).transpose()?;
     let amount = amount.map(|v| crate::args::decimal(&v, Kind::OrderAmount, &o.name("amount"))).transpose()?;
+    let display = display.map(|v| crate::args::decimal(&v, Kind::Qty, &o.name("display"))).transpose()?;
     let expire_at = o.u64("expireAt")?;
     // The core's defaults (`Place::market`, `Place::market_by_amount` IOC: a
     // by-amount order never rests; `Place::stop_market` GTC), as in Python.
@@ -73,8 +81,12 @@ pub fn place(
     let limit = price.map(|p| inst.price_to_ticks(p)).transpose().map_err(convert)?;
     let trigger = trigger.map(|t| inst.price_to_ticks(t)).transpose().map_err(convert)?;
     let amount = amount.map(|a| inst.amount_to_notional(a)).transpose().map_err(convert)?;
+    let display = display.map(|d| inst.qty_to_lots(d)).transpose().map_err(convert)?;
     let order_type = match (trigger, amount, limit) {
-        (None, None, Some(p)) => OrderType::Limit(p),
+        (None, None, Some(limit)) => match display {
+            Some(display) => OrderType::Iceberg { limit, display },
+            None => OrderType::Limit(limit),
+        },
         (None, None, None) => OrderType::Market,
         (Some(trigger), None, Some(limit)) => OrderType::StopLimit { trigger, limit },
         (Some(trigger), None, None) => OrderType::StopMarket { trigger },
@@ -121,17 +133,23 @@ pub fn amend(e: &Engine, account: &Unknown<'_>, order: &Unknown<'_>, change: &Op
     misspelt(change, "newTrigger", "trigger")?;
     misspelt(change, "newPrice", "price")?;
     misspelt(change, "newQty", "qty")?;
+    misspelt(change, "newDisplay", "display")?;
     let qty = change.decimal("qty", Kind::Qty)?;
     let price = change.decimal("price", Kind::Price)?;
     let trigger = change.decimal("trigger", Kind::Price)?;
+    let display = change.decimal("display", Kind::Qty)?;
     let expected_version = change.u32("expectedVersion")?;
-    let (new_qty, new_price, new_trigger) = match e.order(order_id).and_then(|o| e.instrument(o.instrument)) {
+    let (new_qty, new_price, new_trigger, new_display) = match e
+        .order(order_id)
+        .and_then(|o| e.instrument(o.instrument))
+    {
         Some(i) => (
             qty.map(|q| i.qty_to_lots(q)).transpose().map_err(convert)?,
             price.map(|p| i.price_to_ticks(p)).transpose().map_err(convert)?,
             trigger.map(|t| i.price_to_ticks(t)).transpose().map_err(convert)?,
+            display.map(|d| i.qty_to_lots(d)).transpose().map_err(convert)?,
         ),
-        None => (qty.map(|_| Lots(1)), price.map(|_| Ticks(1)), trigger.map(|_| Ticks(1))),
+        None => (qty.map(|_| Lots(1)), price.map(|_| Ticks(1)), trigger.map(|_| Ticks(1)), display.map(|_| Lots(1))),
     };
     Ok(CommandKind::Amend(Amend {
         account,
@@ -140,6 +158,7 @@ pub fn amend(e: &Engine, account: &Unknown<'_>, order: &Unknown<'_>, change: &Op
         new_qty,
         expected_version,
         new_trigger,
+        new_display,
     }))
 }
 

@@ -51,6 +51,9 @@ pub struct PlaceOptions {
     /// An order by quote amount (in quote units, at most `qty`): a limit-by-amount
     /// at `price`, a market-by-amount for `price` `null`. Never with `trigger`.
     pub amount: Option<String>,
+    /// Makes a limit order (with `price`) an iceberg showing at most `display`.
+    /// Never with `trigger`, `amount` or without a price.
+    pub display: Option<String>,
 }
 
 #[napi(object, object_to_js = false, object_from_js = false)]
@@ -59,6 +62,8 @@ pub struct AmendChange {
     pub qty: Option<String>,
     /// A waiting stop's new trigger.
     pub trigger: Option<String>,
+    /// An iceberg's new display.
+    pub display: Option<String>,
     pub expected_version: Option<u32>,
 }
 

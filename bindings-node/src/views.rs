@@ -26,6 +26,8 @@ pub struct Order {
     pub price: String,
     /// A waiting stop's trigger (`null` for an order in the book).
     pub trigger: Option<String>,
+    /// An iceberg's display (the most it shows); `null` for other orders.
+    pub display: Option<String>,
     /// `'waiting'`: a stop outside the book; `'resting'`: in the book.
     #[napi(ts_type = "'waiting' | 'resting'")]
     pub status: String,
@@ -64,6 +66,7 @@ pub fn order(e: &Engine, o: &OrderView) -> Order {
         side: o.side.as_str().into(),
         price: g.price(o.price),
         trigger: o.trigger.map(|t| g.price(t)),
+        display: o.display.map(|d| g.qty(d)),
         status: if o.trigger.is_some() { "waiting" } else { "resting" }.into(),
         qty: g.qty(o.qty),
         remaining: g.qty(o.remaining),
