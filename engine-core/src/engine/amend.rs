@@ -3,6 +3,7 @@
 use super::matching::{Taker, NO_BUDGET};
 use super::side_tables::Reserve;
 use super::*;
+use crate::book::orders::RestingOrder;
 use crate::command::Amend;
 use crate::event::{CancelReason, EventKind, EventSink, RejectReason};
 use crate::instrument::TradingStatus;
@@ -47,11 +48,10 @@ impl Engine {
             TradingStatus::Closed => return refused(RejectReason::InstrumentClosed, sink),
         }
         let new_price = a.new_price.unwrap_or(old_price);
-        // Leaves: the shown quantity and an iceberg's reserve.
-        let leaves = o.remaining.0 + self.tables.hidden(&o);
+        // Leaves (the shown quantity and an iceberg's reserve) and an iceberg's
+        // display after the amend (`None` for any other order).
+        let (leaves, display) = if o.iceberg { self.iceberg_terms(&o, a) } else { (o.remaining.0, None) };
         let new_remaining = a.new_qty.map_or(leaves, |q| q.0 - o.filled.0);
-        // An iceberg's display after the amend; `None` for any other order.
-        let display = if o.iceberg { self.iceberg_display(o.id, a) } else { None };
         let opposite = st.book.side(o.side.opposite());
         if o.flags.post_only() && new_price != old_price {
             if let Some(best) = opposite.best_price() {
@@ -186,11 +186,14 @@ impl Engine {
 }
 
 impl Engine {
-    /// The display an amend leaves a resting iceberg with.
+    /// A resting iceberg's leaves and the display an amend leaves it with.
     #[inline(never)]
     #[cold]
-    fn iceberg_display(&self, id: OrderId, a: &Amend) -> Option<Lots> {
-        self.tables.reserves.get(&id).map(|r| a.new_display.unwrap_or(r.display))
+    fn iceberg_terms(&self, o: &RestingOrder, a: &Amend) -> (i64, Option<Lots>) {
+        match self.tables.reserves.get(&o.id) {
+            Some(r) => (o.remaining.0 + r.hidden.0, Some(a.new_display.unwrap_or(r.display))),
+            None => (o.remaining.0, None),
+        }
     }
 
     /// An iceberg with `leaves` lots left shows at most `most` of them (and

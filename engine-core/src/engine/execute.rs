@@ -344,7 +344,7 @@ impl Engine {
             return self.end_stop(key, &o, Some(reason), sink);
         }
         let leaves = self.tables.leaves(&o);
-        self.take_out(key, &o, sink, |price| EventKind::Cancelled {
+        self.take_out(key, &o, leaves, sink, |price| EventKind::Cancelled {
             order_id: o.id,
             account: o.account,
             instrument: InstrumentId(u32::from(o.instrument)),
@@ -359,19 +359,19 @@ impl Engine {
 
     /// Takes the resting order `o` (the record at `key`) out of its book for
     /// good and reports it with the event `report` makes of its price (a cancel
-    /// or an expiry), counting its leaves (an iceberg's reserve included). `None`
-    /// if it was not resting.
+    /// or an expiry), counting its `leaves` (an iceberg's reserve included, the
+    /// caller has them for its event). `None` if it was not resting.
     #[inline(always)]
     pub(super) fn take_out<S: EventSink + ?Sized, const MD: bool>(
         &mut self,
         key: u32,
         o: &RestingOrder,
+        leaves: Lots,
         sink: &mut Sink<'_, S, MD>,
         report: impl FnOnce(Ticks) -> EventKind,
     ) -> Option<Ticks> {
         let i = o.instrument as usize;
         let before = sink.bbo_before(&self.instruments[i].book);
-        let leaves = self.tables.leaves(o);
         let price = self.take_resting(key, o, sink)?;
         self.tables.retire(o);
         let st = &mut self.instruments[i];

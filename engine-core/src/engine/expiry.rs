@@ -40,7 +40,7 @@ impl Engine {
                 qty: leaves,
                 filled: o.filled,
             };
-            if self.take_out(key, &o, sink, expiry).is_some() {
+            if self.take_out(key, &o, leaves, sink, expiry).is_some() {
                 expired += 1;
             }
         }

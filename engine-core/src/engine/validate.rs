@@ -245,8 +245,8 @@ impl Engine {
         Ok(())
     }
 
-    /// An iceberg amend's own checks (after the plain amend's): only an iceberg
-    /// has a display, and a display is 1 lot or more.
+    /// An iceberg amend's own checks (before its price's and quantity's): only
+    /// an iceberg has a display, and a display is 1 lot or more.
     #[inline(never)]
     #[cold]
     fn validate_display_amend(&self, o: &RestingOrder, display: Lots) -> Result<(), CommandError> {
@@ -369,15 +369,33 @@ impl Engine {
                 return Err(CommandError::StaleVersion { order_id: o.id, expected, current: o.version });
             }
         }
-        if a.new_trigger.is_some() | o.flags.is_stop() {
-            return self.validate_stop_amend(o, a);
+        // A stop, a new trigger or a new display: one branch, out of the hot path.
+        if a.new_trigger.is_some() | a.new_display.is_some() | o.flags.is_stop() {
+            return self.validate_special_amend(o, a);
         }
-        if a.new_price.is_none() && a.new_qty.is_none() && a.new_display.is_none() {
+        if a.new_price.is_none() && a.new_qty.is_none() {
             return Err(CommandError::NothingToAmend);
         }
-        if let Some(display) = a.new_display {
-            self.validate_display_amend(o, display)?;
+        self.validate_amend_terms(o, a)
+    }
+
+    /// The amend of a waiting stop, or one that sets a trigger or a display.
+    #[inline(never)]
+    #[cold]
+    fn validate_special_amend(&self, o: &RestingOrder, a: &Amend) -> Result<(), CommandError> {
+        match a.new_display {
+            Some(display) if a.new_trigger.is_none() && !o.flags.is_stop() => {
+                self.validate_display_amend(o, display)?;
+                self.validate_amend_terms(o, a)
+            }
+            _ => self.validate_stop_amend(o, a),
         }
+    }
+
+    /// A resting order's new price and quantity: in range, above what filled,
+    /// and room for a new level.
+    #[inline(always)]
+    fn validate_amend_terms(&self, o: &RestingOrder, a: &Amend) -> Result<(), CommandError> {
         let spec = &self.instruments[o.instrument as usize].instrument.spec;
         if let Some(price) = a.new_price {
             if price.0 <= 0 || price.0 > MAX_TICKS {
