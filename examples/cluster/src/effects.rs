@@ -224,3 +224,40 @@ pub async fn run(
         }
     }
 }
+
+/// Every record of `shard`'s effect log, in order.
+///
+/// # Errors
+/// `JetStream`, or `Decode` for a record that is not ours.
+pub async fn read_log(js: &Context, shard: &ShardName) -> Result<Vec<FxRecord>, ClusterError> {
+    use async_nats::jetstream::consumer::{pull, DeliverPolicy};
+    use futures_util::StreamExt;
+    let stream = js.get_stream(FX_STREAM).await.map_err(|e| ClusterError::js("get effect stream", e))?;
+    let end = log_end(&stream, shard).await?;
+    let mut out = Vec::new();
+    if end.subject_seq == 0 {
+        return Ok(out);
+    }
+    let consumer = stream
+        .create_consumer(pull::OrderedConfig {
+            filter_subject: shard.fx_subject(),
+            deliver_policy: DeliverPolicy::All,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| ClusterError::js("create consumer", e))?;
+    let mut messages = consumer.messages().await.map_err(|e| ClusterError::js("consume", e))?;
+    loop {
+        let next = tokio::time::timeout(Duration::from_secs(30), messages.next()).await;
+        let msg = match next {
+            Ok(Some(Ok(m))) => m,
+            Ok(Some(Err(e))) => return Err(ClusterError::js("read effect log", e)),
+            Ok(None) | Err(_) => return Err(ClusterError::js("read effect log", "ended early")),
+        };
+        let seq = msg.info().map_err(|e| ClusterError::js("read effect log", e))?.stream_sequence;
+        out.push(FxRecord::decode(&msg.payload)?);
+        if seq >= end.subject_seq {
+            return Ok(out);
+        }
+    }
+}

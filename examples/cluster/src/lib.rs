@@ -29,6 +29,7 @@ pub mod nats;
 pub mod shard;
 pub mod testing;
 pub mod wire;
+pub mod workload;
 
 pub use error::ClusterError;
 pub use wire::ShardName;

@@ -83,16 +83,26 @@ pub async fn lease_bucket(js: &Context, s: &StreamSettings) -> Result<kv::Store,
     if let Ok(store) = js.get_key_value(LEASE_BUCKET).await {
         return Ok(store);
     }
-    js.create_key_value(kv::Config {
-        bucket: LEASE_BUCKET.into(),
-        history: 1,
+    // The bucket's stream, made by hand: `create_key_value` first asks for
+    // the account's info, whose 2.9 answer this client version cannot parse.
+    // The settings are the ones the client would choose for a KV bucket.
+    js.get_or_create_stream(stream::Config {
+        name: format!("KV_{LEASE_BUCKET}"),
+        subjects: vec![format!("$KV.{LEASE_BUCKET}.>")],
+        max_messages_per_subject: 1,
         max_age: s.lease_ttl,
+        duplicate_window: s.lease_ttl,
         storage: stream::StorageType::File,
         num_replicas: s.replicas,
+        allow_rollup: true,
+        deny_delete: true,
+        allow_direct: true,
+        discard: stream::DiscardPolicy::New,
         ..Default::default()
     })
     .await
-    .map_err(|e| ClusterError::js("create lease bucket", e))
+    .map_err(|e| ClusterError::js("create lease bucket", e))?;
+    js.get_key_value(LEASE_BUCKET).await.map_err(|e| ClusterError::js("open lease bucket", e))
 }
 
 /// Where a command landed.
