@@ -23,6 +23,9 @@ use crate::nats::{connect, ensure_streams, lease_bucket, StreamSettings};
 use crate::shard::ShardState;
 use crate::wire::{ShardName, CMD_STREAM};
 
+/// A state hash goes with at least every this many effects (and whenever the shard has caught up).
+const HASH_EVERY: u64 = 1024;
+
 #[derive(Clone, Debug)]
 pub struct ShardConfig {
     pub nats_urls: String,
@@ -85,6 +88,7 @@ async fn incarnation(
         tokio::spawn(effects::run(js.clone(), cfg.shard.clone(), cfg.holder.clone(), cfg.kept_max, held, fx_rx));
     let snapshot_busy = Arc::new(AtomicBool::new(false));
     let mut since_snapshot = 0u64;
+    let mut since_hash = 0u64;
     let mut events: Vec<BrokerEvent> = Vec::with_capacity(256);
     'consumer: loop {
         let mut messages = follow(js, &cfg.shard, state.last_seq).await?;
@@ -111,14 +115,19 @@ async fn incarnation(
                 }
                 None => continue 'consumer,
             };
-            let seq = match msg.info() {
-                Ok(info) => info.stream_sequence,
+            let (seq, pending) = match msg.info() {
+                Ok(info) => (info.stream_sequence, info.pending),
                 Err(e) => {
                     tracing::warn!(shard = %cfg.shard, error = %e, "message without stream info; following again");
                     continue 'consumer;
                 }
             };
-            let Some(effect) = state.apply(seq, &msg.payload, &mut events) else { continue };
+            since_hash += 1;
+            let hash = pending == 0 || since_hash >= HASH_EVERY;
+            if hash {
+                since_hash = 0;
+            }
+            let Some(effect) = state.apply(seq, &msg.payload, hash, &mut events) else { continue };
             if fx_tx.send(effect).await.is_err() {
                 // The effect task ended: its result says why.
                 return match (&mut fx).await {
@@ -192,7 +201,7 @@ pub async fn replay(
         if seq > up_to {
             break;
         }
-        state.apply(seq, &msg.payload, &mut events);
+        state.apply(seq, &msg.payload, false, &mut events);
     }
     Ok(state)
 }

@@ -10,7 +10,6 @@
 
 use std::time::{Duration, Instant};
 
-use async_nats::jetstream::context::PublishErrorKind;
 use async_nats::jetstream::message::PublishMessage;
 use async_nats::jetstream::{self, kv, stream, Context};
 use async_nats::ServerAddr;
@@ -162,9 +161,8 @@ impl Sequencer {
             let why = match self.js.send_publish(subject.clone(), publish).await {
                 Ok(ack) => match ack.await {
                     Ok(ack) => return Ok(Sequenced { seq: ack.sequence, duplicate: ack.duplicate }),
-                    Err(e) if e.kind() == PublishErrorKind::StreamNotFound => {
-                        return Err(ClusterError::js("publish", e));
-                    }
+                    // "No responders" while the stream elects a leader reads as
+                    // `StreamNotFound`: retried like a timeout.
                     Err(e) => e.to_string(),
                 },
                 Err(e) => e.to_string(),

@@ -36,7 +36,14 @@ impl ShardState {
     }
 
     /// Applies the stream message at `seq`; `None` if it was applied before.
-    pub fn apply(&mut self, seq: u64, payload: &[u8], events: &mut Vec<BrokerEvent>) -> Option<CommandEffect> {
+    /// `hash`: record the state hash after it in the effect.
+    pub fn apply(
+        &mut self,
+        seq: u64,
+        payload: &[u8],
+        hash: bool,
+        events: &mut Vec<BrokerEvent>,
+    ) -> Option<CommandEffect> {
         if seq <= self.last_seq {
             return None;
         }
@@ -57,7 +64,13 @@ impl ShardState {
             }
             Err(e) => (None, Err(e.code().to_owned())),
         };
-        Some(CommandEffect { cmd_seq: seq, prev_cmd_seq, command_id, outcome, state_hash: self.state_hash() })
+        Some(CommandEffect {
+            cmd_seq: seq,
+            prev_cmd_seq,
+            command_id,
+            outcome,
+            state_hash: hash.then(|| self.state_hash()),
+        })
     }
 
     /// The snapshot file of this state (the host's format; `position` is the stream sequence).

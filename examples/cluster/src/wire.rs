@@ -103,8 +103,10 @@ pub struct CommandEffect {
     /// The Broker's events, or the stable code of why it refused the command
     /// (the state did not change).
     pub outcome: Result<Vec<BrokerEvent>, String>,
-    /// The shard's state hash after the command.
-    pub state_hash: u64,
+    /// The shard's state hash after the command, on some commands: a full
+    /// hash walks the whole state, so the shard takes one when it has caught
+    /// up with the stream and every so many commands, not on each.
+    pub state_hash: Option<u64>,
 }
 
 /// One record of a shard's effect log (`brokerx.fx.<shard>`). Every append
