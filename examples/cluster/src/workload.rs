@@ -13,7 +13,7 @@ pub const USD: AssetId = AssetId(1);
 pub const ACME: AssetId = AssetId(2);
 pub const ACCOUNTS: u64 = 10;
 /// Cents of USD and shares of ACME each account deposits.
-pub const DEPOSIT_USD_MINOR: u128 = 100_000_000_00;
+pub const DEPOSIT_USD_MINOR: u128 = 10_000_000_000;
 pub const DEPOSIT_ACME: u128 = 1_000_000;
 /// Order command ids start here (setup ids are below).
 pub const FIRST_ORDER_ID: u64 = 1_000;
