@@ -20,6 +20,12 @@ fn amount_with_trigger() -> Fail {
     fail("invalid_argument", "an order has either a trigger (a stop) or an amount, not both")
 }
 
+/// Only a limit order by quantity can be an iceberg (refused after the values
+/// convert, as in Python).
+fn display_needs_limit() -> Fail {
+    fail("invalid_argument", "display makes an iceberg: a limit order with a price, no trigger and no amount")
+}
+
 /// A field this API spells otherwise: refused, never silently ignored.
 fn misspelt(o: &Opts<'_>, key: &str, instead: &str) -> Res<()> {
     if o.get(key)?.is_some() {
@@ -49,12 +55,6 @@ pub fn place(
         return Err(amount_with_trigger());
     }
     let display = o.get("display")?;
-    if display.is_some() && (trigger.is_some() || amount.is_some() || is_absent(Some(price))?) {
-        return Err(fail(
-            "invalid_argument",
-            "display makes an iceberg: a limit order with a price, no trigger and no amount",
-        ));
-    }
     // Quantity, then the limit, then the trigger or the amount, as the core checks them.
     let qty = crate::args::decimal(qty, Kind::Qty, "qty")?;
     let price = if is_absent(Some(price))? { None } else { Some(crate::args::decimal(price, Kind::Price, "price")?) };
@@ -79,20 +79,20 @@ pub fn place(
     let post_only = o.bool("postOnly")?.unwrap_or(false);
     let qty = inst.qty_to_lots(qty).map_err(convert)?;
     let limit = price.map(|p| inst.price_to_ticks(p)).transpose().map_err(convert)?;
-    let trigger = trigger.map(|t| inst.price_to_ticks(t)).transpose().map_err(convert)?;
+    // A trigger or display ≤ 0 converts: the core refuses it with its own code.
+    let trigger = trigger.map(|t| inst.trigger_to_ticks(t)).transpose().map_err(convert)?;
     let amount = amount.map(|a| inst.amount_to_notional(a)).transpose().map_err(convert)?;
-    let display = display.map(|d| inst.qty_to_lots(d)).transpose().map_err(convert)?;
-    let order_type = match (trigger, amount, limit) {
-        (None, None, Some(limit)) => match display {
-            Some(display) => OrderType::Iceberg { limit, display },
-            None => OrderType::Limit(limit),
-        },
-        (None, None, None) => OrderType::Market,
-        (Some(trigger), None, Some(limit)) => OrderType::StopLimit { trigger, limit },
-        (Some(trigger), None, None) => OrderType::StopMarket { trigger },
-        (None, Some(amount), Some(limit)) => OrderType::LimitByAmount { limit, amount },
-        (None, Some(amount), None) => OrderType::MarketByAmount { amount },
-        (Some(_), Some(_), _) => return Err(amount_with_trigger()),
+    let display = display.map(|d| inst.display_to_lots(d)).transpose().map_err(convert)?;
+    let order_type = match (trigger, amount, limit, display) {
+        (None, None, Some(limit), Some(display)) => OrderType::Iceberg { limit, display },
+        (_, _, _, Some(_)) => return Err(display_needs_limit()),
+        (None, None, Some(limit), None) => OrderType::Limit(limit),
+        (None, None, None, None) => OrderType::Market,
+        (Some(trigger), None, Some(limit), None) => OrderType::StopLimit { trigger, limit },
+        (Some(trigger), None, None, None) => OrderType::StopMarket { trigger },
+        (None, Some(amount), Some(limit), None) => OrderType::LimitByAmount { limit, amount },
+        (None, Some(amount), None, None) => OrderType::MarketByAmount { amount },
+        (Some(_), Some(_), _, None) => return Err(amount_with_trigger()),
     };
     Ok(CommandKind::Place(Place {
         account,
@@ -146,8 +146,8 @@ pub fn amend(e: &Engine, account: &Unknown<'_>, order: &Unknown<'_>, change: &Op
         Some(i) => (
             qty.map(|q| i.qty_to_lots(q)).transpose().map_err(convert)?,
             price.map(|p| i.price_to_ticks(p)).transpose().map_err(convert)?,
-            trigger.map(|t| i.price_to_ticks(t)).transpose().map_err(convert)?,
-            display.map(|d| i.qty_to_lots(d)).transpose().map_err(convert)?,
+            trigger.map(|t| i.trigger_to_ticks(t)).transpose().map_err(convert)?,
+            display.map(|d| i.display_to_lots(d)).transpose().map_err(convert)?,
         ),
         None => (qty.map(|_| Lots(1)), price.map(|_| Ticks(1)), trigger.map(|_| Ticks(1)), display.map(|_| Lots(1))),
     };
