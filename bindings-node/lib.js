@@ -61,7 +61,7 @@ codes("InvalidOrder", [
 codes("InvalidDecimal", ["invalid_decimal"]);
 codes("StaleVersion", ["stale_version"]);
 codes("DuplicateClientOrderId", ["duplicate_client_order_id"]);
-codes("UnknownOrder", ["unknown_order", "order_not_owned"]);
+codes("UnknownOrder", ["unknown_order", "order_not_owned", "unknown_client_order_id"]);
 codes("UnknownInstrument", ["unknown_instrument"]);
 codes("InvalidInstrument", ["duplicate_symbol", "invalid_instrument_spec", "invalid_market"]);
 codes("InvalidRisk", ["invalid_instrument_risk"]);

@@ -121,15 +121,15 @@ pub fn cancel(account: &Unknown<'_>, order: &Unknown<'_>) -> Res<CommandKind> {
     Ok(CommandKind::Cancel(Cancel { account, order: order_ref(order, "order")? }))
 }
 
-/// `amend(account, orderId, { price?, qty?, trigger?, expectedVersion? }, options?)`:
-/// the order's instrument gives the grid (for a waiting stop-limit `price` is its
-/// limit; `trigger` applies to waiting stops only, `not_a_stop` otherwise). For an
-/// order the engine does not know any value will do: the core refuses it with
-/// `unknown_order`. (Amends name the order by the engine's id: the core has no
-/// public lookup by client id to find the grid.)
+/// `amend(account, order, { price?, qty?, trigger?, display?, expectedVersion? }, options?)`,
+/// the order named by the engine's id (`bigint`) or the account's client order
+/// id (`string`): the order's instrument gives the grid (for a waiting
+/// stop-limit `price` is its limit; `trigger` applies to waiting stops only,
+/// `not_a_stop` otherwise). For an order the engine does not know any value will
+/// do: the core refuses it with `unknown_order` / `unknown_client_order_id`.
 pub fn amend(e: &Engine, account: &Unknown<'_>, order: &Unknown<'_>, change: &Opts<'_>) -> Res<CommandKind> {
     let account = AccountId(u64_arg(account, "account")?);
-    let order_id = OrderId(u64_arg(order, "orderId")?);
+    let order = order_ref(order, "order")?;
     misspelt(change, "newTrigger", "trigger")?;
     misspelt(change, "newPrice", "price")?;
     misspelt(change, "newQty", "qty")?;
@@ -139,10 +139,11 @@ pub fn amend(e: &Engine, account: &Unknown<'_>, order: &Unknown<'_>, change: &Op
     let trigger = change.decimal("trigger", Kind::Price)?;
     let display = change.decimal("display", Kind::Qty)?;
     let expected_version = change.u32("expectedVersion")?;
-    let (new_qty, new_price, new_trigger, new_display) = match e
-        .order(order_id)
-        .and_then(|o| e.instrument(o.instrument))
-    {
+    let named = match order {
+        OrderRef::Id(id) => e.order(id),
+        OrderRef::Client(c) => e.order_by_client_id(account, c),
+    };
+    let (new_qty, new_price, new_trigger, new_display) = match named.and_then(|o| e.instrument(o.instrument)) {
         Some(i) => (
             qty.map(|q| i.qty_to_lots(q)).transpose().map_err(convert)?,
             price.map(|p| i.price_to_ticks(p)).transpose().map_err(convert)?,
@@ -153,7 +154,7 @@ pub fn amend(e: &Engine, account: &Unknown<'_>, order: &Unknown<'_>, change: &Op
     };
     Ok(CommandKind::Amend(Amend {
         account,
-        order: OrderRef::Id(order_id),
+        order,
         new_price,
         new_qty,
         expected_version,

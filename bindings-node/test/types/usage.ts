@@ -16,6 +16,10 @@ for (const ev of events) {
     void [id, p];
   }
 }
+e.place(7n, "ACME", "buy", "100.00", "2", { ts: 3n, clientOrderId: "c-1" });
+const amended: bx.Event[] = e.amend(7n, "c-1", { qty: "1", expectedVersion: 0 }, { ts: 4n });
+const byClient: bx.Order | null = e.orderByClientId(7n, "c-1");
+void [amended, byClient];
 const bbo: bx.Bbo = e.bbo(0);
 const bid: string | undefined = bbo.bid?.price;
 void bid;
