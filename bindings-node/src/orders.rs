@@ -152,15 +152,7 @@ pub fn amend(e: &Engine, account: &Unknown<'_>, order: &Unknown<'_>, change: &Op
         ),
         None => (qty.map(|_| Lots(1)), price.map(|_| Ticks(1)), trigger.map(|_| Ticks(1)), display.map(|_| Lots(1))),
     };
-    Ok(CommandKind::Amend(Amend {
-        account,
-        order,
-        new_price,
-        new_qty,
-        expected_version,
-        new_trigger,
-        new_display,
-    }))
+    Ok(CommandKind::Amend(Amend { account, order, new_price, new_qty, expected_version, new_trigger, new_display }))
 }
 
 pub fn mass_cancel(e: &Engine, o: &Opts<'_>) -> Res<CommandKind> {

@@ -24,7 +24,11 @@ const bbo: bx.Bbo = e.bbo(0);
 const bid: string | undefined = bbo.bid?.price;
 void bid;
 
-const batch = new bx.CommandBatch().limit(1, 0, "buy", 10000n, 5).cancel(1, 2n);
+const batch = new bx.CommandBatch()
+  .limit(1, 0, "buy", 10000n, 5)
+  .cancel(1, 2n)
+  .limit(1, 0, "sell", 10100n, 1, { stp: "cancel_taker", expireAt: 2n ** 62n, clientOrderId: "b-1" })
+  .amendQty(1, "b-1", 2);
 const r: bx.BatchResult = e.submitMany(batch, { events: "none" });
 const applied: number = r.applied;
 void applied;
