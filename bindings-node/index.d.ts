@@ -37,9 +37,10 @@ export declare class Broker {
   cancel(account: bigint | number, order: bigint | number | string, options?: CommandOptions): Array<Event>
   /**
    * Amends price, total quantity and/or a waiting stop's trigger (the hold is
-   * resized first, or the amend refused).
+   * resized first, or the amend refused); the order named by the engine's id
+   * (`bigint`) or the account's client order id (`string`), as for `cancel`.
    */
-  amend(account: bigint | number, orderId: bigint | number, change: AmendChange, options?: CommandOptions): Array<Event>
+  amend(account: bigint | number, order: bigint | number | string, change: AmendChange, options?: CommandOptions): Array<Event>
   /** Cancels every live order of an account, an instrument, or both. */
   massCancel(filter: MassCancelFilter, options?: CommandOptions): Array<Event>
   /** Opens, halts or closes a market. */
@@ -76,6 +77,11 @@ export declare class Broker {
   lastPrice(instrument: number | string): string | null
   /** A live order, a waiting stop included (`null` if it is unknown or done). */
   order(orderId: bigint | number): Order | null
+  /**
+   * The live order `account` placed with `clientOrderId`, a waiting stop
+   * included (`null` if the account has none live by that id).
+   */
+  orderByClientId(account: bigint | number, clientOrderId: string): Order | null
   /** A registered market's instrument by id or symbol. */
   instrument(instrument: number | string): InstrumentInfo
   /** The same for the same command log. */
@@ -152,9 +158,11 @@ export declare class Engine {
   cancel(account: bigint | number, order: bigint | number | string, options?: CommandOptions): Array<Event>
   /**
    * Amends an order's price and/or total quantity, optionally at an expected
-   * version; for a waiting stop `price` is its limit and `trigger` its new trigger.
+   * version; for a waiting stop `price` is its limit and `trigger` its new
+   * trigger. The order is named by the engine's id (`bigint`) or the
+   * account's client order id (`string`), as for `cancel`.
    */
-  amend(account: bigint | number, orderId: bigint | number, change: AmendChange, options?: CommandOptions): Array<Event>
+  amend(account: bigint | number, order: bigint | number | string, change: AmendChange, options?: CommandOptions): Array<Event>
   /** Cancels every live order of an account, an instrument, or both. */
   massCancel(filter: MassCancelFilter, options?: CommandOptions): Array<Event>
   /** Opens, halts or closes an instrument (`cancelResting` cancels its book). */
@@ -177,6 +185,11 @@ export declare class Engine {
   lastPrice(instrument: number | string): string | null
   /** A live order, a waiting stop included (`null` if it is unknown or done). */
   order(orderId: bigint | number): Order | null
+  /**
+   * The live order `account` placed with `clientOrderId`, a waiting stop
+   * included (`null` if the account has none live by that id).
+   */
+  orderByClientId(account: bigint | number, clientOrderId: string): Order | null
   /** A registered instrument by id or symbol (`unknown_instrument` otherwise). */
   instrument(instrument: number | string): InstrumentInfo
   /** The same for the same command log. */

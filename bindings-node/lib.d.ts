@@ -2,7 +2,7 @@
 // declares (the native classes, events, options), plus what `lib.js` adds:
 // the Error subclasses, `CommandBatch`, and `Symbol.dispose` on closable objects.
 export * from "./index";
-import type { BatchResult, CommandOptions, Side } from "./index";
+import type { BatchResult, CommandOptions, SelfTradePrevention, Side } from "./index";
 
 /** Base class of every BrokerX error; `code` is the core's stable code. */
 export declare class BrokerXError extends Error {
@@ -51,6 +51,18 @@ export declare class ClosedError extends BrokerXError {}
 /** The package's error for a native error (anything else is returned as is). */
 export declare function retype(e: unknown): unknown;
 
+/** What a batch place carries beyond its record: STP in the head, expiry and client order id in an extension record. */
+export interface BatchPlaceOptions {
+  stp?: SelfTradePrevention;
+  /** GTD expiry (ns since the epoch); the default time in force becomes `gtd`. */
+  expireAt?: bigint | number;
+  /** 1 to 36 bytes. */
+  clientOrderId?: string;
+}
+export interface BatchTimeInForce {
+  timeInForce?: "gtc" | "ioc" | "fok" | "gtd";
+}
+
 /** Writes the compact encoding `Engine.submitMany` / `submitRange` read (ticks and lots). */
 export declare class CommandBatch {
   constructor(capacity?: number);
@@ -62,23 +74,26 @@ export declare class CommandBatch {
     side: Side,
     priceTicks: bigint | number,
     qtyLots: bigint | number,
-    options?: { timeInForce?: "gtc" | "ioc" | "fok"; postOnly?: boolean },
+    options?: { timeInForce?: "gtc" | "ioc" | "fok" | "gtd"; postOnly?: boolean } & BatchPlaceOptions,
   ): this;
-  market(account: bigint | number, instrument: number, side: Side, qtyLots: bigint | number, options?: { timeInForce?: "ioc" | "fok" }): this;
-  cancel(account: bigint | number, orderId: bigint | number): this;
-  amendQty(account: bigint | number, orderId: bigint | number, newTotalLots: bigint | number): this;
-  amendPrice(account: bigint | number, orderId: bigint | number, priceTicks: bigint | number): this;
-  reduce(account: bigint | number, orderId: bigint | number, newTotalLots: bigint | number): this;
+  market(account: bigint | number, instrument: number, side: Side, qtyLots: bigint | number, options?: { timeInForce?: "ioc" | "fok" } & BatchPlaceOptions): this;
+  /** Cancels and amends name the order by the engine's id or the account's client order id (a `string`). */
+  cancel(account: bigint | number, order: bigint | number | string): this;
+  amendQty(account: bigint | number, order: bigint | number | string, newTotalLots: bigint | number): this;
+  amendPrice(account: bigint | number, order: bigint | number | string, priceTicks: bigint | number): this;
+  reduce(account: bigint | number, order: bigint | number | string, newTotalLots: bigint | number): this;
   /** A stop-market: waits for a trade at or through `triggerTicks` (tif `gtc` by default). */
-  stopMarket(account: bigint | number, instrument: number, side: Side, triggerTicks: bigint | number, qtyLots: bigint | number, options?: { timeInForce?: "gtc" | "ioc" | "fok" }): this;
+  stopMarket(account: bigint | number, instrument: number, side: Side, triggerTicks: bigint | number, qtyLots: bigint | number, options?: BatchTimeInForce & BatchPlaceOptions): this;
   /** A stop-limit: waits for `triggerTicks`, then enters the book at `limitTicks`. */
-  stopLimit(account: bigint | number, instrument: number, side: Side, triggerTicks: bigint | number, limitTicks: bigint | number, qtyLots: bigint | number, options?: { timeInForce?: "gtc" | "ioc" | "fok" }): this;
+  stopLimit(account: bigint | number, instrument: number, side: Side, triggerTicks: bigint | number, limitTicks: bigint | number, qtyLots: bigint | number, options?: BatchTimeInForce & BatchPlaceOptions): this;
   /** Spends at most `amountTickLots` (ticks × lots) on at most `qtyLots`, at any price (IOC by default). */
-  marketByAmount(account: bigint | number, instrument: number, side: Side, amountTickLots: bigint | number, qtyLots: bigint | number, options?: { timeInForce?: "gtc" | "ioc" | "fok" }): this;
+  marketByAmount(account: bigint | number, instrument: number, side: Side, amountTickLots: bigint | number, qtyLots: bigint | number, options?: BatchTimeInForce & BatchPlaceOptions): this;
   /** The same at `limitTicks` or better. */
-  limitByAmount(account: bigint | number, instrument: number, side: Side, limitTicks: bigint | number, amountTickLots: bigint | number, qtyLots: bigint | number, options?: { timeInForce?: "gtc" | "ioc" | "fok" }): this;
+  limitByAmount(account: bigint | number, instrument: number, side: Side, limitTicks: bigint | number, amountTickLots: bigint | number, qtyLots: bigint | number, options?: BatchTimeInForce & BatchPlaceOptions): this;
   /** A waiting stop's new trigger, in ticks. */
-  amendTrigger(account: bigint | number, orderId: bigint | number, triggerTicks: bigint | number): this;
+  amendTrigger(account: bigint | number, order: bigint | number | string, triggerTicks: bigint | number): this;
+  /** The extension record of the record before it (src/batch/record.rs); the builders above write it. */
+  extension(clientOrderId: string | undefined, expireAt: bigint | number): this;
   push(op: number, instrument: bigint | number, account: bigint | number, third: bigint | number, price: bigint | number, qty: bigint | number): this;
   records(): BigInt64Array;
   clear(): this;

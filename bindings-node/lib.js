@@ -61,7 +61,7 @@ codes("InvalidOrder", [
 codes("InvalidDecimal", ["invalid_decimal"]);
 codes("StaleVersion", ["stale_version"]);
 codes("DuplicateClientOrderId", ["duplicate_client_order_id"]);
-codes("UnknownOrder", ["unknown_order", "order_not_owned"]);
+codes("UnknownOrder", ["unknown_order", "order_not_owned", "unknown_client_order_id"]);
 codes("UnknownInstrument", ["unknown_instrument"]);
 codes("InvalidInstrument", ["duplicate_symbol", "invalid_instrument_spec", "invalid_market"]);
 codes("InvalidRisk", ["invalid_instrument_risk"]);
@@ -392,51 +392,80 @@ class CommandBatch {
     this.length += 1;
     return this;
   }
-  /** A limit order: side 'buy' | 'sell', price in ticks, qty in lots; tif 'gtc' | 'ioc' | 'fok'. */
-  limit(account, instrument, side, priceTicks, qtyLots, { timeInForce, postOnly } = {}) {
-    const tif = { undefined: 0, gtc: 1, ioc: 2, fok: 3 }[timeInForce];
-    if (tif === undefined) throw new RangeError(`argument 'timeInForce': must be 'gtc', 'ioc' or 'fok', got ${timeInForce}`);
-    return this.push(1 | (tif << 8) | (postOnly ? 1 << 16 : 0), instrument, account, sideCode(side), priceTicks, qtyLots);
+  /**
+   * A place: `head` with the options a place record carries (stp in the head;
+   * expiry and client order id in an extension record after it, src/batch/record.rs).
+   */
+  placeRecord(head, instrument, account, third, price, qty, { stp, expireAt, clientOrderId } = {}) {
+    const ext = expireAt !== undefined || clientOrderId !== undefined;
+    this.push(head | (stpCode(stp) << 17) | (ext ? EXT : 0), instrument, account, third, price, qty);
+    return ext ? this.extension(clientOrderId, expireAt ?? 0) : this;
+  }
+  /** A cancel or amend: the order by engine id (`bigint`) or client order id (`string`, in an extension record). */
+  orderRecord(op, account, order, price, qty) {
+    if (typeof order !== "string") return this.push(op, 0, account, order, price, qty);
+    return this.push(op | EXT, 0, account, 0, price, qty).extension(order, 0);
+  }
+  /** The extension record of the record before it: a client order id (1..=36 bytes) and/or an expiry. */
+  extension(clientOrderId, expireAt) {
+    const bytes = new Uint8Array(40);
+    let len = 0;
+    if (clientOrderId !== undefined) {
+      if (typeof clientOrderId !== "string") throw new TypeError(`argument 'clientOrderId': expected a string, got ${typeof clientOrderId}`);
+      const b = Buffer.from(clientOrderId, "utf8");
+      if (b.length < 1 || b.length > 36) throw new RangeError(`argument 'clientOrderId': a batch record carries 1 to 36 bytes, got ${b.length}`);
+      bytes.set(b);
+      len = b.length;
+    }
+    const v = new DataView(bytes.buffer);
+    const head = 12n | (BigInt(len) << 8n) | (BigInt(v.getUint32(32, true)) << 16n);
+    return this.push(head, expireAt, v.getBigInt64(0, true), v.getBigInt64(8, true), v.getBigInt64(16, true), v.getBigInt64(24, true));
+  }
+  /** A limit order: side 'buy' | 'sell', price in ticks, qty in lots; tif 'gtc' | 'ioc' | 'fok' | 'gtd' (with `expireAt`). */
+  limit(account, instrument, side, priceTicks, qtyLots, options = {}) {
+    const head = 1 | (tifCode(options.timeInForce) << 8) | (options.postOnly ? 1 << 16 : 0);
+    return this.placeRecord(head, instrument, account, sideCode(side), priceTicks, qtyLots, options);
   }
   /** A market order (IOC unless timeInForce 'fok'). */
-  market(account, instrument, side, qtyLots, { timeInForce } = {}) {
-    const tif = { undefined: 0, ioc: 2, fok: 3 }[timeInForce];
-    if (tif === undefined) throw new RangeError(`argument 'timeInForce': must be 'ioc' or 'fok', got ${timeInForce}`);
-    return this.push(2 | (tif << 8), instrument, account, sideCode(side), 0, qtyLots);
+  market(account, instrument, side, qtyLots, options = {}) {
+    const codes = { undefined: 0, ioc: 2, fok: 3 };
+    const tif = Object.hasOwn(codes, options.timeInForce) ? codes[options.timeInForce] : undefined;
+    if (tif === undefined) throw new RangeError(`argument 'timeInForce': must be 'ioc' or 'fok', got ${options.timeInForce}`);
+    return this.placeRecord(2 | (tif << 8), instrument, account, sideCode(side), 0, qtyLots, options);
   }
-  cancel(account, orderId) {
-    return this.push(3, 0, account, orderId, 0, 0);
+  cancel(account, order) {
+    return this.orderRecord(3, account, order, 0, 0);
   }
   /** The order's new total quantity (filled + remaining), in lots. */
-  amendQty(account, orderId, newTotalLots) {
-    return this.push(4, 0, account, orderId, 0, newTotalLots);
+  amendQty(account, order, newTotalLots) {
+    return this.orderRecord(4, account, order, 0, newTotalLots);
   }
-  amendPrice(account, orderId, priceTicks) {
-    return this.push(5, 0, account, orderId, priceTicks, 0);
+  amendPrice(account, order, priceTicks) {
+    return this.orderRecord(5, account, order, priceTicks, 0);
   }
   /** Amend the total quantity down; a cancel when nothing would be left. */
-  reduce(account, orderId, newTotalLots) {
-    return this.push(6, 0, account, orderId, 0, newTotalLots);
+  reduce(account, order, newTotalLots) {
+    return this.orderRecord(6, account, order, 0, newTotalLots);
   }
-  /** A stop-market order: waits for a trade at or through `triggerTicks` (tif 'gtc' by default, or 'fok'). */
-  stopMarket(account, instrument, side, triggerTicks, qtyLots, { timeInForce } = {}) {
-    return this.push(7 | (tifCode(timeInForce) << 8) | (sideCode(side) << 24), instrument, account, triggerTicks, 0, qtyLots);
+  /** A stop-market order: waits for a trade at or through `triggerTicks` (tif 'gtc' by default). */
+  stopMarket(account, instrument, side, triggerTicks, qtyLots, options = {}) {
+    return this.placeRecord(7 | (tifCode(options.timeInForce) << 8) | (sideCode(side) << 24), instrument, account, triggerTicks, 0, qtyLots, options);
   }
   /** A stop-limit order: waits for `triggerTicks`, then enters the book at `limitTicks`. */
-  stopLimit(account, instrument, side, triggerTicks, limitTicks, qtyLots, { timeInForce } = {}) {
-    return this.push(8 | (tifCode(timeInForce) << 8) | (sideCode(side) << 24), instrument, account, triggerTicks, limitTicks, qtyLots);
+  stopLimit(account, instrument, side, triggerTicks, limitTicks, qtyLots, options = {}) {
+    return this.placeRecord(8 | (tifCode(options.timeInForce) << 8) | (sideCode(side) << 24), instrument, account, triggerTicks, limitTicks, qtyLots, options);
   }
   /** An order that spends at most `amountTickLots` (price ticks × lots) on at most `qtyLots`, at any price (IOC by default). */
-  marketByAmount(account, instrument, side, amountTickLots, qtyLots, { timeInForce } = {}) {
-    return this.push(9 | (tifCode(timeInForce) << 8) | (sideCode(side) << 24), instrument, account, amountTickLots, 0, qtyLots);
+  marketByAmount(account, instrument, side, amountTickLots, qtyLots, options = {}) {
+    return this.placeRecord(9 | (tifCode(options.timeInForce) << 8) | (sideCode(side) << 24), instrument, account, amountTickLots, 0, qtyLots, options);
   }
   /** The same at `limitTicks` or better. */
-  limitByAmount(account, instrument, side, limitTicks, amountTickLots, qtyLots, { timeInForce } = {}) {
-    return this.push(10 | (tifCode(timeInForce) << 8) | (sideCode(side) << 24), instrument, account, amountTickLots, limitTicks, qtyLots);
+  limitByAmount(account, instrument, side, limitTicks, amountTickLots, qtyLots, options = {}) {
+    return this.placeRecord(10 | (tifCode(options.timeInForce) << 8) | (sideCode(side) << 24), instrument, account, amountTickLots, limitTicks, qtyLots, options);
   }
   /** A waiting stop's new trigger, in ticks. */
-  amendTrigger(account, orderId, triggerTicks) {
-    return this.push(11, 0, account, orderId, triggerTicks, 0);
+  amendTrigger(account, order, triggerTicks) {
+    return this.orderRecord(11, account, order, triggerTicks, 0);
   }
   /** The records written so far (a view, not a copy). */
   records() {
@@ -448,10 +477,22 @@ class CommandBatch {
   }
 }
 
+const EXT = 1 << 20;
+
 function tifCode(timeInForce) {
-  const tif = { undefined: 0, gtc: 1, ioc: 2, fok: 3 }[timeInForce];
-  if (tif === undefined) throw new RangeError(`argument 'timeInForce': must be 'gtc', 'ioc' or 'fok', got ${timeInForce}`);
+  const codes = { undefined: 0, gtc: 1, ioc: 2, fok: 3, gtd: 4 };
+  const tif = Object.hasOwn(codes, timeInForce) ? codes[timeInForce] : undefined;
+  if (tif === undefined) throw new RangeError(`argument 'timeInForce': must be 'gtc', 'ioc', 'fok' or 'gtd', got ${timeInForce}`);
   return tif;
+}
+
+const STP = { undefined: 0, none: 0, cancel_taker: 1, cancel_maker: 2, cancel_both: 3, decrement: 4 };
+function stpCode(stp) {
+  const code = Object.hasOwn(STP, stp) ? STP[stp] : undefined;
+  if (code === undefined) {
+    throw new RangeError(`argument 'stp': must be one of 'none', 'cancel_taker', 'cancel_maker', 'cancel_both', 'decrement', got ${String(stp)}`);
+  }
+  return code;
 }
 
 function sideCode(side) {

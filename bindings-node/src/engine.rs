@@ -368,22 +368,24 @@ impl Engine {
     }
 
     /// Amends an order's price and/or total quantity, optionally at an expected
-    /// version; for a waiting stop `price` is its limit and `trigger` its new trigger.
+    /// version; for a waiting stop `price` is its limit and `trigger` its new
+    /// trigger. The order is named by the engine's id (`bigint`) or the
+    /// account's client order id (`string`), as for `cancel`.
     #[napi(
         catch_unwind,
-        ts_args_type = "account: bigint | number, orderId: bigint | number, change: AmendChange, options?: CommandOptions"
+        ts_args_type = "account: bigint | number, order: bigint | number | string, change: AmendChange, options?: CommandOptions"
     )]
     pub fn amend(
         &mut self,
         account: Unknown<'_>,
-        order_id: Unknown<'_>,
+        order: Unknown<'_>,
         change: Unknown<'_>,
         options: Option<Unknown<'_>>,
     ) -> Result<Vec<Event>> {
         self.with(|inner| {
             let change = Opts::new(Some(change), "change")?;
             let o = Opts::new(options, "options")?;
-            let kind = orders::amend(&inner.engine, &account, &order_id, &change)?;
+            let kind = orders::amend(&inner.engine, &account, &order, &change)?;
             inner.run(kind, &o)
         })
     }
@@ -492,6 +494,20 @@ impl Engine {
             let e = &inner.engine;
             let id = OrderId(u64_arg(&order_id, "orderId")?);
             Ok(e.order(id).map(|o| views::order(e, &o)))
+        })
+    }
+
+    /// The live order `account` placed with `clientOrderId`, a waiting stop
+    /// included (`null` if the account has none live by that id).
+    #[napi(catch_unwind, ts_args_type = "account: bigint | number, clientOrderId: string")]
+    pub fn order_by_client_id(&self, account: Unknown<'_>, client_order_id: Unknown<'_>) -> Result<Option<Order>> {
+        self.with(|inner| {
+            let e = &inner.engine;
+            let account = brokerx_engine::AccountId(u64_arg(&account, "account")?);
+            let c = crate::args::with_str(&client_order_id, "clientOrderId", |s| {
+                brokerx_engine::ClientOrderId::new(s).map_err(crate::errors::convert)
+            })?;
+            Ok(e.order_by_client_id(account, c).map(|o| views::order(e, &o)))
         })
     }
 

@@ -20,6 +20,12 @@ fn amount_with_trigger() -> Fail {
     fail("invalid_argument", "an order has either a trigger (a stop) or an amount, not both")
 }
 
+/// Only a limit order by quantity can be an iceberg (refused after the values
+/// convert, as in Python).
+fn display_needs_limit() -> Fail {
+    fail("invalid_argument", "display makes an iceberg: a limit order with a price, no trigger and no amount")
+}
+
 /// A field this API spells otherwise: refused, never silently ignored.
 fn misspelt(o: &Opts<'_>, key: &str, instead: &str) -> Res<()> {
     if o.get(key)?.is_some() {
@@ -49,12 +55,6 @@ pub fn place(
         return Err(amount_with_trigger());
     }
     let display = o.get("display")?;
-    if display.is_some() && (trigger.is_some() || amount.is_some() || is_absent(Some(price))?) {
-        return Err(fail(
-            "invalid_argument",
-            "display makes an iceberg: a limit order with a price, no trigger and no amount",
-        ));
-    }
     // Quantity, then the limit, then the trigger or the amount, as the core checks them.
     let qty = crate::args::decimal(qty, Kind::Qty, "qty")?;
     let price = if is_absent(Some(price))? { None } else { Some(crate::args::decimal(price, Kind::Price, "price")?) };
@@ -79,20 +79,20 @@ pub fn place(
     let post_only = o.bool("postOnly")?.unwrap_or(false);
     let qty = inst.qty_to_lots(qty).map_err(convert)?;
     let limit = price.map(|p| inst.price_to_ticks(p)).transpose().map_err(convert)?;
-    let trigger = trigger.map(|t| inst.price_to_ticks(t)).transpose().map_err(convert)?;
+    // A trigger or display ≤ 0 converts: the core refuses it with its own code.
+    let trigger = trigger.map(|t| inst.trigger_to_ticks(t)).transpose().map_err(convert)?;
     let amount = amount.map(|a| inst.amount_to_notional(a)).transpose().map_err(convert)?;
-    let display = display.map(|d| inst.qty_to_lots(d)).transpose().map_err(convert)?;
-    let order_type = match (trigger, amount, limit) {
-        (None, None, Some(limit)) => match display {
-            Some(display) => OrderType::Iceberg { limit, display },
-            None => OrderType::Limit(limit),
-        },
-        (None, None, None) => OrderType::Market,
-        (Some(trigger), None, Some(limit)) => OrderType::StopLimit { trigger, limit },
-        (Some(trigger), None, None) => OrderType::StopMarket { trigger },
-        (None, Some(amount), Some(limit)) => OrderType::LimitByAmount { limit, amount },
-        (None, Some(amount), None) => OrderType::MarketByAmount { amount },
-        (Some(_), Some(_), _) => return Err(amount_with_trigger()),
+    let display = display.map(|d| inst.display_to_lots(d)).transpose().map_err(convert)?;
+    let order_type = match (trigger, amount, limit, display) {
+        (None, None, Some(limit), Some(display)) => OrderType::Iceberg { limit, display },
+        (_, _, _, Some(_)) => return Err(display_needs_limit()),
+        (None, None, Some(limit), None) => OrderType::Limit(limit),
+        (None, None, None, None) => OrderType::Market,
+        (Some(trigger), None, Some(limit), None) => OrderType::StopLimit { trigger, limit },
+        (Some(trigger), None, None, None) => OrderType::StopMarket { trigger },
+        (None, Some(amount), Some(limit), None) => OrderType::LimitByAmount { limit, amount },
+        (None, Some(amount), None, None) => OrderType::MarketByAmount { amount },
+        (Some(_), Some(_), _, None) => return Err(amount_with_trigger()),
     };
     Ok(CommandKind::Place(Place {
         account,
@@ -121,15 +121,15 @@ pub fn cancel(account: &Unknown<'_>, order: &Unknown<'_>) -> Res<CommandKind> {
     Ok(CommandKind::Cancel(Cancel { account, order: order_ref(order, "order")? }))
 }
 
-/// `amend(account, orderId, { price?, qty?, trigger?, expectedVersion? }, options?)`:
-/// the order's instrument gives the grid (for a waiting stop-limit `price` is its
-/// limit; `trigger` applies to waiting stops only, `not_a_stop` otherwise). For an
-/// order the engine does not know any value will do: the core refuses it with
-/// `unknown_order`. (Amends name the order by the engine's id: the core has no
-/// public lookup by client id to find the grid.)
+/// `amend(account, order, { price?, qty?, trigger?, display?, expectedVersion? }, options?)`,
+/// the order named by the engine's id (`bigint`) or the account's client order
+/// id (`string`): the order's instrument gives the grid (for a waiting
+/// stop-limit `price` is its limit; `trigger` applies to waiting stops only,
+/// `not_a_stop` otherwise). For an order the engine does not know any value will
+/// do: the core refuses it with `unknown_order` / `unknown_client_order_id`.
 pub fn amend(e: &Engine, account: &Unknown<'_>, order: &Unknown<'_>, change: &Opts<'_>) -> Res<CommandKind> {
     let account = AccountId(u64_arg(account, "account")?);
-    let order_id = OrderId(u64_arg(order, "orderId")?);
+    let order = order_ref(order, "order")?;
     misspelt(change, "newTrigger", "trigger")?;
     misspelt(change, "newPrice", "price")?;
     misspelt(change, "newQty", "qty")?;
@@ -139,27 +139,20 @@ pub fn amend(e: &Engine, account: &Unknown<'_>, order: &Unknown<'_>, change: &Op
     let trigger = change.decimal("trigger", Kind::Price)?;
     let display = change.decimal("display", Kind::Qty)?;
     let expected_version = change.u32("expectedVersion")?;
-    let (new_qty, new_price, new_trigger, new_display) = match e
-        .order(order_id)
-        .and_then(|o| e.instrument(o.instrument))
-    {
+    let named = match order {
+        OrderRef::Id(id) => e.order(id),
+        OrderRef::Client(c) => e.order_by_client_id(account, c),
+    };
+    let (new_qty, new_price, new_trigger, new_display) = match named.and_then(|o| e.instrument(o.instrument)) {
         Some(i) => (
             qty.map(|q| i.qty_to_lots(q)).transpose().map_err(convert)?,
             price.map(|p| i.price_to_ticks(p)).transpose().map_err(convert)?,
-            trigger.map(|t| i.price_to_ticks(t)).transpose().map_err(convert)?,
-            display.map(|d| i.qty_to_lots(d)).transpose().map_err(convert)?,
+            trigger.map(|t| i.trigger_to_ticks(t)).transpose().map_err(convert)?,
+            display.map(|d| i.display_to_lots(d)).transpose().map_err(convert)?,
         ),
         None => (qty.map(|_| Lots(1)), price.map(|_| Ticks(1)), trigger.map(|_| Ticks(1)), display.map(|_| Lots(1))),
     };
-    Ok(CommandKind::Amend(Amend {
-        account,
-        order: OrderRef::Id(order_id),
-        new_price,
-        new_qty,
-        expected_version,
-        new_trigger,
-        new_display,
-    }))
+    Ok(CommandKind::Amend(Amend { account, order, new_price, new_qty, expected_version, new_trigger, new_display }))
 }
 
 pub fn mass_cancel(e: &Engine, o: &Opts<'_>) -> Res<CommandKind> {

@@ -103,7 +103,7 @@ test("amend changes an iceberg's display; a plain order has none", () => {
 test("bad display values are refused with their code and change nothing", () => {
   const e = engine();
   e.place(1n, "ACME", "sell", "100", "10", { display: "3", ts: 2n });
-  refused(e, () => e.place(1n, "ACME", "sell", "100", "10", { display: "0", ts: 3n }), bx.InvalidOrder, "invalid_quantity");
+  refused(e, () => e.place(1n, "ACME", "sell", "100", "10", { display: "0", ts: 3n }), bx.InvalidOrder, "invalid_display");
   refused(e, () => e.place(1n, "ACME", "sell", "100", "10", { display: "11", ts: 3n }), bx.InvalidOrder, "invalid_display");
   refused(e, () => e.place(1n, "ACME", "sell", "100", "10", { display: "1.5", ts: 3n }), bx.InvalidOrder, "off_lot");
   refused(

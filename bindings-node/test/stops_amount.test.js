@@ -114,7 +114,7 @@ test("refused stops and stop amends: the Python codes, nothing changed", () => {
   const e = traded();
   const cases = [
     [null, { trigger: "100.001" }, bx.InvalidOrder, "off_tick"],
-    [null, { trigger: "0" }, bx.InvalidOrder, "invalid_price"],
+    [null, { trigger: "0" }, bx.InvalidOrder, "invalid_trigger_price"],
     [null, { trigger: "NaN" }, bx.InvalidDecimal, "invalid_decimal"],
     [null, { trigger: "1E+30" }, bx.InvalidOrder, "price_out_of_range"],
     ["0.001", { trigger: "0.001" }, bx.InvalidOrder, "off_tick"],

@@ -182,9 +182,10 @@ impl PendingCmd {
                 // Quantity, then the limit, then the trigger or the amount, as the core checks them.
                 let qty = inst.qty_to_lots(*qty)?;
                 let limit = price.map(|p| inst.price_to_ticks(p)).transpose()?;
-                let trigger = trigger.map(|t| inst.price_to_ticks(t)).transpose()?;
+                // A trigger or display ≤ 0 converts: the core refuses it with its own code.
+                let trigger = trigger.map(|t| inst.trigger_to_ticks(t)).transpose()?;
                 let amount = amount.map(|a| inst.amount_to_notional(a)).transpose()?;
-                let display = display.map(|d| inst.qty_to_lots(d)).transpose()?;
+                let display = display.map(|d| inst.display_to_lots(d)).transpose()?;
                 let order_type = match (trigger, amount, limit, display) {
                     (None, None, Some(limit), Some(display)) => OrderType::Iceberg { limit, display },
                     (_, _, _, Some(_)) => return Err(display_needs_limit()),
@@ -228,8 +229,8 @@ impl PendingCmd {
                     Some(inst) => {
                         let q = new_qty.map(|q| inst.qty_to_lots(q)).transpose()?;
                         let p = new_price.map(|p| inst.price_to_ticks(p)).transpose()?;
-                        let t = new_trigger.map(|t| inst.price_to_ticks(t)).transpose()?;
-                        (p, q, t, new_display.map(|d| inst.qty_to_lots(d)).transpose()?)
+                        let t = new_trigger.map(|t| inst.trigger_to_ticks(t)).transpose()?;
+                        (p, q, t, new_display.map(|d| inst.display_to_lots(d)).transpose()?)
                     }
                     None => (
                         new_price.map(|_| Ticks(1)),

@@ -197,7 +197,7 @@ pub fn new_error(py: Python<'_>, code: &'static str, message: String) -> PyErr {
         "invalid_decimal" => InvalidDecimal::new_err(message),
         "stale_version" => StaleVersion::new_err(message),
         "duplicate_client_order_id" => DuplicateClientOrderId::new_err(message),
-        "unknown_order" | "order_not_owned" => UnknownOrder::new_err(message),
+        "unknown_order" | "order_not_owned" | "unknown_client_order_id" => UnknownOrder::new_err(message),
         "unknown_instrument" => UnknownInstrument::new_err(message),
         "duplicate_symbol" | "invalid_instrument_spec" | "invalid_market" => InvalidInstrument::new_err(message),
         "invalid_instrument_risk" => InvalidRisk::new_err(message),

@@ -183,8 +183,8 @@ def test_mass_cancel_reaches_waiting_stops_and_a_halt_does_not(traded: brokerx.E
     ("kwargs", "exc", "code"),
     [
         ({"price": None, "trigger": "100.001"}, brokerx.InvalidOrder, "off_tick"),
-        ({"price": None, "trigger": "0"}, brokerx.InvalidOrder, "invalid_price"),
-        ({"price": None, "trigger": "-1"}, brokerx.InvalidOrder, "invalid_price"),
+        ({"price": None, "trigger": "0"}, brokerx.InvalidOrder, "invalid_trigger_price"),
+        ({"price": None, "trigger": "-1"}, brokerx.InvalidOrder, "invalid_trigger_price"),
         ({"price": None, "trigger": "NaN"}, brokerx.InvalidDecimal, "invalid_decimal"),
         ({"price": None, "trigger": "1E+30"}, brokerx.InvalidOrder, "price_out_of_range"),
         ({"price": "0.001", "trigger": "0.001"}, brokerx.InvalidOrder, "off_tick"),  # the limit first
@@ -217,7 +217,7 @@ def test_refused_amends_of_stops_and_of_orders_that_are_not_stops(traded: broker
         (LIQ, 1, {"trigger": "101"}, brokerx.InvalidOrder, "not_a_stop"),  # a resting limit
         (STOPS, sid, {"price": "105"}, brokerx.InvalidOrder, "stop_market_has_no_limit"),
         (STOPS, sid, {"trigger": "105.005"}, brokerx.InvalidOrder, "off_tick"),
-        (STOPS, sid, {"trigger": "0"}, brokerx.InvalidOrder, "invalid_price"),
+        (STOPS, sid, {"trigger": "0"}, brokerx.InvalidOrder, "invalid_trigger_price"),
         (TAKER, sid, {"trigger": "106"}, brokerx.UnknownOrder, "order_not_owned"),
         (STOPS, 999, {"trigger": "106"}, brokerx.UnknownOrder, "unknown_order"),
     ]

@@ -108,6 +108,33 @@ impl InstrumentSpec {
         Ok(Lots(n))
     }
 
+    /// A stop's trigger, `trigger / tick_size`, exactly. Unlike
+    /// [`price_to_ticks`](Self::price_to_ticks) a trigger ≤ 0 is not refused
+    /// here: it converts to its (non-positive) ticks, which the engine refuses
+    /// with the trigger's own code, `invalid_trigger_price`, in the order the
+    /// engine checks a command. Every binding converts triggers with this.
+    ///
+    /// # Errors
+    /// `off_tick` if not a whole number of ticks, `price_out_of_range` if its
+    /// magnitude is above [`MAX_TICKS`].
+    pub fn trigger_to_ticks(&self, trigger: Decimal) -> Result<Ticks, ConvertError> {
+        let n = signed_units(trigger, self.tick_size, MAX_TICKS).map_err(|e| e.into_price(trigger, self.tick_size))?;
+        Ok(Ticks(n))
+    }
+
+    /// An iceberg's display, `display / lot_size`, exactly. Unlike
+    /// [`qty_to_lots`](Self::qty_to_lots) a display ≤ 0 is not refused here: it
+    /// converts to its (non-positive) lots, which the engine refuses with the
+    /// display's own code, `invalid_display`. Every binding converts displays with this.
+    ///
+    /// # Errors
+    /// `off_lot` if not a whole number of lots, `quantity_out_of_range` if its
+    /// magnitude is above [`MAX_LOTS`].
+    pub fn display_to_lots(&self, display: Decimal) -> Result<Lots, ConvertError> {
+        let n = signed_units(display, self.lot_size, MAX_LOTS).map_err(|e| e.into_qty(display, self.lot_size))?;
+        Ok(Lots(n))
+    }
+
     /// An order's quote amount in tick·lots, `amount / (tick_size × lot_size)`,
     /// exactly: what `Place::market_by_amount` spends ("buy 500.00 USD of ACME").
     ///
@@ -161,6 +188,22 @@ impl Instrument {
     /// `invalid_quantity`, `off_lot` or `quantity_out_of_range`.
     pub fn qty_to_lots(&self, qty: Decimal) -> Result<Lots, ConvertError> {
         self.spec.qty_to_lots(qty)
+    }
+
+    /// A stop's trigger in ticks, exactly; see [`InstrumentSpec::trigger_to_ticks`].
+    ///
+    /// # Errors
+    /// `off_tick` or `price_out_of_range`.
+    pub fn trigger_to_ticks(&self, trigger: Decimal) -> Result<Ticks, ConvertError> {
+        self.spec.trigger_to_ticks(trigger)
+    }
+
+    /// An iceberg's display in lots, exactly; see [`InstrumentSpec::display_to_lots`].
+    ///
+    /// # Errors
+    /// `off_lot` or `quantity_out_of_range`.
+    pub fn display_to_lots(&self, display: Decimal) -> Result<Lots, ConvertError> {
+        self.spec.display_to_lots(display)
     }
 
     /// An order's quote amount in tick·lots, exactly; see
@@ -220,6 +263,18 @@ fn to_units(value: Decimal, step: Decimal, max: i64) -> Result<i64, UnitsError> 
         return Err(UnitsError::OutOfRange);
     }
     Ok(n)
+}
+
+/// `value / step` as a signed integer with magnitude ≤ max: zero and negative
+/// values convert too (the engine's validation judges them, with the field's code).
+fn signed_units(value: Decimal, step: Decimal, max: i64) -> Result<i64, UnitsError> {
+    if value.is_zero() {
+        Ok(0)
+    } else if value.is_sign_negative() {
+        to_units(-value, step, max).map(|n| -n)
+    } else {
+        to_units(value, step, max)
+    }
 }
 
 /// `amount / (tick × lot)` as an integer in 1..=u64::MAX, only when it is exact.
@@ -305,6 +360,22 @@ mod tests {
         assert_eq!(i.price_to_ticks(d("-1")).unwrap_err().code(), "invalid_price");
         assert_eq!(i.qty_to_lots(d("0")).unwrap_err().code(), "invalid_quantity");
         assert_eq!(i.qty_to_lots(d("-0.001")).unwrap_err().code(), "invalid_quantity");
+    }
+
+    #[test]
+    fn triggers_and_displays_convert_signed_and_leave_their_sign_to_the_engine() {
+        let i = inst("0.01", "0.001");
+        assert_eq!(i.trigger_to_ticks(d("0")).unwrap(), Ticks(0));
+        assert_eq!(i.trigger_to_ticks(d("-0.00")).unwrap(), Ticks(0));
+        assert_eq!(i.trigger_to_ticks(d("-1.05")).unwrap(), Ticks(-105));
+        assert_eq!(i.trigger_to_ticks(d("100.05")).unwrap(), Ticks(10_005));
+        assert_eq!(i.trigger_to_ticks(d("-1.005")).unwrap_err().code(), "off_tick");
+        assert_eq!(i.trigger_to_ticks(Decimal::MIN).unwrap_err().code(), "price_out_of_range");
+        assert_eq!(i.display_to_lots(d("0")).unwrap(), Lots(0));
+        assert_eq!(i.display_to_lots(d("-0.002")).unwrap(), Lots(-2));
+        assert_eq!(i.display_to_lots(d("1.5")).unwrap(), Lots(1500));
+        assert_eq!(i.display_to_lots(d("0.0005")).unwrap_err().code(), "off_lot");
+        assert_eq!(i.display_to_lots(d("1e20")).unwrap_err().code(), "quantity_out_of_range");
     }
 
     #[test]

@@ -199,6 +199,8 @@ fn orders_are_cancelled_and_amended_by_client_order_id_within_their_account() {
     let mut t = T::new();
     let p = Place::limit(AccountId(7), ACME, Side::Buy, Ticks(100), Lots(5)).with_client_order_id(cid("ord-1"));
     let id = t.run(CommandKind::Place(p)).unwrap().order_id().unwrap();
+    assert_eq!(t.e.order_by_client_id(AccountId(7), cid("ord-1")), t.e.order(id));
+    assert!(t.e.order_by_client_id(AccountId(8), cid("ord-1")).is_none());
 
     // Another account cannot reach it by the same client id.
     let theirs = Cancel::new(AccountId(8), cid("ord-1"));
@@ -219,6 +221,7 @@ fn orders_are_cancelled_and_amended_by_client_order_id_within_their_account() {
     // Gone: the client id names nothing now, and may be used again.
     let again = t.run(CommandKind::Cancel(Cancel::new(AccountId(7), cid("ord-1")))).unwrap_err();
     assert_eq!(again.code(), "unknown_client_order_id");
+    assert!(t.e.order_by_client_id(AccountId(7), cid("ord-1")).is_none());
     let p = Place::limit(AccountId(7), ACME, Side::Buy, Ticks(100), Lots(1)).with_client_order_id(cid("ord-1"));
     assert!(matches!(t.run(CommandKind::Place(p)).unwrap(), Outcome::Placed { status: OrderStatus::Resting, .. }));
 }

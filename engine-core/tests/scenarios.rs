@@ -78,7 +78,7 @@ impl Runner {
                     Some(inst.price_to_ticks(dec(l.kv["price"])).map_err(|e| e.code().to_string())?)
                 };
                 let trigger = match l.kv.get("trigger") {
-                    Some(t) => Some(inst.price_to_ticks(dec(t)).map_err(|e| e.code().to_string())?),
+                    Some(t) => Some(inst.trigger_to_ticks(dec(t)).map_err(|e| e.code().to_string())?),
                     None => None,
                 };
                 let amount = match l.kv.get("amount") {
@@ -142,7 +142,7 @@ impl Runner {
                     None => None,
                 };
                 let trigger = match l.kv.get("trigger") {
-                    Some(t) => Some(inst.price_to_ticks(dec(t)).map_err(|e| e.code().to_string())?),
+                    Some(t) => Some(inst.trigger_to_ticks(dec(t)).map_err(|e| e.code().to_string())?),
                     None => None,
                 };
                 CommandKind::Amend(Amend {

@@ -16,11 +16,19 @@ for (const ev of events) {
     void [id, p];
   }
 }
+e.place(7n, "ACME", "buy", "100.00", "2", { ts: 3n, clientOrderId: "c-1" });
+const amended: bx.Event[] = e.amend(7n, "c-1", { qty: "1", expectedVersion: 0 }, { ts: 4n });
+const byClient: bx.Order | null = e.orderByClientId(7n, "c-1");
+void [amended, byClient];
 const bbo: bx.Bbo = e.bbo(0);
 const bid: string | undefined = bbo.bid?.price;
 void bid;
 
-const batch = new bx.CommandBatch().limit(1, 0, "buy", 10000n, 5).cancel(1, 2n);
+const batch = new bx.CommandBatch()
+  .limit(1, 0, "buy", 10000n, 5)
+  .cancel(1, 2n)
+  .limit(1, 0, "sell", 10100n, 1, { stp: "cancel_taker", expireAt: 2n ** 62n, clientOrderId: "b-1" })
+  .amendQty(1, "b-1", 2);
 const r: bx.BatchResult = e.submitMany(batch, { events: "none" });
 const applied: number = r.applied;
 void applied;

@@ -134,6 +134,13 @@ impl Engine {
         self.orders.get(key).map(|o| self.view(o))
     }
 
+    /// Status of the live order `account` placed with `client_order_id`, as
+    /// [`order`](Self::order) gives it; `None` if the account has no live order
+    /// with that id (another account's client ids are never searched).
+    pub fn order_by_client_id(&self, account: AccountId, client_order_id: ClientOrderId) -> Option<OrderView> {
+        self.tables.client_ids.get(&(account, client_order_id)).and_then(|&id| self.order(id))
+    }
+
     pub(super) fn view(&self, o: &RestingOrder) -> OrderView {
         let leaves = self.tables.leaves(o);
         OrderView {

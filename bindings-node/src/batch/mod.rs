@@ -1,44 +1,22 @@
-//! `Engine.submitMany`: many commands in one call, over a compact encoding — a
-//! `BigInt64Array` of fixed records of [`RECORD`] slots, in the engine's
-//! integers (ticks and lots on the instrument's grid, not decimal text; that is
-//! the point of the encoding). `lib.js`'s `CommandBatch` writes it.
+//! `Engine.submitMany` / `submitRange`: many commands in one call, over a
+//! compact encoding — a `BigInt64Array` of fixed records of [`RECORD`] slots, in
+//! the engine's integers (ticks and lots on the instrument's grid, not decimal
+//! text; that is the point of the encoding). `lib.js`'s `CommandBatch` writes
+//! it; the layout and its decoding are in `record`.
 //!
-//! | slot | place (op 1 limit, 2 market) | cancel (3) | amend qty (4), price (5), reduce (6) |
-//! |---|---|---|---|
-//! | 0 | op \| tif << 8 \| post_only << 16 | op | op |
-//! | 1 | instrument id | – | – |
-//! | 2 | account | account | account |
-//! | 3 | side (0 buy, 1 sell) | order id | order id |
-//! | 4 | price (ticks; limit) | – | new price (ticks; op 5) |
-//! | 5 | quantity (lots) | – | new total quantity (lots; ops 4, 6) |
-//!
-//! Stops, orders by amount and trigger amends have their own ops; the side is
-//! then in the head (`side << 24`), so slot 3 is free for the trigger or amount:
-//!
-//! | slot | stop-market (7) | stop-limit (8) | market by amount (9) | limit by amount (10) | amend trigger (11) |
-//! |---|---|---|---|---|---|
-//! | 0 | op \| tif << 8 \| side << 24 | same | same | same | op |
-//! | 1 | instrument id | instrument id | instrument id | instrument id | – |
-//! | 2 | account | account | account | account | account |
-//! | 3 | trigger (ticks) | trigger (ticks) | amount (tick·lots) | amount (tick·lots) | order id |
-//! | 4 | – | limit (ticks) | – | limit (ticks) | new trigger (ticks) |
-//! | 5 | quantity (lots) | quantity (lots) | quantity (lots) | quantity (lots) | – |
-//!
-//! `tif`: 0 the default (GTC for limits and stops, IOC for markets and orders by
-//! amount, as `place`), 1 GTC, 2 IOC, 3 FOK. A head bit no op defines is refused
-//! (`invalid_argument`), never ignored; so is a negative amount or order id.
-//! What a record cannot carry (expiry, STP, client order id) is `place`'s only.
 //! Op 6 ("reduce") is an amend of the total quantity that becomes a cancel when
 //! the core refuses it because nothing would be left (`amend_qty_at_or_below_filled`):
 //! what a host does for a reduce-by-delta; the rule itself is the core's.
 //! Commands run in order, exactly as one call each would; one that fails
 //! changed nothing and does not stop the batch: it is counted, the first ones
-//! reported with their index and code.
+//! reported with their index and code. A command is named by the index of its
+//! first record (its correlation id is the batch's plus that index, its order
+//! id goes to that slot of `orderIds`; an extension record's slot stays 0).
+
+mod record;
 
 use brokerx_engine::{
-    AccountId, Amend, Cancel, Command, CommandError, CommandKind, CorrelationId, Event as CoreEvent, EventKind,
-    EventSink, InstrumentId, Lots, Notional, OrderId, OrderRef, OrderType, Place, SelfTradePrevention, Side, Ticks,
-    TimeInForce,
+    Cancel, Command, CommandError, CommandKind, CorrelationId, Event as CoreEvent, EventKind, EventSink,
 };
 use napi::bindgen_prelude::{BigInt64Array, Unknown};
 use napi_derive::napi;
@@ -47,9 +25,9 @@ use crate::args::Opts;
 use crate::clock::stamp;
 use crate::engine::{self, Inner};
 use crate::errors::{fail, range_error, Res, Result};
+pub use record::RECORD;
+use record::{Bad, Extension};
 
-/// Slots per command.
-pub const RECORD: usize = 6;
 /// Errors reported one by one (the rest are only counted).
 const ERRORS_LISTED: usize = 100;
 
@@ -99,95 +77,6 @@ impl EventSink for Sink<'_> {
     }
 }
 
-/// `tif` bits of a head: 0 is the op's default.
-fn time_in_force(head: i64, default: TimeInForce) -> std::result::Result<TimeInForce, &'static str> {
-    Ok(match (head >> 8) & 0xff {
-        0 => default,
-        1 => TimeInForce::Gtc,
-        2 => TimeInForce::Ioc,
-        3 => TimeInForce::Fok,
-        _ => return Err("time in force must be 0..=3"),
-    })
-}
-
-fn side_of(code: i64) -> std::result::Result<Side, &'static str> {
-    match code {
-        0 => Ok(Side::Buy),
-        1 => Ok(Side::Sell),
-        _ => Err("side must be 0 (buy) or 1 (sell)"),
-    }
-}
-
-/// The head bits each op defines (op, tif, post-only, side); any other is refused.
-fn head_mask(op: i64) -> i64 {
-    match op {
-        1 | 2 => 0xff | 0xff << 8 | 1 << 16,
-        7..=10 => 0xff | 0xff << 8 | 0xff << 24,
-        _ => 0xff,
-    }
-}
-
-/// The command a record encodes, or why it encodes none.
-fn decode(r: &[i64]) -> std::result::Result<CommandKind, &'static str> {
-    let [head, instrument, account, third, price, qty] = *r else { return Err("short record") };
-    let op = head & 0xff;
-    if head & !head_mask(op) != 0 {
-        return Err("the head sets bits its op does not define");
-    }
-    let account = AccountId(u64::try_from(account).map_err(|_| "negative account")?);
-    let order = || u64::try_from(third).map(|id| OrderRef::Id(OrderId(id))).map_err(|_| "negative order id");
-    let instrument = || u32::try_from(instrument).map(InstrumentId).map_err(|_| "instrument id out of range");
-    let place = |order_type, side, time_in_force, post_only| -> std::result::Result<CommandKind, &'static str> {
-        Ok(CommandKind::Place(Place {
-            account,
-            instrument: instrument()?,
-            side,
-            order_type,
-            qty: Lots(qty),
-            time_in_force,
-            expire_at: None,
-            post_only,
-            stp: SelfTradePrevention::None,
-            client_order_id: None,
-        }))
-    };
-    let amend = |new_price, new_qty, new_trigger| -> std::result::Result<CommandKind, &'static str> {
-        Ok(CommandKind::Amend(Amend {
-            account,
-            order: order()?,
-            new_price,
-            new_qty,
-            expected_version: None,
-            new_trigger,
-            new_display: None,
-        }))
-    };
-    match op {
-        1 | 2 => {
-            let market = op == 2;
-            let tif = time_in_force(head, if market { TimeInForce::Ioc } else { TimeInForce::Gtc })?;
-            let order_type = if market { OrderType::Market } else { OrderType::Limit(Ticks(price)) };
-            place(order_type, side_of(third)?, tif, (head >> 16) & 1 == 1)
-        }
-        3 => Ok(CommandKind::Cancel(Cancel { account, order: order()? })),
-        4 | 6 => amend(None, Some(Lots(qty)), None),
-        5 => amend(Some(Ticks(price)), None, None),
-        7..=10 => {
-            let side = side_of((head >> 24) & 0xff)?;
-            let amount = || u64::try_from(third).map(Notional).map_err(|_| "negative amount");
-            let (order_type, default) = match op {
-                7 => (OrderType::StopMarket { trigger: Ticks(third) }, TimeInForce::Gtc),
-                8 => (OrderType::StopLimit { trigger: Ticks(third), limit: Ticks(price) }, TimeInForce::Gtc),
-                9 => (OrderType::MarketByAmount { amount: amount()? }, TimeInForce::Ioc),
-                _ => (OrderType::LimitByAmount { limit: Ticks(price), amount: amount()? }, TimeInForce::Ioc),
-            };
-            place(order_type, side, time_in_force(head, default)?, false)
-        }
-        11 => amend(None, None, Some(Ticks(price))),
-        _ => Err("unknown op"),
-    }
-}
-
 /// A batch's options, read before any typed array is borrowed (a getter could run JS).
 struct Settings {
     queue_events: bool,
@@ -213,6 +102,7 @@ fn run(inner: &mut Inner, records: &[i64], set: &Settings, mut order_ids: Option
         return Err(range_error("commands", format!("length must be a multiple of {RECORD} (one record per command)")));
     }
     let queue_events = set.queue_events;
+    // Commands are at most this many (fewer with extension records).
     let n = records.len() / RECORD;
     if let Some(ids) = order_ids.as_deref() {
         if ids.len() < n {
@@ -228,12 +118,31 @@ fn run(inner: &mut Inner, records: &[i64], set: &Settings, mut order_ids: Option
     let Inner { engine, queue, .. } = inner;
     let mut sink = Sink { queue: if queue_events { Some(queue) } else { None }, trades: 0, traded_lots: 0 };
     let (mut applied, mut refused, mut errors) = (0u32, 0u32, Vec::new());
-    for (i, r) in records.chunks_exact(RECORD).enumerate() {
+    let n_records = records.len() / RECORD;
+    let mut i = 0usize;
+    while i < n_records {
+        let r = records.get(i * RECORD..(i + 1) * RECORD).unwrap_or_default();
+        let head = r.first().copied().unwrap_or(0);
+        // A record that announces an extension takes the next one with it.
+        let decoded = if record::has_extension(head) {
+            let next = records.get((i + 1) * RECORD..(i + 2) * RECORD);
+            match next.map(Extension::decode) {
+                Some(Ok(ext)) => record::decode(r, Some(ext)),
+                Some(Err(why)) => Err(why),
+                None => Err(Bad::Layout("the record announces an extension record, the batch ends before it")),
+            }
+        } else {
+            record::decode(r, None)
+        };
+        // The extension record is this command's (whether or not it decoded);
+        // a record that is not one runs as its own command.
+        let next_is_ext = records.get((i + 1) * RECORD).is_some_and(|h| h & 0xff == record::OP_EXT);
+        let width = if record::has_extension(head) && next_is_ext { 2 } else { 1 };
         let correlation_id = CorrelationId(base.wrapping_add(i as u64));
-        let outcome = match decode(r) {
+        let outcome = match decoded {
             Ok(kind) => {
                 // A reduce that would leave nothing is the order's cancel.
-                let cancel_instead = match (&kind, r.first().is_some_and(|h| h & 0xff == 6)) {
+                let cancel_instead = match (&kind, head & 0xff == 6) {
                     (CommandKind::Amend(a), true) => Some(Cancel { account: a.account, order: a.order }),
                     _ => None,
                 };
@@ -258,12 +167,14 @@ fn run(inner: &mut Inner, records: &[i64], set: &Settings, mut order_ids: Option
                 if errors.len() < ERRORS_LISTED {
                     let (code, message) = match why {
                         Refusal::Command(e) => (e.code(), e.to_string()),
-                        Refusal::Record(w) => ("invalid_argument", format!("record {i}: {w}")),
+                        Refusal::Record(Bad::Convert(e)) => (e.code(), format!("record {i}: {e}")),
+                        Refusal::Record(Bad::Layout(w)) => ("invalid_argument", format!("record {i}: {w}")),
                     };
                     errors.push(BatchError { index: i as u32, code: code.to_string(), message });
                 }
             }
         }
+        i += width;
     }
     let (trades, traded_lots) = (sink.trades, sink.traded_lots);
     let t = &mut inner.totals;
@@ -278,7 +189,7 @@ fn run(inner: &mut Inner, records: &[i64], set: &Settings, mut order_ids: Option
 /// Why a record did not run.
 enum Refusal {
     Command(CommandError),
-    Record(&'static str),
+    Record(Bad),
 }
 
 /// What every batch of an engine did since it was made (host-side statistics,
