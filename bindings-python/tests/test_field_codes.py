@@ -23,6 +23,7 @@ def setup() -> tuple[brokerx.Engine, dict[str, int]]:
     e.place(2, "ACME", "buy", "100.00", "1", ts=2000)
     iceberg = e.place(3, "ACME", "sell", "101.00", "10", display="3", ts=2000)[0].order_id  # type: ignore[union-attr]
     stop = e.place(3, "ACME", "buy", None, "5", trigger="105.00", ts=2000)[0].order_id  # type: ignore[union-attr]
+    assert isinstance(iceberg, int) and isinstance(stop, int)
     return e, {"iceberg": iceberg, "stop": stop}
 
 
